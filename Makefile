@@ -1,0 +1,47 @@
+# Conventional entry points. `make demo` and `make test` install what they need first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test test-sqlite test-postgres lint format bench messages clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml package.json
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@if command -v npm >/dev/null 2>&1; then npm ci --ignore-scripts --no-audit --no-fund --silent; \
+	  else echo "npm not found: pages work without charts/htmx enhancements"; fi
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/yiwang demo --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+test-sqlite: install
+	DATABASE_URL= $(BIN)/python -m pytest
+
+test-postgres: install
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/yiwang $(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python -m bench
+
+messages: install
+	cd yiwang && ../$(BIN)/django-admin makemessages -l en --no-obsolete && ../$(BIN)/django-admin compilemessages
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache

@@ -1,0 +1,98 @@
+"""Shared test fixtures: a small 焦作 (real division codes) with staff of each role."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("YIWANG_FAST_HASHER", "1")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_keys(settings, tmp_path_factory):
+    """Each test session gets its own key directory (no developer keys leak into tests)."""
+    from yiwang.core import keys
+
+    settings.YIWANG_KEY_DIR = tmp_path_factory.getbasetemp() / "keys"
+    keys.keyring.cache_clear()
+    yield
+    keys.keyring.cache_clear()
+
+
+@pytest.fixture
+def city(db):
+    """Divisions, departments and org units of 焦作 (no villages, for speed)."""
+    from yiwang.core.actions.org import do_seed_org
+
+    do_seed_org(actor=None, townships=True)
+    from yiwang.core.models import Department, Division, OrgUnit
+
+    class City:
+        jiaozuo = Division.objects.get(code="410800")
+        wuzhi = Division.objects.get(code="410823")
+        boai = Division.objects.get(code="410822")
+
+        @staticmethod
+        def unit(division: str, line: str) -> OrgUnit:
+            return OrgUnit.objects.get(department__code=f"{division}-{line}", division=division)
+
+        @staticmethod
+        def department(division: str, line: str) -> Department:
+            return Department.objects.get(code=f"{division}-{line}")
+
+    return City
+
+
+@pytest.fixture
+def make_staff(city):
+    """make_staff("approver", "410823", "market") → a staff user with that role there."""
+    from yiwang.core.actions.users import do_create_staff
+
+    counter = {"n": 0}
+
+    def make(role: str, division: str = "410800", line: str = "big_data", **kw):
+        counter["n"] += 1
+        return do_create_staff(
+            actor=None,
+            username=kw.pop("username", f"{role}{division}{line}{counter['n']}"),
+            full_name=kw.pop("full_name", "测试人员"),
+            org_unit=city.unit(division, line),
+            roles=[role],
+            password=kw.pop("password", "Jz-test-pass-2026"),
+            validate=False,
+            **kw,
+        )
+
+    return make
+
+
+@pytest.fixture
+def citizen(db):
+    from yiwang.core.actions.users import do_create_citizen
+
+    return do_create_citizen(
+        actor=None,
+        username="zhangsan",
+        full_name="张三",
+        id_number="11010519491231002X",
+        password="Jz-test-pass-2026",
+        phone="13812345678",
+        validate=False,
+    )
+
+
+@pytest.fixture
+def enterprise_user(db):
+    from yiwang.core.actions.users import do_create_enterprise
+    from yiwang.core.identifiers import make_credit_code
+
+    return do_create_enterprise(
+        actor=None,
+        username="qiye1",
+        enterprise_name="焦作示例科技有限公司",
+        credit_code=make_credit_code("91", "410800", "MA3XYW12"),
+        full_name="李四",
+        password="Jz-test-pass-2026",
+        validate=False,
+    )

@@ -1,0 +1,163 @@
+"""Writes to users and roles: staff accounts, citizen and enterprise accounts, roles."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yiwang.core import audit
+from yiwang.core.fields import index_for
+from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
+from yiwang.core.models import OrgUnit, RoleAssignment, User
+from yiwang.core.roles import ROLES
+
+
+def _check_username(username: str) -> None:
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("该用户名已被使用。")}, code="username_taken")
+
+
+def _set_password(user: User, password: str | None, validate: bool = True) -> None:
+    """Hash the password (checked against the password rules unless ``validate`` is off,
+    as for generated demo accounts); no password means password login is disabled."""
+    if password and not validate:
+        user.set_password(password)
+    elif password:
+        from django.contrib.auth.password_validation import validate_password
+
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+
+
+@transaction.atomic
+def do_create_staff(
+    *,
+    actor,
+    username: str,
+    full_name: str,
+    org_unit: OrgUnit,
+    roles: list[str],
+    password: str | None = None,
+    phone: str = "",
+    validate: bool = True,
+) -> User:
+    """Create a staff account (工作人员) in an org unit with its roles."""
+    _check_username(username)
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ValidationError({"roles": _("未知角色：%s") % ", ".join(unknown)})
+    user = User(
+        username=username,
+        full_name=full_name,
+        kind=User.Kind.STAFF,
+        org_unit=org_unit,
+        is_staff=False,
+        phone=validate_mobile(phone) if phone else "",
+    )
+    _set_password(user, password, validate)
+    user.save()
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(user=user, role=r, org_unit=org_unit) for r in roles]
+    )
+    audit.record(
+        actor=actor,
+        action="core.user.create_staff",
+        obj=user,
+        change={"org_unit": org_unit.pk, "roles": roles},
+    )
+    return user
+
+
+@transaction.atomic
+def do_grant_role(*, actor, user: User, role: str, org_unit: OrgUnit | None = None):
+    """Give a staff member a role in an org unit (their own by default)."""
+    if role not in ROLES:
+        raise ValidationError({"role": _("未知角色：%s") % role})
+    ra, _created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, org_unit=org_unit or user.org_unit
+    )
+    audit.record(
+        actor=actor,
+        action="core.user.grant_role",
+        obj=user,
+        change={"role": role, "org_unit": ra.org_unit_id},
+    )
+    return ra
+
+
+@transaction.atomic
+def do_revoke_role(*, actor, user: User, role: str) -> int:
+    deleted, _detail = RoleAssignment.objects.filter(user=user, role=role).delete()
+    audit.record(actor=actor, action="core.user.revoke_role", obj=user, change={"role": role})
+    return deleted
+
+
+@transaction.atomic
+def do_create_citizen(
+    *,
+    actor,
+    username: str,
+    full_name: str,
+    id_number: str,
+    password: str | None,
+    phone: str = "",
+    validate: bool = True,
+) -> User:
+    """Create a citizen account (群众) bound to a validated, unique ID number."""
+    _check_username(username)
+    id_number = validate_id_number(id_number)
+    if User.objects.filter(id_number_index=index_for(User, "id_number", id_number)).exists():
+        raise ValidationError({"id_number": _("该身份证号码已注册账号。")}, code="id_taken")
+    user = User(
+        username=username,
+        full_name=full_name,
+        kind=User.Kind.CITIZEN,
+        id_number=id_number,
+        phone=validate_mobile(phone) if phone else "",
+    )
+    _set_password(user, password, validate)
+    user.save()
+    audit.record(
+        actor=actor or user,
+        action="core.user.create_citizen",
+        obj=user,
+        change={"id_number": id_number},
+    )
+    return user
+
+
+@transaction.atomic
+def do_create_enterprise(
+    *,
+    actor,
+    username: str,
+    enterprise_name: str,
+    credit_code: str,
+    full_name: str,
+    password: str | None,
+    phone: str = "",
+    validate: bool = True,
+) -> User:
+    """Create an enterprise account (企业用户) bound to a validated credit code."""
+    _check_username(username)
+    credit_code = validate_credit_code(credit_code)
+    user = User(
+        username=username,
+        full_name=full_name,
+        kind=User.Kind.ENTERPRISE,
+        credit_code=credit_code,
+        enterprise_name=enterprise_name,
+        phone=validate_mobile(phone) if phone else "",
+    )
+    _set_password(user, password, validate)
+    user.save()
+    audit.record(
+        actor=actor or user,
+        action="core.user.create_enterprise",
+        obj=user,
+        change={"credit_code": credit_code},
+    )
+    return user

@@ -1,0 +1,5 @@
+"""API: inbox."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,159 @@
+"""Identifier validators: 居民身份证号码 (GB 11643), 统一社会信用代码 (GB 32100) with its
+embedded 组织机构代码 (GB 11714), 行政区划代码 (GB/T 2260) and mobile numbers.
+
+Each ``validate_*`` raises ``django.core.exceptions.ValidationError`` with a localised
+message and a stable ``code``; ``is_valid_*`` are boolean shortcuts for bulk paths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+ID_RE = re.compile(r"^\d{17}[\dX]$")
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+USCC_TYPES = {
+    "11": "机关",
+    "12": "事业单位",
+    "13": "群团组织",
+    "19": "其他机构编制",
+    "51": "社会团体",
+    "52": "民办非企业单位",
+    "53": "基金会",
+    "59": "其他民政",
+    "91": "企业",
+    "92": "个体工商户",
+    "93": "农民专业合作社",
+}
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+DIVISION_RE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
+
+
+def id_check_char(first17: str) -> str:
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
+def normalize_id_number(value: str) -> str:
+    return (value or "").strip().upper()
+
+
+def validate_id_number(value: str) -> str:
+    """Validate a resident ID number and return it normalised (upper-case X)."""
+    v = normalize_id_number(value)
+    if not ID_RE.match(v):
+        raise ValidationError(
+            _("身份证号码应为 18 位：17 位数字加 1 位数字或 X。"), code="id_format"
+        )
+    try:
+        born = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+    except ValueError:
+        raise ValidationError(_("身份证号码中的出生日期无效。"), code="id_birth") from None
+    if born > dt.date.today() or born.year < 1900:
+        raise ValidationError(_("身份证号码中的出生日期超出合理范围。"), code="id_birth")
+    if id_check_char(v[:17]) != v[17]:
+        raise ValidationError(_("身份证号码校验位不正确。"), code="id_check")
+    return v
+
+
+def is_valid_id_number(value: str) -> bool:
+    try:
+        validate_id_number(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def id_birth_date(value: str) -> dt.date:
+    return dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+
+
+def id_sex(value: str) -> str:
+    """'M' when the sequence digit is odd, else 'F'."""
+    return "M" if int(value[16]) % 2 else "F"
+
+
+def org_code_check(first8: str) -> str:
+    """GB 11714 check character for an 8-character organisation code body."""
+    total = sum(ORG_ALPHABET.index(c) * w for c, w in zip(first8, ORG_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return {10: "X", 11: "0"}.get(check, str(check))
+
+
+def uscc_check_char(first17: str) -> str:
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def validate_credit_code(value: str) -> str:
+    """Validate a unified social credit code, including its embedded organisation code."""
+    v = (value or "").strip().upper()
+    if len(v) != 18 or not USCC_RE.match(v):
+        raise ValidationError(
+            _("统一社会信用代码应为 18 位，由数字和大写字母（不含 I、O、Z、S、V）组成。"),
+            code="uscc_format",
+        )
+    if uscc_check_char(v[:17]) != v[17]:
+        raise ValidationError(_("统一社会信用代码校验位不正确。"), code="uscc_check")
+    org = v[8:17]
+    # 个体工商户 (92) codes were often issued without a GB 11714 body: check the others only.
+    if v[:2] != "92":
+        if org_code_check(org[:8]) != org[8]:
+            raise ValidationError(
+                _("统一社会信用代码内嵌的组织机构代码校验位不正确。"), code="uscc_org_check"
+            )
+    return v
+
+
+def is_valid_credit_code(value: str) -> bool:
+    try:
+        validate_credit_code(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def credit_code_type(value: str) -> str:
+    """Registering authority and entity type, e.g. '91' → '企业'."""
+    return USCC_TYPES.get(value[:2], "其他")
+
+
+def make_credit_code(prefix2: str, region6: str, org8: str) -> str:
+    """Build a valid credit code from authority/type, region and an 8-char org body."""
+    org9 = org8 + org_code_check(org8)
+    body = prefix2 + region6 + org9
+    return body + uscc_check_char(body)
+
+
+def make_id_number(region6: str, born: dt.date, seq3: int) -> str:
+    first17 = f"{region6}{born:%Y%m%d}{seq3:03d}"
+    return first17 + id_check_char(first17)
+
+
+def validate_division_code(value: str) -> str:
+    """A GB/T 2260 code (6 digits) or a township/village extension (9 or 12 digits)."""
+    v = (value or "").strip()
+    if not DIVISION_RE.match(v):
+        raise ValidationError(_("行政区划代码应为 6、9 或 12 位数字。"), code="division_format")
+    if v[:2] in {"00", "10", "20", "30", "40", "50", "60", "70", "80", "90"}:
+        raise ValidationError(_("行政区划代码的省级部分无效。"), code="division_province")
+    return v
+
+
+def validate_mobile(value: str) -> str:
+    """Mainland mobile number: 11 digits starting with 13–19; a +86 prefix is accepted."""
+    v = re.sub(r"[\s-]", "", value or "")
+    if v.startswith("+86"):
+        v = v[3:]
+    if not MOBILE_RE.match(v):
+        raise ValidationError(_("手机号码应为以 1 开头的 11 位数字。"), code="mobile_format")
+    return v

@@ -1,0 +1,3 @@
+"""Identity pages."""
+
+urlpatterns: list = []

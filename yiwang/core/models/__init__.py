@@ -1,0 +1,28 @@
+"""Core tables: organisation, users, audit ledger, calendar, workflow, numbering, messages."""
+
+from yiwang.core.models.calendar import CalendarDay, CalendarYear
+from yiwang.core.models.ledger import AuditBlock, AuditEntry
+from yiwang.core.models.notify import Delivery, Notification
+from yiwang.core.models.numbering import NumberSequence
+from yiwang.core.models.org import Department, Division, OrgUnit
+from yiwang.core.models.users import RoleAssignment, User
+from yiwang.core.models.workflow import Case, CaseAttachment, CaseEvent, Workflow
+
+__all__ = [
+    "AuditBlock",
+    "AuditEntry",
+    "CalendarDay",
+    "CalendarYear",
+    "Case",
+    "CaseAttachment",
+    "CaseEvent",
+    "Delivery",
+    "Department",
+    "Division",
+    "Notification",
+    "NumberSequence",
+    "OrgUnit",
+    "RoleAssignment",
+    "User",
+    "Workflow",
+]

@@ -1,0 +1,67 @@
+"""全程留痕: the audit ledger. Entries are append-only; the sealer groups them into
+blocks with an SM3 Merkle root chained to the previous head and signed with SM2."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntry(models.Model):
+    """审计记录: who did what to which object, why, and a digest of the change."""
+
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_label = models.CharField(_("操作人"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, db_index=True)
+    object_id = models.CharField(_("对象标识"), max_length=64, db_index=True)
+    purpose = models.CharField(_("事由"), max_length=200, blank=True)
+    change = models.JSONField(_("变更"), default=dict, blank=True)
+    digest = models.CharField(_("变更摘要"), max_length=64)
+    leaf = models.CharField(_("记录哈希"), max_length=64)
+    block = models.ForeignKey(
+        "AuditBlock", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["block", "id"])]
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditBlock(models.Model):
+    """审计区块: a sealed run of entries; ``leaves`` lists (entry id, leaf hash) in order."""
+
+    number = models.PositiveIntegerField(unique=True)
+    first_entry = models.BigIntegerField()
+    last_entry = models.BigIntegerField()
+    count = models.PositiveIntegerField()
+    leaves = models.JSONField(default=list)
+    merkle_root = models.CharField(max_length=64)
+    prev_head = models.CharField(max_length=64)
+    head = models.CharField(max_length=64)
+    signature = models.TextField()
+    key_id = models.CharField(max_length=32)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("审计区块")
+        verbose_name_plural = _("审计区块")
+
+    def __str__(self) -> str:
+        return f"block {self.number}"

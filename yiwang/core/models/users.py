@@ -1,0 +1,87 @@
+"""Users of four kinds (工作人员 / 群众 / 企业用户 / 系统) and their roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.fields import BlindIndexField, EncryptedTextField
+from yiwang.core.models.org import OrgUnit
+
+
+class User(AbstractUser):
+    """A person or system that signs in. Personal identifiers are SM4-encrypted with a
+    blind index; ``session_epoch`` changes on "log out everywhere"."""
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", _("工作人员")
+        CITIZEN = "citizen", _("群众")
+        ENTERPRISE = "enterprise", _("企业用户")
+        SYSTEM = "system", _("系统")
+
+    kind = models.CharField(_("用户类型"), max_length=12, choices=Kind.choices, db_index=True)
+    full_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    id_number = EncryptedTextField(_("身份证号码"), blank=True)
+    id_number_index = BlindIndexField(source="id_number", unique=False)
+    phone = EncryptedTextField(_("手机号码"), blank=True)
+    phone_index = BlindIndexField(source="phone")
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
+    enterprise_name = models.CharField(_("企业名称"), max_length=120, blank=True)
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("所在组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    failed_logins = models.PositiveIntegerField(default=0, editable=False)
+    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    totp_secret = EncryptedTextField(blank=True, editable=False)
+    totp_enabled = models.BooleanField(_("启用动态口令"), default=False)
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    elder_mode = models.BooleanField(_("长辈模式"), default=False)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def division(self):
+        return self.org_unit.division if self.org_unit_id else None
+
+    @property
+    def department(self):
+        return self.org_unit.department if self.org_unit_id else None
+
+
+class RoleAssignment(models.Model):
+    """角色: a staff member holds a role within an org unit (defaults to their own)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(_("角色"), max_length=32)
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("组织"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "org_unit"], name="role_unique")
+        ]
+        verbose_name = _("角色分配")
+        verbose_name_plural = _("角色分配")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.role}"

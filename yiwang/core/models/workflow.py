@@ -1,0 +1,129 @@
+"""流程引擎: processes declared as data. A ``Workflow`` holds its states, actions (with the
+roles allowed to take them), time limits in working days and escalation rules as a
+validated JSON definition; a ``Case`` is one run of it over any subject object."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.models.org import Department, Division
+
+
+class Workflow(models.Model):
+    """流程定义 (code + version). Running cases keep the version they started on."""
+
+    code = models.CharField(_("流程编码"), max_length=64)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    name = models.CharField(_("名称"), max_length=100)
+    case_time_limit_days = models.PositiveIntegerField(
+        _("全程时限（工作日）"), null=True, blank=True
+    )
+    definition = models.JSONField(_("定义"))
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="workflow_code_version")
+        ]
+        verbose_name = _("流程")
+        verbose_name_plural = _("流程")
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class Case(models.Model):
+    """案件/办件流转: one running instance of a workflow, with its deadlines."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="cases")
+    number = models.CharField(_("编号"), max_length=40, unique=True)
+    title = models.CharField(_("标题"), max_length=200)
+    state = models.CharField(_("环节"), max_length=64, db_index=True)
+    subject_type = models.CharField(max_length=64, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    division = models.ForeignKey(Division, verbose_name=_("区划"), on_delete=models.PROTECT)
+    department = models.ForeignKey(Department, verbose_name=_("部门"), on_delete=models.PROTECT)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applied_cases",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("承办人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    opened_at = models.DateTimeField(_("创建时间"))
+    state_entered_at = models.DateTimeField(_("进入环节时间"))
+    state_due = models.DateField(_("环节时限"), null=True, blank=True, db_index=True)
+    case_due = models.DateField(_("全程时限"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("督办级别"), default=0)
+    calendar_estimated = models.BooleanField(
+        _("时限按周一至周五估算"),
+        default=False,
+        help_text=_("所涉年度尚无官方节假日安排，时限按周一至周五计算。"),
+    )
+
+    class Meta:
+        ordering = ["state_due", "id"]
+        indexes = [models.Index(fields=["closed_at", "state_due"])]
+        verbose_name = _("流转案件")
+        verbose_name_plural = _("流转案件")
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class CaseEvent(models.Model):
+    """流转记录: one transition, assignment, comment or escalation on a case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=64)
+    from_state = models.CharField(max_length=64, blank=True)
+    to_state = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(_("意见"), blank=True)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("流转记录")
+        verbose_name_plural = _("流转记录")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.action}"
+
+
+class CaseAttachment(models.Model):
+    """附件 on a case, with its SM3 digest for integrity."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.SET_NULL)
+    file = models.FileField(upload_to="cases/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    sm3 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.name

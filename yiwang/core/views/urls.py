@@ -1,0 +1,3 @@
+"""Core staff pages: inbox, cases, audit."""
+
+urlpatterns: list = []
