@@ -17,8 +17,11 @@ HERE = Path(__file__).resolve().parent
 
 
 def available() -> list[str]:
-    return sorted(m.name[: -len("_bench")] for m in pkgutil.iter_modules([str(HERE))
-                  if m.name.endswith("_bench"))
+    return sorted(
+        m.name[: -len("_bench")]
+        for m in pkgutil.iter_modules([str(HERE)])
+        if m.name.endswith("_bench")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
