@@ -1,0 +1,1 @@
+"""API shapes (Pydantic), kept apart from the models."""
