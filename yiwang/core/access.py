@@ -111,9 +111,14 @@ def can_see(user, obj, perm: str, **kwargs) -> bool:
 def get_visible(user, qs: QuerySet, perm: str, pk, **kwargs):
     """Fetch one row the user may see, or raise the same 404 an absent row would give
     (so existence in another jurisdiction is not revealed)."""
+    return pick(scope(user, qs, perm, **kwargs), pk)
+
+
+def pick(scoped_qs: QuerySet, pk):
+    """One row from an already-scoped queryset, or the same 404 an absent row gives."""
     from django.http import Http404
 
-    obj = scope(user, qs, perm, **kwargs).filter(pk=pk).first()
+    obj = scoped_qs.filter(pk=pk).first()
     if obj is None:
         raise Http404(_("未找到该记录，或您无权查看。"))
     return obj

@@ -1,3 +1,9 @@
-"""Core staff pages: inbox, cases, audit."""
+"""Core staff pages: inbox, cases, audit, staff directory."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from yiwang.core.views import staff
+
+urlpatterns: list = [
+    path("org/staff/", staff.staff_list, name="staff-list"),
+]
