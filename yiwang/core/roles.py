@@ -36,7 +36,7 @@ ROLES: dict[str, Role] = {
         _role(
             "dept_admin",
             _("部门管理员"),
-            {"case.view", "case.assign", "org.view", "user.view", "user.manage"},
+            {"case.view", "case.assign", "org.view", "user.view", "user.manage", "personal.unmask"},
         ),
         _role(
             "data_steward", _("数据专员"), {"data.view", "data.manage", "case.view", "case.handle"}
