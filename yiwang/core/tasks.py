@@ -1,0 +1,54 @@
+"""Background tasks (django-tasks), run by ``yiwang worker``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+
+# --- notifications and escalation (消息投递, 超期督办) ---
+
+RETRY_BASE_SECONDS = 30
+
+
+def _max_attempts() -> int:
+    return int(settings.YIWANG.get("NOTIFY_MAX_ATTEMPTS", 3))
+
+
+@task()
+def send_delivery(delivery_id: int) -> str:
+    """Send one Delivery over its channel; on failure retry later with growing delays
+    until the attempts run out, then mark it failed. Returns the delivery status."""
+    from yiwang.core import notify
+    from yiwang.core.actions.notify import do_record_delivery
+    from yiwang.core.models import Delivery
+
+    delivery = (
+        Delivery.objects.select_related("notification__user").filter(pk=delivery_id).first()
+    )
+    if delivery is None or delivery.status != Delivery.Status.PENDING:
+        return delivery.status if delivery else "missing"
+    note = delivery.notification
+    try:
+        notify.channel(delivery.channel).send(note.user, note)
+        error = ""
+    except Exception as exc:  # any channel failure is recorded, never lost
+        error = f"{type(exc).__name__}: {exc}"
+    final = bool(error) and delivery.attempts + 1 >= _max_attempts()
+    do_record_delivery(delivery=delivery, error=error, final=final)
+    if error and not final:
+        delay = RETRY_BASE_SECONDS * 2 ** (delivery.attempts - 1)
+        send_delivery.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+            delivery_id
+        )
+    return delivery.status
+
+
+@task()
+def escalate_overdue() -> int:
+    """Apply the workflows' escalation rules to overdue cases; returns escalations made."""
+    from yiwang.core.actions.workflow import do_escalate_overdue
+
+    return do_escalate_overdue(actor=None)
