@@ -68,6 +68,11 @@ class Case(models.Model):
     case_due = models.DateField(_("全程时限"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("督办级别"), default=0)
+    escalation_step = models.PositiveSmallIntegerField(
+        _("已执行督办规则数"),
+        default=0,
+        help_text=_("本环节已执行的超期督办规则个数；进入新环节时归零，保证每条规则只执行一次。"),
+    )
     calendar_estimated = models.BooleanField(
         _("时限按周一至周五估算"),
         default=False,
