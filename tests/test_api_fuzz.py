@@ -1,0 +1,60 @@
+"""Fuzz every /api/v1/ operation from our own OpenAPI document: no input, valid or not,
+may cause a server error."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+
+EXAMPLES_PER_OPERATION = 20
+
+
+@pytest.fixture
+def bearer(make_staff):
+    """A city-wide admin's token carrying every scope, so fuzzing reaches the handlers."""
+    from django.conf import settings as dj_settings
+    from django.utils import timezone
+    from oauth2_provider.models import AccessToken
+
+    from yiwang.core.actions.users import do_grant_role
+
+    admin = make_staff("bureau_admin", "410800", "big_data")
+    for role in ("auditor", "dept_admin", "sysadmin"):
+        do_grant_role(actor=None, user=admin, role=role)
+    scopes = " ".join(dj_settings.OAUTH2_PROVIDER["SCOPES"])
+    token = AccessToken.objects.create(
+        user=admin,
+        token="fuzz-token-0123456789",
+        scope=scopes,
+        expires=timezone.now() + dt.timedelta(hours=1),
+    )
+    return token.token
+
+
+@pytest.mark.slow
+def test_api_never_answers_with_a_server_error(bearer):
+    from django.core.wsgi import get_wsgi_application
+
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 5, "the OpenAPI document lost its operations"
+    headers = {"Authorization": f"Bearer {bearer}"}
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(
+                max_examples=EXAMPLES_PER_OPERATION,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            def fuzz(case):
+                case.call_and_validate(headers=headers, checks=[not_a_server_error])
+
+            fuzz()
