@@ -1,0 +1,23 @@
+"""Data every database needs after ``migrate``: the official calendar years the
+``chinese-calendar`` package knows around now, and the shipped workflow definitions."""
+
+from __future__ import annotations
+
+import logging
+
+SEED_YEARS = (2024, 2025, 2026)
+
+logger = logging.getLogger("yiwang.core")
+
+
+def seed_after_migrate(sender=None, **kwargs) -> None:
+    """post_migrate receiver: load missing calendar years and (re)define workflows."""
+    from yiwang.core.actions.calendar import do_load_calendar_from_package
+    from yiwang.core.actions.workflow import do_load_workflows
+    from yiwang.core.models import CalendarYear
+
+    known = set(CalendarYear.objects.values_list("year", flat=True))
+    missing = [y for y in SEED_YEARS if y not in known]
+    if missing:
+        do_load_calendar_from_package(actor=None, years=missing)
+    do_load_workflows(actor=None)
