@@ -1,0 +1,86 @@
+"""Writes for notifications (消息通知): create the in-app message, one Delivery per channel
+the user can be reached on, and queue the sending; mark messages read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from yiwang.core import audit, notify
+from yiwang.core.models import Delivery, Notification
+
+
+@transaction.atomic
+def do_notify(
+    *,
+    actor,
+    user,
+    title: str,
+    body: str = "",
+    url: str = "",
+    channels: Iterable[str] = ("email", "sms"),
+) -> Notification:
+    """Send ``user`` a message: always in-app, plus each named channel that can reach
+    them; deliveries are sent by the ``send_delivery`` task after commit."""
+    from yiwang.core.tasks import send_delivery
+
+    note = Notification.objects.create(user=user, title=title[:200], body=body, url=url[:300])
+    configured = set(notify.channel_names())
+    deliveries = [
+        Delivery.objects.create(notification=note, channel=name)
+        for name in channels
+        if name in configured and notify.channel(name).can_reach(user)
+    ]
+    audit.record(
+        actor=actor,
+        action="core.notification.send",
+        obj=note,
+        change={"user": user.pk, "title": note.title, "channels": [d.channel for d in deliveries]},
+    )
+    for d in deliveries:
+        transaction.on_commit(lambda pk=d.pk: send_delivery.enqueue(pk))
+    return note
+
+
+@transaction.atomic
+def do_mark_read(*, actor, ids: Iterable[int] | None = None) -> int:
+    """Mark ``actor``'s own messages read: the given ids, or all unread when None."""
+    qs = Notification.objects.filter(user=actor, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    marked = list(qs.values_list("pk", flat=True))
+    if not marked:
+        return 0
+    Notification.objects.filter(pk__in=marked).update(read_at=timezone.now())
+    audit.record(
+        actor=actor,
+        action="core.notification.read",
+        obj=("core.notification", marked[0]),
+        change={"ids": marked},
+    )
+    return len(marked)
+
+
+@transaction.atomic
+def do_record_delivery(*, delivery: Delivery, error: str = "", final: bool = False) -> Delivery:
+    """Record one sending attempt on a Delivery: sent, or the error kept (and marked
+    failed when ``final``, i.e. no retry is left)."""
+    delivery.attempts += 1
+    if error:
+        delivery.error = error[:2000]
+        if final:
+            delivery.status = Delivery.Status.FAILED
+    else:
+        delivery.status = Delivery.Status.SENT
+        delivery.sent_at = timezone.now()
+        delivery.error = ""
+    delivery.save(update_fields=["attempts", "error", "status", "sent_at"])
+    audit.record(
+        actor=None,
+        action="core.delivery.attempt",
+        obj=delivery,
+        change={"channel": delivery.channel, "attempt": delivery.attempts, "ok": not error},
+    )
+    return delivery

@@ -1,0 +1,619 @@
+"""Writes of the workflow engine (流程引擎): define workflows, start cases, take actions,
+assign (签收), comment, attach files and escalate overdue cases (超期督办)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core import access, audit, crypto
+from yiwang.core import calendar as workdays
+from yiwang.core.models import (
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    Department,
+    Division,
+    RoleAssignment,
+    Workflow,
+)
+from yiwang.core.numbering import next_number
+from yiwang.core.roles import ROLES
+from yiwang.core.workflow import (
+    NUMBER_KIND_DEFAULT,
+    Definition,
+    definition_of,
+    grant_covers,
+    handling_roles,
+    validate_definition,
+)
+
+# Allowed upload types and the leading bytes each must start with (None: no magic check).
+UPLOAD_TYPES: dict[str, tuple[bytes, ...] | None] = {
+    "application/pdf": (b"%PDF",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "application/ofd": (b"PK",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (b"PK",),
+    "text/plain": None,
+}
+
+
+# --- definitions ---
+
+
+@transaction.atomic
+def do_define_workflow(
+    *,
+    actor,
+    code: str,
+    name: str,
+    definition: dict,
+    case_time_limit_days: int | None = None,
+) -> Workflow:
+    """Store a validated workflow definition (流程定义); an existing code gets a new
+    version (older versions stay for the cases running on them). Loading the same
+    definition again changes nothing."""
+    if not code or len(code) > 64:
+        raise ValidationError({"code": _("流程编码不能为空，且不超过 64 个字符。")})
+    data = validate_definition(definition)
+    data = {**data, **{k: v for k, v in definition.items() if k == "number_kind"}}
+    latest = Workflow.objects.filter(code=code).order_by("-version").first()
+    if (
+        latest is not None
+        and latest.definition == data
+        and latest.name == name
+        and latest.case_time_limit_days == case_time_limit_days
+    ):
+        return latest
+    version = (Workflow.objects.filter(code=code).aggregate(m=Max("version"))["m"] or 0) + 1
+    Workflow.objects.filter(code=code, active=True).update(active=False)
+    wf = Workflow.objects.create(
+        code=code,
+        version=version,
+        name=name,
+        case_time_limit_days=case_time_limit_days,
+        definition=data,
+        active=True,
+    )
+    audit.record(
+        actor=actor,
+        action="core.workflow.define",
+        obj=wf,
+        change={"code": code, "version": version, "states": [s["code"] for s in data["states"]]},
+    )
+    return wf
+
+
+# --- cases ---
+
+
+def _deadline(start: date, days: int | None) -> tuple[date | None, bool]:
+    if days is None:
+        return None, False
+    return workdays.add_working_days(start, days)
+
+
+def _covers(user, division: Division, department: Department) -> bool:
+    """Whether any of the user's role grants reaches this division × department."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(
+        grant_covers(g, division.path, department.pk, department.parent_id)
+        for g in access.grants(user)
+    )
+
+
+@transaction.atomic
+def do_start_case(
+    *,
+    actor,
+    workflow_code: str,
+    title: str,
+    division: Division | str,
+    department: Department | str,
+    applicant=None,
+    subject: Any = None,
+    comment: str = "",
+) -> Case:
+    """Open a case (办件) on the active version of a workflow: number, initial state and
+    its deadlines in working days. Staff start cases within their jurisdiction; a citizen
+    or enterprise starts their own; ``actor=None`` is the platform itself."""
+    wf = Workflow.objects.filter(code=workflow_code, active=True).order_by("-version").first()
+    if wf is None:
+        raise ValidationError(
+            _("未找到启用的流程：%s") % workflow_code, code="workflow_unknown"
+        )
+    if not isinstance(division, Division):
+        division = Division.objects.get(code=division)
+    if not isinstance(department, Department):
+        department = Department.objects.get(code=department)
+    if actor is not None and not (
+        (applicant is not None and actor.pk == applicant.pk) or _covers(actor, division, department)
+    ):
+        raise PermissionDenied(_("您无权在该区划和部门发起此流程。"))
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("标题不能为空。")})
+    d = definition_of(wf)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    state_due, est1 = _deadline(today, d.time_limit(d.initial))
+    case_due, est2 = _deadline(today, wf.case_time_limit_days)
+    subject_type, subject_id = audit.object_ref(subject) if subject is not None else ("", "")
+    case = Case.objects.create(
+        workflow=wf,
+        number=next_number(division.code, wf.definition.get("number_kind", NUMBER_KIND_DEFAULT)),
+        title=title[:200],
+        state=d.initial,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        division=division,
+        department=department,
+        applicant=applicant,
+        opened_at=now,
+        state_entered_at=now,
+        state_due=state_due,
+        case_due=case_due,
+        calendar_estimated=est1 or est2,
+    )
+    CaseEvent.objects.create(
+        case=case, action="start", to_state=d.initial, actor=actor, comment=comment, at=now
+    )
+    audit.record(
+        actor=actor,
+        action="core.case.start",
+        obj=case,
+        change={
+            "number": case.number,
+            "workflow": f"{wf.code}@{wf.version}",
+            "state": d.initial,
+            "state_due": state_due,
+            "case_due": case_due,
+        },
+    )
+    return case
+
+
+def _locked(case: Case) -> Case:
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("workflow", "division", "department")
+        .get(pk=case.pk)
+    )
+
+
+def _sync(target: Case, source: Case) -> Case:
+    """Copy the written row back onto the caller's instance."""
+    for f in Case._meta.concrete_fields:
+        setattr(target, f.attname, getattr(source, f.attname))
+    return target
+
+
+def _may_override_assignment(actor, case: Case) -> bool:
+    return any(
+        "case.assign" in ROLES[g.role].permissions
+        and grant_covers(g, case.division.path, case.department_id, case.department.parent_id)
+        for g in access.grants(actor)
+    ) or getattr(actor, "is_superuser", False)
+
+
+@transaction.atomic
+def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> Case:
+    """Take a workflow action (流转) on a case: checks the current state, the actor's role
+    within the case's jurisdiction (or applicant rights), the assignment and a required
+    comment; moves the state, resets its deadline, closes the case at a final state."""
+    row = _locked(case)
+    d = definition_of(row.workflow)
+    comment = (comment or "").strip()
+    if row.closed_at is not None:
+        raise ValidationError(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
+    action = d.action(action_code)
+    if action is None:
+        raise ValidationError(
+            _("流程“%(workflow)s”没有“%(action)s”这个操作。")
+            % {"workflow": row.workflow.name, "action": action_code},
+            code="action_unknown",
+        )
+    if not action.allowed_from(row.state, d.finals):
+        raise ValidationError(
+            _("当前环节“%(state)s”不能执行“%(action)s”。")
+            % {"state": d.state_name(row.state), "action": action.name},
+            code="action_not_allowed",
+        )
+    is_applicant = action.applicant and row.applicant_id is not None and actor.pk == row.applicant_id
+    by_role = bool(action.roles & handling_roles(actor, row)) and access.can_see(
+        actor, row, "case.handle"
+    )
+    if not (by_role or is_applicant):
+        raise ValidationError(
+            _("您没有在本案件所属区划和部门执行“%(action)s”的角色（需要：%(roles)s）。")
+            % {
+                "action": action.name,
+                "roles": "、".join(str(ROLES[r].label) for r in sorted(action.roles)) or _("申请人"),
+            },
+            code="role_missing",
+        )
+    if (
+        by_role
+        and not is_applicant
+        and row.assignee_id not in (None, actor.pk)
+        and not _may_override_assignment(actor, row)
+    ):
+        raise ValidationError(
+            _("该案件已由 %(name)s 签收，只有承办人可以办理。") % {"name": row.assignee},
+            code="assigned_elsewhere",
+        )
+    if action.comment_required and not comment:
+        raise ValidationError(
+            {"comment": _("执行“%s”须填写意见。") % action.name}, code="comment_required"
+        )
+    now = timezone.now()
+    from_state = row.state
+    row.state = action.to
+    row.state_entered_at = now
+    row.escalation_level = 0
+    row.escalation_step = 0
+    if action.assign == "clear":
+        row.assignee = None
+    elif action.assign == "actor":
+        row.assignee = actor
+    if action.to in d.finals:
+        row.closed_at = now
+        row.state_due = None
+        state_est = False
+    else:
+        row.state_due, state_est = _deadline(timezone.localdate(now), d.time_limit(action.to))
+    case_est = bool(row.case_due) and workdays.is_estimated(
+        timezone.localdate(row.opened_at), row.case_due
+    )
+    row.calendar_estimated = state_est or (case_est and row.closed_at is None)
+    row.save()
+    CaseEvent.objects.create(
+        case=row,
+        action=action.code,
+        from_state=from_state,
+        to_state=action.to,
+        actor=actor,
+        comment=comment,
+        at=now,
+    )
+    audit.record(
+        actor=actor,
+        action="core.case.transition",
+        obj=row,
+        change={
+            "action": action.code,
+            "from": from_state,
+            "to": action.to,
+            "state_due": row.state_due,
+            "closed": row.closed_at is not None,
+        },
+    )
+    return _sync(case, row)
+
+
+@transaction.atomic
+def do_assign(*, actor, case: Case, assignee) -> Case:
+    """Assign a case to one person (分派), narrowing the inbox to them; a handler may take
+    it for themselves (签收). ``assignee=None`` releases it back to the group."""
+    row = _locked(case)
+    if row.closed_at is not None:
+        raise ValidationError(_("案件 %s 已办结。") % row.number, code="case_closed")
+    d = definition_of(row.workflow)
+    acting_roles = d.roles_acting_in(row.state)
+    claim = assignee is not None and assignee.pk == actor.pk
+    if claim:
+        if not (handling_roles(actor, row) & acting_roles):
+            raise ValidationError(
+                _("您在当前环节没有办理此案件的角色，不能签收。"), code="role_missing"
+            )
+        if row.assignee_id not in (None, actor.pk) and not _may_override_assignment(actor, row):
+            raise ValidationError(
+                _("该案件已由 %(name)s 签收。") % {"name": row.assignee}, code="assigned_elsewhere"
+            )
+    elif assignee is None and row.assignee_id == actor.pk:
+        pass  # releasing one's own case
+    else:
+        if not _may_override_assignment(actor, row):
+            raise PermissionDenied(_("您没有分派此案件的权限。"))
+        if assignee is not None and not (handling_roles(assignee, row) & acting_roles):
+            raise ValidationError(
+                {"assignee": _("%(name)s 在当前环节没有办理此案件的角色。") % {"name": assignee}},
+                code="assignee_cannot_handle",
+            )
+    previous = row.assignee_id
+    row.assignee = assignee
+    row.save(update_fields=["assignee"])
+    now = timezone.now()
+    CaseEvent.objects.create(
+        case=row,
+        action="claim" if claim else ("assign" if assignee else "release"),
+        from_state=row.state,
+        to_state=row.state,
+        actor=actor,
+        comment=str(assignee or ""),
+        at=now,
+    )
+    audit.record(
+        actor=actor,
+        action="core.case.assign",
+        obj=row,
+        change={"from": previous, "to": assignee.pk if assignee else None},
+    )
+    return _sync(case, row)
+
+
+def _require_participant(actor, case: Case) -> None:
+    """Staff who can see the case, or its applicant."""
+    if case.applicant_id is not None and actor.pk == case.applicant_id:
+        return
+    if not access.can_see(actor, case, "case.view"):
+        raise PermissionDenied(_("您无权处理此案件。"))
+
+
+@transaction.atomic
+def do_comment(*, actor, case: Case, comment: str) -> CaseEvent:
+    """Add a comment (意见/备注) to a case's history without moving it."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": _("意见不能为空。")}, code="comment_required")
+    if len(comment) > 5000:
+        raise ValidationError({"comment": _("意见不能超过 5000 字。")})
+    _require_participant(actor, case)
+    event = CaseEvent.objects.create(
+        case=case,
+        action="comment",
+        from_state=case.state,
+        to_state=case.state,
+        actor=actor,
+        comment=comment,
+        at=timezone.now(),
+    )
+    audit.record(actor=actor, action="core.case.comment", obj=case, change={"event": event.pk})
+    return event
+
+
+def _read_upload(uploaded_file) -> bytes:
+    limit = settings.YIWANG_MAX_UPLOAD_BYTES
+    if uploaded_file.size is not None and uploaded_file.size > limit:
+        raise ValidationError(
+            {"file": _("文件过大：上限为 %(mb).0f MB。") % {"mb": limit / 1024 / 1024}},
+            code="too_large",
+        )
+    data = b"".join(uploaded_file.chunks())
+    if len(data) > limit:
+        raise ValidationError(
+            {"file": _("文件过大：上限为 %(mb).0f MB。") % {"mb": limit / 1024 / 1024}},
+            code="too_large",
+        )
+    if not data:
+        raise ValidationError({"file": _("文件为空。")}, code="empty")
+    return data
+
+
+def _check_type(content_type: str, data: bytes) -> None:
+    if content_type not in UPLOAD_TYPES:
+        raise ValidationError(
+            {"file": _("不支持的文件类型：%s。请上传 PDF、OFD、图片、Word、Excel 或文本文件。") % content_type},
+            code="bad_type",
+        )
+    magic = UPLOAD_TYPES[content_type]
+    if magic is None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                {"file": _("文本文件须为 UTF-8 编码。")}, code="bad_type"
+            ) from exc
+    elif not data.startswith(magic):
+        raise ValidationError(
+            {"file": _("文件内容与声明的类型 %s 不符。") % content_type}, code="bad_type"
+        )
+
+
+@transaction.atomic
+def do_attach(*, actor, case: Case, uploaded_file, comment: str = "") -> CaseAttachment:
+    """Attach a file (附件) to a case: size limit, allowed types checked against the
+    content, SM3 digest kept for integrity."""
+    _require_participant(actor, case)
+    if case.closed_at is not None:
+        raise ValidationError(_("案件 %s 已办结，不能再上传附件。") % case.number, code="case_closed")
+    content_type = (getattr(uploaded_file, "content_type", "") or "").split(";")[0].strip().lower()
+    data = _read_upload(uploaded_file)
+    _check_type(content_type, data)
+    name = os.path.basename(uploaded_file.name or "file")[:200] or "file"
+    event = CaseEvent.objects.create(
+        case=case,
+        action="attach",
+        from_state=case.state,
+        to_state=case.state,
+        actor=actor,
+        comment=(comment or name)[:5000],
+        at=timezone.now(),
+    )
+    uploaded_file.seek(0)
+    attachment = CaseAttachment(
+        case=case,
+        event=event,
+        name=name,
+        size=len(data),
+        content_type=content_type,
+        sm3=crypto.sm3_hex(data),
+        uploaded_by=actor,
+    )
+    attachment.file.save(name, uploaded_file, save=False)
+    attachment.save()
+    audit.record(
+        actor=actor,
+        action="core.case.attach",
+        obj=case,
+        change={"attachment": attachment.pk, "sm3": attachment.sm3, "size": attachment.size},
+    )
+    return attachment
+
+
+# --- escalation ---
+
+
+def _role_holders(roles: set[str], case: Case) -> list:
+    """Active users holding one of ``roles`` whose jurisdiction covers the case."""
+    out: dict[int, Any] = {}
+    holdings = RoleAssignment.objects.filter(role__in=roles, user__is_active=True).select_related(
+        "user__org_unit__division", "org_unit__division"
+    )
+    for ra in holdings:
+        role = ROLES.get(ra.role)
+        unit = ra.org_unit or ra.user.org_unit
+        if role is None or (unit is None and not role.city_wide):
+            continue
+        g = access.Grant(
+            ra.role,
+            None if role.city_wide else unit.division.path,
+            None if role.city_wide else unit.department_id,
+        )
+        if grant_covers(g, case.division.path, case.department_id, case.department.parent_id):
+            out[ra.user_id] = ra.user
+    return list(out.values())
+
+
+def _overdue_days(case: Case, today: date) -> int | None:
+    """Working days past the earliest passed deadline, or None when nothing has passed."""
+    passed = [d for d in (case.state_due, case.case_due) if d is not None and d < today]
+    if not passed:
+        return None
+    return workdays.working_days_between(min(passed), today)
+
+
+def _escalate(case: Case, d: Definition, overdue: int, actor) -> int:
+    from yiwang.core.actions.notify import do_notify
+
+    applied = 0
+    for level, rule in d.escalations_for(case.state):
+        if level <= case.escalation_step or overdue < rule.get("overdue_days", 0):
+            continue
+        case.escalation_step = level
+        if rule.get("raise_level", True):
+            case.escalation_level += 1
+        case.save(update_fields=["escalation_step", "escalation_level"])
+        text = _("案件 %(number)s“%(title)s”在“%(state)s”环节已超期 %(days)d 个工作日，请督办。") % {
+            "number": case.number,
+            "title": case.title,
+            "state": d.state_name(case.state),
+            "days": overdue,
+        }
+        CaseEvent.objects.create(
+            case=case,
+            action="escalate",
+            from_state=case.state,
+            to_state=case.state,
+            actor=actor,
+            comment=text,
+            at=timezone.now(),
+        )
+        recipients = _role_holders(set(rule.get("notify_roles", [])), case)
+        if case.assignee_id and case.assignee not in recipients:
+            recipients.append(case.assignee)
+        url = reverse("core:case", args=[case.pk])
+        for user in recipients:
+            do_notify(
+                actor=actor,
+                user=user,
+                title=_("超期督办：%s") % case.number,
+                body=text,
+                url=url,
+            )
+        audit.record(
+            actor=actor,
+            action="core.case.escalate",
+            obj=case,
+            change={
+                "rule": level,
+                "level": case.escalation_level,
+                "overdue_days": overdue,
+                "notified": [u.pk for u in recipients],
+            },
+        )
+        applied += 1
+    return applied
+
+
+def do_escalate_overdue(*, actor=None, today: date | None = None) -> int:
+    """Apply escalation rules (超期督办) to open overdue cases: each rule of the current
+    state fires once (raising the 督办级别 and notifying its roles' holders within the
+    case's jurisdiction, plus the assignee). Returns the number of rules applied."""
+    today = today or timezone.localdate()
+    candidates = (
+        Case.objects.filter(closed_at__isnull=True)
+        .filter(Q(state_due__lt=today) | Q(case_due__lt=today))
+        .values_list("pk", flat=True)
+    )
+    applied = 0
+    for pk in list(candidates):
+        with transaction.atomic():
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("workflow", "division", "department", "assignee")
+                .get(pk=pk)
+            )
+            overdue = _overdue_days(case, today)
+            if overdue is None or case.closed_at is not None:
+                continue
+            applied += _escalate(case, definition_of(case.workflow), overdue, actor)
+    return applied
+
+
+
+# --- shipped definitions ---
+
+
+def workflow_files() -> list:
+    """JSON definitions shipped in every installed app's ``workflows/`` folder."""
+    from pathlib import Path
+
+    from django.apps import apps
+
+    files = []
+    for app in apps.get_app_configs():
+        folder = Path(app.path) / "workflows"
+        if folder.is_dir():
+            files.extend(sorted(folder.glob("*.json")))
+    return files
+
+
+def do_load_workflows(*, actor, paths=None) -> list[Workflow]:
+    """Define each workflow file (``{"code", "name", "case_time_limit_days", "states",
+    "actions", "escalations"}``); unchanged files keep their current version."""
+    import json
+
+    out = []
+    for path in paths if paths is not None else workflow_files():
+        try:
+            data = json.loads(open(path, encoding="utf-8").read())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValidationError(_("无法读取流程文件 %(path)s：%(err)s") % {"path": path, "err": exc})
+        if not isinstance(data, dict):
+            raise ValidationError(_("流程文件 %s 应为 JSON 对象。") % path)
+        try:
+            out.append(
+                do_define_workflow(
+                    actor=actor,
+                    code=data.get("code", ""),
+                    name=data.get("name", ""),
+                    definition=data,
+                    case_time_limit_days=data.get("case_time_limit_days"),
+                )
+            )
+        except ValidationError as exc:
+            raise ValidationError([_("流程文件 %s：") % path, *exc.messages]) from exc
+    return out

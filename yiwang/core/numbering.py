@@ -1,0 +1,56 @@
+"""办件编号: readable, unique case numbers ``{region}-{kind}-{yyyymmdd}-{seq:06d}``,
+e.g. ``410823-SQ-20261126-000001``, from per-key counters in ``NumberSequence``.
+
+The counter row is locked (``select_for_update``) and incremented with ``F()`` inside a
+transaction, so concurrent callers on PostgreSQL queue on the row; on SQLite the write
+transaction itself serialises them. A race to create a new day's row ends in an
+IntegrityError for the loser, who retries and then finds the row.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date
+
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from yiwang.core.models import NumberSequence
+
+KEY_PART = re.compile(r"^[0-9A-Z]{1,16}$")
+RETRIES = 8
+
+
+def _increment(key: str) -> int:
+    with transaction.atomic():
+        row = NumberSequence.objects.select_for_update().filter(key=key).first()
+        if row is None:
+            with transaction.atomic():
+                NumberSequence.objects.create(key=key, value=1)
+            return 1
+        NumberSequence.objects.filter(pk=row.pk).update(value=F("value") + 1)
+        return row.value + 1
+
+
+def next_number(region: str, kind: str, on: date | None = None) -> str:
+    """The next number for (region, kind, day), e.g. ``next_number("410823", "SQ")``."""
+    region, kind = region.upper(), kind.upper()
+    if not KEY_PART.match(region) or not KEY_PART.match(kind):
+        raise ValueError("region and kind must be 1-16 characters of 0-9, A-Z")
+    day = on or timezone.localdate()
+    prefix = f"{region}-{kind}-{day:%Y%m%d}"
+    for attempt in range(RETRIES):
+        try:
+            value = _increment(prefix)
+            break
+        except IntegrityError:
+            continue  # another caller created today's row first: lock it next time
+        except OperationalError as exc:  # SQLite shared-cache "table is locked"
+            if "locked" not in str(exc) or attempt == RETRIES - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    else:
+        raise IntegrityError(f"could not allocate a number for {prefix}")
+    return f"{prefix}-{value:06d}"

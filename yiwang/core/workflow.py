@@ -1,0 +1,275 @@
+"""流程引擎 (pure part): validating workflow definitions and answering questions about
+them — which actions leave a state, which roles may act, who covers a case's jurisdiction.
+Writes live in ``yiwang.core.actions.workflow``.
+
+A definition is JSON::
+
+    {"states": [{"code", "name", "time_limit_days"?, "initial"?, "final"?}],
+     "actions": [{"code", "name", "from": [codes] | "*", "to": code, "roles": [role codes],
+                  "applicant"?: bool, "comment_required"?: bool,
+                  "assign"?: "keep" | "clear" | "actor"}],
+     "escalations": [{"state": code | "*", "overdue_days": n, "notify_roles": [...],
+                      "raise_level": bool}]}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from yiwang.core.access import Grant, grants
+from yiwang.core.roles import ROLES
+
+ASSIGN_MODES = ("keep", "clear", "actor")
+NUMBER_KIND_DEFAULT = "AJ"
+
+
+def _problem(problems: list[str], message: str) -> None:
+    problems.append(message)
+
+
+def _nonneg_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def validate_definition(definition: Any) -> dict:
+    """Check a definition and return it normalised; raise one ValidationError listing
+    every problem (unknown or unreachable states, unknown roles, bad fields)."""
+    problems: list[str] = []
+    if not isinstance(definition, dict):
+        raise ValidationError(_("流程定义应为 JSON 对象。"), code="workflow_invalid")
+    states = definition.get("states")
+    actions = definition.get("actions")
+    escalations = definition.get("escalations", [])
+    if not isinstance(states, list) or not states:
+        raise ValidationError(_("流程定义缺少环节（states）。"), code="workflow_invalid")
+    if not isinstance(actions, list) or not actions:
+        raise ValidationError(_("流程定义缺少操作（actions）。"), code="workflow_invalid")
+    if not isinstance(escalations, list):
+        raise ValidationError(_("escalations 应为列表。"), code="workflow_invalid")
+
+    codes: list[str] = []
+    for i, s in enumerate(states, start=1):
+        if not isinstance(s, dict) or not s.get("code") or not s.get("name"):
+            _problem(problems, _("第 %d 个环节缺少 code 或 name。") % i)
+            continue
+        if s["code"] in codes:
+            _problem(problems, _("环节编码重复：%s") % s["code"])
+        codes.append(s["code"])
+        limit = s.get("time_limit_days")
+        if limit is not None and not _nonneg_int(limit):
+            _problem(problems, _("环节 %s 的时限应为非负整数（工作日）。") % s["code"])
+    known = set(codes)
+    initial = [s["code"] for s in states if isinstance(s, dict) and s.get("initial")]
+    finals = {s["code"] for s in states if isinstance(s, dict) and s.get("final")}
+    if len(initial) != 1:
+        _problem(problems, _("流程须有且只有一个初始环节（initial）。"))
+    if not finals:
+        _problem(problems, _("流程须至少有一个结束环节（final）。"))
+
+    action_codes: set[str] = set()
+    edges: dict[str, set[str]] = {c: set() for c in codes}
+    for i, a in enumerate(actions, start=1):
+        if not isinstance(a, dict) or not a.get("code") or not a.get("name"):
+            _problem(problems, _("第 %d 个操作缺少 code 或 name。") % i)
+            continue
+        code = a["code"]
+        if code in action_codes:
+            _problem(problems, _("操作编码重复：%s") % code)
+        action_codes.add(code)
+        src = a.get("from")
+        if src == "*":
+            sources = [c for c in codes if c not in finals]
+        elif isinstance(src, list) and src:
+            sources = src
+            for c in src:
+                if c not in known:
+                    _problem(
+                        problems,
+                        _("操作 %(action)s 的起始环节未声明：%(state)s")
+                        % {"action": code, "state": c},
+                    )
+        else:
+            _problem(problems, _("操作 %s 须指明起始环节 from（列表或 \"*\"）。") % code)
+            sources = []
+        to = a.get("to")
+        if to not in known:
+            _problem(
+                problems,
+                _("操作 %(action)s 的目标环节未声明：%(state)s") % {"action": code, "state": to},
+            )
+        roles = a.get("roles", [])
+        if not isinstance(roles, list):
+            _problem(problems, _("操作 %s 的 roles 应为列表。") % code)
+            roles = []
+        for r in roles:
+            if r not in ROLES:
+                _problem(
+                    problems, _("操作 %(action)s 使用了未知角色：%(role)s") % {"action": code, "role": r}
+                )
+        if not roles and not a.get("applicant"):
+            _problem(problems, _("操作 %s 既没有角色也不允许申请人办理，无人可以执行。") % code)
+        if a.get("assign", "keep") not in ASSIGN_MODES:
+            _problem(problems, _("操作 %s 的 assign 应为 keep、clear 或 actor。") % code)
+        for c in sources:
+            if c in edges and to in known:
+                edges[c].add(to)
+
+    for i, e in enumerate(escalations, start=1):
+        if not isinstance(e, dict):
+            _problem(problems, _("第 %d 条督办规则格式错误。") % i)
+            continue
+        if e.get("state") != "*" and e.get("state") not in known:
+            _problem(problems, _("第 %(n)d 条督办规则的环节未声明：%(state)s") % {"n": i, "state": e.get("state")})
+        if not _nonneg_int(e.get("overdue_days", 0)):
+            _problem(problems, _("第 %d 条督办规则的 overdue_days 应为非负整数。") % i)
+        for r in e.get("notify_roles", []):
+            if r not in ROLES:
+                _problem(problems, _("第 %(n)d 条督办规则使用了未知角色：%(role)s") % {"n": i, "role": r})
+
+    if len(initial) == 1 and not problems:
+        seen = {initial[0]}
+        todo = [initial[0]]
+        while todo:
+            for nxt in edges[todo.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        for c in codes:
+            if c not in seen:
+                _problem(problems, _("环节 %s 从初始环节无法到达。") % c)
+            elif c not in finals and not edges[c]:
+                _problem(problems, _("环节 %s 不是结束环节，却没有任何可执行的操作。") % c)
+
+    if problems:
+        raise ValidationError(problems, code="workflow_invalid")
+    return {"states": states, "actions": actions, "escalations": escalations}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One declared action (操作) of a workflow."""
+
+    code: str
+    name: str
+    sources: tuple[str, ...] | None  # None = any non-final state
+    to: str
+    roles: frozenset[str]
+    applicant: bool
+    comment_required: bool
+    assign: str
+
+    def allowed_from(self, state: str, finals: frozenset[str]) -> bool:
+        if self.sources is None:
+            return state not in finals
+        return state in self.sources
+
+
+class Definition:
+    """Read-only view of a validated definition."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        self.states = {s["code"]: s for s in data["states"]}
+        self.finals = frozenset(c for c, s in self.states.items() if s.get("final"))
+        self.initial = next(c for c, s in self.states.items() if s.get("initial"))
+        self.actions = [
+            Action(
+                code=a["code"],
+                name=a["name"],
+                sources=None if a["from"] == "*" else tuple(a["from"]),
+                to=a["to"],
+                roles=frozenset(a.get("roles", [])),
+                applicant=bool(a.get("applicant")),
+                comment_required=bool(a.get("comment_required")),
+                assign=a.get("assign", "keep"),
+            )
+            for a in data["actions"]
+        ]
+        self.escalations = data.get("escalations", [])
+
+    def state_name(self, code: str) -> str:
+        return self.states.get(code, {}).get("name", code)
+
+    def time_limit(self, code: str) -> int | None:
+        return self.states.get(code, {}).get("time_limit_days")
+
+    def action(self, code: str) -> Action | None:
+        return next((a for a in self.actions if a.code == code), None)
+
+    def actions_from(self, state: str) -> list[Action]:
+        return [a for a in self.actions if a.allowed_from(state, self.finals)]
+
+    def roles_acting_in(self, state: str) -> set[str]:
+        """Roles that may take some action from ``state``."""
+        return {r for a in self.actions_from(state) for r in a.roles}
+
+    def escalations_for(self, state: str) -> list[tuple[int, dict]]:
+        """(level, rule) for the rules that apply to ``state``, by rising overdue days."""
+        rules = [e for e in self.escalations if e.get("state") in ("*", state)]
+        rules.sort(key=lambda e: e.get("overdue_days", 0))
+        return list(enumerate(rules, start=1))
+
+
+_definitions: dict[int, Definition] = {}
+
+
+def definition_of(workflow) -> Definition:
+    """Definition of a stored Workflow, cached per row."""
+    d = _definitions.get(workflow.pk)
+    if d is None or d.data != workflow.definition:
+        d = Definition(workflow.definition)
+        _definitions[workflow.pk] = d
+    return d
+
+
+def grant_covers(g: Grant, division_path: str, department_id: int, parent_id: int | None) -> bool:
+    """Whether a role grant's jurisdiction (division subtree × department) covers a case."""
+    if g.division_path is None:
+        return True
+    return division_path.startswith(g.division_path) and g.department_id in (
+        department_id,
+        parent_id,
+    )
+
+
+def grant_q(g: Grant, prefix: str = "") -> Q:
+    """The same jurisdiction as a query on Case (or on a relation ``prefix`` to Case)."""
+    if g.division_path is None:
+        return Q()
+    return Q(**{f"{prefix}division__path__startswith": g.division_path}) & (
+        Q(**{f"{prefix}department_id": g.department_id})
+        | Q(**{f"{prefix}department__parent_id": g.department_id})
+    )
+
+
+def handling_roles(user, case) -> set[str]:
+    """Roles the user holds whose jurisdiction covers ``case`` and that allow case.handle."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return set(ROLES)
+    path = case.division.path
+    parent = case.department.parent_id
+    return {
+        g.role
+        for g in grants(user)
+        if "case.handle" in ROLES[g.role].permissions
+        and grant_covers(g, path, case.department_id, parent)
+    }
+
+
+def available_actions(user, case) -> list[Action]:
+    """Actions ``user`` may take on ``case`` now (by role in jurisdiction, or as applicant)."""
+    if case.closed_at is not None:
+        return []
+    d = definition_of(case.workflow)
+    roles = handling_roles(user, case)
+    is_applicant = case.applicant_id is not None and case.applicant_id == user.pk
+    return [
+        a
+        for a in d.actions_from(case.state)
+        if (a.roles & roles) or (a.applicant and is_applicant)
+    ]
