@@ -8,6 +8,18 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+# --- audit ledger (审计账本封存) ---
+
+
+@task()
+def seal_ledger() -> dict:
+    """Seal pending audit entries into signed blocks; scheduled every 30 s by the worker."""
+    from yiwang.core.ledger import seal_pending
+
+    sealed = seal_pending()
+    return {"blocks": sealed.blocks, "entries": sealed.entries}
+
+
 # --- notifications and escalation (消息投递, 超期督办) ---
 
 RETRY_BASE_SECONDS = 30
@@ -25,9 +37,7 @@ def send_delivery(delivery_id: int) -> str:
     from yiwang.core.actions.notify import do_record_delivery
     from yiwang.core.models import Delivery
 
-    delivery = (
-        Delivery.objects.select_related("notification__user").filter(pk=delivery_id).first()
-    )
+    delivery = Delivery.objects.select_related("notification__user").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != Delivery.Status.PENDING:
         return delivery.status if delivery else "missing"
     note = delivery.notification

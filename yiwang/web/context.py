@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.access import has_perm
+
 
 def navigation(user) -> list[tuple[str, str]]:
     """(label, url) pairs for the top navigation, by what the user may reach."""
@@ -13,6 +15,8 @@ def navigation(user) -> list[tuple[str, str]]:
         return items
     if user.kind == "staff":
         items.append((_("工作台"), reverse("web:workbench")))
+        if has_perm(user, "audit.view"):
+            items.append((_("审计查询"), reverse("core:audit-search")))
     elif user.kind == "citizen":
         items.append((_("个人中心"), reverse("web:citizen")))
     elif user.kind == "enterprise":

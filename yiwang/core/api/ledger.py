@@ -1,5 +1,69 @@
-"""API: ledger."""
+"""API: the audit ledger (审计账本) — signed head, inclusion proofs, verification, search.
+Auditors only (``audit.view``); bearer tokens need the ``audit`` scope."""
 
-from ninja import Router
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+
+from yiwang.core import access, ledger
+from yiwang.core.audit_query import search_entries
+from yiwang.core.identity.tokens import require_scope
+from yiwang.core.models import AuditEntry
+from yiwang.core.schemas.ledger import EntryFilter, EntryOut, HeadOut, ProofOut, VerifyOut
 
 router = Router()
+
+
+def _allow(request, perm: str = "audit.view") -> None:
+    require_scope(request, "audit")
+    access.require(request.user, perm)
+
+
+@router.get("/head", response=HeadOut)
+def head(request):
+    """最新区块头: the newest signed head, to publish or compare later."""
+    _allow(request)
+    latest = ledger.latest_head()
+    if latest is None:
+        raise Http404(_("账本尚无已封存的区块。"))
+    return latest
+
+
+@router.get("/entries", response=list[EntryOut])
+@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+def entries(request, filters: Query[EntryFilter]):
+    """审计查询: search entries, newest first."""
+    require_scope(request, "audit")
+    return search_entries(request.user, **filters.dict())
+
+
+@router.get("/entries/{int:entry_id}/proof", response=ProofOut, url_name="ledger-proof")
+def proof(request, entry_id: int):
+    """存在性证明 for one entry; 409 while the entry awaits sealing."""
+    _allow(request)
+    try:
+        data = ledger.inclusion_proof(entry_id)
+    except AuditEntry.DoesNotExist:
+        raise Http404(_("未找到该审计记录。")) from None
+    except ledger.NotSealed:
+        raise HttpError(409, _("该记录尚未封存，请稍后再试。")) from None
+    return {**data, "verified": bool(ledger.verify_proof(data))}
+
+
+@router.get("/verify", response=VerifyOut)
+def verify(request):
+    """账本校验: re-derive every leaf, root, head and signature."""
+    _allow(request, "audit.verify")
+    result = ledger.verify_ledger()
+    return {
+        "ok": result.ok,
+        "blocks": result.blocks,
+        "entries": result.entries,
+        "unsealed": result.unsealed,
+        "head": result.head,
+        "problems": [p.as_dict() for p in result.problems],
+    }

@@ -1,0 +1,575 @@
+"""Sealing and verifying the audit ledger (全程留痕, 可溯可查): SM3 Merkle trees over
+entry leaves, blocks chained by head and signed with the platform SM2 key.
+
+Tree rules (a third party can reimplement them from this docstring):
+
+* a leaf is the entry's stored ``leaf`` = SM3(0x00 ‖ canonical entry fields);
+* an interior node is SM3(0x01 ‖ left ‖ right) over the raw 32-byte children;
+* on a level with an odd number of nodes the last node is *promoted* unchanged to the
+  next level (never duplicated, so no two leaf lists share a root);
+* a block head is SM3 over the canonical JSON header (number, first/last entry id,
+  count, SM3 digest of the id list, Merkle root, previous head, sealed time); the
+  signature is SM2 with SM3 and the default ID over the 32 raw head bytes, DER, base64.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from yiwang.core import audit, crypto
+
+log = logging.getLogger(__name__)
+
+ZERO_HEAD = "0" * 64
+LEAF_FIELDS = (
+    "id",
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "purpose",
+    "digest",
+    "change",
+    "leaf",
+    "block_id",
+)
+# Arbitrary constant naming the sealer's PostgreSQL advisory lock.
+_SEAL_LOCK = 0x59_57_4C_45_44_47
+
+
+# --- Merkle tree (默克尔树) ---
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """Interior node: SM3(0x01 ‖ left ‖ right)."""
+    return crypto.sm3(b"\x01" + left + right)
+
+
+def merkle_root(leaves: list[str]) -> str:
+    """Root over hex leaf hashes; the last node of an odd level is promoted unchanged."""
+    if not leaves:
+        raise ValueError("a Merkle tree needs at least one leaf")
+    level = [bytes.fromhex(h) for h in leaves]
+    while len(level) > 1:
+        nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0].hex()
+
+
+def merkle_path(leaves: list[str], index: int) -> list[dict[str, str]]:
+    """Sibling hashes from leaf ``index`` up to the root: ``[{"side", "hash"}]`` where
+    ``side`` says on which side the sibling sits; promoted levels contribute nothing."""
+    level = [bytes.fromhex(h) for h in leaves]
+    path: list[dict[str, str]] = []
+    while len(level) > 1:
+        sibling = index ^ 1
+        if sibling < len(level):
+            side = "left" if sibling < index else "right"
+            path.append({"side": side, "hash": level[sibling].hex()})
+        nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level, index = nxt, index // 2
+    return path
+
+
+def path_sides(index: int, count: int) -> list[str]:
+    """The sibling sides a valid path for leaf ``index`` of ``count`` must have."""
+    sides: list[str] = []
+    while count > 1:
+        sibling = index ^ 1
+        if sibling < count:
+            sides.append("left" if sibling < index else "right")
+        index, count = index // 2, (count + 1) // 2
+    return sides
+
+
+def root_from_path(leaf: str, path: list[dict[str, str]]) -> str:
+    """Fold a leaf up its path to the root it implies."""
+    node = bytes.fromhex(leaf)
+    for step in path:
+        sibling = bytes.fromhex(step["hash"])
+        node = node_hash(sibling, node) if step["side"] == "left" else node_hash(node, sibling)
+    return node.hex()
+
+
+# --- Block headers (区块头) ---
+
+
+def ids_digest(ids: list[int]) -> str:
+    """SM3 over the canonical id list: binds each leaf position to its entry id."""
+    return crypto.sm3_hex(audit.canonical(ids))
+
+
+def header_fields(block: Any) -> dict[str, Any]:
+    """The signed header of a block (an AuditBlock or a dict with the same keys)."""
+    get = block.get if isinstance(block, dict) else lambda k: getattr(block, k)
+    sealed_at = get("sealed_at")
+    if isinstance(sealed_at, datetime):
+        sealed_at = sealed_at.isoformat(timespec="microseconds")
+    return {
+        "number": get("number"),
+        "first_entry": get("first_entry"),
+        "last_entry": get("last_entry"),
+        "count": get("count"),
+        "ids": get("ids"),
+        "merkle_root": get("merkle_root"),
+        "prev_head": get("prev_head"),
+        "sealed_at": sealed_at,
+    }
+
+
+def block_header(block: Any) -> dict[str, Any]:
+    """Header of a stored AuditBlock, with the id digest computed from its leaf list."""
+    fields = {
+        "number": block.number,
+        "first_entry": block.first_entry,
+        "last_entry": block.last_entry,
+        "count": block.count,
+        "ids": ids_digest([int(i) for i, _ in block.leaves]),
+        "merkle_root": block.merkle_root,
+        "prev_head": block.prev_head,
+        "sealed_at": block.sealed_at,
+    }
+    return header_fields(fields)
+
+
+def head_hash(header: dict[str, Any]) -> str:
+    return crypto.sm3_hex(audit.canonical(header))
+
+
+def sign_head(head: str) -> str:
+    return base64.b64encode(crypto.sm2_sign(crypto.platform_key(), bytes.fromhex(head))).decode()
+
+
+def signature_valid(head: str, signature: str, public_pem: str) -> bool:
+    try:
+        sig = base64.b64decode(signature, validate=True)
+        key = crypto.load_sm2_public(public_pem.encode())
+    except Exception:
+        return False
+    return crypto.sm2_verify(key, sig, bytes.fromhex(head))
+
+
+# --- Sealing (封存) ---
+
+
+@dataclass
+class SealResult:
+    blocks: list[int] = field(default_factory=list)
+    entries: int = 0
+    watermark: int | None = None
+
+
+def _settings() -> dict[str, Any]:
+    return getattr(settings, "YIWANG", {})
+
+
+def _pg_watermark(wait_seconds: float) -> int | None:
+    """Highest entry id below which no insert can still be in flight (PostgreSQL).
+
+    Reads the id sequence, then waits for every transaction running at that moment to
+    end: ids are allocated in order, so any lower id belongs to a finished transaction.
+    Returns None when one of them is still open after ``wait_seconds``.
+    """
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence('core_auditentry', 'id'))"
+        )
+        last = cur.fetchone()[0]
+        cur.execute("SELECT array(SELECT pg_snapshot_xip(pg_current_snapshot())::text)")
+        xids = cur.fetchone()[0]
+        if last is None:
+            return 0
+        deadline = time.monotonic() + wait_seconds
+        while xids:
+            cur.execute(
+                "SELECT array(SELECT x FROM unnest(%s::text[]) AS x "
+                "WHERE pg_xact_status(x::xid8) = 'in progress')",
+                [xids],
+            )
+            xids = cur.fetchone()[0]
+            if xids and time.monotonic() >= deadline:
+                log.info("ledger: %d transactions still open, sealing later", len(xids))
+                return None
+            if xids:
+                time.sleep(0.02)
+    return int(last)
+
+
+def _lock_sealer() -> None:
+    """Only one sealer at a time: an advisory lock on PostgreSQL; on SQLite the
+    IMMEDIATE transaction already holds the write lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_SEAL_LOCK])
+
+
+def _seal_one(*, cutoff: datetime, watermark: int | None, size: int) -> tuple[int, int] | None:
+    """Seal the next run of entries into one block; returns (number, count) or None."""
+    from yiwang.core.models import AuditBlock, AuditEntry
+
+    with transaction.atomic():
+        _lock_sealer()
+        last = AuditBlock.objects.order_by("-number").first()
+        after = last.last_entry if last else 0
+        qs = AuditEntry.objects.filter(block__isnull=True, id__gt=after)
+        if watermark is not None:
+            qs = qs.filter(id__lte=watermark)
+        rows = list(qs.order_by("id").values_list("id", "leaf", "at")[:size])
+        # Seal in id order and stop at the first entry still inside the grace period.
+        for n, (_, _, at) in enumerate(rows):
+            if at >= cutoff:
+                rows = rows[:n]
+                break
+        if not rows:
+            return None
+        leaves = [[entry_id, leaf] for entry_id, leaf, _ in rows]
+        block = AuditBlock(
+            number=(last.number + 1) if last else 1,
+            first_entry=rows[0][0],
+            last_entry=rows[-1][0],
+            count=len(rows),
+            leaves=leaves,
+            merkle_root=merkle_root([leaf for _, leaf in leaves]),
+            prev_head=last.head if last else ZERO_HEAD,
+            sealed_at=timezone.now(),
+            key_id=crypto.platform_key_id(),
+        )
+        block.head = head_hash(block_header(block))
+        block.signature = sign_head(block.head)
+        block.save(force_insert=True)
+        ids = [entry_id for entry_id, _ in leaves]
+        updated = AuditEntry.objects.filter(id__in=ids, block__isnull=True).update(block=block)
+        if updated != block.count:
+            # An entry vanished or appeared under us: undo this block, try again later.
+            raise IntegrityError(f"ledger block {block.number}: {updated} != {block.count}")
+        return block.number, block.count
+
+
+def seal_pending(
+    *,
+    block_size: int | None = None,
+    grace_seconds: float | None = None,
+    max_blocks: int | None = None,
+    wait_seconds: float = 10.0,
+) -> SealResult:
+    """Group unsealed entries (older than the grace period, in id order) into signed
+    blocks chained to the previous head. Safe to run in several processes at once.
+
+    Sealing is ledger bookkeeping, not a domain write, so it adds no entry of its own
+    (that entry would need sealing in turn).
+    """
+    conf = _settings()
+    size = int(block_size or conf.get("LEDGER_BLOCK_SIZE", 1000))
+    grace = float(
+        conf.get("LEDGER_SEAL_GRACE_SECONDS", 2) if grace_seconds is None else grace_seconds
+    )
+    result = SealResult()
+    if connection.vendor == "postgresql":
+        result.watermark = _pg_watermark(wait_seconds)
+        if result.watermark is None:
+            return result
+    cutoff = timezone.now() - timedelta(seconds=grace)
+    retries = 0
+    while max_blocks is None or len(result.blocks) < max_blocks:
+        try:
+            sealed = _seal_one(cutoff=cutoff, watermark=result.watermark, size=size)
+        except IntegrityError:
+            # Another sealer took this block number (databases without the lock).
+            retries += 1
+            if retries > 5:
+                raise
+            continue
+        if sealed is None:
+            break
+        result.blocks.append(sealed[0])
+        result.entries += sealed[1]
+    return result
+
+
+# --- Verification (校验) ---
+
+KIND_LABELS = {
+    "edited": "篡改",
+    "deleted": "删除",
+    "inserted": "插入",
+    "reordered": "顺序被调换",
+    "broken_chain": "链断裂",
+    "bad_head": "区块头不符",
+    "bad_signature": "签名无效",
+    "bad_root": "默克尔根不符",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: ``kind`` (see KIND_LABELS) at an entry id or a block number."""
+
+    kind: str
+    entry: int | None = None
+    block: int | None = None
+    detail: str = ""
+
+    def describe(self) -> str:
+        where = []
+        if self.entry is not None:
+            where.append(f"entry #{self.entry}")
+        if self.block is not None:
+            where.append(f"block {self.block}")
+        label = KIND_LABELS.get(self.kind, self.kind)
+        text = f"{self.kind} ({label}): {', '.join(where)}"
+        return f"{text} — {self.detail}" if self.detail else text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "entry": self.entry,
+            "block": self.block,
+            "detail": self.detail,
+            "message": self.describe(),
+        }
+
+
+@dataclass
+class VerifyResult:
+    """Outcome of ``verify_ledger``: problems in ledger order, first problem first."""
+
+    problems: list[Problem] = field(default_factory=list)
+    blocks: int = 0
+    entries: int = 0
+    unsealed: int = 0
+    head: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
+
+
+def _recompute(row: dict[str, Any]) -> str:
+    return audit.leaf_hash(SimpleNamespace(**row))
+
+
+def _check_entries(block, rows: list[dict[str, Any]]) -> list[Problem]:
+    """Compare the rows found for a block with the leaves it lists."""
+    listed = {int(i): leaf for i, leaf in block.leaves}
+    positions: dict[str, list[int]] = {}
+    for i, leaf in block.leaves:
+        positions.setdefault(leaf, []).append(int(i))
+    out: list[Problem] = []
+    seen: set[int] = set()
+    n = block.number
+    for row in rows:
+        eid = row["id"]
+        seen.add(eid)
+        if eid not in listed:
+            where = "claims the block" if row["block_id"] == block.pk else "inside its range"
+            out.append(Problem("inserted", eid, n, f"not in the block's leaf list ({where})"))
+            continue
+        recomputed = _recompute(row)
+        if recomputed == listed[eid] == row["leaf"]:
+            if row["block_id"] != block.pk:
+                out.append(Problem("edited", eid, n, "block link changed"))
+            continue
+        elsewhere = [i for i in positions.get(recomputed, []) if i != eid]
+        if elsewhere:
+            out.append(Problem("reordered", eid, n, f"content listed for entry #{elsewhere[0]}"))
+        elif recomputed != row["leaf"]:
+            out.append(Problem("edited", eid, n, "recomputed leaf differs from stored leaf"))
+        else:
+            out.append(Problem("edited", eid, n, "stored leaf differs from the sealed leaf"))
+    out.extend(
+        Problem("deleted", i, n, "listed in the block but missing") for i in listed if i not in seen
+    )
+    return out
+
+
+def _check_block(block, prev, public_pem: str, key_id: str) -> list[Problem]:
+    n = block.number
+    out: list[Problem] = []
+    expected_number = prev.number + 1 if prev else 1
+    expected_prev = prev.head if prev else ZERO_HEAD
+    if n != expected_number:
+        out.append(Problem("broken_chain", None, n, f"block {expected_number} is missing"))
+    elif block.prev_head != expected_prev:
+        out.append(Problem("broken_chain", None, n, "prev_head does not match the previous head"))
+    ids = [int(i) for i, _ in block.leaves]
+    if ids != sorted(set(ids)):
+        out.append(Problem("reordered", None, n, "leaf list is not in id order"))
+    if not ids or (ids[0], ids[-1], len(ids)) != (block.first_entry, block.last_entry, block.count):
+        out.append(Problem("bad_head", None, n, "leaf list does not match first/last/count"))
+    if head_hash(block_header(block)) != block.head:
+        out.append(Problem("bad_head", None, n, "recomputed head differs"))
+    if block.key_id != key_id or not signature_valid(block.head, block.signature, public_pem):
+        out.append(Problem("bad_signature", None, n, "SM2 signature does not verify"))
+    if ids and merkle_root([leaf for _, leaf in block.leaves]) != block.merkle_root:
+        out.append(Problem("bad_root", None, n, "recomputed Merkle root differs"))
+    return out
+
+
+def verify_ledger() -> VerifyResult:
+    """Re-derive every leaf, root, head and signature; report what does not hold."""
+    from yiwang.core.models import AuditBlock, AuditEntry
+
+    result = VerifyResult()
+    public_pem, key_id = crypto.platform_public_pem(), crypto.platform_key_id()
+    prev = None
+    last_sealed = 0
+    for block in AuditBlock.objects.order_by("number").iterator(chunk_size=50):
+        result.blocks += 1
+        problems = _check_block(block, prev, public_pem, key_id)
+        lo, hi = block.first_entry, block.last_entry
+        rows = list(AuditEntry.objects.filter(id__gte=lo, id__lte=hi).values(*LEAF_FIELDS))
+        rows += list(
+            AuditEntry.objects.filter(block_id=block.pk)
+            .exclude(id__gte=lo, id__lte=hi)
+            .values(*LEAF_FIELDS)
+        )
+        result.entries += len(rows)
+        entry_problems = _check_entries(block, rows)
+        entry_problems.sort(key=lambda p: p.entry or 0)
+        result.problems += entry_problems + problems
+        prev = block
+        last_sealed = max(last_sealed, hi)
+    result.head = prev.head if prev else None
+    for eid in (
+        AuditEntry.objects.filter(block__isnull=True, id__lte=last_sealed)
+        .order_by("id")
+        .values_list("id", flat=True)
+    ):
+        result.problems.append(Problem("inserted", eid, None, "unsealed row inside sealed ids"))
+    result.unsealed = AuditEntry.objects.filter(block__isnull=True).count()
+    return result
+
+
+# --- Inclusion proofs (存在性证明) ---
+
+
+class NotSealed(LookupError):
+    """The entry exists but no block holds it yet."""
+
+
+def inclusion_proof(entry_id: int) -> dict[str, Any]:
+    """Everything a third party needs to check that entry ``entry_id`` is in a signed
+    block: its fields, leaf, position, Merkle path, block header, head and signature."""
+    from yiwang.core.models import AuditEntry
+
+    entry = AuditEntry.objects.select_related("block").get(pk=entry_id)
+    block = entry.block
+    if block is None:
+        raise NotSealed(entry_id)
+    ids = [int(i) for i, _ in block.leaves]
+    leaves = [leaf for _, leaf in block.leaves]
+    index = ids.index(entry.pk)
+    return {
+        "entry": {"id": entry.pk, **audit.leaf_fields(entry)},
+        "leaf": leaves[index],
+        "index": index,
+        "path": merkle_path(leaves, index),
+        "root": block.merkle_root,
+        "block": {**block_header(block), "ids_list": ids},
+        "block_number": block.number,
+        "head": block.head,
+        "prev_head": block.prev_head,
+        "signature": block.signature,
+        "key_id": block.key_id,
+        "public_key": crypto.platform_public_pem(),
+        "algorithms": {
+            "leaf": "SM3(0x00 || canonical JSON of entry fields without id)",
+            "node": "SM3(0x01 || left || right); odd last node promoted",
+            "head": "SM3(canonical JSON of block header)",
+            "signature": "SM2 with SM3, default ID, over the 32 head bytes; DER, base64",
+        },
+    }
+
+
+@dataclass(frozen=True)
+class ProofCheck:
+    ok: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def verify_proof(proof: dict[str, Any]) -> ProofCheck:
+    """Check an inclusion proof using only its own content (no database): leaf from the
+    entry fields, path to the root, header to the head, SM2 signature over the head."""
+    try:
+        entry = dict(proof["entry"])
+        entry_id = entry.pop("id")
+        fields = {
+            "at": entry["at"],
+            "actor": entry["actor"],
+            "actor_label": entry["actor_label"],
+            "action": entry["action"],
+            "object_type": entry["object_type"],
+            "object_id": entry["object_id"],
+            "purpose": entry["purpose"],
+            "digest": entry["digest"],
+            "change": entry["change"],
+        }
+        if crypto.sm3_hex(b"\x00" + audit.canonical(fields)) != proof["leaf"]:
+            return ProofCheck(False, "leaf does not match the entry fields")
+        if crypto.sm3_hex(audit.canonical(entry["change"])) != entry["digest"]:
+            return ProofCheck(False, "change digest does not match the change")
+        block = proof["block"]
+        ids = [int(i) for i in block["ids_list"]]
+        index = int(proof["index"])
+        if not 0 <= index < len(ids) or ids[index] != entry_id:
+            return ProofCheck(False, "entry id is not at the stated index")
+        if len(ids) != block["count"] or ids_digest(ids) != block["ids"]:
+            return ProofCheck(False, "id list does not match the header")
+        path = proof["path"]
+        if [step["side"] for step in path] != path_sides(index, block["count"]):
+            return ProofCheck(False, "path shape does not match the index")
+        if root_from_path(proof["leaf"], path) != block["merkle_root"]:
+            return ProofCheck(False, "path does not lead to the Merkle root")
+        if proof["root"] != block["merkle_root"]:
+            return ProofCheck(False, "stated root differs from the header")
+        if head_hash(header_fields(block)) != proof["head"]:
+            return ProofCheck(False, "header does not hash to the head")
+        if block["prev_head"] != proof["prev_head"]:
+            return ProofCheck(False, "prev_head differs from the header")
+        if crypto.sm3_hex(proof["public_key"].encode())[:16] != proof["key_id"]:
+            return ProofCheck(False, "public key does not match key id")
+        if not signature_valid(proof["head"], proof["signature"], proof["public_key"]):
+            return ProofCheck(False, "signature over the head does not verify")
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return ProofCheck(False, f"malformed proof: {exc}")
+    return ProofCheck(True)
+
+
+def latest_head() -> dict[str, Any] | None:
+    """The newest block's signed head, for publishing (e.g. to a notary or the public)."""
+    from yiwang.core.models import AuditBlock
+
+    block = AuditBlock.objects.order_by("-number").first()
+    if block is None:
+        return None
+    return {
+        "block_number": block.number,
+        "header": block_header(block),
+        "head": block.head,
+        "signature": block.signature,
+        "key_id": block.key_id,
+        "public_key": crypto.platform_public_pem(),
+    }
