@@ -4,20 +4,32 @@ encryption with key versions, keyed SM3 blind indexes, SM2 signatures."""
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
+import re
 from functools import lru_cache
+from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from tongsuopy.crypto import exceptions as ts_exceptions
 from tongsuopy.crypto import hashes as ts_hashes
 from tongsuopy.crypto import serialization as ts_serialization
 from tongsuopy.crypto.asymciphers import ec as ts_ec
 
-from yiwang.core.keys import keyring, platform_sm2_pem
+from yiwang.core.keys import keyring, platform_sm2_pem, sm4_key
 
 NONCE_BYTES = 12
 TAG_BYTES = 16
+FIELD_PREFIX = "sm4:v"
+_FIELD_RE = re.compile(r"^sm4:v(\d+):(.*)$", re.DOTALL)
+
+
+class DecryptionError(ValueError):
+    """A stored ciphertext could not be decrypted: tampered, moved to another column
+    (other associated data), truncated, or encrypted with an unknown key version."""
 
 
 def sm3(data: bytes) -> bytes:
@@ -26,6 +38,7 @@ def sm3(data: bytes) -> bytes:
 
 
 def sm3_hex(data: bytes) -> str:
+    """SM3 digest as 64 hex characters."""
     return hashlib.new("sm3", data).hexdigest()
 
 
@@ -41,7 +54,7 @@ def sm4_ecb_block(key: bytes, block: bytes) -> bytes:
 
 
 def sm4_gcm_encrypt(key: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
-    """SM4-GCM: returns nonce ‖ ciphertext ‖ tag."""
+    """SM4-GCM with a random 96-bit nonce: returns nonce ‖ ciphertext ‖ tag."""
     nonce = os.urandom(NONCE_BYTES)
     enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
     if aad:
@@ -51,11 +64,17 @@ def sm4_gcm_encrypt(key: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
 
 
 def sm4_gcm_decrypt(key: bytes, blob: bytes, aad: bytes = b"") -> bytes:
+    """Open nonce ‖ ciphertext ‖ tag; raises DecryptionError when the tag does not match."""
+    if len(blob) < NONCE_BYTES + TAG_BYTES:
+        raise DecryptionError("SM4-GCM ciphertext is too short")
     nonce, ct, tag = blob[:NONCE_BYTES], blob[NONCE_BYTES:-TAG_BYTES], blob[-TAG_BYTES:]
     dec = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
     if aad:
         dec.authenticate_additional_data(aad)
-    return dec.update(ct) + dec.finalize()
+    try:
+        return dec.update(ct) + dec.finalize()
+    except InvalidTag:
+        raise DecryptionError("SM4-GCM authentication failed") from None
 
 
 def encrypt_field(value: str, context: str) -> str:
@@ -66,77 +85,113 @@ def encrypt_field(value: str, context: str) -> str:
     """
     ring = keyring()
     blob = sm4_gcm_encrypt(ring.active_key, value.encode(), context.encode())
-    return f"sm4:v{ring.active}:{base64.b64encode(blob).decode()}"
+    return f"{FIELD_PREFIX}{ring.active}:{base64.b64encode(blob).decode()}"
+
+
+def is_encrypted(stored: str) -> bool:
+    """Whether a stored value has the ``sm4:v{n}:`` form (else it is legacy clear text)."""
+    return bool(stored) and _FIELD_RE.match(stored) is not None
 
 
 def field_version(stored: str) -> int | None:
     """The key version a stored value was encrypted with, or None for clear text."""
-    if not stored.startswith("sm4:v"):
-        return None
-    return int(stored[5 : stored.index(":", 5)])
+    match = _FIELD_RE.match(stored or "")
+    return int(match.group(1)) if match else None
 
 
 def decrypt_field(stored: str, context: str) -> str:
-    version = field_version(stored)
-    if version is None:
+    """Decrypt a stored value with the key of the version it names; clear text passes
+    through (rows written before encryption was switched on, until `keys rotate`)."""
+    match = _FIELD_RE.match(stored or "")
+    if match is None:
         return stored
-    payload = stored[stored.index(":", 5) + 1 :]
-    key = keyring().sm4[version]
-    return sm4_gcm_decrypt(key, base64.b64decode(payload), context.encode()).decode()
+    version = int(match.group(1))
+    key = sm4_key(version)
+    if key is None:
+        raise DecryptionError(f"SM4 key version {version} is not in the key ring")
+    try:
+        blob = base64.b64decode(match.group(2), validate=True)
+    except (binascii.Error, ValueError):
+        raise DecryptionError("stored ciphertext is not valid base64") from None
+    return sm4_gcm_decrypt(key, blob, context.encode()).decode()
+
+
+def reencrypt_field(stored: str, context: str) -> str:
+    """The same clear value under the active key version (for key rotation)."""
+    return encrypt_field(decrypt_field(stored, context), context)
 
 
 def blind_index(value: str, context: str) -> str:
-    """Keyed SM3 blind index (HMAC-SM3) for exact lookups on encrypted fields."""
+    """Keyed SM3 blind index (HMAC-SM3) for exact lookups on encrypted fields.
+
+    Uses the separate index key, so it does not change when SM4 keys rotate."""
     normalized = value.strip().upper()
     return hmac_sm3(keyring().index_key, f"{context}\x1f{normalized}".encode()).hex()
 
 
 # --- SM2 (GB/T 32918) ---
 
+_VERIFY_ERRORS = (ts_exceptions.InvalidSignature, ts_exceptions.InternalError, ValueError)
 
-def generate_sm2_pem() -> bytes:
-    key = ts_ec.generate_private_key(ts_ec.SM2())
-    return key.private_bytes(
+
+def generate_sm2_private() -> Any:
+    """A new SM2 private key object."""
+    return ts_ec.generate_private_key(ts_ec.SM2())
+
+
+def sm2_private_pem(private_key: Any) -> bytes:
+    """PKCS#8 PEM of an SM2 private key (unencrypted: callers encrypt or chmod 0600)."""
+    return private_key.private_bytes(
         ts_serialization.Encoding.PEM,
         ts_serialization.PrivateFormat.PKCS8,
         ts_serialization.NoEncryption(),
     )
 
 
-def load_sm2_private(pem: bytes):
+def generate_sm2_pem() -> bytes:
+    """A new SM2 private key as PKCS#8 PEM."""
+    return sm2_private_pem(generate_sm2_private())
+
+
+def load_sm2_private(pem: bytes) -> Any:
+    """Load an SM2 private key from PEM."""
     return ts_serialization.load_pem_private_key(pem, password=None)
 
 
-def load_sm2_public(pem: bytes):
+def load_sm2_public(pem: bytes) -> Any:
+    """Load an SM2 public key from SubjectPublicKeyInfo PEM."""
     return ts_serialization.load_pem_public_key(pem)
 
 
-def sm2_public_pem(private_key) -> bytes:
+def sm2_public_pem(private_key: Any) -> bytes:
+    """SubjectPublicKeyInfo PEM of the public half of an SM2 private key."""
     return private_key.public_key().public_bytes(
         ts_serialization.Encoding.PEM, ts_serialization.PublicFormat.SubjectPublicKeyInfo
     )
 
 
-def sm2_sign(private_key, data: bytes) -> bytes:
+def sm2_sign(private_key: Any, data: bytes) -> bytes:
     """SM2 signature with SM3 and the default ID (DER r,s): interoperable with GB/T 32918."""
     return private_key.sign(data, ts_ec.ECDSA(ts_hashes.SM3()))
 
 
-def sm2_verify(public_key, signature: bytes, data: bytes) -> bool:
+def sm2_verify(public_key: Any, signature: bytes, data: bytes) -> bool:
+    """True when ``signature`` (DER r,s) is a valid SM2 signature of ``data``."""
     try:
         public_key.verify(signature, data, ts_ec.ECDSA(ts_hashes.SM3()))
-    except Exception:
+    except _VERIFY_ERRORS:
         return False
     return True
 
 
 @lru_cache(maxsize=1)
-def platform_key():
+def platform_key() -> Any:
     """The platform SM2 private key object."""
     return load_sm2_private(platform_sm2_pem())
 
 
 def platform_public_pem() -> str:
+    """The platform SM2 public key (PEM), published for verifiers."""
     return sm2_public_pem(platform_key()).decode()
 
 

@@ -35,15 +35,23 @@ USCC_TYPES = {
     "92": "个体工商户",
     "93": "农民专业合作社",
 }
+# GB/T 2260 province-level codes (31 provinces, 71 台湾, 81 香港, 82 澳门); 83 is used by
+# residence permits for Taiwan residents. Used to reject numbers with no such province.
+PROVINCE_CODES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+    "61 62 63 64 65 71 81 82 83".split()
+)
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 DIVISION_RE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
 
 
 def id_check_char(first17: str) -> str:
+    """GB 11643 check character for the first 17 digits."""
     return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
 def normalize_id_number(value: str) -> str:
+    """Strip spaces and upper-case the check character."""
     return (value or "").strip().upper()
 
 
@@ -54,6 +62,10 @@ def validate_id_number(value: str) -> str:
         raise ValidationError(
             _("身份证号码应为 18 位：17 位数字加 1 位数字或 X。"), code="id_format"
         )
+    # Foreign permanent residents' 2023 cards start with 9 followed by the province.
+    province = v[1:3] if v[0] == "9" else v[:2]
+    if province not in PROVINCE_CODES:
+        raise ValidationError(_("身份证号码的地址码（前 6 位）无效。"), code="id_region")
     try:
         born = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
@@ -66,6 +78,7 @@ def validate_id_number(value: str) -> str:
 
 
 def is_valid_id_number(value: str) -> bool:
+    """Boolean form of ``validate_id_number`` for bulk paths."""
     try:
         validate_id_number(value)
     except ValidationError:
@@ -74,6 +87,7 @@ def is_valid_id_number(value: str) -> bool:
 
 
 def id_birth_date(value: str) -> dt.date:
+    """Date of birth encoded in a (valid) ID number."""
     return dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
 
 
@@ -90,6 +104,7 @@ def org_code_check(first8: str) -> str:
 
 
 def uscc_check_char(first17: str) -> str:
+    """GB 32100 check character for the first 17 characters of a credit code."""
     total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
@@ -115,6 +130,7 @@ def validate_credit_code(value: str) -> str:
 
 
 def is_valid_credit_code(value: str) -> bool:
+    """Boolean form of ``validate_credit_code`` for bulk paths."""
     try:
         validate_credit_code(value)
     except ValidationError:
@@ -135,6 +151,7 @@ def make_credit_code(prefix2: str, region6: str, org8: str) -> str:
 
 
 def make_id_number(region6: str, born: dt.date, seq3: int) -> str:
+    """Build a valid ID number (synthetic data, tests)."""
     first17 = f"{region6}{born:%Y%m%d}{seq3:03d}"
     return first17 + id_check_char(first17)
 
@@ -144,7 +161,7 @@ def validate_division_code(value: str) -> str:
     v = (value or "").strip()
     if not DIVISION_RE.match(v):
         raise ValidationError(_("行政区划代码应为 6、9 或 12 位数字。"), code="division_format")
-    if v[:2] in {"00", "10", "20", "30", "40", "50", "60", "70", "80", "90"}:
+    if v[:2] not in PROVINCE_CODES:
         raise ValidationError(_("行政区划代码的省级部分无效。"), code="division_province")
     return v
 
@@ -152,8 +169,10 @@ def validate_division_code(value: str) -> str:
 def validate_mobile(value: str) -> str:
     """Mainland mobile number: 11 digits starting with 13–19; a +86 prefix is accepted."""
     v = re.sub(r"[\s-]", "", value or "")
-    if v.startswith("+86"):
-        v = v[3:]
+    for prefix in ("+86", "0086"):
+        if v.startswith(prefix):
+            v = v[len(prefix) :]
+            break
     if not MOBILE_RE.match(v):
         raise ValidationError(_("手机号码应为以 1 开头的 11 位数字。"), code="mobile_format")
     return v
