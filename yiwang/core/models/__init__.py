@@ -1,6 +1,7 @@
 """Core tables: organisation, users, audit ledger, calendar, workflow, numbering, messages."""
 
 from yiwang.core.models.calendar import CalendarDay, CalendarYear
+from yiwang.core.models.identity import ApiClient
 from yiwang.core.models.ledger import AuditBlock, AuditEntry
 from yiwang.core.models.notify import Delivery, Notification
 from yiwang.core.models.numbering import NumberSequence
@@ -9,6 +10,7 @@ from yiwang.core.models.users import RoleAssignment, User
 from yiwang.core.models.workflow import Case, CaseAttachment, CaseEvent, Workflow
 
 __all__ = [
+    "ApiClient",
     "AuditBlock",
     "AuditEntry",
     "CalendarDay",
