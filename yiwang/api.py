@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -30,10 +31,44 @@ def error(request, status: int, code: str, message: str, details=None):
     )
 
 
+# Localised messages for the common validation error types (pydantic's are English).
+FIELD_ERRORS = {
+    "missing": N_("此项为必填项。"),
+    "int_parsing": N_("应为整数。"),
+    "int_type": N_("应为整数。"),
+    "float_parsing": N_("应为数字。"),
+    "bool_parsing": N_("应为是或否。"),
+    "string_type": N_("应为文本。"),
+    "string_too_short": N_("内容过短。"),
+    "string_too_long": N_("内容过长。"),
+    "string_pattern_mismatch": N_("格式不正确。"),
+    "date_from_datetime_parsing": N_("日期格式不正确。"),
+    "date_parsing": N_("日期格式不正确。"),
+    "datetime_parsing": N_("时间格式不正确。"),
+    "enum": N_("不是允许的取值。"),
+    "literal_error": N_("不是允许的取值。"),
+    "json_invalid": N_("不是有效的 JSON。"),
+    "model_attributes_type": N_("应为对象。"),
+    "dict_type": N_("应为对象。"),
+    "list_type": N_("应为列表。"),
+    "greater_than_equal": N_("数值过小。"),
+    "less_than_equal": N_("数值过大。"),
+}
+
+
+def _field_message(e: dict) -> str:
+    known = FIELD_ERRORS.get(e.get("type", ""))
+    return _(known) if known else str(e.get("msg", ""))
+
+
 @api.exception_handler(NinjaValidationError)
 def _invalid(request, exc: NinjaValidationError):
     details = [
-        {"loc": [str(p) for p in e.get("loc", [])], "msg": str(e.get("msg", ""))}
+        {
+            "loc": [str(p) for p in e.get("loc", [])],
+            "msg": _field_message(e),
+            "type": e.get("type", ""),
+        }
         for e in exc.errors
     ]
     return error(request, 422, "invalid", _("请求内容不符合要求。"), details)
@@ -76,7 +111,10 @@ def _http_error(request, exc: HttpError):
         413: "too_large",
         429: "rate_limited",
     }
-    return error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+    message = str(exc)
+    if exc.status_code == 400 and message == "Cannot parse request body":
+        message = _("请求体不是有效的 JSON。")
+    return error(request, exc.status_code, codes.get(exc.status_code, "error"), message)
 
 
 def _register() -> None:

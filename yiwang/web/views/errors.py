@@ -1,6 +1,20 @@
-"""Friendly error pages (400/403/404/500) in the user's language."""
+"""Friendly error pages (400/403/404/500) in the user's language; under /api/ the same
+errors answer in the API's JSON envelope instead of HTML."""
 
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+API_PREFIX = "/api/"
+
+
+def _api_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"code": code, "message": message, "details": []}},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def _page(request, status: int, template: str):
@@ -8,16 +22,29 @@ def _page(request, status: int, template: str):
 
 
 def bad_request(request, exception=None):
+    too_big = isinstance(exception, RequestDataTooBig)
+    if request.path.startswith(API_PREFIX):
+        if too_big:
+            return _api_error(413, "too_large", _("请求内容过大。"))
+        return _api_error(400, "bad_request", _("请求有误。"))
+    if too_big:
+        return render(request, "web/errors/413.html", status=413)
     return _page(request, 400, "web/errors/400.html")
 
 
 def forbidden(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return _api_error(403, "forbidden", _("您没有执行此操作的权限。"))
     return _page(request, 403, "web/errors/403.html")
 
 
 def not_found(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return _api_error(404, "not_found", _("接口不存在。"))
     return _page(request, 404, "web/errors/404.html")
 
 
 def server_error(request):
+    if request.path.startswith(API_PREFIX):
+        return _api_error(500, "server_error", _("服务暂时出现问题，请稍后再试。"))
     return _page(request, 500, "web/errors/500.html")

@@ -1,0 +1,63 @@
+"""Bad input on the API: one localised JSON envelope and the right status, never a 500
+and never a partial write."""
+
+import json
+
+from yiwang.core.models import RoleAssignment
+
+
+def test_malformed_json_is_a_400_envelope_in_chinese(client, make_staff):
+    admin = make_staff("dept_admin", "410823", "market")
+    client.force_login(admin)
+    before = RoleAssignment.objects.count()
+    response = client.post(
+        f"/api/v1/org/staff/{admin.pk}/roles", "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "bad_request",
+        "message": "请求体不是有效的 JSON。",
+        "details": [],
+    }
+    assert RoleAssignment.objects.count() == before
+
+
+def test_invalid_fields_are_422_with_localised_details(client, make_staff):
+    client.force_login(make_staff("dept_admin", "410823", "market"))
+    response = client.post(
+        "/api/v1/org/staff/abc/roles", json.dumps({}), content_type="application/json"
+    )
+    assert response.status_code == 422
+    body = response.json()["error"]
+    assert body["code"] == "invalid"
+    messages = {d["type"]: d["msg"] for d in body["details"]}
+    assert messages["int_parsing"] == "应为整数。"
+    assert messages["missing"] == "此项为必填项。"
+
+
+def test_oversized_body_is_413_envelope(client, make_staff, settings):
+    admin = make_staff("dept_admin", "410823", "market")
+    client.force_login(admin)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = client.post(
+        f"/api/v1/org/staff/{admin.pk}/roles",
+        json.dumps({"role": "x" * 5000}),
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
+def test_unknown_api_path_is_a_json_404(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_english_errors_when_asked(client, make_staff):
+    client.force_login(make_staff("dept_admin", "410823", "market"))
+    response = client.post(
+        "/api/v1/org/staff/1/roles", "{", content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "The request body is not valid JSON."
