@@ -94,7 +94,7 @@ def validate_definition(definition: Any) -> dict:
                         % {"action": code, "state": c},
                     )
         else:
-            _problem(problems, _("操作 %s 须指明起始环节 from（列表或 \"*\"）。") % code)
+            _problem(problems, _('操作 %s 须指明起始环节 from（列表或 "*"）。') % code)
             sources = []
         to = a.get("to")
         if to not in known:
@@ -109,7 +109,8 @@ def validate_definition(definition: Any) -> dict:
         for r in roles:
             if r not in ROLES:
                 _problem(
-                    problems, _("操作 %(action)s 使用了未知角色：%(role)s") % {"action": code, "role": r}
+                    problems,
+                    _("操作 %(action)s 使用了未知角色：%(role)s") % {"action": code, "role": r},
                 )
         if not roles and not a.get("applicant"):
             _problem(problems, _("操作 %s 既没有角色也不允许申请人办理，无人可以执行。") % code)
@@ -124,12 +125,17 @@ def validate_definition(definition: Any) -> dict:
             _problem(problems, _("第 %d 条督办规则格式错误。") % i)
             continue
         if e.get("state") != "*" and e.get("state") not in known:
-            _problem(problems, _("第 %(n)d 条督办规则的环节未声明：%(state)s") % {"n": i, "state": e.get("state")})
+            _problem(
+                problems,
+                _("第 %(n)d 条督办规则的环节未声明：%(state)s") % {"n": i, "state": e.get("state")},
+            )
         if not _nonneg_int(e.get("overdue_days", 0)):
             _problem(problems, _("第 %d 条督办规则的 overdue_days 应为非负整数。") % i)
         for r in e.get("notify_roles", []):
             if r not in ROLES:
-                _problem(problems, _("第 %(n)d 条督办规则使用了未知角色：%(role)s") % {"n": i, "role": r})
+                _problem(
+                    problems, _("第 %(n)d 条督办规则使用了未知角色：%(role)s") % {"n": i, "role": r}
+                )
 
     if len(initial) == 1 and not problems:
         seen = {initial[0]}
@@ -269,7 +275,5 @@ def available_actions(user, case) -> list[Action]:
     roles = handling_roles(user, case)
     is_applicant = case.applicant_id is not None and case.applicant_id == user.pk
     return [
-        a
-        for a in d.actions_from(case.state)
-        if (a.roles & roles) or (a.applicant and is_applicant)
+        a for a in d.actions_from(case.state) if (a.roles & roles) or (a.applicant and is_applicant)
     ]

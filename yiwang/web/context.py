@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.access import has_perm
+from yiwang.core.notify import unread_count
 
 
 def navigation(user) -> list[tuple[str, str]]:
@@ -15,6 +16,7 @@ def navigation(user) -> list[tuple[str, str]]:
         return items
     if user.kind == "staff":
         items.append((_("工作台"), reverse("web:workbench")))
+        items.append((_("我的待办"), reverse("core:inbox")))
         if has_perm(user, "audit.view"):
             items.append((_("审计查询"), reverse("core:audit-search")))
     elif user.kind == "citizen":
@@ -29,4 +31,5 @@ def shell(request) -> dict:
     return {
         "elder_mode": getattr(request, "elder_mode", False),
         "nav_items": navigation(user) if user is not None else [],
+        "unread_count": lambda: unread_count(user),
     }

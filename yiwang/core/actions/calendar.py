@@ -112,7 +112,9 @@ def _entries_json(text: str) -> tuple[list[tuple[date, bool, str]], set[int], st
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValidationError(_("日历文件不是有效的 JSON：%s") % exc, code="calendar_bad_json")
+        raise ValidationError(
+            _("日历文件不是有效的 JSON：%s") % exc, code="calendar_bad_json"
+        ) from exc
     blocks = data if isinstance(data, list) else [data]
     entries: list[tuple[date, bool, str]] = []
     years: set[int] = set()

@@ -131,9 +131,7 @@ def do_start_case(
     or enterprise starts their own; ``actor=None`` is the platform itself."""
     wf = Workflow.objects.filter(code=workflow_code, active=True).order_by("-version").first()
     if wf is None:
-        raise ValidationError(
-            _("未找到启用的流程：%s") % workflow_code, code="workflow_unknown"
-        )
+        raise ValidationError(_("未找到启用的流程：%s") % workflow_code, code="workflow_unknown")
     if not isinstance(division, Division):
         division = Division.objects.get(code=division)
     if not isinstance(department, Department):
@@ -231,7 +229,9 @@ def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> 
             % {"state": d.state_name(row.state), "action": action.name},
             code="action_not_allowed",
         )
-    is_applicant = action.applicant and row.applicant_id is not None and actor.pk == row.applicant_id
+    is_applicant = (
+        action.applicant and row.applicant_id is not None and actor.pk == row.applicant_id
+    )
     by_role = bool(action.roles & handling_roles(actor, row)) and access.can_see(
         actor, row, "case.handle"
     )
@@ -240,7 +240,8 @@ def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> 
             _("您没有在本案件所属区划和部门执行“%(action)s”的角色（需要：%(roles)s）。")
             % {
                 "action": action.name,
-                "roles": "、".join(str(ROLES[r].label) for r in sorted(action.roles)) or _("申请人"),
+                "roles": "、".join(str(ROLES[r].label) for r in sorted(action.roles))
+                or _("申请人"),
             },
             code="role_missing",
         )
@@ -384,42 +385,39 @@ def do_comment(*, actor, case: Case, comment: str) -> CaseEvent:
     return event
 
 
+def _file_error(message: str, code: str) -> ValidationError:
+    """A field error on ``file`` that keeps its code (too_large → 413, bad_type → 415)."""
+    return ValidationError({"file": ValidationError(message, code=code)})
+
+
 def _read_upload(uploaded_file) -> bytes:
     limit = settings.YIWANG_MAX_UPLOAD_BYTES
+    too_large = _("文件过大：上限为 %(mb).0f MB。") % {"mb": limit / 1024 / 1024}
     if uploaded_file.size is not None and uploaded_file.size > limit:
-        raise ValidationError(
-            {"file": _("文件过大：上限为 %(mb).0f MB。") % {"mb": limit / 1024 / 1024}},
-            code="too_large",
-        )
+        raise _file_error(too_large, "too_large")
     data = b"".join(uploaded_file.chunks())
     if len(data) > limit:
-        raise ValidationError(
-            {"file": _("文件过大：上限为 %(mb).0f MB。") % {"mb": limit / 1024 / 1024}},
-            code="too_large",
-        )
+        raise _file_error(too_large, "too_large")
     if not data:
-        raise ValidationError({"file": _("文件为空。")}, code="empty")
+        raise _file_error(_("文件为空。"), "empty")
     return data
 
 
 def _check_type(content_type: str, data: bytes) -> None:
     if content_type not in UPLOAD_TYPES:
-        raise ValidationError(
-            {"file": _("不支持的文件类型：%s。请上传 PDF、OFD、图片、Word、Excel 或文本文件。") % content_type},
-            code="bad_type",
+        raise _file_error(
+            _("不支持的文件类型：%s。请上传 PDF、OFD、图片、Word、Excel 或文本文件。")
+            % (content_type or "?"),
+            "bad_type",
         )
     magic = UPLOAD_TYPES[content_type]
     if magic is None:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ValidationError(
-                {"file": _("文本文件须为 UTF-8 编码。")}, code="bad_type"
-            ) from exc
+            raise _file_error(_("文本文件须为 UTF-8 编码。"), "bad_type") from exc
     elif not data.startswith(magic):
-        raise ValidationError(
-            {"file": _("文件内容与声明的类型 %s 不符。") % content_type}, code="bad_type"
-        )
+        raise _file_error(_("文件内容与声明的类型 %s 不符。") % content_type, "bad_type")
 
 
 @transaction.atomic
@@ -428,7 +426,9 @@ def do_attach(*, actor, case: Case, uploaded_file, comment: str = "") -> CaseAtt
     content, SM3 digest kept for integrity."""
     _require_participant(actor, case)
     if case.closed_at is not None:
-        raise ValidationError(_("案件 %s 已办结，不能再上传附件。") % case.number, code="case_closed")
+        raise ValidationError(
+            _("案件 %s 已办结，不能再上传附件。") % case.number, code="case_closed"
+        )
     content_type = (getattr(uploaded_file, "content_type", "") or "").split(";")[0].strip().lower()
     data = _read_upload(uploaded_file)
     _check_type(content_type, data)
@@ -506,7 +506,9 @@ def _escalate(case: Case, d: Definition, overdue: int, actor) -> int:
         if rule.get("raise_level", True):
             case.escalation_level += 1
         case.save(update_fields=["escalation_step", "escalation_level"])
-        text = _("案件 %(number)s“%(title)s”在“%(state)s”环节已超期 %(days)d 个工作日，请督办。") % {
+        text = _(
+            "案件 %(number)s“%(title)s”在“%(state)s”环节已超期 %(days)d 个工作日，请督办。"
+        ) % {
             "number": case.number,
             "title": case.title,
             "state": d.state_name(case.state),
@@ -573,7 +575,6 @@ def do_escalate_overdue(*, actor=None, today: date | None = None) -> int:
     return applied
 
 
-
 # --- shipped definitions ---
 
 
@@ -595,13 +596,16 @@ def do_load_workflows(*, actor, paths=None) -> list[Workflow]:
     """Define each workflow file (``{"code", "name", "case_time_limit_days", "states",
     "actions", "escalations"}``); unchanged files keep their current version."""
     import json
+    from pathlib import Path
 
     out = []
     for path in paths if paths is not None else workflow_files():
         try:
-            data = json.loads(open(path, encoding="utf-8").read())
+            data = json.loads(Path(path).read_text("utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise ValidationError(_("无法读取流程文件 %(path)s：%(err)s") % {"path": path, "err": exc})
+            raise ValidationError(
+                _("无法读取流程文件 %(path)s：%(err)s") % {"path": path, "err": exc}
+            ) from exc
         if not isinstance(data, dict):
             raise ValidationError(_("流程文件 %s 应为 JSON 对象。") % path)
         try:

@@ -1,5 +1,77 @@
-"""API: inbox."""
+"""API: 待办 (inbox) — open cases waiting for the caller, case detail, transitions."""
+
+from __future__ import annotations
 
 from ninja import Router
+from ninja.pagination import PageNumberPagination, paginate
+
+from yiwang.core import access
+from yiwang.core.actions.workflow import do_transition
+from yiwang.core.identity.tokens import require_scope
+from yiwang.core.inbox import case_summary, inbox_for, visible_cases
+from yiwang.core.schemas.workflow import CaseDetailOut, CaseOut, TransitionIn
+from yiwang.core.workflow import available_actions
 
 router = Router()
+
+
+class _Summaries:
+    """A queryset seen as case summaries, so pagination slices before summarising."""
+
+    def __init__(self, qs) -> None:
+        self.qs = qs
+
+    def __len__(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, item: slice) -> list[dict]:
+        return [case_summary(c) for c in self.qs[item]]
+
+
+def _detail(user, case) -> dict:
+    return {
+        **case_summary(case),
+        "actions": [
+            {"code": a.code, "name": a.name, "comment_required": a.comment_required}
+            for a in available_actions(user, case)
+        ],
+        "events": [
+            {
+                "action": e.action,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "actor": str(e.actor) if e.actor_id else None,
+                "comment": e.comment,
+                "at": e.at,
+            }
+            for e in case.events.select_related("actor")
+        ],
+        "attachments": list(case.attachments.values("id", "name", "size", "content_type", "sm3")),
+    }
+
+
+@router.get("", response=list[CaseOut])
+@paginate(PageNumberPagination, page_size=50, max_page_size=200)
+def list_inbox(request):
+    """我的待办: open cases the caller can act on now, soonest deadline first."""
+    require_scope(request, "read")
+    return _Summaries(inbox_for(request.user))
+
+
+@router.get("/{case_id}", response=CaseDetailOut)
+def get_case(request, case_id: int):
+    """One case with its history, attachments and the actions open to the caller."""
+    require_scope(request, "read")
+    case = access.pick(visible_cases(request.user), case_id)
+    return _detail(request.user, case)
+
+
+@router.post("/{case_id}/transitions", response=CaseDetailOut)
+def transition(request, case_id: int, payload: TransitionIn):
+    """流转: take an action; refused with 422 and a clear message when not allowed."""
+    require_scope(request, "write")
+    case = access.pick(visible_cases(request.user), case_id)
+    do_transition(
+        actor=request.user, case=case, action_code=payload.action, comment=payload.comment
+    )
+    return _detail(request.user, case)

@@ -2,9 +2,12 @@
 
 from django.urls import path
 
-from yiwang.core.views import audit, staff
+from yiwang.core.views import audit, inbox, messages, staff
 
 urlpatterns: list = [
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("cases/<int:pk>/", inbox.case_detail, name="case"),
+    path("messages/", messages.message_list, name="messages"),
     path("org/staff/", staff.staff_list, name="staff-list"),
     path("audit/", audit.audit_search, name="audit-search"),
     path("audit/entries/<int:entry_id>/", audit.audit_entry, name="audit-entry"),

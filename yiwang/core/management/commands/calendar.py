@@ -1,8 +1,8 @@
 """``yiwang calendar``: load and show the working-day calendar (工作日历).
 
-    yiwang calendar load --from-package 2024-2026
-    yiwang calendar load 2027.json
-    yiwang calendar show 2026
+yiwang calendar load --from-package 2024-2026
+yiwang calendar load 2027.json
+yiwang calendar show 2026
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from yiwang.core.models import CalendarDay, CalendarYear
 
 
 def parse_years(text: str) -> list[int]:
-    """"2024-2026" or "2024,2026" → [2024, 2025, 2026] / [2024, 2026]."""
+    """ "2024-2026" or "2024,2026" → [2024, 2025, 2026] / [2024, 2026]."""
     years: list[int] = []
     try:
         for part in text.split(","):

@@ -1,0 +1,110 @@
+"""Staff pages for cases: 我的待办 (inbox) and the case page with history, actions,
+comments, attachments and 签收."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core import access
+from yiwang.core.actions.workflow import do_assign, do_attach, do_comment, do_transition
+from yiwang.core.inbox import case_summary, inbox_for, visible_cases
+from yiwang.core.workflow import available_actions, definition_of, handling_roles
+
+# HTTP status for refused uploads and other refused case operations.
+ERROR_STATUS = {"too_large": 413, "bad_type": 415}
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """我的待办: open cases waiting for me, soonest deadline first, overdue marked."""
+    if request.user.kind != "staff":
+        raise PermissionDenied(_("待办仅对工作人员开放。"))
+    page = Paginator(inbox_for(request.user), 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [case_summary(c, today) for c in page.object_list]
+    return render(
+        request,
+        "core/inbox.html",
+        {"page": page, "rows": rows, "any_estimated": any(r["calendar_estimated"] for r in rows)},
+    )
+
+
+def _error_status(exc: ValidationError) -> int:
+    if hasattr(exc, "error_dict"):
+        codes = {e.code for errs in exc.error_dict.values() for e in errs}
+    else:
+        codes = {e.code for e in exc.error_list}
+    return max((ERROR_STATUS.get(c, 400) for c in codes), default=400)
+
+
+def _post(request: HttpRequest, case) -> str:
+    """Run the posted operation; returns the success message."""
+    op = request.POST.get("op", "")
+    user = request.user
+    comment = request.POST.get("comment", "")
+    if op == "transition":
+        do_transition(
+            actor=user, case=case, action_code=request.POST.get("action", ""), comment=comment
+        )
+        return _("已办理：%(state)s") % {
+            "state": definition_of(case.workflow).state_name(case.state)
+        }
+    if op == "claim":
+        do_assign(actor=user, case=case, assignee=user)
+        return _("已签收，该案件只出现在您的待办中。")
+    if op == "release":
+        do_assign(actor=user, case=case, assignee=None)
+        return _("已退回组内待办。")
+    if op == "comment":
+        do_comment(actor=user, case=case, comment=comment)
+        return _("意见已保存。")
+    if op == "attach":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": _("请选择要上传的文件。")})
+        do_attach(actor=user, case=case, uploaded_file=upload, comment=comment)
+        return _("附件已上传。")
+    raise ValidationError(_("未知的操作。"))
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """办件详情: history, attachments, the actions open to me as buttons, comment box."""
+    case = access.pick(visible_cases(request.user), pk)
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            done = _post(request, case)
+        except ValidationError as exc:
+            errors = exc.messages
+            status = _error_status(exc)
+        else:
+            messages.success(request, done)
+            return redirect("core:case", pk=case.pk)
+    d = definition_of(case.workflow)
+    user = request.user
+    can_claim = (
+        case.closed_at is None
+        and case.assignee_id != user.pk
+        and bool(handling_roles(user, case) & d.roles_acting_in(case.state))
+    )
+    context = {
+        "case": case,
+        "row": case_summary(case),
+        "actions": available_actions(user, case),
+        "events": case.events.select_related("actor"),
+        "attachments": case.attachments.all(),
+        "state_names": {code: s.get("name", code) for code, s in d.states.items()},
+        "can_claim": can_claim,
+        "can_release": case.closed_at is None and case.assignee_id == user.pk,
+        "errors": errors,
+    }
+    return render(request, "core/case.html", context, status=status)
