@@ -310,16 +310,48 @@ def do_seed_population(
     return created
 
 
-def do_seed_demo_cases(*, actor=None, count: int = 6) -> int:
-    """Open a few cases on the workflow engine so staff inboxes are not empty; returns how
-    many were opened (0 when the engine is not installed or cases already exist)."""
+DEMO_CASE_TITLES = (
+    "个体工商户设立登记",
+    "食品经营许可证核发",
+    "居住证申领",
+    "最低生活保障申请",
+    "建筑工程施工许可",
+    "就业困难人员认定",
+)
+
+
+@transaction.atomic
+def do_seed_demo_cases(*, actor=None, per_division: int = 2) -> int:
+    """Open ``per_division`` cases (通用审批) at each staff division's service centre,
+    applied for by demo citizens, so window clerks' inboxes are not empty. Returns how
+    many were opened; 0 when cases already exist or the engine is not installed."""
     try:
-        from yiwang.core.actions import workflow as wf
-    except ImportError:
+        from yiwang.core.actions.workflow import do_start_case
+    except ImportError:  # the workflow engine is an optional part of older databases
         log.info("workflow engine not installed: no demo cases")
         return 0
-    from yiwang.core.models import Case
+    from yiwang.core.models import Case, Workflow
 
-    if Case.objects.exists():
+    if Case.objects.exists() or not Workflow.objects.filter(code="generic_approval").exists():
         return 0
-    return wf.seed_demo_cases(actor=actor, count=count) if hasattr(wf, "seed_demo_cases") else 0
+    applicants = list(
+        User.objects.filter(kind=User.Kind.CITIZEN, username__startswith=CITIZEN_PREFIX).order_by(
+            "username"
+        )[: per_division * len(STAFF_DIVISIONS)]
+    )
+    opened = 0
+    titles = iter(DEMO_CASE_TITLES * len(STAFF_DIVISIONS))
+    for division in STAFF_DIVISIONS:
+        for _n in range(per_division):
+            applicant = applicants[opened] if opened < len(applicants) else None
+            do_start_case(
+                actor=applicant,
+                workflow_code="generic_approval",
+                title=next(titles),
+                division=division,
+                department=f"{division}-big_data",
+                applicant=applicant,
+                comment="网上申请",
+            )
+            opened += 1
+    return opened
