@@ -96,3 +96,13 @@ def enterprise_user(db):
         password="Jz-test-pass-2026",
         validate=False,
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """The working-day cache must not carry a rolled-back test's calendar into the next."""
+    from yiwang.core import calendar
+
+    calendar.clear_cache()
+    yield
+    calendar.clear_cache()
