@@ -8,7 +8,7 @@ from yiwang.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    path("o/", include("yiwang.core.identity.oauth_urls", namespace="oauth2_provider")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("yiwang.core.urls")),

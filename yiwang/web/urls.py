@@ -1,8 +1,8 @@
 """Web shell pages."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from yiwang.core.identity import views as identity
 from yiwang.web.views import pages
 
 app_name = "web"
@@ -12,8 +12,8 @@ urlpatterns = [
     path("workbench/", pages.workbench, name="workbench"),
     path("me/", pages.citizen_home, name="citizen"),
     path("enterprise/", pages.enterprise_home, name="enterprise"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", identity.login_view, name="login"),
+    path("logout/", identity.logout_view, name="logout"),
     path("elder/", pages.toggle_elder, name="elder"),
     path("healthz", pages.healthz, name="healthz"),
 ]

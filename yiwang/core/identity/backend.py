@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.utils import timezone
+
+from yiwang.core.identity import lockout
 
 
 class LockoutModelBackend(ModelBackend):
     """ModelBackend that refuses locked accounts and counts failures.
 
     After ``LOCKOUT_THRESHOLD`` consecutive failures the account is locked for
-    ``LOCKOUT_MINUTES``; a success resets the count.
+    ``LOCKOUT_MINUTES`` and ``request.yiwang_locked_until`` tells the login page until when.
+    A right password resets the count, except for accounts with 动态口令: there only the
+    complete login does, so guessing codes cannot hide behind a known password.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -25,22 +25,16 @@ class LockoutModelBackend(ModelBackend):
         if user is None:
             User().set_password(password)  # same cost as a real check: no timing oracle
             return None
-        now = timezone.now()
-        if user.locked_until and user.locked_until > now:
+        until = lockout.locked_until(user)
+        if until is not None:
             if request is not None:
-                request.yiwang_locked_until = user.locked_until
+                request.yiwang_locked_until = until
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
-            if user.failed_logins or user.locked_until:
-                User._default_manager.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+            if not user.totp_enabled:
+                lockout.reset(user)
             return user
-        conf = settings.YIWANG
-        failures = user.failed_logins + 1
-        locked = None
-        if failures >= conf["LOCKOUT_THRESHOLD"]:
-            locked = now + dt.timedelta(minutes=conf["LOCKOUT_MINUTES"])
-            failures = 0
-            if request is not None:
-                request.yiwang_locked_until = locked
-        User._default_manager.filter(pk=user.pk).update(failed_logins=failures, locked_until=locked)
+        until = lockout.register_failure(user)
+        if until is not None and request is not None:
+            request.yiwang_locked_until = until
         return None

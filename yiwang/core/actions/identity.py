@@ -1,0 +1,197 @@
+"""Writes of unified identity (统一身份认证): login records, 动态口令, passwords, preferences,
+log out everywhere, API clients."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
+
+from yiwang.core import audit
+from yiwang.core.identity import lockout, totp
+from yiwang.core.models import ApiClient, OrgUnit, User
+
+
+@transaction.atomic
+def do_record_login(
+    *,
+    actor,
+    username: str,
+    success: bool,
+    reason: str = "",
+    ip: str = "",
+    user: User | None = None,
+):
+    """Append a login attempt to the ledger (登录留痕). A success clears the failure count;
+    a wrong 动态口令 counts as a failure and may lock the account. Returns the lock end,
+    if the attempt locked the account."""
+    locked = None
+    if user is not None and success:
+        lockout.reset(user)
+    elif user is not None and reason == "totp":
+        locked = lockout.register_failure(user)
+    audit.record(
+        actor=actor or user,
+        action="core.session.login" if success else "core.session.login_failed",
+        obj=user if user is not None else ("core.user", username[:64]),
+        change={"username": username[:150], "reason": reason, "ip": ip, "locked": bool(locked)},
+    )
+    return locked
+
+
+@transaction.atomic
+def do_record_logout(*, actor: User, ip: str = "") -> None:
+    """Append a sign-out to the ledger."""
+    audit.record(actor=actor, action="core.session.logout", obj=actor, change={"ip": ip})
+
+
+@transaction.atomic
+def do_enable_totp(*, actor: User, user: User, secret: str, code: str) -> User:
+    """Turn on 动态口令 once the user proves their app holds ``secret`` with a valid code."""
+    if actor.pk != user.pk:
+        raise PermissionDenied(_("只能为本人开启动态口令。"))
+    if user.kind != User.Kind.STAFF:
+        raise PermissionDenied(_("动态口令仅面向工作人员开放。"))
+    if not totp.verify(secret, code, user_id=user.pk):
+        raise ValidationError({"code": _("动态口令不正确或已过期，请重新输入。")}, code="totp")
+    user.totp_secret = secret
+    user.totp_enabled = True
+    user.save(update_fields=["totp_secret", "totp_enabled"])
+    audit.record(actor=actor, action="core.user.enable_totp", obj=user, change={"enabled": True})
+    return user
+
+
+@transaction.atomic
+def do_disable_totp(*, actor: User, user: User, password: str) -> User:
+    """Turn off 动态口令; the account password must be given again."""
+    if actor.pk != user.pk:
+        raise PermissionDenied(_("只能为本人关闭动态口令。"))
+    if not user.check_password(password or ""):
+        raise ValidationError({"password": _("密码不正确。")}, code="password")
+    user.totp_secret = ""
+    user.totp_enabled = False
+    user.save(update_fields=["totp_secret", "totp_enabled"])
+    audit.record(actor=actor, action="core.user.disable_totp", obj=user, change={"enabled": False})
+    return user
+
+
+@transaction.atomic
+def do_change_password(*, actor: User, user: User, new_password: str) -> User:
+    """Set a new password (already checked by Django's PasswordChangeForm and the password
+    rules); other sessions end because the session hash changes with it."""
+    if actor.pk != user.pk:
+        raise PermissionDenied(_("只能修改本人的密码。"))
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit.record(actor=actor, action="core.user.change_password", obj=user)
+    return user
+
+
+@transaction.atomic
+def do_set_elder_mode(*, actor: User, user: User, on: bool) -> User:
+    """Remember the 长辈模式 preference on the account (applies on every device)."""
+    if actor.pk != user.pk:
+        raise PermissionDenied(_("只能修改本人的偏好。"))
+    user.elder_mode = bool(on)
+    user.save(update_fields=["elder_mode"])
+    audit.record(actor=actor, action="core.user.set_elder_mode", obj=user, change={"on": on})
+    return user
+
+
+@transaction.atomic
+def do_logout_everywhere(*, actor: User, user: User) -> dict[str, int]:
+    """全部下线: end every session of ``user`` (the epoch changes, see SessionEpochMiddleware)
+    and revoke their OAuth2 access and refresh tokens, ID tokens and pending codes."""
+    if actor is None or (actor.pk != user.pk and not actor.is_superuser):
+        raise PermissionDenied(_("只能让本人的账号全部下线。"))
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    owned = Q(user=user) | Q(user__isnull=True, application__user=user)
+    refresh_tokens = list(
+        get_refresh_token_model().objects.filter(owned, revoked__isnull=True).only("pk")
+    )
+    for rt in refresh_tokens:
+        rt.revoke()
+    access, _n = get_access_token_model().objects.filter(owned).delete()
+    get_id_token_model().objects.filter(user=user).delete()
+    get_grant_model().objects.filter(user=user).delete()
+    counts = {"refresh_tokens": len(refresh_tokens), "access_tokens": access}
+    audit.record(
+        actor=actor,
+        action="core.session.logout_everywhere",
+        obj=user,
+        change={"epoch": user.session_epoch, **counts},
+    )
+    return counts
+
+
+@dataclass(frozen=True)
+class ApiClientCredentials:
+    """What the caller must keep: the secret is shown once and stored only as a hash."""
+
+    client: ApiClient
+    client_id: str
+    client_secret: str
+
+
+@transaction.atomic
+def do_create_api_client(
+    *, actor, name: str, scopes: list[str], org_unit: OrgUnit | None = None
+) -> ApiClientCredentials:
+    """Register a system-to-system client (接口客户端): a ``system`` user that owns a
+    confidential client-credentials application limited to ``scopes``."""
+    from django.conf import settings
+
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("请填写客户端名称。")}, code="required")
+    known = settings.OAUTH2_PROVIDER["SCOPES"]
+    scopes = sorted({s.strip() for s in scopes if s.strip()})
+    unknown = [s for s in scopes if s not in known or s in {"openid", "profile"}]
+    if not scopes or unknown:
+        raise ValidationError(
+            {"scopes": _("权限范围无效：%s") % (", ".join(unknown) or "—")}, code="scopes"
+        )
+    base = "api-" + (slugify(name) or "client")[:40]
+    username = base
+    while User.objects.filter(username=username).exists():
+        username = f"{base}-{secrets.token_hex(3)}"
+    user = User(username=username, full_name=name, kind=User.Kind.SYSTEM, org_unit=org_unit)
+    user.set_unusable_password()
+    user.save()
+    secret = secrets.token_urlsafe(40)
+    Application = get_application_model()
+    app = Application(
+        name=name,
+        user=user,
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        client_secret=secret,
+        hash_client_secret=True,
+    )
+    app.save()
+    client = ApiClient.objects.create(
+        name=name, user=user, application=app, scopes=" ".join(scopes)
+    )
+    audit.record(
+        actor=actor,
+        action="core.api_client.create",
+        obj=client,
+        change={"client_id": app.client_id, "scopes": scopes, "org_unit": user.org_unit_id},
+    )
+    return ApiClientCredentials(client=client, client_id=app.client_id, client_secret=secret)

@@ -1,0 +1,180 @@
+"""Forms of unified identity (统一身份认证): login, 动态口令, registration, account."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
+
+
+class LoginForm(AuthenticationForm):
+    """Username and password; one generic message for any wrong pair, a clear one with
+    the unlock time for a locked account."""
+
+    error_messages = {
+        "invalid_login": _("用户名或密码不正确。"),
+        "inactive": _("用户名或密码不正确。"),
+        "locked": _("账号已锁定，请于 %(time)s 后再试。"),
+    }
+
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def get_invalid_login_error(self):
+        until = getattr(self.request, "yiwang_locked_until", None)
+        if until is not None:
+            return ValidationError(
+                self.error_messages["locked"],
+                code="locked",
+                params={"time": timezone.localtime(until).strftime("%H:%M")},
+            )
+        return super().get_invalid_login_error()
+
+
+class TOTPCodeForm(forms.Form):
+    """The 6-digit 动态口令 from the user's authenticator app."""
+
+    code = forms.CharField(
+        label=_("动态口令"),
+        min_length=6,
+        max_length=6,
+        error_messages={
+            "required": _("请输入 6 位动态口令。"),
+            "min_length": _("动态口令为 6 位数字。"),
+            "max_length": _("动态口令为 6 位数字。"),
+        },
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9]{6}",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not code.isdigit():
+            raise ValidationError(_("动态口令为 6 位数字。"), code="digits")
+        return code
+
+
+class TOTPDisableForm(forms.Form):
+    password = forms.CharField(
+        label=_("登录密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class _PasswordPair(forms.Form):
+    """Password and confirmation, checked against each other (the rules run in the action,
+    where the user's other details are known)."""
+
+    password1 = forms.CharField(
+        label=_("密码"),
+        strip=False,
+        help_text=_("至少 8 位，不能全是数字，不能与用户名或姓名相似。"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("确认密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return data
+
+
+def _mobile(value: str) -> str:
+    return validate_mobile(value)
+
+
+class CitizenRegistrationForm(_PasswordPair):
+    """个人注册: username, real name, 居民身份证号码, mobile and a password."""
+
+    field_order = ["username", "full_name", "id_number", "phone", "password1", "password2"]
+
+    username = forms.RegexField(
+        label=_("用户名"),
+        max_length=30,
+        min_length=4,
+        regex=r"^[A-Za-z][A-Za-z0-9_.-]+$",
+        error_messages={"invalid": _("用户名以字母开头，可含字母、数字和 _ . -，4 至 30 位。")},
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    full_name = forms.CharField(
+        label=_("姓名"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    id_number = forms.CharField(
+        label=_("居民身份证号码"), widget=forms.TextInput(attrs={"maxlength": "18"})
+    )
+    phone = forms.CharField(
+        label=_("手机号码"),
+        max_length=14,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def clean_id_number(self) -> str:
+        return validate_id_number(self.cleaned_data["id_number"])
+
+    def clean_phone(self) -> str:
+        return _mobile(self.cleaned_data["phone"])
+
+
+class EnterpriseRegistrationForm(_PasswordPair):
+    """企业注册: enterprise name, 统一社会信用代码, contact person, mobile and a password."""
+
+    field_order = [
+        "username",
+        "enterprise_name",
+        "credit_code",
+        "full_name",
+        "phone",
+        "password1",
+        "password2",
+    ]
+
+    username = CitizenRegistrationForm.base_fields["username"]
+    enterprise_name = forms.CharField(
+        label=_("企业名称"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    credit_code = forms.CharField(
+        label=_("统一社会信用代码"), widget=forms.TextInput(attrs={"maxlength": "18"})
+    )
+    full_name = forms.CharField(
+        label=_("联系人姓名"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = CitizenRegistrationForm.base_fields["phone"]
+
+    def clean_credit_code(self) -> str:
+        return validate_credit_code(self.cleaned_data["credit_code"])
+
+    def clean_phone(self) -> str:
+        return _mobile(self.cleaned_data["phone"])
+
+
+class ElderModeForm(forms.Form):
+    elder_mode = forms.BooleanField(
+        label=_("默认使用长辈模式（字号更大、版面更简洁）"), required=False
+    )

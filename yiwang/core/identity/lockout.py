@@ -1,0 +1,41 @@
+"""Login lockout (登录失败锁定): count consecutive failures, lock for a while at the limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+
+def locked_until(user) -> dt.datetime | None:
+    """When the user's lock ends, or None when they may try now."""
+    if user.locked_until and user.locked_until > timezone.now():
+        return user.locked_until
+    return None
+
+
+def register_failure(user) -> dt.datetime | None:
+    """Count one failed attempt (wrong password or wrong 动态口令); return the lock end when
+    this failure reaches ``LOCKOUT_THRESHOLD``."""
+    conf = settings.YIWANG
+    failures = user.failed_logins + 1
+    until = None
+    if failures >= conf["LOCKOUT_THRESHOLD"]:
+        until = timezone.now() + dt.timedelta(minutes=conf["LOCKOUT_MINUTES"])
+        failures = 0
+    get_user_model()._default_manager.filter(pk=user.pk).update(
+        failed_logins=failures, locked_until=until
+    )
+    user.failed_logins, user.locked_until = failures, until
+    return until
+
+
+def reset(user) -> None:
+    """Clear the failure count after a complete login."""
+    if user.failed_logins or user.locked_until:
+        get_user_model()._default_manager.filter(pk=user.pk).update(
+            failed_logins=0, locked_until=None
+        )
+        user.failed_logins, user.locked_until = 0, None

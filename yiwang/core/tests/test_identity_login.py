@@ -1,0 +1,237 @@
+"""统一身份认证 login: generic errors, lockout, 动态口令 second step, redirects, ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pyotp
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from yiwang.core.models import AuditEntry, User
+
+PASSWORD = "Jz-test-pass-2026"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def post_login(client, username, password, next_url=""):
+    data = {"username": username, "password": password}
+    if next_url:
+        data["next"] = next_url
+    return client.post(reverse("web:login"), data)
+
+
+def test_login_page_has_labelled_inputs_in_chinese(client, db):
+    html = client.get(reverse("web:login")).content.decode()
+    assert "统一身份认证登录" in html
+    assert '<label for="id_username"' in html and '<label for="id_password"' in html
+    assert reverse("core:register_citizen") in html
+
+
+@pytest.mark.parametrize(
+    ("fixture", "target"),
+    [("citizen", "web:citizen"), ("enterprise_user", "web:enterprise")],
+)
+def test_login_redirects_by_kind_and_records_success(client, request, fixture, target):
+    user = request.getfixturevalue(fixture)
+    response = post_login(client, user.username, PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse(target)
+    assert client.get(reverse(target)).status_code == 200
+    entry = AuditEntry.objects.filter(action="core.session.login").latest("at")
+    assert entry.actor_id == user.pk and entry.change["reason"] == "password"
+    assert client.session["yiwang_epoch"] == user.session_epoch
+
+
+def test_staff_lands_on_workbench(client, make_staff):
+    staff = make_staff("approver")
+    response = post_login(client, staff.username, PASSWORD)
+    assert response["Location"] == reverse("web:workbench")
+
+
+def test_safe_next_is_honoured_and_foreign_next_ignored(client, citizen):
+    response = post_login(client, citizen.username, PASSWORD, next_url="/account/")
+    assert response["Location"] == "/account/"
+    client.post(reverse("web:logout"))
+    response = post_login(client, citizen.username, PASSWORD, next_url="https://evil.example/x")
+    assert response["Location"] == reverse("web:citizen")
+
+
+def test_wrong_password_and_unknown_user_get_the_same_generic_message(client, citizen):
+    wrong = post_login(client, citizen.username, "not-the-password")
+    unknown = post_login(client, "nobody-here", "not-the-password")
+    for response in (wrong, unknown):
+        assert response.status_code == 200
+        assert "用户名或密码不正确。" in response.content.decode()
+        assert "_auth_user_id" not in client.session
+    failed = AuditEntry.objects.filter(action="core.session.login_failed")
+    assert failed.count() == 2
+    assert failed.filter(actor=citizen, change__reason="password").exists()
+    assert failed.filter(object_id="nobody-here", actor__isnull=True).exists()
+
+
+def test_lockout_after_threshold_refuses_even_the_right_password(client, citizen, settings):
+    settings.YIWANG = {**settings.YIWANG, "LOCKOUT_THRESHOLD": 3, "LOCKOUT_MINUTES": 15}
+    for _ in range(2):
+        assert "用户名或密码不正确。" in post_login(client, "zhangsan", "bad").content.decode()
+    third = post_login(client, "zhangsan", "bad").content.decode()
+    citizen.refresh_from_db()
+    assert citizen.locked_until is not None
+    hhmm = timezone.localtime(citizen.locked_until).strftime("%H:%M")
+    assert f"账号已锁定，请于 {hhmm} 后再试。" in third
+
+    right = post_login(client, "zhangsan", PASSWORD)
+    assert right.status_code == 200
+    assert f"账号已锁定，请于 {hhmm} 后再试。" in right.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert AuditEntry.objects.filter(
+        action="core.session.login_failed", change__reason="locked"
+    ).exists()
+
+
+def test_lock_ends_after_the_period(client, citizen):
+    User.objects.filter(pk=citizen.pk).update(
+        locked_until=timezone.now() - dt.timedelta(seconds=1), failed_logins=0
+    )
+    response = post_login(client, "zhangsan", PASSWORD)
+    assert response.status_code == 302
+    citizen.refresh_from_db()
+    assert citizen.locked_until is None and citizen.failed_logins == 0
+
+
+def test_success_resets_failure_count(client, citizen):
+    post_login(client, "zhangsan", "bad")
+    citizen.refresh_from_db()
+    assert citizen.failed_logins == 1
+    post_login(client, "zhangsan", PASSWORD)
+    citizen.refresh_from_db()
+    assert citizen.failed_logins == 0
+
+
+def test_logout_is_post_only_and_recorded(client, citizen):
+    client.force_login(citizen)
+    assert client.get(reverse("web:logout")).status_code == 405
+    response = client.post(reverse("web:logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+    assert AuditEntry.objects.filter(action="core.session.logout", actor=citizen).exists()
+
+
+# --- 动态口令 (TOTP) ---
+
+
+@pytest.fixture
+def staff_with_totp(make_staff):
+    from yiwang.core.actions.identity import do_enable_totp
+
+    staff = make_staff("approver")
+    secret = pyotp.random_base32()
+    do_enable_totp(actor=staff, user=staff, secret=secret, code=pyotp.TOTP(secret).now())
+    staff.refresh_from_db()
+    return staff, secret
+
+
+def next_code(secret: str) -> str:
+    """A code the server accepts (one step ahead) but different from the enrolment code."""
+    return pyotp.TOTP(secret).at(time.time() + 30)
+
+
+def test_totp_login_takes_two_steps(client, staff_with_totp):
+    staff, secret = staff_with_totp
+    first = post_login(client, staff.username, PASSWORD, next_url="/account/")
+    assert first.status_code == 302 and first["Location"] == reverse("core:login_totp")
+    assert "_auth_user_id" not in client.session  # not logged in after the password alone
+    assert client.get(reverse("web:workbench")).status_code == 302
+
+    page = client.get(reverse("core:login_totp")).content.decode()
+    assert "动态口令" in page and 'autocomplete="one-time-code"' in page
+    done = client.post(reverse("core:login_totp"), {"code": next_code(secret)})
+    assert done.status_code == 302 and done["Location"] == "/account/"
+    assert client.session["_auth_user_id"] == str(staff.pk)
+    assert AuditEntry.objects.filter(
+        action="core.session.login", actor=staff, change__reason="totp"
+    ).exists()
+
+
+def test_wrong_totp_is_refused_and_counts_towards_lockout(client, staff_with_totp, settings):
+    settings.YIWANG = {**settings.YIWANG, "LOCKOUT_THRESHOLD": 3}
+    staff, secret = staff_with_totp
+    post_login(client, staff.username, PASSWORD)
+    wrong = client.post(reverse("core:login_totp"), {"code": "000000"})
+    assert "动态口令不正确或已过期" in wrong.content.decode()
+    assert "_auth_user_id" not in client.session
+    # The right password again must not wipe the count of wrong codes.
+    post_login(client, staff.username, PASSWORD)
+    client.post(reverse("core:login_totp"), {"code": "000001"})
+    post_login(client, staff.username, PASSWORD)
+    locked = client.post(reverse("core:login_totp"), {"code": "000002"}, follow=True)
+    assert "账号已锁定，请于" in locked.content.decode()
+    staff.refresh_from_db()
+    assert staff.locked_until is not None
+    # Even a right code is no longer accepted without a fresh password step.
+    assert client.post(reverse("core:login_totp"), {"code": next_code(secret)}).status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_totp_code_cannot_be_replayed(client, staff_with_totp):
+    staff, secret = staff_with_totp
+    code = next_code(secret)
+    post_login(client, staff.username, PASSWORD)
+    client.post(reverse("core:login_totp"), {"code": code})
+    client.post(reverse("web:logout"))
+    post_login(client, staff.username, PASSWORD)
+    again = client.post(reverse("core:login_totp"), {"code": code})
+    assert again.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_totp_step_without_password_step_goes_back_to_login(client, db):
+    response = client.get(reverse("core:login_totp"))
+    assert response.status_code == 302 and response["Location"] == reverse("web:login")
+
+
+def test_totp_enrolment_shows_qr_and_needs_a_code(client, make_staff):
+    staff = make_staff("window_clerk")
+    client.force_login(staff)
+    page = client.get(reverse("core:totp"))
+    html = page.content.decode()
+    assert 'src="data:image/svg+xml;base64,' in html and 'alt="动态口令二维码' in html
+    secret = client.session["yiwang_totp_enrol"]
+    assert " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) in html
+
+    bad = client.post(reverse("core:totp"), {"code": "123456"})
+    assert "动态口令不正确或已过期" in bad.content.decode()
+    staff.refresh_from_db()
+    assert not staff.totp_enabled
+
+    good = client.post(reverse("core:totp"), {"code": pyotp.TOTP(secret).now()})
+    assert good.status_code == 302
+    staff.refresh_from_db()
+    assert staff.totp_enabled and staff.totp_secret == secret
+    assert AuditEntry.objects.filter(action="core.user.enable_totp", actor=staff).exists()
+
+
+def test_totp_disable_needs_the_password(client, staff_with_totp):
+    staff, _secret = staff_with_totp
+    client.force_login(staff)
+    wrong = client.post(reverse("core:totp_disable"), {"password": "nope"})
+    assert wrong.status_code == 400 and "密码不正确。" in wrong.content.decode()
+    staff.refresh_from_db()
+    assert staff.totp_enabled
+    client.post(reverse("core:totp_disable"), {"password": PASSWORD})
+    staff.refresh_from_db()
+    assert not staff.totp_enabled and staff.totp_secret == ""
+
+
+def test_totp_enrolment_is_for_staff_only(client, citizen):
+    client.force_login(citizen)
+    assert client.get(reverse("core:totp")).status_code == 403
