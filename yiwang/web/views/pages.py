@@ -10,12 +10,57 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from yiwang.core.access import role_codes
+from yiwang.core.masking import mask_id_number, mask_phone
+from yiwang.core.roles import ROLES
+from yiwang.web.context import PORTAL_KEYS, home_url, resolve_first, rooms_for
 from yiwang.web.middleware import COOKIE
+
+# Shortcuts (快捷入口) each role sees on the workbench; rooms not installed are left out.
+ROLE_SHORTCUTS: dict[str, tuple[str, ...]] = {
+    "window_clerk": ("inbox", "services"),
+    "approver": ("inbox", "services", "licences"),
+    "dept_admin": ("inbox", "staff"),
+    "data_steward": ("data", "opendata"),
+    "bureau_admin": ("data", "staff", "services", "opendata"),
+    "hotline_agent": ("hotline", "inbox"),
+    "inspector": ("regulation", "inbox"),
+    "leader": ("cockpit", "supervision"),
+    "auditor": ("audit",),
+    "sysadmin": ("staff", "audit"),
+}
+SOONEST = 5
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Citizen-facing portal home; signed-in users get a link to their own space."""
-    return render(request, "web/home.html")
+    """Citizen-facing portal home (门户首页): entry cards for the installed public rooms,
+    sign-in and registration links, or a link to the signed-in user's own space."""
+    context = {
+        "portal_rooms": rooms_for(request.user, PORTAL_KEYS),
+        "own_space": home_url(request.user),
+        "register_citizen": resolve_first(("core:register_citizen",)),
+        "register_enterprise": resolve_first(("core:register_enterprise",)),
+    }
+    return render(request, "web/home.html", context)
+
+
+def _inbox_summary(user) -> dict | None:
+    """Waiting and overdue counts and the soonest cases, when the workflow engine exists."""
+    try:
+        from yiwang.core.inbox import case_summary, inbox_for
+    except ImportError:
+        return None
+    from django.db.models import Q
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    qs = inbox_for(user)
+    return {
+        "waiting": qs.count(),
+        "overdue": qs.filter(Q(state_due__lt=today) | Q(case_due__lt=today)).count(),
+        "soonest": [case_summary(c, today) for c in qs[:SOONEST]],
+        "url": resolve_first(("core:inbox",)),
+    }
 
 
 @login_required
@@ -23,23 +68,57 @@ def workbench(request: HttpRequest) -> HttpResponse:
     """Staff workbench (工作台): inbox summary and shortcuts by role."""
     if request.user.kind != "staff":
         raise PermissionDenied
-    return render(request, "web/workbench.html")
+    codes = role_codes(request.user)
+    rooms = {r["key"]: r for r in rooms_for(request.user)}
+    shortcuts, seen = [], set()
+    for code in sorted(codes):
+        for key in ROLE_SHORTCUTS.get(code, ()):
+            if key in rooms and key not in seen:
+                seen.add(key)
+                shortcuts.append(rooms[key])
+    context = {
+        "roles": [ROLES[c].label for c in sorted(codes)],
+        "inbox": _inbox_summary(request.user),
+        "shortcuts": shortcuts,
+        "admin_url": resolve_first(("admin:index",)) if request.user.is_staff else None,
+    }
+    return render(request, "web/workbench.html", context)
+
+
+def _my_space(user) -> dict:
+    """My cases (我的办件) and my latest messages, shared by the citizen and enterprise homes."""
+    try:
+        from yiwang.core.inbox import case_summary, my_applications
+    except ImportError:
+        cases = []
+    else:
+        cases = [case_summary(c) for c in my_applications(user).select_related("workflow")[:10]]
+    return {
+        "cases": cases,
+        "notices": list(user.notifications.order_by("-created_at")[:5]),
+        "messages_url": resolve_first(("core:messages",)),
+        "account_url": resolve_first(("core:account",)),
+        "services_url": resolve_first(("services:home", "services:index")),
+        "phone_masked": mask_phone(user.phone),
+    }
 
 
 @login_required
 def citizen_home(request: HttpRequest) -> HttpResponse:
-    """个人中心 for citizens."""
+    """个人中心 for citizens: my cases, my messages, my (masked) identity."""
     if request.user.kind != "citizen":
         raise PermissionDenied
-    return render(request, "web/citizen.html")
+    context = _my_space(request.user)
+    context["id_masked"] = mask_id_number(request.user.id_number)
+    return render(request, "web/citizen.html", context)
 
 
 @login_required
 def enterprise_home(request: HttpRequest) -> HttpResponse:
-    """企业中心 for enterprise users."""
+    """企业中心 for enterprise users: the enterprise, its cases and messages."""
     if request.user.kind != "enterprise":
         raise PermissionDenied
-    return render(request, "web/enterprise.html")
+    return render(request, "web/enterprise.html", _my_space(request.user))
 
 
 @require_POST
