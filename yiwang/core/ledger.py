@@ -179,34 +179,43 @@ def _settings() -> dict[str, Any]:
     return getattr(settings, "YIWANG", {})
 
 
+_WRITERS_SQL = """
+    SELECT virtualtransaction::text FROM pg_locks
+    WHERE locktype = 'relation' AND mode = 'RowExclusiveLock' AND granted
+      AND relation = %(table)s::regclass AND pid <> pg_backend_pid()
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+"""
+
+
 def _pg_watermark(wait_seconds: float) -> int | None:
     """Highest entry id below which no insert can still be in flight (PostgreSQL).
 
-    Reads the id sequence, then waits for every transaction running at that moment to
-    end: ids are allocated in order, so any lower id belongs to a finished transaction.
-    Returns None when one of them is still open after ``wait_seconds``.
+    An INSERT takes its table lock before it draws an id from the sequence, so after
+    reading the sequence, every transaction still holding an id at or below it is among
+    the current lock holders: wait for exactly those to end (newer writers never block
+    sealing). Returns None when one is still open after ``wait_seconds``.
     """
+    from yiwang.core.models import AuditEntry
+
+    table = AuditEntry._meta.db_table
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT pg_sequence_last_value(pg_get_serial_sequence('core_auditentry', 'id'))"
-        )
+        cur.execute("SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, 'id'))", [table])
         last = cur.fetchone()[0]
-        cur.execute("SELECT array(SELECT pg_snapshot_xip(pg_current_snapshot())::text)")
-        xids = cur.fetchone()[0]
         if last is None:
             return 0
+        cur.execute(_WRITERS_SQL, {"table": table})
+        writers = [row[0] for row in cur.fetchall()]
         deadline = time.monotonic() + wait_seconds
-        while xids:
+        while writers:
             cur.execute(
-                "SELECT array(SELECT x FROM unnest(%s::text[]) AS x "
-                "WHERE pg_xact_status(x::xid8) = 'in progress')",
-                [xids],
+                f"SELECT x FROM ({_WRITERS_SQL}) AS w(x) WHERE x = ANY(%(writers)s)",
+                {"table": table, "writers": writers},
             )
-            xids = cur.fetchone()[0]
-            if xids and time.monotonic() >= deadline:
-                log.info("ledger: %d transactions still open, sealing later", len(xids))
+            writers = [row[0] for row in cur.fetchall()]
+            if writers and time.monotonic() >= deadline:
+                log.info("ledger: %d writers still open, sealing later", len(writers))
                 return None
-            if xids:
+            if writers:
                 time.sleep(0.02)
     return int(last)
 

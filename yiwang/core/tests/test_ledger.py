@@ -1,0 +1,268 @@
+"""The audit ledger (全程留痕): sealing, tamper detection, inclusion proofs."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from yiwang.core import audit, ledger
+from yiwang.core.models import AuditBlock, AuditEntry
+
+
+def _record(n: int, start: int = 0) -> list[AuditEntry]:
+    return [
+        audit.record(
+            actor=None,
+            action="core.test.touch",
+            obj=("core.thing", str(start + i)),
+            purpose=f"测试事由 {start + i}",
+            change={"n": start + i, "phone": "13812345678", "note": "变更"},
+        )
+        for i in range(n)
+    ]
+
+
+def _seal(block_size: int = 4) -> ledger.SealResult:
+    return ledger.seal_pending(block_size=block_size, grace_seconds=0)
+
+
+def _verify_fails() -> str:
+    with pytest.raises(CommandError) as err:
+        call_command("audit", "verify")
+    assert err.value.returncode == 1
+    return str(err.value)
+
+
+@pytest.fixture
+def empty(db):
+    """An empty ledger (data migrations leave a few unsealed entries behind)."""
+    AuditEntry.objects.all().delete()
+
+
+@pytest.fixture
+def sealed(empty):
+    """Ten entries sealed into blocks of four (4, 4, 2)."""
+    entries = _record(10)
+    result = _seal(4)
+    assert result.blocks == [1, 2, 3] and result.entries == 10
+    return entries
+
+
+# --- Merkle tree ---
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 8, 13])
+def test_every_leaf_path_folds_to_the_root(count):
+    leaves = [audit.sm3_hex(bytes([i])) for i in range(count)]
+    root = ledger.merkle_root(leaves)
+    for index, leaf in enumerate(leaves):
+        path = ledger.merkle_path(leaves, index)
+        assert ledger.root_from_path(leaf, path) == root
+        assert [s["side"] for s in path] == ledger.path_sides(index, count)
+
+
+def test_odd_node_is_promoted_not_duplicated():
+    a, b, c = (audit.sm3_hex(x) for x in (b"a", b"b", b"c"))
+    ab = ledger.node_hash(bytes.fromhex(a), bytes.fromhex(b))
+    assert ledger.merkle_root([a, b, c]) == ledger.node_hash(ab, bytes.fromhex(c)).hex()
+    # Duplicating the last leaf would give [a, b, c, c] the same root; promotion does not.
+    assert ledger.merkle_root([a, b, c]) != ledger.merkle_root([a, b, c, c])
+
+
+# --- sealing ---
+
+
+def test_seal_chains_signed_blocks(sealed):
+    blocks = list(AuditBlock.objects.order_by("number"))
+    assert [b.count for b in blocks] == [4, 4, 2]
+    assert blocks[0].prev_head == "0" * 64
+    assert blocks[1].prev_head == blocks[0].head and blocks[2].prev_head == blocks[1].head
+    assert [i for i, _ in blocks[0].leaves] == [e.pk for e in sealed[:4]]
+    assert not AuditEntry.objects.filter(block__isnull=True).exists()
+    assert AuditEntry.objects.get(pk=sealed[5].pk).block_id == blocks[1].pk
+    assert blocks[0].key_id == ledger.crypto.platform_key_id()
+
+
+def test_grace_period_leaves_recent_entries_unsealed(empty):
+    _record(3)
+    assert ledger.seal_pending(grace_seconds=3600).blocks == []
+    assert AuditEntry.objects.filter(block__isnull=True).count() == 3
+    assert ledger.verify_ledger().unsealed == 3
+
+
+def test_second_seal_continues_the_chain(sealed):
+    _record(3, start=10)
+    result = _seal(4)
+    assert result.blocks == [4]
+    block = AuditBlock.objects.get(number=4)
+    assert block.prev_head == AuditBlock.objects.get(number=3).head
+    assert ledger.verify_ledger().ok
+
+
+def test_seal_task_seals(empty, settings):
+    from yiwang.core.tasks import seal_ledger
+
+    settings.YIWANG = {**settings.YIWANG, "LEDGER_SEAL_GRACE_SECONDS": 0, "LEDGER_BLOCK_SIZE": 2}
+    _record(3)
+    assert seal_ledger.call() == {"blocks": [1, 2], "entries": 3}
+
+
+def test_seal_command(empty, capsys):
+    _record(2)
+    call_command("audit", "seal", "--grace", "0")
+    assert "sealed 2 entries" in capsys.readouterr().out
+    assert AuditBlock.objects.count() == 1
+
+
+# --- verification ---
+
+
+def test_sound_ledger_verifies(sealed, capsys):
+    _record(2, start=100)  # unsealed entries are counted, not problems
+    call_command("audit", "verify")
+    out = capsys.readouterr().out
+    assert "ledger OK" in out and "3 blocks" in out and "2 unsealed" in out
+    result = ledger.verify_ledger()
+    assert result.ok and result.entries == 10 and result.unsealed == 2
+
+
+def test_edited_entry_is_named(sealed):
+    victim = sealed[5]
+    AuditEntry.objects.filter(pk=victim.pk).update(action="core.test.erase")
+    message = _verify_fails()
+    assert f"entry #{victim.pk}" in message and "edited" in message
+    first = ledger.verify_ledger().first
+    assert (first.kind, first.entry, first.block) == ("edited", victim.pk, 2)
+
+
+def test_edit_with_recomputed_leaf_is_caught_by_the_block(sealed):
+    victim = AuditEntry.objects.get(pk=sealed[2].pk)
+    victim.change = {"n": 999}
+    victim.digest = audit.sm3_hex(audit.canonical(victim.change))
+    AuditEntry.objects.filter(pk=victim.pk).update(
+        change=victim.change, digest=victim.digest, leaf=audit.leaf_hash(victim)
+    )
+    message = _verify_fails()
+    assert f"entry #{victim.pk}" in message and "edited" in message
+
+
+def test_deleted_entry_is_named(sealed):
+    victim = sealed[7]
+    AuditEntry.objects.filter(pk=victim.pk).delete()
+    message = _verify_fails()
+    assert f"entry #{victim.pk}" in message and "deleted" in message
+
+
+def test_inserted_entry_in_sealed_range_is_named(empty):
+    entries = _record(5)
+    gap = entries[2].pk
+    AuditEntry.objects.filter(pk=gap).delete()  # a rolled-back id: a gap before sealing
+    _seal(10)
+    assert ledger.verify_ledger().ok
+    forged = AuditEntry(
+        id=gap,
+        at=entries[2].at,
+        actor_label="system",
+        action="core.test.forged",
+        object_type="core.thing",
+        object_id="x",
+        change={},
+        digest=audit.sm3_hex(audit.canonical({})),
+    )
+    forged.leaf = audit.leaf_hash(forged)
+    forged.save(force_insert=True)
+    message = _verify_fails()
+    assert f"entry #{gap}" in message and "inserted" in message
+
+
+def test_row_claiming_a_block_that_does_not_list_it(sealed):
+    block = AuditBlock.objects.get(number=1)
+    extra = _record(1, start=50)[0]
+    AuditEntry.objects.filter(pk=extra.pk).update(block=block)
+    message = _verify_fails()
+    assert f"entry #{extra.pk}" in message and "inserted" in message
+
+
+def test_reordered_entries_are_named(sealed):
+    a, b = (AuditEntry.objects.get(pk=e.pk) for e in sealed[4:6])
+    fields = ["at", "actor_label", "action", "object_type", "object_id", "purpose", "change"]
+    fields += ["digest", "leaf"]
+    AuditEntry.objects.filter(pk=a.pk).update(**{f: getattr(b, f) for f in fields})
+    AuditEntry.objects.filter(pk=b.pk).update(**{f: getattr(a, f) for f in fields})
+    message = _verify_fails()
+    assert f"entry #{a.pk}" in message and "reordered" in message
+    kinds = [(p.kind, p.entry) for p in ledger.verify_ledger().problems]
+    assert kinds == [("reordered", a.pk), ("reordered", b.pk)]
+
+
+def test_rewritten_block_breaks_signature_or_chain(sealed):
+    block = AuditBlock.objects.get(number=2)
+    leaves = copy.deepcopy(block.leaves)
+    leaves[0], leaves[1] = leaves[1], leaves[0]
+    AuditBlock.objects.filter(pk=block.pk).update(leaves=leaves)
+    kinds = {p.kind for p in ledger.verify_ledger().problems}
+    assert {"reordered", "bad_root", "bad_head"} <= kinds
+    # A forger who re-roots the block still cannot sign the new head.
+    fake_root = ledger.merkle_root([leaf for _, leaf in leaves])
+    AuditBlock.objects.filter(pk=block.pk).update(merkle_root=fake_root, head="ab" * 32)
+    kinds = {p.kind for p in ledger.verify_ledger().problems}
+    assert {"bad_signature", "broken_chain"} <= kinds
+    assert ledger.verify_ledger().first.block == 2
+
+
+def test_deleted_block_breaks_the_chain(sealed):
+    AuditEntry.objects.filter(block__number=3).update(block=None)
+    AuditBlock.objects.filter(number=2).update(number=9)
+    AuditBlock.objects.filter(number=3).delete()
+    AuditBlock.objects.filter(number=9).update(number=3)
+    problems = ledger.verify_ledger().problems
+    assert any(p.kind == "broken_chain" and p.block == 3 for p in problems)
+
+
+def test_verify_json_output(sealed, capsys):
+    AuditEntry.objects.filter(pk=sealed[0].pk).update(purpose="改写")
+    with pytest.raises(CommandError):
+        call_command("audit", "verify", "--json")
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is False and data["problems"][0]["entry"] == sealed[0].pk
+
+
+# --- inclusion proofs ---
+
+
+def test_inclusion_proof_verifies_against_signed_head(sealed):
+    for entry in (sealed[0], sealed[6], sealed[9]):
+        proof = ledger.inclusion_proof(entry.pk)
+        assert proof["entry"]["id"] == entry.pk
+        block = AuditBlock.objects.get(pk=AuditEntry.objects.get(pk=entry.pk).block_id)
+        assert proof["head"] == block.head and proof["block_number"] == block.number
+        assert ledger.verify_proof(proof).ok, ledger.verify_proof(proof).reason
+
+
+def test_altered_proofs_fail(sealed):
+    proof = ledger.inclusion_proof(sealed[1].pk)
+    bad_path = copy.deepcopy(proof)
+    bad_path["path"][0]["hash"] = "00" * 32
+    assert not ledger.verify_proof(bad_path)
+    assert "Merkle root" in ledger.verify_proof(bad_path).reason
+    bad_entry = copy.deepcopy(proof)
+    bad_entry["entry"]["purpose"] = "改写"
+    assert not ledger.verify_proof(bad_entry)
+    bad_sig = copy.deepcopy(proof)
+    other = ledger.inclusion_proof(sealed[5].pk)
+    bad_sig["signature"] = other["signature"]
+    assert "signature" in ledger.verify_proof(bad_sig).reason
+    bad_index = copy.deepcopy(proof)
+    bad_index["index"] = 0
+    assert not ledger.verify_proof(bad_index)
+    assert not ledger.verify_proof({"entry": {}})
+
+
+def test_unsealed_entry_has_no_proof(empty):
+    entry = _record(1)[0]
+    with pytest.raises(ledger.NotSealed):
+        ledger.inclusion_proof(entry.pk)
