@@ -122,12 +122,14 @@ def do_logout_everywhere(*, actor: User, user: User) -> dict[str, int]:
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["session_epoch"])
     owned = Q(user=user) | Q(user__isnull=True, application__user=user)
+    access_tokens = get_access_token_model().objects.filter(owned)
+    access = access_tokens.count()
     refresh_tokens = list(
         get_refresh_token_model().objects.filter(owned, revoked__isnull=True).only("pk")
     )
     for rt in refresh_tokens:
-        rt.revoke()
-    access, _n = get_access_token_model().objects.filter(owned).delete()
+        rt.revoke()  # also deletes its access token
+    access_tokens.delete()
     get_id_token_model().objects.filter(user=user).delete()
     get_grant_model().objects.filter(user=user).delete()
     counts = {"refresh_tokens": len(refresh_tokens), "access_tokens": access}
