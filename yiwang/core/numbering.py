@@ -9,6 +9,7 @@ IntegrityError for the loser, who retries and then finds the row.
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from datetime import date
@@ -21,6 +22,7 @@ from yiwang.core.models import NumberSequence
 
 KEY_PART = re.compile(r"^[0-9A-Z]{1,16}$")
 RETRIES = 8
+LOCK_WAIT_SECONDS = 30.0
 
 
 def _increment(key: str) -> int:
@@ -41,16 +43,22 @@ def next_number(region: str, kind: str, on: date | None = None) -> str:
         raise ValueError("region and kind must be 1-16 characters of 0-9, A-Z")
     day = on or timezone.localdate()
     prefix = f"{region}-{kind}-{day:%Y%m%d}"
-    for attempt in range(RETRIES):
+    conflicts = 0
+    waited = 0.0
+    while True:
         try:
             value = _increment(prefix)
             break
         except IntegrityError:
-            continue  # another caller created today's row first: lock it next time
-        except OperationalError as exc:  # SQLite shared-cache "table is locked"
-            if "locked" not in str(exc) or attempt == RETRIES - 1:
+            conflicts += 1  # another caller created today's row first: lock it next time
+            if conflicts >= RETRIES:
                 raise
-            time.sleep(0.01 * (attempt + 1))
-    else:
-        raise IntegrityError(f"could not allocate a number for {prefix}")
+        except OperationalError as exc:
+            # SQLite's shared-cache memory databases (tests) report table locks at once
+            # instead of waiting; wait briefly and try again, within a bound.
+            if "locked" not in str(exc) or waited > LOCK_WAIT_SECONDS:
+                raise
+            pause = random.uniform(0.001, 0.02)
+            time.sleep(pause)
+            waited += pause
     return f"{prefix}-{value:06d}"
