@@ -121,6 +121,8 @@ def navigation(user) -> list[tuple[str, str]]:
         items.append((_("个人中心"), reverse("web:citizen")))
     elif user.kind == "enterprise":
         items.append((_("企业中心"), reverse("web:enterprise")))
+    if user.kind != "system":
+        items.append((_("账号与安全"), reverse("core:account")))
     return items
 
 
