@@ -67,4 +67,54 @@ def run(quick: bool = False) -> list[dict]:
             )
         )
     out.insert(0, result("sm3_32B_per_s", statistics.median(all_baselines), "ops/s"))
+    out.append(_rotation(200 if quick else 5000))
     return out
+
+
+def _rotation(people: int) -> dict:
+    """`keys rotate` throughput on the bench database (values re-encrypted per second,
+    batched conditional UPDATEs) against re-encrypting the same values in memory."""
+    import time
+
+    from yiwang.core import crypto, keys
+    from yiwang.core.actions.keys import do_reencrypt, encrypted_columns
+    from yiwang.core.identifiers import make_id_number
+    from yiwang.core.models import User
+
+    start_id = User.objects.count()
+    User.objects.bulk_create(
+        [
+            User(
+                username=f"bench-rotate-{start_id + i}",
+                kind=User.Kind.CITIZEN,
+                id_number=make_id_number("410823", _birth(i), i % 1000),
+                phone=f"139{i:08d}",
+            )
+            for i in range(people)
+        ],
+        batch_size=1000,
+    )
+    samples = [crypto.encrypt_field(f"139{i:08d}", "core.User.phone") for i in range(200)]
+    in_memory = rate(
+        lambda: sum(1 for s in samples if crypto.reencrypt_field(s, "core.User.phone")), 0.5
+    )
+    keys.add_sm4_version()
+    columns = [c for c in encrypted_columns() if c.model is User]
+    t0 = time.perf_counter()
+    counts = do_reencrypt(actor="bench", columns=columns)["core.User"]
+    elapsed = time.perf_counter() - t0
+    return result(
+        "rotation_values_per_s",
+        counts["reencrypted"] / elapsed,
+        "values/s",
+        in_memory,
+        "reencrypt_in_memory_per_s",
+        values=counts["reencrypted"],
+        batch_size=500,
+    )
+
+
+def _birth(i: int):
+    import datetime as dt
+
+    return dt.date(1950, 1, 1) + dt.timedelta(days=i % 20000)

@@ -7,11 +7,6 @@ from django.db import models
 from yiwang.core.crypto import blind_index, decrypt_field, encrypt_field
 
 
-class Ciphertext(str):
-    """A value already in ``sm4:v{n}:…`` form that must be written or compared as is
-    (key rotation); any plain ``str`` given to an encrypted field is encrypted."""
-
-
 class EncryptedTextField(models.TextField):
     """Text stored as ``sm4:v{n}:…`` (SM4-GCM, key version n); Python sees clear text.
 
@@ -30,7 +25,7 @@ class EncryptedTextField(models.TextField):
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
-        if value is None or value == "" or isinstance(value, Ciphertext):
+        if value is None or value == "":
             return value
         # Even text that looks like ``sm4:v…`` is encrypted: user input must never be able
         # to plant a ciphertext (or an undecryptable value) in the column.
