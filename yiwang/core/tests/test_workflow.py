@@ -92,7 +92,10 @@ def test_redefining_makes_a_new_version_and_same_definition_does_not(db):
     v1 = do_define_workflow(actor=None, code="t", name="测试", definition=SIMPLE)
     again = do_define_workflow(actor=None, code="t", name="测试", definition=SIMPLE)
     assert again.pk == v1.pk
-    changed = {**SIMPLE, "states": [{**SIMPLE["states"][0], "time_limit_days": 2}, SIMPLE["states"][1]]}
+    changed = {
+        **SIMPLE,
+        "states": [{**SIMPLE["states"][0], "time_limit_days": 2}, SIMPLE["states"][1]],
+    }
     v2 = do_define_workflow(actor=None, code="t", name="测试", definition=changed)
     v1.refresh_from_db()
     assert (v2.version, v2.active, v1.active) == (2, True, False)
@@ -126,7 +129,10 @@ def test_full_approval_path_closes_the_case(start, people):
         "review",
         "approve",
     ]
-    assert AuditEntry.objects.filter(action="core.case.transition", object_id=str(case.pk)).count() == 3
+    assert (
+        AuditEntry.objects.filter(action="core.case.transition", object_id=str(case.pk)).count()
+        == 3
+    )
     with pytest.raises(ValidationError, match="已办结"):
         do_transition(actor=people.approver, case=case, action_code="approve")
 
@@ -280,7 +286,9 @@ def test_estimated_deadline_when_a_year_has_no_calendar(db, people, city):
             {"code": "a", "name": "甲", "initial": True, "time_limit_days": 400},
             {"code": "b", "name": "乙", "final": True},
         ],
-        "actions": [{"code": "go", "name": "前进", "from": ["a"], "to": "b", "roles": ["approver"]}],
+        "actions": [
+            {"code": "go", "name": "前进", "from": ["a"], "to": "b", "roles": ["approver"]}
+        ],
     }
     do_define_workflow(actor=None, code="long", name="长时限", definition=long)
     case = do_start_case(
