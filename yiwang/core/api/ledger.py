@@ -1,8 +1,6 @@
 """API: the audit ledger (审计账本) — signed head, inclusion proofs, verification, search.
 Auditors only (``audit.view``); bearer tokens need the ``audit`` scope."""
 
-from __future__ import annotations
-
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router

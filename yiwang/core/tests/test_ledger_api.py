@@ -1,0 +1,187 @@
+"""The ledger through its public surface: /api/v1/ledger/* and the audit search pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model
+
+from yiwang.core import audit, ledger
+from yiwang.core.models import AuditEntry
+
+
+def bearer_for(user, scope: str) -> dict:
+    raw = secrets.token_urlsafe(30)
+    token = get_access_token_model()(
+        user=user, scope=scope, expires=timezone.now() + dt.timedelta(hours=1)
+    )
+    token._raw_token, token.token = raw, ""
+    token.save()
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+@pytest.fixture
+def auditor(make_staff):
+    return make_staff("auditor")
+
+
+@pytest.fixture
+def entries(city, auditor):
+    """A few entries by two actors, all sealed."""
+    clerk = auditor.__class__.objects.get(pk=auditor.pk)
+    made = [
+        audit.record(
+            actor=clerk,
+            action="core.case.view",
+            obj=("services.case", "A-1"),
+            purpose="核查申请材料",
+        ),
+        audit.record(
+            actor=None, action="core.org.rename", obj=("core.orgunit", "7"), purpose="机构调整"
+        ),
+        audit.record(
+            actor=clerk, action="core.case.decide", obj=("services.case", "A-2"), purpose="审批决定"
+        ),
+    ]
+    ledger.seal_pending(grace_seconds=0)
+    return made
+
+
+# --- API ---
+
+
+def test_proof_api_needs_auth(client, entries):
+    response = client.get(f"/api/v1/ledger/entries/{entries[0].pk}/proof")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize("role", ["approver", "bureau_admin", "leader"])
+def test_proof_api_forbidden_to_non_auditors(client, entries, make_staff, role):
+    client.force_login(make_staff(role))
+    response = client.get(f"/api/v1/ledger/entries/{entries[0].pk}/proof")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+
+
+def test_proof_api_forbidden_to_citizen(client, entries, citizen):
+    client.force_login(citizen)
+    assert client.get(f"/api/v1/ledger/entries/{entries[0].pk}/proof").status_code == 403
+    assert client.get("/api/v1/ledger/entries").status_code == 403
+
+
+def test_auditor_gets_a_proof_that_verifies_offline(client, entries, auditor):
+    client.force_login(auditor)
+    response = client.get(f"/api/v1/ledger/entries/{entries[1].pk}/proof")
+    assert response.status_code == 200
+    proof = response.json()
+    assert proof["verified"] is True and proof["entry"]["id"] == entries[1].pk
+    proof.pop("verified")
+    assert ledger.verify_proof(proof).ok
+    proof["path"][0]["hash"] = "11" * 32
+    assert not ledger.verify_proof(proof).ok
+
+
+def test_proof_of_unsealed_entry_is_409_and_unknown_is_404(client, entries, auditor):
+    client.force_login(auditor)
+    fresh = audit.record(actor=None, action="core.test.fresh", obj=("t", "1"))
+    assert client.get(f"/api/v1/ledger/entries/{fresh.pk}/proof").status_code == 409
+    assert client.get("/api/v1/ledger/entries/999999/proof").status_code == 404
+
+
+def test_bearer_token_needs_audit_scope(client, entries, auditor):
+    url = f"/api/v1/ledger/entries/{entries[0].pk}/proof"
+    assert client.get(url, **bearer_for(auditor, "read org")).status_code == 403
+    assert client.get(url, **bearer_for(auditor, "audit")).status_code == 200
+
+
+def test_head_is_the_latest_signed_head(client, entries, auditor):
+    client.force_login(auditor)
+    body = client.get("/api/v1/ledger/head").json()
+    last = ledger.latest_head()
+    assert body["head"] == last["head"] and body["block_number"] == last["block_number"]
+    assert ledger.signature_valid(body["head"], body["signature"], body["public_key"])
+    assert ledger.head_hash(body["header"]) == body["head"]
+
+
+def test_verify_api_reports_tampering(client, entries, auditor):
+    client.force_login(auditor)
+    assert client.get("/api/v1/ledger/verify").json()["ok"] is True
+    AuditEntry.objects.filter(pk=entries[2].pk).update(purpose="事后改写")
+    body = client.get("/api/v1/ledger/verify").json()
+    assert body["ok"] is False
+    assert body["problems"][0]["entry"] == entries[2].pk
+    assert body["problems"][0]["kind"] == "edited"
+
+
+def test_entries_search_api_filters_and_paginates(client, entries, auditor):
+    client.force_login(auditor)
+    body = client.get("/api/v1/ledger/entries", {"action": "core.case."}).json()
+    assert {i["id"] for i in body["items"]} == {entries[0].pk, entries[2].pk}
+    assert all(i["block"] for i in body["items"])
+    body = client.get("/api/v1/ledger/entries", {"actor": auditor.username}).json()
+    assert body["count"] == 2
+    body = client.get("/api/v1/ledger/entries", {"purpose": "机构"}).json()
+    assert [i["id"] for i in body["items"]] == [entries[1].pk]
+    body = client.get("/api/v1/ledger/entries", {"page_size": 1, "page": 2}).json()
+    assert len(body["items"]) == 1 and body["count"] >= 3
+    bad = client.get("/api/v1/ledger/entries", {"date_from": "not-a-date"})
+    assert bad.status_code == 422
+
+
+# --- pages ---
+
+
+def test_search_page_forbidden_for_citizen(client, citizen, entries):
+    client.force_login(citizen)
+    assert client.get(reverse("core:audit-search")).status_code == 403
+    assert client.get(reverse("core:audit-entry", args=[entries[0].pk])).status_code == 403
+
+
+def test_search_page_redirects_anonymous_to_login(client, db):
+    response = client.get(reverse("core:audit-search"))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_search_page_filters(client, entries, auditor):
+    client.force_login(auditor)
+    url = reverse("core:audit-search")
+    page = client.get(url, {"object_type": "services.case", "object_id": "A-2"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "core.case.decide" in html and "core.case.view" not in html
+    html = client.get(url, {"purpose": "机构"}).content.decode()
+    assert "core.org.rename" in html and "core.case.decide" not in html
+    today = timezone.localdate()
+    html = client.get(url, {"date_from": today + dt.timedelta(days=1)}).content.decode()
+    assert "没有符合条件的记录" in html
+    html = client.get(url, {"date_from": today, "date_to": today}).content.decode()
+    assert "core.org.rename" in html
+    assert client.get(url, {"date_from": "2026-13-40"}).status_code == 400
+    assert reverse("core:audit-entry", args=[entries[0].pk]) in html
+
+
+def test_entry_page_shows_verified_proof(client, entries, auditor):
+    client.force_login(auditor)
+    html = client.get(reverse("core:audit-entry", args=[entries[0].pk])).content.decode()
+    assert "证明已验证" in html and "✓" in html
+    assert AuditEntry.objects.get(pk=entries[0].pk).block.head in html
+
+
+def test_entry_page_flags_a_tampered_entry(client, entries, auditor):
+    client.force_login(auditor)
+    AuditEntry.objects.filter(pk=entries[0].pk).update(object_id="A-9")
+    html = client.get(reverse("core:audit-entry", args=[entries[0].pk])).content.decode()
+    assert "证明验证失败" in html and "证明已验证" not in html
+
+
+def test_nav_shows_audit_search_only_to_auditors(client, auditor, make_staff):
+    client.force_login(auditor)
+    assert reverse("core:audit-search") in client.get(reverse("web:workbench")).content.decode()
+    client.force_login(make_staff("approver"))
+    html = client.get(reverse("web:workbench")).content.decode()
+    assert reverse("core:audit-search") not in html
