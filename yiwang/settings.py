@@ -209,6 +209,11 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "OAUTH2_VALIDATOR_CLASS": "yiwang.core.identity.oidc.YiwangOIDCValidator",
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if PRODUCTION else ["http", "https"],
+    # OAuth 2.0 Security BCP (RFC 9700): tokens only in headers, `iss` in authorisation
+    # responses (RFC 9207), a replayed refresh token revokes its whole family.
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
     # RFC 9700 (OAuth 2.0 security BCP): no implicit or password grant, PKCE with S256 only,
     # tokens kept at rest only as SHA-256 checksums.
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
