@@ -1,0 +1,168 @@
+"""待办 pages and API: ordering, overdue and estimate marks, actions, uploads, errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from yiwang.core.actions.workflow import do_define_workflow, do_start_case
+from yiwang.core.crypto import sm3_hex
+from yiwang.core.models import Case, CaseAttachment, CaseEvent
+
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n"
+
+
+@pytest.fixture
+def desk(city, make_staff, citizen):
+    class D:
+        clerk = make_staff("window_clerk", "410823", "market")
+        approver = make_staff("approver", "410823", "market")
+        boai_clerk = make_staff("window_clerk", "410822", "market")
+        applicant = citizen
+
+        @staticmethod
+        def case(title, actor=None, code="generic_approval"):
+            return do_start_case(
+                actor=actor or D.clerk,
+                workflow_code=code,
+                title=title,
+                division=city.wuzhi,
+                department=city.department("410823", "market"),
+                applicant=citizen,
+            )
+
+    return D
+
+
+def test_inbox_orders_by_deadline_and_marks_overdue(client, desk):
+    late = desk.case("迟到的申请")
+    soon = desk.case("明天到期")
+    relaxed = desk.case("宽松")
+    today = timezone.localdate()
+    # Arrange deadlines directly: this is test set-up, not a product write path.
+    Case.objects.filter(pk=late.pk).update(state_due=today - timedelta(days=3))
+    Case.objects.filter(pk=soon.pk).update(state_due=today + timedelta(days=1))
+    Case.objects.filter(pk=relaxed.pk).update(state_due=today + timedelta(days=9))
+    client.force_login(desk.clerk)
+    html = client.get("/inbox/").content.decode()
+    positions = [html.index(c.number) for c in (late, soon, relaxed)]
+    assert positions == sorted(positions)
+    row = html[html.rindex("<tr", 0, positions[0]) : positions[1]]
+    assert 'class="case-row overdue"' in row and "已超期" in row
+    after = html[positions[1] :]
+    assert "已超期" not in after
+    assert "estimated-warning" not in html
+
+
+def test_inbox_is_for_staff_and_scoped(client, desk):
+    case = desk.case("武陟的案件")
+    client.force_login(desk.boai_clerk)
+    assert case.number not in client.get("/inbox/").content.decode()
+    assert client.get(f"/cases/{case.pk}/").status_code == 404
+    client.force_login(desk.applicant)
+    assert client.get("/inbox/").status_code == 403
+    assert client.get(f"/cases/{case.pk}/").status_code == 200  # own application
+
+
+def test_estimated_deadline_is_visibly_marked(client, desk):
+    far = {
+        "states": [
+            {"code": "a", "name": "甲", "initial": True, "time_limit_days": 400},
+            {"code": "b", "name": "乙", "final": True},
+        ],
+        "actions": [
+            {"code": "go", "name": "前进", "from": ["a"], "to": "b", "roles": ["window_clerk"]}
+        ],
+    }
+    do_define_workflow(actor=None, code="far", name="跨年流程", definition=far)
+    case = desk.case("跨年", code="far")
+    client.force_login(desk.clerk)
+    inbox = client.get("/inbox/").content.decode()
+    assert 'id="estimated-warning"' in inbox and "（估算）" in inbox
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="estimated-warning"' in page and "周一至周五" in page
+
+
+def test_case_page_actions_claim_comment_and_transition(client, desk):
+    case = desk.case("开办餐馆")
+    client.force_login(desk.clerk)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'value="accept"' in page and 'id="claim"' in page
+    assert 'value="approve"' not in page  # not open in this state / role
+    assert client.post(f"/cases/{case.pk}/", {"op": "claim"}).status_code == 302
+    assert Case.objects.get(pk=case.pk).assignee == desk.clerk
+    client.post(f"/cases/{case.pk}/", {"op": "comment", "comment": "材料齐全"})
+    assert CaseEvent.objects.filter(case=case, action="comment", comment="材料齐全").exists()
+    r = client.post(f"/cases/{case.pk}/", {"op": "transition", "action": "accept"})
+    assert r.status_code == 302
+    assert Case.objects.get(pk=case.pk).state == "reviewing"
+    # Refused action: the page says why, with a 4xx, and nothing moves.
+    r = client.post(f"/cases/{case.pk}/", {"op": "transition", "action": "approve"})
+    assert r.status_code == 400
+    assert "不能执行“准予许可”" in r.content.decode()
+    assert Case.objects.get(pk=case.pk).state == "reviewing"
+
+
+def test_attachment_upload_checks_size_type_and_keeps_sm3(client, desk, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    case = desk.case("附件测试")
+    client.force_login(desk.clerk)
+    url = f"/cases/{case.pk}/"
+    ok = SimpleUploadedFile("营业执照.pdf", PDF, content_type="application/pdf")
+    assert client.post(url, {"op": "attach", "file": ok}).status_code == 302
+    att = CaseAttachment.objects.get(case=case)
+    assert (att.name, att.size, att.sm3) == ("营业执照.pdf", len(PDF), sm3_hex(PDF))
+
+    exe = SimpleUploadedFile("x.exe", b"MZ\x90\x00", content_type="application/x-msdownload")
+    r = client.post(url, {"op": "attach", "file": exe})
+    assert r.status_code == 415 and "不支持的文件类型" in r.content.decode()
+    liar = SimpleUploadedFile("fake.pdf", b"MZ\x90\x00", content_type="application/pdf")
+    assert client.post(url, {"op": "attach", "file": liar}).status_code == 415
+
+    settings.YIWANG_MAX_UPLOAD_BYTES = 16
+    big = SimpleUploadedFile("big.pdf", PDF, content_type="application/pdf")
+    r = client.post(url, {"op": "attach", "file": big})
+    assert r.status_code == 413 and "文件过大" in r.content.decode()
+    assert CaseAttachment.objects.filter(case=case).count() == 1
+
+
+# --- API ---
+
+
+def test_api_inbox_list_detail_and_transition(client, desk):
+    case = desk.case("接口办件")
+    client.force_login(desk.clerk)
+    body = client.get("/api/v1/inbox").json()
+    assert body["count"] == 1 and body["items"][0]["number"] == case.number
+    assert body["items"][0]["state_name"] == "申请"
+    detail = client.get(f"/api/v1/inbox/{case.pk}").json()
+    assert {a["code"] for a in detail["actions"]} == {"accept", "refuse", "request_correction"}
+    r = client.post(
+        f"/api/v1/inbox/{case.pk}/transitions",
+        {"action": "accept", "comment": "受理"},
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and r.json()["state"] == "reviewing"
+    assert [e["action"] for e in r.json()["events"]] == ["start", "accept"]
+
+
+def test_api_errors_use_the_envelope(client, desk):
+    case = desk.case("接口错误")
+    client.force_login(desk.clerk)
+    url = f"/api/v1/inbox/{case.pk}/transitions"
+    r = client.post(url, {"action": "approve"}, content_type="application/json")
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "invalid"
+    assert r.json()["error"]["message"] == "当前环节“申请”不能执行“准予许可”。"
+    r = client.post(url, {"comment": "缺少 action"}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["error"]["details"]
+    r = client.post(url, "not json", content_type="application/json")
+    assert 400 <= r.status_code < 500
+    client.force_login(desk.boai_clerk)
+    r = client.post(url, {"action": "accept"}, content_type="application/json")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert client.get("/api/v1/inbox/999999").status_code == 404
+    assert Case.objects.get(pk=case.pk).state == "submitted"
