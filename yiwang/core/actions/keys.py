@@ -4,7 +4,7 @@ stored value, and department SM2 keys (部门签名密钥)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,9 +277,3 @@ def do_issue_department_key(*, actor, department: Department, replace: bool = Fa
         change={"key_id": _fingerprint(public_pem), "replaced": _fingerprint(old) if old else None},
     )
     return public_pem
-
-
-def iter_columns_pending() -> Iterator[tuple[EncryptedColumn, int]]:
-    """Each encrypted column with how many values still need re-encryption."""
-    for col in encrypted_columns():
-        yield col, pending_count(col)
