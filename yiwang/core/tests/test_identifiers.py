@@ -152,3 +152,28 @@ def test_mobile_numbers(value):
 @pytest.mark.parametrize("value", ["12812345678", "1381234567", "138123456789", "+1 2025550123"])
 def test_bad_mobile_numbers(value):
     assert failure(ids.validate_mobile, value).code == "mobile_format"
+
+
+# --- English messages ---
+
+
+@pytest.mark.parametrize(
+    ("fn", "value", "code"),
+    [
+        (ids.validate_id_number, "110105194912310021", "id_check"),
+        (ids.validate_id_number, "41082319490231123X", "id_birth"),
+        (ids.validate_id_number, "1101051949", "id_format"),
+        (ids.validate_credit_code, "91350100M000100Y44", "uscc_check"),
+        (ids.validate_division_code, "41080", "division_format"),
+        (ids.validate_mobile, "12812345678", "mobile_format"),
+    ],
+)
+def test_messages_in_english(fn, value, code):
+    from django.utils import translation
+
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as exc:
+            fn(value)
+        message = exc.value.messages[0]  # lazy: render while English is active
+    assert exc.value.code == code
+    assert message and not CJK.search(message), message
