@@ -25,6 +25,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiwang.core import audit, crypto
 
@@ -314,14 +316,14 @@ def seal_pending(
 # --- Verification (校验) ---
 
 KIND_LABELS = {
-    "edited": "篡改",
-    "deleted": "删除",
-    "inserted": "插入",
-    "reordered": "顺序被调换",
-    "broken_chain": "链断裂",
-    "bad_head": "区块头不符",
-    "bad_signature": "签名无效",
-    "bad_root": "默克尔根不符",
+    "edited": gettext_lazy("篡改"),
+    "deleted": gettext_lazy("删除"),
+    "inserted": gettext_lazy("插入"),
+    "reordered": gettext_lazy("顺序被调换"),
+    "broken_chain": gettext_lazy("链断裂"),
+    "bad_head": gettext_lazy("区块头不符"),
+    "bad_signature": gettext_lazy("签名无效"),
+    "bad_root": gettext_lazy("默克尔根不符"),
 }
 
 
@@ -335,13 +337,14 @@ class Problem:
     detail: str = ""
 
     def describe(self) -> str:
+        """One line naming the place first, e.g. ``记录 #42（区块 3）：篡改 [edited] — …``."""
         where = []
         if self.entry is not None:
-            where.append(f"entry #{self.entry}")
+            where.append(_("记录 #%(id)s") % {"id": self.entry})
         if self.block is not None:
-            where.append(f"block {self.block}")
+            where.append(_("区块 %(n)s") % {"n": self.block})
         label = KIND_LABELS.get(self.kind, self.kind)
-        text = f"{self.kind} ({label}): {', '.join(where)}"
+        text = f"{'，'.join(where)}：{label} [{self.kind}]"
         return f"{text} — {self.detail}" if self.detail else text
 
     def as_dict(self) -> dict[str, Any]:
@@ -349,7 +352,7 @@ class Problem:
             "kind": self.kind,
             "entry": self.entry,
             "block": self.block,
-            "detail": self.detail,
+            "detail": str(self.detail),
             "message": self.describe(),
         }
 
@@ -390,23 +393,29 @@ def _check_entries(block, rows: list[dict[str, Any]]) -> list[Problem]:
         eid = row["id"]
         seen.add(eid)
         if eid not in listed:
-            where = "claims the block" if row["block_id"] == block.pk else "inside its range"
-            out.append(Problem("inserted", eid, n, f"not in the block's leaf list ({where})"))
+            if row["block_id"] == block.pk:
+                detail = _("指向该区块，但不在其记录清单中")
+            else:
+                detail = _("位于该区块的编号范围内，但不在其记录清单中")
+            out.append(Problem("inserted", eid, n, detail))
             continue
         recomputed = _recompute(row)
         if recomputed == listed[eid] == row["leaf"]:
             if row["block_id"] != block.pk:
-                out.append(Problem("edited", eid, n, "block link changed"))
+                out.append(Problem("edited", eid, n, _("所属区块被改动")))
             continue
         elsewhere = [i for i in positions.get(recomputed, []) if i != eid]
         if elsewhere:
-            out.append(Problem("reordered", eid, n, f"content listed for entry #{elsewhere[0]}"))
+            detail = _("内容与区块中记录 #%(id)s 的哈希一致") % {"id": elsewhere[0]}
+            out.append(Problem("reordered", eid, n, detail))
         elif recomputed != row["leaf"]:
-            out.append(Problem("edited", eid, n, "recomputed leaf differs from stored leaf"))
+            out.append(Problem("edited", eid, n, _("重新计算的记录哈希与存储值不符")))
         else:
-            out.append(Problem("edited", eid, n, "stored leaf differs from the sealed leaf"))
+            out.append(Problem("edited", eid, n, _("存储的记录哈希与封存时不符")))
     out.extend(
-        Problem("deleted", i, n, "listed in the block but missing") for i in listed if i not in seen
+        Problem("deleted", i, n, _("区块清单中有此记录，但已不存在"))
+        for i in listed
+        if i not in seen
     )
     return out
 
@@ -417,20 +426,20 @@ def _check_block(block, prev, public_pem: str, key_id: str) -> list[Problem]:
     expected_number = prev.number + 1 if prev else 1
     expected_prev = prev.head if prev else ZERO_HEAD
     if n != expected_number:
-        out.append(Problem("broken_chain", None, n, f"block {expected_number} is missing"))
+        out.append(Problem("broken_chain", None, n, _("缺少区块 %(n)s") % {"n": expected_number}))
     elif block.prev_head != expected_prev:
-        out.append(Problem("broken_chain", None, n, "prev_head does not match the previous head"))
+        out.append(Problem("broken_chain", None, n, _("上一区块头与前一区块不符")))
     ids = [int(i) for i, _ in block.leaves]
     if ids != sorted(set(ids)):
-        out.append(Problem("reordered", None, n, "leaf list is not in id order"))
+        out.append(Problem("reordered", None, n, _("记录清单未按编号排序")))
     if not ids or (ids[0], ids[-1], len(ids)) != (block.first_entry, block.last_entry, block.count):
-        out.append(Problem("bad_head", None, n, "leaf list does not match first/last/count"))
+        out.append(Problem("bad_head", None, n, _("记录清单与首尾编号或条数不符")))
     if head_hash(block_header(block)) != block.head:
-        out.append(Problem("bad_head", None, n, "recomputed head differs"))
+        out.append(Problem("bad_head", None, n, _("重新计算的区块头与存储值不符")))
     if block.key_id != key_id or not signature_valid(block.head, block.signature, public_pem):
-        out.append(Problem("bad_signature", None, n, "SM2 signature does not verify"))
+        out.append(Problem("bad_signature", None, n, _("SM2 签名验证失败")))
     if ids and merkle_root([leaf for _, leaf in block.leaves]) != block.merkle_root:
-        out.append(Problem("bad_root", None, n, "recomputed Merkle root differs"))
+        out.append(Problem("bad_root", None, n, _("重新计算的默克尔根与存储值不符")))
     return out
 
 
@@ -464,7 +473,9 @@ def verify_ledger() -> VerifyResult:
         .order_by("id")
         .values_list("id", flat=True)
     ):
-        result.problems.append(Problem("inserted", eid, None, "unsealed row inside sealed ids"))
+        result.problems.append(
+            Problem("inserted", eid, None, _("未封存的记录出现在已封存的编号范围内"))
+        )
     result.unsealed = AuditEntry.objects.filter(block__isnull=True).count()
     return result
 
@@ -537,33 +548,33 @@ def verify_proof(proof: dict[str, Any]) -> ProofCheck:
             "change": entry["change"],
         }
         if crypto.sm3_hex(b"\x00" + audit.canonical(fields)) != proof["leaf"]:
-            return ProofCheck(False, "leaf does not match the entry fields")
+            return ProofCheck(False, _("记录哈希与记录内容不符"))
         if crypto.sm3_hex(audit.canonical(entry["change"])) != entry["digest"]:
-            return ProofCheck(False, "change digest does not match the change")
+            return ProofCheck(False, _("变更摘要与变更内容不符"))
         block = proof["block"]
         ids = [int(i) for i in block["ids_list"]]
         index = int(proof["index"])
         if not 0 <= index < len(ids) or ids[index] != entry_id:
-            return ProofCheck(False, "entry id is not at the stated index")
+            return ProofCheck(False, _("记录编号不在所述位置"))
         if len(ids) != block["count"] or ids_digest(ids) != block["ids"]:
-            return ProofCheck(False, "id list does not match the header")
+            return ProofCheck(False, _("编号清单与区块头不符"))
         path = proof["path"]
         if [step["side"] for step in path] != path_sides(index, block["count"]):
-            return ProofCheck(False, "path shape does not match the index")
+            return ProofCheck(False, _("默克尔路径形状与位置不符"))
         if root_from_path(proof["leaf"], path) != block["merkle_root"]:
-            return ProofCheck(False, "path does not lead to the Merkle root")
+            return ProofCheck(False, _("默克尔路径推不出区块的默克尔根"))
         if proof["root"] != block["merkle_root"]:
-            return ProofCheck(False, "stated root differs from the header")
+            return ProofCheck(False, _("所述默克尔根与区块头不符"))
         if head_hash(header_fields(block)) != proof["head"]:
-            return ProofCheck(False, "header does not hash to the head")
+            return ProofCheck(False, _("区块头内容与区块头哈希不符"))
         if block["prev_head"] != proof["prev_head"]:
-            return ProofCheck(False, "prev_head differs from the header")
+            return ProofCheck(False, _("上一区块头与区块头内容不符"))
         if crypto.sm3_hex(proof["public_key"].encode())[:16] != proof["key_id"]:
-            return ProofCheck(False, "public key does not match key id")
+            return ProofCheck(False, _("公钥与密钥标识不符"))
         if not signature_valid(proof["head"], proof["signature"], proof["public_key"]):
-            return ProofCheck(False, "signature over the head does not verify")
+            return ProofCheck(False, _("区块头的 SM2 签名验证失败"))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        return ProofCheck(False, f"malformed proof: {exc}")
+        return ProofCheck(False, _("证明格式有误：%(error)s") % {"error": exc})
     return ProofCheck(True)
 
 

@@ -112,7 +112,7 @@ def test_seal_task_seals(empty, settings):
 def test_seal_command(empty, capsys):
     _record(2)
     call_command("audit", "seal", "--grace", "0")
-    assert "sealed 2 entries" in capsys.readouterr().out
+    assert "已封存 2 条记录" in capsys.readouterr().out
     assert AuditBlock.objects.count() == 1
 
 
@@ -123,7 +123,7 @@ def test_sound_ledger_verifies(sealed, capsys):
     _record(2, start=100)  # unsealed entries are counted, not problems
     call_command("audit", "verify")
     out = capsys.readouterr().out
-    assert "ledger OK" in out and "3 blocks" in out and "2 unsealed" in out
+    assert "账本完好" in out and "区块 3 个" in out and "待封存 2 条" in out
     result = ledger.verify_ledger()
     assert result.ok and result.entries == 10 and result.unsealed == 2
 
@@ -132,7 +132,7 @@ def test_edited_entry_is_named(sealed):
     victim = sealed[5]
     AuditEntry.objects.filter(pk=victim.pk).update(action="core.test.erase")
     message = _verify_fails()
-    assert f"entry #{victim.pk}" in message and "edited" in message
+    assert f"记录 #{victim.pk}" in message and "[edited]" in message
     first = ledger.verify_ledger().first
     assert (first.kind, first.entry, first.block) == ("edited", victim.pk, 2)
 
@@ -145,14 +145,14 @@ def test_edit_with_recomputed_leaf_is_caught_by_the_block(sealed):
         change=victim.change, digest=victim.digest, leaf=audit.leaf_hash(victim)
     )
     message = _verify_fails()
-    assert f"entry #{victim.pk}" in message and "edited" in message
+    assert f"记录 #{victim.pk}" in message and "[edited]" in message
 
 
 def test_deleted_entry_is_named(sealed):
     victim = sealed[7]
     AuditEntry.objects.filter(pk=victim.pk).delete()
     message = _verify_fails()
-    assert f"entry #{victim.pk}" in message and "deleted" in message
+    assert f"记录 #{victim.pk}" in message and "[deleted]" in message
 
 
 def test_inserted_entry_in_sealed_range_is_named(empty):
@@ -174,7 +174,7 @@ def test_inserted_entry_in_sealed_range_is_named(empty):
     forged.leaf = audit.leaf_hash(forged)
     forged.save(force_insert=True)
     message = _verify_fails()
-    assert f"entry #{gap}" in message and "inserted" in message
+    assert f"记录 #{gap}" in message and "[inserted]" in message
 
 
 def test_row_claiming_a_block_that_does_not_list_it(sealed):
@@ -182,7 +182,7 @@ def test_row_claiming_a_block_that_does_not_list_it(sealed):
     extra = _record(1, start=50)[0]
     AuditEntry.objects.filter(pk=extra.pk).update(block=block)
     message = _verify_fails()
-    assert f"entry #{extra.pk}" in message and "inserted" in message
+    assert f"记录 #{extra.pk}" in message and "[inserted]" in message
 
 
 def test_reordered_entries_are_named(sealed):
@@ -192,7 +192,7 @@ def test_reordered_entries_are_named(sealed):
     AuditEntry.objects.filter(pk=a.pk).update(**{f: getattr(b, f) for f in fields})
     AuditEntry.objects.filter(pk=b.pk).update(**{f: getattr(a, f) for f in fields})
     message = _verify_fails()
-    assert f"entry #{a.pk}" in message and "reordered" in message
+    assert f"记录 #{a.pk}" in message and "[reordered]" in message
     kinds = [(p.kind, p.entry) for p in ledger.verify_ledger().problems]
     assert kinds == [("reordered", a.pk), ("reordered", b.pk)]
 
@@ -248,14 +248,14 @@ def test_altered_proofs_fail(sealed):
     bad_path = copy.deepcopy(proof)
     bad_path["path"][0]["hash"] = "00" * 32
     assert not ledger.verify_proof(bad_path)
-    assert "Merkle root" in ledger.verify_proof(bad_path).reason
+    assert "默克尔根" in ledger.verify_proof(bad_path).reason
     bad_entry = copy.deepcopy(proof)
     bad_entry["entry"]["purpose"] = "改写"
     assert not ledger.verify_proof(bad_entry)
     bad_sig = copy.deepcopy(proof)
     other = ledger.inclusion_proof(sealed[5].pk)
     bad_sig["signature"] = other["signature"]
-    assert "signature" in ledger.verify_proof(bad_sig).reason
+    assert "签名" in ledger.verify_proof(bad_sig).reason
     bad_index = copy.deepcopy(proof)
     bad_index["index"] = 0
     assert not ledger.verify_proof(bad_index)

@@ -5,21 +5,22 @@ from __future__ import annotations
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from yiwang.core import ledger
 
 
 class Command(BaseCommand):
-    help = "Verify (verify) or seal (seal) the audit ledger."
+    help = "校验（verify）或封存（seal）审计账本。"
 
     def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
-        verify = sub.add_parser("verify", help="re-derive every leaf, root, head and signature")
-        verify.add_argument("--json", action="store_true", help="print the result as JSON")
-        verify.add_argument("--limit", type=int, default=20, help="problems to list (default 20)")
-        seal = sub.add_parser("seal", help="seal pending entries into signed blocks now")
-        seal.add_argument("--grace", type=float, default=None, help="grace period in seconds")
-        seal.add_argument("--block-size", type=int, default=None)
+        verify = sub.add_parser("verify", help="重新计算每条记录哈希、默克尔根、区块头和签名")
+        verify.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+        verify.add_argument("--limit", type=int, default=20, help="最多列出的问题数（默认 20）")
+        seal = sub.add_parser("seal", help="立即将待封存记录封存为签名区块")
+        seal.add_argument("--grace", type=float, default=None, help="宽限期（秒）")
+        seal.add_argument("--block-size", type=int, default=None, help="每个区块的记录数")
 
     def handle(self, *args, **opts) -> None:
         if opts["subcommand"] == "seal":
@@ -31,11 +32,11 @@ class Command(BaseCommand):
         result = ledger.seal_pending(grace_seconds=opts["grace"], block_size=opts["block_size"])
         if result.blocks:
             self.stdout.write(
-                f"sealed {result.entries} entries into blocks "
-                f"{result.blocks[0]}–{result.blocks[-1]}"
+                _("已封存 %(n)s 条记录，区块 %(a)s–%(b)s")
+                % {"n": result.entries, "a": result.blocks[0], "b": result.blocks[-1]}
             )
         else:
-            self.stdout.write("nothing to seal")
+            self.stdout.write(_("没有待封存的记录"))
 
     def _verify(self, opts) -> None:
         result = ledger.verify_ledger()
@@ -53,17 +54,25 @@ class Command(BaseCommand):
                     ensure_ascii=False,
                 )
             )
-        summary = (
-            f"{result.blocks} blocks, {result.entries} sealed entries checked, "
-            f"{result.unsealed} unsealed"
-        )
+        summary = _("校验区块 %(b)s 个、已封存记录 %(e)s 条，待封存 %(u)s 条") % {
+            "b": result.blocks,
+            "e": result.entries,
+            "u": result.unsealed,
+        }
         if result.ok:
             if not opts["json"]:
-                self.stdout.write(self.style.SUCCESS(f"ledger OK: {summary}; head {result.head}"))
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        _("账本完好：%(s)s；最新区块头 %(h)s") % {"s": summary, "h": result.head}
+                    )
+                )
             return
         first = result.first
         if not opts["json"]:
-            self.stderr.write(f"LEDGER TAMPERED: {len(result.problems)} problem(s); {summary}")
+            self.stderr.write(
+                _("账本被篡改：发现 %(n)s 处问题；%(s)s")
+                % {"n": len(result.problems), "s": summary}
+            )
             for problem in result.problems[: opts["limit"]]:
                 self.stderr.write(f"  {problem.describe()}")
-        raise CommandError(f"first problem: {first.describe()}", returncode=1)
+        raise CommandError(_("首个问题：%(p)s") % {"p": first.describe()}, returncode=1)
