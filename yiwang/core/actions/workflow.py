@@ -206,29 +206,9 @@ def _may_override_assignment(actor, case: Case) -> bool:
     ) or getattr(actor, "is_superuser", False)
 
 
-@transaction.atomic
-def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> Case:
-    """Take a workflow action (流转) on a case: checks the current state, the actor's role
-    within the case's jurisdiction (or applicant rights), the assignment and a required
-    comment; moves the state, resets its deadline, closes the case at a final state."""
-    row = _locked(case)
-    d = definition_of(row.workflow)
-    comment = (comment or "").strip()
-    if row.closed_at is not None:
-        raise ValidationError(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
-    action = d.action(action_code)
-    if action is None:
-        raise ValidationError(
-            _("流程“%(workflow)s”没有“%(action)s”这个操作。")
-            % {"workflow": row.workflow.name, "action": action_code},
-            code="action_unknown",
-        )
-    if not action.allowed_from(row.state, d.finals):
-        raise ValidationError(
-            _("当前环节“%(state)s”不能执行“%(action)s”。")
-            % {"state": d.state_name(row.state), "action": action.name},
-            code="action_not_allowed",
-        )
+def _check_actor(actor, row: Case, action) -> None:
+    """The actor holds one of the action's roles within the case's jurisdiction (or is the
+    applicant, for applicant actions) and the case is not assigned to someone else."""
     is_applicant = (
         action.applicant and row.applicant_id is not None and actor.pk == row.applicant_id
     )
@@ -255,6 +235,33 @@ def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> 
             _("该案件已由 %(name)s 签收，只有承办人可以办理。") % {"name": row.assignee},
             code="assigned_elsewhere",
         )
+
+
+@transaction.atomic
+def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> Case:
+    """Take a workflow action (流转) on a case: checks the current state, the actor's role
+    within the case's jurisdiction (or applicant rights), the assignment and a required
+    comment; moves the state, resets its deadline, closes the case at a final state."""
+    row = _locked(case)
+    d = definition_of(row.workflow)
+    comment = (comment or "").strip()
+    if row.closed_at is not None:
+        raise ValidationError(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
+    action = d.action(action_code)
+    if action is None:
+        raise ValidationError(
+            _("流程“%(workflow)s”没有“%(action)s”这个操作。")
+            % {"workflow": row.workflow.name, "action": action_code},
+            code="action_unknown",
+        )
+    if not action.allowed_from(row.state, d.finals):
+        raise ValidationError(
+            _("当前环节“%(state)s”不能执行“%(action)s”。")
+            % {"state": d.state_name(row.state), "action": action.name},
+            code="action_not_allowed",
+        )
+    if actor is not None:  # actor=None: the platform itself (e.g. an instant-approval rule)
+        _check_actor(actor, row, action)
     if action.comment_required and not comment:
         raise ValidationError(
             {"comment": _("执行“%s”须填写意见。") % action.name}, code="comment_required"

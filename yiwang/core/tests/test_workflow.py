@@ -300,3 +300,27 @@ def test_estimated_deadline_when_a_year_has_no_calendar(db, people, city):
     )
     assert case.calendar_estimated
     assert case.state_due > timezone.localdate() + timedelta(days=365)
+
+
+def test_platform_itself_may_take_an_action(start):
+    case = start()
+    do_transition(actor=None, case=case, action_code="accept", comment="秒批规则")
+    assert case.state == "reviewing"
+    assert case.events.last().actor is None
+
+
+def test_workflows_command_loads_files_and_reports_errors(db, tmp_path, capsys):
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "simple.json"
+    good.write_text(json.dumps({"code": "simple", "name": "简单流程", **SIMPLE}), "utf-8")
+    call_command("workflows", "load", str(good))
+    assert Workflow.objects.get(code="simple").name == "简单流程"
+    call_command("workflows", "list")
+    assert "generic_approval v1" in capsys.readouterr().out
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"code": "bad", "name": "坏", "states": [], "actions": []}), "utf-8")
+    with pytest.raises(CommandError, match="缺少环节"):
+        call_command("workflows", "load", str(bad))
