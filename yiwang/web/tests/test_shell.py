@@ -147,3 +147,31 @@ def test_friendly_error_pages_with_debug_off_in_both_languages(
 def test_room_table_names_are_unique():
     keys = [r.key for r in ROOMS]
     assert len(keys) == len(set(keys))
+
+
+def test_500_page_survives_a_failing_shell(client, settings, monkeypatch):
+    """When the shell's own context fails (say the database is down), a bare page remains."""
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = "yiwang.web.tests.raising_urls"
+    client.raise_request_exception = False
+
+    def broken(request):
+        raise RuntimeError("shell down")
+
+    monkeypatch.setattr("yiwang.web.context.shell", broken)
+    settings.TEMPLATES = [
+        {
+            **settings.TEMPLATES[0],
+            "OPTIONS": {
+                **settings.TEMPLATES[0]["OPTIONS"],
+                "context_processors": [
+                    *settings.TEMPLATES[0]["OPTIONS"]["context_processors"],
+                ],
+            },
+        }
+    ]
+    r = client.get("/test-boom/", HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 500
+    assert "Service unavailable" in r.content.decode()
+    assert 'lang="en"' in r.content.decode()
+    assert "Skip to main content" not in r.content.decode()  # the bare page, not the shell

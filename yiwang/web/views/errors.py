@@ -47,4 +47,22 @@ def not_found(request, exception=None):
 def server_error(request):
     if request.path.startswith(API_PREFIX):
         return _api_error(500, "server_error", _("服务暂时出现问题，请稍后再试。"))
-    return _page(request, 500, "web/errors/500.html")
+    try:
+        return _page(request, 500, "web/errors/500.html")
+    except Exception:  # the shell itself may be what failed (e.g. the database is down)
+        return _bare_500()
+
+
+def _bare_500():
+    """A self-contained 500 page that needs no database, session or context processor."""
+    from django.http import HttpResponseServerError
+    from django.utils.html import escape
+    from django.utils.translation import get_language
+
+    title, text = _("系统繁忙"), _("服务暂时出现问题，我们已记录，请稍后再试。")
+    lang = "zh-Hans" if (get_language() or "").startswith("zh") else "en"
+    return HttpResponseServerError(
+        f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"<h1>{escape(title)} <small>(500)</small></h1><p>{escape(text)}</p>"
+        f'<p><a href="/">{escape(_("返回首页"))}</a></p></html>'
+    )
