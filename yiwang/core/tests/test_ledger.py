@@ -221,6 +221,18 @@ def test_deleted_block_breaks_the_chain(sealed):
     assert any(p.kind == "broken_chain" and p.block == 3 for p in problems)
 
 
+def test_verify_from_a_trusted_block(sealed):
+    AuditEntry.objects.filter(pk=sealed[0].pk).update(purpose="改写")  # in block 1
+    assert not ledger.verify_ledger().ok
+    later = ledger.verify_ledger(from_block=2)
+    assert later.ok and later.blocks == 2 and later.entries == 6
+    AuditEntry.objects.filter(pk=sealed[9].pk).update(purpose="改写")  # in block 3
+    with pytest.raises(CommandError, match=f"记录 #{sealed[9].pk}"):
+        call_command("audit", "verify", "--from-block", "3")
+    AuditBlock.objects.filter(number=2).update(number=20)
+    assert ledger.verify_ledger(from_block=3).first.kind == "broken_chain"
+
+
 def test_verify_json_output(sealed, capsys):
     AuditEntry.objects.filter(pk=sealed[0].pk).update(purpose="改写")
     with pytest.raises(CommandError):
