@@ -17,16 +17,16 @@ def api_client_scopes(application) -> list[str] | None:
     return found.split() if found is not None else None
 
 
+PROFILE_CLAIMS = ("name", "preferred_username", "kind", "org_unit")
+
+
 class YiwangOIDCValidator(OAuth2Validator):
     """Adds profile claims; identifiers are never released as claims in clear. API clients
     get at most the scopes they were registered with."""
 
     oidc_claim_scope = {
         **OAuth2Validator.oidc_claim_scope,
-        "kind": "profile",
-        "org_unit": "profile",
-        "name": "profile",
-        "preferred_username": "profile",
+        **dict.fromkeys(PROFILE_CLAIMS, "profile"),
     }
 
     def get_additional_claims(self, request):
@@ -37,6 +37,11 @@ class YiwangOIDCValidator(OAuth2Validator):
             "kind": user.kind,
             "org_unit": user.org_unit_id,
         }
+
+    def get_discovery_claims(self, request):
+        """Advertise the profile claims in discovery (the toolkit lists only ``sub`` when
+        claims depend on the request)."""
+        return ["sub", *PROFILE_CLAIMS]
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
         if not super().validate_scopes(client_id, scopes, client, request, *args, **kwargs):

@@ -113,7 +113,9 @@ def test_discovery_document_points_at_our_endpoints(client, db):
     assert doc["userinfo_endpoint"] == "http://testserver/o/userinfo/"
     assert doc["jwks_uri"] == "http://testserver/o/.well-known/jwks.json"
     assert "RS256" in doc["id_token_signing_alg_values_supported"]
-    assert doc.get("code_challenge_methods_supported") in (None, ["S256"])
+    assert doc["code_challenge_methods_supported"] == ["S256"]
+    assert {"sub", "name", "preferred_username", "kind", "org_unit"} <= set(doc["claims_supported"])
+    assert "id_number" not in doc["claims_supported"]
     keys = client.get("/o/.well-known/jwks.json").json()["keys"]
     assert keys and keys[0]["kty"] == "RSA"
 
