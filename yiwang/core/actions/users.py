@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
@@ -119,7 +119,15 @@ def do_create_citizen(
         phone=validate_mobile(phone) if phone else "",
     )
     _set_password(user, password, validate)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # A concurrent registration with the same username or number won the race.
+        _check_username(username)
+        raise ValidationError(
+            {"id_number": _("该身份证号码已注册账号。")}, code="id_taken"
+        ) from None
     audit.record(
         actor=actor or user,
         action="core.user.create_citizen",

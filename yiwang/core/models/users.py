@@ -48,6 +48,14 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        constraints = [
+            # One citizen account per ID number, also under concurrent registrations.
+            models.UniqueConstraint(
+                fields=["id_number_index"],
+                condition=models.Q(kind="citizen") & ~models.Q(id_number_index=""),
+                name="user_citizen_id_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username

@@ -138,3 +138,34 @@ def test_enterprise_with_bad_credit_code_writes_nothing(client, db):
     response = client.post(reverse("core:register_enterprise"), enterprise_form(credit_code=bad))
     assert "统一社会信用代码校验位不正确。" in response.content.decode()
     assert counts() == before
+
+
+def test_concurrent_duplicate_id_is_refused_by_the_database(citizen, monkeypatch):
+    """Two registrations racing past the lookup: the unique constraint still refuses one."""
+    from django.core.exceptions import ValidationError
+
+    from yiwang.core.actions import users
+
+    monkeypatch.setattr(users, "index_for", lambda *a: "looked-up-before-the-other-commit")
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        users.do_create_citizen(
+            actor=None, username="racer", full_name="赛跑", id_number=GOOD_ID, password=None
+        )
+    assert exc.value.message_dict == {"id_number": ["该身份证号码已注册账号。"]}
+    assert counts() == before
+
+
+def test_accounts_of_other_kinds_do_not_collide_on_empty_id(db):
+    from yiwang.core.actions.users import do_create_enterprise
+
+    for n in range(2):
+        do_create_enterprise(
+            actor=None,
+            username=f"qy{n}",
+            enterprise_name="企业",
+            credit_code=make_credit_code("91", "410800", "MA9KLM01"),
+            full_name="联系人",
+            password=None,
+        )
+    assert User.objects.filter(kind="enterprise").count() == 2
