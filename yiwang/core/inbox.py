@@ -53,8 +53,10 @@ def my_applications(user) -> QuerySet[Case]:
     """Cases a citizen or enterprise applied for (open first, newest first)."""
     if not getattr(user, "is_authenticated", False):
         return Case.objects.none()
-    return Case.objects.filter(applicant=user).order_by(
-        F("closed_at").desc(nulls_first=True), "-id"
+    return (
+        Case.objects.filter(applicant=user)
+        .select_related("workflow", "division", "department", "assignee")
+        .order_by(F("closed_at").desc(nulls_first=True), "-id")
     )
 
 
