@@ -3,9 +3,10 @@ Auditors only (``audit.view``); bearer tokens need the ``audit`` scope."""
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
+from pydantic import Field
 
 from yiwang.core import access, ledger
 from yiwang.core.audit_query import search_entries
@@ -14,6 +15,16 @@ from yiwang.core.models import AuditEntry
 from yiwang.core.schemas.ledger import EntryFilter, EntryOut, HeadOut, ProofOut, VerifyOut
 
 router = Router()
+
+MAX_PAGE = 1_000_000
+
+
+class LedgerPagination(PageNumberPagination):
+    """Page-number pagination with bounded numbers (a huge page is a 422, not a DB error)."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1, le=500)
 
 
 def _allow(request, perm: str = "audit.view") -> None:
@@ -32,7 +43,7 @@ def head(request):
 
 
 @router.get("/entries", response=list[EntryOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(LedgerPagination, page_size=50, max_page_size=500)
 def entries(request, filters: Query[EntryFilter]):
     """审计查询: search entries, newest first."""
     require_scope(request, "audit")
@@ -53,7 +64,7 @@ def proof(request, entry_id: int):
 
 
 @router.get("/verify", response=VerifyOut)
-def verify(request, from_block: int = Query(1, ge=1)):
+def verify(request, from_block: int = Query(1, ge=1, le=2**31 - 1)):
     """账本校验: re-derive every leaf, root, head and signature (from ``from_block`` on,
     trusting the head before it)."""
     _allow(request, "audit.verify")

@@ -185,3 +185,28 @@ def test_nav_shows_audit_search_only_to_auditors(client, auditor, make_staff):
     client.force_login(make_staff("approver"))
     html = client.get(reverse("web:workbench")).content.decode()
     assert reverse("core:audit-search") not in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/ledger/entries?page=99999999999999999999",
+        "/api/v1/ledger/entries?page_size=99999999999999999999",
+        "/api/v1/ledger/verify?from_block=99999999999999999999",
+        "/api/v1/ledger/entries?object_id=%00",
+        "/api/v1/ledger/entries?actor=a%00b",
+    ],
+)
+def test_bad_input_is_a_422_not_a_server_error(client, auditor, url):
+    client.force_login(auditor)
+    response = client.get(url)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid"
+
+
+def test_huge_entry_id_is_404(client, auditor):
+    client.force_login(auditor)
+    big = "99999999999999999999999"
+    assert client.get(f"/api/v1/ledger/entries/{big}/proof").status_code == 404
+    assert client.get(f"/audit/entries/{big}/").status_code == 404
+    assert client.get("/audit/", {"purpose": "\x00"}).status_code == 400
