@@ -38,6 +38,13 @@ HOLIDAY_WORDS = {"休", "holiday", "off", "rest", "假"}
 WORKDAY_WORDS = {"班", "workday", "work", "上班"}
 
 
+def _recount(actor) -> None:
+    """Open cases whose deadlines were estimated follow the newly loaded schedule."""
+    from yiwang.core.actions.workflow import do_recompute_estimated_deadlines
+
+    do_recompute_estimated_deadlines(actor=actor)
+
+
 def _replace_year(year: int, days: dict[date, tuple[bool, str]], source: str) -> int:
     """Store one year's exceptions to Mon–Fri, replacing what was there; returns rows."""
     CalendarDay.objects.filter(date__year=year).delete()
@@ -82,6 +89,7 @@ def do_load_calendar_from_package(*, actor, years: Iterable[int]) -> dict[int, i
     )
     transaction.on_commit(workdays.clear_cache)
     workdays.clear_cache()
+    _recount(actor)
     return out
 
 
@@ -201,4 +209,5 @@ def do_load_calendar_file(*, actor, path: str | Path) -> dict[int, int]:
     )
     transaction.on_commit(workdays.clear_cache)
     workdays.clear_cache()
+    _recount(actor)
     return out

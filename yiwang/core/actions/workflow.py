@@ -628,3 +628,33 @@ def do_load_workflows(*, actor, paths=None) -> list[Workflow]:
         except ValidationError as exc:
             raise ValidationError([_("流程文件 %s：") % path, *exc.messages]) from exc
     return out
+
+
+# --- calendar changes ---
+
+
+@transaction.atomic
+def do_recompute_estimated_deadlines(*, actor) -> int:
+    """After a calendar year is loaded, recount the deadlines of open cases that were
+    estimated (Mon–Fri), so they follow the official schedule; returns cases updated."""
+    updated = 0
+    cases = Case.objects.select_for_update(of=("self",)).select_related("workflow")
+    for case in cases.filter(closed_at__isnull=True, calendar_estimated=True):
+        d = definition_of(case.workflow)
+        state_due, est1 = _deadline(
+            timezone.localdate(case.state_entered_at), d.time_limit(case.state)
+        )
+        case_due, est2 = _deadline(
+            timezone.localdate(case.opened_at), case.workflow.case_time_limit_days
+        )
+        before = (case.state_due, case.case_due)
+        case.state_due, case.case_due, case.calendar_estimated = state_due, case_due, est1 or est2
+        case.save(update_fields=["state_due", "case_due", "calendar_estimated"])
+        audit.record(
+            actor=actor,
+            action="core.case.recount_deadlines",
+            obj=case,
+            change={"before": before, "after": (state_due, case_due), "estimated": est1 or est2},
+        )
+        updated += 1
+    return updated

@@ -324,3 +324,47 @@ def test_workflows_command_loads_files_and_reports_errors(db, tmp_path, capsys):
     bad.write_text(json.dumps({"code": "bad", "name": "坏", "states": [], "actions": []}), "utf-8")
     with pytest.raises(CommandError, match="缺少环节"):
         call_command("workflows", "load", str(bad))
+
+
+def test_loading_next_years_calendar_recounts_estimated_deadlines(db, people, city, tmp_path):
+    import json
+    from datetime import date, datetime
+
+    from yiwang.core.actions.calendar import do_load_calendar_file
+
+    sixty = {
+        "states": [
+            {"code": "a", "name": "甲", "initial": True, "time_limit_days": 60},
+            {"code": "b", "name": "乙", "final": True},
+        ],
+        "actions": [
+            {"code": "go", "name": "前进", "from": ["a"], "to": "b", "roles": ["approver"]}
+        ],
+    }
+    do_define_workflow(actor=None, code="sixty", name="六十日", definition=sixty)
+    case = do_start_case(
+        actor=people.clerk,
+        workflow_code="sixty",
+        title="跨年",
+        division=city.wuzhi,
+        department=city.department("410823", "market"),
+    )
+    # Set-up: pin the start to Thu 2026-11-26 so the expected dates are fixed.
+    start = timezone.make_aware(datetime(2026, 11, 26, 10, 0))
+    before, estimated = calendar.add_working_days(date(2026, 11, 26), 60)
+    assert estimated and before == date(2027, 2, 18)  # Mon–Fri count
+    Case.objects.filter(pk=case.pk).update(
+        opened_at=start, state_entered_at=start, state_due=before, calendar_estimated=True
+    )
+    path = tmp_path / "2027.json"
+    path.write_text(
+        json.dumps({"year": 2027, "holidays": [{"from": "2027-02-08", "to": "2027-02-12"}]}),
+        "utf-8",
+    )
+    do_load_calendar_file(actor=None, path=path)
+    case.refresh_from_db()
+    # 春节 takes five weekdays out: the deadline moves a week later and is official now.
+    assert (case.state_due, case.calendar_estimated) == (date(2027, 2, 25), False)
+    assert AuditEntry.objects.filter(
+        action="core.case.recount_deadlines", object_id=str(case.pk)
+    ).exists()
