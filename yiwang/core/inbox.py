@@ -92,3 +92,22 @@ def case_summary(case: Case, today=None) -> dict:
         "calendar_estimated": case.calendar_estimated,
         "escalation_level": case.escalation_level,
     }
+
+
+def case_events(case: Case) -> list[dict]:
+    """A case's history with action and state names resolved (流转记录)."""
+    d = definition_of(case.workflow)
+    return [
+        {
+            "action": e.action,
+            "action_name": d.event_label(e.action),
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "from_name": d.state_name(e.from_state) if e.from_state else "",
+            "to_name": d.state_name(e.to_state) if e.to_state else "",
+            "actor": str(e.actor) if e.actor_id else None,
+            "comment": e.comment,
+            "at": e.at,
+        }
+        for e in case.events.select_related("actor")
+    ]

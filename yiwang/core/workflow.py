@@ -20,11 +20,23 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from yiwang.core.access import Grant, grants
 from yiwang.core.roles import ROLES
 
 ASSIGN_MODES = ("keep", "clear", "actor")
+
+# Labels of the events the engine itself writes (transitions use their action's name).
+ENGINE_EVENTS = {
+    "start": _lazy("发起"),
+    "comment": _lazy("备注"),
+    "attach": _lazy("上传附件"),
+    "claim": _lazy("签收"),
+    "assign": _lazy("分派"),
+    "release": _lazy("退回组内"),
+    "escalate": _lazy("超期督办"),
+}
 NUMBER_KIND_DEFAULT = "AJ"
 
 
@@ -203,6 +215,13 @@ class Definition:
 
     def time_limit(self, code: str) -> int | None:
         return self.states.get(code, {}).get("time_limit_days")
+
+    def event_label(self, code: str) -> str:
+        """Chinese label of a CaseEvent's action code."""
+        if code in ENGINE_EVENTS:
+            return str(ENGINE_EVENTS[code])
+        found = self.action(code)
+        return found.name if found else code
 
     def action(self, code: str) -> Action | None:
         return next((a for a in self.actions if a.code == code), None)

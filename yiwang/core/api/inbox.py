@@ -8,7 +8,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from yiwang.core import access
 from yiwang.core.actions.workflow import do_transition
 from yiwang.core.identity.tokens import require_scope
-from yiwang.core.inbox import case_summary, inbox_for, visible_cases
+from yiwang.core.inbox import case_events, case_summary, inbox_for, visible_cases
 from yiwang.core.schemas.workflow import CaseDetailOut, CaseOut, TransitionIn
 from yiwang.core.workflow import available_actions
 
@@ -35,17 +35,7 @@ def _detail(user, case) -> dict:
             {"code": a.code, "name": a.name, "comment_required": a.comment_required}
             for a in available_actions(user, case)
         ],
-        "events": [
-            {
-                "action": e.action,
-                "from_state": e.from_state,
-                "to_state": e.to_state,
-                "actor": str(e.actor) if e.actor_id else None,
-                "comment": e.comment,
-                "at": e.at,
-            }
-            for e in case.events.select_related("actor")
-        ],
+        "events": case_events(case),
         "attachments": list(case.attachments.values("id", "name", "size", "content_type", "sm3")),
     }
 

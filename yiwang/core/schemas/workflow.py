@@ -36,8 +36,11 @@ class CaseOut(Schema):
 
 class EventOut(Schema):
     action: str
+    action_name: str
     from_state: str
     to_state: str
+    from_name: str
+    to_name: str
     actor: str | None
     comment: str
     at: datetime

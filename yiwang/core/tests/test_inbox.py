@@ -99,6 +99,10 @@ def test_case_page_actions_claim_comment_and_transition(client, desk):
     r = client.post(f"/cases/{case.pk}/", {"op": "transition", "action": "accept"})
     assert r.status_code == 302
     assert Case.objects.get(pk=case.pk).state == "reviewing"
+    history = client.get(f"/cases/{case.pk}/").content.decode()
+    history = history[history.index('id="history"') :]
+    for text in ("发起", "签收", "备注", "材料齐全", "受理", "申请 → 审查"):
+        assert text in history
     # Refused action: the page says why, with a 4xx, and nothing moves.
     r = client.post(f"/cases/{case.pk}/", {"op": "transition", "action": "approve"})
     assert r.status_code == 400
@@ -147,6 +151,7 @@ def test_api_inbox_list_detail_and_transition(client, desk):
     )
     assert r.status_code == 200 and r.json()["state"] == "reviewing"
     assert [e["action"] for e in r.json()["events"]] == ["start", "accept"]
+    assert [e["action_name"] for e in r.json()["events"]] == ["发起", "受理"]
 
 
 def test_api_errors_use_the_envelope(client, desk):

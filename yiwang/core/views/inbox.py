@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import access
 from yiwang.core.actions.workflow import do_assign, do_attach, do_comment, do_transition
-from yiwang.core.inbox import case_summary, inbox_for, visible_cases
+from yiwang.core.inbox import case_events, case_summary, inbox_for, visible_cases
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
 
 # HTTP status for refused uploads and other refused case operations.
@@ -100,9 +100,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "case": case,
         "row": case_summary(case),
         "actions": available_actions(user, case),
-        "events": case.events.select_related("actor"),
+        "events": case_events(case),
         "attachments": case.attachments.all(),
-        "state_names": {code: s.get("name", code) for code, s in d.states.items()},
         "can_claim": can_claim,
         "can_release": case.closed_at is None and case.assignee_id == user.pk,
         "errors": errors,
