@@ -171,3 +171,24 @@ def test_api_errors_use_the_envelope(client, desk):
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     assert client.get("/api/v1/inbox/999999").status_code == 404
     assert Case.objects.get(pk=case.pk).state == "submitted"
+
+
+def test_attachment_download_checks_sm3_and_scope(client, desk, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    case = desk.case("下载测试")
+    client.force_login(desk.clerk)
+    upload = SimpleUploadedFile("申请书.pdf", PDF, content_type="application/pdf")
+    client.post(f"/cases/{case.pk}/", {"op": "attach", "file": upload})
+    att = CaseAttachment.objects.get(case=case)
+    url = f"/cases/{case.pk}/attachments/{att.pk}/"
+    r = client.get(url)
+    assert r.status_code == 200 and r.content == PDF
+    assert "attachment" in r["Content-Disposition"]
+    client.force_login(desk.boai_clerk)
+    assert client.get(url).status_code == 404
+    # The stored file is altered behind the platform's back: refused, not served.
+    with open(att.file.path, "ab") as fh:
+        fh.write(b"tampered")
+    client.force_login(desk.clerk)
+    r = client.get(url)
+    assert r.status_code == 409 and "SM3" in r.content.decode()

@@ -8,12 +8,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from yiwang.core import access
-from yiwang.core.actions.workflow import do_assign, do_attach, do_comment, do_transition
+from yiwang.core.actions.workflow import (
+    do_assign,
+    do_attach,
+    do_comment,
+    do_open_attachment,
+    do_transition,
+)
 from yiwang.core.inbox import case_events, case_summary, inbox_for, visible_cases
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
 
@@ -107,3 +114,20 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": errors,
     }
     return render(request, "core/case.html", context, status=status)
+
+
+@login_required
+def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    """Download an attachment of a visible case, after its SM3 digest is checked."""
+    case = access.pick(visible_cases(request.user), pk)
+    att = get_object_or_404(case.attachments, pk=attachment_id)
+    try:
+        data = do_open_attachment(actor=request.user, attachment=att)
+    except ValidationError as exc:
+        return HttpResponse(
+            " ".join(exc.messages), status=409, content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(data, content_type=att.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, att.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -7,6 +7,11 @@ from yiwang.core.views import audit, inbox, messages, staff
 urlpatterns: list = [
     path("inbox/", inbox.inbox, name="inbox"),
     path("cases/<int:pk>/", inbox.case_detail, name="case"),
+    path(
+        "cases/<int:pk>/attachments/<int:attachment_id>/",
+        inbox.attachment,
+        name="case-attachment",
+    ),
     path("messages/", messages.message_list, name="messages"),
     path("org/staff/", staff.staff_list, name="staff-list"),
     path("audit/", audit.audit_search, name="audit-search"),
