@@ -11,6 +11,7 @@ from yiwang.core.fields import index_for
 from yiwang.core.identifiers import is_valid_id_number
 from yiwang.core.masking import mask_id_number, mask_name, mask_phone
 from yiwang.core.models import (
+    ApiClient,
     AuditBlock,
     AuditEntry,
     CalendarDay,
@@ -21,6 +22,7 @@ from yiwang.core.models import (
     Department,
     Division,
     Notification,
+    NumberSequence,
     OrgUnit,
     RoleAssignment,
     User,
@@ -262,3 +264,17 @@ class AuditBlockAdmin(ReadOnlyAdmin):
     list_display = ("number", "first_entry", "last_entry", "count", "sealed_at", "key_id")
     search_fields = ("merkle_root", "head")
     exclude = ("leaves",)
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(ReadOnlyAdmin):
+    """API clients are created with ``yiwang apiclient`` (the secret is shown once)."""
+
+    list_display = ("name", "user", "scopes", "created_at")
+    search_fields = ("name", "user__username")
+
+
+@admin.register(NumberSequence)
+class NumberSequenceAdmin(ReadOnlyAdmin):
+    list_display = ("key", "value")
+    search_fields = ("key",)
