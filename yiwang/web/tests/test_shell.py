@@ -175,3 +175,23 @@ def test_500_page_survives_a_failing_shell(client, settings, monkeypatch):
     assert "Service unavailable" in r.content.decode()
     assert 'lang="en"' in r.content.decode()
     assert "Skip to main content" not in r.content.decode()  # the bare page, not the shell
+
+
+def test_every_shell_string_has_an_english_translation():
+    from pathlib import Path
+
+    from django.utils import translation
+
+    from yiwang.core.roles import ROLES
+    from yiwang.web import context
+
+    root = Path(context.__file__).parent / "templates"
+    pattern = re.compile(r'{% translate "([^"]+)" %}|{% translate \'([^\']+)\' %}')
+    msgids = {a or b for t in root.rglob("*.html") for a, b in pattern.findall(t.read_text())}
+    msgids |= {str(r.label) for r in context.ROOMS} | {str(r.description) for r in context.ROOMS}
+    assert len(msgids) > 50
+    with translation.override("zh-hans"):
+        msgids |= {str(r.label) for r in ROLES.values()}
+    with translation.override("en"):
+        missing = [m for m in sorted(msgids) if translation.gettext(m) == m and m != "English"]
+    assert missing == []
