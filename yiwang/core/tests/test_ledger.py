@@ -278,3 +278,18 @@ def test_unsealed_entry_has_no_proof(empty):
     entry = _record(1)[0]
     with pytest.raises(ledger.NotSealed):
         ledger.inclusion_proof(entry.pk)
+
+
+def test_seal_task_runs_on_the_database_worker(empty, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from yiwang.core.tasks import seal_ledger
+
+    settings.YIWANG = {**settings.YIWANG, "LEDGER_SEAL_GRACE_SECONDS": 0}
+    _record(3)
+    queued = seal_ledger.enqueue()
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    row = DBTaskResult.objects.get(pk=queued.id)
+    assert row.status == "SUCCESSFUL"
+    assert row.return_value == {"blocks": [1], "entries": 3}
+    assert ledger.verify_ledger().ok and not AuditEntry.objects.filter(block=None).exists()
