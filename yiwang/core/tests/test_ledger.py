@@ -280,10 +280,13 @@ def test_unsealed_entry_has_no_proof(empty):
         ledger.inclusion_proof(entry.pk)
 
 
-def test_seal_task_runs_on_the_database_worker(empty, settings):
+@pytest.mark.django_db(transaction=True)
+def test_seal_task_runs_on_the_database_worker(settings):
     from django_tasks_db.models import DBTaskResult
 
     from yiwang.core.tasks import seal_ledger
+
+    AuditEntry.objects.all().delete()
 
     settings.YIWANG = {**settings.YIWANG, "LEDGER_SEAL_GRACE_SECONDS": 0}
     _record(3)
