@@ -236,7 +236,7 @@ def _seal_one(*, cutoff: datetime, watermark: int | None, size: int) -> tuple[in
 
     with transaction.atomic():
         _lock_sealer()
-        last = AuditBlock.objects.order_by("-number").first()
+        last = AuditBlock.objects.defer("leaves").order_by("-number").first()
         after = last.last_entry if last else 0
         qs = AuditEntry.objects.filter(block__isnull=True, id__gt=after)
         if watermark is not None:
@@ -494,6 +494,10 @@ class NotSealed(LookupError):
     """The entry exists but no block holds it yet."""
 
 
+class NotListed(LookupError):
+    """The entry points at a block that does not list it (see ``verify_ledger``)."""
+
+
 def inclusion_proof(entry_id: int) -> dict[str, Any]:
     """Everything a third party needs to check that entry ``entry_id`` is in a signed
     block: its fields, leaf, position, Merkle path, block header, head and signature."""
@@ -505,6 +509,8 @@ def inclusion_proof(entry_id: int) -> dict[str, Any]:
         raise NotSealed(entry_id)
     ids = [int(i) for i, _ in block.leaves]
     leaves = [leaf for _, leaf in block.leaves]
+    if entry.pk not in ids:
+        raise NotListed(entry_id)
     index = ids.index(entry.pk)
     return {
         "entry": {"id": entry.pk, **audit.leaf_fields(entry)},

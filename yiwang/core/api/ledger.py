@@ -60,6 +60,10 @@ def proof(request, entry_id: int):
         raise Http404(_("未找到该审计记录。")) from None
     except ledger.NotSealed:
         raise HttpError(409, _("该记录尚未封存，请稍后再试。")) from None
+    except ledger.NotListed:
+        raise HttpError(
+            409, _("该记录与所属区块不一致，账本可能被篡改，请运行账本校验。")
+        ) from None
     return {**data, "verified": bool(ledger.verify_proof(data))}
 
 

@@ -210,3 +210,17 @@ def test_huge_entry_id_is_404(client, auditor):
     assert client.get(f"/api/v1/ledger/entries/{big}/proof").status_code == 404
     assert client.get(f"/audit/entries/{big}/").status_code == 404
     assert client.get("/audit/", {"purpose": "\x00"}).status_code == 400
+
+
+def test_entry_moved_to_another_block_has_no_proof(client, entries, auditor):
+    from yiwang.core.models import AuditBlock
+
+    extra = audit.record(actor=None, action="core.test.late", obj=("t", "1"))
+    ledger.seal_pending(grace_seconds=0)
+    first = AuditBlock.objects.order_by("number").first()
+    AuditEntry.objects.filter(pk=extra.pk).update(block=first)
+    client.force_login(auditor)
+    response = client.get(f"/api/v1/ledger/entries/{extra.pk}/proof")
+    assert response.status_code == 409
+    html = client.get(reverse("core:audit-entry", args=[extra.pk])).content.decode()
+    assert "证明验证失败" in html and "记录清单中没有该记录" in html

@@ -62,8 +62,12 @@ def audit_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
         raise Http404
     proof = check = None
     if entry.block_id:
-        proof = ledger.inclusion_proof(entry.pk)
-        check = ledger.verify_proof(proof)
+        try:
+            proof = ledger.inclusion_proof(entry.pk)
+            check = ledger.verify_proof(proof)
+        except ledger.NotListed:
+            proof = {"block_number": entry.block.number}
+            check = ledger.ProofCheck(False, _("所属区块的记录清单中没有该记录"))
     return render(
         request,
         "core/audit_entry.html",
