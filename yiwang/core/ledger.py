@@ -172,6 +172,9 @@ def signature_valid(head: str, signature: str, public_pem: str) -> bool:
 
 @dataclass
 class SealResult:
+    """What one ``seal_pending`` run did: block numbers made, entries sealed, and the id
+    watermark it respected (PostgreSQL)."""
+
     blocks: list[int] = field(default_factory=list)
     entries: int = 0
     watermark: int | None = None
@@ -444,6 +447,23 @@ def _check_block(block, prev, public_pem: str, key_id: str, start: int = 1) -> l
     return out
 
 
+def _well_formed(leaves: Any) -> bool:
+    """``leaves`` is a list of [integer id, 64-hex leaf] pairs."""
+    if not isinstance(leaves, list) or not leaves:
+        return False
+    for item in leaves:
+        if not (isinstance(item, list) and len(item) == 2):
+            return False
+        entry_id, leaf = item
+        if type(entry_id) is not int or not isinstance(leaf, str) or len(leaf) != 64:
+            return False
+        try:
+            bytes.fromhex(leaf)
+        except ValueError:
+            return False
+    return True
+
+
 def verify_ledger(*, from_block: int = 1) -> VerifyResult:
     """Re-derive every leaf, root, head and signature; report what does not hold.
 
@@ -460,8 +480,12 @@ def verify_ledger(*, from_block: int = 1) -> VerifyResult:
     blocks = AuditBlock.objects.filter(number__gte=from_block).order_by("number")
     for block in blocks.iterator(chunk_size=50):
         result.blocks += 1
-        problems = _check_block(block, prev, public_pem, key_id, start=from_block)
         lo, hi = block.first_entry, block.last_entry
+        if not _well_formed(block.leaves):
+            result.problems.append(Problem("bad_root", None, block.number, _("记录清单格式错误")))
+            prev, last_sealed = block, max(last_sealed, hi)
+            continue
+        problems = _check_block(block, prev, public_pem, key_id, start=from_block)
         rows = list(AuditEntry.objects.filter(id__gte=lo, id__lte=hi).values(*LEAF_FIELDS))
         rows += list(
             AuditEntry.objects.filter(block_id=block.pk)

@@ -296,3 +296,13 @@ def test_seal_task_runs_on_the_database_worker(settings):
     assert row.status == "SUCCESSFUL"
     assert row.return_value == {"blocks": [1], "entries": 3}
     assert ledger.verify_ledger().ok and not AuditEntry.objects.filter(block=None).exists()
+
+
+def test_malformed_leaf_list_is_reported_not_a_crash(sealed):
+    AuditBlock.objects.filter(number=2).update(leaves={"not": "a list"})
+    AuditBlock.objects.filter(number=3).update(leaves=[[1, "zz"]])
+    problems = ledger.verify_ledger().problems
+    assert [(p.kind, p.block) for p in problems if p.entry is None][:2] == [
+        ("bad_root", 2),
+        ("bad_root", 3),
+    ]
