@@ -12,7 +12,13 @@ from yiwang.core import access, ledger
 from yiwang.core.audit_query import search_entries
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.models import AuditEntry
-from yiwang.core.schemas.ledger import EntryFilter, EntryOut, HeadOut, ProofOut, VerifyOut
+from yiwang.core.schemas.ledger import (
+    AuditEntryFilter,
+    AuditEntryOut,
+    InclusionProofOut,
+    LedgerHeadOut,
+    LedgerVerifyOut,
+)
 
 router = Router()
 
@@ -32,7 +38,7 @@ def _allow(request, perm: str = "audit.view") -> None:
     access.require(request.user, perm)
 
 
-@router.get("/head", response=HeadOut)
+@router.get("/head", response=LedgerHeadOut)
 def head(request):
     """最新区块头: the newest signed head, to publish or compare later."""
     _allow(request)
@@ -42,15 +48,15 @@ def head(request):
     return latest
 
 
-@router.get("/entries", response=list[EntryOut])
+@router.get("/entries", response=list[AuditEntryOut])
 @paginate(LedgerPagination, page_size=50, max_page_size=500)
-def entries(request, filters: Query[EntryFilter]):
+def entries(request, filters: Query[AuditEntryFilter]):
     """审计查询: search entries, newest first."""
     require_scope(request, "audit")
     return search_entries(request.user, **filters.dict())
 
 
-@router.get("/entries/{int:entry_id}/proof", response=ProofOut, url_name="ledger-proof")
+@router.get("/entries/{int:entry_id}/proof", response=InclusionProofOut, url_name="ledger-proof")
 def proof(request, entry_id: int):
     """存在性证明 for one entry; 409 while the entry awaits sealing."""
     _allow(request)
@@ -67,7 +73,7 @@ def proof(request, entry_id: int):
     return {**data, "verified": bool(ledger.verify_proof(data))}
 
 
-@router.get("/verify", response=VerifyOut)
+@router.get("/verify", response=LedgerVerifyOut)
 def verify(request, from_block: int = Query(1, ge=1, le=2**31 - 1)):
     """账本校验: re-derive every leaf, root, head and signature (from ``from_block`` on,
     trusting the head before it)."""

@@ -9,7 +9,7 @@ from ninja import Schema
 from pydantic import Field
 
 
-class EntryOut(Schema):
+class AuditEntryOut(Schema):
     """One audit entry (审计记录) with the block that seals it, if any."""
 
     id: int
@@ -26,7 +26,7 @@ class EntryOut(Schema):
     block: int | None = Field(None, alias="block_number")
 
 
-class EntryFilter(Schema):
+class AuditEntryFilter(Schema):
     """Search filters; every one optional, combined with AND."""
 
     actor: str | None = Field(None, max_length=150, description="操作人用户名（精确）")
@@ -38,7 +38,7 @@ class EntryFilter(Schema):
     date_to: date | None = None
 
 
-class HeaderOut(Schema):
+class BlockHeaderOut(Schema):
     number: int
     first_entry: int
     last_entry: int
@@ -49,35 +49,35 @@ class HeaderOut(Schema):
     sealed_at: str
 
 
-class HeadOut(Schema):
+class LedgerHeadOut(Schema):
     """The latest signed block head (最新区块头) with the key to check it."""
 
     block_number: int
-    header: HeaderOut
+    header: BlockHeaderOut
     head: str
     signature: str
     key_id: str
     public_key: str
 
 
-class PathStep(Schema):
+class ProofPathStep(Schema):
     side: str
     hash: str
 
 
-class ProofBlock(HeaderOut):
+class ProofBlockOut(BlockHeaderOut):
     ids_list: list[int]
 
 
-class ProofOut(Schema):
+class InclusionProofOut(Schema):
     """Inclusion proof (存在性证明): checkable without the database."""
 
     entry: dict[str, Any]
     leaf: str
     index: int
-    path: list[PathStep]
+    path: list[ProofPathStep]
     root: str
-    block: ProofBlock
+    block: ProofBlockOut
     block_number: int
     head: str
     prev_head: str
@@ -88,7 +88,7 @@ class ProofOut(Schema):
     verified: bool
 
 
-class ProblemOut(Schema):
+class LedgerProblemOut(Schema):
     kind: str
     entry: int | None
     block: int | None
@@ -96,7 +96,7 @@ class ProblemOut(Schema):
     message: str
 
 
-class VerifyOut(Schema):
+class LedgerVerifyOut(Schema):
     """Result of a full ledger verification (账本校验)."""
 
     ok: bool
@@ -104,4 +104,4 @@ class VerifyOut(Schema):
     entries: int
     unsealed: int
     head: str | None
-    problems: list[ProblemOut]
+    problems: list[LedgerProblemOut]
