@@ -66,7 +66,8 @@ class Command(BaseCommand):
             if not opts["json"]:
                 self.stdout.write(
                     self.style.SUCCESS(
-                        _("账本完好：%(s)s；最新区块头 %(h)s") % {"s": summary, "h": result.head}
+                        _("账本完好：%(s)s；最新区块头 %(h)s")
+                        % {"s": summary, "h": result.head or "—"}
                     )
                 )
             return
