@@ -20,6 +20,7 @@ LOOP = {
         {"code": "back", "name": "退回", "from": ["b"], "to": "a", "roles": ["window_clerk"]},
         {"code": "close", "name": "办结", "from": ["b"], "to": "end", "roles": ["approver"]},
     ],
+    "escalations": [{"state": "*", "overdue_days": 1, "notify_roles": ["dept_admin"]}],
 }
 
 
@@ -52,7 +53,7 @@ def _setup() -> tuple[Any, Any, Any]:
 
 def run(quick: bool = False) -> list[dict]:
     from yiwang.core import calendar
-    from yiwang.core.actions.workflow import do_start_case, do_transition
+    from yiwang.core.actions.workflow import do_escalate_overdue, do_start_case, do_transition
     from yiwang.core.inbox import inbox_for
     from yiwang.core.models import Case
     from yiwang.core.numbering import next_number
@@ -92,6 +93,13 @@ def run(quick: bool = False) -> list[dict]:
     rows = len(list(inbox_for(clerk)[:50]))
     inbox_ms = (time.perf_counter() - start) * 1000
 
+    # Escalation pass over overdue cases whose rules have all fired: a read-only scan.
+    later = calendar.add_working_days(date.today(), 30)[0]
+    do_escalate_overdue(today=later)
+    start = time.perf_counter()
+    do_escalate_overdue(today=later)
+    scan_ms = (time.perf_counter() - start) * 1000
+
     return [
         result(
             "transition",
@@ -106,4 +114,5 @@ def run(quick: bool = False) -> list[dict]:
         ),
         result("add_working_days_20", deadlines, "ops/s"),
         result("inbox_first_page", inbox_ms, "ms", open_cases=n_cases, rows=rows),
+        result("escalation_noop_scan", scan_ms, "ms", overdue_cases=n_cases + 1),
     ]

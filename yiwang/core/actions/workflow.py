@@ -565,21 +565,33 @@ def do_escalate_overdue(*, actor=None, today: date | None = None) -> int:
     candidates = (
         Case.objects.filter(closed_at__isnull=True)
         .filter(Q(state_due__lt=today) | Q(case_due__lt=today))
-        .values_list("pk", flat=True)
+        .select_related("workflow")
+        .only("pk", "state", "state_due", "case_due", "escalation_step", "workflow")
     )
     applied = 0
-    for pk in list(candidates):
+    for seen in candidates.iterator(chunk_size=500):
+        overdue = _overdue_days(seen, today)
+        if overdue is None or not _pending_rules(seen, overdue):
+            continue  # nothing new to do: no lock, no write
         with transaction.atomic():
             case = (
                 Case.objects.select_for_update(of=("self",))
                 .select_related("workflow", "division", "department", "assignee")
-                .get(pk=pk)
+                .get(pk=seen.pk)
             )
             overdue = _overdue_days(case, today)
             if overdue is None or case.closed_at is not None:
                 continue
             applied += _escalate(case, definition_of(case.workflow), overdue, actor)
     return applied
+
+
+def _pending_rules(case: Case, overdue: int) -> bool:
+    """Whether some escalation rule of the case's state has not fired yet and is due."""
+    return any(
+        level > case.escalation_step and overdue >= rule.get("overdue_days", 0)
+        for level, rule in definition_of(case.workflow).escalations_for(case.state)
+    )
 
 
 # --- shipped definitions ---
