@@ -114,6 +114,10 @@ def _covers(user, division: Division, department: Department) -> bool:
     )
 
 
+def _unknown(field: str, value: Any):
+    raise ValidationError({field: _("未找到：%s") % value}, code="unknown")
+
+
 @transaction.atomic
 def do_start_case(
     *,
@@ -133,9 +137,11 @@ def do_start_case(
     if wf is None:
         raise ValidationError(_("未找到启用的流程：%s") % workflow_code, code="workflow_unknown")
     if not isinstance(division, Division):
-        division = Division.objects.get(code=division)
+        division = Division.objects.filter(code=division).first() or _unknown("division", division)
     if not isinstance(department, Department):
-        department = Department.objects.get(code=department)
+        department = Department.objects.filter(code=department).first() or _unknown(
+            "department", department
+        )
     if actor is not None and not (
         (applicant is not None and actor.pk == applicant.pk) or _covers(actor, division, department)
     ):
