@@ -98,6 +98,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("core:case", pk=case.pk)
     d = definition_of(case.workflow)
     user = request.user
+    actions = available_actions(user, case)
     can_claim = (
         case.closed_at is None
         and case.assignee_id != user.pk
@@ -106,7 +107,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "case": case,
         "row": case_summary(case),
-        "actions": available_actions(user, case),
+        "actions": actions,
+        # The usual way forward is highlighted: the first action needing no opinion.
+        "primary_action": next((a.code for a in actions if not a.comment_required), ""),
         "events": case_events(case),
         "attachments": case.attachments.all(),
         "can_claim": can_claim,
