@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -464,11 +465,13 @@ def _well_formed(leaves: Any) -> bool:
     return True
 
 
-def verify_ledger(*, from_block: int = 1) -> VerifyResult:
+def verify_ledger(*, from_block: int = 1, anchors: Iterable[str] = ()) -> VerifyResult:
     """Re-derive every leaf, root, head and signature; report what does not hold.
 
     ``from_block`` > 1 checks only that block onwards, trusting the head of the block
     before it (one verified earlier or published), so routine checks stay short.
+    ``anchors`` are heads published earlier: each must still be in the chain, which
+    catches a ledger cut off at its end (the last blocks deleted with their entries).
     """
     from yiwang.core.models import AuditBlock, AuditEntry
 
@@ -499,6 +502,12 @@ def verify_ledger(*, from_block: int = 1) -> VerifyResult:
         prev = block
         last_sealed = max(last_sealed, hi)
     result.head = prev.head if prev else None
+    wanted = {a.strip().lower() for a in anchors if a.strip()}
+    if wanted:
+        found = set(AuditBlock.objects.filter(head__in=wanted).values_list("head", flat=True))
+        for head in sorted(wanted - found):
+            detail = _("已发布的区块头 %(head)s 不在账本中") % {"head": head}
+            result.problems.append(Problem("broken_chain", None, None, detail))
     for eid in (
         AuditEntry.objects.filter(block__isnull=True, id__lte=last_sealed)
         .order_by("id")

@@ -1,6 +1,8 @@
 """API: the audit ledger (审计账本) — signed head, inclusion proofs, verification, search.
 Auditors only (``audit.view``); bearer tokens need the ``audit`` scope."""
 
+from typing import Annotated
+
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -23,6 +25,16 @@ from yiwang.core.schemas.ledger import (
 router = Router()
 
 MAX_PAGE = 1_000_000
+
+
+HeadHex = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]
+
+
+class VerifyParams(Schema):
+    from_block: int = Field(1, ge=1, le=2**31 - 1, description="从该区块起校验")
+    anchor: list[HeadHex] = Field(
+        default_factory=list, max_length=20, description="此前发布的区块头，须仍在链中"
+    )
 
 
 class LedgerPagination(PageNumberPagination):
@@ -74,11 +86,12 @@ def proof(request, entry_id: int):
 
 
 @router.get("/verify", response=LedgerVerifyOut)
-def verify(request, from_block: int = Query(1, ge=1, le=2**31 - 1)):
+def verify(request, params: Query[VerifyParams]):
     """账本校验: re-derive every leaf, root, head and signature (from ``from_block`` on,
-    trusting the head before it)."""
+    trusting the head before it); each ``anchor`` (a head published earlier) must still
+    be in the chain."""
     _allow(request, "audit.verify")
-    result = ledger.verify_ledger(from_block=from_block)
+    result = ledger.verify_ledger(from_block=params.from_block, anchors=params.anchor)
     return {
         "ok": result.ok,
         "blocks": result.blocks,

@@ -233,6 +233,16 @@ def test_verify_from_a_trusted_block(sealed):
     assert ledger.verify_ledger(from_block=3).first.kind == "broken_chain"
 
 
+def test_cut_off_tail_is_caught_by_a_published_head(sealed):
+    published = ledger.latest_head()["head"]
+    call_command("audit", "verify", "--anchor", published)
+    AuditEntry.objects.filter(block__number=3).delete()
+    AuditBlock.objects.filter(number=3).delete()
+    assert ledger.verify_ledger().ok  # without an anchor a clean cut looks whole
+    with pytest.raises(CommandError, match=published):
+        call_command("audit", "verify", "--anchor", published)
+
+
 def test_verify_json_output(sealed, capsys):
     AuditEntry.objects.filter(pk=sealed[0].pk).update(purpose="改写")
     with pytest.raises(CommandError):

@@ -195,6 +195,8 @@ def test_nav_shows_audit_search_only_to_auditors(client, auditor, make_staff):
         "/api/v1/ledger/verify?from_block=99999999999999999999",
         "/api/v1/ledger/entries?object_id=%00",
         "/api/v1/ledger/entries?actor=a%00b",
+        "/api/v1/ledger/verify?anchor=%00",
+        "/api/v1/ledger/verify?anchor=xyz",
     ],
 )
 def test_bad_input_is_a_422_not_a_server_error(client, auditor, url):
@@ -224,3 +226,11 @@ def test_entry_moved_to_another_block_has_no_proof(client, entries, auditor):
     assert response.status_code == 409
     html = client.get(reverse("core:audit-entry", args=[extra.pk])).content.decode()
     assert "证明验证失败" in html and "记录清单中没有该记录" in html
+
+
+def test_verify_api_checks_published_heads(client, entries, auditor):
+    client.force_login(auditor)
+    head = ledger.latest_head()["head"]
+    assert client.get("/api/v1/ledger/verify", {"anchor": head}).json()["ok"] is True
+    body = client.get("/api/v1/ledger/verify", {"anchor": ["ab" * 32, head]}).json()
+    assert body["ok"] is False and "ab" * 32 in body["problems"][0]["detail"]

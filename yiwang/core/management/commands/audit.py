@@ -18,6 +18,12 @@ class Command(BaseCommand):
         verify = sub.add_parser("verify", help="重新计算每条记录哈希、默克尔根、区块头和签名")
         verify.add_argument("--json", action="store_true", help="以 JSON 输出结果")
         verify.add_argument(
+            "--anchor",
+            action="append",
+            default=[],
+            help="此前发布的区块头，须仍在链中（可重复）",
+        )
+        verify.add_argument(
             "--from-block", type=int, default=1, help="从该区块起校验（信任其前一区块头）"
         )
         verify.add_argument("--limit", type=int, default=20, help="最多列出的问题数（默认 20）")
@@ -42,7 +48,7 @@ class Command(BaseCommand):
             self.stdout.write(_("没有待封存的记录"))
 
     def _verify(self, opts) -> None:
-        result = ledger.verify_ledger(from_block=opts["from_block"])
+        result = ledger.verify_ledger(from_block=opts["from_block"], anchors=opts["anchor"])
         if opts["json"]:
             self.stdout.write(
                 json.dumps(
