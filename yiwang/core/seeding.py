@@ -10,8 +10,10 @@ SEED_YEARS = (2024, 2025, 2026)
 logger = logging.getLogger("yiwang.core")
 
 
-def seed_after_migrate(sender=None, **kwargs) -> None:
+def seed_after_migrate(sender=None, using: str = "default", **kwargs) -> None:
     """post_migrate receiver: load missing calendar years and (re)define workflows."""
+    if using != "default":
+        return  # the platform's data lives in the default database
     from yiwang.core.actions.calendar import do_load_calendar_from_package
     from yiwang.core.actions.workflow import do_load_workflows
     from yiwang.core.models import CalendarYear
