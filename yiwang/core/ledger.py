@@ -341,7 +341,7 @@ class Problem:
     detail: str = ""
 
     def describe(self) -> str:
-        """One line naming the place first, e.g. ``记录 #42（区块 3）：篡改 [edited] — …``."""
+        """One line naming the place first, e.g. ``记录 #42，区块 3：篡改 [edited] — …``."""
         where = []
         if self.entry is not None:
             where.append(_("记录 #%(id)s") % {"id": self.entry})
