@@ -152,14 +152,17 @@ def block_header(block: Any) -> dict[str, Any]:
 
 
 def head_hash(header: dict[str, Any]) -> str:
+    """区块头哈希: SM3 over the canonical JSON header."""
     return crypto.sm3_hex(audit.canonical(header))
 
 
 def sign_head(head: str) -> str:
+    """SM2-sign the 32 head bytes with the platform key; base64 DER."""
     return base64.b64encode(crypto.sm2_sign(crypto.platform_key(), bytes.fromhex(head))).decode()
 
 
 def signature_valid(head: str, signature: str, public_pem: str) -> bool:
+    """Check a base64 DER SM2 signature over the 32 head bytes; False on any malformation."""
     try:
         sig = base64.b64decode(signature, validate=True)
         key = crypto.load_sm2_public(public_pem.encode())
@@ -569,6 +572,8 @@ def inclusion_proof(entry_id: int) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ProofCheck:
+    """Outcome of ``verify_proof``: truthy when sound, else ``reason`` names the failed step."""
+
     ok: bool
     reason: str = ""
 
