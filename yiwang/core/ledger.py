@@ -166,9 +166,10 @@ def signature_valid(head: str, signature: str, public_pem: str) -> bool:
     try:
         sig = base64.b64decode(signature, validate=True)
         key = crypto.load_sm2_public(public_pem.encode())
+        message = bytes.fromhex(head)
     except Exception:
         return False
-    return crypto.sm2_verify(key, sig, bytes.fromhex(head))
+    return crypto.sm2_verify(key, sig, message)
 
 
 # --- Sealing (封存) ---

@@ -308,6 +308,13 @@ def test_seal_task_runs_on_the_database_worker(settings):
     assert ledger.verify_ledger().ok and not AuditEntry.objects.filter(block=None).exists()
 
 
+def test_malformed_head_and_signature_are_reported(sealed):
+    AuditBlock.objects.filter(number=1).update(head="not hex", signature="%%%")
+    kinds = [(p.kind, p.block) for p in ledger.verify_ledger().problems]
+    assert ("bad_head", 1) in kinds and ("bad_signature", 1) in kinds
+    assert ("broken_chain", 2) in kinds
+
+
 def test_malformed_leaf_list_is_reported_not_a_crash(sealed):
     AuditBlock.objects.filter(number=2).update(leaves={"not": "a list"})
     AuditBlock.objects.filter(number=3).update(leaves=[[1, "zz"]])
