@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.core import access
 from yiwang.core.actions.workflow import do_transition
+from yiwang.core.api.pagination import Pagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.inbox import case_events, case_summary, inbox_for, visible_cases
 from yiwang.core.schemas.workflow import CaseDetailOut, CaseOut, TransitionIn
@@ -41,7 +42,7 @@ def _detail(user, case) -> dict:
 
 
 @router.get("", response=list[CaseOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=200)
+@paginate(Pagination, page_size=50, max_page_size=200)
 def list_inbox(request):
     """我的待办: open cases the caller can act on now, soonest deadline first."""
     require_scope(request, "read")

@@ -7,10 +7,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from yiwang.core import access, ledger
+from yiwang.core.api.pagination import Pagination
 from yiwang.core.audit_query import search_entries
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.models import AuditEntry
@@ -24,7 +25,6 @@ from yiwang.core.schemas.ledger import (
 
 router = Router()
 
-MAX_PAGE = 1_000_000
 
 
 HeadHex = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]
@@ -35,14 +35,6 @@ class VerifyParams(Schema):
     anchor: list[HeadHex] = Field(
         default_factory=list, max_length=20, description="此前发布的区块头，须仍在链中"
     )
-
-
-class LedgerPagination(PageNumberPagination):
-    """Page-number pagination with bounded numbers (a huge page is a 422, not a DB error)."""
-
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=MAX_PAGE)
-        page_size: int | None = Field(None, ge=1, le=500)
 
 
 def _allow(request, perm: str = "audit.view") -> None:
@@ -61,7 +53,7 @@ def head(request):
 
 
 @router.get("/entries", response=list[AuditEntryOut])
-@paginate(LedgerPagination, page_size=50, max_page_size=500)
+@paginate(Pagination, page_size=50, max_page_size=500)
 def entries(request, filters: Query[AuditEntryFilter]):
     """审计查询: search entries, newest first."""
     require_scope(request, "audit")

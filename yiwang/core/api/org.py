@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.core import access, masking
 from yiwang.core.actions.users import do_grant_role
+from yiwang.core.api.pagination import Pagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.models import Department, Division, OrgUnit
 from yiwang.core.schemas.org import (
@@ -25,7 +26,7 @@ router = Router()
 
 
 @router.get("/divisions", response=list[DivisionOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pagination, page_size=100)
 def list_divisions(request, parent: str | None = None, level: str | None = None):
     """行政区划: public master data, readable by any signed-in user or client."""
     require_scope(request, "org")
@@ -44,7 +45,7 @@ def get_division(request, code: str):
 
 
 @router.get("/departments", response=list[DepartmentOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pagination, page_size=100)
 def list_departments(request, division: str | None = None, line: str | None = None):
     """部门 of the city and counties."""
     require_scope(request, "org")
@@ -57,7 +58,7 @@ def list_departments(request, division: str | None = None, line: str | None = No
 
 
 @router.get("/units", response=list[OrgUnitOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pagination, page_size=100)
 def list_units(request, department: int | None = None):
     require_scope(request, "org")
     qs = OrgUnit.objects.all()
@@ -67,7 +68,7 @@ def list_units(request, department: int | None = None):
 
 
 @router.get("/staff", response=list[StaffOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def list_staff(request):
     """工作人员名录 within the caller's jurisdiction; names and phones masked."""
     require_scope(request, "org")
