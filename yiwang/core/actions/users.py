@@ -18,6 +18,17 @@ def _check_username(username: str) -> None:
         raise ValidationError({"username": _("该用户名已被使用。")}, code="username_taken")
 
 
+def _insert(user: User, conflict: ValidationError | None = None) -> None:
+    """Insert a new account; a concurrent insert that wins the race on a unique column
+    becomes the same field error the up-front check gives, not a 500."""
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        _check_username(user.username)
+        raise (conflict or ValidationError({"username": _("该用户名已被使用。")})) from None
+
+
 def _set_password(user: User, password: str | None, validate: bool = True) -> None:
     """Hash the password (checked against the password rules unless ``validate`` is off,
     as for generated demo accounts); no password means password login is disabled."""
@@ -58,7 +69,7 @@ def do_create_staff(
         phone=validate_mobile(phone) if phone else "",
     )
     _set_password(user, password, validate)
-    user.save()
+    _insert(user)
     RoleAssignment.objects.bulk_create(
         [RoleAssignment(user=user, role=r, org_unit=org_unit) for r in roles]
     )
@@ -119,15 +130,7 @@ def do_create_citizen(
         phone=validate_mobile(phone) if phone else "",
     )
     _set_password(user, password, validate)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        # A concurrent registration with the same username or number won the race.
-        _check_username(username)
-        raise ValidationError(
-            {"id_number": _("该身份证号码已注册账号。")}, code="id_taken"
-        ) from None
+    _insert(user, ValidationError({"id_number": _("该身份证号码已注册账号。")}, code="id_taken"))
     audit.record(
         actor=actor or user,
         action="core.user.create_citizen",
@@ -161,7 +164,7 @@ def do_create_enterprise(
         phone=validate_mobile(phone) if phone else "",
     )
     _set_password(user, password, validate)
-    user.save()
+    _insert(user)
     audit.record(
         actor=actor or user,
         action="core.user.create_enterprise",
