@@ -18,6 +18,7 @@ logger = logging.getLogger("yiwang.schedule")
 PERIODIC: list[tuple[float, str]] = [
     (300, "yiwang.core.tasks.escalate_overdue"),
     (30, "yiwang.core.tasks.seal_ledger"),
+    (6 * 3600, "yiwang.core.tasks.prune_task_results"),
 ]
 
 

@@ -62,3 +62,11 @@ def escalate_overdue() -> int:
     from yiwang.core.actions.workflow import do_escalate_overdue
 
     return do_escalate_overdue(actor=None)
+
+
+@task()
+def prune_task_results() -> None:
+    """Delete finished task results older than two days (sealing alone adds ~2,900 a day)."""
+    from django.core.management import call_command
+
+    call_command("prune_db_task_results", "--min-age-days", "2", "--queue-name", "*", verbosity=0)

@@ -20,7 +20,25 @@ def test_worker_command_is_ours_and_schedule_lists_the_jobs():
     assert "worker" not in cli.ALIASES
     assert get_commands()["worker"] == "yiwang.core"
     periods = {path: seconds for seconds, path in PERIODIC}
-    assert periods == {ESCALATE: 300, "yiwang.core.tasks.seal_ledger": 30}
+    assert periods == {
+        ESCALATE: 300,
+        "yiwang.core.tasks.seal_ledger": 30,
+        "yiwang.core.tasks.prune_task_results": 6 * 3600,
+    }
+
+
+@pytest.mark.django_db
+def test_prune_task_results_removes_only_old_finished_results():
+    from yiwang.core.tasks import prune_task_results, seal_ledger
+
+    old = seal_ledger.enqueue()
+    fresh = seal_ledger.enqueue()
+    DBTaskResult.objects.filter(id=old.id).update(
+        status="SUCCESSFUL", finished_at=timezone.now() - timedelta(days=3)
+    )
+    DBTaskResult.objects.filter(id=fresh.id).update(status="SUCCESSFUL", finished_at=timezone.now())
+    prune_task_results.call()
+    assert [str(i) for i in DBTaskResult.objects.values_list("id", flat=True)] == [str(fresh.id)]
 
 
 @pytest.mark.django_db
