@@ -83,9 +83,10 @@ TEMPLATES = [
     },
 ]
 
+# An unset or empty DATABASE_URL means the SQLite file under VAR_DIR.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'yiwang.sqlite3'}",  # empty = default
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'yiwang.sqlite3'}",
         conn_max_age=int(os.environ.get("YIWANG_DB_CONN_MAX_AGE", "60")),
     )
 }
