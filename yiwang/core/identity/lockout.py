@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 
@@ -20,14 +22,16 @@ def register_failure(user) -> dt.datetime | None:
     """Count one failed attempt (wrong password or wrong 动态口令); return the lock end when
     this failure reaches ``LOCKOUT_THRESHOLD``."""
     conf = settings.YIWANG
-    failures = user.failed_logins + 1
-    until = None
-    if failures >= conf["LOCKOUT_THRESHOLD"]:
-        until = timezone.now() + dt.timedelta(minutes=conf["LOCKOUT_MINUTES"])
-        failures = 0
-    get_user_model()._default_manager.filter(pk=user.pk).update(
-        failed_logins=failures, locked_until=until
-    )
+    users = get_user_model()._default_manager.filter(pk=user.pk)
+    with transaction.atomic():
+        # Increment in the database: parallel guesses cannot overwrite each other's count.
+        users.update(failed_logins=F("failed_logins") + 1)
+        failures = users.values_list("failed_logins", flat=True).get()
+        until = None
+        if failures >= conf["LOCKOUT_THRESHOLD"]:
+            until = timezone.now() + dt.timedelta(minutes=conf["LOCKOUT_MINUTES"])
+            failures = 0
+            users.update(failed_logins=0, locked_until=until)
     user.failed_logins, user.locked_until = failures, until
     return until
 
