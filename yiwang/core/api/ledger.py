@@ -26,7 +26,6 @@ from yiwang.core.schemas.ledger import (
 router = Router()
 
 
-
 HeadHex = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]
 
 
