@@ -5,6 +5,7 @@ any class with ``name``, ``can_reach(user)`` and ``send(user, notification)``.""
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -18,16 +19,18 @@ class ChannelError(Exception):
     """A delivery failed; the message is kept on the Delivery row."""
 
 
-class Channel:
+class Channel(ABC):
     """Base class: subclasses say whom they can reach and how to send."""
 
     name = ""
 
+    @abstractmethod
     def can_reach(self, user) -> bool:
-        raise NotImplementedError
+        """Whether this channel has an address for ``user``."""
 
+    @abstractmethod
     def send(self, user, notification) -> None:
-        raise NotImplementedError
+        """Deliver ``notification``; raise ChannelError on failure."""
 
 
 class EmailChannel(Channel):
