@@ -66,3 +66,20 @@ def shot(page):
         return path
 
     return take
+
+
+PASSWORD = "Jz-test-pass-2026"  # the password conftest's make_staff/citizen fixtures set
+
+
+@pytest.fixture
+def login(page):
+    """login("wzclerk") signs in through the login page, as a person would."""
+
+    def sign_in(username: str, password: str = PASSWORD) -> None:
+        page.goto("/login/")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(password)
+        with page.expect_navigation():
+            page.locator("#login-form button[type=submit]").click()
+
+    return sign_in

@@ -7,15 +7,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "Jz-test-pass-2026"
 
 
-def _login(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("#login-form button[type=submit]").click()
-
-
-def test_auditor_filters_and_opens_a_verified_proof(page, shot, make_staff):
+def test_auditor_filters_and_opens_a_verified_proof(page, shot, make_staff, login):
     from yiwang.core import audit, ledger
 
     make_staff("auditor", username="shenji", password=PASSWORD)
@@ -27,7 +19,7 @@ def test_auditor_filters_and_opens_a_verified_proof(page, shot, make_staff):
     )
     ledger.seal_pending(grace_seconds=0)
 
-    _login(page, "shenji")
+    login("shenji")
     with page.expect_navigation():
         page.get_by_role("navigation", name="主导航").get_by_role("link", name="审计查询").click()
     page.get_by_label("操作代码").fill("core.case")

@@ -8,15 +8,7 @@ from datetime import timedelta
 PASSWORD = "Jz-test-pass-2026"
 
 
-def _login(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("#login-form button[type=submit]").click()
-
-
-def test_clerk_claims_and_accepts_a_case_by_keyboard(page, shot, make_staff, citizen):
+def test_clerk_claims_and_accepts_a_case_by_keyboard(page, shot, make_staff, citizen, login):
     from django.utils import timezone
 
     from yiwang.core.actions.workflow import do_start_case
@@ -35,7 +27,7 @@ def test_clerk_claims_and_accepts_a_case_by_keyboard(page, shot, make_staff, cit
     Case.objects.filter(pk=case.pk).update(
         state_due=timezone.localdate() - timedelta(days=1), calendar_estimated=True
     )
-    _login(page, "wzwindow")
+    login("wzwindow")
     page.goto("/inbox/")
     row = page.get_by_role("row").filter(has_text=case.number)
     assert "已超期" in row.inner_text() and "（估算）" in row.inner_text()

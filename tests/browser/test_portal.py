@@ -7,16 +7,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "Jz-test-pass-2026"
 
 
-def _login(page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    with page.expect_navigation():
-        page.locator("#login-form button[type=submit]").click()
-
-
-def test_citizen_signs_in_and_lands_on_personal_space(page, shot, citizen):
-    _login(page, "zhangsan")
+def test_citizen_signs_in_and_lands_on_personal_space(page, shot, citizen, login):
+    login("zhangsan")
     assert page.locator("h1").inner_text() == "个人中心"
     assert page.url.endswith("/me/")
     body = page.locator("main").inner_text()
@@ -24,7 +16,7 @@ def test_citizen_signs_in_and_lands_on_personal_space(page, shot, citizen):
     shot("citizen-home")
 
 
-def test_staff_member_sees_waiting_case_in_inbox(page, shot, make_staff, citizen):
+def test_staff_member_sees_waiting_case_in_inbox(page, shot, make_staff, citizen, login):
     from yiwang.core.actions.workflow import do_start_case
 
     make_staff("window_clerk", "410823", "big_data", username="wzclerk", password=PASSWORD)
@@ -36,7 +28,7 @@ def test_staff_member_sees_waiting_case_in_inbox(page, shot, make_staff, citizen
         department="410823-big_data",
         applicant=citizen,
     )
-    _login(page, "wzclerk")
+    login("wzclerk")
     assert page.locator("#waiting-count").inner_text() == "1"
     shot("staff-workbench")
     with page.expect_navigation():
