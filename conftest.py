@@ -20,6 +20,16 @@ def _isolated_keys(settings, tmp_path_factory):
     keys.keyring.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Login throttles and one-time TOTP codes live in the cache: no test inherits them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def city(db):
     """Divisions, departments and org units of 焦作 (no villages, for speed)."""

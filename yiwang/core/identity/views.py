@@ -23,7 +23,7 @@ from oauth2_provider.views import AuthorizationView
 
 from yiwang.core.actions import identity as actions
 from yiwang.core.actions.users import do_create_citizen, do_create_enterprise
-from yiwang.core.identity import lockout, totp
+from yiwang.core.identity import lockout, throttle, totp
 from yiwang.core.identity.forms import (
     CitizenRegistrationForm,
     ElderModeForm,
@@ -85,6 +85,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and request.user.is_authenticated and not next_url:
         # With a ``next`` (e.g. OIDC prompt=login) the form is shown again to re-authenticate.
         return redirect(landing_url(request, request.user))
+    if request.method == "POST" and throttle.blocked(client_ip(request)):
+        message = _("此网络地址登录失败次数过多，请 %(n)s 分钟后再试。") % {
+            "n": throttle.window_minutes()
+        }
+        form = LoginForm(request)
+        return render(
+            request,
+            "core/identity/login.html",
+            {"form": form, "next": next_url, "throttled": message},
+            status=429,
+        )
     form = LoginForm(request, data=request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
@@ -99,6 +110,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 }
                 return redirect("core:login_totp")
             return _complete_login(request, user, next_url, reason="password")
+        throttle.note_failure(client_ip(request))
         username = form.cleaned_data.get("username")
         if username and form.cleaned_data.get("password"):
             locked = getattr(request, "yiwang_locked_until", None)
@@ -135,6 +147,7 @@ def login_totp(request: HttpRequest) -> HttpResponse:
             return _complete_login(
                 request, user, pending["next"], reason="totp", backend=pending["backend"]
             )
+        throttle.note_failure(client_ip(request))
         locked = actions.do_record_login(
             actor=None, user=user, username=user.username, success=False, reason="totp",
             ip=client_ip(request),

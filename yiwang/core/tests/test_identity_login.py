@@ -7,20 +7,12 @@ import time
 
 import pyotp
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from yiwang.core.models import AuditEntry, User
 
 PASSWORD = "Jz-test-pass-2026"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def post_login(client, username, password, next_url=""):
@@ -235,3 +227,32 @@ def test_totp_disable_needs_the_password(client, staff_with_totp):
 def test_totp_enrolment_is_for_staff_only(client, citizen):
     client.force_login(citizen)
     assert client.get(reverse("core:totp")).status_code == 403
+
+
+def test_many_failures_from_one_address_are_throttled_before_hashing(client, citizen, settings):
+    settings.YIWANG = {**settings.YIWANG, "LOGIN_IP_FAILURES": 3, "LOCKOUT_THRESHOLD": 100}
+    for name in ("a1", "a2", "a3"):  # spraying different accounts from one address
+        assert post_login(client, name, "wrong-password").status_code == 200
+    refused = post_login(client, "zhangsan", PASSWORD)
+    assert refused.status_code == 429
+    assert "此网络地址登录失败次数过多" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    other = post_login(client.__class__(REMOTE_ADDR="10.9.8.7"), "zhangsan", PASSWORD)
+    assert other.status_code == 302  # another address is not affected
+
+
+def test_throttle_counts_only_failures(client, citizen, settings):
+    settings.YIWANG = {**settings.YIWANG, "LOGIN_IP_FAILURES": 2}
+    for _ in range(3):
+        assert post_login(client, "zhangsan", PASSWORD).status_code == 302
+        client.post(reverse("web:logout"))
+    assert post_login(client, "zhangsan", PASSWORD).status_code == 302
+
+
+def test_throttle_message_in_english(client, citizen, settings):
+    settings.YIWANG = {**settings.YIWANG, "LOGIN_IP_FAILURES": 1}
+    post_login(client, "nobody", "wrong-password")
+    client.cookies["django_language"] = "en"
+    refused = post_login(client, "zhangsan", PASSWORD)
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins from this network address" in refused.content.decode()
