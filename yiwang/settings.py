@@ -242,6 +242,8 @@ YIWANG = {
     "LOCKOUT_MINUTES": int(os.environ.get("YIWANG_LOCKOUT_MINUTES", "15")),
     "LOGIN_IP_FAILURES": int(os.environ.get("YIWANG_LOGIN_IP_FAILURES", "30")),
     "LOGIN_IP_WINDOW_SECONDS": int(os.environ.get("YIWANG_LOGIN_IP_WINDOW", "600")),
+    # Reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
+    "TRUSTED_PROXIES": int(os.environ.get("YIWANG_TRUSTED_PROXIES", "0")),
     "LEDGER_BLOCK_SIZE": int(os.environ.get("YIWANG_LEDGER_BLOCK_SIZE", "1000")),
     "LEDGER_SEAL_GRACE_SECONDS": float(os.environ.get("YIWANG_LEDGER_GRACE", "2")),
     "NOTIFY_CHANNELS": {

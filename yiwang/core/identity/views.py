@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -48,6 +49,14 @@ HOME_BY_KIND = {
 
 
 def client_ip(request: HttpRequest) -> str:
+    """The client's address: behind ``YIWANG_TRUSTED_PROXIES`` reverse proxies, the entry
+    that many hops from the right of X-Forwarded-For (earlier entries are client-forged)."""
+    hops = settings.YIWANG["TRUSTED_PROXIES"]
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops and forwarded:
+        chain = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if chain:
+            return chain[-min(hops, len(chain))][:45]
     return request.META.get("REMOTE_ADDR", "")[:45]
 
 

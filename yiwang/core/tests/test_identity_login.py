@@ -256,3 +256,28 @@ def test_throttle_message_in_english(client, citizen, settings):
     refused = post_login(client, "zhangsan", PASSWORD)
     assert refused.status_code == 429
     assert "Too many failed sign-ins from this network address" in refused.content.decode()
+
+
+def test_throttle_reads_the_client_address_behind_a_trusted_proxy(client, citizen, settings):
+    settings.YIWANG = {**settings.YIWANG, "LOGIN_IP_FAILURES": 1, "TRUSTED_PROXIES": 1}
+    via_proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    client.post(
+        reverse("web:login"),
+        {"username": "x", "password": "wrong-password"},
+        HTTP_X_FORWARDED_FOR="203.0.113.5",
+        **via_proxy,
+    )
+    same = client.post(
+        reverse("web:login"),
+        {"username": "zhangsan", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5",
+        **via_proxy,
+    )
+    assert same.status_code == 429  # a forged left-hand entry does not escape the throttle
+    other = client.post(
+        reverse("web:login"),
+        {"username": "zhangsan", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+        **via_proxy,
+    )
+    assert other.status_code == 302  # another client behind the same proxy is not blocked
