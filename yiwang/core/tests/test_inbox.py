@@ -11,6 +11,7 @@ from django.utils import timezone
 from yiwang.core.actions.workflow import do_define_workflow, do_start_case
 from yiwang.core.crypto import sm3_hex
 from yiwang.core.models import Case, CaseAttachment, CaseEvent
+from yiwang.core.tests.definitions import two_step
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n"
 
@@ -68,15 +69,7 @@ def test_inbox_is_for_staff_and_scoped(client, desk):
 
 
 def test_estimated_deadline_is_visibly_marked(client, desk):
-    far = {
-        "states": [
-            {"code": "a", "name": "甲", "initial": True, "time_limit_days": 400},
-            {"code": "b", "name": "乙", "final": True},
-        ],
-        "actions": [
-            {"code": "go", "name": "前进", "from": ["a"], "to": "b", "roles": ["window_clerk"]}
-        ],
-    }
+    far = two_step(400, "window_clerk")
     do_define_workflow(actor=None, code="far", name="跨年流程", definition=far)
     case = desk.case("跨年", code="far")
     client.force_login(desk.clerk)

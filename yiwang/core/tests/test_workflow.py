@@ -20,6 +20,7 @@ from yiwang.core.actions.workflow import (
 )
 from yiwang.core.inbox import inbox_for
 from yiwang.core.models import AuditEntry, Case, CaseEvent, Delivery, Notification, Workflow
+from yiwang.core.tests.definitions import two_step
 
 SIMPLE = {
     "states": [
@@ -281,15 +282,7 @@ def test_escalation_fires_once_per_rule_and_notifies_in_jurisdiction(start, peop
 
 
 def test_estimated_deadline_when_a_year_has_no_calendar(db, people, city):
-    long = {
-        "states": [
-            {"code": "a", "name": "甲", "initial": True, "time_limit_days": 400},
-            {"code": "b", "name": "乙", "final": True},
-        ],
-        "actions": [
-            {"code": "go", "name": "前进", "from": ["a"], "to": "b", "roles": ["approver"]}
-        ],
-    }
+    long = two_step(400, "approver")
     do_define_workflow(actor=None, code="long", name="长时限", definition=long)
     case = do_start_case(
         actor=people.clerk,
@@ -332,15 +325,7 @@ def test_loading_next_years_calendar_recounts_estimated_deadlines(db, people, ci
 
     from yiwang.core.actions.calendar import do_load_calendar_file
 
-    sixty = {
-        "states": [
-            {"code": "a", "name": "甲", "initial": True, "time_limit_days": 60},
-            {"code": "b", "name": "乙", "final": True},
-        ],
-        "actions": [
-            {"code": "go", "name": "前进", "from": ["a"], "to": "b", "roles": ["approver"]}
-        ],
-    }
+    sixty = two_step(60, "approver")
     do_define_workflow(actor=None, code="sixty", name="六十日", definition=sixty)
     case = do_start_case(
         actor=people.clerk,
