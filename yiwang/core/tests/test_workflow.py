@@ -22,13 +22,7 @@ from yiwang.core.inbox import inbox_for
 from yiwang.core.models import AuditEntry, Case, CaseEvent, Delivery, Notification, Workflow
 from yiwang.core.tests.definitions import two_step
 
-SIMPLE = {
-    "states": [
-        {"code": "a", "name": "甲", "initial": True, "time_limit_days": 1},
-        {"code": "b", "name": "乙", "final": True},
-    ],
-    "actions": [{"code": "go", "name": "前进", "from": ["a"], "to": "b", "roles": ["approver"]}],
-}
+SIMPLE = two_step(1)
 
 
 @pytest.fixture
@@ -95,7 +89,7 @@ def test_redefining_makes_a_new_version_and_same_definition_does_not(db):
     assert again.pk == v1.pk
     changed = {
         **SIMPLE,
-        "states": [{**SIMPLE["states"][0], "time_limit_days": 2}, SIMPLE["states"][1]],
+        "states": two_step(2)["states"],
     }
     v2 = do_define_workflow(actor=None, code="t", name="测试", definition=changed)
     v1.refresh_from_db()
