@@ -4,8 +4,9 @@ the list of rooms (板块) that are installed and open to the user."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -64,9 +65,16 @@ PORTAL_KEYS = ("services", "hotline", "policies", "opendata")
 
 def resolve_first(url_names: tuple[str, ...]) -> str | None:
     """The URL of the first name that resolves, or None when the room is not installed."""
+    return _resolve_first(url_names, get_urlconf(), get_script_prefix())
+
+
+@lru_cache(maxsize=256)
+def _resolve_first(url_names: tuple[str, ...], urlconf, prefix: str) -> str | None:
+    """Cached per URLconf and prefix: installed rooms do not change while a process runs,
+    and a failed reverse raises, which is too costly to repeat on every page."""
     for name in url_names:
         try:
-            return reverse(name)
+            return reverse(name, urlconf=urlconf)
         except NoReverseMatch:
             continue
     return None
