@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yiwang.core import audit, crypto
+from yiwang.core import audit, crypto, signing
 
 log = logging.getLogger(__name__)
 
@@ -158,18 +158,17 @@ def head_hash(header: dict[str, Any]) -> str:
 
 def sign_head(head: str) -> str:
     """SM2-sign the 32 head bytes with the platform key; base64 DER."""
-    return base64.b64encode(crypto.sm2_sign(crypto.platform_key(), bytes.fromhex(head))).decode()
+    return base64.b64encode(signing.platform_sign(bytes.fromhex(head))).decode()
 
 
 def signature_valid(head: str, signature: str, public_pem: str) -> bool:
     """Check a base64 DER SM2 signature over the 32 head bytes; False on any malformation."""
     try:
         sig = base64.b64decode(signature, validate=True)
-        key = crypto.load_sm2_public(public_pem.encode())
         message = bytes.fromhex(head)
-    except Exception:
+        return signing.platform_verify(sig, message, public_pem)
+    except Exception:  # malformed base64, hex or PEM: not a valid signature
         return False
-    return crypto.sm2_verify(key, sig, message)
 
 
 # --- Sealing (封存) ---
