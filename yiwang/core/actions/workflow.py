@@ -52,6 +52,19 @@ UPLOAD_TYPES: dict[str, tuple[bytes, ...] | None] = {
 # --- definitions ---
 
 
+def _note(case: Case, action: str, actor, comment: str = "", at=None) -> CaseEvent:
+    """A history entry that does not move the case (assign, comment, attach, escalate)."""
+    return CaseEvent.objects.create(
+        case=case,
+        action=action,
+        from_state=case.state,
+        to_state=case.state,
+        actor=actor,
+        comment=comment,
+        at=at or timezone.now(),
+    )
+
+
 @transaction.atomic
 def do_define_workflow(
     *,
@@ -350,13 +363,11 @@ def do_assign(*, actor, case: Case, assignee) -> Case:
     row.assignee = assignee
     row.save(update_fields=["assignee"])
     now = timezone.now()
-    CaseEvent.objects.create(
-        case=row,
-        action="claim" if claim else ("assign" if assignee else "release"),
-        from_state=row.state,
-        to_state=row.state,
-        actor=actor,
-        comment=str(assignee or ""),
+    _note(
+        row,
+        "claim" if claim else ("assign" if assignee else "release"),
+        actor,
+        str(assignee or ""),
         at=now,
     )
     audit.record(
@@ -385,14 +396,11 @@ def do_comment(*, actor, case: Case, comment: str) -> CaseEvent:
     if len(comment) > 5000:
         raise ValidationError({"comment": _("意见不能超过 5000 字。")})
     _require_participant(actor, case)
-    event = CaseEvent.objects.create(
-        case=case,
-        action="comment",
-        from_state=case.state,
-        to_state=case.state,
-        actor=actor,
-        comment=comment,
-        at=timezone.now(),
+    event = _note(
+        case,
+        "comment",
+        actor,
+        comment,
     )
     audit.record(actor=actor, action="core.case.comment", obj=case, change={"event": event.pk})
     return event
@@ -446,14 +454,11 @@ def do_attach(*, actor, case: Case, uploaded_file, comment: str = "") -> CaseAtt
     data = _read_upload(uploaded_file)
     _check_type(content_type, data)
     name = os.path.basename(uploaded_file.name or "file")[:200] or "file"
-    event = CaseEvent.objects.create(
-        case=case,
-        action="attach",
-        from_state=case.state,
-        to_state=case.state,
-        actor=actor,
-        comment=(comment or name)[:5000],
-        at=timezone.now(),
+    event = _note(
+        case,
+        "attach",
+        actor,
+        (comment or name)[:5000],
     )
     uploaded_file.seek(0)
     attachment = CaseAttachment(
@@ -527,14 +532,11 @@ def _escalate(case: Case, d: Definition, overdue: int, actor) -> int:
             "state": d.state_name(case.state),
             "days": overdue,
         }
-        CaseEvent.objects.create(
-            case=case,
-            action="escalate",
-            from_state=case.state,
-            to_state=case.state,
-            actor=actor,
-            comment=text,
-            at=timezone.now(),
+        _note(
+            case,
+            "escalate",
+            actor,
+            text,
         )
         recipients = _role_holders(set(rule.get("notify_roles", [])), case)
         if case.assignee_id and case.assignee not in recipients:
