@@ -61,3 +61,23 @@ def test_english_errors_when_asked(client, make_staff):
     )
     assert response.status_code == 400
     assert response.json()["error"]["message"] == "The request body is not valid JSON."
+
+
+def test_nul_characters_are_refused_not_a_server_error(client, make_staff):
+    admin = make_staff("dept_admin", "410823", "market")
+    client.force_login(admin)
+    query = client.get("/api/v1/org/divisions?level=%00county")
+    assert query.status_code == 400
+    assert query.json()["error"]["code"] == "bad_request"
+    before = RoleAssignment.objects.count()
+    body = client.post(
+        f"/api/v1/org/staff/{admin.pk}/roles",
+        '{"role": "appro\\u0000ver"}',
+        content_type="application/json",
+    )
+    assert body.status_code == 400
+    assert RoleAssignment.objects.count() == before
+    page = client.post(
+        "/org/staff/", {"user_id": admin.pk, "field": "phone", "purpose": "核对\x00"}
+    )
+    assert page.status_code == 400

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from yiwang.core import access
 
@@ -32,11 +30,6 @@ def search_entries(
     from yiwang.core.models import AuditEntry
 
     access.require(user, "audit.view")
-    texts = {"actor": actor, "action": action, "object_type": object_type}
-    texts.update(object_id=object_id, purpose=purpose)
-    for name, value in texts.items():
-        if value and "\x00" in value:
-            raise ValidationError({name: _("查询条件不能包含空字符。")})
     qs = AuditEntry.objects.annotate(block_number=F("block__number"))
     if actor:
         qs = qs.filter(actor_label=actor.strip())

@@ -22,3 +22,31 @@ class SessionEpochMiddleware:
             elif epoch != user.session_epoch:
                 logout(request)
         return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """Refuses (400) requests carrying NUL characters in the path, query, form or JSON body:
+    no legitimate input has them, and PostgreSQL cannot store them, so they would otherwise
+    surface as server errors deep inside a query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            from django.core.exceptions import SuspiciousOperation
+
+            raise SuspiciousOperation("NUL character in request")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return True
+        if request.method in ("POST", "PUT", "PATCH"):
+            content_type = request.content_type or ""
+            if content_type == "application/json":
+                return b"\\u0000" in request.body or b"\x00" in request.body
+            if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                return any("\x00" in v for values in request.POST.lists() for v in values[1])
+        return False
