@@ -118,9 +118,11 @@ def _http_error(request, exc: HttpError):
 
 
 def _register() -> None:
-    from yiwang.core.api import register
+    from yiwang.core.api import register as register_core
+    from yiwang.data.api import register as register_data
 
-    register(api)
+    register_core(api)
+    register_data(api)
 
 
 _register()

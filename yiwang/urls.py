@@ -11,6 +11,7 @@ urlpatterns = [
     path("o/", include("yiwang.core.identity.oauth_urls", namespace="oauth2_provider")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("data/", include("yiwang.data.urls")),
     path("", include("yiwang.core.urls")),
     path("", include("yiwang.web.urls")),
 ]

@@ -1,0 +1,105 @@
+"""Who may see and do what in the data room (deny by default). Rows belong to a
+department (provider, consumer, importer); staff see their jurisdiction × department
+through ``core.access.scope``; the big-data bureau's reviewers see the whole city."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from yiwang.core.access import has_perm, scope
+
+PUBLISHED = "published"
+
+
+def by_department(user, qs: QuerySet, perm: str, dept: str) -> QuerySet:
+    """``qs`` narrowed to rows whose department ``dept`` lies in the user's scope."""
+    return scope(user, qs, perm, division=f"{dept}__division", department=dept)
+
+
+def resources(user, qs: QuerySet | None = None) -> QuerySet:
+    """Catalogue entries: every published one for anyone with ``data.view`` (one unified
+    catalogue), drafts and history only for their provider's stewards and reviewers."""
+    from yiwang.data.models import DataResource
+
+    qs = qs if qs is not None else DataResource.objects.all()
+    if not has_perm(user, "data.view"):
+        return qs.none()
+    own = by_department(user, qs, "data.manage", "provider").values("pk")
+    reviewed = by_department(user, qs, "data.review", "provider").values("pk")
+    return qs.filter(Q(status=PUBLISHED) | Q(pk__in=own) | Q(pk__in=reviewed))
+
+
+def manageable_resources(user, qs: QuerySet | None = None) -> QuerySet:
+    """Resources the user may draft, edit or load data into (their department's)."""
+    from yiwang.data.models import DataResource
+
+    qs = qs if qs is not None else DataResource.objects.all()
+    return by_department(user, qs, "data.manage", "provider")
+
+
+def batches(user, qs: QuerySet | None = None) -> QuerySet:
+    from yiwang.data.models import ImportBatch
+
+    qs = qs if qs is not None else ImportBatch.objects.all()
+    return by_department(user, qs, "data.view", "department")
+
+
+def conflicts(user, qs: QuerySet | None = None) -> QuerySet:
+    """Conflicts are seen by the department that must resolve them and by the authority."""
+    from yiwang.data.models import Conflict
+
+    qs = qs if qs is not None else Conflict.objects.all()
+    mine = by_department(user, qs, "data.view", "department").values("pk")
+    theirs = by_department(user, qs, "data.view", "authority").values("pk")
+    return qs.filter(Q(pk__in=mine) | Q(pk__in=theirs))
+
+
+def share_requests(user, qs: QuerySet | None = None) -> QuerySet:
+    """Share requests: the consumer's and the provider's stewards, and reviewers."""
+    from yiwang.data.models import ShareRequest
+
+    qs = qs if qs is not None else ShareRequest.objects.all()
+    asked = by_department(user, qs, "data.view", "consumer").values("pk")
+    provides = by_department(user, qs, "data.view", "resource__provider").values("pk")
+    return qs.filter(Q(pk__in=asked) | Q(pk__in=provides))
+
+
+def grants(user, qs: QuerySet | None = None) -> QuerySet:
+    from yiwang.data.models import ShareGrant
+
+    qs = qs if qs is not None else ShareGrant.objects.all()
+    asked = by_department(user, qs, "data.view", "consumer").values("pk")
+    provides = by_department(user, qs, "data.view", "resource__provider").values("pk")
+    return qs.filter(Q(pk__in=asked) | Q(pk__in=provides))
+
+
+def objections(user, qs: QuerySet | None = None) -> QuerySet:
+    from yiwang.data.models import DataObjection
+
+    qs = qs if qs is not None else DataObjection.objects.all()
+    raised = by_department(user, qs, "data.view", "requester").values("pk")
+    owed = by_department(user, qs, "data.view", "authority").values("pk")
+    return qs.filter(Q(pk__in=raised) | Q(pk__in=owed))
+
+
+def accesses_as_provider(user, qs: QuerySet | None = None) -> QuerySet:
+    """用数记录 a provider sees: reads of the data it supplies."""
+    from yiwang.data.models import DataAccess
+
+    qs = qs if qs is not None else DataAccess.objects.all()
+    return by_department(user, qs, "data.view", "provider")
+
+
+def accesses_of_citizen(user, qs: QuerySet | None = None) -> QuerySet:
+    """ "Who read my data": gateway reads of the signed-in citizen's own person record."""
+    from yiwang.data.models import DataAccess
+
+    qs = qs if qs is not None else DataAccess.objects.all()
+    if not getattr(user, "is_authenticated", False) or user.kind != "citizen":
+        return qs.none()
+    if not user.id_number:
+        return qs.none()
+    from yiwang.core.fields import index_for
+    from yiwang.data.models import Person
+
+    return qs.filter(subject_index=index_for(Person, "id_number", user.id_number))

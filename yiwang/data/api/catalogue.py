@@ -1,0 +1,5 @@
+"""Data room API: catalogue."""
+
+from ninja import Router
+
+router = Router()

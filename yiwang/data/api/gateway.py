@@ -1,0 +1,5 @@
+"""Data room API: gateway."""
+
+from ninja import Router
+
+router = Router()

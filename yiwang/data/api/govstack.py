@@ -1,0 +1,5 @@
+"""Data room API: govstack."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""Data room API: ingest."""
+
+from ninja import Router
+
+router = Router()

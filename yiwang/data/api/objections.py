@@ -1,0 +1,5 @@
+"""Data room API: objections."""
+
+from ninja import Router
+
+router = Router()

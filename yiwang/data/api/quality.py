@@ -1,0 +1,5 @@
+"""Data room API: quality."""
+
+from ninja import Router
+
+router = Router()

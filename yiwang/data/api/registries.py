@@ -1,0 +1,5 @@
+"""Data room API: registries."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""Data room API: sharing."""
+
+from ninja import Router
+
+router = Router()

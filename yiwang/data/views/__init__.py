@@ -1,0 +1,1 @@
+"""Data room pages, one module per area; each exports ``urlpatterns``."""

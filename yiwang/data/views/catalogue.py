@@ -1,0 +1,3 @@
+"""Data room pages: catalogue."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Data room pages: quality."""
+
+urlpatterns: list = []
