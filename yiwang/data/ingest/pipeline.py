@@ -1,0 +1,372 @@
+"""The import pipeline (归集流程): check every row against the element standards, the
+required items, known divisions, keys repeated in the file and the quality rules; land
+good rows through ``registry.apply_rows``; keep bad rows in quarantine with reasons.
+
+Rows are committed in chunks; each chunk's rows and the batch's ``processed`` checkpoint
+share one transaction, so a run killed part-way leaves whole chunks and a re-run resumes
+exactly where the last commit ended."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core.identifiers import id_birth_date
+from yiwang.core.models import Division
+from yiwang.data import quality
+from yiwang.data.ingest import mapping as colmap
+from yiwang.data.ingest.readers import EXTRA, Table, read_table, sniff_format
+from yiwang.data.registry import REGISTRIES, Authority, apply_rows, derive
+from yiwang.data.standards import check_value, display
+
+Progress = Callable[[int], None]
+
+
+class Interrupted(RuntimeError):
+    """Another run advanced the batch first: this run stops without writing."""
+
+
+def reason(field: str, code: str, message: str) -> dict[str, str]:
+    return {"field": field, "code": code, "message": str(message)}
+
+
+def chunk_rows() -> int:
+    return int(settings.YIWANG.get("DATA_IMPORT_CHUNK_ROWS", 2000))
+
+
+def media_path(relative: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / relative
+
+
+def batch_format(batch, data: bytes = b"") -> str:
+    if batch.source in ("csv", "xlsx", "json"):
+        return batch.source
+    if batch.source == "pull":
+        return "json"
+    return sniff_format(batch.stored_file or batch.filename, data)
+
+
+def open_table(batch, data: bytes | None = None) -> Table:
+    """The batch's stored file opened as a table."""
+    if data is None:
+        data = media_path(batch.stored_file).read_bytes()
+    options = batch.mapping or {}
+    return read_table(data, batch_format(batch, data), options.get("records_path", ""))
+
+
+class RowChecker:
+    """Checks one row (column → text) and returns registry values or reasons."""
+
+    def __init__(self, resource, columns: dict) -> None:
+        self.resource = resource
+        self.spec = REGISTRIES[resource.registry]
+        self.columns = [
+            (col, item.name, item.field, item.element, item.required or item.is_key)
+            for col, item in columns.items()
+        ]
+        self.key_column = next(
+            ((col, el) for col, _n, f, el, _r in self.columns if f == self.spec.key), None
+        )
+        self.divisions = (
+            set(Division.objects.values_list("code", flat=True)) if self.spec.fk_fields else set()
+        )
+        self.runs = quality.runs_for(resource, columns.values())
+        self.by_check: dict[str, list] = {}
+        for run in self.runs:
+            self.by_check.setdefault(run.check, []).append(run)
+        self.seen: dict[str, int] = {}
+
+    def key_of(self, raw: dict) -> str | None:
+        """The row's natural key, normalised, or None when missing or invalid."""
+        if self.key_column is None:
+            return None
+        col, element = self.key_column
+        try:
+            value = check_value(element, raw.get(col, ""))
+        except ValidationError:
+            return None
+        return None if value is None else display(value)
+
+    def remember(self, n: int, raw: dict) -> None:
+        """Note an already-processed row's key (when resuming) for the duplicate check."""
+        key = self.key_of(raw)
+        if key is not None:
+            self.seen.setdefault(key, n)
+
+    def _count(self, check: str, failed: bool) -> bool:
+        rejected = False
+        for run in self.by_check.get(check, ()):
+            run.checked += 1
+            if failed:
+                run.failed += 1
+                rejected = rejected or run.reject
+        return rejected
+
+    def check(self, n: int, raw: dict) -> tuple[dict | None, list[dict]]:
+        reasons: list[dict] = []
+        clean: dict[str, Any] = {}
+        fk = self.spec.fk_fields
+        bad = {"standard": False, "required": False, "division": False}
+        if EXTRA in raw:
+            reasons.append(reason("", "extra_cells", _("该行的单元格多于表头的列数。")))
+            bad["standard"] = True
+        for col, name, fld, element, required in self.columns:
+            try:
+                value = check_value(element, raw.get(col, ""))
+            except ValidationError as exc:
+                reasons.append(reason(name, exc.code or "invalid", exc.messages[0]))
+                bad["standard"] = True
+                continue
+            if value is None:
+                if required:
+                    reasons.append(reason(name, "required", _("必填项为空。")))
+                    bad["required"] = True
+                continue
+            if fld in fk and value not in self.divisions:
+                reasons.append(
+                    reason(name, "unknown_division", _("行政区划代码不存在：%s") % value)
+                )
+                bad["division"] = True
+                continue
+            clean[fld] = value
+        for check, failed in bad.items():
+            self._count(check, failed)
+        key = clean.get(self.spec.key)
+        if key is not None:
+            first = self.seen.setdefault(display(key), n)
+            dup = first != n
+            if dup:
+                reasons.append(
+                    reason(
+                        self._name(self.spec.key),
+                        "duplicate_key",
+                        _("与第 %(n)s 行的主键重复。") % {"n": first},
+                    )
+                )
+            self._count("unique_key", dup)
+        self._consistency(clean, reasons)
+        for run in self.by_check.get("filled", ()):
+            run.checked += 1
+            empty = [f for f in run.fields if clean.get(f) in (None, "")]
+            if empty:
+                run.failed += 1
+                if run.reject:
+                    reasons.append(reason(self._name(empty[0]), "empty", run.rule.name))
+        if reasons:
+            return None, reasons
+        return derive(self.resource.registry, clean), reasons
+
+    def _name(self, fld: str) -> str:
+        return next((n for _c, n, f, _e, _r in self.columns if f == fld), fld)
+
+    def _consistency(self, clean: dict, reasons: list[dict]) -> None:
+        idn = clean.get("id_number")
+        if self.resource.registry != "person" or not idn:
+            return
+        for run in self.by_check.get("id_birth_date", ()):
+            if clean.get("birth_date") is None:
+                continue
+            run.checked += 1
+            if clean["birth_date"] != id_birth_date(idn):
+                run.failed += 1
+                if run.reject:
+                    reasons.append(
+                        reason(
+                            self._name("birth_date"),
+                            "birth_date_mismatch",
+                            _("出生日期与公民身份号码不一致。"),
+                        )
+                    )
+        for run in self.by_check.get("id_gender", ()):
+            if clean.get("gender") not in ("1", "2"):
+                continue
+            run.checked += 1
+            if clean["gender"] != ("1" if int(idn[16]) % 2 else "2"):
+                run.failed += 1
+                if run.reject:
+                    reasons.append(
+                        reason(
+                            self._name("gender"),
+                            "gender_mismatch",
+                            _("性别与公民身份号码不一致。"),
+                        )
+                    )
+
+
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    while True:
+        chunk = list(islice(rows, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _results(batch, runs: list) -> dict[int, int]:
+    """Rule id → the batch's QualityResult id (created at zero on first run)."""
+    from yiwang.data.models import QualityResult
+
+    have = dict(QualityResult.objects.filter(batch=batch).values_list("rule_id", "id"))
+    now = timezone.now()
+    for run in runs:
+        if run.rule.id not in have:
+            have[run.rule.id] = QualityResult.objects.create(
+                rule=run.rule,
+                resource=batch.resource,
+                department=batch.department,
+                batch=batch,
+                at=now,
+            ).id
+    return have
+
+
+def process(
+    batch,
+    *,
+    chunk_size: int | None = None,
+    progress: Progress | None = None,
+    throttle: float = 0.0,
+) -> Any:
+    """Run (or resume) ``batch`` to the end; returns the refreshed batch. Call through
+    ``do_process_batch`` (which audits)."""
+    from yiwang.data.models import ImportBatch, QualityResult, QuarantinedRow
+
+    chunk_size = chunk_size or chunk_rows()
+    resource = batch.resource
+    table = open_table(batch)
+    options = batch.mapping or {}
+    columns = colmap.resolve(resource, table.columns, options.get("columns"))
+    checker = RowChecker(resource, columns)
+    authority = Authority.for_resource(resource)
+    result_ids = _results(batch, checker.runs)
+    origin_rows: dict[int, Any] = {}
+    if options.get("origin"):
+        origin_rows = {
+            q.row_number: q
+            for q in QuarantinedRow.objects.filter(
+                batch_id=options["origin"], status=QuarantinedRow.Status.OPEN
+            )
+        }
+    if batch.status != ImportBatch.Status.RUNNING:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.RUNNING, started_at=batch.started_at or timezone.now()
+        )
+    done = batch.processed
+    if progress and done:
+        progress(done)
+    rows = table.rows
+    for n, raw in islice(rows, done):  # resume: re-learn the keys already seen
+        checker.remember(n, raw)
+    conflict_runs = checker.by_check.get("conflicts", [])
+    for chunk in _chunks(rows, chunk_size):
+        good, bad, fixed, still_bad = [], [], [], []
+        for n, raw in chunk:
+            clean, reasons = checker.check(n, raw)
+            origin = _origin_row(raw, origin_rows)
+            if clean is not None:
+                good.append(clean)
+                if origin is not None:
+                    fixed.append(origin.pk)
+            elif origin is not None:
+                origin.values = _values_json(raw)
+                origin.reasons = reasons
+                still_bad.append(origin)
+            else:
+                bad.append(
+                    QuarantinedRow(
+                        batch=batch, row_number=n, values=_values_json(raw), reasons=reasons
+                    )
+                )
+        end = chunk[-1][0]
+        with transaction.atomic():
+            moved = ImportBatch.objects.filter(pk=batch.pk, processed=done).update(processed=end)
+            if not moved:
+                raise Interrupted(batch.pk)
+            out = apply_rows(
+                registry=resource.registry,
+                rows=good,
+                resource=resource,
+                department=batch.department,
+                batch=batch,
+                authority=authority,
+                reason="import",
+            )
+            if bad:
+                QuarantinedRow.objects.bulk_create(bad, batch_size=1000)
+            if still_bad:
+                QuarantinedRow.objects.bulk_update(still_bad, ["values", "reasons"])
+            if fixed:
+                QuarantinedRow.objects.filter(pk__in=fixed).update(
+                    status=QuarantinedRow.Status.FIXED, fixed_batch=batch
+                )
+            for run in conflict_runs:
+                run.checked += len(good)
+                run.failed += out.conflicts
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                created=F("created") + out.created,
+                updated=F("updated") + out.updated,
+                unchanged=F("unchanged") + out.unchanged,
+                quarantined=F("quarantined") + len(bad) + len(still_bad),
+                conflicts=F("conflicts") + out.conflicts,
+            )
+            for run in checker.runs:
+                checked, failed = run.take()
+                if checked or failed:
+                    QualityResult.objects.filter(pk=result_ids[run.rule.id]).update(
+                        checked=F("checked") + checked, failed=F("failed") + failed
+                    )
+        if progress:
+            progress(end - done)
+        done = end
+        if throttle:
+            time.sleep(throttle)
+    _finish(batch, checker, result_ids)
+    batch.refresh_from_db()
+    return batch
+
+
+def _origin_row(raw: dict, origin_rows: dict):
+    if not origin_rows:
+        return None
+    text = str(raw.get(colmap.ROW_NUMBER, "")).strip()
+    return origin_rows.get(int(text)) if text.isdigit() else None
+
+
+def _values_json(raw: dict) -> str:
+    values = {k: v for k, v in raw.items() if k not in (colmap.REASONS,)}
+    return json.dumps(values, ensure_ascii=False)
+
+
+def _finish(batch, checker: RowChecker, result_ids: dict[int, int]) -> None:
+    from yiwang.data.models import ImportBatch, QualityResult
+
+    now = timezone.now()
+    with transaction.atomic():
+        for run in checker.by_check.get("timeliness", ()):
+            previous = (
+                ImportBatch.objects.filter(
+                    resource__code=batch.resource.code, status=ImportBatch.Status.DONE
+                )
+                .exclude(pk=batch.pk)
+                .exclude(source=ImportBatch.Source.RESUBMIT)
+                .order_by("-finished_at")
+                .values_list("finished_at", flat=True)
+                .first()
+            )
+            QualityResult.objects.filter(pk=result_ids[run.rule.id]).update(
+                checked=1, failed=int(quality.late(batch.resource, previous, now))
+            )
+        QualityResult.objects.filter(batch=batch).update(at=now)
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.DONE, finished_at=now, total=F("processed"), error=""
+        )

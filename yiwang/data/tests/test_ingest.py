@@ -1,0 +1,132 @@
+"""归集: mixed good and bad rows in every format, quarantine with reasons, re-submission
+of the fixed rows, idempotent re-runs, bad input refused before any row is touched."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from yiwang.core.fields import index_for
+from yiwang.data.actions.ingest import do_create_batch, do_process_batch, do_resubmit
+from yiwang.data.models import ImportBatch, Person, QualityResult, QuarantinedRow
+from yiwang.data.tests.ingest_helpers import GOOD, HEADER, encode, fixed_rows, mixed_rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def load(resource, filename, data, actor=None, **kw):
+    batch, existed = do_create_batch(
+        actor=actor, resource=resource, filename=filename, data=data, **kw
+    )
+    return do_process_batch(actor=actor, batch=batch, chunk_size=4), existed
+
+
+@pytest.mark.parametrize("fmt", ["csv-utf8", "csv-gbk", "xlsx", "json"])
+def test_mixed_file_lands_good_rows_keeps_bad_and_fixes_complete_the_set(data_city, fmt):
+    resource = data_city.resource("person")
+    rows, bad, ps = mixed_rows()
+    filename, data = encode(fmt, HEADER, rows)
+    batch, existed = load(resource, filename, data)
+    assert not existed and batch.status == "done"
+    if fmt == "csv-gbk":
+        assert batch.encoding == "gbk"
+    assert (batch.created, batch.quarantined, batch.processed) == (GOOD, len(bad), len(rows))
+    assert Person.objects.count() == GOOD
+    kept = {q.row_number: q for q in QuarantinedRow.objects.filter(batch=batch)}
+    assert set(kept) == set(bad)
+    for n, code in bad.items():
+        assert code in {r["code"] for r in kept[n].reasons}, (n, kept[n].reasons)
+        assert all(r["message"] for r in kept[n].reasons)
+    results = {r.rule.code: r for r in QualityResult.objects.filter(batch=batch)}
+    assert results["QR-UNIQ-KEY"].failed == 1
+    assert results["QR-CONS-BIRTH"].failed == 1
+    assert results["QR-VALID-STANDARD"].failed == 2  # checksum, mobile
+
+    # Re-running the same file changes nothing.
+    again, existed = load(resource, filename, data)
+    assert existed and again.pk == batch.pk
+    assert Person.objects.count() == GOOD
+
+    # The corrected rows, re-submitted, land and the problem rows are marked fixed.
+    fixes = fixed_rows(bad, ps)
+    fname, fdata = encode(fmt, ["行号", *HEADER], fixes)
+    new, _ = do_resubmit(actor=None, batch=batch, filename=fname, data=fdata)
+    new = do_process_batch(actor=None, batch=new)
+    assert new.source == "resubmit" and new.created == len(bad) and new.quarantined == 0
+    assert Person.objects.count() == GOOD + len(bad)
+    assert not QuarantinedRow.objects.filter(batch=batch, status="open").exists()
+    assert QuarantinedRow.objects.filter(
+        batch=batch, status="fixed", fixed_batch=new
+    ).count() == len(bad)
+
+
+def test_rerun_of_changed_bytes_with_same_rows_changes_nothing(data_city):
+    resource = data_city.resource("person")
+    rows, _bad, _ps = mixed_rows()
+    load(resource, "a.csv", encode("csv-utf8", HEADER, rows)[1])
+    versions = sorted(Person.objects.values_list("version", flat=True))
+    second, existed = load(resource, "a.json", encode("json", HEADER, rows)[1])
+    assert not existed
+    assert (second.created, second.updated, second.unchanged) == (0, 0, GOOD)
+    assert sorted(Person.objects.values_list("version", flat=True)) == versions
+
+
+def test_missing_required_column_refused_before_any_row(data_city):
+    resource = data_city.resource("person")
+    rows, _bad, _ps = mixed_rows()
+    data = encode("csv-utf8", HEADER[1:], [r[1:] for r in rows])[1]
+    with pytest.raises(ValidationError) as err:
+        do_create_batch(actor=None, resource=resource, filename="x.csv", data=data)
+    assert err.value.code == "missing_columns" and "公民身份号码" in err.value.messages[0]
+    assert not ImportBatch.objects.exists() and not Person.objects.exists()
+
+
+def test_explicit_mapping_and_element_names(data_city):
+    resource = data_city.resource("person")
+    rows, _bad, _ps = mixed_rows()
+    header = ["身份证", "xm", *HEADER[2:]]
+    data = encode("csv-utf8", header, rows[:GOOD])[1]
+    batch, _ = load(resource, "m.csv", data, columns={"身份证": "公民身份号码", "xm": "姓名"})
+    assert batch.created == GOOD
+    p = rows[0]
+    person = Person.objects.get(id_number_index=index_for(Person, "id_number", p[0]))
+    assert person.name == p[1] and person.division_id == p[4]
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "code"),
+    [
+        ("bad.json", b'[{"a": 1}, ', "malformed"),
+        ("bad.json", b'{"items": []}', "json_shape"),
+        ("bad.xlsx", b"PK\x03\x04not really a zip", "malformed"),
+        ("bad.csv", b"", "empty"),
+        ("bad.csv", "公民身份号码,姓名\n".encode("utf-16"), "malformed"),
+        ("bad.csv", b"\xff\xfe\xfa\xfb\x81\x30\x81", "encoding"),
+    ],
+)
+def test_bad_files_get_clear_errors(data_city, filename, data, code):
+    with pytest.raises(ValidationError) as err:
+        do_create_batch(
+            actor=None, resource=data_city.resource("person"), filename=filename, data=data
+        )
+    assert err.value.code in {code, "missing_columns", "encoding", "malformed"}
+    assert err.value.messages[0]
+    assert not ImportBatch.objects.exists()
+
+
+def test_oversized_file_refused(data_city, settings):
+    settings.YIWANG = {**settings.YIWANG, "DATA_IMPORT_MAX_BYTES": 100}
+    rows, _bad, _ps = mixed_rows()
+    with pytest.raises(ValidationError) as err:
+        do_create_batch(
+            actor=None,
+            resource=data_city.resource("person"),
+            filename="big.csv",
+            data=encode("csv-utf8", HEADER, rows)[1],
+        )
+    assert err.value.code == "too_large"
