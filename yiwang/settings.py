@@ -257,3 +257,12 @@ YIWANG = {
 
 # Key material (SM4 field keys, SM3 index key, SM2 platform key): yiwang.core.keys.
 YIWANG_KEY_DIR = Path(os.environ.get("YIWANG_KEY_DIR", VAR_DIR / "keys"))
+
+# 数据归集: the largest file a department may upload into a resource (bytes).
+YIWANG["DATA_IMPORT_MAX_BYTES"] = int(os.environ.get("YIWANG_DATA_IMPORT_MAX_BYTES", 200 * 1024**2))
+YIWANG["DATA_IMPORT_CHUNK_ROWS"] = int(os.environ.get("YIWANG_DATA_IMPORT_CHUNK_ROWS", "2000"))
+
+# 共享交换: the scope of exchange-gateway credentials, default rate per grant, batch bound.
+OAUTH2_PROVIDER["SCOPES"]["exchange"] = _("共享交换")
+YIWANG["SHARE_RATE_PER_MINUTE"] = int(os.environ.get("YIWANG_SHARE_RATE_PER_MINUTE", "600"))
+YIWANG["SHARE_BATCH_MAX"] = int(os.environ.get("YIWANG_SHARE_BATCH_MAX", "100"))
