@@ -1,3 +1,248 @@
-"""Data room pages: sharing."""
+"""共享交换 pages: share requests (list, new, detail with workflow actions), grants (list,
+detail with 收回授权), the provider's 用数记录 and the citizen's "who read my data"."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core.access import has_perm, pick
+from yiwang.core.workflow import available_actions
+from yiwang.data import access
+from yiwang.data.actions.sharing import (
+    do_decide_share,
+    do_request_share,
+    do_revoke_grant,
+    may_revoke,
+)
+from yiwang.data.gateway import client_identifier
+from yiwang.data.models import ShareRequest
+
+
+def _staff(request: HttpRequest) -> None:
+    if not has_perm(request.user, "data.view"):
+        raise PermissionDenied(_("共享交换仅对数据工作人员开放。"))
+
+
+def _date(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return exc.message_dict
+    return {"__all__": exc.messages}
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    """共享申请: those our department asked for and those we must answer."""
+    _staff(request)
+    qs = access.share_requests(request.user).select_related("resource", "consumer")
+    status = request.GET.get("status", "")
+    if status in ShareRequest.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "data/sharing/request_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": ShareRequest.Status.choices,
+            "query": f"status={status}" if status else "",
+            "can_ask": has_perm(request.user, "data.manage"),
+        },
+    )
+
+
+@login_required
+def request_new(request: HttpRequest) -> HttpResponse:
+    """提出共享申请: choose a published resource, then its items, purpose and period."""
+    _staff(request)
+    if not has_perm(request.user, "data.manage"):
+        raise PermissionDenied(_("只有数据专员可以提出共享申请。"))
+    resources = access.resources(request.user).filter(status="published").order_by("code")
+    code = request.POST.get("resource") or request.GET.get("resource", "")
+    resource = resources.filter(code=code).first() if code else None
+    errors: dict[str, list[str]] = {}
+    status = 200
+    today = timezone.localdate()
+    form = {
+        "fields": request.POST.getlist("fields"),
+        "purpose": request.POST.get("purpose", ""),
+        "legal_basis": request.POST.get("legal_basis", ""),
+        "consumer_system": request.POST.get("consumer_system", ""),
+        "starts_on": request.POST.get("starts_on", today.isoformat()),
+        "ends_on": request.POST.get("ends_on", (today + dt.timedelta(days=365)).isoformat()),
+    }
+    if request.method == "POST":
+        if resource is None:
+            errors = {"resource": [_("请选择已发布的数据资源。")]}
+            status = 400
+        else:
+            try:
+                out = do_request_share(
+                    actor=request.user,
+                    resource=resource,
+                    fields=form["fields"],
+                    purpose=form["purpose"],
+                    legal_basis=form["legal_basis"],
+                    consumer_system=form["consumer_system"],
+                    starts_on=_date(form["starts_on"]),
+                    ends_on=_date(form["ends_on"]),
+                )
+            except ValidationError as exc:
+                errors = _errors(exc)
+                status = 400
+            else:
+                if out.credentials:  # shown once: render instead of redirecting
+                    return _request_page(request, out.request, credentials=out.credentials)
+                messages.success(request, _("申请已提交：%s") % out.request.number)
+                return redirect("data:share-request", pk=out.request.pk)
+    return render(
+        request,
+        "data/sharing/request_new.html",
+        {
+            "resources": resources,
+            "resource": resource,
+            "items": list(resource.items.all()) if resource else [],
+            "form": form,
+            "errors": errors,
+        },
+        status=status,
+    )
+
+
+def _request_page(request, req, *, credentials=None, errors=None, status=200) -> HttpResponse:
+    actions = available_actions(request.user, req.case) if req.case_id else []
+    grant = getattr(req, "grant", None) if req.status == "granted" else None
+    return render(
+        request,
+        "data/sharing/request_detail.html",
+        {
+            "req": req,
+            "actions": actions,
+            "grant": grant,
+            "credentials": credentials,
+            "errors": errors or [],
+            "events": req.case.events.order_by("at", "id") if req.case_id else [],
+        },
+        status=status,
+    )
+
+
+@login_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """共享申请详情 with the workflow actions open to me (提供方/大数据局审核)."""
+    _staff(request)
+    qs = access.share_requests(request.user).select_related(
+        "resource__provider", "consumer", "case__workflow", "case__division", "case__department"
+    )
+    req = pick(qs, pk)
+    if request.method == "POST":
+        try:
+            out = do_decide_share(
+                actor=request.user,
+                request=req,
+                action=request.POST.get("action", ""),
+                comment=request.POST.get("comment", ""),
+            )
+        except ValidationError as exc:
+            return _request_page(request, req, errors=exc.messages, status=400)
+        if out.credentials:
+            return _request_page(request, out.request, credentials=out.credentials)
+        messages.success(request, _("已办理：%s") % out.request.get_status_display())
+        return redirect("data:share-request", pk=req.pk)
+    return _request_page(request, req)
+
+
+@login_required
+def grant_list(request: HttpRequest) -> HttpResponse:
+    """共享授权 of our department (as consumer or provider)."""
+    _staff(request)
+    qs = access.grants(request.user).select_related("resource", "consumer", "client")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "data/sharing/grant_list.html", {"page": page, "now": timezone.now()})
+
+
+@login_required
+def grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """共享授权详情: fields, rate, period, client identifier, recent reads; 收回授权."""
+    _staff(request)
+    grant = pick(
+        access.grants(request.user).select_related("resource", "consumer", "client", "request"),
+        pk,
+    )
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            do_revoke_grant(actor=request.user, grant=grant, reason=request.POST.get("reason", ""))
+        except ValidationError as exc:
+            errors, status = exc.messages, 400
+        else:
+            messages.success(request, _("授权已收回。"))
+            return redirect("data:grant", pk=grant.pk)
+    return render(
+        request,
+        "data/sharing/grant_detail.html",
+        {
+            "grant": grant,
+            "identifier": client_identifier(grant),
+            "can_revoke": grant.revoked_at is None and may_revoke(request.user, grant),
+            "accesses": grant.accesses.select_related("consumer")[:20],
+            "errors": errors,
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def usage(request: HttpRequest) -> HttpResponse:
+    """用数记录: who used the data our department provides (部门、系统、时间、信息项、用途)."""
+    _staff(request)
+    qs = access.accesses_as_provider(request.user).select_related(
+        "consumer", "provider", "resource"
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "data/sharing/usage.html", {"page": page})
+
+
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """谁用了我的数据: every gateway read of the signed-in citizen's own record."""
+    if request.user.kind != "citizen":
+        raise PermissionDenied(_("此页面供群众查看本人数据的使用记录。"))
+    qs = access.accesses_of_citizen(request.user).select_related("consumer", "resource")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    labels = {}
+    for a in page.object_list:
+        names = dict(a.resource.items.values_list("field", "name"))
+        labels[a.pk] = [names.get(f, f) for f in a.fields]
+    rows = [(a, labels[a.pk]) for a in page.object_list]
+    return render(request, "data/sharing/my_data.html", {"page": page, "rows": rows})
+
+
+urlpatterns = [
+    path("sharing/requests/", request_list, name="share-requests"),
+    path("sharing/requests/new/", request_new, name="share-request-new"),
+    path("sharing/requests/<int:pk>/", request_detail, name="share-request"),
+    path("sharing/grants/", grant_list, name="grants"),
+    path("sharing/grants/<int:pk>/", grant_detail, name="grant"),
+    path("sharing/usage/", usage, name="usage"),
+    path("my-data/", my_data, name="my-data"),
+]

@@ -1,0 +1,280 @@
+"""共享交换网关: what a consuming system may read through its grant. Each call is
+authorised by the grant behind its bearer token (fields, period, rate), carries X-Road
+style client and request identifiers, and every served record is written to the 用数记录
+(DataAccess) and the audit ledger. Nothing beyond the grant leaves the platform."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core import audit
+from yiwang.core.fields import BlindIndexField, index_for
+from yiwang.data.models import DataAccess, Person, ShareGrant
+from yiwang.data.registry import REGISTRIES, get_value
+from yiwang.data.standards import display
+
+SCOPE = "exchange"
+CLIENT_HEADER = "X-Road-Client"
+ID_HEADER = "X-Road-Id"
+_CLIENT_RE = re.compile(
+    r"^[A-Za-z0-9._-]{1,20}/[A-Za-z0-9._-]{1,20}/([A-Za-z0-9._-]{1,40})/(.{1,80})$"
+)
+_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+class GatewayError(Exception):
+    """A refused call: HTTP status, error code and a localised message."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class Call:
+    """One authorised gateway call: its grant, caller identifiers and the registry."""
+
+    grant: ShareGrant
+    registry: str
+    client_id: str
+    request_id: str
+    fields: dict[str, str]  # registry field → item name, everything the grant allows
+    user: Any
+
+
+def client_identifier(grant: ShareGrant) -> str:
+    """The X-Road style identifier a grant's system presents: CN/GOV/<dept code>/<system>."""
+    system = grant.request.consumer_system if grant.request_id else grant.client.name
+    return f"CN/GOV/{grant.consumer.code}/{system}"
+
+
+def request_ids(request) -> tuple[str, str]:
+    """The caller's X-Road-Client and X-Road-Id (a fresh id when absent or malformed)."""
+    client = (request.headers.get(CLIENT_HEADER) or "").strip()[:200]
+    rid = (request.headers.get(ID_HEADER) or "").strip()
+    if not _ID_RE.match(rid):
+        rid = uuid.uuid4().hex
+    return client, rid
+
+
+def _granted_fields(grant: ShareGrant) -> dict[str, str]:
+    names = set(grant.fields)
+    return {
+        item.field: item.name
+        for item in grant.resource.items.all()
+        if item.field and item.name in names
+    }
+
+
+def open_call(request, registry: str, client_id: str, request_id: str) -> Call:
+    """Find the live grant of the calling client for ``registry``, or refuse (403/404)."""
+    if registry not in REGISTRIES:
+        raise GatewayError(404, "not_found", _("没有这个基础库：%s") % registry[:40])
+    scopes = getattr(request, "auth_scopes", None)
+    user = request.user
+    client = getattr(user, "api_client", None) if scopes is not None else None
+    if client is None or SCOPE not in scopes:
+        raise GatewayError(403, "no_grant", _("共享交换须使用共享授权的接口客户端令牌。"))
+    now = timezone.now()
+    grants = list(
+        ShareGrant.objects.select_related("resource", "consumer", "request", "client")
+        .filter(client=client, resource__registry=registry)
+        .order_by("-expires_at")
+    )
+    if not grants:
+        raise GatewayError(403, "no_grant", _("您没有该基础库的共享授权。"))
+    live = [g for g in grants if g.revoked_at is None and g.starts_at <= now < g.expires_at]
+    if not live:
+        g = grants[0]
+        if g.revoked_at is not None:
+            raise GatewayError(403, "grant_revoked", _("该共享授权已被收回。"))
+        if g.starts_at > now:
+            raise GatewayError(403, "grant_not_started", _("该共享授权尚未生效。"))
+        raise GatewayError(403, "grant_expired", _("该共享授权已过期。"))
+    grant = live[0]
+    if client_id:
+        m = _CLIENT_RE.match(client_id)
+        if m is None or m.group(1) != grant.consumer.code:
+            raise GatewayError(
+                403, "client_mismatch", _("X-Road-Client 与访问令牌的共享授权不符。")
+            )
+    else:
+        client_id = client_identifier(grant)
+    return Call(grant, registry, client_id, request_id, _granted_fields(grant), user)
+
+
+def throttle(call: Call, n: int = 1) -> None:
+    """Count ``n`` records against the grant's per-minute limit (shared cache); 429 over."""
+    window = int(time.time() // 60)
+    key = f"yiwang:gw:{call.grant.pk}:{window}"
+    if cache.add(key, n, timeout=70):
+        used = n
+    else:
+        try:
+            used = cache.incr(key, n)
+        except ValueError:  # expired between add and incr
+            cache.set(key, n, timeout=70)
+            used = n
+    if used > call.grant.rate_per_minute:
+        raise GatewayError(
+            429,
+            "rate_limited",
+            _("调用过于频繁：本授权每分钟最多 %(n)s 条，请稍后再试。")
+            % {"n": call.grant.rate_per_minute},
+        )
+
+
+def pick_fields(call: Call, asked: list[str] | None) -> list[str]:
+    """The registry fields to return: those asked (by field or item name) or all granted;
+    asking for anything outside the grant is refused outright."""
+    if not asked:
+        return list(call.fields)
+    by_name = {v: k for k, v in call.fields.items()}
+    out, refused = [], []
+    for a in asked:
+        a = str(a).strip()
+        f = a if a in call.fields else by_name.get(a)
+        if f is None:
+            refused.append(a[:40])
+        elif f not in out:
+            out.append(f)
+    if refused:
+        raise GatewayError(
+            403,
+            "field_not_granted",
+            _("以下信息项不在共享授权范围内：%s") % "、".join(refused[:10]),
+        )
+    return out
+
+
+def _json(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return display(value)
+
+
+def _subject(call: Call, record) -> str:
+    if call.registry == "person":
+        return record.id_number_index
+    return ""
+
+
+def log(call: Call, kind: str, served: list[tuple[Any, str, list[str]]]) -> None:
+    """用数记录 and ledger entries for served records: (record or None, subject, fields)."""
+    if not served:
+        return
+    now = timezone.now()
+    g = call.grant
+    purpose = g.purpose[:200]
+    rows = []
+    for record, subject, fields in served:
+        rows.append(
+            DataAccess(
+                at=now,
+                kind=kind,
+                grant=g,
+                consumer_id=g.consumer_id,
+                provider_id=g.resource.provider_id,
+                resource=g.resource,
+                registry=call.registry,
+                record_id=getattr(record, "pk", None),
+                subject_index=subject,
+                fields=fields,
+                purpose=purpose,
+                client_id=call.client_id,
+                request_id=call.request_id,
+            )
+        )
+    with transaction.atomic():
+        DataAccess.objects.bulk_create(rows)
+        for record, _subject_index, fields in served:
+            audit.record(
+                actor=call.user,
+                action=f"data.exchange.{kind}",
+                obj=(f"data.{call.registry}", getattr(record, "pk", "") or "-"),
+                purpose=purpose,
+                change={
+                    "grant": g.pk,
+                    "fields": fields,
+                    "client": call.client_id,
+                    "request_id": call.request_id,
+                },
+            )
+
+
+def find(call: Call, keys: list[str]) -> dict[str, Any]:
+    """Records of the call's registry by natural key (blind index for persons)."""
+    s = REGISTRIES[call.registry]
+    keys = [str(k).strip().upper() if s.blind_key else str(k).strip() for k in keys]
+    found = {}
+    for r in s.model.objects.filter(s.key_filter(keys)):
+        found[display(getattr(r, s.key))] = r
+    return {k: found.get(k) for k in keys}
+
+
+def values(record, fields: list[str]) -> dict[str, Any]:
+    return {f: _json(get_value(record, f)) for f in fields}
+
+
+def read(call: Call, keys: list[str], asked: list[str] | None, kind: str) -> list[dict]:
+    """Records by key, with only the chosen granted fields; each served record logged."""
+    fields = pick_fields(call, asked)
+    s = REGISTRIES[call.registry]
+    throttle(call, max(1, len(keys)))
+    records = find(call, keys)
+    out, served = [], []
+    for key, record in records.items():
+        if record is None:
+            out.append({"key": key, "found": False, "fields": {}})
+            continue
+        out.append({"key": key, "found": True, "fields": values(record, fields)})
+        served.append((record, _subject(call, record), fields))
+    del s
+    log(call, kind, served)
+    return out
+
+
+def verify(call: Call, key: str, claims: dict[str, str]) -> bool:
+    """核验: whether the record with ``key`` holds exactly ``claims`` — yes or no, nothing
+    else. Blind-indexed fields compare by index (nothing decrypted)."""
+    if not claims:
+        raise GatewayError(422, "invalid", _("请至少提供一项待核验的信息。"))
+    fields = pick_fields(call, list(claims))
+    s = REGISTRIES[call.registry]
+    if s.key not in call.fields:
+        raise GatewayError(403, "field_not_granted", _("以下信息项不在共享授权范围内：%s") % s.key)
+    throttle(call)
+    model = s.model
+    blind = {f.source: f for f in model._meta.fields if isinstance(f, BlindIndexField)}
+    key = str(key).strip()
+    if s.blind_key:
+        key = key.upper()
+        subject = index_for(model, s.key, key)
+        record = model.objects.filter(**{f"{s.key}_index": subject}).first()
+    else:
+        subject = ""
+        record = model.objects.filter(**{s.key: key}).first()
+    match = record is not None
+    if record is not None:
+        for f in fields:
+            wanted = str(claims.get(f, claims.get(call.fields[f], ""))).strip()
+            if f in blind:
+                match &= getattr(record, blind[f].attname) == index_for(model, f, wanted)
+            else:
+                match &= display(get_value(record, f)) == wanted
+    log(call, "verify", [(record, subject if model is Person else "", sorted({s.key, *fields}))])
+    return bool(match)
+
+
+def batch_max() -> int:
+    return int(settings.YIWANG.get("SHARE_BATCH_MAX", 100))
