@@ -103,3 +103,43 @@ def encode(fmt: str, header: list[str], rows: list[list[str]]) -> tuple[str, byt
     if fmt == "xlsx":
         return "people.xlsx", as_xlsx(header, rows)
     return "people.json", as_json(header, rows, wrapped=True)
+
+
+def civil_affairs_people_resource(data_city):
+    """A published civil-affairs resource that also lands in the person registry (民政
+    holds names and ID numbers too, but is not their authoritative source)."""
+    from yiwang.data.models import DataElement, DataItem, DataResource
+
+    base = data_city.resource("person")
+    resource = DataResource.objects.create(
+        code="301-0099",
+        status="published",
+        catalogue=base.catalogue,
+        kind=base.kind,
+        name="婚姻登记当事人信息",
+        provider=data_city.department("410800", "civil_affairs"),
+        registry="person",
+        share_type="conditional",
+        open_type="none",
+        update_cycle="monthly",
+        grade="general",
+    )
+    for i, (name, code, field, required, key) in enumerate(
+        [
+            ("公民身份号码", "DE00001", "id_number", True, True),
+            ("姓名", "DE00002", "name", True, False),
+        ],
+        start=1,
+    ):
+        element = DataElement.objects.get(code=code)
+        DataItem.objects.create(
+            resource=resource,
+            position=i,
+            name=name,
+            data_type=element.data_type,
+            element=element,
+            field=field,
+            required=required,
+            is_key=key,
+        )
+    return resource
