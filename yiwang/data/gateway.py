@@ -26,6 +26,7 @@ from yiwang.data.standards import display
 SCOPE = "exchange"
 CLIENT_HEADER = "X-Road-Client"
 ID_HEADER = "X-Road-Id"
+IM_CLIENT_HEADER = "Information-Mediator-Client"  # GovStack's name for the same identifier
 _CLIENT_RE = re.compile(
     r"^[A-Za-z0-9._-]{1,20}/[A-Za-z0-9._-]{1,20}/([A-Za-z0-9._-]{1,40})/(.{1,80})$"
 )
@@ -60,7 +61,9 @@ def client_identifier(grant: ShareGrant) -> str:
 
 def request_ids(request) -> tuple[str, str]:
     """The caller's X-Road-Client and X-Road-Id (a fresh id when absent or malformed)."""
-    client = (request.headers.get(CLIENT_HEADER) or "").strip()[:200]
+    client = (
+        request.headers.get(CLIENT_HEADER) or request.headers.get(IM_CLIENT_HEADER) or ""
+    ).strip()[:200]
     rid = (request.headers.get(ID_HEADER) or "").strip()
     if not _ID_RE.match(rid):
         rid = uuid.uuid4().hex
@@ -244,12 +247,12 @@ def read(call: Call, keys: list[str], asked: list[str] | None, kind: str) -> lis
     return out
 
 
-def verify(call: Call, key: str, claims: dict[str, str]) -> bool:
+def verify(call: Call, key: str, claims: dict[str, str], *, require_claims: bool = True) -> bool:
     """核验: whether the record with ``key`` holds exactly ``claims`` — yes or no, nothing
     else. Blind-indexed fields compare by index (nothing decrypted)."""
-    if not claims:
+    if not claims and require_claims:
         raise GatewayError(422, "invalid", _("请至少提供一项待核验的信息。"))
-    fields = pick_fields(call, list(claims))
+    fields = pick_fields(call, list(claims)) if claims else []
     s = REGISTRIES[call.registry]
     if s.key not in call.fields:
         raise GatewayError(403, "field_not_granted", _("以下信息项不在共享授权范围内：%s") % s.key)

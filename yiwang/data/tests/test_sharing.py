@@ -4,6 +4,7 @@ gateway (nothing beyond the grant, everything logged) and "who read my data"."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -77,7 +78,7 @@ def bearer(grant: ShareGrant, scope: str = "exchange") -> dict:
     token = AccessToken.objects.create(
         user=grant.client.user,
         application=grant.client.application,
-        token=f"tok-{grant.pk}-{scope}",
+        token=f"tok-{grant.pk}-{scope}-{uuid.uuid4().hex}",
         scope=scope,
         expires=timezone.now() + dt.timedelta(hours=1),
     )
