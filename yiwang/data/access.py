@@ -103,3 +103,24 @@ def accesses_of_citizen(user, qs: QuerySet | None = None) -> QuerySet:
     from yiwang.data.models import Person
 
     return qs.filter(subject_index=index_for(Person, "id_number", user.id_number))
+
+
+# --- 归集 and 数据质量 ---
+
+
+def manageable_batches(user, qs: QuerySet | None = None) -> QuerySet:
+    """Import batches whose problem rows the user may download, fix and re-submit (the
+    loading department's data stewards)."""
+    from yiwang.data.models import ImportBatch
+
+    qs = qs if qs is not None else ImportBatch.objects.all()
+    return by_department(user, qs, "data.manage", "department")
+
+
+def census_resources(user, qs: QuerySet | None = None) -> QuerySet:
+    """数据资源普查: published resources of the departments in the user's ``data.view``
+    scope (a department's stewards see their own; city-wide reviewers see all)."""
+    from yiwang.data.models import DataResource
+
+    qs = qs if qs is not None else DataResource.objects.filter(status=PUBLISHED)
+    return by_department(user, qs, "data.view", "provider")

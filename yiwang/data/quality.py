@@ -145,3 +145,74 @@ def resource_scores(resources: Iterable) -> dict[str, float | None]:
     ):
         by_batch.setdefault(r.batch_id, []).append(r)
     return {code: score_of(by_batch.get(b.id, [])) for code, b in last.items()}
+
+
+def coverage(resources: Iterable) -> dict[str, int]:
+    """Resource code → registry rows it supplied that are held now (覆盖)."""
+    from django.db.models import Count
+
+    from yiwang.data.registry import REGISTRIES
+
+    by_registry: dict[str, set[str]] = {}
+    for r in resources:
+        if r.registry:
+            by_registry.setdefault(r.registry, set()).add(r.code)
+    out: dict[str, int] = {}
+    for registry, codes in by_registry.items():
+        model = REGISTRIES[registry].model
+        for code, n in (
+            model.objects.filter(source_resource__code__in=codes)
+            .values_list("source_resource__code")
+            .annotate(n=Count("id"))
+        ):
+            out[code] = out.get(code, 0) + n
+    return out
+
+
+def census(resources) -> list[dict[str, Any]]:
+    """数据资源普查: per department, its resources with coverage, freshness against the
+    update cycle, quality score and open objections (数据异议)."""
+    from django.db.models import Count
+
+    from yiwang.data.models import DataObjection
+
+    resources = list(resources.select_related("provider__division"))
+    rows = coverage(resources)
+    last = latest_batches(resources)
+    scores = resource_scores(resources)
+    open_by = {
+        (dept, registry): n
+        for dept, registry, n in DataObjection.objects.filter(
+            outcome="", authority__in={r.provider_id for r in resources}
+        )
+        .values_list("authority_id", "registry")
+        .annotate(n=Count("id"))
+    }
+    now = timezone.now()
+    departments: dict[int, dict[str, Any]] = {}
+    for r in resources:
+        d = departments.setdefault(
+            r.provider_id,
+            {"department": r.provider, "resources": [], "rows": 0, "objections": 0},
+        )
+        batch = last.get(r.code)
+        at = batch.finished_at if batch else None
+        entry = {
+            "resource": r,
+            "rows": rows.get(r.code, 0),
+            "last_at": at,
+            "freshness": freshness(r, at, now) if r.registry else "n/a",
+            "score": scores.get(r.code),
+            "objections": open_by.get((r.provider_id, r.registry), 0) if r.registry else 0,
+        }
+        d["resources"].append(entry)
+        d["rows"] += entry["rows"]
+    for (dept, _registry), n in open_by.items():
+        if dept in departments:
+            departments[dept]["objections"] += n
+    for d in departments.values():
+        scored = [e["score"] for e in d["resources"] if e["score"] is not None]
+        d["score"] = round(sum(scored) / len(scored), 1) if scored else None
+        d["stale"] = sum(1 for e in d["resources"] if e["freshness"] in ("stale", "never"))
+        d["fresh"] = sum(1 for e in d["resources"] if e["freshness"] == "fresh")
+    return sorted(departments.values(), key=lambda d: d["department"].code)
