@@ -105,6 +105,38 @@ def accesses_of_citizen(user, qs: QuerySet | None = None) -> QuerySet:
     return qs.filter(subject_index=index_for(Person, "id_number", user.id_number))
 
 
+def registry_codes(user) -> set[str]:
+    """基础库 the user may look into: those whose published resource their department
+    provides, or whose elements their department is the source of (stewards with
+    ``data.manage``), and every registry for the bureau's reviewers (``data.review``)."""
+    from yiwang.data.models import DataItem, DataResource
+
+    if not has_perm(user, "data.view"):
+        return set()
+    live = DataResource.objects.filter(status=PUBLISHED).exclude(registry="")
+    codes: set[str] = set()
+    for perm in ("data.manage", "data.review"):
+        codes |= set(by_department(user, live, perm, "provider").values_list("registry", flat=True))
+    items = DataItem.objects.filter(resource__in=live, element__source_department__isnull=False)
+    codes |= set(
+        by_department(user, items, "data.manage", "element__source_department").values_list(
+            "resource__registry", flat=True
+        )
+    )
+    return codes
+
+
+def registry_records(user, registry: str) -> QuerySet:
+    """A registry's records for this user: all of them when the registry is theirs to
+    see (``registry_codes``), none otherwise (same 404 as an absent record)."""
+    from yiwang.data.registry import REGISTRIES
+
+    model = REGISTRIES[registry].model
+    if registry not in registry_codes(user):
+        return model.objects.none()
+    return model.objects.all()
+
+
 # --- 归集 and 数据质量 ---
 
 

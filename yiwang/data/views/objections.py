@@ -1,3 +1,348 @@
-"""Data room pages: objections."""
+"""数据异议 and 数据冲突 pages: raise an objection on one registry value, follow it
+(time limit and overdue from the workflow engine), correct or explain as the authority;
+list the conflicts a department must resolve and accept or object."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core import audit
+from yiwang.core.access import has_perm
+from yiwang.core.inbox import case_events, case_summary
+from yiwang.core.workflow import available_actions
+from yiwang.data import access
+from yiwang.data.actions.conflicts import do_accept_conflict, do_object_conflict, objection_for
+from yiwang.data.actions.objections import (
+    do_correct_objection,
+    do_explain_objection,
+    do_raise_objection,
+    field_label,
+    registry_label,
+)
+from yiwang.data.models import Conflict, DataObjection
+from yiwang.data.registry import REGISTRIES
+from yiwang.data.views.registries import PERSONAL, get_record, mask_value
+
+STATUS_FILTERS = ("open", "overdue", "closed")
+
+
+def objection_row(o: DataObjection, today=None, *, clear: bool = False) -> dict[str, Any]:
+    """An objection as lists show it: names, values (masked unless ``clear``), the case's
+    time limit and overdue mark from the workflow engine."""
+    case = case_summary(o.case, today) if o.case_id else None
+    show = (lambda v: v) if clear else (lambda v: mask_value(o.registry, o.field, v))
+    return {
+        "id": o.pk,
+        "number": o.number,
+        "registry": o.registry,
+        "registry_name": registry_label(o.registry) if o.registry in REGISTRIES else o.registry,
+        "record_id": o.record_id,
+        "field": o.field,
+        "field_name": field_label(o.registry, o.field) if o.registry in REGISTRIES else o.field,
+        "current_value": show(o.current_value),
+        "proposed_value": show(o.proposed_value),
+        "reason": o.reason,
+        "requester": o.requester.name,
+        "authority": o.authority.name,
+        "outcome": o.outcome,
+        "outcome_name": str(o.get_outcome_display()),
+        "reply": o.reply,
+        "created_at": o.created_at,
+        "resolved_at": o.resolved_at,
+        "case_id": o.case_id,
+        "state_name": case["state_name"] if case else "",
+        "state_due": case["state_due"] if case else None,
+        "overdue": bool(case and case["overdue"]),
+        "escalation_level": case["escalation_level"] if case else 0,
+    }
+
+
+def visible_objections(user):
+    return access.objections(user).select_related(
+        "requester", "authority", "case__workflow", "case__division", "case__department"
+    )
+
+
+def filtered_objections(user, status: str):
+    qs = visible_objections(user)
+    if status == "closed":
+        return qs.exclude(outcome="")
+    if status in ("open", "overdue"):
+        qs = qs.filter(outcome="")
+    if status == "overdue":
+        today = timezone.localdate()
+        return qs.filter(Q(case__state_due__lt=today) | Q(case__case_due__lt=today))
+    return qs
+
+
+def _staff(request: HttpRequest) -> None:
+    if request.user.kind != "staff" or not has_perm(request.user, "data.view"):
+        raise PermissionDenied(_("数据异议仅对数据专员和审核人员开放。"))
+
+
+def _messages_of(exc: ValidationError) -> list[str]:
+    return list(exc.messages)
+
+
+def _status_of(exc: ValidationError) -> int:
+    codes = (
+        {e.code for errs in exc.error_dict.values() for e in errs}
+        if hasattr(exc, "error_dict")
+        else {e.code for e in exc.error_list}
+    )
+    if codes & {"duplicate", "objection_closed", "conflict_closed", "case_closed"}:
+        return 409
+    if "not_found" in codes:
+        return 404
+    return 400
+
+
+@login_required
+def objections(request: HttpRequest) -> HttpResponse:
+    """数据异议 list: raised by or owed by my department; overdue ones marked."""
+    _staff(request)
+    status = request.GET.get("status", "")
+    status = status if status in STATUS_FILTERS else ""
+    page = Paginator(filtered_objections(request.user, status), 50).get_page(
+        request.GET.get("page")
+    )
+    today = timezone.localdate()
+    rows = [objection_row(o, today) for o in page.object_list]
+    return render(
+        request,
+        "data/objections/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "query": f"status={status}" if status else "",
+            "can_raise": has_perm(request.user, "data.manage"),
+        },
+    )
+
+
+@login_required
+def objection_new(request: HttpRequest) -> HttpResponse:
+    """提出数据异议: by registry + natural key (or from a record page), field, proposed
+    value and reason."""
+    _staff(request)
+    if not has_perm(request.user, "data.manage"):
+        raise PermissionDenied(_("只有数据专员可以提出数据异议。"))
+    errors: list[str] = []
+    status = 200
+    form = {
+        k: request.POST.get(k, request.GET.get(k, "")).strip()[:2000]
+        for k in ("registry", "key", "record", "field", "proposed_value", "reason")
+    }
+    if request.method == "POST":
+        try:
+            record = None
+            if form["record"]:
+                if not form["record"].isdigit() or form["registry"] not in REGISTRIES:
+                    raise Http404
+                record = get_record(request.user, form["registry"], int(form["record"]))
+            objection = do_raise_objection(
+                actor=request.user,
+                registry=form["registry"],
+                key=form["key"],
+                record=record,
+                field=form["field"],
+                proposed_value=form["proposed_value"],
+                reason=form["reason"],
+            )
+        except ValidationError as exc:
+            errors, status = _messages_of(exc), _status_of(exc)
+        except PermissionDenied as exc:
+            errors, status = [str(exc)], 403
+        else:
+            messages.success(
+                request, _("数据异议 %s 已提交，权威部门将在时限内核实。") % objection.number
+            )
+            return redirect("data:objection", pk=objection.pk)
+    registries = [(code, registry_label(code)) for code in REGISTRIES]
+    groups = [
+        (code, registry_label(code), [(f, field_label(code, f)) for f in s.fields() if f != s.key])
+        for code, s in REGISTRIES.items()
+    ]
+    return render(
+        request,
+        "data/objections/new.html",
+        {"form": form, "errors": errors, "registries": registries, "groups": groups},
+        status=status,
+    )
+
+
+@login_required
+def objection(request: HttpRequest, pk: int) -> HttpResponse:
+    """One objection: facts, values, the case's history, and (for the authority's
+    stewards) the actions 更正 / 说明."""
+    _staff(request)
+    obj = visible_objections(request.user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404(_("未找到该记录，或您无权查看。"))
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        comment = request.POST.get("comment", "")
+        try:
+            if op == "correct":
+                do_correct_objection(
+                    actor=request.user,
+                    objection=obj,
+                    value=request.POST.get("value", ""),
+                    comment=comment,
+                )
+                done = _("已更正，基础库记录已生成新版本，已通知提出部门和共享使用部门。")
+            elif op == "explain":
+                do_explain_objection(actor=request.user, objection=obj, comment=comment)
+                done = _("已答复提出部门。")
+            else:
+                raise ValidationError(_("未知的操作。"))
+        except ValidationError as exc:
+            errors, status = _messages_of(exc), _status_of(exc)
+        except PermissionDenied as exc:
+            errors, status = [str(exc)], 403
+        else:
+            messages.success(request, done)
+            return redirect("data:objection", pk=obj.pk)
+    personal = obj.field in PERSONAL.get(obj.registry, {})
+    if personal:
+        audit.record(
+            actor=request.user,
+            action="data.objection.view",
+            obj=obj,
+            purpose=_("数据异议核实"),
+            change={"field": obj.field},
+        )
+    actions = (
+        [a.code for a in available_actions(request.user, obj.case)]
+        if obj.case_id and not obj.outcome
+        else []
+    )
+    context = {
+        "o": obj,
+        "row": objection_row(obj, clear=True),
+        "events": case_events(obj.case) if obj.case_id else [],
+        "can_correct": "correct" in actions,
+        "can_explain": "explain" in actions,
+        "errors": errors,
+        "personal": personal,
+    }
+    return render(request, "data/objections/detail.html", context, status=status)
+
+
+def conflict_row(c: Conflict) -> dict[str, Any]:
+    """A conflict as lists show it (personal values masked)."""
+    show = lambda v: mask_value(c.registry, c.field, v)  # noqa: E731
+    return {
+        "id": c.pk,
+        "registry": c.registry,
+        "registry_name": registry_label(c.registry) if c.registry in REGISTRIES else c.registry,
+        "record_id": c.record_id,
+        "field": c.field,
+        "field_name": field_label(c.registry, c.field) if c.registry in REGISTRIES else c.field,
+        "authoritative_value": show(c.authoritative_value),
+        "other_value": show(c.other_value),
+        "authority": c.authority.name,
+        "department": c.department.name,
+        "status": c.status,
+        "status_name": str(c.get_status_display()),
+        "batch": c.batch_id,
+        "created_at": c.created_at,
+        "resolved_at": c.resolved_at,
+    }
+
+
+def visible_conflicts(user):
+    return access.conflicts(user).select_related("authority", "department")
+
+
+@login_required
+def conflicts(request: HttpRequest) -> HttpResponse:
+    """数据冲突 list: those my department must resolve, and those against my values."""
+    _staff(request)
+    status = request.GET.get("status", "open")
+    qs = visible_conflicts(request.user)
+    if status in Conflict.Status.values:
+        qs = qs.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "data/conflicts/list.html",
+        {
+            "page": page,
+            "rows": [conflict_row(c) for c in page.object_list],
+            "status": status,
+            "statuses": Conflict.Status.choices,
+            "query": f"status={status}",
+        },
+    )
+
+
+@login_required
+def conflict(request: HttpRequest, pk: int) -> HttpResponse:
+    """One conflict: accept the authority's value, or raise an objection against it."""
+    _staff(request)
+    obj = visible_conflicts(request.user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404(_("未找到该记录，或您无权查看。"))
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        try:
+            if op == "accept":
+                do_accept_conflict(actor=request.user, conflict=obj)
+                messages.success(request, _("已采纳权威值。"))
+                return redirect("data:conflict", pk=obj.pk)
+            if op == "object":
+                made = do_object_conflict(
+                    actor=request.user,
+                    conflict=obj,
+                    reason=request.POST.get("reason", ""),
+                    proposed_value=request.POST.get("proposed_value", ""),
+                )
+                messages.success(request, _("已提出数据异议 %s。") % made.number)
+                return redirect("data:objection", pk=made.pk)
+            raise ValidationError(_("未知的操作。"))
+        except ValidationError as exc:
+            errors, status = _messages_of(exc), _status_of(exc)
+        except PermissionDenied as exc:
+            errors, status = [str(exc)], 403
+    can_resolve = (
+        obj.status == Conflict.Status.OPEN
+        and access.by_department(
+            request.user, Conflict.objects.filter(pk=obj.pk), "data.manage", "department"
+        ).exists()
+    )
+    context = {
+        "c": obj,
+        "row": conflict_row(obj),
+        "objection": objection_for(obj),
+        "can_resolve": can_resolve,
+        "errors": errors,
+    }
+    return render(request, "data/conflicts/detail.html", context, status=status)
+
+
+urlpatterns = [
+    path("objections/", objections, name="objections"),
+    path("objections/new/", objection_new, name="objection_new"),
+    path("objections/<int:pk>/", objection, name="objection"),
+    path("conflicts/", conflicts, name="conflicts"),
+    path("conflicts/<int:pk>/", conflict, name="conflict"),
+]
