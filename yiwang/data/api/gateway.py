@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
+from yiwang.core.identity.tokens import BearerAuth
 from yiwang.data import gateway as gw
 
-router = Router()
+# Bearer first: a token call must not trip the session authenticator's CSRF check.
+router = Router(auth=BearerAuth())
 
 Key = str
 

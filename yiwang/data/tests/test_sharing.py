@@ -171,7 +171,7 @@ def test_unpublished_resource_cannot_be_requested(data_city, actors):
 
 def test_verification_reveals_only_yes_or_no_and_is_logged(data_city, actors, people, citizen):
     grant = granted_person(data_city, actors).grant
-    c = Client()
+    c = Client(enforce_csrf_checks=True)  # a system calls with a token, not a session
     auth = bearer(grant)
     url = "/api/v1/exchange/person/verify"
     yes = post(c, url, {"key": IDN, "claims": {"name": "张三"}}, **auth)
