@@ -19,6 +19,7 @@ PERIODIC: list[tuple[float, str]] = [
     (300, "yiwang.core.tasks.escalate_overdue"),
     (30, "yiwang.core.tasks.seal_ledger"),
     (6 * 3600, "yiwang.core.tasks.prune_task_results"),
+    (300, "yiwang.data.tasks.pull_due_sources"),  # 接口归集: sources whose interval passed
 ]
 
 

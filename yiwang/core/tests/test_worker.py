@@ -24,6 +24,7 @@ def test_worker_command_is_ours_and_schedule_lists_the_jobs():
         ESCALATE: 300,
         "yiwang.core.tasks.seal_ledger": 30,
         "yiwang.core.tasks.prune_task_results": 6 * 3600,
+        "yiwang.data.tasks.pull_due_sources": 300,
     }
 
 
