@@ -266,3 +266,6 @@ YIWANG["DATA_IMPORT_CHUNK_ROWS"] = int(os.environ.get("YIWANG_DATA_IMPORT_CHUNK_
 OAUTH2_PROVIDER["SCOPES"]["exchange"] = _("共享交换")
 YIWANG["SHARE_RATE_PER_MINUTE"] = int(os.environ.get("YIWANG_SHARE_RATE_PER_MINUTE", "600"))
 YIWANG["SHARE_BATCH_MAX"] = int(os.environ.get("YIWANG_SHARE_BATCH_MAX", "100"))
+
+# 政务数据目录: a resource graded longer ago than this is flagged 需复核定级 (months).
+YIWANG["DATA_GRADE_REVIEW_MONTHS"] = int(os.environ.get("YIWANG_DATA_GRADE_REVIEW_MONTHS", "12"))
