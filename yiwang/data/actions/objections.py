@@ -78,16 +78,28 @@ def _normalise(registry: str, field: str, raw: Any) -> str:
         raise _err("proposed_value", _("请填写建议值。"), "required")
     if len(text) > 500:
         raise ValidationError({"proposed_value": _("建议值不能超过 500 个字符。")})
-    if item is None:
+    if item is not None:
+        try:
+            text = display(check_value(item.element, text))
+        except ValidationError as exc:
+            raise _err(
+                "proposed_value",
+                _("建议值不符合数据元标准：%s") % " ".join(exc.messages),
+                "invalid_value",
+            ) from None
+    s = REGISTRIES[registry]
+    if field in s.fk_fields:
+        target = s.model._meta.get_field(field).related_model
+        if not target.objects.filter(pk=text).exists():
+            raise _err("proposed_value", _("建议值不是有效的代码：%s") % text[:40], "invalid_value")
         return text
-    try:
-        value = check_value(item.element, text)
+    try:  # the column's own limits (length, digits, choices) so the write cannot fail
+        s.model._meta.get_field(field).clean(text, None)
     except ValidationError as exc:
-        raise ValidationError(
-            {"proposed_value": _("建议值不符合数据元标准：%s") % " ".join(exc.messages)},
-            code="invalid_value",
+        raise _err(
+            "proposed_value", _("建议值不符合要求：%s") % " ".join(exc.messages), "invalid_value"
         ) from None
-    return display(value)
+    return text
 
 
 def stewards_of(department_ids) -> list:

@@ -1,5 +1,288 @@
-"""Data room API: objections."""
+"""API: 数据异议 (raise, follow, correct, explain) and 数据冲突 (list, accept, object)."""
 
-from ninja import Router
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import paginate
+from pydantic import Field
+
+from yiwang.core import audit
+from yiwang.core.access import has_perm
+from yiwang.core.api.pagination import Pagination
+from yiwang.core.identity.tokens import require_scope
+from yiwang.core.inbox import case_events
+from yiwang.core.workflow import available_actions
+from yiwang.data.actions.conflicts import do_accept_conflict, do_object_conflict
+from yiwang.data.actions.objections import (
+    do_correct_objection,
+    do_explain_objection,
+    do_raise_objection,
+)
+from yiwang.data.models import Conflict
+from yiwang.data.views import objections as pages
+from yiwang.data.views.registries import PERSONAL
 
 router = Router()
+
+
+class ObjectionOut(Schema):
+    id: int
+    number: str
+    registry: str
+    registry_name: str
+    record_id: int
+    field: str
+    field_name: str
+    current_value: str
+    proposed_value: str
+    reason: str
+    requester: str
+    authority: str
+    outcome: str
+    outcome_name: str
+    reply: str
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None
+    case_id: int | None
+    state_name: str
+    state_due: dt.date | None
+    overdue: bool
+    escalation_level: int
+
+
+class EventOut(Schema):
+    action: str
+    action_name: str
+    from_name: str
+    to_name: str
+    actor: str | None
+    comment: str
+    at: dt.datetime
+
+
+class ObjectionDetailOut(ObjectionOut):
+    actions: list[str]
+    events: list[EventOut]
+
+
+class ObjectionIn(Schema):
+    registry: Literal["person", "legal_entity", "credit", "place"]
+    key: str = Field(..., min_length=1, max_length=64, description="记录的自然主键")
+    field: str = Field(..., min_length=1, max_length=40)
+    proposed_value: str = Field(..., min_length=1, max_length=500)
+    reason: str = Field(..., min_length=2, max_length=2000)
+
+
+class CorrectIn(Schema):
+    value: str = Field("", max_length=500, description="更正后的值，留空则采用建议值")
+    comment: str = Field("", max_length=2000)
+
+
+class ExplainIn(Schema):
+    comment: str = Field(..., min_length=1, max_length=2000)
+
+
+class ListIn(Schema):
+    status: Literal["", "open", "overdue", "closed"] = ""
+
+
+class ConflictOut(Schema):
+    id: int
+    registry: str
+    registry_name: str
+    record_id: int
+    field: str
+    field_name: str
+    authoritative_value: str
+    other_value: str
+    authority: str
+    department: str
+    status: str
+    status_name: str
+    batch: int | None
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None
+
+
+class ConflictListIn(Schema):
+    status: Literal["", "open", "accepted", "objected"] = ""
+
+
+class ObjectIn(Schema):
+    reason: str = Field(..., min_length=2, max_length=2000)
+    proposed_value: str = Field("", max_length=500)
+
+
+def _staff(request) -> None:
+    user = request.user
+    if getattr(user, "kind", "") != "staff" or not has_perm(user, "data.view"):
+        raise PermissionDenied(_("数据异议仅对数据专员和审核人员开放。"))
+
+
+def _run(fn: Callable[[], Any]) -> Any:
+    """Run an action; a closed or duplicate item is a 409, an absent one a 404, other
+    refusals the 422 of the error envelope."""
+    try:
+        return fn()
+    except ValidationError as exc:
+        status = pages._status_of(exc)
+        if status in (404, 409):
+            raise HttpError(status, exc.messages[0]) from None
+        raise
+
+
+class _Rows:
+    def __init__(self, qs, row: Callable) -> None:
+        self.qs, self.row = qs, row
+
+    def __len__(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, item: slice) -> list[dict]:
+        return [self.row(o) for o in self.qs[item]]
+
+
+def _objection(request, objection_id: int):
+    obj = pages.visible_objections(request.user).filter(pk=objection_id).first()
+    if obj is None:
+        raise Http404(_("未找到该记录，或您无权查看。"))
+    return obj
+
+
+def _detail(request, obj) -> dict:
+    if obj.field in PERSONAL.get(obj.registry, {}):
+        audit.record(
+            actor=request.user,
+            action="data.objection.view",
+            obj=obj,
+            purpose=_("数据异议核实"),
+            change={"field": obj.field},
+        )
+    actions = (
+        [a.code for a in available_actions(request.user, obj.case)]
+        if obj.case_id and not obj.outcome
+        else []
+    )
+    return {
+        **pages.objection_row(obj, clear=True),
+        "actions": actions,
+        "events": case_events(obj.case) if obj.case_id else [],
+    }
+
+
+def _conflict(request, conflict_id: int) -> Conflict:
+    obj = pages.visible_conflicts(request.user).filter(pk=conflict_id).first()
+    if obj is None:
+        raise Http404(_("未找到该记录，或您无权查看。"))
+    return obj
+
+
+@router.get("/conflicts", response=list[ConflictOut])
+@paginate(Pagination, page_size=50, max_page_size=200)
+def list_conflicts(request, params: Query[ConflictListIn]):
+    """数据冲突 my department must resolve, or raised against my values."""
+    require_scope(request, "read")
+    _staff(request)
+    qs = pages.visible_conflicts(request.user)
+    if params.status:
+        qs = qs.filter(status=params.status)
+    return _Rows(qs, pages.conflict_row)
+
+
+@router.get("/conflicts/{conflict_id}", response=ConflictOut)
+def get_conflict(request, conflict_id: int):
+    require_scope(request, "read")
+    _staff(request)
+    return pages.conflict_row(_conflict(request, conflict_id))
+
+
+@router.post("/conflicts/{conflict_id}/accept", response=ConflictOut)
+def accept_conflict(request, conflict_id: int):
+    """采纳权威值."""
+    require_scope(request, "write")
+    _staff(request)
+    obj = _conflict(request, conflict_id)
+    _run(lambda: do_accept_conflict(actor=request.user, conflict=obj))
+    return pages.conflict_row(obj)
+
+
+@router.post("/conflicts/{conflict_id}/object", response={201: ObjectionDetailOut})
+def object_conflict(request, conflict_id: int, payload: ObjectIn):
+    """对权威值提出数据异议 (proposing the department's own value unless another is given)."""
+    require_scope(request, "write")
+    _staff(request)
+    obj = _conflict(request, conflict_id)
+    made = _run(
+        lambda: do_object_conflict(
+            actor=request.user,
+            conflict=obj,
+            reason=payload.reason,
+            proposed_value=payload.proposed_value,
+        )
+    )
+    return Status(201, _detail(request, _objection(request, made.pk)))
+
+
+@router.get("", response=list[ObjectionOut])
+@paginate(Pagination, page_size=50, max_page_size=200)
+def list_objections(request, params: Query[ListIn]):
+    """数据异议 raised by or owed by the caller's department; overdue marked."""
+    require_scope(request, "read")
+    _staff(request)
+    return _Rows(pages.filtered_objections(request.user, params.status), pages.objection_row)
+
+
+@router.post("", response={201: ObjectionDetailOut})
+def raise_objection(request, payload: ObjectionIn):
+    """提出数据异议 on one field of the record with this natural key."""
+    require_scope(request, "write")
+    _staff(request)
+    made = _run(
+        lambda: do_raise_objection(
+            actor=request.user,
+            registry=payload.registry,
+            key=payload.key,
+            field=payload.field,
+            proposed_value=payload.proposed_value,
+            reason=payload.reason,
+        )
+    )
+    return Status(201, _detail(request, _objection(request, made.pk)))
+
+
+@router.get("/{objection_id}", response=ObjectionDetailOut)
+def get_objection(request, objection_id: int):
+    """One objection with its case history and the actions open to the caller."""
+    require_scope(request, "read")
+    _staff(request)
+    return _detail(request, _objection(request, objection_id))
+
+
+@router.post("/{objection_id}/correct", response=ObjectionDetailOut)
+def correct_objection(request, objection_id: int, payload: CorrectIn):
+    """核实有误并更正 (the authority's data steward): new record version, history kept."""
+    require_scope(request, "write")
+    _staff(request)
+    obj = _objection(request, objection_id)
+    _run(
+        lambda: do_correct_objection(
+            actor=request.user, objection=obj, value=payload.value, comment=payload.comment
+        )
+    )
+    return _detail(request, _objection(request, objection_id))
+
+
+@router.post("/{objection_id}/explain", response=ObjectionDetailOut)
+def explain_objection(request, objection_id: int, payload: ExplainIn):
+    """核实无误并说明 (comment required); the requester is told."""
+    require_scope(request, "write")
+    _staff(request)
+    obj = _objection(request, objection_id)
+    _run(lambda: do_explain_objection(actor=request.user, objection=obj, comment=payload.comment))
+    return _detail(request, _objection(request, objection_id))
