@@ -243,3 +243,25 @@ def test_overdue_objection_shows_as_overdue(client, people, monkeypatch):
     assert objection.number in overdue
     detail = client.get(reverse("data:objection", args=[objection.pk])).content.decode()
     assert "已超期" in detail
+
+
+def test_seed_demo_objections_one_open_one_resolved_and_noop_without_records(data_city, steward):
+    from yiwang.data.actions.objections import seed_demo_objections
+
+    assert seed_demo_objections() == {"open": 0, "resolved": 0}
+    steward("civil_affairs")
+    steward("public_security")
+    load(
+        data_city,
+        "public_security",
+        [
+            {"id_number": IDN, "name": "张三", "ethnicity": "01"},
+            {"id_number": "410802199001011236", "name": "李四", "ethnicity": "01"},
+        ],
+    )
+    made = seed_demo_objections()
+    assert (made["open"], made["resolved"]) == (1, 1)
+    outcomes = sorted(DataObjection.objects.values_list("outcome", flat=True))
+    assert outcomes == ["", "explained"]
+    assert seed_demo_objections() == {"open": 0, "resolved": 0}
+    assert DataObjection.objects.count() == 2
