@@ -26,8 +26,9 @@ from yiwang.core.identifiers import id_birth_date
 from yiwang.core.models import Division
 from yiwang.data import quality
 from yiwang.data.ingest import mapping as colmap
+from yiwang.data.ingest.fastpath import Inserter
 from yiwang.data.ingest.readers import EXTRA, Table, read_table, sniff_format
-from yiwang.data.registry import REGISTRIES, Authority, apply_rows, derive
+from yiwang.data.registry import REGISTRIES, Authority, derive
 from yiwang.data.standards import check_value, display
 
 Progress = Callable[[int], None]
@@ -248,6 +249,7 @@ def process(
     columns = colmap.resolve(resource, table.columns, options.get("columns"))
     checker = RowChecker(resource, columns)
     authority = Authority.for_resource(resource)
+    inserter = Inserter(resource.registry)
     result_ids = _results(batch, checker.runs)
     origin_rows: dict[int, Any] = {}
     if options.get("origin"):
@@ -292,14 +294,13 @@ def process(
             moved = ImportBatch.objects.filter(pk=batch.pk, processed=done).update(processed=end)
             if not moved:
                 raise Interrupted(batch.pk)
-            out = apply_rows(
-                registry=resource.registry,
-                rows=good,
+            out = inserter.land(
+                good,
                 resource=resource,
                 department=batch.department,
                 batch=batch,
                 authority=authority,
-                reason="import",
+                now=timezone.now(),
             )
             if bad:
                 QuarantinedRow.objects.bulk_create(bad, batch_size=1000)

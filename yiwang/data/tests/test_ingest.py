@@ -130,3 +130,47 @@ def test_oversized_file_refused(data_city, settings):
             data=encode("csv-utf8", HEADER, rows)[1],
         )
     assert err.value.code == "too_large"
+
+
+def test_bulk_path_writes_what_apply_rows_writes(data_city):
+    """New keys take the bulk insert path: the stored row must equal apply_rows' row."""
+    from django.db import transaction
+
+    from yiwang.data.registry import REGISTRIES, apply_rows, derive
+    from yiwang.data.tests.ingest_helpers import people, person_row
+
+    resource = data_city.resource("person")
+    a, b = people(2, seed=5)
+    batch, _ = load(resource, "one.csv", encode("csv-utf8", HEADER, [person_row(a)])[1])
+    row = dict(
+        zip(
+            ["id_number", "name", "gender", "birth_date", "division", "phone"],
+            person_row(b),
+            strict=True,
+        )
+    )
+    import datetime as dt
+
+    row["birth_date"] = dt.date.fromisoformat(row["birth_date"])
+    with transaction.atomic():
+        apply_rows(
+            registry="person",
+            rows=[derive("person", row)],
+            resource=resource,
+            department=resource.provider,
+            batch=batch,
+        )
+    fast = Person.objects.get(id_number_index=index_for(Person, "id_number", a["id_number"]))
+    slow = Person.objects.get(id_number_index=index_for(Person, "id_number", b["id_number"]))
+    names = [f.attname for f in Person._meta.concrete_fields if f.attname not in ("id",)]
+    for name in names:
+        fv, sv = getattr(fast, name), getattr(slow, name)
+        if name.endswith("_index"):
+            source = name[: -len("_index")]
+            assert fv == index_for(Person, source, getattr(fast, source)), name
+            continue
+        assert type(fv) is type(sv), name
+    assert fast.name == a["full_name"] and fast.phone == a["phone"] and fast.version == 1
+    assert fast.sources == {} and fast.batch_id == batch.pk and fast.birth_date == a["birth_date"]
+    assert fast.gender == ("1" if a["sex"] == "M" else "2") and fast.address == ""
+    assert REGISTRIES["person"].get(a["id_number"]) == fast
