@@ -11,6 +11,7 @@ from random import Random
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.core import audit
@@ -158,8 +159,12 @@ def demo_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
     staff = (
         User.objects.filter(kind=User.Kind.STAFF)
         .filter(
-            username__in=[ADMIN_USERNAME]
-            + [f"{s}_{r}" for s in STAFF_DIVISIONS.values() for r in ROLES]
+            Q(
+                username__in=[ADMIN_USERNAME]
+                + [f"{s}_{r}" for s in STAFF_DIVISIONS.values() for r in ROLES]
+            )
+            # Data stewards of the source departments (yiwang.data.demo).
+            | Q(username__startswith="jiaozuo_", username__endswith="_steward")
         )
         .select_related("org_unit")
         .prefetch_related("role_assignments")

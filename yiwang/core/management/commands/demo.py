@@ -46,6 +46,9 @@ class Command(BaseCommand):
         cases = demo.do_seed_demo_cases(actor=None)
         if cases:
             self.stdout.write(f"opened {cases} demo cases")
+        if not seeded:
+            self._data_room(demo_people, demo_ents)
+            accounts = demo.demo_accounts()
 
         if city:
             people = opts["people"] if opts["people"] is not None else CITY_PEOPLE
@@ -55,6 +58,20 @@ class Command(BaseCommand):
         self._print_accounts(accounts)
         if not opts["no_serve"]:
             call_command("runserver", f"{opts['addr']}:{opts['port']}", use_reloader=False)
+
+    def _data_room(self, people: int, enterprises: int) -> None:
+        """Data standards, the people and enterprises in the base registries, stewards."""
+        from yiwang.core.synth import CitySynth
+        from yiwang.data.demo import seed_data_demo
+
+        started = time.perf_counter()
+        counts = seed_data_demo(synth=CitySynth(), people=people, enterprises=enterprises)
+        self.stdout.write(
+            f"data room: {counts.get('people', 0)} people, {counts.get('enterprises', 0)} "
+            f"enterprises, {counts.get('credit', 0)} credit records, {counts.get('places', 0)} "
+            f"places, {counts.get('resources', 0)} catalogue drafts "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
 
     def _scale(self, people: int, enterprises: int, batch_size: int, verbosity: int) -> None:
         from tqdm import tqdm
