@@ -6,7 +6,8 @@ computed — into the same table in the same run. ``ratio`` = pipeline / raw.
 
 SQLite runs in this process; PostgreSQL (when reachable) runs in a child process against
 a database this benchmark creates and drops (``BENCH_PG_URL``, default
-postgres://postgres@127.0.0.1:5432)."""
+postgres://postgres@127.0.0.1:5432). ``BENCH_INGEST_WORKERS`` (default 1) sets the
+checking/encryption processes; ``BENCH_INGEST_ROWS`` the full run's size (1,000,000)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,9 @@ def measure(n: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="yiwang-ingest-bench-"))
     settings.MEDIA_ROOT = tmp / "media"
     settings.YIWANG["DATA_IMPORT_MAX_BYTES"] = 10**10
+    workers = int(os.environ.get("BENCH_INGEST_WORKERS", "1"))
+    settings.YIWANG["DATA_IMPORT_WORKERS"] = workers
+    settings.YIWANG["DATA_IMPORT_PARALLEL_MIN_ROWS"] = 1
     do_seed_org(actor=None, townships=False)
     do_seed_data_standards(actor=None)
     resource = DataResource.objects.get(registry="person", status="published")
@@ -88,6 +92,7 @@ def measure(n: int) -> dict:
     return {
         "vendor": connection.vendor,
         "rows": n,
+        "workers": workers,
         "pipeline": n / pipeline_seconds,
         "raw": n / raw_seconds,
         "pipeline_seconds": round(pipeline_seconds, 2),
@@ -155,6 +160,7 @@ def run(quick: bool = False) -> list[dict]:
                 m["raw"],
                 f"raw_executemany_{m['vendor']}",
                 rows=m["rows"],
+                workers=m["workers"],
                 pipeline_seconds=m["pipeline_seconds"],
                 raw_seconds=m["raw_seconds"],
             )

@@ -100,14 +100,47 @@ class Inserter:
                 )
         return out
 
-    def land(self, rows: list[dict], *, resource, department, batch, authority, now) -> Outcome:
-        """Insert the rows with new keys, ``apply_rows`` the rest; call in a transaction."""
-        if not rows:
+    def bind(self, *, resource, department, batch, now) -> None:
+        """Fix the provenance columns every new row of this batch carries."""
+        stamp = {
+            f.name: f.get_db_prep_save(now, connection)
+            for f in self.fields
+            if f.name in ("created_at", "updated_at")
+        }
+        sources = self.model._meta.get_field("sources").get_db_prep_save({}, connection)
+        constants = {
+            "source_resource": resource.pk,
+            "source_department": department.pk,
+            "batch": batch.pk if batch is not None else None,
+            "version": 1,
+            "sources": sources,
+            **stamp,
+        }
+        self._makers = self.makers(constants)
+
+    def prepare(self, row: dict) -> tuple[str, tuple]:
+        """(key column value, INSERT values) for a checked row: the costly part (SM4
+        encryption, blind indexes), done ahead and possibly in a worker process."""
+        key = self.key_of(row)
+        return key, tuple(m(row, key) for m in self._makers)
+
+    def land(
+        self,
+        prepared: list[tuple[dict, str, tuple]],
+        *,
+        resource,
+        department,
+        batch,
+        authority,
+        now,
+    ) -> Outcome:
+        """Insert the prepared rows whose keys are new, ``apply_rows`` the rest (history,
+        authority, conflicts); call inside the chunk's transaction."""
+        if not prepared:
             return Outcome()
-        keyed = [(self.key_of(r), r) for r in rows]
-        present = self.existing([k for k, _r in keyed])
-        old = [r for k, r in keyed if k in present]
-        new = [(k, r) for k, r in keyed if k not in present]
+        present = self.existing([k for _r, k, _t in prepared])
+        old = [r for r, k, _t in prepared if k in present]
+        new = [t for _r, k, t in prepared if k not in present]
         out = Outcome()
         if old:
             out = apply_rows(
@@ -121,23 +154,7 @@ class Inserter:
                 now=now,
             )
         if new:
-            stamp = {
-                f.name: f.get_db_prep_save(now, connection)
-                for f in self.fields
-                if f.name in ("created_at", "updated_at")
-            }
-            sources = self.model._meta.get_field("sources").get_db_prep_save({}, connection)
-            constants = {
-                "source_resource": resource.pk,
-                "source_department": department.pk,
-                "batch": batch.pk if batch is not None else None,
-                "version": 1,
-                "sources": sources,
-                **stamp,
-            }
-            makers = self.makers(constants)
-            values = [tuple(m(r, k) for m in makers) for k, r in new]
             with connection.cursor() as cur:
-                cur.executemany(self.sql, values)
+                cur.executemany(self.sql, new)
             out.created += len(new)
         return out

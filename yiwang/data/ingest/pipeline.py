@@ -8,8 +8,12 @@ exactly where the last commit ended."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import multiprocessing
+import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -114,7 +118,9 @@ class RowChecker:
                 rejected = rejected or run.reject
         return rejected
 
-    def check(self, n: int, raw: dict) -> tuple[dict | None, list[dict]]:
+    def check_row(self, n: int, raw: dict) -> tuple[dict | None, list[dict], str | None]:
+        """Everything but the duplicate check (which needs the whole file so far): the
+        registry values or None, the reasons, and the row's normalised key if valid."""
         reasons: list[dict] = []
         clean: dict[str, Any] = {}
         fk = self.spec.fk_fields
@@ -123,8 +129,11 @@ class RowChecker:
             reasons.append(reason("", "extra_cells", _("该行的单元格多于表头的列数。")))
             bad["standard"] = True
         for col, name, fld, element, required in self.columns:
+            text = raw.get(col, "")
             try:
-                value = check_value(element, raw.get(col, ""))
+                value = _fast_date(text) if element.data_type == "date" else None
+                if value is None:
+                    value = check_value(element, text)
             except ValidationError as exc:
                 reasons.append(reason(name, exc.code or "invalid", exc.messages[0]))
                 bad["standard"] = True
@@ -144,18 +153,6 @@ class RowChecker:
         for check, failed in bad.items():
             self._count(check, failed)
         key = clean.get(self.spec.key)
-        if key is not None:
-            first = self.seen.setdefault(display(key), n)
-            dup = first != n
-            if dup:
-                reasons.append(
-                    reason(
-                        self._name(self.spec.key),
-                        "duplicate_key",
-                        _("与第 %(n)s 行的主键重复。") % {"n": first},
-                    )
-                )
-            self._count("unique_key", dup)
         self._consistency(clean, reasons)
         for run in self.by_check.get("filled", ()):
             run.checked += 1
@@ -164,9 +161,34 @@ class RowChecker:
                 run.failed += 1
                 if run.reject:
                     reasons.append(reason(self._name(empty[0]), "empty", run.rule.name))
+        key_text = None if key is None else display(key)
         if reasons:
-            return None, reasons
-        return derive(self.resource.registry, clean), reasons
+            return None, reasons, key_text
+        return derive(self.resource.registry, clean), reasons, key_text
+
+    def check_key(self, n: int, key: str | None, reasons: list[dict]) -> bool:
+        """The duplicate check (唯一性): True when ``key`` was seen on an earlier row."""
+        if key is None:
+            return False
+        first = self.seen.setdefault(key, n)
+        dup = first != n
+        if dup:
+            reasons.append(
+                reason(
+                    self._name(self.spec.key),
+                    "duplicate_key",
+                    _("与第 %(n)s 行的主键重复。") % {"n": first},
+                )
+            )
+        self._count("unique_key", dup)
+        return dup
+
+    def check(self, n: int, raw: dict) -> tuple[dict | None, list[dict]]:
+        """Check one row completely (used for single rows; the pipeline splits the work)."""
+        clean, reasons, key = self.check_row(n, raw)
+        if self.check_key(n, key, reasons):
+            clean = None
+        return clean, reasons
 
     def _name(self, fld: str) -> str:
         return next((n for _c, n, f, _e, _r in self.columns if f == fld), fld)
@@ -203,6 +225,65 @@ class RowChecker:
                             _("性别与公民身份号码不一致。"),
                         )
                     )
+
+
+def _fast_date(text: Any) -> Any:
+    """ISO dates (the common case) without strptime; None lets ``check_value`` decide."""
+    if isinstance(text, str) and len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return None
+    return None
+
+
+# Set in the parent just before forking the worker pool; the workers only read it.
+_SHARED: dict[str, Any] = {}
+
+
+def _workers(rows: int) -> int:
+    """Worker processes for checking and encrypting: only for large batches, only where
+    processes can fork (the parent's checker and keys are inherited, not pickled)."""
+    want = int(settings.YIWANG.get("DATA_IMPORT_WORKERS", 1))
+    least = int(settings.YIWANG.get("DATA_IMPORT_PARALLEL_MIN_ROWS", 50_000))
+    if want < 2 or rows < least or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return want
+
+
+def _prepare(chunk: list) -> tuple[list, list]:
+    """Check and encrypt one chunk (in a worker or in-process): per row (clean, reasons,
+    key, (column key, INSERT values) or None), and the rule counts it added."""
+    checker, inserter = _SHARED["checker"], _SHARED["inserter"]
+    out = []
+    for n, raw in chunk:
+        clean, reasons, key = checker.check_row(n, raw)
+        out.append((clean, reasons, key, inserter.prepare(clean) if clean is not None else None))
+    return out, [run.take() for run in checker.runs]
+
+
+def _prepared(checker, inserter, rows: Iterator, size: int, workers: int) -> Iterator[tuple]:
+    """(chunk, prepared rows, rule counts) in file order, a few chunks ahead when a pool
+    of ``workers`` processes does the checking and encryption."""
+    _SHARED.update(checker=checker, inserter=inserter)
+    if not workers:
+        for chunk in _chunks(rows, size):
+            prepared, counts = _prepare(chunk)
+            yield chunk, prepared, counts
+        return
+    from yiwang.core.keys import keyring
+
+    keyring()  # loaded before the fork, so workers inherit it
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pending: deque = deque()
+        for chunk in _chunks(rows, size):
+            pending.append((chunk, pool.apply_async(_prepare, (chunk,))))
+            if len(pending) > workers:
+                head, job = pending.popleft()
+                yield (head, *job.get())
+        while pending:
+            head, job = pending.popleft()
+            yield (head, *job.get())
 
 
 def _chunks(rows: Iterator, size: int) -> Iterator[list]:
@@ -270,13 +351,20 @@ def process(
     for n, raw in islice(rows, done):  # resume: re-learn the keys already seen
         checker.remember(n, raw)
     conflict_runs = checker.by_check.get("conflicts", [])
-    for chunk in _chunks(rows, chunk_size):
+    inserter.bind(resource=resource, department=batch.department, batch=batch, now=timezone.now())
+    remaining = (batch.total or 0) - done
+    workers = _workers(remaining)
+    for chunk, prepared, counts in _prepared(checker, inserter, rows, chunk_size, workers):
+        for run, (checked, failed) in zip(checker.runs, counts, strict=True):
+            run.checked += checked
+            run.failed += failed
         good, bad, fixed, still_bad = [], [], [], []
-        for n, raw in chunk:
-            clean, reasons = checker.check(n, raw)
+        for (n, raw), (clean, reasons, key, ready) in zip(chunk, prepared, strict=True):
+            if checker.check_key(n, key, reasons):
+                clean = None
             origin = _origin_row(raw, origin_rows)
             if clean is not None:
-                good.append(clean)
+                good.append((clean, *ready))
                 if origin is not None:
                     fixed.append(origin.pk)
             elif origin is not None:

@@ -174,3 +174,23 @@ def test_bulk_path_writes_what_apply_rows_writes(data_city):
     assert fast.sources == {} and fast.batch_id == batch.pk and fast.birth_date == a["birth_date"]
     assert fast.gender == ("1" if a["sex"] == "M" else "2") and fast.address == ""
     assert REGISTRIES["person"].get(a["id_number"]) == fast
+
+
+def test_worker_pool_gives_the_same_result(data_city, settings):
+    """Large batches check and encrypt in forked workers: same rows, reasons and counts."""
+    settings.YIWANG = {
+        **settings.YIWANG,
+        "DATA_IMPORT_WORKERS": 2,
+        "DATA_IMPORT_PARALLEL_MIN_ROWS": 1,
+    }
+    resource = data_city.resource("person")
+    rows, bad, _ps = mixed_rows()
+    batch, _ = load(resource, "p.csv", encode("csv-utf8", HEADER, rows * 1)[1])
+    assert (batch.created, batch.quarantined) == (GOOD, len(bad))
+    kept = {q.row_number: {r["code"] for r in q.reasons} for q in batch.bad_rows.all()}
+    assert all(code in kept[n] for n, code in bad.items())
+    results = {
+        r.rule.code: (r.checked, r.failed) for r in QualityResult.objects.filter(batch=batch)
+    }
+    assert results["QR-UNIQ-KEY"] == (11, 1) and results["QR-CONS-BIRTH"][1] == 1
+    assert Person.objects.count() == GOOD
