@@ -216,7 +216,8 @@ def run(quick: bool = False) -> list[dict]:
     connection.close()
     seconds = 3.0 if quick else 10.0
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # A thread per request: persistent connections would pile up, one per finished thread.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "YIWANG_DB_CONN_MAX_AGE": "0"}
     child = subprocess.Popen(
         [sys.executable, "-c", f"from bench.gateway_bench import serve; serve({port})"],
         cwd=ROOT,

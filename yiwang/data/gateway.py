@@ -229,7 +229,10 @@ def find(call: Call, keys: list[str]) -> dict[str, Any]:
     s = REGISTRIES[call.registry]
     keys = [str(k).strip().upper() if s.blind_key else str(k).strip() for k in keys]
     found = {}
-    for r in s.model.objects.filter(s.key_filter(keys)):
+    cols = set(call.fields) | {s.key}
+    if s.blind_key:
+        cols.add(f"{s.key}_index")
+    for r in s.model.objects.filter(s.key_filter(keys)).only(*cols):
         found[display(getattr(r, s.key))] = r
     return {k: found.get(k) for k in keys}
 
@@ -269,23 +272,36 @@ def verify(call: Call, key: str, claims: dict[str, str], *, require_claims: bool
     model = s.model
     blind = {f.source: f for f in model._meta.fields if isinstance(f, BlindIndexField)}
     key = str(key).strip()
+    # Only the primary key and the compared columns are loaded: blind indexes for
+    # encrypted fields, so a verification decrypts nothing.
+    cols = {
+        f: blind[f].attname if f in blind else (f"{f}_id" if f in s.fk_fields else f)
+        for f in fields
+    }
     if s.blind_key:
         key = key.upper()
         subject = index_for(model, s.key, key)
-        record = model.objects.filter(**{f"{s.key}_index": subject}).first()
+        qs = model.objects.filter(**{f"{s.key}_index": subject})
     else:
         subject = ""
-        record = model.objects.filter(**{s.key: key}).first()
-    match = record is not None
-    if record is not None:
-        for f in fields:
+        qs = model.objects.filter(**{s.key: key})
+    row = qs.values("pk", *cols.values()).first()
+    match = row is not None
+    if row is not None:
+        for f, col in cols.items():
             wanted = str(claims.get(f, claims.get(call.fields[f], ""))).strip()
             if f in blind:
-                match &= getattr(record, blind[f].attname) == index_for(model, f, wanted)
+                match &= row[col] == index_for(model, f, wanted)
             else:
-                match &= display(get_value(record, f)) == wanted
+                match &= display(row[col]) == wanted
+    record = _Ref(row["pk"]) if row is not None else None
     log(call, "verify", [(record, subject if model is Person else "", sorted({s.key, *fields}))])
     return bool(match)
+
+
+@dataclass
+class _Ref:
+    pk: int
 
 
 def batch_max() -> int:

@@ -297,7 +297,9 @@ def test_rate_limit_answers_429(data_city, actors, people):
 
 
 def test_batch_is_bounded_and_filtered(data_city, actors, people, settings):
-    grant = granted_person(data_city, actors, fields=("公民身份号码", "姓名", "联系电话")).grant
+    grant = granted_person(
+        data_city, actors, fields=("公民身份号码", "姓名", "联系电话", "户籍区划", "出生日期")
+    ).grant
     c = Client()
     auth = bearer(grant)
     r = post(
@@ -310,6 +312,9 @@ def test_batch_is_bounded_and_filtered(data_city, actors, people, settings):
     results = r.json()["results"]
     assert [x["found"] for x in results] == [True, True, False]
     assert results[0]["fields"] == {"name": "张三"}
+    full = post(c, "/api/v1/exchange/person/read", {"key": IDN}, **auth).json()["record"]
+    assert full["fields"]["phone"] == "13812345678" and full["fields"]["birth_date"] == "1949-12-31"
+    assert set(full["fields"]) == {"id_number", "name", "phone", "division", "birth_date"}
     assert DataAccess.objects.filter(kind="batch").count() == 2
     settings.YIWANG = {**settings.YIWANG, "SHARE_BATCH_MAX": 2}
     r = post(c, "/api/v1/exchange/person/batch", {"keys": [IDN, IDN, IDN]}, **auth)
