@@ -417,18 +417,9 @@ def do_review_resource(
             code="not_submitted",
         )
     do_transition(actor=actor, case=row.case, action_code=action, comment=comment)
-    today = timezone.localdate()
+    old: list[int] = []
     if action == "publish":
-        old = list(
-            DataResource.objects.select_for_update()
-            .filter(code=row.code, status=Status.PUBLISHED)
-            .exclude(pk=row.pk)
-        )
-        DataResource.objects.filter(pk__in=[o.pk for o in old]).update(
-            status=Status.SUPERSEDED, updated_at=timezone.now()
-        )
-        row.status = Status.PUBLISHED
-        row.publish_date = today
+        old = _publish(row)
     else:
         row.status = Status.RETURNED
     row.save(update_fields=["status", "publish_date", "updated_at"])
@@ -439,7 +430,7 @@ def do_review_resource(
         change={
             "code": row.code,
             "version": row.version,
-            "superseded": [o.version for o in old] if action == "publish" else [],
+            "superseded": old,
         },
     )
     return row
@@ -511,5 +502,60 @@ def do_set_related(*, actor, resource: DataResource, related: list[DataResource]
         action="data.resource.related",
         obj=row,
         change={"related": [r.code for r in related]},
+    )
+    return row
+
+
+CASE_STATUS = {
+    "reviewing": Status.SUBMITTED,
+    "returned": Status.RETURNED,
+    "published": Status.PUBLISHED,
+    "withdrawn": Status.WITHDRAWN,
+}
+
+
+def _publish(row: DataResource) -> list[int]:
+    """Mark ``row`` published, superseding the live version of the same code."""
+    old = list(
+        DataResource.objects.select_for_update()
+        .filter(code=row.code, status=Status.PUBLISHED)
+        .exclude(pk=row.pk)
+        .values_list("version", flat=True)
+    )
+    DataResource.objects.filter(code=row.code, status=Status.PUBLISHED).exclude(pk=row.pk).update(
+        status=Status.SUPERSEDED, updated_at=timezone.now()
+    )
+    row.status = Status.PUBLISHED
+    row.publish_date = timezone.localdate()
+    return old
+
+
+@transaction.atomic
+def do_sync_resource_with_case(*, actor, resource: DataResource) -> DataResource:
+    """Bring a resource's status in line with its review case when the case was moved on
+    the general case page (办件详情) rather than through the catalogue."""
+    row = _locked(resource)
+    if row.case is None or row.status in (Status.SUPERSEDED,):
+        return row
+    want = CASE_STATUS.get(row.case.state)
+    if want is None or want == row.status:
+        return row
+    previous = row.status
+    superseded: list[int] = []
+    if want == Status.PUBLISHED:
+        superseded = _publish(row)
+    else:
+        row.status = want
+    row.save(update_fields=["status", "publish_date", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="data.resource.sync",
+        obj=row,
+        change={
+            "from": previous,
+            "to": row.status,
+            "case": row.case.number,
+            "superseded": superseded,
+        },
     )
     return row

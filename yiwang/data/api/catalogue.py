@@ -20,10 +20,12 @@ from yiwang.core.identity.tokens import require_scope
 from yiwang.core.models import Department
 from yiwang.data import access
 from yiwang.data.actions.catalogue import (
+    CASE_STATUS,
     do_draft_resource,
     do_new_version,
     do_review_resource,
     do_submit_resource,
+    do_sync_resource_with_case,
     do_update_draft,
     grade_review_cutoff,
 )
@@ -280,7 +282,10 @@ def _run(fn, **kw):
 
 def _resource(request, pk: int) -> DataResource:
     qs = access.resources(request.user).select_related("provider", "catalogue", "case")
-    return pick(qs, pk)
+    r = pick(qs, pk)
+    if r.case and CASE_STATUS.get(r.case.state, r.status) != r.status:
+        r = do_sync_resource_with_case(actor=request.user, resource=r)
+    return r
 
 
 def _payload_values(payload: ResourceIn) -> tuple[dict, list[dict]]:

@@ -358,3 +358,19 @@ def test_api_lifecycle_and_export(steward, ps, bureau, client):
     wb = load_workbook(io.BytesIO(resp.content))
     names = {r[2] for r in wb.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert "流动人口居住登记信息" in names
+
+
+def test_status_follows_case_moved_on_the_case_page(steward, ps, bureau, client):
+    from yiwang.core.actions.workflow import do_transition
+
+    s = steward()
+    v1 = do_review_resource(
+        actor=bureau, resource=do_submit_resource(actor=s, resource=draft(s, ps)), action="publish"
+    )
+    v2 = do_submit_resource(actor=s, resource=do_new_version(actor=s, resource=v1))
+    do_transition(actor=bureau, case=v2.case, action_code="publish", comment="")
+    client.force_login(s)
+    page = client.get(reverse("data:resource", args=[v2.pk])).content.decode()
+    assert 'id="resource-status">已发布' in page
+    v1.refresh_from_db()
+    assert v1.status == "superseded"

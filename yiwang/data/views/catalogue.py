@@ -27,10 +27,12 @@ from yiwang.core.roles import ROLES
 from yiwang.core.workflow import definition_of
 from yiwang.data import access
 from yiwang.data.actions.catalogue import (
+    CASE_STATUS,
     do_draft_resource,
     do_new_version,
     do_review_resource,
     do_submit_resource,
+    do_sync_resource_with_case,
     do_update_draft,
     do_withdraw_resource,
     grade_review_cutoff,
@@ -222,6 +224,8 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "data.view")
     visible = access.resources(request.user)
     resource = pick(visible.select_related("provider", "catalogue", "case"), pk)
+    if resource.case and CASE_STATUS.get(resource.case.state, resource.status) != resource.status:
+        resource = do_sync_resource_with_case(actor=request.user, resource=resource)
     errors: list[str] = []
     status = 200
     if request.method == "POST":
