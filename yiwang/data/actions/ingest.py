@@ -314,8 +314,14 @@ def bad_row_table(batch: ImportBatch, status: str = "open") -> tuple[list[str], 
             f"{r.get('field') or '-'}：{r.get('message', '')}（{r.get('code', '')}）"
             for r in q.reasons
         )
-        rows.append([str(q.row_number), *[str(values.get(c, "")) for c in columns], why])
+        rows.append([str(q.row_number), *[_cell(values.get(c, "")) for c in columns], why])
     return [colmap.ROW_NUMBER, *columns, colmap.REASONS], rows
+
+
+def _cell(value) -> str:
+    """A value for a spreadsheet cell, never read as a formula (CSV/Excel injection)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return "'" + text if text[:1] in ("=", "+", "@", "\t", "\r") else text
 
 
 def do_export_bad_rows(*, actor, batch: ImportBatch, fmt: str) -> tuple[bytes, str]:

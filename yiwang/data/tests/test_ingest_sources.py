@@ -144,3 +144,23 @@ def test_pull_over_real_http(data_city):
     finally:
         server.shutdown()
     assert batch.created == 2 and Person.objects.count() == 2
+
+
+def test_due_sources_follow_their_interval(data_city):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from yiwang.data.actions.ingest import due_sources
+
+    resource = data_city.resource("person")
+    fresh = do_create_pull_source(actor=None, resource=resource, url="https://a.example/p")
+    old = do_create_pull_source(
+        actor=None, resource=resource, url="https://b.example/p", interval_minutes=60
+    )
+    off = do_create_pull_source(actor=None, resource=resource, url="https://c.example/p")
+    now = timezone.now()
+    type(fresh).objects.filter(pk=fresh.pk).update(last_run_at=now - dt.timedelta(minutes=5))
+    type(old).objects.filter(pk=old.pk).update(last_run_at=now - dt.timedelta(minutes=61))
+    type(off).objects.filter(pk=off.pk).update(enabled=False)
+    assert [s.pk for s in due_sources(now)] == [old.pk]
