@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.security import django_auth
 from pydantic import Field
@@ -216,7 +216,7 @@ def create_request(request, payload: ShareRequestIn):
     out = do_request_share(
         actor=request.user, resource=resource, **payload.dict(exclude={"resource"})
     )
-    return 201, outcome_out(out)
+    return Status(201, outcome_out(out))
 
 
 @router.get("/requests/{int:pk}", response=ShareRequestOut)
