@@ -55,3 +55,36 @@ def test_bureau_admin_grants_a_conditional_request(page, shot, make_staff, login
     with page.expect_navigation():
         page.get_by_role("link", name="查看授权").click()
     assert "social-assistance" in page.content()
+
+    # The system reads a record with its new credentials; the read shows on the usage page.
+    import json
+
+    from django.test import Client
+    from oauth2_provider.models import AccessToken
+
+    from yiwang.data.registry import apply_rows, derive
+
+    apply_rows(
+        registry="person",
+        rows=[derive("person", {"id_number": "11010519491231002X", "name": "张三"})],
+        resource=grant.resource,
+        department=grant.resource.provider,
+    )
+    token = AccessToken.objects.create(
+        user=grant.client.user,
+        application=grant.client.application,
+        token="browser-share-token",
+        scope="exchange",
+        expires=timezone.now() + dt.timedelta(hours=1),
+    )
+    r = Client().post(
+        "/api/v1/exchange/person/verify",
+        json.dumps({"key": "11010519491231002X", "claims": {"name": "张三"}}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token.token}",
+    )
+    assert r.json() == {"match": True}
+    page.goto("/data/sharing/usage/")
+    assert "social-assistance" in page.locator("#usage").inner_text()
+    page.wait_for_function("document.querySelector('#usage-chart canvas') !== null")
+    shot("share-usage")

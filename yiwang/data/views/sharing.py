@@ -232,7 +232,49 @@ def usage(request: HttpRequest) -> HttpResponse:
         "consumer", "provider", "resource"
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "data/sharing/usage.html", {"page": page})
+    return render(
+        request,
+        "data/sharing/usage.html",
+        {"page": page, "rows": _labelled(page.object_list), "chart": _usage_chart(qs)},
+    )
+
+
+def _labelled(accesses) -> list[tuple]:
+    """(access, item names of its fields) — people read 姓名, not ``name``."""
+    names: dict[int, dict[str, str]] = {}
+    out = []
+    for a in accesses:
+        if a.resource_id not in names:
+            names[a.resource_id] = dict(a.resource.items.values_list("field", "name"))
+        out.append((a, [names[a.resource_id].get(f, f) for f in a.fields]))
+    return out
+
+
+def _usage_chart(qs) -> dict:
+    """Reads per day over the last 30 days, one series per consuming department."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    today = timezone.localdate()
+    days = [today - dt.timedelta(days=n) for n in range(29, -1, -1)]
+    since = timezone.now() - dt.timedelta(days=30)
+    rows = (
+        qs.filter(at__gte=since)
+        .annotate(day=TruncDate("at"))
+        .values("day", "consumer__name")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    series: dict[str, dict] = {}
+    for r in rows:
+        series.setdefault(r["consumer__name"], {})[r["day"]] = r["n"]
+    return {
+        "x": [d.strftime("%m-%d") for d in days],
+        "series": [
+            {"name": name, "data": [per.get(d, 0) for d in days]}
+            for name, per in sorted(series.items(), key=lambda kv: -sum(kv[1].values()))[:8]
+        ],
+    }
 
 
 @login_required
@@ -242,12 +284,9 @@ def my_data(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("此页面供群众查看本人数据的使用记录。"))
     qs = access.accesses_of_citizen(request.user).select_related("consumer", "resource")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    labels = {}
-    for a in page.object_list:
-        names = dict(a.resource.items.values_list("field", "name"))
-        labels[a.pk] = [names.get(f, f) for f in a.fields]
-    rows = [(a, labels[a.pk]) for a in page.object_list]
-    return render(request, "data/sharing/my_data.html", {"page": page, "rows": rows})
+    return render(
+        request, "data/sharing/my_data.html", {"page": page, "rows": _labelled(page.object_list)}
+    )
 
 
 urlpatterns = [
