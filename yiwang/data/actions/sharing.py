@@ -94,6 +94,26 @@ def _clean(
     return {"fields": [n for n in names if n in wanted]}
 
 
+def _tell(actor, users, title: str, req: ShareRequest) -> None:
+    """In-app notice (站内消息) about a request to each of ``users``."""
+    from django.urls import reverse
+
+    from yiwang.core.actions.notify import do_notify
+
+    url = reverse("data:share-request", args=[req.pk])
+    for user in users:
+        do_notify(actor=actor, user=user, title=title, body=req.number, url=url, channels=())
+
+
+def _holders(role: str, department: Department | None = None) -> list:
+    from yiwang.core.models import User
+
+    qs = User.objects.filter(is_active=True, role_assignments__role=role)
+    if department is not None:
+        qs = qs.filter(org_unit__department=department)
+    return list(qs.distinct()[:50])
+
+
 def _grant(*, actor, request: ShareRequest) -> tuple[ShareGrant, ApiClientCredentials]:
     """Issue the grant and its dedicated API client for a granted request."""
     creds = do_create_api_client(
@@ -203,6 +223,13 @@ def do_request_share(
     )
     if req.status == ShareRequest.Status.GRANTED:
         out.grant, out.credentials = _grant(actor=actor, request=req)
+    elif req.status == ShareRequest.Status.PROVIDER_REVIEW:
+        _tell(
+            actor,
+            _holders("data_steward", resource.provider),
+            _("待答复的共享申请：%s") % resource.name,
+            req,
+        )
     return out
 
 
@@ -230,6 +257,15 @@ def do_decide_share(
     )
     if req.status == ShareRequest.Status.GRANTED:
         out.grant, out.credentials = _grant(actor=actor, request=req)
+    if req.status == ShareRequest.Status.BUREAU_REVIEW:
+        _tell(actor, _holders("bureau_admin"), _("待审核的共享申请：%s") % req.resource.name, req)
+    elif case.closed_at is not None and req.requested_by_id != getattr(actor, "pk", None):
+        _tell(
+            actor,
+            [req.requested_by],
+            _("共享申请已办结：%s") % req.get_status_display(),
+            req,
+        )
     for f in ShareRequest._meta.concrete_fields:
         setattr(request, f.attname, getattr(req, f.attname))
     return out

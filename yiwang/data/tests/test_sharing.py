@@ -14,7 +14,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
 from yiwang.core.fields import index_for
-from yiwang.core.models import AuditEntry
+from yiwang.core.models import AuditEntry, Notification
 from yiwang.data.actions.sharing import (
     do_decide_share,
     do_request_share,
@@ -126,8 +126,11 @@ def test_conditional_goes_to_provider_then_bureau(data_city, actors):
         do_decide_share(actor=actors.consumer, request=req, action="provider_agree")
     do_decide_share(actor=actors.provider, request=req, action="provider_agree")
     assert ShareRequest.objects.get(pk=req.pk).status == "bureau_review"
+    assert Notification.objects.filter(user=actors.provider).exists()
+    assert Notification.objects.filter(user=actors.bureau).exists()
     done = do_decide_share(actor=actors.bureau, request=req, action="grant")
     assert done.request.status == "granted" and done.grant.fields == ["公民身份号码", "姓名"]
+    assert Notification.objects.filter(user=actors.consumer, title__contains="已授权").exists()
     assert done.credentials.client_secret
 
 
