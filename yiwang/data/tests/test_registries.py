@@ -53,6 +53,7 @@ def test_record_page_masks_by_default_with_provenance_and_history(client, stewar
     assert IDN not in body and "张叁" not in body and "13812345678" not in body
     assert "1101**********002X" in body and "张*" in body and "138****5678" in body
     assert "人口基本信息" in body  # source resource
+    assert "2（女）" in body  # code shown with its label from the element's code list
     assert 'id="version">2<' in body
     assert "张三" not in body  # history value masked too
     assert not AuditEntry.objects.filter(action="core.personal.unmask").exists()

@@ -126,6 +126,20 @@ def _departments(ids) -> dict[int, str]:
     return dict(Department.objects.filter(pk__in=set(ids)).values_list("pk", "name"))
 
 
+def _code_lists(registry: str) -> dict[str, dict[str, str]]:
+    """field → its data element's code list (代码表), to show 2 as 2（女）."""
+    from yiwang.data.actions.objections import live_resource
+
+    resource = live_resource(registry)
+    if resource is None:
+        return {}
+    return {
+        item.field: item.element.code_list
+        for item in resource.items.select_related("element")
+        if item.field and isinstance(item.element.code_list, dict) and item.element.code_list
+    }
+
+
 def detail(
     user, registry: str, record, *, purpose: str = "", crs: str = geo.WGS84
 ) -> dict[str, Any]:
@@ -138,6 +152,7 @@ def detail(
         for name in personal:
             clear[name] = display(reveal(user, record, name, purpose))
     names = s.fields()
+    codes = _code_lists(registry)
     deps = _departments([record.source_department_id, *map(int, record.sources.values())])
     values = []
     for name in names:
@@ -146,6 +161,8 @@ def detail(
             lon, lat = geo.to_crs(record.longitude, record.latitude, crs)
             raw = display(lon if name == "longitude" else lat)
         is_personal = name in personal
+        if raw and name in codes and not is_personal and raw in codes[name]:
+            raw = f"{raw}（{codes[name][raw]}）"
         values.append(
             {
                 "field": name,
