@@ -246,6 +246,32 @@ def _open(objection: DataObjection) -> DataObjection:
     return row
 
 
+def open_actions(user, objection: DataObjection) -> list[str]:
+    """What ``user`` may still do on an open objection: "correct" / "explain" while the
+    case waits for verification; if the case was already moved to a final state from the
+    generic case page, only the matching step, so the record and outcome catch up."""
+    from yiwang.core.workflow import available_actions, handling_roles
+
+    if objection.outcome or objection.case_id is None:
+        return []
+    case = objection.case
+    if case.closed_at is None:
+        return [a.code for a in available_actions(user, case)]
+    step = {"corrected": "correct", "explained": "explain"}.get(case.state)
+    return [step] if step and "data_steward" in handling_roles(user, case) else []
+
+
+def _advance(actor, row: DataObjection, action: str, comment: str) -> None:
+    """Move the case (or accept that it was already moved there) for ``action``."""
+    target = {"correct": "corrected", "explain": "explained"}[action]
+    case = row.case
+    if case.closed_at is None:
+        do_transition(actor=actor, case=case, action_code=action, comment=comment)
+        return
+    if case.state != target or action not in open_actions(actor, row):
+        raise ValidationError(_("数据异议 %s 已办结。") % row.number, code="objection_closed")
+
+
 def active_consumers(registry: str) -> set[int]:
     """Departments holding an active share grant on a resource of this registry."""
     now = timezone.now()
@@ -278,7 +304,7 @@ def do_correct_objection(
     if record is None:
         raise ValidationError(_("该记录已不存在。"), code="not_found")
     comment = (comment or "").strip() or _("已按异议更正为：%s") % new_value
-    do_transition(actor=actor, case=row.case, action_code="correct", comment=comment)
+    _advance(actor, row, "correct", comment)
     before = record.version
     apply_rows(
         registry=registry,
@@ -328,7 +354,7 @@ def do_explain_objection(*, actor, objection: DataObjection, comment: str) -> Da
         raise _err("comment", _("请填写说明。"), "comment_required")
     if len(comment) > MAX_REASON:
         raise ValidationError({"comment": _("说明不能超过 2000 字。")})
-    do_transition(actor=actor, case=row.case, action_code="explain", comment=comment)
+    _advance(actor, row, "explain", comment)
     row.outcome = DataObjection.Outcome.EXPLAINED
     row.reply = comment
     row.resolved_at = timezone.now()

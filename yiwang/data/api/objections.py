@@ -17,12 +17,12 @@ from yiwang.core.access import has_perm
 from yiwang.core.api.pagination import Pagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.inbox import case_events
-from yiwang.core.workflow import available_actions
 from yiwang.data.actions.conflicts import do_accept_conflict, do_object_conflict
 from yiwang.data.actions.objections import (
     do_correct_objection,
     do_explain_objection,
     do_raise_objection,
+    open_actions,
 )
 from yiwang.data.models import Conflict
 from yiwang.data.views import objections as pages
@@ -164,11 +164,7 @@ def _detail(request, obj) -> dict:
             purpose=_("数据异议核实"),
             change={"field": obj.field},
         )
-    actions = (
-        [a.code for a in available_actions(request.user, obj.case)]
-        if obj.case_id and not obj.outcome
-        else []
-    )
+    actions = open_actions(request.user, obj)
     return {
         **pages.objection_row(obj, clear=True),
         "actions": actions,

@@ -265,3 +265,27 @@ def test_seed_demo_objections_one_open_one_resolved_and_noop_without_records(dat
     assert outcomes == ["", "explained"]
     assert seed_demo_objections() == {"open": 0, "resolved": 0}
     assert DataObjection.objects.count() == 2
+
+
+def test_case_closed_on_the_generic_case_page_still_corrects_the_record(client, people):
+    from yiwang.core.actions.workflow import do_transition
+
+    client.force_login(people.other)
+    client.post(
+        reverse("data:conflict", args=[people.conflict.pk]),
+        {"op": "object", "reason": "婚姻登记档案记载为张山。"},
+    )
+    objection = DataObjection.objects.get()
+    # The authority answers on the generic case page instead of the objection page.
+    do_transition(actor=people.authority, case=objection.case, action_code="correct")
+    assert Person.objects.get().name == "张三"
+    client.force_login(people.authority)
+    url = reverse("data:objection", args=[objection.pk])
+    page = client.get(url).content.decode()
+    assert "do-correct" in page and "do-explain" not in page
+    client.post(url, {"op": "correct"})
+    objection.refresh_from_db()
+    assert objection.outcome == DataObjection.Outcome.CORRECTED
+    assert Person.objects.get().name == "张山"
+    client.force_login(people.other)
+    assert client.post(url, {"op": "correct"}).status_code == 409

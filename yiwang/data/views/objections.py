@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from yiwang.core import audit
 from yiwang.core.access import has_perm
 from yiwang.core.inbox import case_events, case_summary
-from yiwang.core.workflow import available_actions
 from yiwang.data import access
 from yiwang.data.actions.conflicts import do_accept_conflict, do_object_conflict, objection_for
 from yiwang.data.actions.objections import (
@@ -28,6 +27,7 @@ from yiwang.data.actions.objections import (
     do_explain_objection,
     do_raise_objection,
     field_label,
+    open_actions,
     registry_label,
 )
 from yiwang.data.models import Conflict, DataObjection
@@ -226,11 +226,7 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
             purpose=_("数据异议核实"),
             change={"field": obj.field},
         )
-    actions = (
-        [a.code for a in available_actions(request.user, obj.case)]
-        if obj.case_id and not obj.outcome
-        else []
-    )
+    actions = open_actions(request.user, obj)
     context = {
         "o": obj,
         "row": objection_row(obj, clear=True),
