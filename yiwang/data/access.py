@@ -107,8 +107,9 @@ def accesses_of_citizen(user, qs: QuerySet | None = None) -> QuerySet:
 
 def registry_codes(user) -> set[str]:
     """基础库 the user may look into: those whose published resource their department
-    provides, or whose elements their department is the source of (stewards with
-    ``data.manage``), and every registry for the bureau's reviewers (``data.review``)."""
+    provides, or with an element whose source department is on their department's line
+    (stewards with ``data.manage``), and every registry for the bureau's reviewers
+    (``data.review``)."""
     from yiwang.data.models import DataItem, DataResource
 
     if not has_perm(user, "data.view"):
@@ -117,12 +118,24 @@ def registry_codes(user) -> set[str]:
     codes: set[str] = set()
     for perm in ("data.manage", "data.review"):
         codes |= set(by_department(user, live, perm, "provider").values_list("registry", flat=True))
-    items = DataItem.objects.filter(resource__in=live, element__source_department__isnull=False)
-    codes |= set(
-        by_department(user, items, "data.manage", "element__source_department").values_list(
-            "resource__registry", flat=True
+    # Stewards on the line (条线) of an element's source department: the same rule that
+    # makes a department authoritative for a field in ``registry.Authority``.
+    from yiwang.core.access import grants
+    from yiwang.core.models import Department
+    from yiwang.core.roles import ROLES
+
+    dept_ids = {
+        g.department_id
+        for g in grants(user)
+        if g.department_id is not None and "data.manage" in ROLES[g.role].permissions
+    }
+    lines = set(Department.objects.filter(pk__in=dept_ids).values_list("line", flat=True))
+    if lines:
+        codes |= set(
+            DataItem.objects.filter(
+                resource__in=live, element__source_department__line__in=lines
+            ).values_list("resource__registry", flat=True)
         )
-    )
     return codes
 
 

@@ -90,6 +90,9 @@ def test_other_departments_get_404_and_reviewers_see_every_registry(
     client.force_login(steward("market"))
     assert client.get(reverse("data:record", args=["person", person.pk])).status_code == 404
     assert client.get(reverse("data:registry", args=["legal_entity"])).status_code == 200
+    # A county public-security steward is on the authority's line (条线): sees people.
+    client.force_login(steward("public_security", division="410823"))
+    assert client.get(reverse("data:record", args=["person", person.pk])).status_code == 200
     client.force_login(make_staff("bureau_admin", "410800", "big_data"))
     assert client.get(reverse("data:record", args=["person", person.pk])).status_code == 200
     index = client.get(reverse("data:registries")).content.decode()
