@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -89,6 +90,7 @@ def measure(n: int) -> dict:
         with transaction.atomic(), connection.cursor() as cur:
             cur.executemany(insert, rows[i : i + CHUNK])
     raw_seconds = time.perf_counter() - start
+    shutil.rmtree(tmp, ignore_errors=True)
     return {
         "vendor": connection.vendor,
         "rows": n,
