@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
-import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator

@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from yiwang.data.models import ImportBatch, Person, QuarantinedRow
-from yiwang.data.tests.ingest_helpers import HEADER, encode, mixed_rows, person_row, people
+from yiwang.data.tests.ingest_helpers import HEADER, encode, mixed_rows, people, person_row
 
 pytestmark = pytest.mark.django_db
 
