@@ -61,4 +61,5 @@ def test_steward_drafts_and_submits_bureau_publishes(page, shot, make_staff, log
     shot("catalogue-published")
     page.goto("/data/catalogue/?q=特种行业")
     assert "特种行业许可信息" in page.locator("#resources").inner_text()
+    shot("catalogue-search")
     assert DataResource.objects.get(name="特种行业许可信息").status == "published"
