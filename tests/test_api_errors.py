@@ -81,3 +81,16 @@ def test_nul_characters_are_refused_not_a_server_error(client, make_staff):
         "/org/staff/", {"user_id": admin.pk, "field": "phone", "purpose": "核对\x00"}
     )
     assert page.status_code == 400
+
+
+def test_identifier_beyond_integer_range_is_a_404_not_a_500(client, make_staff):
+    client.force_login(make_staff("dept_admin", "410823", "market"))
+    huge = 10**30
+    units = client.get(f"/api/v1/org/units?department={huge}")
+    assert units.status_code in (200, 404)
+    if units.status_code == 404:
+        assert units.json()["error"]["code"] == "not_found"
+    else:
+        assert units.json()["items"] == []
+    staff = client.get(f"/api/v1/org/staff/{huge}")
+    assert staff.status_code == 404

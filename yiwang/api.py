@@ -18,7 +18,7 @@ api = NinjaAPI(
     title="Yiwang 一网 API",
     version="1",
     description="焦作一网平台接口：组织机构、当前用户、待办、审计账本。",
-    auth=[django_auth, BearerAuth()],
+    auth=[BearerAuth(), django_auth],  # bearer first: token POSTs skip CSRF
     urls_namespace="api",
 )
 
@@ -82,6 +82,12 @@ def _domain_invalid(request, exc: ValidationError):
         details = [{"loc": [], "msg": str(m)} for m in exc.messages]
     message = details[0]["msg"] if details else _("请求内容不符合要求。")
     return error(request, 422, "invalid", message, details)
+
+
+@api.exception_handler(OverflowError)
+def _out_of_range(request, exc: OverflowError):
+    """An identifier beyond the database's integer range names no record."""
+    return error(request, 404, "not_found", _("未找到该记录，或您无权查看。"))
 
 
 @api.exception_handler(AuthenticationError)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import audit
 from yiwang.core.access import has_perm
 from yiwang.core.models import Department
+from yiwang.data.actions.catalogue import check_grade
 from yiwang.data.models import Catalogue, DataElement, DataItem, DataResource
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -142,6 +143,7 @@ def do_seed_data_standards(*, actor) -> dict[str, int]:
         provider = _city_department(r["provider"])
         if provider is None or DataResource.objects.filter(code=r["code"]).exists():
             continue
+        check_grade(r["grade"], r.get("level"), [elements[i[1]] for i in r["items"]])
         catalogue = Catalogue.objects.get(code=r["catalogue"])
         resource = DataResource.objects.create(
             code=r["code"],

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import Field
@@ -339,7 +339,7 @@ def list_resources(request, filters: Query[ResourceFilter]):
 )
 def get_resource(request, pk: int):
     _staff(request)
-    return 200, detail_out(request.user, _resource(request, pk))
+    return Status(200, detail_out(request.user, _resource(request, pk)))
 
 
 @router.post("/resources", response={201: ResourceDetailOut, 404: ErrorOut, 422: ErrorOut})
@@ -358,7 +358,7 @@ def create_resource(request, payload: ResourceIn):
         values=values,
         items=items,
     )
-    return 201, detail_out(request.user, r)
+    return Status(201, detail_out(request.user, r))
 
 
 @router.put(
@@ -378,7 +378,7 @@ def update_resource(request, pk: int, payload: ResourceIn):
         items=items,
         catalogue=payload.catalogue,
     )
-    return 200, detail_out(request.user, r)
+    return Status(200, detail_out(request.user, r))
 
 
 @router.post(
@@ -389,7 +389,9 @@ def submit_resource(request, pk: int):
     """提交审核 (starts the bureau's review)."""
     _staff(request, write=True)
     r = pick(access.manageable_resources(request.user), pk)
-    return 200, detail_out(request.user, _run(do_submit_resource, actor=request.user, resource=r))
+    return Status(
+        200, detail_out(request.user, _run(do_submit_resource, actor=request.user, resource=r))
+    )
 
 
 @router.post(
@@ -408,7 +410,7 @@ def review_resource(request, pk: int, payload: ReviewIn):
         action=payload.action,
         comment=payload.comment,
     )
-    return 200, detail_out(request.user, r)
+    return Status(200, detail_out(request.user, r))
 
 
 @router.post(
@@ -419,7 +421,9 @@ def new_version(request, pk: int):
     """新建版本: a draft v+1 copied from the published version."""
     _staff(request, write=True)
     r = pick(access.manageable_resources(request.user), pk)
-    return 201, detail_out(request.user, _run(do_new_version, actor=request.user, resource=r))
+    return Status(
+        201, detail_out(request.user, _run(do_new_version, actor=request.user, resource=r))
+    )
 
 
 @router.get("/export.xlsx", url_name="data-catalogue-export")
@@ -459,7 +463,7 @@ def get_element(request, pk: int):
         .values_list("code", flat=True)
         .distinct()
     )
-    return 200, {**element_out(e), "used_by": sorted(set(used))}
+    return Status(200, {**element_out(e), "used_by": sorted(set(used))})
 
 
 @router.post(
@@ -481,4 +485,4 @@ def claim_element(request, pk: int, payload: ClaimIn):
         if getattr(exc, "code", "") == "element_has_source":
             raise HttpError(409, exc.messages[0]) from None
         raise
-    return 200, element_out(e)
+    return Status(200, element_out(e))

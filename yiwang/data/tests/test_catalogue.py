@@ -15,6 +15,7 @@ from yiwang.data.actions.catalogue import (
     do_review_resource,
     do_submit_resource,
     do_update_draft,
+    minimum_level,
 )
 from yiwang.data.models import DataElement, DataResource
 
@@ -96,6 +97,15 @@ def test_grade_below_the_rule_is_refused(steward, ps):
     assert "至少为 3 级" in str(exc.value)
     # Important data sits above every general level.
     assert draft(steward(), ps, grade="important", level=None).level is None
+
+
+def test_seeded_base_resources_meet_their_grading_floor(data_city):
+    seeded = DataResource.objects.filter(grade="general").prefetch_related("items__element")
+    assert seeded.count() >= 4
+    for resource in seeded:
+        floor, _cause = minimum_level([i.element for i in resource.items.all()])
+        assert resource.level >= floor, resource.code
+    assert DataResource.objects.get(code="102-0001").level == 4  # 法定代表人身份号码
 
 
 def test_no_share_requires_legal_basis(steward, ps):
