@@ -161,6 +161,28 @@ def _line_map(ids: Iterable[int]) -> dict[int, str]:
     return dict(Department.objects.filter(id__in=set(ids)).values_list("id", "line"))
 
 
+def _not_yet_open(registry: str, department, found: list[Conflict]) -> list[Conflict]:
+    """Drop conflicts this department already has open for the same record, field and
+    values: re-importing the same rows raises nothing new (values are encrypted, so the
+    comparison happens here, not in SQL)."""
+    if not found:
+        return found
+    open_ = {
+        (c.record_id, c.field, c.authoritative_value, c.other_value)
+        for c in Conflict.objects.filter(
+            registry=registry,
+            department=department,
+            status=Conflict.Status.OPEN,
+            record_id__in={c.record_id for c in found},
+        )
+    }
+    return [
+        c
+        for c in found
+        if (c.record_id, c.field, c.authoritative_value, c.other_value) not in open_
+    ]
+
+
 def apply_rows(
     *,
     registry: str,
@@ -292,6 +314,7 @@ def apply_rows(
         )
     if history:
         RecordHistory.objects.bulk_create(history, batch_size=500)
+    conflicts = _not_yet_open(registry, department, conflicts)
     if conflicts:
         Conflict.objects.bulk_create(conflicts, batch_size=500)
     out.created, out.updated, out.conflicts = len(new), len(changed), len(conflicts)

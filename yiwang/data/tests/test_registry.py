@@ -62,6 +62,10 @@ def test_non_authority_conflicts_and_authority_value_stands(data_city):
     conflict = Conflict.objects.get()
     assert (conflict.authoritative_value, conflict.other_value) == ("张三", "张山")
     assert conflict.department.line == "civil_affairs"
+    again = _apply(data_city, "civil_affairs", [{"id_number": IDN, "name": "张山"}])
+    assert again.conflicts == 0 and Conflict.objects.count() == 1
+    other = _apply(data_city, "civil_affairs", [{"id_number": IDN, "name": "章三"}])
+    assert other.conflicts == 1 and Conflict.objects.count() == 2
 
 
 def test_non_authority_fills_empty_field_then_authority_overrides(data_city):
