@@ -7,26 +7,13 @@ from ninja.pagination import paginate
 
 from yiwang.core import access
 from yiwang.core.actions.workflow import do_transition
-from yiwang.core.api.pagination import Pagination
+from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.inbox import case_events, case_summary, inbox_for, visible_cases
 from yiwang.core.schemas.workflow import CaseDetailOut, CaseOut, TransitionIn
 from yiwang.core.workflow import available_actions
 
 router = Router()
-
-
-class _Summaries:
-    """A queryset seen as case summaries, so pagination slices before summarising."""
-
-    def __init__(self, qs) -> None:
-        self.qs = qs
-
-    def __len__(self) -> int:
-        return self.qs.count()
-
-    def __getitem__(self, item: slice) -> list[dict]:
-        return [case_summary(c) for c in self.qs[item]]
 
 
 def _detail(user, case) -> dict:
@@ -46,7 +33,7 @@ def _detail(user, case) -> dict:
 def list_inbox(request):
     """我的待办: open cases the caller can act on now, soonest deadline first."""
     require_scope(request, "read")
-    return _Summaries(inbox_for(request.user))
+    return Mapped(inbox_for(request.user), case_summary)
 
 
 @router.get("/{case_id}", response=CaseDetailOut)

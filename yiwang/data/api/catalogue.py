@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from yiwang.core.access import has_perm, pick, require
-from yiwang.core.api.pagination import Pagination
+from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.models import Department
 from yiwang.data import access
@@ -235,25 +235,6 @@ def element_out(e: DataElement) -> dict:
         "source_department": dept.code if dept else None,
         "source_department_name": dept.name if dept else None,
     }
-
-
-class Mapped:
-    """A queryset seen through ``fn`` for pagination: counts in SQL, maps one page."""
-
-    def __init__(self, qs, fn):
-        self.qs, self.fn = qs, fn
-
-    def all(self):
-        return self
-
-    def count(self) -> int:
-        return self.qs.count()
-
-    def __len__(self) -> int:
-        return self.qs.count()
-
-    def __getitem__(self, s):
-        return [self.fn(x) for x in self.qs[s]]
 
 
 def _staff(request, write: bool = False) -> None:

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from yiwang.core import audit
 from yiwang.core.access import has_perm
-from yiwang.core.api.pagination import Pagination
+from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.inbox import case_events
 from yiwang.data.actions.conflicts import do_accept_conflict, do_object_conflict
@@ -137,17 +137,6 @@ def _run(fn: Callable[[], Any]) -> Any:
         raise
 
 
-class _Rows:
-    def __init__(self, qs, row: Callable) -> None:
-        self.qs, self.row = qs, row
-
-    def __len__(self) -> int:
-        return self.qs.count()
-
-    def __getitem__(self, item: slice) -> list[dict]:
-        return [self.row(o) for o in self.qs[item]]
-
-
 def _objection(request, objection_id: int):
     obj = pages.visible_objections(request.user).filter(pk=objection_id).first()
     if obj is None:
@@ -188,7 +177,7 @@ def list_conflicts(request, params: Query[ConflictListIn]):
     qs = pages.visible_conflicts(request.user)
     if params.status:
         qs = qs.filter(status=params.status)
-    return _Rows(qs, pages.conflict_row)
+    return Mapped(qs, pages.conflict_row)
 
 
 @router.get("/conflicts/{conflict_id}", response=ConflictOut)
@@ -231,7 +220,7 @@ def list_objections(request, params: Query[ListIn]):
     """数据异议 raised by or owed by the caller's department; overdue marked."""
     require_scope(request, "read")
     _staff(request)
-    return _Rows(pages.filtered_objections(request.user, params.status), pages.objection_row)
+    return Mapped(pages.filtered_objections(request.user, params.status), pages.objection_row)
 
 
 @router.post("", response={201: ObjectionDetailOut})

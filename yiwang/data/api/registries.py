@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from yiwang.core.access import has_perm
-from yiwang.core.api.pagination import Pagination
+from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.data import access
 from yiwang.data.actions.objections import registry_label
@@ -109,19 +109,6 @@ def _staff(request) -> None:
         raise PermissionDenied(_("基础库仅对数据专员和审核人员开放。"))
 
 
-class _Summaries:
-    """A queryset seen as masked summaries, so pagination slices before summarising."""
-
-    def __init__(self, qs, registry: str, crs: str) -> None:
-        self.qs, self.registry, self.crs = qs, registry, crs
-
-    def __len__(self) -> int:
-        return self.qs.count()
-
-    def __getitem__(self, item: slice) -> list[dict]:
-        return [reg.summary(self.registry, r, self.crs) for r in self.qs[item]]
-
-
 @router.get("", response=list[RegistryOut])
 def list_registries(request):
     """基础库 the caller may look into, with their record counts."""
@@ -156,7 +143,10 @@ def search_records(request, registry: str, params: Query[SearchIn]):
     """Search one registry by natural key (ID numbers through their blind index); masked."""
     require_scope(request, "read")
     _staff(request)
-    return _Summaries(reg.search(request.user, registry, params.q), registry, params.crs)
+    return Mapped(
+        reg.search(request.user, registry, params.q),
+        lambda r: reg.summary(registry, r, params.crs),
+    )
 
 
 @router.get("/{registry}/records/{record_id}", response=RecordOut)

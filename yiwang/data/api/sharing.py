@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from yiwang.core.access import pick, require
-from yiwang.core.api.pagination import Pagination
+from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.data import access
 from yiwang.data.actions.sharing import (
@@ -166,25 +166,6 @@ def outcome_out(out: ShareOutcome) -> dict:
             else None
         ),
     }
-
-
-class Mapped:
-    """A queryset seen through ``fn`` for pagination: counts in SQL, maps only one page."""
-
-    def __init__(self, qs, fn):
-        self.qs, self.fn = qs, fn
-
-    def all(self):
-        return self
-
-    def count(self) -> int:
-        return self.qs.count()
-
-    def __len__(self) -> int:
-        return self.qs.count()
-
-    def __getitem__(self, s):
-        return [self.fn(x) for x in self.qs[s]]
 
 
 def _staff(request, write: bool = False) -> None:
