@@ -12,7 +12,6 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import Field
 
-from yiwang.core import audit
 from yiwang.core.access import has_perm
 from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity.tokens import require_scope
@@ -26,7 +25,6 @@ from yiwang.data.actions.objections import (
 )
 from yiwang.data.models import Conflict
 from yiwang.data.views import objections as pages
-from yiwang.data.views.registries import PERSONAL
 
 router = Router()
 
@@ -145,14 +143,7 @@ def _objection(request, objection_id: int):
 
 
 def _detail(request, obj) -> dict:
-    if obj.field in PERSONAL.get(obj.registry, {}):
-        audit.record(
-            actor=request.user,
-            action="data.objection.view",
-            obj=obj,
-            purpose=_("数据异议核实"),
-            change={"field": obj.field},
-        )
+    pages.log_clear_view(request.user, obj)
     actions = open_actions(request.user, obj)
     return {
         **pages.objection_row(obj, clear=True),

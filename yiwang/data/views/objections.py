@@ -37,6 +37,30 @@ from yiwang.data.views.registries import PERSONAL, get_record, mask_value
 STATUS_FILTERS = ("open", "overdue", "closed")
 
 
+def log_clear_view(user, obj: DataObjection) -> bool:
+    """An objection's values are shown unmasked to those handling it; for personal data
+    that view goes to the audit ledger. True when the values are personal."""
+    personal = obj.field in PERSONAL.get(obj.registry, {})
+    if personal:
+        audit.record(
+            actor=user,
+            action="data.objection.view",
+            obj=obj,
+            purpose=_("数据异议核实"),
+            change={"field": obj.field},
+        )
+    return personal
+
+
+def _names(registry: str, field: str) -> dict[str, str]:
+    """Display names of a registry and its field (the codes themselves when unknown)."""
+    known = registry in REGISTRIES
+    return {
+        "registry_name": registry_label(registry) if known else registry,
+        "field_name": field_label(registry, field) if known else field,
+    }
+
+
 def objection_row(o: DataObjection, today=None, *, clear: bool = False) -> dict[str, Any]:
     """An objection as lists show it: names, values (masked unless ``clear``), the case's
     time limit and overdue mark from the workflow engine."""
@@ -46,10 +70,9 @@ def objection_row(o: DataObjection, today=None, *, clear: bool = False) -> dict[
         "id": o.pk,
         "number": o.number,
         "registry": o.registry,
-        "registry_name": registry_label(o.registry) if o.registry in REGISTRIES else o.registry,
         "record_id": o.record_id,
         "field": o.field,
-        "field_name": field_label(o.registry, o.field) if o.registry in REGISTRIES else o.field,
+        **_names(o.registry, o.field),
         "current_value": show(o.current_value),
         "proposed_value": show(o.proposed_value),
         "reason": o.reason,
@@ -217,15 +240,7 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, done)
             return redirect("data:objection", pk=obj.pk)
-    personal = obj.field in PERSONAL.get(obj.registry, {})
-    if personal:
-        audit.record(
-            actor=request.user,
-            action="data.objection.view",
-            obj=obj,
-            purpose=_("数据异议核实"),
-            change={"field": obj.field},
-        )
+    personal = log_clear_view(request.user, obj)
     actions = open_actions(request.user, obj)
     context = {
         "o": obj,
@@ -245,10 +260,9 @@ def conflict_row(c: Conflict) -> dict[str, Any]:
     return {
         "id": c.pk,
         "registry": c.registry,
-        "registry_name": registry_label(c.registry) if c.registry in REGISTRIES else c.registry,
         "record_id": c.record_id,
         "field": c.field,
-        "field_name": field_label(c.registry, c.field) if c.registry in REGISTRIES else c.field,
+        **_names(c.registry, c.field),
         "authoritative_value": show(c.authoritative_value),
         "other_value": show(c.other_value),
         "authority": c.authority.name,
