@@ -56,10 +56,15 @@ def test_new_request_page_with_errors_then_provider_agrees(data_city, actors):  
     assert "提供方同意" in p.get(f"/data/sharing/requests/{req.pk}/").content.decode()
     refused = p.post(f"/data/sharing/requests/{req.pk}/", {"action": "provider_refuse"})
     assert refused.status_code == 400 and "须填写意见" in refused.content.decode()
-    agreed = p.post(f"/data/sharing/requests/{req.pk}/", {"action": "provider_agree"})
+    agreed = p.post(
+        f"/data/sharing/requests/{req.pk}/",
+        {"action": "provider_agree", "comment": "同意按需共享"},
+    )
     assert agreed.status_code == 302
     req.refresh_from_db()
     assert req.status == "bureau_review"
+    history = c.get(f"/data/sharing/requests/{req.pk}/").content.decode()
+    assert 'id="history"' in history and "同意按需共享" in history
 
 
 def test_unconditional_page_shows_the_secret_once(data_city, actors):  # noqa: F811

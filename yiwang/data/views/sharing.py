@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
-from yiwang.core.workflow import available_actions, definition_of
+from yiwang.core.inbox import case_events
+from yiwang.core.workflow import available_actions
 from yiwang.data import access
 from yiwang.data.actions.sharing import (
     do_decide_share,
@@ -126,19 +127,6 @@ def request_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _events(req) -> list[dict]:
-    """流转记录 of the request's case, with action names from the workflow definition."""
-    if not req.case_id:
-        return []
-    d = definition_of(req.case.workflow)
-    out = []
-    for e in req.case.events.select_related("actor").order_by("at", "id"):
-        action = d.action(e.action)
-        name = action.name if action else (_("提交申请") if e.action == "start" else e.action)
-        out.append({"at": e.at, "name": name, "actor": e.actor, "comment": e.comment})
-    return out
-
-
 def _request_page(request, req, *, credentials=None, errors=None, status=200) -> HttpResponse:
     actions = available_actions(request.user, req.case) if req.case_id else []
     grant = getattr(req, "grant", None) if req.status == "granted" else None
@@ -151,7 +139,7 @@ def _request_page(request, req, *, credentials=None, errors=None, status=200) ->
             "grant": grant,
             "credentials": credentials,
             "errors": errors or [],
-            "events": _events(req),
+            "events": case_events(req.case) if req.case_id else [],
         },
         status=status,
     )
