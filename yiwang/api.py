@@ -126,9 +126,13 @@ def _http_error(request, exc: HttpError):
 def _register() -> None:
     from yiwang.core.api import register as register_core
     from yiwang.data.api import register as register_data
+    from yiwang.licences.api import register as register_licences
+    from yiwang.services.api import register as register_services
 
     register_core(api)
     register_data(api)
+    register_services(api)
+    register_licences(api)
 
 
 _register()

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "yiwang.core",
     "yiwang.data",
+    "yiwang.services",
+    "yiwang.licences",
     "yiwang.web",
 ]
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("data/", include("yiwang.data.urls")),
+    path("services/", include("yiwang.services.urls")),
+    path("licences/", include("yiwang.licences.urls")),
     path("", include("yiwang.core.urls")),
     path("", include("yiwang.web.urls")),
 ]

@@ -142,10 +142,13 @@ def do_start_case(
     applicant=None,
     subject: Any = None,
     comment: str = "",
+    case_time_limit_days: int | None = None,
 ) -> Case:
     """Open a case (办件) on the active version of a workflow: number, initial state and
     its deadlines in working days. Staff start cases within their jurisdiction; a citizen
-    or enterprise starts their own; ``actor=None`` is the platform itself."""
+    or enterprise starts their own; ``actor=None`` is the platform itself.
+    ``case_time_limit_days`` overrides the workflow's whole-case limit (e.g. a service
+    item's promised time limit 承诺时限)."""
     wf = Workflow.objects.filter(code=workflow_code, active=True).order_by("-version").first()
     if wf is None:
         raise ValidationError(_("未找到启用的流程：%s") % workflow_code, code="workflow_unknown")
@@ -166,7 +169,9 @@ def do_start_case(
     now = timezone.now()
     today = timezone.localdate(now)
     state_due, est1 = _deadline(today, d.time_limit(d.initial))
-    case_due, est2 = _deadline(today, wf.case_time_limit_days)
+    case_due, est2 = _deadline(
+        today, wf.case_time_limit_days if case_time_limit_days is None else case_time_limit_days
+    )
     subject_type, subject_id = audit.object_ref(subject) if subject is not None else ("", "")
     case = Case.objects.create(
         workflow=wf,

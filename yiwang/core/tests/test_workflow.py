@@ -49,6 +49,7 @@ def start(people, city):
             division=city.wuzhi,
             department=city.department("410823", "market"),
             applicant=kw.pop("applicant", people.applicant),
+            **kw,
         )
 
     return make
@@ -108,6 +109,8 @@ def test_start_case_numbers_and_deadlines_in_working_days(start, people):
     assert case.case_due == calendar.add_working_days(today, 20)[0]
     assert case.events.get().action == "start"
     assert AuditEntry.objects.filter(action="core.case.start", object_id=str(case.pk)).exists()
+    promised = start(case_time_limit_days=5)  # a service item's 承诺时限 overrides the flow's
+    assert promised.case_due == calendar.add_working_days(today, 5)[0]
 
 
 def test_full_approval_path_closes_the_case(start, people):

@@ -1,0 +1,5 @@
+"""Pages of the licences room under /licences/ (one views module per area)."""
+
+app_name = "licences"
+
+urlpatterns: list = []

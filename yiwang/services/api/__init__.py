@@ -1,0 +1,7 @@
+"""API routers of the services room, mounted under /api/v1/ (one module per area)."""
+
+from __future__ import annotations
+
+
+def register(api) -> None:
+    """Mount this room's routers on the platform API."""
