@@ -156,6 +156,8 @@ class Bundle(models.Model):
 
 
 class BundleItem(models.Model):
+    """One item of a bundle, in the order the combined form asks for it."""
+
     bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="parts")
     item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField(default=1)
@@ -165,6 +167,9 @@ class BundleItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bundle", "item"], name="bundle_item_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.bundle_id}:{self.item_id}"
 
 
 class BundleApplication(models.Model):

@@ -84,9 +84,10 @@ class Rating(models.Model):
             )
         ]
 
-    @property
-    def is_bad(self) -> bool:
-        return self.level >= Level.DISSATISFIED
-
     def __str__(self) -> str:
         return f"{self.item.name} {self.get_level_display()}"
+
+    @property
+    def is_bad(self) -> bool:
+        """差评: 不满意 or 非常不满意."""
+        return self.level >= Level.DISSATISFIED
