@@ -43,8 +43,14 @@ class Application(models.Model):
     item = models.ForeignKey(
         ServiceItem, verbose_name=_("事项"), on_delete=models.PROTECT, related_name="applications"
     )
+    # Null only while the application is being created: the case is started with the
+    # application as its subject, then linked (same transaction).
     case = models.OneToOneField(
-        Case, verbose_name=_("流转"), on_delete=models.PROTECT, related_name="application"
+        Case,
+        verbose_name=_("流转"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="application",
     )
     bundle_application = models.ForeignKey(
         "services.BundleApplication",
