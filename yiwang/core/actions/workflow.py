@@ -385,7 +385,9 @@ def do_assign(*, actor, case: Case, assignee) -> Case:
 
 
 def _require_participant(actor, case: Case) -> None:
-    """Staff who can see the case, or its applicant."""
+    """Staff who can see the case, or its applicant; ``None`` is the platform itself."""
+    if actor is None:
+        return
     if case.applicant_id is not None and actor.pk == case.applicant_id:
         return
     if not access.can_see(actor, case, "case.view"):
