@@ -132,3 +132,14 @@ def _end_stray_database_sessions(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def licence_types(city):
+    """``city`` plus the 证照目录 (营业执照, 食品经营许可证, 居住证, 结婚证, 不动产权证书,
+    社会保障卡) and a seal for each issuing city department; returns ``{slug: type}``."""
+    from yiwang.licences.actions import do_seed_licence_types
+    from yiwang.licences.models import LicenceType
+
+    do_seed_licence_types(actor=None)
+    return {t.slug: t for t in LicenceType.objects.all()}

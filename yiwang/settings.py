@@ -271,3 +271,9 @@ YIWANG["SHARE_BATCH_MAX"] = int(os.environ.get("YIWANG_SHARE_BATCH_MAX", "100"))
 
 # 政务数据目录: a resource graded longer ago than this is flagged 需复核定级 (months).
 YIWANG["DATA_GRADE_REVIEW_MONTHS"] = int(os.environ.get("YIWANG_DATA_GRADE_REVIEW_MONTHS", "12"))
+
+# 电子证照: the public base URL printed in licence QR codes, the largest file the public
+# verification accepts, and verifications per minute per network address.
+YIWANG["PUBLIC_BASE_URL"] = os.environ.get("YIWANG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+YIWANG["LICENCE_VERIFY_MAX_BYTES"] = int(os.environ.get("YIWANG_LICENCE_VERIFY_MAX_BYTES", 5 * 1024**2))
+YIWANG["LICENCE_VERIFY_PER_MINUTE"] = int(os.environ.get("YIWANG_LICENCE_VERIFY_PER_MINUTE", "60"))

@@ -176,3 +176,65 @@ def validate_mobile(value: str) -> str:
     if not MOBILE_RE.match(v):
         raise ValidationError(_("手机号码应为以 1 开头的 11 位数字。"), code="mobile_format")
     return v
+
+
+# --- 电子证照标识 (GB/T 36904-2018) ---
+
+MOD37_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LICENCE_ROOT = "1.2.156.3005.2"
+LICENCE_TYPE_CODE_RE = re.compile(r"^[0-9A-Z]{18}\d{3}$")
+LICENCE_SERIAL_RE = re.compile(r"^[0-9A-Z]{1,40}$")
+LICENCE_ID_RE = re.compile(
+    r"^1\.2\.156\.3005\.2\.([0-9A-Z]{18}\d{3})\.([0-9A-Z]{1,32})\.([0-9A-Z]{1,40})\.(\d{3})\.([0-9A-Z])$"
+)
+
+
+def mod37_36_check(body: str) -> str:
+    """ISO/IEC 7064 MOD 37,36 (hybrid system) check character over digits and upper-case
+    letters, as GB/T 36904 puts at the end of an e-licence identifier."""
+    m = 36
+    p = m
+    for c in body:
+        value = MOD37_ALPHABET.find(c)
+        if value < 0:
+            raise ValueError(f"character {c!r} is outside 0-9A-Z")
+        s = (p + value) % m or m
+        p = (s * 2) % (m + 1)
+    return MOD37_ALPHABET[(m + 1 - p) % m]
+
+
+def make_licence_identifier(type_code: str, issuer_code: str, serial: str, version: int) -> str:
+    """``1.2.156.3005.2.{type code}.{issuer code}.{serial}.{version:03d}.{check}``; the check
+    character covers the four fields concatenated without dots."""
+    ver = f"{version:03d}"
+    if not LICENCE_TYPE_CODE_RE.match(type_code):
+        raise ValueError("licence type code must be an 18-character credit code + 3 digits")
+    if not LICENCE_SERIAL_RE.match(serial) or not 1 <= version <= 999:
+        raise ValueError("serial must be 1-40 characters of 0-9, A-Z; version 1-999")
+    check = mod37_36_check(type_code + issuer_code + serial + ver)
+    return f"{LICENCE_ROOT}.{type_code}.{issuer_code}.{serial}.{ver}.{check}"
+
+
+def validate_licence_identifier(value: str) -> dict[str, str]:
+    """Parse and check a 电子证照标识; returns its parts (type_code, issuer_code, serial,
+    version, check) or raises ValidationError."""
+    v = (value or "").strip().upper()
+    match = LICENCE_ID_RE.match(v)
+    if not match:
+        raise ValidationError(
+            _(
+                "电子证照标识格式不正确，应为 1.2.156.3005.2.证照类型代码.颁发机构代码.流水号.版本号.校验位。"
+            ),
+            code="licence_id_format",
+        )
+    type_code, issuer, serial, version, check = match.groups()
+    if mod37_36_check(type_code + issuer + serial + version) != check:
+        raise ValidationError(_("电子证照标识校验位不正确。"), code="licence_id_check")
+    return {
+        "identifier": v,
+        "type_code": type_code,
+        "issuer_code": issuer,
+        "serial": serial,
+        "version": version,
+        "check": check,
+    }

@@ -43,12 +43,19 @@ def next_number(region: str, kind: str, on: date | None = None) -> str:
         raise ValueError("region and kind must be 1-16 characters of 0-9, A-Z")
     day = on or timezone.localdate()
     prefix = f"{region}-{kind}-{day:%Y%m%d}"
+    return f"{prefix}-{next_value(prefix):06d}"
+
+
+def next_value(key: str) -> int:
+    """The next value (1, 2, …) of the counter named ``key`` (at most 64 characters), safe
+    under concurrent callers; for numbers other than case numbers, e.g. licence serials."""
+    if not 0 < len(key) <= 64:
+        raise ValueError("counter key must be 1-64 characters")
     conflicts = 0
     waited = 0.0
     while True:
         try:
-            value = _increment(prefix)
-            break
+            return _increment(key)
         except IntegrityError:
             conflicts += 1  # another caller created today's row first: lock it next time
             if conflicts >= RETRIES:
@@ -61,4 +68,3 @@ def next_number(region: str, kind: str, on: date | None = None) -> str:
             pause = random.uniform(0.001, 0.02)
             time.sleep(pause)
             waited += pause
-    return f"{prefix}-{value:06d}"

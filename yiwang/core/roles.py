@@ -31,12 +31,31 @@ ROLES: dict[str, Role] = {
         _role(
             "approver",
             _("审批人员"),
-            {"case.view", "case.handle", "case.decide", "personal.unmask"},
+            {
+                "case.view",
+                "case.handle",
+                "case.decide",
+                "personal.unmask",
+                "licence.view",
+                "licence.issue",
+                "licence.manage",
+            },
         ),
         _role(
             "dept_admin",
             _("部门管理员"),
-            {"case.view", "case.assign", "org.view", "user.view", "user.manage", "personal.unmask"},
+            {
+                "case.view",
+                "case.assign",
+                "org.view",
+                "user.view",
+                "user.manage",
+                "personal.unmask",
+                "licence.view",
+                "licence.issue",
+                "licence.manage",
+                "seal.manage",
+            },
         ),
         _role(
             "data_steward", _("数据专员"), {"data.view", "data.manage", "case.view", "case.handle"}
@@ -55,6 +74,7 @@ ROLES: dict[str, Role] = {
                 "org.manage",
                 "user.view",
                 "user.manage",
+                "licence.view",
             },
             city_wide=True,
         ),

@@ -1,0 +1,229 @@
+"""证照核验 (public, read-only): by QR payload / identifier + token, or by the PDF file.
+
+The answer is one of valid / suspended / revoked / cancelled / expired / invalid /
+forged. "forged" covers an unknown identifier, a wrong token, a file whose SM3 differs
+from the issued one (one changed byte is enough), a record whose content no longer
+matches what was signed, a seal not made by the platform, or a bad SM2 signature.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core import crypto
+from yiwang.core.identifiers import validate_licence_identifier
+from yiwang.core.masking import mask_name
+from yiwang.licences import sealing
+from yiwang.licences.models import ENTITY_ID_TYPES, Licence, Status
+
+PAYLOAD_MAX = 1000
+ID_IN_TEXT = re.compile(
+    rb"1\.2\.156\.3005\.2\.[0-9A-Z]{21}\.[0-9A-Z]{1,32}\.[0-9A-Z]{1,40}\.\d{3}\.[0-9A-Z]"
+)
+TOKEN_RE = re.compile(r"^[0-9A-F]{16}$")
+
+
+@dataclass
+class Verdict:
+    """One verification answer; ``licence`` is set when the identifier is known."""
+
+    result: str
+    message: str
+    licence: Licence | None = None
+    checks: dict[str, bool] = field(default_factory=dict)
+    show_holder: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.result == "valid"
+
+    def public(self) -> dict:
+        """What anyone may see: status, type, number, issuer, dates, masked holder."""
+        out: dict = {"result": self.result, "message": self.message, "checks": self.checks}
+        lic = self.licence
+        if lic is not None and self.result != "forged":
+            out["licence"] = {
+                "identifier": lic.identifier,
+                "type": lic.licence_type.name,
+                "number": lic.number,
+                "holder": _holder_shown(lic) if self.show_holder else "",
+                "issuer": lic.issuer_name,
+                "issued_on": lic.issued_on.isoformat(),
+                "valid_from": lic.valid_from.isoformat(),
+                "valid_until": lic.valid_until.isoformat() if lic.valid_until else None,
+                "status": lic.status,
+                "status_name": str(lic.get_status_display()),
+                "status_reason": lic.status_reason if lic.status != Status.VALID else "",
+                "seal": lic.seal.name,
+                "seal_code": lic.seal.code,
+                "signed_at": lic.signed_at.isoformat(),
+            }
+        return out
+
+
+def _holder_shown(licence: Licence) -> str:
+    """An organisation's name is public; a person's is masked (张*)."""
+    if licence.holder_id_type in ENTITY_ID_TYPES:
+        return licence.holder_name
+    return mask_name(licence.holder_name)
+
+
+def forged(message: str, checks: dict[str, bool] | None = None, licence=None) -> Verdict:
+    return Verdict("forged", message, licence, checks or {})
+
+
+class BadPayload(ValidationError):
+    """The input is not something to verify at all (→ 4xx, not "forged")."""
+
+
+def parse_payload(text: str) -> tuple[str, str]:
+    """(identifier, token) from a scanned QR payload: the verification URL, or
+    ``identifier token``, or an identifier alone (token empty). Raises BadPayload."""
+    text = (text or "").strip()
+    if not text:
+        raise BadPayload(_("请粘贴二维码内容或输入电子证照标识。"), code="empty")
+    if len(text) > PAYLOAD_MAX:
+        raise BadPayload(
+            _("二维码内容过长（不超过 %(n)s 个字符）。") % {"n": PAYLOAD_MAX}, code="too_long"
+        )
+    identifier, token = "", ""
+    if "://" in text or text.startswith("/") or "?" in text:
+        query = parse_qs(urlsplit(text).query)
+        identifier = (query.get("id") or [""])[0]
+        token = (query.get("t") or [""])[0]
+    else:
+        parts = text.replace(",", " ").split()
+        identifier = parts[0] if parts else ""
+        token = parts[1] if len(parts) > 1 else ""
+    if not identifier:
+        raise BadPayload(_("未能从二维码内容中识别出电子证照标识。"), code="no_identifier")
+    try:
+        identifier = validate_licence_identifier(identifier)["identifier"]
+    except ValidationError as exc:
+        raise BadPayload(exc.messages[0], code="bad_identifier") from None
+    token = token.strip().upper()
+    if token and not TOKEN_RE.match(token):
+        raise BadPayload(_("核验码格式不正确。"), code="bad_token")
+    return identifier, token
+
+
+def status_verdict(licence: Licence, checks: dict[str, bool], on: dt.date | None = None) -> Verdict:
+    """Signature checks passed: answer by the licence's status and validity."""
+    on = on or timezone.localdate()
+    name = licence.licence_type.name
+    s = licence.status
+    if s == Status.VALID and licence.valid_until is not None and licence.valid_until < on:
+        s = Status.EXPIRED
+    if s == Status.VALID:
+        if licence.valid_from > on:
+            return Verdict("invalid", _("该%(name)s尚未生效。") % {"name": name}, licence, checks)
+        return Verdict(
+            "valid", _("核验通过：该%(name)s真实有效。") % {"name": name}, licence, checks
+        )
+    messages = {
+        Status.SUSPENDED: ("suspended", _("该%(name)s真实，但已被暂扣，暂不能使用。")),
+        Status.REVOKED: ("revoked", _("该%(name)s真实，但已被撤销，不再有效。")),
+        Status.WITHDRAWN: ("revoked", _("该%(name)s真实，但已被吊销，不再有效。")),
+        Status.CANCELLED: ("cancelled", _("该%(name)s真实，但已被注销，不再有效。")),
+        Status.EXPIRED: ("expired", _("该%(name)s真实，但已超过有效期，不再有效。")),
+    }
+    result, message = messages.get(s, ("invalid", _("该%(name)s真实，但当前状态不是有效。")))
+    return Verdict(result, message % {"name": name}, licence, checks)
+
+
+def check_signature(licence: Licence, pdf_bytes: bytes) -> dict[str, bool]:
+    """The full cryptographic path: SM3 of the document against the signed digest, the
+    record's content digest, the seal data signed by the platform (seal maker), and the
+    seal's SM2 signature over the sign data."""
+    from yiwang.licences.actions.licences import content_digest
+
+    sign_data = licence.sign_data
+    seal = licence.seal
+    digest = crypto.sm3_hex(pdf_bytes)
+    signed_digest = f'"sm3":"{digest}"'
+    checks = {
+        "document_digest": hmac.compare_digest(digest, licence.pdf_digest)
+        and signed_digest in sign_data,
+        "content_digest": f'"content_sm3":"{content_digest(licence)}"' in sign_data,
+        "seal_data": f'"sm3":"{crypto.sm3_hex(seal.seal_data.encode())}"' in sign_data
+        and sealing.maker_signature_ok(seal.seal_data, seal.maker_signature),
+    }
+    signature = sealing.unb64(licence.signature)
+    checks["signature"] = bool(signature) and sealing.seal_verify(
+        seal.sm2_public_pem, signature, sign_data.encode()
+    )
+    return checks
+
+
+def _load(identifier: str) -> Licence | None:
+    return (
+        Licence.objects.select_related("licence_type", "seal").filter(identifier=identifier).first()
+    )
+
+
+def _stored_pdf(licence: Licence) -> bytes:
+    try:
+        with licence.pdf.open("rb") as fh:
+            return fh.read()
+    except (OSError, ValueError):
+        return b""
+
+
+def verify_identifier(identifier: str, token: str = "", on: dt.date | None = None) -> Verdict:
+    """Verify by identifier (+ the QR token): the stored file and its signature are
+    re-checked, so a tampered store is caught as well."""
+    licence = _load(identifier)
+    if licence is None:
+        return forged(_("平台未签发过此电子证照标识，该证照可能是伪造的。"))
+    if token and not hmac.compare_digest(token, licence.token):
+        return forged(_("核验码与该电子证照不符，该二维码可能是伪造的。"), {"token": False})
+    checks = check_signature(licence, _stored_pdf(licence))
+    if token:
+        checks = {"token": True, **checks}
+    if not all(checks.values()):
+        return forged(_("电子证照的签名校验未通过，数据可能被篡改。"), checks)
+    verdict = status_verdict(licence, checks, on)
+    if not token:
+        # Identifier alone: the status, but no holder details.
+        verdict.message += _("（未提供核验码，仅显示证照状态。）")
+    return verdict
+
+
+def verify_payload(text: str, on: dt.date | None = None) -> Verdict:
+    identifier, token = parse_payload(text)
+    verdict = verify_identifier(identifier, token, on)
+    verdict.show_holder = bool(token)
+    return verdict
+
+
+def verify_pdf(pdf_bytes: bytes, on: dt.date | None = None) -> Verdict:
+    """Verify an uploaded licence file: found by its SM3 (an exact copy of an issued
+    file), else by the identifier printed in it — then any difference is tampering."""
+    if not pdf_bytes.startswith(b"%PDF-"):
+        raise BadPayload(_("上传的文件不是 PDF 文件。"), code="not_pdf")
+    digest = crypto.sm3_hex(pdf_bytes)
+    licence = (
+        Licence.objects.select_related("licence_type", "seal").filter(pdf_digest=digest).first()
+    )
+    if licence is None:
+        found = ID_IN_TEXT.search(pdf_bytes)
+        known = _load(found.group().decode()) if found else None
+        if known is not None:
+            return forged(
+                _("文件内容与平台签发的电子证照（%(id)s）不一致，文件已被篡改。")
+                % {"id": known.identifier},
+                {"document_digest": False},
+            )
+        return forged(_("平台未签发过与此文件一致的电子证照，该文件可能是伪造的。"))
+    checks = check_signature(licence, pdf_bytes)
+    if not all(checks.values()):
+        return forged(_("电子证照的签名校验未通过，数据可能被篡改。"), checks)
+    return status_verdict(licence, checks, on)

@@ -1,0 +1,88 @@
+"""证照夹 (licence wallet): a citizen or enterprise sees the licences they hold, their QR
+code and downloads the sealed PDF. Anyone else's licence is a 404."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from yiwang.core.identity.totp import qr_svg_data_uri
+from yiwang.licences import access
+from yiwang.licences.actions.licences import verify_url
+from yiwang.licences.models import Licence
+
+
+def _holder(request: HttpRequest) -> None:
+    if request.user.kind not in ("citizen", "enterprise"):
+        raise PermissionDenied(_("证照夹供群众和企业查看本人（本单位）持有的证照。"))
+
+
+def _own(request: HttpRequest, pk: int) -> Licence:
+    obj = (
+        access.own_licences(request.user)
+        .select_related("licence_type", "seal")
+        .filter(pk=pk)
+        .first()
+    )
+    if obj is None:
+        raise Http404(_("未找到该证照，或它不属于您。"))
+    return obj
+
+
+@login_required
+def wallet(request: HttpRequest) -> HttpResponse:
+    """我的证照: every licence held, newest first, with its status."""
+    _holder(request)
+    licences = access.own_licences(request.user).select_related("licence_type")
+    return render(request, "licences/wallet.html", {"licences": licences})
+
+
+@login_required
+def wallet_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One licence: the face data, the QR code to show at a counter, download."""
+    _holder(request)
+    licence = _own(request, pk)
+    labels = {f["key"]: f.get("label", f["key"]) for f in licence.licence_type.fields or []}
+    url = verify_url(licence.identifier, licence.token)
+    return render(
+        request,
+        "licences/wallet_detail.html",
+        {
+            "licence": licence,
+            "rows": [(labels.get(k, k), v) for k, v in licence.data.items()],
+            "qr": qr_svg_data_uri(url),
+            "verify_url": url,
+        },
+    )
+
+
+@login_required
+def wallet_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """Download one's own sealed licence file."""
+    _holder(request)
+    licence = _own(request, pk)
+    return pdf_response(licence)
+
+
+def pdf_response(licence: Licence) -> FileResponse:
+    try:
+        handle = licence.pdf.open("rb")
+    except (OSError, ValueError):
+        raise Http404(_("证照文件不存在。")) from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{licence.licence_type.name}-{licence.number}.pdf",
+        content_type="application/pdf",
+    )
+
+
+urlpatterns = [
+    path("wallet/", wallet, name="wallet"),
+    path("wallet/<int:pk>/", wallet_detail, name="wallet-detail"),
+    path("wallet/<int:pk>/pdf", wallet_pdf, name="wallet-pdf"),
+]
