@@ -55,6 +55,7 @@ ROLES: dict[str, Role] = {
                 "licence.issue",
                 "licence.manage",
                 "seal.manage",
+                "service.manage",
             },
         ),
         _role(
@@ -75,6 +76,7 @@ ROLES: dict[str, Role] = {
                 "user.view",
                 "user.manage",
                 "licence.view",
+                "service.manage",
             },
             city_wide=True,
         ),
