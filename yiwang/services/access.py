@@ -50,3 +50,37 @@ def bundle_applications(user, qs: QuerySet | None = None) -> QuerySet:
         parts = applications(user).values("bundle_application_id")
         return qs.filter(pk__in=parts)
     return qs.filter(applicant=user)
+
+
+# --- 政务服务事项 (items) ---
+
+
+def public_items(qs: QuerySet | None = None) -> QuerySet:
+    """事项 anyone may see in the service hall: the published ones."""
+    from yiwang.services.models import ServiceItem
+
+    qs = qs if qs is not None else ServiceItem.objects.all()
+    return qs.filter(status=ServiceItem.Status.PUBLISHED)
+
+
+def manageable_items(user, qs: QuerySet | None = None) -> QuerySet:
+    """事项 the user keeps (``service.manage``): their department's within their division
+    subtree (a city department also its county counterparts); the bureau city-wide."""
+    from yiwang.services.models import ServiceItem
+
+    qs = qs if qs is not None else ServiceItem.objects.all()
+    return scope(user, qs, "service.manage")
+
+
+def visible_items(user, qs: QuerySet | None = None) -> QuerySet:
+    """Published items, plus drafts and withdrawn items for those who manage them."""
+    from django.db.models import Q
+
+    from yiwang.core.access import has_perm
+    from yiwang.services.models import ServiceItem
+
+    qs = qs if qs is not None else ServiceItem.objects.all()
+    if not has_perm(user, "service.manage"):
+        return public_items(qs)
+    own = manageable_items(user, qs).values("pk")
+    return qs.filter(Q(status=ServiceItem.Status.PUBLISHED) | Q(pk__in=own))
