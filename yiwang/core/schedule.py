@@ -20,6 +20,7 @@ PERIODIC: list[tuple[float, str]] = [
     (30, "yiwang.core.tasks.seal_ledger"),
     (6 * 3600, "yiwang.core.tasks.prune_task_results"),
     (300, "yiwang.data.tasks.pull_due_sources"),  # 接口归集: sources whose interval passed
+    (3600, "yiwang.licences.tasks.expire_licences"),  # 电子证照到期失效
 ]
 
 

@@ -5,3 +5,6 @@ from __future__ import annotations
 
 def register(api) -> None:
     """Mount this room's routers on the platform API."""
+    from yiwang.licences.api import licences
+
+    api.add_router("/licences", licences.router, tags=["电子证照 licences"])
