@@ -56,3 +56,41 @@ def make_item(city):
         return item
 
     return make
+
+
+@pytest.fixture
+def registry(city):
+    """registry("person", {"id_number": …, "name": …}) → the base-registry record, written
+    through the data room's loader (data standards and base resources seeded once)."""
+    from django.db import transaction
+
+    from yiwang.data.actions.standards import do_seed_data_standards
+    from yiwang.data.models import DataResource
+    from yiwang.data.registry import REGISTRIES, apply_rows, derive
+
+    do_seed_data_standards(actor=None)
+    lines = {"person": "public_security", "legal_entity": "market"}
+
+    def add(kind: str, row: dict):
+        resource = DataResource.objects.get(registry=kind, status="published")
+        with transaction.atomic():
+            apply_rows(
+                registry=kind,
+                rows=[derive(kind, dict(row))],
+                resource=resource,
+                department=city.department("410800", lines[kind]),
+            )
+        return REGISTRIES[kind].get(row[REGISTRIES[kind].key])
+
+    return add
+
+
+@pytest.fixture
+def seal_for():
+    """seal_for(department) → an e-seal for a department that issues licences."""
+    from yiwang.licences.actions import do_create_seal
+
+    def make(department, kind: str = "licensing"):
+        return do_create_seal(actor=None, department=department, kind=kind)
+
+    return make

@@ -1,0 +1,224 @@
+"""一件事一次办 writes: one combined form (each field asked once, same-name fields shared,
+same-name materials uploaded once) fans out to one application per item — each in its
+own department and case — and the bundle is done when every part is done."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from yiwang.core import audit
+from yiwang.core.numbering import next_number
+from yiwang.services.actions.applications import (
+    Applicant,
+    Prepared,
+    applicant_from_account,
+    check_eligible,
+    check_files,
+    create_application,
+    files_for,
+)
+from yiwang.services.formdata import clean_form, merge_fields
+from yiwang.services.materials import CheckedUpload, Need, resolve_materials
+from yiwang.services.models import Application, Bundle, BundleApplication, ServiceItem
+
+BUNDLE_KINDS = {Bundle.Kind.LIFE: "person", Bundle.Kind.ENTERPRISE: "entity"}
+STATUS_LABELS = {
+    "open": gettext_lazy("办理中"),
+    "partial": gettext_lazy("部分办结"),
+    "completed": gettext_lazy("全部办结"),
+    "refused": gettext_lazy("有不予办理"),
+}
+NOT_GRANTED = (Application.Outcome.REFUSED, Application.Outcome.NOT_ACCEPTED)
+
+
+def bundle_items(bundle: Bundle) -> list[ServiceItem]:
+    """The bundle's items in the order the combined form asks for them."""
+    return [
+        bi.item
+        for bi in bundle.parts.select_related("item__department", "item__division").order_by(
+            "position", "id"
+        )
+    ]
+
+
+def combined_fields(bundle: Bundle, items: list[ServiceItem] | None = None) -> list[dict]:
+    """The combined form: the union of the items' fields, each name asked once."""
+    items = items if items is not None else bundle_items(bundle)
+    return merge_fields([item.form_fields for item in items])
+
+
+@dataclass
+class MaterialGroup:
+    """Materials of the same name across the bundle's items, supplied once."""
+
+    key: str
+    name: str
+    needs: list[Need] = field(default_factory=list)
+
+    @property
+    def open_needs(self) -> list[Need]:
+        return [n for n in self.needs if not n.satisfied]
+
+    @property
+    def satisfied(self) -> bool:
+        return not self.open_needs
+
+    @property
+    def required(self) -> bool:
+        return any(n.spec.required for n in self.open_needs)
+
+    @property
+    def labels(self) -> list[str]:
+        return sorted({n.label for n in self.needs if n.satisfied})
+
+
+def material_groups(
+    items: list[ServiceItem], applicant: Applicant | None
+) -> tuple[list[MaterialGroup], dict[int, list[Need]]]:
+    """The bundle's materials grouped by name (免证 resolved for the applicant when
+    known), and each item's own needs."""
+    groups: dict[str, MaterialGroup] = {}
+    per_item: dict[int, list[Need]] = {}
+    for item in items:
+        if applicant is not None:
+            needs = resolve_materials(
+                item, id_type=applicant.id_type, id_number=applicant.id_number
+            )
+        else:
+            needs = [Need(spec) for spec in item.materials.all()]
+        per_item[item.pk] = needs
+        for need in needs:
+            group = groups.get(need.spec.name)
+            if group is None:
+                group = groups[need.spec.name] = MaterialGroup(need.key, need.spec.name)
+            group.needs.append(need)
+    return list(groups.values()), per_item
+
+
+def _group_uploads(groups: list[MaterialGroup], uploads: Mapping | None) -> dict:
+    """Map each group's upload onto every item material of that name (by field key)."""
+    out: dict[str, list] = {}
+    for group in groups:
+        files = files_for(uploads, group.key, group.needs[0].spec.pk)
+        if files:
+            for need in group.needs:
+                out[need.key] = files
+    return out
+
+
+@transaction.atomic
+def do_apply_bundle(
+    *,
+    actor,
+    bundle: Bundle,
+    form_data: Mapping | None,
+    uploads: Mapping | None,
+    channel: str = "online",
+) -> BundleApplication:
+    """一件事一次办: check the combined form and materials for every item (nothing is
+    saved when anything is wrong), then submit one application per item."""
+    if not bundle.published:
+        raise ValidationError(_("「%s」未发布。") % bundle.name, code="not_eligible")
+    applicant = applicant_from_account(actor)
+    kind = BUNDLE_KINDS.get(bundle.kind)
+    if kind and kind != applicant.kind:
+        raise ValidationError(
+            _("「%s」面向个人办理。") % bundle.name
+            if kind == "person"
+            else _("「%s」面向企业办理。") % bundle.name,
+            code="wrong_kind",
+        )
+    items = bundle_items(bundle)
+    if not items:
+        raise ValidationError(_("「%s」还没有事项。") % bundle.name, code="not_eligible")
+    for item in items:
+        check_eligible(item, applicant.kind, channel)
+    form, errors = clean_form(combined_fields(bundle, items), form_data)
+    groups, per_item = material_groups(items, applicant)
+    mapped = _group_uploads(groups, uploads)
+    checked: dict[str, CheckedUpload] = {}
+    prepared: list[Prepared] = []
+    for item in items:
+        item_form, item_errors = clean_form(item.form_fields, form)
+        for name, messages in item_errors.items():
+            errors.setdefault(name, messages)
+        item_errors = {}
+        files = check_files(per_item[item.pk], mapped, errors=item_errors, checked=checked)
+        for key, messages in item_errors.items():
+            group = next(g for g in groups if any(n.key == key for n in g.needs))
+            errors.setdefault(group.key, messages)
+        prepared.append(Prepared(item, applicant, item_form, per_item[item.pk], files))
+    if errors:
+        raise ValidationError(errors)
+    submission = BundleApplication.objects.create(
+        number=next_number(items[0].division_id[:6], "YJ"),
+        bundle=bundle,
+        applicant=actor,
+        form_data=form,
+        submitted_at=timezone.now(),
+    )
+    stored: dict[str, str] = {}
+    parts = [
+        create_application(
+            p, actor=actor, channel=channel, bundle_application=submission, stored=stored
+        )
+        for p in prepared
+    ]
+    audit.record(
+        actor=actor,
+        action="services.bundle.apply",
+        obj=submission,
+        change={
+            "number": submission.number,
+            "bundle": bundle.code,
+            "parts": [a.number for a in parts],
+        },
+    )
+    do_refresh_bundle(actor=actor, submission=submission)
+    submission.refresh_from_db()
+    return submission
+
+
+def bundle_status(submission: BundleApplication, parts: list | None = None) -> dict:
+    """Combined status derived from the parts: 办理中 / 部分办结 / 全部办结 / 有不予办理."""
+    parts = parts if parts is not None else list(submission.parts.all())
+    outcomes = [p.outcome for p in parts]
+    done = sum(1 for o in outcomes if o)
+    if any(o in NOT_GRANTED for o in outcomes):
+        code = "refused"
+    elif parts and done == len(parts):
+        code = "completed"
+    elif done:
+        code = "partial"
+    else:
+        code = "open"
+    return {"code": code, "label": str(STATUS_LABELS[code]), "done": done, "total": len(parts)}
+
+
+@transaction.atomic
+def do_refresh_bundle(*, actor, submission: BundleApplication) -> BundleApplication:
+    """Set the 一件事's completion time once every part is done (row locked, so two
+    parts finishing together still complete it once)."""
+    row = BundleApplication.objects.select_for_update().get(pk=submission.pk)
+    if row.completed_at is not None:
+        return row
+    parts = list(row.parts.all())
+    if not parts or any(not p.outcome for p in parts):
+        return row
+    row.completed_at = max(p.completed_at or timezone.now() for p in parts)
+    row.save(update_fields=["completed_at"])
+    audit.record(
+        actor=actor,
+        action="services.bundle.complete",
+        obj=row,
+        change={"number": row.number, "status": bundle_status(row, parts)["code"]},
+    )
+    submission.completed_at = row.completed_at
+    return row
