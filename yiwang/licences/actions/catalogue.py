@@ -44,7 +44,8 @@ def check_type_spec(spec: dict) -> None:
 @transaction.atomic
 def do_seed_licence_types(*, actor=None, seals: bool = True) -> dict[str, int]:
     """Load the 证照目录 (existing types are kept as they are) and, with ``seals``, make
-    each issuing city department its seal of the kind its types prefer."""
+    each department on an issuing line (city and counties) its seal of the kind its types
+    prefer, so an approver anywhere on the line can issue."""
     from yiwang.licences.actions.seals import do_create_seal
 
     created = {"types": 0, "seals": 0}
@@ -69,10 +70,15 @@ def do_seed_licence_types(*, actor=None, seals: bool = True) -> dict[str, int]:
             },
         )
         created["types"] += new
-        if seals and department is not None:
-            kind = spec.get("seal_kind") or Seal.Kind.OFFICIAL
-            if not Seal.objects.filter(owner=department, kind=kind, status="active").exists():
-                do_create_seal(actor=actor, department=department, kind=kind)
+        if not seals:
+            continue
+        # The city department and its county counterparts on the line may all issue.
+        kind = spec.get("seal_kind") or Seal.Kind.OFFICIAL
+        for dept in Department.objects.filter(line=spec["line"]).order_by("code"):
+            if not dept.credit_code:
+                continue
+            if not Seal.objects.filter(owner=dept, kind=kind, status="active").exists():
+                do_create_seal(actor=actor, department=dept, kind=kind)
                 created["seals"] += 1
     audit.record(
         actor=actor,

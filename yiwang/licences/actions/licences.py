@@ -339,7 +339,8 @@ def do_issue_licence(
         signed_at=licence.signed_at.isoformat(timespec="seconds"),
     )
     licence.signature = sealing.b64(sealing.seal_sign(seal, licence.sign_data.encode()))
-    licence.pdf.save(f"{identifier}.pdf", ContentFile(pdf), save=False)
+    # An unguessable file name: the media folder must never be a way around access rules.
+    licence.pdf.save(f"{secrets.token_hex(12)}.pdf", ContentFile(pdf), save=False)
     licence.save()
     LicenceEvent.objects.create(
         licence=licence,

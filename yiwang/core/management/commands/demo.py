@@ -48,6 +48,7 @@ class Command(BaseCommand):
             self.stdout.write(f"opened {cases} demo cases")
         if not seeded:
             self._data_room(demo_people, demo_ents)
+            self._licences_room()
             accounts = demo.demo_accounts()
 
         if city:
@@ -71,6 +72,17 @@ class Command(BaseCommand):
             f"enterprises, {counts.get('credit', 0)} credit records, {counts.get('places', 0)} "
             f"places, {counts.get('resources', 0)} catalogue drafts "
             f"in {time.perf_counter() - started:.1f} s"
+        )
+
+    def _licences_room(self) -> None:
+        """证照目录, seals for the issuing departments, licences for the first accounts."""
+        from yiwang.licences.demo import seed_demo_licences
+
+        started = time.perf_counter()
+        counts = seed_demo_licences()
+        self.stdout.write(
+            f"licences room: {counts['types']} licence types, {counts['seals']} seals, "
+            f"{counts['licences']} licences in {time.perf_counter() - started:.1f} s"
         )
 
     def _scale(self, people: int, enterprises: int, batch_size: int, verbosity: int) -> None:
