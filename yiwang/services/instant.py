@@ -31,7 +31,7 @@ OP_LABELS = {
     "ge": "≥",
     "in": "∈",
     "held": "持有",
-    "present": "已填写",
+    "present": "有值",
 }
 REGISTRIES = ("person", "legal_entity")
 
@@ -152,11 +152,14 @@ def holds(condition: dict, facts: Facts) -> bool:
     op = condition.get("op", "eq")
     expected = condition.get("value")
     if op == "present":
+        if expected is not False:
+            facts.value(operand)  # absent: Missing, reported as the input lacking
+            return True
         try:
             facts.value(operand)
         except Missing:
-            return expected is False
-        return expected is not False
+            return True
+        return False
     if op == "held":
         if not operand.startswith("licence."):
             raise Missing(operand)
