@@ -542,10 +542,12 @@ def do_create_item(
     code = str(code or "").strip()
     if not CODE_RE.match(code):
         raise ValidationError(
-            {"code": _("事项编码须为 3–40 位字母、数字、连字符或下划线。")}, code="invalid_code"
+            {"code": ValidationError(_("事项编码须为 3–40 位字母、数字、连字符或下划线。"))}
         )
     if ServiceItem.objects.filter(code=code).exists():
-        raise ValidationError({"code": _("事项编码 %s 已存在。") % code}, code="duplicate_code")
+        raise ValidationError(
+            {"code": ValidationError(_("事项编码 %s 已存在。") % code, code="duplicate_code")}
+        )
     fields, mats, rows = clean_item(
         values, department=department, materials=materials or [], steps=steps or []
     )
@@ -632,7 +634,7 @@ def do_publish_item(*, actor, item: ServiceItem) -> ServiceItem:
     if item.level == Level.HANDLING and not item.steps.exists():
         problems.append(_("业务办理项须至少有一个办理环节后才能发布。"))
     if problems:
-        raise ValidationError(problems, code="not_publishable")
+        raise ValidationError([ValidationError(p, code="not_publishable") for p in problems])
     previous = item.status
     item.status = Status.PUBLISHED
     item.save(update_fields=["status", "updated_at"])

@@ -2,8 +2,6 @@
 published items (办事指南); department admins create, update, publish and withdraw
 their department's items (and see their drafts with ``manage=true``)."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
