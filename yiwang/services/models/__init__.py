@@ -10,7 +10,7 @@ from yiwang.services.models.applications import (
     Material,
 )
 from yiwang.services.models.items import ItemKind, MaterialSpec, ProcessStep, ServiceItem
-from yiwang.services.models.ratings import Level, Rating
+from yiwang.services.models.ratings import Level, Rating, WindowVisit
 
 __all__ = [
     "Application",
@@ -26,4 +26,5 @@ __all__ = [
     "ProcessStep",
     "Rating",
     "ServiceItem",
+    "WindowVisit",
 ]

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.fields import BlindIndexField, EncryptedTextField
 from yiwang.core.models import Case, Department, Division
-from yiwang.services.models.applications import Application, Channel
+from yiwang.services.models.applications import Application, Channel, HolderIdType
 from yiwang.services.models.items import ServiceItem
 
 
@@ -20,6 +21,51 @@ class Level(models.IntegerChoices):
     BASIC = 3, _("基本满意")
     DISSATISFIED = 4, _("不满意")
     VERY_DISSATISFIED = 5, _("非常不满意")
+
+
+class WindowVisit(models.Model):
+    """窗口服务记录: one in-person visit served at a window, with the number (and the
+    secret of its QR code) under which the visitor may rate it once."""
+
+    number = models.CharField(_("窗口服务编号"), max_length=40, unique=True)
+    token = models.CharField(_("评价码"), max_length=32)
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("事项"), on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("办理部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("办理区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("窗口人员"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("办件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    applicant_id_type = models.CharField(
+        _("证件类型"), max_length=3, choices=HolderIdType.choices, blank=True
+    )
+    applicant_id_number = EncryptedTextField(_("证件号码"), blank=True)
+    applicant_id_index = BlindIndexField(source="applicant_id_number")
+    served_at = models.DateTimeField(_("服务时间"))
+
+    class Meta:
+        ordering = ["-served_at", "-id"]
+        verbose_name = _("窗口服务记录")
+        verbose_name_plural = _("窗口服务记录")
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class Rating(models.Model):
@@ -57,6 +103,13 @@ class Rating(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    applicant_id_type = models.CharField(
+        _("申请人证件类型"), max_length=3, choices=HolderIdType.choices, blank=True
+    )
+    applicant_id_number = EncryptedTextField(_("申请人证件号码"), blank=True)
+    applicant_id_index = BlindIndexField(source="applicant_id_number")
+    applied_at = models.DateTimeField(_("申请时间"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     channel = models.CharField(_("评价渠道"), max_length=12, choices=Channel.choices)
     level = models.PositiveSmallIntegerField(_("评价等级"), choices=Level.choices)
     comment = models.TextField(_("评价内容"), blank=True)
@@ -83,9 +136,15 @@ class Rating(models.Model):
                 name="one_rating_per_window_visit",
             )
         ]
+        indexes = [models.Index(fields=["created_at"], name="rating_created_at")]
 
     def __str__(self) -> str:
         return f"{self.item.name} {self.get_level_display()}"
+
+    @property
+    def case_number(self) -> str:
+        """办件编号 of the rated service: the application's number or the visit number."""
+        return self.application.number if self.application_id else self.visit_number
 
     @property
     def is_bad(self) -> bool:
