@@ -277,3 +277,6 @@ YIWANG["DATA_GRADE_REVIEW_MONTHS"] = int(os.environ.get("YIWANG_DATA_GRADE_REVIE
 YIWANG["PUBLIC_BASE_URL"] = os.environ.get("YIWANG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 YIWANG["LICENCE_VERIFY_MAX_BYTES"] = int(os.environ.get("YIWANG_LICENCE_VERIFY_MAX_BYTES", 5 * 1024**2))
 YIWANG["LICENCE_VERIFY_PER_MINUTE"] = int(os.environ.get("YIWANG_LICENCE_VERIFY_PER_MINUTE", "60"))
+
+# 好差评: working days a department has to rectify a 差评 (限期整改), counted from the rating.
+YIWANG["SERVICES_RECTIFY_DAYS"] = int(os.environ.get("YIWANG_SERVICES_RECTIFY_DAYS", "15"))
