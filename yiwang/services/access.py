@@ -84,3 +84,30 @@ def visible_items(user, qs: QuerySet | None = None) -> QuerySet:
         return public_items(qs)
     own = manageable_items(user, qs).values("pk")
     return qs.filter(Q(status=ServiceItem.Status.PUBLISHED) | Q(pk__in=own))
+
+
+# --- 好差评 (ratings) and 差评整改 (rectifications) ---
+
+
+def ratings(user, qs: QuerySet | None = None) -> QuerySet:
+    """评价 the user may see: staff within their jurisdiction (the rated service's
+    division × department), a citizen or enterprise their own."""
+    from yiwang.services.models import Rating
+
+    qs = qs if qs is not None else Rating.objects.all()
+    return scope(user, qs, "case.view", owners=("rater",))
+
+
+def staff_ratings(user, qs: QuerySet | None = None) -> QuerySet:
+    """评价 of services within a staff member's jurisdiction (rated staff named)."""
+    from yiwang.services.models import Rating
+
+    qs = qs if qs is not None else Rating.objects.all()
+    if getattr(user, "kind", "") != "staff" and not getattr(user, "is_superuser", False):
+        return qs.none()
+    return scope(user, qs, "case.view")
+
+
+def rectifications(user, qs: QuerySet | None = None) -> QuerySet:
+    """差评 with a rectification case (差评整改) within a staff member's jurisdiction."""
+    return staff_ratings(user, qs).filter(rectification__isnull=False)
