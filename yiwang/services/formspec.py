@@ -206,6 +206,14 @@ def clean_form_fields(fields: Any) -> list[dict]:
     return out
 
 
+def registry_fields(registry: str) -> list[str]:
+    """Fields of a base registry a rule may read (``yiwang.data.registry``)."""
+    from yiwang.data.registry import REGISTRIES as SPECS
+
+    spec = SPECS.get(registry)
+    return list(spec.fields()) if spec is not None else []
+
+
 def _check_operand(where: str, field: Any, op: Any, form_names: set[str], errors: list[str]):
     if not isinstance(field, str) or not field:
         errors.append(_("%s：缺少判断对象 field。") % where)
@@ -225,11 +233,23 @@ def _check_operand(where: str, field: Any, op: Any, form_names: set[str], errors
             )
     elif head == "registry":
         registry, _dot, attr = rest.partition(".")
-        if registry not in REGISTRIES or (attr and not NAME_RE.match(attr)):
+        if registry not in REGISTRIES or not attr:
             errors.append(
                 _("%s：基础库对象应写作 registry.person.<字段> 或 registry.legal_entity.<字段>。")
                 % where
             )
+        else:
+            known = registry_fields(registry)
+            if attr not in known:
+                errors.append(
+                    _("%(w)s：%(r)s没有字段“%(f)s”，可用：%(ok)s。")
+                    % {
+                        "w": where,
+                        "r": _("人口库") if registry == "person" else _("法人库"),
+                        "f": attr,
+                        "ok": "、".join(known),
+                    }
+                )
     elif head == "licence":
         if not SLUG_RE.match(rest):
             errors.append(_("%s：电子证照应写作 licence.<证照类型标识>。") % where)

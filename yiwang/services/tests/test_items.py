@@ -242,14 +242,14 @@ def test_instant_rules_shape():
             "basis": "《居住证暂行条例》第九条",
             "when": [
                 {"field": "applicant.age", "op": "ge", "value": 16},
-                {"field": "registry.person", "op": "present"},
+                {"field": "registry.person.name", "op": "present"},
                 {"field": "licence.business_licence", "op": "held"},
                 {"field": "form.area", "op": "le", "value": 200},
             ],
         }
     ]
     assert clean_instant_rules(good, fields)[0]["when"][1] == {
-        "field": "registry.person",
+        "field": "registry.person.name",
         "op": "present",
     }
     bad = [
@@ -266,6 +266,12 @@ def test_instant_rules_shape():
             "basis": "b",
             "when": [{"field": "licence.marriage", "op": "eq", "value": 1}],
         },
+        {
+            "code": "r4",
+            "name": "n",
+            "basis": "b",
+            "when": [{"field": "registry.person.salary", "op": "present"}],
+        },
     ]
     with pytest.raises(ValidationError) as err:
         clean_instant_rules(bad, fields)
@@ -274,6 +280,7 @@ def test_instant_rules_shape():
     assert "申请表中没有字段“nope”" in msgs
     assert "未知的比较方式“about”" in msgs
     assert "电子证照条件只能使用 held" in msgs
+    assert "人口库没有字段“salary”" in msgs
 
 
 def test_bad_form_fields_refuse_the_item(city, market_admin, main_item):
