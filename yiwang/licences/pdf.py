@@ -87,10 +87,18 @@ def draw_qr(c: rl_canvas.Canvas, text: str, x: float, y: float, size: float) -> 
     cell = size / n
     c.saveState()
     c.setFillColor(INK)
+    path = c.beginPath()
     for row, cells in enumerate(matrix):
-        for col, dark in enumerate(cells):
-            if dark:
-                c.rect(x + col * cell, y + size - (row + 1) * cell, cell, cell, stroke=0, fill=1)
+        col = 0
+        while col < n:  # one rectangle per horizontal run of dark modules
+            if not cells[col]:
+                col += 1
+                continue
+            start = col
+            while col < n and cells[col]:
+                col += 1
+            path.rect(x + start * cell, y + size - (row + 1) * cell, (col - start) * cell, cell)
+    c.drawPath(path, stroke=0, fill=1)
     c.restoreState()
 
 

@@ -39,7 +39,8 @@ ROOMS: tuple[Room, ...] = (
     Room("benefits", _("惠企政策"), _("免申即享、快申快享"), _names("benefits")),
     Room("inbox", _("我的待办"), _("等待我处理的办件"), ("core:inbox",), STAFF, "case.view"),
     Room("data", _("数据资源"), _("目录、归集、共享与质量"), _names("data"), STAFF, "data.view"),
-    Room("licences", _("电子证照"), _("证照签发、核验与用证"), _names("licences"), STAFF),
+    # Open to everyone: verification is public, holders reach their wallet from it.
+    Room("licences", _("电子证照"), _("证照签发、核验与用证"), _names("licences")),
     Room("regulation", _("市场监管"), _("双随机抽查与信用分类"), _names("regulation"), STAFF),
     Room("supervision", _("督查督办"), _("重点任务台账与通报"), _names("supervision"), STAFF),
     Room("cockpit", _("领导驾驶舱"), _("全市运行指标"), _names("cockpit"), STAFF, "cockpit.view"),
