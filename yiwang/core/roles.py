@@ -46,6 +46,7 @@ ROLES: dict[str, Role] = {
             _("部门管理员"),
             {
                 "case.view",
+                "case.handle",  # acts where a workflow names dept_admin (差评整改, 申诉)
                 "case.assign",
                 "org.view",
                 "user.view",
