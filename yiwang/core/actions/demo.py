@@ -165,6 +165,8 @@ def demo_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
             )
             # Data stewards of the source departments (yiwang.data.demo).
             | Q(username__startswith="jiaozuo_", username__endswith="_steward")
+            # Service windows of market and civil affairs (yiwang.services.demo).
+            | Q(username__regex=r"^(jiaozuo|wuzhi|boai)_(market|civil)_")
         )
         .select_related("org_unit")
         .prefetch_related("role_assignments")

@@ -50,6 +50,8 @@ class Command(BaseCommand):
             self._data_room(demo_people, demo_ents)
             self._licences_room()
             accounts = demo.demo_accounts()
+        if self._services_room("city" if city else "demo"):
+            accounts = demo.demo_accounts()
 
         if city:
             people = opts["people"] if opts["people"] is not None else CITY_PEOPLE
@@ -84,6 +86,19 @@ class Command(BaseCommand):
             f"licences room: {counts['types']} licence types, {counts['seals']} seals, "
             f"{counts['licences']} licences in {time.perf_counter() - started:.1f} s"
         )
+
+    def _services_room(self, scale: str) -> bool:
+        """政务服务事项, 一件事 bundles and the service windows' staff (idempotent)."""
+        from yiwang.services.demo import seed_services_demo
+
+        started = time.perf_counter()
+        counts = seed_services_demo(scale=scale)
+        if any(counts.values()):
+            self.stdout.write(
+                f"services room: {counts['items']} service items, {counts['bundles']} bundles, "
+                f"{counts['staff']} staff in {time.perf_counter() - started:.1f} s"
+            )
+        return bool(counts["staff"])
 
     def _scale(self, people: int, enterprises: int, batch_size: int, verbosity: int) -> None:
         from tqdm import tqdm

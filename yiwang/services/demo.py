@@ -1,0 +1,246 @@
+"""The demo city's service hall: 政务服务事项 from ``fixtures/items.json`` (主项 with their
+业务办理项, implementation lists, form fields, 秒批 rules and 免证可办 materials) for the
+city and the demo counties — every county at ``scale="city"`` — the two 一件事 bundles,
+and the window clerks, approvers and department admins of the market and civil affairs
+departments. Deterministic and idempotent: re-running adds only what is missing."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from yiwang.core import audit
+from yiwang.core.models import Department, Division, OrgUnit, User
+from yiwang.services.actions.items import do_create_item, do_publish_item
+from yiwang.services.models import Bundle, BundleItem, ServiceItem
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "items.json"
+CITY = "410800"
+DEMO_COUNTIES = ("410823", "410822")  # 武陟县, 博爱县: where the demo staff work
+HOURS = "周一至周五 上午 9:00–12:00，下午 13:00–17:00（法定节假日除外）"
+# Where an item is handled when it is not the division's 政务服务中心.
+PLACES = {
+    "GG-0201": "{division}各公安派出所户籍窗口",
+    "QR-0202": "{division}各公安派出所户籍窗口",
+    "QR-0203": "{division}各公安派出所户籍窗口",
+    "QR-0301": "{division}婚姻登记处",
+    "GG-0601": "出生医院（助产机构）出生医学证明办理窗口",
+    "GG-0701": "户籍或居住地对口学校；网上报名：焦作市义务教育招生报名平台",
+    "JF-0302": "户籍所在地乡镇人民政府（街道办事处）便民服务中心",
+}
+# Staff the service windows need beyond the core demo (username part → line, role).
+SERVICE_STAFF = (
+    ("market", "market", "window_clerk"),
+    ("civil", "civil_affairs", "window_clerk"),
+    ("civil", "civil_affairs", "approver"),
+    ("civil", "civil_affairs", "dept_admin"),
+)
+ROLE_NAMES = {"window_clerk": "窗口人员", "approver": "审批人员", "dept_admin": "管理员"}
+STAFF_PREFIX = {"410800": "jiaozuo", "410823": "wuzhi", "410822": "boai"}
+
+
+@lru_cache(maxsize=1)
+def fixture() -> dict[str, Any]:
+    """The demo catalogue (items, form field lists, bundles)."""
+    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+
+def staff_username(division: str, part: str, role: str) -> str:
+    """``jiaozuo_civil_approver`` for the approver of the city's civil affairs bureau."""
+    return f"{STAFF_PREFIX[division]}_{part}_{role}"
+
+
+def _divisions(scope: str, scale: str) -> list[str]:
+    if scope == "city":
+        return [CITY]
+    if scale == "city":
+        counties = Division.objects.filter(parent_id=CITY, kind=Division.Kind.LEGAL)
+        return [CITY, *counties.order_by("code").values_list("code", flat=True)]
+    return [CITY, *DEMO_COUNTIES]
+
+
+def _phone(code: str) -> str:
+    return f"0391-{3_000_000 + zlib.crc32(code.encode()) % 7_000_000}"
+
+
+def _local(spec: dict, division: Division, dept: Department) -> dict:
+    """Values of one item as implemented by ``dept`` in ``division``."""
+    key = spec["code"].split("-", 1)[1][:7]
+    place = PLACES.get(key, "{division}政务服务中心" + (dept.short_name or dept.name) + "窗口")
+    return {
+        "implementer": dept.name,
+        "place": place.format(division=division.name),
+        "hours": HOURS,
+        "contact_phone": _phone(dept.code),
+        "complaint_phone": "12345",
+    }
+
+
+def _child_values(main: dict, child: dict, local: dict, forms: dict) -> dict:
+    values = {
+        "name": child["name"],
+        "kind": child.get("kind", main["kind"]),
+        "legal_basis": child.get("legal_basis", main["legal_basis"]),
+        "level": "handling",
+        "handling": child["handling"],
+        "keywords": child.get("keywords", main.get("keywords", "")),
+        "life_events": child.get("life_events", main.get("life_events", [])),
+        "enterprise_events": child.get("enterprise_events", main.get("enterprise_events", [])),
+        "form_fields": forms.get(child.get("form", ""), []),
+        **local,
+    }
+    for key in (
+        "conditions",
+        "statutory_days",
+        "promised_days",
+        "visits",
+        "fees",
+        "licence_type_code",
+        "instant_rules",
+        "applicants",
+        "online",
+    ):
+        if key in child:
+            values[key] = child[key]
+    return values
+
+
+def _seed_main(spec: dict, division: Division, forms: dict) -> int:
+    """One 主项 and its 业务办理项 in one division, published; returns items created."""
+    dept = (
+        Department.objects.select_related("division")
+        .filter(code=f"{division.code}-{spec['line']}")
+        .first()
+    )
+    if dept is None:
+        return 0
+    code = spec["code"].format(division=division.code)
+    local = _local(spec, division, dept)
+    made = 0
+    with transaction.atomic():
+        main = ServiceItem.objects.filter(code=code).first()
+        if main is None:
+            main = do_create_item(
+                actor=None,
+                department=dept,
+                code=code,
+                values={
+                    "name": spec["name"],
+                    "kind": spec["kind"],
+                    "legal_basis": spec["legal_basis"],
+                    "level": "main",
+                    "keywords": spec.get("keywords", ""),
+                    "life_events": spec.get("life_events", []),
+                    "enterprise_events": spec.get("enterprise_events", []),
+                    "implementer": dept.name,
+                },
+            )
+            main = do_publish_item(actor=None, item=main)
+            made += 1
+        for child in spec["children"]:
+            child_code = f"{code}-{child['suffix']}"
+            if ServiceItem.objects.filter(code=child_code).exists():
+                continue
+            item = do_create_item(
+                actor=None,
+                department=dept,
+                code=child_code,
+                values={**_child_values(spec, child, local, forms), "parent": main},
+                materials=child.get("materials", []),
+                steps=child.get("steps", []),
+            )
+            do_publish_item(actor=None, item=item)
+            made += 1
+    return made
+
+
+def _seed_bundles(specs: list[dict]) -> int:
+    """一件事 bundles over the city's items (published, in the fixture's order)."""
+    made = 0
+    for spec in specs:
+        if Bundle.objects.filter(code=spec["code"]).exists():
+            continue
+        items = [ServiceItem.objects.filter(code=c).first() for c in spec["items"]]
+        if any(i is None for i in items):
+            continue
+        with transaction.atomic():
+            bundle = Bundle.objects.create(
+                code=spec["code"],
+                name=spec["name"],
+                kind=spec["kind"],
+                description=spec.get("description", ""),
+                published=True,
+            )
+            BundleItem.objects.bulk_create(
+                [
+                    BundleItem(bundle=bundle, item=item, position=n)
+                    for n, item in enumerate(items, start=1)
+                ]
+            )
+            audit.record(
+                actor=None,
+                action="services.bundle.seed",
+                obj=bundle,
+                change={"code": bundle.code, "items": spec["items"]},
+            )
+        made += 1
+    return made
+
+
+def _seed_staff() -> int:
+    """Window clerks, approvers and department admins of the market and civil affairs
+    departments in the city and the demo counties, sharing the admin's password hash."""
+    from yiwang.core.actions.users import do_create_staff
+
+    admin = User.objects.filter(username="admin").first()
+    made = 0
+    for division in (CITY, *DEMO_COUNTIES):
+        for part, line, role in SERVICE_STAFF:
+            username = staff_username(division, part, role)
+            if User.objects.filter(username=username).exists():
+                continue
+            unit = OrgUnit.objects.filter(
+                department__code=f"{division}-{line}", division_id=division
+            ).first()
+            if unit is None:
+                continue
+            user = do_create_staff(
+                actor=None,
+                username=username,
+                full_name=(unit.department.short_name or unit.department.name) + ROLE_NAMES[role],
+                org_unit=unit,
+                roles=[role],
+                password=None,
+                validate=False,
+            )
+            if admin is not None:
+                User.objects.filter(pk=user.pk).update(password=admin.password)
+            made += 1
+    return made
+
+
+def seed_services_demo(*, scale: str = "demo") -> dict[str, int]:
+    """Seed the demo service hall (see module doc); ``scale="city"`` implements the
+    county-level items in every county (a few hundred items). Returns what was added."""
+    data = fixture()
+    forms = data.get("forms", {})
+    divisions = {d.code: d for d in Division.objects.filter(Q(parent_id=CITY) | Q(pk=CITY))}
+    counts = {"items": 0, "bundles": 0, "staff": 0}
+    for spec in data["items"]:
+        for code in _divisions(spec.get("divisions", "county"), scale):
+            division = divisions.get(code)
+            if division is not None:
+                counts["items"] += _seed_main(spec, division, forms)
+    counts["bundles"] = _seed_bundles(data.get("bundles", []))
+    counts["staff"] = _seed_staff()
+    if any(counts.values()):
+        audit.record(
+            actor=None, action="services.demo.seed", obj=("services", "demo"), change=counts
+        )
+    return counts
