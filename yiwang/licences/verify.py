@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
@@ -145,20 +146,25 @@ def check_signature(licence: Licence, pdf_bytes: bytes) -> dict[str, bool]:
     seal's SM2 signature over the sign data."""
     from yiwang.licences.actions.licences import content_digest
 
-    sign_data = licence.sign_data
     seal = licence.seal
+    try:
+        signed = json.loads(licence.sign_data)
+        doc, seal_ref = signed["document"], signed["seal"]
+    except (ValueError, TypeError, KeyError):
+        signed, doc, seal_ref = {}, {}, {}
     digest = crypto.sm3_hex(pdf_bytes)
-    signed_digest = f'"sm3":"{digest}"'
     checks = {
         "document_digest": hmac.compare_digest(digest, licence.pdf_digest)
-        and signed_digest in sign_data,
-        "content_digest": f'"content_sm3":"{content_digest(licence)}"' in sign_data,
-        "seal_data": f'"sm3":"{crypto.sm3_hex(seal.seal_data.encode())}"' in sign_data
+        and doc.get("sm3") == digest
+        and doc.get("identifier") == licence.identifier,
+        "content_digest": signed.get("content_sm3") == content_digest(licence),
+        "seal_data": seal_ref.get("code") == seal.code
+        and seal_ref.get("sm3") == crypto.sm3_hex(seal.seal_data.encode())
         and sealing.maker_signature_ok(seal.seal_data, seal.maker_signature),
     }
     signature = sealing.unb64(licence.signature)
     checks["signature"] = bool(signature) and sealing.seal_verify(
-        seal.sm2_public_pem, signature, sign_data.encode()
+        seal.sm2_public_pem, signature, licence.sign_data.encode()
     )
     return checks
 

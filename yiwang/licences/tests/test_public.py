@@ -124,3 +124,14 @@ def test_no_seal_no_licence(licence_types):
             data=FOOD_DATA,
         )
     assert "电子印章" in exc.value.messages[0]
+
+
+def test_every_issue_logs_one_seal_use(issue):
+    made = [issue(), issue("residence_permit"), issue()]
+    uses = {u.document_ref: u for u in SealUsage.objects.select_related("seal")}
+    assert len(uses) == SealUsage.objects.count() == len(made)
+    for licence in made:
+        use = uses[licence.identifier]
+        assert use.licence_id == licence.pk and use.digest == licence.pdf_digest
+        assert use.seal == licence.seal and use.seal.owner == licence.issuer
+        assert use.purpose == f"签发{licence.licence_type.name}" and use.actor_label == "system"

@@ -192,3 +192,23 @@ def test_lifecycle_rules(issue, citizen):
     assert any("已签发" in t for t in titles) and any("撤销" in t for t in titles)
     history = list(licence.events.values_list("action", "from_status", "to_status"))
     assert history == [("issue", "", "01"), ("revoke", "01", "03")]
+
+
+def test_swapped_or_unmade_seal_is_forged(issue):
+    from yiwang.licences.actions import do_create_seal
+    from yiwang.licences.models import Seal
+
+    licence = issue()
+    data = pdf_of(licence)
+    other = do_create_seal(actor=None, department=licence.issuer, kind="contract")
+    Licence.objects.filter(pk=licence.pk).update(seal=other)
+    verdict = verify.verify_pdf(data)
+    assert verdict.result == "forged"
+    assert verdict.checks["seal_data"] is False and verdict.checks["signature"] is False
+    Licence.objects.filter(pk=licence.pk).update(seal=licence.seal)
+    # A seal whose data the platform did not sign (an edited validity, say).
+    Seal.objects.filter(pk=licence.seal_id).update(
+        seal_data=licence.seal.seal_data.replace('"valid_until":"', '"valid_until":"2')
+    )
+    verdict = verify.verify_pdf(data)
+    assert verdict.result == "forged" and verdict.checks["seal_data"] is False
