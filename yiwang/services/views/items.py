@@ -166,8 +166,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _material_rows(item: ServiceItem) -> list[dict]:
-    cache: dict = {}
+def _material_rows(item: ServiceItem, cache: dict) -> list[dict]:
     rows = []
     for m in item.materials.all():
         rows.append(
@@ -204,14 +203,16 @@ def item_guide(request: HttpRequest, code: str) -> HttpResponse:
         node = node.parent
     children = access.public_items(item.children.all()).order_by("code")
     handling = item.level == Level.HANDLING
+    steps = list(item.steps.all()) if handling else []
+    names: dict = {}
     context = {
         "item": item,
         "chain": chain,
         "children": children,
         "handling": handling,
-        "materials": _material_rows(item) if handling else [],
-        "steps": list(item.steps.all()) if handling else [],
-        "step_days": sum(s.days for s in item.steps.all()) if handling else 0,
+        "materials": _material_rows(item, names) if handling else [],
+        "steps": steps,
+        "step_days": sum(s.days for s in steps),
         "fees": item.fees or [],
         "form_fields": [
             {**f, "type_label": FIELD_TYPES.get(f.get("type"), f.get("type"))}
@@ -220,7 +221,7 @@ def item_guide(request: HttpRequest, code: str) -> HttpResponse:
         "events": [
             event_label(e) for e in (item.life_events or []) + (item.enterprise_events or [])
         ],
-        "issues": licence_name(item.licence_type_code) if item.licence_type_code else "",
+        "issues": licence_name(item.licence_type_code, names),
         "can_apply": handling and item.status == Status.PUBLISHED and item.online,
         "apply_url": apply_url(item),
         "instant": bool(item.instant_rules),
