@@ -94,3 +94,51 @@ def seal_for():
         return do_create_seal(actor=None, department=department, kind=kind)
 
     return make
+
+
+FOOD_FIELDS = [
+    {"name": "legal_rep", "label": "法定代表人（负责人）", "type": "text", "required": True},
+    {"name": "address", "label": "经营场所", "type": "text", "required": True},
+    {
+        "name": "main_form",
+        "label": "主体业态",
+        "type": "select",
+        "required": True,
+        "choices": [["食品销售经营者", "食品销售经营者"], ["餐饮服务经营者", "餐饮服务经营者"]],
+    },
+    {"name": "items", "label": "经营项目", "type": "text", "required": True},
+    {"name": "area", "label": "经营面积（平方米）", "type": "number", "min": 1, "max": 10000},
+    {"name": "phone", "label": "联系电话", "type": "phone"},
+]
+
+
+@pytest.fixture
+def food_item(make_item, licence_types, seal_for, city):
+    """食品经营许可 in 武陟县 for enterprises: 营业执照 replaced by the e-licence,
+    场所证明 uploaded; approval issues the 食品经营许可证 (the county bureau has a seal)."""
+    seal_for(city.department("410823", "market"))
+    return make_item(
+        "食品经营许可（新办）",
+        applicants="entity",
+        licence_type_code="food_business",
+        form_fields=FOOD_FIELDS,
+        promised_days=10,
+        materials=[
+            {"name": "营业执照", "licence_type_code": "business_licence"},
+            {"name": "经营场所使用证明"},
+        ],
+    )
+
+
+@pytest.fixture
+def officials(make_staff):
+    """Staff around ``food_item``: the 武陟 market bureau's clerk and approver, a clerk of
+    the 武陟 service hall (big_data), and an approver of 博爱's market bureau."""
+
+    class Officials:
+        clerk = make_staff("window_clerk", "410823", "market")
+        approver = make_staff("approver", "410823", "market")
+        hall_clerk = make_staff("window_clerk", "410823", "big_data")
+        boai = make_staff("approver", "410822", "market")
+
+    return Officials

@@ -23,20 +23,6 @@ pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-FOOD_FIELDS = [
-    {"name": "legal_rep", "label": "法定代表人（负责人）", "type": "text", "required": True},
-    {"name": "address", "label": "经营场所", "type": "text", "required": True},
-    {
-        "name": "main_form",
-        "label": "主体业态",
-        "type": "select",
-        "required": True,
-        "choices": [["食品销售经营者", "食品销售经营者"], ["餐饮服务经营者", "餐饮服务经营者"]],
-    },
-    {"name": "items", "label": "经营项目", "type": "text", "required": True},
-    {"name": "area", "label": "经营面积（平方米）", "type": "number", "min": 1, "max": 10000},
-    {"name": "phone", "label": "联系电话", "type": "phone"},
-]
 FOOD_FORM = {
     "legal_rep": "李四",
     "address": "武陟县木城镇建设路 8 号",
@@ -56,35 +42,6 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def food_item(make_item, licence_types, seal_for, city):
-    """食品经营许可 in 武陟县 for enterprises: 营业执照 replaced by the e-licence,
-    场所证明 uploaded; approval issues the 食品经营许可证."""
-    seal_for(city.department("410823", "market"))
-    return make_item(
-        "食品经营许可（新办）",
-        applicants="entity",
-        licence_type_code="food_business",
-        form_fields=FOOD_FIELDS,
-        promised_days=10,
-        materials=[
-            {"name": "营业执照", "licence_type_code": "business_licence"},
-            {"name": "经营场所使用证明"},
-        ],
-    )
-
-
-@pytest.fixture
-def staff(make_staff):
-    class Staff:
-        clerk = make_staff("window_clerk", "410823", "market")
-        approver = make_staff("approver", "410823", "market")
-        hall_clerk = make_staff("window_clerk", "410823", "big_data")
-        other_approver = make_staff("approver", "410822", "market")
-
-    return Staff
-
-
 def _specs(item):
     return {m.name: m for m in item.materials.all()}
 
@@ -93,7 +50,7 @@ def _events(app) -> list[str]:
     return list(app.case.events.values_list("action", flat=True))
 
 
-def test_full_online_case_through_every_state(food_item, enterprise_user, staff):
+def test_full_online_case_through_every_state(food_item, enterprise_user, officials):
     specs = _specs(food_item)
     place = specs["经营场所使用证明"]
     licence_spec = specs["营业执照"]
@@ -115,7 +72,10 @@ def test_full_online_case_through_every_state(food_item, enterprise_user, staff)
     assert do_open_material(actor=enterprise_user, material=stored["营业执照"]) == PDF
 
     do_act(
-        actor=staff.clerk, application=app, action="request_correction", comment="场所证明不清晰"
+        actor=officials.clerk,
+        application=app,
+        action="request_correction",
+        comment="场所证明不清晰",
     )
     app.refresh_from_db()
     assert app.case.state == "correction" and app.outcome == ""
@@ -129,11 +89,11 @@ def test_full_online_case_through_every_state(food_item, enterprise_user, staff)
     app.refresh_from_db()
     assert app.case.state == "submitted"
     assert app.materials.filter(spec=place).count() == 2
-    do_act(actor=staff.clerk, application=app, action="accept")
-    do_act(actor=staff.approver, application=app, action="review")
+    do_act(actor=officials.clerk, application=app, action="accept")
+    do_act(actor=officials.approver, application=app, action="review")
     app.refresh_from_db()
     assert app.case.state == "deciding"
-    do_act(actor=staff.approver, application=app, action="approve", comment="符合条件")
+    do_act(actor=officials.approver, application=app, action="approve", comment="符合条件")
     app.refresh_from_db()
     assert app.case.state == "completed" and app.outcome == "approved"
     assert app.completed_at == app.case.closed_at
@@ -158,16 +118,16 @@ def test_full_online_case_through_every_state(food_item, enterprise_user, staff)
         action="services.application.submit", object_id=str(app.pk)
     ).exists()
     with pytest.raises(ValidationError):
-        do_act(actor=staff.approver, application=app, action="approve")
+        do_act(actor=officials.approver, application=app, action="approve")
 
 
-def test_full_window_case_for_another_department(food_item, staff, enterprise_user):
+def test_full_window_case_for_another_department(food_item, officials, enterprise_user):
     """A clerk of the service hall (big_data) takes in a market item: the platform starts
     the case, the clerk is recorded, the applicant's account is linked."""
     specs = _specs(food_item)
     today = timezone.localdate()
     app = do_window_intake(
-        actor=staff.hall_clerk,
+        actor=officials.hall_clerk,
         item=food_item,
         applicant_name="焦作示例科技有限公司",
         applicant_id_type="001",
@@ -177,33 +137,33 @@ def test_full_window_case_for_another_department(food_item, staff, enterprise_us
         uploads={f"material_{specs['经营场所使用证明'].pk}": pdf()},
         received=[specs["营业执照"].pk],
     )
-    assert app.channel == "window" and app.clerk == staff.hall_clerk
+    assert app.channel == "window" and app.clerk == officials.hall_clerk
     assert app.applicant == enterprise_user and app.case.applicant == enterprise_user
     assert app.case.case_due == add_working_days(today, 10)[0]
     start = app.case.events.get(action="start")
-    assert start.actor is None and str(staff.hall_clerk) in start.comment
+    assert start.actor is None and str(officials.hall_clerk) in start.comment
     assert AuditEntry.objects.get(action="services.application.window_intake").actor == (
-        staff.hall_clerk
+        officials.hall_clerk
     )
     sources = dict(app.materials.values_list("name", "source"))
     assert sources == {"营业执照": "window", "经营场所使用证明": "window"}
     # The hall clerk cannot accept for the market department…
     with pytest.raises(ValidationError):
-        do_act(actor=staff.hall_clerk, application=app, action="accept")
-    do_act(actor=staff.clerk, application=app, action="request_correction", comment="补充照片")
+        do_act(actor=officials.hall_clerk, application=app, action="accept")
+    do_act(actor=officials.clerk, application=app, action="request_correction", comment="补充照片")
     # …but resubmits for the applicant they took in, named in the history.
     do_act(
-        actor=staff.hall_clerk,
+        actor=officials.hall_clerk,
         application=app,
         action="resubmit",
         uploads={f"material_{specs['经营场所使用证明'].pk}": pdf("补.pdf", PDF + b"2")},
     )
     resubmit = app.case.events.get(action="resubmit")
-    assert resubmit.actor is None and str(staff.hall_clerk) in resubmit.comment
+    assert resubmit.actor is None and str(officials.hall_clerk) in resubmit.comment
     for actor, action in (
-        (staff.clerk, "accept"),
-        (staff.approver, "review"),
-        (staff.approver, "approve"),
+        (officials.clerk, "accept"),
+        (officials.approver, "review"),
+        (officials.approver, "approve"),
     ):
         do_act(actor=actor, application=app, action=action)
     app.refresh_from_db()
@@ -449,12 +409,12 @@ def test_item_not_eligible(make_item, food_item, citizen, enterprise_user):
     _nothing_saved()
 
 
-def test_staff_cannot_apply_online_and_window_needs_clerk(food_item, staff, make_staff):
+def test_staff_cannot_apply_online_and_window_needs_clerk(food_item, officials, make_staff):
     with pytest.raises(PermissionDenied):
-        do_apply(actor=staff.approver, item=food_item, form_data=FOOD_FORM, uploads={})
+        do_apply(actor=officials.approver, item=food_item, form_data=FOOD_FORM, uploads={})
     with pytest.raises(PermissionDenied):
         do_window_intake(
-            actor=staff.approver,
+            actor=officials.approver,
             item=food_item,
             applicant_name="x",
             applicant_id_type="001",
@@ -465,10 +425,10 @@ def test_staff_cannot_apply_online_and_window_needs_clerk(food_item, staff, make
         )
 
 
-def test_window_intake_reports_every_bad_field(food_item, staff):
+def test_window_intake_reports_every_bad_field(food_item, officials):
     with pytest.raises(ValidationError) as err:
         do_window_intake(
-            actor=staff.hall_clerk,
+            actor=officials.hall_clerk,
             item=food_item,
             applicant_name="",
             applicant_id_type="001",
@@ -482,7 +442,7 @@ def test_window_intake_reports_every_bad_field(food_item, staff):
     _nothing_saved()
 
 
-def test_acting_on_someone_elses_case(food_item, enterprise_user, citizen, staff, make_staff):
+def test_acting_on_someone_elses_case(food_item, enterprise_user, citizen, officials, make_staff):
     from yiwang.core.actions.users import do_create_enterprise
     from yiwang.core.identifiers import make_credit_code
 
@@ -502,7 +462,7 @@ def test_acting_on_someone_elses_case(food_item, enterprise_user, citizen, staff
         password=None,
         validate=False,
     )
-    for actor in (other, citizen, staff.other_approver):
+    for actor in (other, citizen, officials.boai):
         with pytest.raises(Http404):
             do_act(actor=actor, application=app, action="withdraw", comment="x")
         with pytest.raises(Http404):

@@ -1,0 +1,365 @@
+"""办件 pages for applicants: 在线申请 of an item (form from its fields, materials with
+免证 marks, upload progress), 我的办件 with status and deadlines, and one application with
+its timeline, 补正 / 撤回 and, when done, the licence; material downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from yiwang.core.inbox import case_events
+from yiwang.core.workflow import definition_of
+from yiwang.services import access
+from yiwang.services.actions.applications import (
+    applicant_from_account,
+    check_eligible,
+    do_act,
+    do_apply,
+    do_open_material,
+    open_actions,
+)
+from yiwang.services.formdata import bound_fields
+from yiwang.services.materials import Need, current_materials, max_bytes, resolve_materials
+from yiwang.services.models import Application, Material, ServiceItem
+
+FORBIDDEN_CODES = {"role_missing", "assigned_elsewhere"}
+CONFLICT_CODES = {"case_closed", "action_not_allowed"}
+ACCEPT = ".pdf,.ofd,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+
+
+def error_codes(exc: ValidationError) -> set[str]:
+    if hasattr(exc, "error_dict"):
+        return {e.code for errs in exc.error_dict.values() for e in errs}
+    return {e.code for e in exc.error_list}
+
+
+def status_of(exc: ValidationError) -> int:
+    """HTTP status of a refused page action: 403 without the role, 409 when the case
+    has moved on, 400 for bad input."""
+    codes = error_codes(exc)
+    if codes & FORBIDDEN_CODES:
+        return 403
+    if codes & CONFLICT_CODES:
+        return 409
+    return 400
+
+
+def split_errors(exc: ValidationError) -> tuple[list[str], dict[str, list[str]]]:
+    """(all messages for the summary, messages per field)."""
+    if hasattr(exc, "error_dict"):
+        per_field = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        return [m for v in per_field.values() for m in v], per_field
+    return [str(m) for m in exc.messages], {}
+
+
+def status_label(app: Application) -> str:
+    """办理状态 as applicants read it: the outcome once done, else the current step."""
+    if app.outcome:
+        return _("已办结（%s）") % app.get_outcome_display()
+    if app.case_id is None:
+        return ""
+    return definition_of(app.case.workflow).state_name(app.case.state)
+
+
+def application_row(app: Application, today=None) -> dict[str, Any]:
+    """One application as lists show it: names, status, deadlines, overdue mark."""
+    today = today or timezone.localdate()
+    case = app.case
+    dues = [d for d in (case.state_due, case.case_due) if d is not None]
+    return {
+        "id": app.pk,
+        "number": app.number,
+        "item": app.item.name,
+        "item_code": app.item.code,
+        "department": app.department.name,
+        "channel": app.get_channel_display(),
+        "state": case.state,
+        "state_name": definition_of(case.workflow).state_name(case.state),
+        "status": status_label(app),
+        "outcome": app.outcome,
+        "submitted_at": app.submitted_at,
+        "state_due": case.state_due,
+        "case_due": case.case_due,
+        "completed_at": app.completed_at,
+        "overdue": case.closed_at is None and any(d < today for d in dues),
+        "estimated": case.calendar_estimated,
+        "instant": bool(app.decided_by_rule),
+        "bundle": app.bundle_application.number if app.bundle_application_id else "",
+    }
+
+
+def with_case(qs):
+    return qs.select_related(
+        "item", "department", "case__workflow", "bundle_application", "applicant", "clerk"
+    )
+
+
+def material_rows(app: Application) -> list[dict]:
+    """The current materials (newest per spec) with their source and download link."""
+    rows = []
+    for m in current_materials(app):
+        rows.append(
+            {
+                "m": m,
+                "url": reverse("services:material", args=[m.pk]) if m.file else "",
+                "source": m.get_source_display(),
+                "reference": m.reference,
+            }
+        )
+    return rows
+
+
+def licence_links(identifier: str) -> dict[str, str]:
+    """Wallet links (detail, PDF) of an issued licence, from the licences room."""
+    if not identifier:
+        return {}
+    try:
+        from yiwang.licences.models import Licence
+
+        pk = Licence.objects.filter(identifier=identifier).values_list("pk", flat=True).first()
+        if pk is None:
+            return {}
+        return {
+            "detail": reverse("licences:wallet-detail", args=[pk]),
+            "pdf": reverse("licences:wallet-pdf", args=[pk]),
+        }
+    except (ImportError, NoReverseMatch):
+        return {}
+
+
+def need_rows(needs: list[Need], errors: dict[str, list[str]], received=()) -> list[dict]:
+    received = {str(r) for r in received}
+    return [
+        {
+            "need": n,
+            "spec": n.spec,
+            "key": n.key,
+            "errors": errors.get(n.key, []),
+            "received": str(n.spec.pk) in received,
+        }
+        for n in needs
+    ]
+
+
+def upload_context() -> dict:
+    return {"accept": ACCEPT, "max_mb": max_bytes() // (1024 * 1024)}
+
+
+def _published_item(code: str) -> ServiceItem:
+    item = (
+        ServiceItem.objects.select_related("department", "division")
+        .filter(code=code, level=ServiceItem.Level.HANDLING, status=ServiceItem.Status.PUBLISHED)
+        .first()
+    )
+    if item is None:
+        raise Http404(_("未找到该事项，或它尚未发布。"))
+    return item
+
+
+def _applicant_user(request: HttpRequest) -> None:
+    if request.user.kind not in ("citizen", "enterprise"):
+        raise PermissionDenied(
+            _("在线申请仅对群众和企业用户开放；窗口人员请使用一窗受理为申请人代办。")
+        )
+
+
+@login_required
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    """在线申请: the item's form and materials; 免证 materials are not asked for. Errors
+    are shown per field in Chinese and nothing is saved until everything is right."""
+    _applicant_user(request)
+    item = _published_item(code)
+    applicant = applicant_from_account(request.user)
+    summary: list[str] = []
+    field_errors: dict[str, list[str]] = {}
+    status = 200
+    blocked = ""
+    try:
+        check_eligible(item, applicant.kind, "online")
+    except ValidationError as exc:
+        blocked = exc.messages[0]
+    if request.method == "POST" and not blocked:
+        try:
+            app = do_apply(
+                actor=request.user, item=item, form_data=request.POST, uploads=request.FILES
+            )
+        except ValidationError as exc:
+            summary, field_errors = split_errors(exc)
+            status = status_of(exc)
+        else:
+            if app.outcome == Application.Outcome.APPROVED:
+                messages.success(request, _("申请已提交并秒批通过，办件编号 %s。") % app.number)
+            else:
+                messages.success(
+                    request,
+                    _("申请已提交，办件编号 %(n)s，承诺 %(due)s 前办结。")
+                    % {"n": app.number, "due": app.case.case_due or "—"},
+                )
+            return redirect("services:my-application", number=app.number)
+    elif request.method == "POST":
+        status = 400
+    needs = resolve_materials(item, id_type=applicant.id_type, id_number=applicant.id_number)
+    context = {
+        "item": item,
+        "applicant": applicant,
+        "fields": bound_fields(item.form_fields, request.POST or None, field_errors),
+        "needs": need_rows(needs, field_errors),
+        "summary": summary,
+        "blocked": blocked,
+        "instant": bool(item.instant_rules),
+        **upload_context(),
+    }
+    return render(request, "services/applications/apply.html", context, status=status)
+
+
+@login_required
+def my_applications(request: HttpRequest) -> HttpResponse:
+    """我的办件: my applications (open first), status, deadlines, overdue marks; and my
+    一件事 submissions."""
+    _applicant_user(request)
+    qs = with_case(access.own_applications(request.user)).order_by(
+        "completed_at", "-submitted_at", "-id"
+    )
+    status = request.GET.get("status", "")
+    if status == "open":
+        qs = qs.filter(outcome="")
+    elif status == "done":
+        qs = qs.exclude(outcome="")
+    else:
+        status = ""
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    from yiwang.services.views.bundles import bundle_rows
+
+    return render(
+        request,
+        "services/applications/my_list.html",
+        {
+            "page": page,
+            "rows": [application_row(a, today) for a in page.object_list],
+            "status": status,
+            "query": f"status={status}" if status else "",
+            "bundles": bundle_rows(access.bundle_applications(request.user)[:20]),
+        },
+    )
+
+
+def _own(request: HttpRequest, number: str) -> Application:
+    app = with_case(access.own_applications(request.user)).filter(number=number).first()
+    if app is None:
+        raise Http404(_("未找到该办件，或它不属于您。"))
+    return app
+
+
+@login_required
+def my_application(request: HttpRequest, number: str) -> HttpResponse:
+    """One of my applications: facts, timeline, materials; 补正 (new uploads) and 撤回
+    while open; the issued licence once approved."""
+    _applicant_user(request)
+    app = _own(request, number)
+    summary: list[str] = []
+    field_errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action not in ("resubmit", "withdraw"):
+                raise ValidationError(_("未知的操作。"))
+            do_act(
+                actor=request.user,
+                application=app,
+                action=action,
+                comment=request.POST.get("comment", ""),
+                uploads=request.FILES if action == "resubmit" else None,
+            )
+        except ValidationError as exc:
+            summary, field_errors = split_errors(exc)
+            status = status_of(exc)
+        else:
+            messages.success(
+                request,
+                _("补正材料已提交，等待重新受理。") if action == "resubmit" else _("申请已撤回。"),
+            )
+            return redirect("services:my-application", number=app.number)
+        app = _own(request, number)
+    actions = {a["code"]: a for a in open_actions(request.user, app)}
+    correction_note = ""
+    if app.case.state == "correction":
+        last = app.case.events.filter(action="request_correction").order_by("-at", "-id").first()
+        correction_note = last.comment if last else ""
+    context = {
+        "app": app,
+        "row": application_row(app),
+        "events": case_events(app.case),
+        "materials": material_rows(app),
+        "can_resubmit": "resubmit" in actions,
+        "can_withdraw": "withdraw" in actions,
+        "correction_note": correction_note,
+        "specs": need_rows([Need(s) for s in app.item.materials.all()], field_errors),
+        "fields": _form_rows(app),
+        "licence": licence_links(app.licence_identifier),
+        "summary": summary,
+        "field_errors": field_errors,
+        **upload_context(),
+    }
+    return render(request, "services/applications/my_detail.html", context, status=status)
+
+
+def _form_rows(app: Application) -> list[tuple[str, Any]]:
+    """(label, value) of the submitted form in the item's field order."""
+    labels = {f.get("name"): f for f in app.item.form_fields or []}
+    out = []
+    for name, value in (app.form_data or {}).items():
+        spec = labels.get(name, {})
+        if isinstance(value, bool):
+            value = _("是") if value else _("否")
+        elif spec.get("type") == "select":
+            value = dict((str(c[0]), c[1]) for c in spec.get("choices") or []).get(
+                str(value), value
+            )
+        out.append((spec.get("label", name), value))
+    return out
+
+
+@login_required
+def material_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """Download a material: the applicant, the clerk who took it in, or staff who can see
+    the case; its SHA-256 is checked first."""
+    material = (
+        Material.objects.select_related("application")
+        .filter(pk=pk, application__in=access.applications(request.user))
+        .first()
+    )
+    if material is None:
+        raise Http404(_("未找到该材料，或您无权查看。"))
+    try:
+        data = do_open_material(actor=request.user, material=material)
+    except ValidationError as exc:
+        return HttpResponse(
+            " ".join(exc.messages), status=409, content_type="text/plain; charset=utf-8"
+        )
+    ext = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
+        material.content_type, ".ofd"
+    )
+    response = HttpResponse(data, content_type=material.content_type or "application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(True, f"{material.name}{ext}")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+urlpatterns = [
+    path("items/<str:code>/apply/", apply, name="apply"),
+    path("my/", my_applications, name="my-applications"),
+    path("my/<str:number>/", my_application, name="my-application"),
+    path("materials/<int:pk>/", material_file, name="material"),
+]

@@ -1,0 +1,167 @@
+"""一件事一次办 pages: the published bundles, the combined form (each field once, each
+same-name material once, 免证 marked), and one submission with its parts' progress."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.services import access
+from yiwang.services.actions.applications import applicant_from_account
+from yiwang.services.actions.bundles import (
+    BUNDLE_KINDS,
+    bundle_items,
+    bundle_status,
+    combined_fields,
+    do_apply_bundle,
+    material_groups,
+)
+from yiwang.services.formdata import bound_fields
+from yiwang.services.models import Bundle
+from yiwang.services.views.applications import (
+    _applicant_user,
+    application_row,
+    split_errors,
+    status_of,
+    upload_context,
+    with_case,
+)
+
+
+def bundle_rows(qs) -> list[dict]:
+    """一件事 submissions as lists show them, with the combined status."""
+    out = []
+    for b in qs.select_related("bundle").prefetch_related("parts"):
+        out.append(
+            {
+                "number": b.number,
+                "name": b.bundle.name,
+                "submitted_at": b.submitted_at,
+                "completed_at": b.completed_at,
+                "status": bundle_status(b, list(b.parts.all())),
+            }
+        )
+    return out
+
+
+def published_bundles():
+    return Bundle.objects.filter(published=True).prefetch_related("parts__item__department")
+
+
+def bundles(request: HttpRequest) -> HttpResponse:
+    """一件事一次办: the published life and enterprise events, with their items."""
+    rows = []
+    for b in published_bundles():
+        items = [bi.item for bi in b.parts.all()]
+        rows.append(
+            {
+                "b": b,
+                "items": items,
+                "departments": sorted({i.department.name for i in items}),
+                "days": max((i.promised_days or 0 for i in items), default=0),
+            }
+        )
+    return render(request, "services/bundles/list.html", {"rows": rows})
+
+
+def _group_rows(groups, errors):
+    return [
+        {
+            "group": g,
+            "key": g.key,
+            "errors": errors.get(g.key, []),
+            "items": sorted({n.spec.item.name for n in g.needs}),
+        }
+        for g in groups
+    ]
+
+
+@login_required
+def bundle_apply(request: HttpRequest, code: str) -> HttpResponse:
+    """The combined form of a 一件事: one submission, one application per item."""
+    _applicant_user(request)
+    bundle = published_bundles().filter(code=code).first()
+    if bundle is None:
+        raise Http404(_("未找到该一件事，或它尚未发布。"))
+    applicant = applicant_from_account(request.user)
+    items = bundle_items(bundle)
+    kind = BUNDLE_KINDS.get(bundle.kind)
+    blocked = ""
+    if kind and kind != applicant.kind:
+        blocked = (
+            _("「%s」面向个人办理。") if kind == "person" else _("「%s」面向企业办理。")
+        ) % bundle.name
+    summary: list[str] = []
+    field_errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            submission = do_apply_bundle(
+                actor=request.user,
+                bundle=bundle,
+                form_data=request.POST,
+                uploads=request.FILES,
+            )
+        except ValidationError as exc:
+            summary, field_errors = split_errors(exc)
+            status = status_of(exc)
+        else:
+            messages.success(
+                request,
+                _("「%(name)s」已提交，共 %(n)d 个事项分送各部门办理，编号 %(number)s。")
+                % {"name": bundle.name, "n": len(items), "number": submission.number},
+            )
+            return redirect("services:my-bundle", number=submission.number)
+    groups, _per_item = material_groups(items, applicant)
+    context = {
+        "bundle": bundle,
+        "items": items,
+        "blocked": blocked,
+        "fields": bound_fields(combined_fields(bundle, items), request.POST or None, field_errors),
+        "groups": _group_rows(groups, field_errors),
+        "summary": summary,
+        **upload_context(),
+    }
+    return render(request, "services/bundles/apply.html", context, status=status)
+
+
+@login_required
+def my_bundle(request: HttpRequest, number: str) -> HttpResponse:
+    """One 一件事 submission: the combined status and each part's progress."""
+    submission = (
+        access.bundle_applications(request.user)
+        .select_related("bundle")
+        .filter(number=number)
+        .first()
+    )
+    if submission is None:
+        raise Http404(_("未找到该一件事办件，或它不属于您。"))
+    own = submission.applicant_id == request.user.pk
+    parts_qs = (
+        submission.parts.all() if own else access.applications(request.user, submission.parts.all())
+    )
+    parts = list(with_case(parts_qs).order_by("id"))
+    today = timezone.localdate()
+    return render(
+        request,
+        "services/bundles/detail.html",
+        {
+            "s": submission,
+            "status": bundle_status(submission, parts),
+            "parts": [application_row(p, today) for p in parts],
+            "own": own,
+        },
+    )
+
+
+urlpatterns = [
+    path("bundles/", bundles, name="bundles"),
+    path("bundles/<str:code>/apply/", bundle_apply, name="bundle-apply"),
+    path("my/bundles/<str:number>/", my_bundle, name="my-bundle"),
+]

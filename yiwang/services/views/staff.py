@@ -1,0 +1,234 @@
+"""Staff pages for 办件: 一窗受理 (a window clerk picks any item, enters the applicant, the
+form and the materials received), the list of applications in my jurisdiction with
+overdue marks, and one application with its actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core import masking
+from yiwang.core.access import has_perm, role_codes
+from yiwang.core.inbox import case_events
+from yiwang.services import access
+from yiwang.services.actions.applications import (
+    do_act,
+    do_window_intake,
+    open_actions,
+    require_window_clerk,
+)
+from yiwang.services.formdata import bound_fields
+from yiwang.services.materials import Need
+from yiwang.services.models import Application, HolderIdType, ServiceItem
+from yiwang.services.views.applications import (
+    _form_rows,
+    application_row,
+    licence_links,
+    material_rows,
+    need_rows,
+    split_errors,
+    status_of,
+    upload_context,
+    with_case,
+)
+
+STATUS_FILTERS = ("open", "overdue", "done", "mine")
+
+
+def _staff(request: HttpRequest) -> None:
+    if request.user.kind != "staff" or not has_perm(request.user, "case.view"):
+        raise PermissionDenied(_("办件管理仅对工作人员开放。"))
+
+
+def _items(q: str):
+    qs = ServiceItem.objects.filter(
+        level=ServiceItem.Level.HANDLING, status=ServiceItem.Status.PUBLISHED
+    ).select_related("department", "division")
+    q = (q or "").strip()[:100]
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__iexact=q) | Q(keywords__icontains=q))
+    return qs.order_by("division_id", "department__code", "code")
+
+
+@login_required
+def window(request: HttpRequest) -> HttpResponse:
+    """一窗受理: pick any department's item, enter the applicant (linked to their account
+    when they have one), the form and the materials scanned or received on paper."""
+    require_window_clerk(request.user)
+    code = request.POST.get("item") or request.GET.get("item", "")
+    q = request.GET.get("q", "")
+    item = None
+    if code:
+        item = _items("").filter(code=code).first()
+        if item is None:
+            raise Http404(_("未找到该事项，或它尚未发布。"))
+    summary: list[str] = []
+    field_errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST" and item is not None:
+        try:
+            app = do_window_intake(
+                actor=request.user,
+                item=item,
+                applicant_name=request.POST.get("applicant_name", ""),
+                applicant_id_type=request.POST.get("applicant_id_type", ""),
+                applicant_id_number=request.POST.get("applicant_id_number", ""),
+                phone=request.POST.get("phone", ""),
+                form_data=request.POST,
+                uploads=request.FILES,
+                received=[r for r in request.POST.getlist("received") if r.isdigit()],
+            )
+        except ValidationError as exc:
+            summary, field_errors = split_errors(exc)
+            status = status_of(exc)
+        else:
+            messages.success(
+                request,
+                _("已受理并转 %(dept)s 办理，办件编号 %(n)s。")
+                % {"dept": item.department.name, "n": app.number},
+            )
+            return redirect("services:staff-application", number=app.number)
+    context = {
+        "q": q,
+        "item": item,
+        "results": list(_items(q)[:50]) if item is None else [],
+        "summary": summary,
+        "field_errors": field_errors,
+        "post": request.POST,
+        "id_types": HolderIdType.choices,
+        **upload_context(),
+    }
+    if item is not None:
+        context["fields"] = bound_fields(item.form_fields, request.POST or None, field_errors)
+        context["needs"] = need_rows(
+            [Need(s) for s in item.materials.all()],
+            field_errors,
+            request.POST.getlist("received"),
+        )
+    return render(request, "services/applications/window.html", context, status=status)
+
+
+def filtered(user, status: str, q: str = ""):
+    """Applications in my jurisdiction (or taken in by me), filtered."""
+    if status == "mine":
+        qs = access.applications(user).filter(clerk=user)
+    else:
+        qs = access.staff_applications(user)
+    if status in ("open", "overdue"):
+        qs = qs.filter(outcome="")
+    if status == "overdue":
+        today = timezone.localdate()
+        qs = qs.filter(Q(case__state_due__lt=today) | Q(case__case_due__lt=today))
+    elif status == "done":
+        qs = qs.exclude(outcome="")
+    q = (q or "").strip()[:60]
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(item__name__icontains=q))
+    return with_case(qs).order_by("completed_at", "case__case_due", "-id")
+
+
+@login_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    """办件 of my jurisdiction: status, deadlines (working days), overdue marks."""
+    _staff(request)
+    status = request.GET.get("status", "open")
+    status = status if status in STATUS_FILTERS else ""
+    q = request.GET.get("q", "")
+    page = Paginator(filtered(request.user, status, q), 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    return render(
+        request,
+        "services/applications/staff_list.html",
+        {
+            "page": page,
+            "rows": [application_row(a, today) for a in page.object_list],
+            "status": status,
+            "q": q,
+            "query": f"status={status}&q={q}",
+            "is_clerk": "window_clerk" in role_codes(request.user),
+        },
+    )
+
+
+def _visible(request: HttpRequest, number: str) -> Application:
+    app = with_case(access.applications(request.user)).filter(number=number).first()
+    if app is None:
+        raise Http404(_("未找到该办件，或您无权查看。"))
+    return app
+
+
+@login_required
+def staff_application(request: HttpRequest, number: str) -> HttpResponse:
+    """One application for staff: applicant (masked; full values on a stated purpose,
+    logged), form, materials, timeline and the actions open to me."""
+    _staff(request)
+    app = _visible(request, number)
+    summary: list[str] = []
+    status = 200
+    revealed: dict[str, str] = {}
+    if request.method == "POST":
+        op = request.POST.get("op", "act")
+        try:
+            if op == "reveal":
+                purpose = request.POST.get("purpose", "")
+                revealed = {
+                    f: masking.reveal(request.user, app, f, purpose)
+                    for f in ("applicant_name", "applicant_id_number", "contact_phone")
+                }
+            else:
+                action = request.POST.get("action", "")
+                do_act(
+                    actor=request.user,
+                    application=app,
+                    action=action,
+                    comment=request.POST.get("comment", ""),
+                    uploads=request.FILES or None,
+                )
+                messages.success(request, _("已办理。"))
+                return redirect("services:staff-application", number=app.number)
+        except ValidationError as exc:
+            summary, _fields = split_errors(exc)
+            status = status_of(exc)
+        except PermissionDenied as exc:
+            summary, status = [str(exc)], 403
+        app = _visible(request, number)
+    actions = open_actions(request.user, app)
+    context = {
+        "app": app,
+        "row": application_row(app),
+        "events": case_events(app.case),
+        "materials": material_rows(app),
+        "fields": _form_rows(app),
+        "actions": actions,
+        "primary_action": next((a["code"] for a in actions if not a["comment_required"]), ""),
+        "licence": licence_links(app.licence_identifier),
+        "summary": summary,
+        "applicant": {
+            "name": revealed.get("applicant_name") or masking.mask_name(app.applicant_name),
+            "id_number": revealed.get("applicant_id_number")
+            or masking.mask_id_number(app.applicant_id_number),
+            "phone": revealed.get("contact_phone") or masking.mask_phone(app.contact_phone),
+            "revealed": bool(revealed),
+        },
+        "can_reveal": has_perm(request.user, "personal.unmask"),
+        "resubmit_specs": need_rows([Need(s) for s in app.item.materials.all()], {})
+        if any(a["code"] == "resubmit" for a in actions)
+        else [],
+        **upload_context(),
+    }
+    return render(request, "services/applications/staff_detail.html", context, status=status)
+
+
+urlpatterns = [
+    path("window/", window, name="window"),
+    path("staff/", staff_list, name="staff-applications"),
+    path("staff/<str:number>/", staff_application, name="staff-application"),
+]
