@@ -258,13 +258,55 @@ LICENCE_QS = Licence.objects.select_related("licence_type", "seal")
 # --- public: catalogue and verification ---
 
 
+class TypesIn(Schema):
+    status: Literal["", "active", "retired"] = ""
+    line: str = Field("", max_length=32, description="颁发条线，如 market")
+
+
 @router.get("/types", response=list[TypeOut], auth=None)
-def list_types(request):
+def list_types(request, params: Query[TypesIn]):
     """证照目录 (public)."""
-    return [type_row(t) for t in LicenceType.objects.select_related("department")]
+    qs = LicenceType.objects.select_related("department")
+    if params.status:
+        qs = qs.filter(status=params.status)
+    if params.line:
+        qs = qs.filter(line=params.line)
+    return [type_row(t) for t in qs]
 
 
-@router.post("/verify", response=VerifyOut, auth=None)
+VERIFY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "payload": {
+                            "type": "string",
+                            "maxLength": 1000,
+                            "description": "二维码内容（核验网址）或「标识 核验码」",
+                        },
+                        "identifier": {"type": "string", "maxLength": 128},
+                        "token": {"type": "string", "maxLength": 16},
+                    },
+                }
+            },
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "证照 PDF"},
+                        "payload": {"type": "string", "maxLength": 1000},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+@router.post("/verify", response=VerifyOut, auth=None, openapi_extra=VERIFY_BODY)
 def verify_licence(request):
     """证照核验 (public): a JSON body ``{"payload"}`` (the QR content) or ``{"identifier",
     "token"}``, or a multipart upload ``file`` (the PDF). Answers valid / suspended /

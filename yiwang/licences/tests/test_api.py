@@ -29,6 +29,10 @@ def test_types_are_public(client, licence_types):
     assert by_slug["food_business"]["code"] == licence_types["food_business"].code
     assert by_slug["marriage"]["validity_years"] is None
     assert {f["key"] for f in by_slug["food_business"]["fields"]} == set(FOOD_DATA)
+    market = client.get(f"{API}/types", {"line": "market"}).json()
+    assert {t["slug"] for t in market} == {"business_licence", "food_business"}
+    assert client.get(f"{API}/types", {"status": "retired"}).json() == []
+    assert client.get(f"{API}/types", {"status": "gone"}).status_code == 422
 
 
 def test_verify_api(client, issue):
