@@ -218,3 +218,23 @@ def test_edit_page_keeps_rows(client, items, make_staff):
     html = r.content.decode()
     assert 'value="营业执照"' in html and 'value="business_licence"' in html
     assert "shop_name" in html
+
+
+def test_edit_page_saves_changes(client, items, make_staff):
+    admin = make_staff("dept_admin", "410823", "market")
+    client.force_login(admin)
+    item = items["food"]
+    data = _form_data(
+        name="食品经营许可（新办）",
+        handling="new",
+        parent=item.parent.code,
+        promised_days="8",
+        **{"materials-0-name": "营业执照", "materials-0-licence_type_code": "business_licence"},
+    )
+    data.pop("code")
+    r = client.post(reverse("services:manage-edit", args=[item.code]), data)
+    assert r.status_code == 302, r.content.decode()[:3000]
+    item.refresh_from_db()
+    assert item.promised_days == 8 and item.status == "published"
+    assert [m.name for m in item.materials.all()] == ["营业执照"]
+    assert [s.name for s in item.steps.all()] == ["受理"]
