@@ -1,0 +1,517 @@
+"""好差评 pages: the applicant rates a finished 办件; a visitor rates a window visit with
+five large buttons (no account needed, elder-friendly); a window clerk issues the visit's
+number and QR code; staff follow 差评整改 (list, detail with actions); everyone sees the
+published statistics per department and per item (per staff member for staff only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core.access import role_codes
+from yiwang.core.identity.totp import qr_svg_data_uri
+from yiwang.core.inbox import case_events, case_summary
+from yiwang.core.masking import mask_id_number, mask_name
+from yiwang.services import access
+from yiwang.services.actions.ratings import (
+    do_act_rectification,
+    do_issue_visit_ticket,
+    do_rate_application,
+    do_rate_visit,
+    find_visit,
+    may_rate_visit,
+    rectification_actions,
+)
+from yiwang.services.models import Level, Rating, ServiceItem, WindowVisit
+from yiwang.services.stats import rating_stats, rating_summary
+
+STATUS_FILTERS = ("open", "overdue", "closed")
+CONFLICT_CODES = {"already_rated", "not_done", "case_closed"}
+FORBIDDEN_CODES = {"role_missing", "assigned_elsewhere"}
+TABLE_ROWS = 100
+# Levels as the rating buttons show them: value, label, a short hint for the eye.
+LEVEL_BUTTONS = [
+    (Level.VERY_SATISFIED, "★★★★★"),
+    (Level.SATISFIED, "★★★★"),
+    (Level.BASIC, "★★★"),
+    (Level.DISSATISFIED, "★★"),
+    (Level.VERY_DISSATISFIED, "★"),
+]
+
+
+def level_buttons() -> list[dict]:
+    return [{"value": int(v), "label": v.label, "stars": stars} for v, stars in LEVEL_BUTTONS]
+
+
+def error_codes(exc: ValidationError) -> set[str]:
+    if hasattr(exc, "error_dict"):
+        return {e.code for errs in exc.error_dict.values() for e in errs}
+    return {e.code for e in exc.error_list}
+
+
+def status_of(exc: ValidationError) -> int:
+    """The HTTP status a refused rating or action gets: 409 for a second rating or a
+    closed case, 404 for an unknown visit number, 403 for a missing role, else 400."""
+    codes = error_codes(exc)
+    if codes & CONFLICT_CODES:
+        return 409
+    if "unknown_visit" in codes:
+        return 404
+    if codes & FORBIDDEN_CODES:
+        return 403
+    return 400
+
+
+def _url(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def visit_rate_url(visit: WindowVisit, *, absolute: bool = False) -> str:
+    """The rating page of a visit with its rating code (what the QR code holds)."""
+    url = reverse("services:rate-visit", args=[visit.number]) + f"?t={visit.token}"
+    if absolute:
+        base = settings.YIWANG.get("PUBLIC_BASE_URL", "").rstrip("/")
+        return base + url
+    return url
+
+
+def _is_staff(user) -> bool:
+    return getattr(user, "kind", "") == "staff" or getattr(user, "is_superuser", False)
+
+
+# --- rating a finished 办件 ---
+
+
+@login_required
+def rate_application(request: HttpRequest, number: str) -> HttpResponse:
+    """评价 a finished 办件 (the applicant, once)."""
+    application = (
+        access.own_applications(request.user)
+        .select_related("item", "case", "department")
+        .filter(number=number)
+        .first()
+    )
+    if application is None:
+        raise Http404(_("未找到该办件，或您无权查看。"))
+    errors: list[str] = []
+    status = 200
+    form = {"level": "", "comment": ""}
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "")[:2000] for k in form}
+        try:
+            do_rate_application(
+                actor=request.user,
+                application=application,
+                level=form["level"],
+                comment=form["comment"],
+            )
+        except ValidationError as exc:
+            errors, status = list(exc.messages), status_of(exc)
+        except PermissionDenied as exc:
+            errors, status = [str(exc)], 403
+        else:
+            messages.success(request, _("感谢您的评价！"))
+            return redirect("services:rate-application", number=application.number)
+    rating = Rating.objects.filter(application=application).first()
+    case = application.case
+    done = bool(case and case.closed_at and case.state in ("completed", "not_accepted"))
+    return render(
+        request,
+        "services/ratings/rate_application.html",
+        {
+            "application": application,
+            "rating": rating,
+            "done": done,
+            "errors": errors,
+            "form": form,
+            "levels": level_buttons(),
+            "back_url": _url("services:my-application", application.number),
+        },
+        status=status,
+    )
+
+
+# --- window visits ---
+
+
+def rate_visit(request: HttpRequest, visit_number: str) -> HttpResponse:
+    """评价 a window visit: public, five large buttons; the rating code comes from the QR
+    code (``?t=``) or the clerk's evaluation screen."""
+    token = (request.POST.get("t") or request.GET.get("t") or "")[:64]
+    try:
+        visit = find_visit(visit_number)
+    except ValidationError as exc:
+        return render(
+            request,
+            "services/ratings/rate_visit.html",
+            {"errors": exc.messages, "visit": None, "levels": []},
+            status=404,
+        )
+    errors: list[str] = []
+    status = 200
+    comment = ""
+    if request.method == "POST":
+        comment = request.POST.get("comment", "")[:2000]
+        try:
+            do_rate_visit(
+                actor=request.user,
+                visit_number=visit.number,
+                level=request.POST.get("level", ""),
+                comment=comment,
+                channel="window" if request.user.pk == visit.clerk_id else "app",
+                token=token,
+            )
+        except ValidationError as exc:
+            errors, status = list(exc.messages), status_of(exc)
+        except PermissionDenied as exc:
+            errors, status = [str(exc)], 403
+        else:
+            messages.success(request, _("感谢您的评价！"))
+            url = reverse("services:rate-visit", args=[visit.number])
+            return redirect(f"{url}?t={token}" if token else url)
+    rating = Rating.objects.filter(visit_number=visit.number).first()
+    allowed = may_rate_visit(request.user, visit, token)
+    return render(
+        request,
+        "services/ratings/rate_visit.html",
+        {
+            "visit": visit,
+            "rating": rating,
+            "allowed": allowed,
+            "token": token,
+            "errors": errors,
+            "comment": comment,
+            "levels": level_buttons(),
+        },
+        status=status,
+    )
+
+
+def _require_clerk(request: HttpRequest) -> None:
+    if not _is_staff(request.user) or "window_clerk" not in role_codes(request.user):
+        raise PermissionDenied(_("窗口服务编号由窗口人员发放。"))
+
+
+@login_required
+def visit_issue(request: HttpRequest) -> HttpResponse:
+    """发放窗口服务编号: the clerk picks the item served; the number and QR code follow."""
+    _require_clerk(request)
+    items = access.public_items().filter(level=ServiceItem.Level.HANDLING).order_by("code")
+    errors: list[str] = []
+    status = 200
+    code = request.POST.get("item", request.GET.get("item", "")).strip()[:40]
+    if request.method == "POST":
+        item = items.filter(code=code).first()
+        try:
+            if item is None:
+                raise ValidationError(_("请选择已发布的办理事项。"))
+            visit = do_issue_visit_ticket(
+                actor=request.user,
+                item=item,
+                applicant_id_type=request.POST.get("applicant_id_type", ""),
+                applicant_id_number=request.POST.get("applicant_id_number", "")[:40],
+            )
+        except ValidationError as exc:
+            errors, status = list(exc.messages), status_of(exc)
+        else:
+            return redirect("services:visit", number=visit.number)
+    recent = WindowVisit.objects.filter(clerk=request.user).select_related("item")[:10]
+    return render(
+        request,
+        "services/ratings/visit_issue.html",
+        {
+            "items": items.select_related("department")[:500],
+            "code": code,
+            "errors": errors,
+            "recent": recent,
+            "rated": set(
+                Rating.objects.filter(visit_number__in=[v.number for v in recent]).values_list(
+                    "visit_number", flat=True
+                )
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+def visit_ticket(request: HttpRequest, number: str) -> HttpResponse:
+    """The visit's number and QR code, for the clerk to show or print."""
+    _require_clerk(request)
+    visit = (
+        WindowVisit.objects.select_related("item", "department")
+        .filter(number=number, clerk=request.user)
+        .first()
+    )
+    if visit is None:
+        raise Http404(_("未找到该窗口服务记录。"))
+    link = visit_rate_url(visit, absolute=True)
+    return render(
+        request,
+        "services/ratings/visit_ticket.html",
+        {
+            "visit": visit,
+            "link": link,
+            "qr": qr_svg_data_uri(link),
+            "screen_url": reverse("services:rate-visit", args=[visit.number]),
+            "rating": Rating.objects.filter(visit_number=visit.number).first(),
+        },
+    )
+
+
+# --- my ratings ---
+
+
+@login_required
+def my_ratings(request: HttpRequest) -> HttpResponse:
+    """我的评价: the ratings a citizen or enterprise gave, with the department's reply."""
+    qs = Rating.objects.filter(rater=request.user).select_related(
+        "item", "department", "application", "rectification__workflow"
+    )
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    rows = [rating_row(r, staff_view=False, reply=True) for r in page.object_list]
+    return render(request, "services/ratings/mine.html", {"page": page, "rows": rows})
+
+
+# --- 差评整改 ---
+
+
+def rating_row(
+    r: Rating, today: dt.date | None = None, *, staff_view: bool = True, reply: bool = False
+) -> dict:
+    """A rating as lists show it: service, level, the rectification's state and time
+    limit from the workflow engine (staff names only for staff)."""
+    case = case_summary(r.rectification, today) if r.rectification_id else None
+    answer = ""
+    if reply and case and case["closed_at"]:
+        last = r.rectification.events.exclude(action__in=("start", "escalate")).last()
+        answer = last.comment if last else ""
+    return {
+        "id": r.pk,
+        "case_number": r.case_number,
+        "item": r.item.name,
+        "item_code": r.item.code,
+        "department": r.department.name,
+        "level": r.level,
+        "level_name": str(r.get_level_display()),
+        "bad": r.is_bad,
+        "comment": r.comment,
+        "channel": r.channel,
+        "channel_name": str(r.get_channel_display()),
+        "created_at": r.created_at,
+        "staff": (str(r.staff) if r.staff_id else "") if staff_view else "",
+        "excluded": r.excluded,
+        "exclusion_reason": r.exclusion_reason,
+        "rectification": case["number"] if case else "",
+        "state": case["state"] if case else "",
+        "state_name": case["state_name"] if case else "",
+        "state_due": case["state_due"] if case else None,
+        "case_due": case["case_due"] if case else None,
+        "closed": bool(case and case["closed_at"]),
+        "overdue": bool(case and case["overdue"]),
+        "escalation_level": case["escalation_level"] if case else 0,
+        "reply": answer,
+    }
+
+
+def filtered_rectifications(user, status: str) -> QuerySet:
+    """差评整改 the user may see, filtered: open, overdue, closed (or all)."""
+    qs = access.rectifications(user).select_related(
+        "item",
+        "department",
+        "staff",
+        "application",
+        "rectification__workflow",
+        "rectification__division",
+        "rectification__department",
+        "rectification__assignee",
+    )
+    if status == "closed":
+        return qs.filter(rectification__closed_at__isnull=False)
+    if status in ("open", "overdue"):
+        qs = qs.filter(rectification__closed_at__isnull=True)
+    if status == "overdue":
+        today = timezone.localdate()
+        qs = qs.filter(Q(rectification__state_due__lt=today) | Q(rectification__case_due__lt=today))
+    return qs.order_by("rectification__closed_at", "rectification__case_due", "-id")
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not _is_staff(request.user):
+        raise PermissionDenied(_("差评整改仅对工作人员开放。"))
+
+
+@login_required
+def rectifications(request: HttpRequest) -> HttpResponse:
+    """差评整改 list of the staff member's jurisdiction; overdue ones marked."""
+    _staff_only(request)
+    status = request.GET.get("status", "open")
+    status = status if status in STATUS_FILTERS else ""
+    page = Paginator(filtered_rectifications(request.user, status), 50).get_page(
+        request.GET.get("page")
+    )
+    today = timezone.localdate()
+    return render(
+        request,
+        "services/ratings/rectifications.html",
+        {
+            "page": page,
+            "rows": [rating_row(r, today) for r in page.object_list],
+            "status": status,
+            "query": f"status={status}",
+        },
+    )
+
+
+def _rater_label(r: Rating) -> str:
+    if r.rater_id:
+        return mask_name(r.rater.full_name or r.rater.username)
+    return _("匿名（窗口评价器或扫码评价）")
+
+
+@login_required
+def rectification(request: HttpRequest, pk: int) -> HttpResponse:
+    """One 差评 and its rectification: the rating, the deadline, the history and the
+    actions open to the user."""
+    _staff_only(request)
+    rating = filtered_rectifications(request.user, "").filter(pk=pk).first()
+    if rating is None:
+        raise Http404(_("未找到该差评整改，或您无权查看。"))
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            do_act_rectification(
+                actor=request.user,
+                rating=rating,
+                action=request.POST.get("action", ""),
+                comment=request.POST.get("comment", "")[:2000],
+            )
+        except ValidationError as exc:
+            errors, status = list(exc.messages), status_of(exc)
+        except PermissionDenied as exc:
+            errors, status = [str(exc)], 403
+        else:
+            messages.success(request, _("已办理。"))
+            return redirect("services:rectification", pk=rating.pk)
+        rating = filtered_rectifications(request.user, "").get(pk=pk)
+    context: dict[str, Any] = {
+        "r": rating,
+        "row": rating_row(rating, reply=True),
+        "rater": _rater_label(rating),
+        "applicant_id": mask_id_number(rating.applicant_id_number or ""),
+        "actions": rectification_actions(request.user, rating),
+        "events": case_events(rating.rectification),
+        "errors": errors,
+        "application_url": _url("services:staff-application", rating.application.number)
+        if rating.application_id
+        else "",
+    }
+    return render(request, "services/ratings/rectification.html", context, status=status)
+
+
+# --- published statistics ---
+
+
+def parse_period(start: str, end: str) -> tuple[dt.date, dt.date, list[str]]:
+    """The period asked for (default: this year up to today), with clear errors for dates
+    that cannot be read or run backwards."""
+    today = timezone.localdate()
+    errors: list[str] = []
+    first, last = dt.date(today.year, 1, 1), today
+    for raw, label, which in ((start, _("开始日期"), "start"), (end, _("结束日期"), "end")):
+        raw = (raw or "").strip()
+        if not raw:
+            continue
+        try:
+            value = dt.date.fromisoformat(raw)
+        except ValueError:
+            errors.append(_("%s格式应为 年-月-日，例如 2026-01-01。") % label)
+            continue
+        if which == "start":
+            first = value
+        else:
+            last = value
+    if first > last:
+        errors.append(_("开始日期不能晚于结束日期。"))
+        first, last = dt.date(today.year, 1, 1), today
+    return first, last, errors
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def stats_rows(lines) -> list[dict]:
+    return [
+        {
+            **line.as_dict(),
+            "good_pct": _pct(line.good_rate),
+            "rectify_pct": _pct(line.rectify_rate),
+            "average_text": "—" if line.average is None else f"{line.average:.2f}",
+        }
+        for line in lines
+    ]
+
+
+def ratings_stats(request: HttpRequest) -> HttpResponse:
+    """好差评公开: per department and per item over a period, with a chart; the table per
+    staff member only for staff (their jurisdiction)."""
+    start, end, errors = parse_period(request.GET.get("start", ""), request.GET.get("end", ""))
+    departments = rating_stats("department", start=start, end=end)
+    items = rating_stats("item", start=start, end=end)
+    staff_rows = None
+    if _is_staff(request.user):
+        staff_rows = stats_rows(
+            rating_stats("staff", start=start, end=end, qs=access.staff_ratings(request.user))
+        )[:TABLE_ROWS]
+    chart = {
+        "x": [line.name for line in departments[:20]],
+        "good": [line.good for line in departments[:20]],
+        "bad": [line.bad for line in departments[:20]],
+        "labels": {"good": _("好评（非常满意、满意、基本满意）"), "bad": _("差评")},
+    }
+    total = rating_summary(start=start, end=end)
+    return render(
+        request,
+        "services/ratings/stats.html",
+        {
+            "start": start,
+            "end": end,
+            "errors": errors,
+            "total": stats_rows([total])[0],
+            "departments": stats_rows(departments)[:TABLE_ROWS],
+            "items": stats_rows(items)[:TABLE_ROWS],
+            "staff_rows": staff_rows,
+            "chart": chart,
+            "is_staff": _is_staff(request.user),
+        },
+        status=400 if errors else 200,
+    )
+
+
+urlpatterns = [
+    path("ratings/", ratings_stats, name="ratings"),
+    path("ratings/mine/", my_ratings, name="my-ratings"),
+    path("my/<str:number>/rate/", rate_application, name="rate-application"),
+    path("rate/visit/<str:visit_number>/", rate_visit, name="rate-visit"),
+    path("visits/new/", visit_issue, name="visit-issue"),
+    path("visits/<str:number>/", visit_ticket, name="visit"),
+    path("rectifications/", rectifications, name="rectifications"),
+    path("rectifications/<int:pk>/", rectification, name="rectification"),
+]
