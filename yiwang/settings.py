@@ -280,3 +280,8 @@ YIWANG["LICENCE_VERIFY_PER_MINUTE"] = int(os.environ.get("YIWANG_LICENCE_VERIFY_
 
 # 好差评: working days a department has to rectify a 差评 (限期整改), counted from the rating.
 YIWANG["SERVICES_RECTIFY_DAYS"] = int(os.environ.get("YIWANG_SERVICES_RECTIFY_DAYS", "15"))
+
+# 办件材料: the largest file an applicant or a window clerk may upload for one material.
+YIWANG["SERVICES_UPLOAD_MAX_BYTES"] = int(
+    os.environ.get("YIWANG_SERVICES_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))
+)
