@@ -530,11 +530,13 @@ def item_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
     errors: list[str] = []
     status = 200
     if request.method == "POST":
-        form = ItemForm(request.POST)
+        fixed = {"code": item.code, "department": item.department_id} if item else {}
+        form = ItemForm(request.POST, initial=fixed)
         form.fields["department"].queryset = departments
-        if item is not None:
-            form.fields["code"].required = False
-            form.fields["department"].required = False
+        if item is not None:  # code and department are kept as they are
+            form.fields["code"].disabled = True
+            form.fields["department"].disabled = True
+            form.fields["department"].queryset = Department.objects.filter(pk=item.department_id)
         mats = MaterialFormSet(request.POST, prefix="materials")
         steps = StepFormSet(request.POST, prefix="steps")
         fees = FeeFormSet(request.POST, prefix="fees")
