@@ -18,6 +18,7 @@ from django.db.models import Q
 from yiwang.core import audit
 from yiwang.core.models import Department, Division, OrgUnit, User
 from yiwang.services.actions.items import do_create_item, do_publish_item
+from yiwang.services.actions.ratings import seed_demo_ratings
 from yiwang.services.models import Bundle, BundleItem, ServiceItem
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "items.json"
@@ -239,6 +240,7 @@ def seed_services_demo(*, scale: str = "demo") -> dict[str, int]:
                 counts["items"] += _seed_main(spec, division, forms)
     counts["bundles"] = _seed_bundles(data.get("bundles", []))
     counts["staff"] = _seed_staff()
+    seed_demo_ratings()  # 好差评 and one open 差评整改 (yiwang.services.actions.ratings)
     if any(counts.values()):
         audit.record(
             actor=None, action="services.demo.seed", obj=("services", "demo"), change=counts

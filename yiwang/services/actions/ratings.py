@@ -534,80 +534,100 @@ def do_act_rectification(*, actor, rating: Rating, action: str, comment: str = "
 # --- demo data ---
 
 
-def seed_demo_ratings(*, per_item: int = 6) -> int:
-    """示范好差评: a spread of ratings over the published items' window visits (some on
-    finished applications when there are any) and one 差评 left open for rectification.
-    Deterministic and idempotent (does nothing when demo ratings exist); returns how many
-    ratings were made."""
+def seed_demo_ratings(*, per_item: int = 6, per_department: int = 2) -> int:
+    """示范好差评: window visits rated over a spread of published items (a few per
+    department), 差评 handled by their departments' admins — fixed on the spot, fixed by
+    the deadline, or explained — and one 差评 left open in 回访核实. Deterministic and
+    idempotent (nothing is added once ratings exist); returns how many were made."""
     import random
 
     if Rating.objects.exists():
         return 0
-    items = list(
-        ServiceItem.objects.filter(
-            status=ServiceItem.Status.PUBLISHED, level=ServiceItem.Level.HANDLING
-        )
-        .select_related("department", "division")
-        .order_by("code")[:12]
-    )
-    made = 0
     rnd = random.Random(410800)
-    comments = {
-        1: ["办事效率高，一次办好。", "窗口人员耐心细致。", ""],
-        2: ["流程清楚，材料一次说清。", ""],
-        3: ["等候时间稍长。", ""],
-        4: ["材料要求前后说法不一。"],
-        5: ["窗口人员态度生硬，多跑了一次。"],
-    }
-    open_case = False
+    taken: dict[int, int] = {}
+    items = []
+    handling = ServiceItem.objects.filter(
+        status=ServiceItem.Status.PUBLISHED, level=ServiceItem.Level.HANDLING
+    ).select_related("department", "division")
+    for item in handling.order_by("division_id", "department_id", "code"):
+        if taken.get(item.department_id, 0) < per_department:
+            taken[item.department_id] = taken.get(item.department_id, 0) + 1
+            items.append(item)
+    made = 0
+    left_open = False
     for item in items:
         clerk = _demo_clerk(item)
         if clerk is None:
             continue
+        admins = department_admins(item.department, item.division)
         for i in range(per_item):
             level = rnd.choices([1, 2, 3, 4, 5], weights=[55, 25, 10, 6, 4])[0]
-            if not open_case and made == 3:
-                level = 5  # the 差评 left open for the demo
-            visit = do_issue_visit_ticket(actor=clerk, item=item)
-            rating = do_rate_visit(
-                actor=clerk,
-                visit_number=visit.number,
-                level=level,
-                comment=rnd.choice(comments[level]),
-            )
+            if level >= Level.DISSATISFIED and not admins:
+                level = Level.BASIC  # the demo has no admin there to call back
+            if admins and not left_open and i == per_item - 1:
+                level = Level.VERY_DISSATISFIED  # the 差评 left open for the demo
+            rating = _demo_visit(clerk, item, level, rnd)
             made += 1
-            if rating.is_bad:
-                if not open_case:
-                    open_case = True  # left in 回访核实 for the demo
-                else:
-                    _demo_rectify(rating, i)
+            if not rating.is_bad:
+                continue
+            if not left_open:
+                left_open = True
+            else:
+                _demo_rectify(rating, admins[0], made)
     return made
 
 
+DEMO_COMMENTS = {
+    1: ["办事效率高，一次办好。", "窗口人员耐心细致。", ""],
+    2: ["流程清楚，材料一次说清。", ""],
+    3: ["等候时间稍长。", ""],
+    4: ["材料要求前后说法不一。"],
+    5: ["窗口人员态度生硬，多跑了一次。"],
+}
+
+
+def _demo_visit(clerk: User, item: ServiceItem, level: int, rnd) -> Rating:
+    visit = do_issue_visit_ticket(actor=clerk, item=item)
+    return do_rate_visit(
+        actor=clerk,
+        visit_number=visit.number,
+        level=level,
+        comment=rnd.choice(DEMO_COMMENTS[level]),
+    )
+
+
 def _demo_clerk(item: ServiceItem) -> User | None:
-    """A window clerk whose jurisdiction covers the item (the demo's staff)."""
+    """The window clerk who serves the item in the demo: the department's own window,
+    else the division's 综合窗口, else a window covering the division."""
     holdings = RoleAssignment.objects.filter(
         role="window_clerk", user__is_active=True, user__kind=User.Kind.STAFF
     ).select_related("user__org_unit__division", "org_unit__division")
-    for ra in holdings.order_by("pk"):
+    best: tuple[int, int, User] | None = None
+    for ra in holdings:
         unit = ra.org_unit or ra.user.org_unit
-        if unit is not None and item.division.path.startswith(unit.division.path):
-            return ra.user
-    return None
+        if unit is None or not item.division.path.startswith(unit.division.path):
+            continue
+        rank = (
+            0
+            if unit.department_id == item.department_id and unit.division_id == item.division_id
+            else 1
+            if unit.division_id == item.division_id
+            else 2
+        )
+        if best is None or (rank, ra.user_id) < best[:2]:
+            best = (rank, ra.user_id, ra.user)
+    return best[2] if best else None
 
 
-def _demo_rectify(rating: Rating, i: int) -> None:
-    """Close a demo 差评 the way a department would (as its admin, when there is one)."""
-    admins = department_admins(rating.department, rating.division)
-    if not admins:
-        return
-    steps = (
-        [("fix_now", "已回访，当场致歉并更正了办事指南中的材料说明。")]
-        if i % 2
-        else [
+def _demo_rectify(rating: Rating, admin: User, n: int) -> None:
+    """Close a demo 差评 the way a department would."""
+    steps = [
+        [("fix_now", "已回访，当场致歉并更正了办事指南中的材料说明。")],
+        [
             ("schedule_fix", "已回访，约定整改窗口服务流程。"),
             ("report_fixed", "已组织窗口人员培训，整改完毕。"),
-        ]
-    )
+        ],
+        [("explain", "已回访，向办事人解释了法定材料要求，办事人表示理解。")],
+    ][n % 3]
     for code, text in steps:
-        do_act_rectification(actor=admins[0], rating=rating, action=code, comment=text)
+        do_act_rectification(actor=admin, rating=rating, action=code, comment=text)

@@ -331,3 +331,20 @@ def test_stats_on_a_fixed_set(visit_rating, people, item, civil_item):
     assert rating_summary(start=timezone.localdate()).count == 8
     assert rating_stats("item")[0].name == item.name
     assert civil[0].department == civil_item.department
+
+
+def test_demo_ratings_spread_and_one_open_rectification(city):
+    from yiwang.services.actions.ratings import seed_demo_ratings
+    from yiwang.services.demo import seed_services_demo
+
+    seed_services_demo()  # the demo hall seeds its ratings too
+    ratings = Rating.objects.all()
+    assert ratings.count() >= 30
+    assert set(ratings.values_list("level", flat=True)) >= {1, 2, 5}
+    assert ratings.filter(visit_number="").count() == 0 and not ratings.filter(rater__isnull=False)
+    open_ones = ratings.filter(rectification__closed_at__isnull=True, level__gte=4)
+    assert open_ones.filter(rectification__state="callback").exists()
+    total = rating_summary()
+    assert total.count == ratings.count() and 0 < total.good_rate < 1
+    assert len(rating_stats("department")) >= 3
+    assert seed_demo_ratings() == 0  # idempotent
