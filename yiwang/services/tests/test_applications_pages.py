@@ -128,6 +128,7 @@ def test_correction_resubmit_and_licence_download_through_pages(
     my_url = reverse("services:my-application", args=[app.number])
     page = client.get(my_url).content.decode()
     assert "场所证明缺少盖章页" in page and 'id="resubmit-form"' in page
+    assert '<li class="current" aria-current="step">补正</li>' in page
     bad = client.post(
         my_url,
         {
@@ -158,6 +159,7 @@ def test_correction_resubmit_and_licence_download_through_pages(
     client.force_login(enterprise_user)
     page = client.get(my_url).content.decode()
     assert "已办结（准予）" in page and 'id="licence-pdf"' in page
+    assert page.count('<li class="done">') == 4
     link = page.split('id="licence-pdf"')[0].rsplit('href="', 1)[1].split('"')[0]
     pdf_response = client.get(link)
     assert pdf_response.status_code == 200 and b"".join(pdf_response.streaming_content).startswith(

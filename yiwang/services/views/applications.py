@@ -71,6 +71,30 @@ def status_label(app: Application) -> str:
     return definition_of(app.case.workflow).state_name(app.case.state)
 
 
+MAIN_PATH = ("submitted", "reviewing", "deciding", "completed")
+PATH_POSITION = {"submitted": 0, "correction": 0, "reviewing": 1, "deciding": 2}
+
+
+def progress_steps(app: Application) -> list[dict]:
+    """办理进度 for the applicant: 申请 → 审查 → 决定 → 办结, the current step marked
+    (补正 shown in place of 申请; the outcome on the last step)."""
+    d = definition_of(app.case.workflow)
+    if any(code not in d.states for code in MAIN_PATH):
+        return []
+    state = app.case.state
+    pos = PATH_POSITION.get(state, len(MAIN_PATH) - 1)
+    steps = []
+    for i, code in enumerate(MAIN_PATH):
+        name = d.state_name("correction" if (i == 0 and state == "correction") else code)
+        if i == len(MAIN_PATH) - 1 and app.outcome:
+            name = status_label(app)
+        done = i < pos or (app.outcome and i == pos)
+        steps.append(
+            {"name": name, "status": "done" if done else ("current" if i == pos else "todo")}
+        )
+    return steps
+
+
 def application_row(app: Application, today=None) -> dict[str, Any]:
     """One application as lists show it: names, status, deadlines, overdue mark."""
     today = today or timezone.localdate()
@@ -300,6 +324,7 @@ def my_application(request: HttpRequest, number: str) -> HttpResponse:
     context = {
         "app": app,
         "row": application_row(app),
+        "steps": progress_steps(app),
         "events": case_events(app.case),
         "materials": material_rows(app),
         "can_resubmit": "resubmit" in actions,
