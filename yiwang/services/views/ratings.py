@@ -500,6 +500,7 @@ def ratings_stats(request: HttpRequest) -> HttpResponse:
             "staff_rows": staff_rows,
             "chart": chart,
             "is_staff": _is_staff(request.user),
+            "can_issue": _is_staff(request.user) and "window_clerk" in role_codes(request.user),
         },
         status=400 if errors else 200,
     )
