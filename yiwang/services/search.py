@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from yiwang.services.events import event_label
+from yiwang.services.events import ENTERPRISE, LIFE, event_label
 
 MAX_TERMS = 8
 MAX_QUERY = 100
@@ -54,7 +54,8 @@ def terms(query: str) -> tuple[str, ...]:
 
 
 def normalise(query: str | None) -> str:
-    return " ".join((query or "").split())[:MAX_QUERY]
+    """The query on one line, without NUL characters, at most 100 characters."""
+    return " ".join((query or "").replace("\x00", "").split())[:MAX_QUERY]
 
 
 def event_marker(code: str) -> str:
@@ -104,4 +105,6 @@ def by_event(qs: QuerySet, code: str | None) -> QuerySet:
     """Items tagged with the life or enterprise event ``code``."""
     if not code:
         return qs
+    if code not in LIFE and code not in ENTERPRISE:
+        return qs.none()
     return qs.filter(search_text__contains=event_marker(code))

@@ -338,6 +338,16 @@ def _descends_from(candidate: ServiceItem, item: ServiceItem) -> bool:
     return False
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def clean_item(
     values: dict[str, Any],
     *,
@@ -349,6 +359,8 @@ def clean_item(
     """Check an item's values against the catalogue rules; returns the model fields,
     materials and steps (None = keep), or raises one ValidationError listing every
     problem. ``values`` missing a key keep the item's current value."""
+    if _has_nul([values, materials, steps]):
+        raise ValidationError(_("内容中不能包含空字符（\\x00）。"), code="invalid")
     errors = _Errors()
     current = {k: getattr(item, k) for k in ITEM_FIELDS} if item else {}
     merged = {**current, **values}
@@ -540,7 +552,7 @@ def do_create_item(
     """编制事项: a new item (草稿) of ``department`` with its materials and steps."""
     _require_manage(actor, department)
     code = str(code or "").strip()
-    if not CODE_RE.match(code):
+    if not CODE_RE.fullmatch(code):
         raise ValidationError(
             {"code": ValidationError(_("事项编码须为 3–40 位字母、数字、连字符或下划线。"))}
         )

@@ -19,6 +19,7 @@ from yiwang.core.identity.tokens import BearerAuth, require_scope
 from yiwang.core.models import Department
 from yiwang.services import access
 from yiwang.services.actions.items import (
+    CODE_RE,
     do_create_item,
     do_publish_item,
     do_update_item,
@@ -261,10 +262,17 @@ def _payload(payload: ItemIn) -> tuple[dict, list | None, list | None]:
     return data, materials, steps
 
 
+def _code(code: str) -> str:
+    """An item code from the path; anything that cannot be one names no item (404)."""
+    if not CODE_RE.fullmatch(code or ""):
+        raise Http404(_("未找到该事项，或它已停用。"))
+    return code
+
+
 def _managed(request, code: str) -> ServiceItem:
     require_scope(request, "write")
     require(request.user, "service.manage")
-    item = access.manageable_items(request.user).filter(code=code).first()
+    item = access.manageable_items(request.user).filter(code=_code(code)).first()
     if item is None:
         raise Http404(_("未找到该事项，或您无权修改。"))
     return item
@@ -290,6 +298,8 @@ def list_items(request, filters: Query[ItemFilter]):
         qs = access.manageable_items(request.user)
     else:
         qs = access.public_items()
+    for name in ("department", "division", "event", "level"):
+        setattr(filters, name, getattr(filters, name).replace("\x00", ""))
     qs = qs.select_related("department", "parent")
     if filters.level != "all":
         qs = qs.filter(level=filters.level)
@@ -315,7 +325,7 @@ def get_item(request, code: str):
     item = (
         access.visible_items(request.user)
         .select_related("department", "parent")
-        .filter(code=code)
+        .filter(code=_code(code))
         .first()
     )
     if item is None:
@@ -332,7 +342,9 @@ def create_item(request, payload: ItemCreateIn):
     require_scope(request, "write")
     require(request.user, "service.manage")
     department = (
-        Department.objects.select_related("division").filter(code=payload.department).first()
+        Department.objects.select_related("division")
+        .filter(code=payload.department.replace("\x00", ""))
+        .first()
     )
     if department is None:
         raise Http404(_("未找到该部门。"))

@@ -146,3 +146,30 @@ def test_duplicate_code_and_bad_shapes(client, admin):
     r = post(client, URL, leaf_body(life_events=["moon_landing"]))
     assert r.status_code == 422 and "moon_landing" in r.json()["error"]["message"]
     assert client.get(URL, {"page_size": 10**6}).status_code == 422
+
+
+def test_odd_input_is_not_a_server_error(client, admin):
+    """(NUL characters in URLs and query strings are refused by the platform's middleware.)"""
+    client.force_login(admin)
+    assert client.get(f"{URL}/bad code!").status_code == 404
+    from django.core.exceptions import ValidationError
+
+    from yiwang.core.models import Department
+    from yiwang.services.actions.items import do_create_item
+
+    with pytest.raises(ValidationError, match="空字符"):  # also refused below the middleware
+        do_create_item(
+            actor=admin,
+            department=Department.objects.get(code="410800-civil_affairs"),
+            code="410800-QR-0302",
+            values={
+                "name": "婚姻\x00登记",
+                "kind": "confirmation",
+                "legal_basis": "x",
+                "level": "main",
+            },
+        )
+    r = post(client, URL, main_body(code="a b c"))
+    assert r.status_code == 422
+    assert client.get("/services/items/bad code!/").status_code == 404
+    assert client.get(URL, {"event": "unknown"}).json()["count"] == 0

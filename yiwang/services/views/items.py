@@ -26,6 +26,7 @@ from yiwang.core.models import Department, Division
 from yiwang.core.roles import ROLES
 from yiwang.services import access
 from yiwang.services.actions.items import (
+    CODE_RE,
     REGISTRY_FACTS,
     do_create_item,
     do_publish_item,
@@ -180,6 +181,8 @@ def _material_rows(item: ServiceItem, cache: dict) -> list[dict]:
 
 
 def _visible_item(request: HttpRequest, code: str) -> ServiceItem:
+    if not CODE_RE.fullmatch(code):
+        raise Http404(_("未找到该事项，或它已停用。"))
     item = (
         access.visible_items(request.user)
         .select_related("department", "division", "parent", "parent__parent")
@@ -516,6 +519,15 @@ def _attach_errors(exc: ValidationError, form: ItemForm) -> list[str]:
     return top
 
 
+def _managed_item(request: HttpRequest, code: str) -> ServiceItem:
+    item = None
+    if CODE_RE.fullmatch(code):
+        item = access.manageable_items(request.user).filter(code=code).first()
+    if item is None:
+        raise Http404(_("未找到该事项，或您无权修改。"))
+    return item
+
+
 @login_required
 def item_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """编制/修改事项: basic elements, hierarchy and the implementation list, with rows of
@@ -524,9 +536,7 @@ def item_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
     departments = manageable_departments(request.user).order_by("code")
     item = None
     if code is not None:
-        item = access.manageable_items(request.user).filter(code=code).first()
-        if item is None:
-            raise Http404(_("未找到该事项，或您无权修改。"))
+        item = _managed_item(request, code)
     errors: list[str] = []
     status = 200
     if request.method == "POST":
@@ -623,9 +633,7 @@ def _state_error(exc: ValidationError) -> bool:
 def item_op(request: HttpRequest, code: str, op: str) -> HttpResponse:
     """发布 / 停用 an item (from the list or the edit page)."""
     require(request.user, "service.manage")
-    item = access.manageable_items(request.user).filter(code=code).first()
-    if item is None:
-        raise Http404(_("未找到该事项，或您无权修改。"))
+    item = _managed_item(request, code)
     try:
         if op == "publish":
             do_publish_item(actor=request.user, item=item)
