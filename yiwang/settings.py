@@ -285,3 +285,6 @@ YIWANG["SERVICES_RECTIFY_DAYS"] = int(os.environ.get("YIWANG_SERVICES_RECTIFY_DA
 YIWANG["SERVICES_UPLOAD_MAX_BYTES"] = int(
     os.environ.get("YIWANG_SERVICES_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))
 )
+
+# 好差评公开: seconds the published city-wide statistics are cached (0 = always live).
+YIWANG["SERVICES_STATS_CACHE_SECONDS"] = int(os.environ.get("YIWANG_SERVICES_STATS_CACHE_SECONDS", "300"))

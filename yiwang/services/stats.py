@@ -1,13 +1,16 @@
 """好差评 statistics (评价数据统计): per department, per item and per staff member over a
 period — count, 好评率 (share of levels 1–3), 差评 count, 整改率 (share of 差评 whose
 rectification ended fixed or explained) and the average score (5 = 非常满意 … 1 = 非常不满意).
-Ratings excluded after an upheld appeal do not count. One GROUP BY query per table."""
+Ratings excluded after an upheld appeal do not count. One GROUP BY query per table; the
+published (city-wide) tables are cached for ``SERVICES_STATS_CACHE_SECONDS``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -15,10 +18,11 @@ from yiwang.services.models import Level, Rating
 
 RECTIFIED_STATES = ("fixed", "explained")
 BAD = Q(level__gte=Level.DISSATISFIED)
-DIMENSIONS: dict[str, tuple[str, ...]] = {
-    "department": ("department_id", "department__code", "department__name"),
-    "item": ("item_id", "item__code", "item__name"),
-    "staff": ("staff_id", "staff__username", "staff__full_name"),
+# Grouping key on Rating, and the model's (code, name) fields looked up for the keys.
+DIMENSIONS: dict[str, tuple[str, str, str]] = {
+    "department": ("department_id", "code", "name"),
+    "item": ("item_id", "code", "name"),
+    "staff": ("staff_id", "username", "full_name"),
 }
 
 
@@ -125,8 +129,17 @@ def rating_stats(
     rows = counted(qs, start=start, end=end)
     if by == "staff":
         rows = rows.filter(staff__isnull=False)
-    grouped = rows.order_by().values(key, code, name).annotate(**AGGREGATES)
-    lines = [_line(r[key], r[code], r[name], r) for r in grouped]
+    # Group on the key alone (no join to the named table over every rating), then name
+    # the groups with one small query.
+    grouped = list(rows.order_by().values(key).annotate(**AGGREGATES))
+    model = Rating._meta.get_field(key.removesuffix("_id")).related_model
+    names = {
+        pk: (c, n)
+        for pk, c, n in model._default_manager.filter(pk__in=[r[key] for r in grouped]).values_list(
+            "pk", code, name
+        )
+    }
+    lines = [_line(r[key], *names.get(r[key], ("", "")), r) for r in grouped]
     lines.sort(key=lambda line: (-line.count, line.code))
     return lines
 
@@ -137,3 +150,33 @@ def rating_summary(
     """The totals over the same ratings, as one line."""
     row = counted(qs, start=start, end=end).order_by().aggregate(**AGGREGATES)
     return _line(None, "", "", row)
+
+
+def _cached(key: str, compute):
+    seconds = int(settings.YIWANG.get("SERVICES_STATS_CACHE_SECONDS", 300))
+    if seconds <= 0:
+        return compute()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
+def published_stats(by: str, *, start: dt.date, end: dt.date) -> list[Line]:
+    """The city-wide table ``by`` department or item for the public page and API,
+    cached for a few minutes (the same figures for every visitor)."""
+    if by not in ("department", "item"):
+        raise ValueError(f"not a published dimension: {by}")
+    return _cached(
+        f"services:rating-stats:{by}:{start}:{end}",
+        lambda: rating_stats(by, start=start, end=end),
+    )
+
+
+def published_summary(*, start: dt.date, end: dt.date) -> Line:
+    """The city-wide totals, cached like ``published_stats``."""
+    return _cached(
+        f"services:rating-summary:{start}:{end}",
+        lambda: rating_summary(start=start, end=end),
+    )

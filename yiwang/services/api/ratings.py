@@ -27,7 +27,12 @@ from yiwang.services.actions.ratings import (
     rectification_actions,
 )
 from yiwang.services.models import Rating
-from yiwang.services.stats import rating_stats, rating_summary
+from yiwang.services.stats import (
+    published_stats,
+    published_summary,
+    rating_stats,
+    rating_summary,
+)
 from yiwang.services.views import ratings as pages
 
 router = Router()
@@ -206,14 +211,16 @@ def stats(request, params: Query[StatsIn]):
     )
     if errors:
         raise ValidationError(errors)
-    qs = None
     if params.by == "staff":
         if not pages._is_staff(request.user):
             raise PermissionDenied(_("按工作人员的统计仅对工作人员开放。"))
         require_scope(request, "read")
         qs = access.staff_ratings(request.user)
-    lines = rating_stats(params.by, start=start, end=end, qs=qs)
-    total = rating_summary(start=start, end=end, qs=qs)
+        lines = rating_stats("staff", start=start, end=end, qs=qs)
+        total = rating_summary(start=start, end=end, qs=qs)
+    else:
+        lines = published_stats(params.by, start=start, end=end)
+        total = published_summary(start=start, end=end)
     return {
         "by": params.by,
         "start": start,

@@ -279,3 +279,24 @@ def test_stats_api_public_and_staff_only(client, people, item, visit_rating):
     staff = client.get(f"{API}/stats?by=staff").json()
     assert staff["rows"][0]["name"] == "王窗口" and staff["rows"][0]["count"] == 1
     assert kept.pk
+
+
+def test_published_statistics_are_cached_for_a_while(client, people, item, visit_rating, settings):
+    from django.core.cache import cache
+
+    visit_rating(item, 1)
+    url = reverse("services:ratings")
+    assert 'id="total-count">1<' in client.get(url).content.decode()
+    visit_rating(item, 2)
+    # Within the cache period the public figures stay as published …
+    assert 'id="total-count">1<' in client.get(url).content.decode()
+    assert client.get(f"{API}/stats").json()["total"]["count"] == 1
+    # … staff tables are live, and a new period (or an expired cache) shows the new one.
+    client.force_login(people.admin)
+    staff = client.get(f"{API}/stats?by=staff").json()
+    assert staff["total"]["count"] == 2
+    cache.clear()
+    assert 'id="total-count">2<' in client.get(url).content.decode()
+    settings.YIWANG = {**settings.YIWANG, "SERVICES_STATS_CACHE_SECONDS": 0}
+    visit_rating(item, 3)
+    assert 'id="total-count">3<' in client.get(url).content.decode()

@@ -35,7 +35,7 @@ from yiwang.services.actions.ratings import (
     rectification_actions,
 )
 from yiwang.services.models import Level, Rating, ServiceItem, WindowVisit
-from yiwang.services.stats import rating_stats, rating_summary
+from yiwang.services.stats import published_stats, published_summary, rating_stats
 
 STATUS_FILTERS = ("open", "overdue", "closed")
 CONFLICT_CODES = {"already_rated", "not_done", "case_closed"}
@@ -473,8 +473,8 @@ def ratings_stats(request: HttpRequest) -> HttpResponse:
     """好差评公开: per department and per item over a period, with a chart; the table per
     staff member only for staff (their jurisdiction)."""
     start, end, errors = parse_period(request.GET.get("start", ""), request.GET.get("end", ""))
-    departments = rating_stats("department", start=start, end=end)
-    items = rating_stats("item", start=start, end=end)
+    departments = published_stats("department", start=start, end=end)
+    items = published_stats("item", start=start, end=end)
     staff_rows = None
     if _is_staff(request.user):
         staff_rows = stats_rows(
@@ -486,7 +486,7 @@ def ratings_stats(request: HttpRequest) -> HttpResponse:
         "bad": [line.bad for line in departments[:20]],
         "labels": {"good": _("好评（非常满意、满意、基本满意）"), "bad": _("差评")},
     }
-    total = rating_summary(start=start, end=end)
+    total = published_summary(start=start, end=end)
     return render(
         request,
         "services/ratings/stats.html",
