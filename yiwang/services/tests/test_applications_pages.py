@@ -297,3 +297,15 @@ def test_case_finished_on_generic_page_catches_up(client, food_item, enterprise_
     app.refresh_from_db()
     assert app.outcome == "approved" and app.licence_identifier
     assert client.post(url, {"action": "approve"}).status_code == 409
+
+
+def test_my_list_shows_open_applications_first(client, food_item, enterprise_user):
+    done = _apply(enterprise_user, food_item)
+    do_act(actor=enterprise_user, application=done, action="withdraw", comment="填错了")
+    open_app = _apply(enterprise_user, food_item)
+    client.force_login(enterprise_user)
+    page = client.get(reverse("services:my-applications")).content.decode()
+    assert page.index(open_app.number) < page.index(done.number)
+    assert "已办结（撤回）" in page
+    only_open = client.get(reverse("services:my-applications") + "?status=open").content.decode()
+    assert open_app.number in only_open and done.number not in only_open

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -252,7 +253,7 @@ def my_applications(request: HttpRequest) -> HttpResponse:
     一件事 submissions."""
     _applicant_user(request)
     qs = with_case(access.own_applications(request.user)).order_by(
-        "completed_at", "-submitted_at", "-id"
+        F("completed_at").desc(nulls_first=True), "-submitted_at", "-id"
     )
     status = request.GET.get("status", "")
     if status == "open":

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -132,7 +132,9 @@ def filtered(user, status: str, q: str = ""):
     q = (q or "").strip()[:60]
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(item__name__icontains=q))
-    return with_case(qs).order_by("completed_at", "case__case_due", "-id")
+    return with_case(qs).order_by(
+        F("completed_at").desc(nulls_first=True), F("case__case_due").asc(nulls_last=True), "-id"
+    )
 
 
 @login_required
