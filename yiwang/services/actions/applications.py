@@ -484,6 +484,12 @@ def do_window_intake(
 # --- 秒批 ---
 
 
+def _messages(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc) or type(exc).__name__
+
+
 def try_instant(application: Application) -> instant.Decision:
     """Evaluate the item's 秒批 rules; when one holds the platform accepts, reviews and
     approves (the licence issued), naming the rule; otherwise — or when finishing fails —
@@ -504,14 +510,14 @@ def try_instant(application: Application) -> instant.Decision:
                 application.decided_by_rule = str(decision.rule.get("code", ""))[:100]
                 finish(None, application, "approve")
             return decision
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied, OSError) as exc:
             application.refresh_from_db()
             application.case.refresh_from_db()
             decision = instant.Decision(
                 None,
                 [
                     _("规则「%(rule)s」成立，但自动办结未能完成（%(err)s）")
-                    % {"rule": decision.rule.get("name"), "err": "；".join(exc.messages)}
+                    % {"rule": decision.rule.get("name"), "err": _messages(exc)}
                 ],
             )
     do_comment(actor=None, case=application.case, comment=decision.comment())

@@ -476,3 +476,34 @@ def test_acting_on_someone_elses_case(food_item, enterprise_user, citizen, offic
     assert app.case.state == "submitted" and list(
         app.case.events.values_list("action", flat=True)
     ) == ["start"]
+
+
+def test_approval_undone_when_the_licence_cannot_be_signed(
+    make_item, licence_types, enterprise_user, make_staff
+):
+    """博爱's market bureau has no usable e-seal: approving cannot issue the licence, so
+    the approval is refused with the reason and the case still waits for a decision."""
+    from yiwang.licences.actions import do_disable_seal
+    from yiwang.licences.models import Seal
+    from yiwang.services.tests.conftest import FOOD_FIELDS
+
+    for seal in Seal.objects.filter(owner__code="410822-market"):
+        do_disable_seal(actor=None, seal=seal, reason="印章损毁重制")
+
+    item = make_item(
+        "食品经营许可（新办）",
+        division="410822",
+        applicants="entity",
+        licence_type_code="food_business",
+        form_fields=FOOD_FIELDS,
+        materials=[],
+    )
+    app = do_apply(actor=enterprise_user, item=item, form_data=FOOD_FORM, uploads={})
+    approver = make_staff("approver", "410822", "market")
+    do_act(actor=make_staff("window_clerk", "410822", "market"), application=app, action="accept")
+    do_act(actor=approver, application=app, action="review")
+    with pytest.raises(ValidationError) as err:
+        do_act(actor=approver, application=app, action="approve")
+    assert "没有可用的电子印章" in err.value.messages[0]
+    app.refresh_from_db()
+    assert app.case.state == "deciding" and app.outcome == "" and not app.licence_identifier
