@@ -110,6 +110,7 @@ class Rating(models.Model):
     applicant_id_index = BlindIndexField(source="applicant_id_number")
     applied_at = models.DateTimeField(_("申请时间"), null=True, blank=True)
     handled_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    contact_phone = EncryptedTextField(_("回访电话"), blank=True)
     channel = models.CharField(_("评价渠道"), max_length=12, choices=Channel.choices)
     level = models.PositiveSmallIntegerField(_("评价等级"), choices=Level.choices)
     comment = models.TextField(_("评价内容"), blank=True)
