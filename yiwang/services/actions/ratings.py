@@ -23,7 +23,7 @@ from yiwang.core import audit
 from yiwang.core.access import Grant, role_codes
 from yiwang.core.actions.notify import do_notify
 from yiwang.core.actions.workflow import do_start_case, do_transition
-from yiwang.core.identifiers import validate_credit_code, validate_id_number
+from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.models import Case, Department, Division, RoleAssignment, User
 from yiwang.core.numbering import next_number
 from yiwang.core.workflow import ENGINE_EVENTS, definition_of, grant_covers
@@ -90,6 +90,17 @@ def clean_comment(comment: Any) -> str:
     if len(comment) > COMMENT_MAX:
         raise field_error("comment", _("评价内容不能超过 %d 字。") % COMMENT_MAX, "too_long")
     return comment
+
+
+def clean_phone(phone: Any) -> str:
+    """An optional mobile number for the call-back (回访), checked when given."""
+    phone = str(phone or "").strip()
+    if not phone:
+        return ""
+    try:
+        return validate_mobile(phone)
+    except ValidationError as exc:
+        raise field_error("contact_phone", exc.messages[0], "invalid") from None
 
 
 def _url(name: str, *args) -> str:
@@ -286,6 +297,7 @@ def do_rate_application(
         applicant_id_number=row.applicant_id_number,
         applied_at=row.submitted_at,
         handled_at=row.completed_at or case.closed_at,
+        contact_phone=row.contact_phone or getattr(actor, "phone", "") or "",
     )
     return _after_rating(actor, rating)
 
@@ -397,13 +409,15 @@ def do_rate_visit(
     comment: str = "",
     channel: str = Channel.WINDOW,
     token: str = "",
+    contact_phone: str = "",
 ) -> Rating:
     """评价 one window visit under its number, once: on the clerk's evaluation screen or
     by scanning the visit's QR code (its rating code); the visitor needs no account.
     Item, department, division and staff come from the visit record (when given, they
-    must agree with it)."""
+    must agree with it); ``contact_phone`` lets the department call a 差评 back."""
     level = clean_level(level)
     comment = clean_comment(comment)
+    contact_phone = clean_phone(contact_phone)
     if channel not in Channel.values:
         raise field_error("channel", _("评价渠道无效。"), "invalid")
     visit = find_visit(visit_number)
@@ -437,6 +451,9 @@ def do_rate_visit(
         applicant_id_number=visit.applicant_id_number,
         applied_at=application.submitted_at if application else visit.served_at,
         handled_at=visit.served_at,
+        contact_phone=contact_phone
+        or (application.contact_phone if application else "")
+        or (getattr(rater, "phone", "") or ""),
     )
     return _after_rating(actor if getattr(actor, "pk", None) else None, rating)
 

@@ -53,6 +53,7 @@ class RateIn(Schema):
 
 class VisitRateIn(RateIn):
     token: str = Field("", max_length=16, description="评价码（凭条或二维码上）")
+    contact_phone: str = Field("", max_length=20, description="回访手机号（选填）")
 
 
 class VisitIn(Schema):
@@ -291,6 +292,7 @@ def rate_visit(request, visit_number: str, payload: VisitRateIn):
             comment=payload.comment,
             channel="app",
             token=payload.token,
+            contact_phone=payload.contact_phone,
         )
     )
     return Status(201, _public_row(rating))

@@ -300,3 +300,30 @@ def test_published_statistics_are_cached_for_a_while(client, people, item, visit
     settings.YIWANG = {**settings.YIWANG, "SERVICES_STATS_CACHE_SECONDS": 0}
     visit_rating(item, 3)
     assert 'id="total-count">3<' in client.get(url).content.decode()
+
+
+def test_callback_phone_masked_and_revealed_with_a_purpose(client, people, item, finished):
+    from yiwang.core.models import AuditEntry
+
+    visit = do_issue_visit_ticket(actor=people.clerk, item=item)
+    url = reverse("services:rate-visit", args=[visit.number])
+    bad = client.post(url, {"level": "5", "t": visit.token, "contact_phone": "12345"})
+    assert bad.status_code == 400 and not Rating.objects.exists()
+    assert 'value="12345"' in bad.content.decode()  # what was typed is kept
+    ok = client.post(url, {"level": "5", "t": visit.token, "contact_phone": "13912345678"})
+    assert ok.status_code == 302
+    rating = Rating.objects.get(visit_number=visit.number)
+    assert rating.contact_phone == "13912345678"
+    client.force_login(people.admin)
+    detail = reverse("services:rectification", args=[rating.pk])
+    html = client.get(detail).content.decode()
+    assert "139****5678" in html and "13912345678" not in html
+    shown = client.post(detail, {"op": "reveal", "purpose": "差评回访"})
+    assert shown.status_code == 200 and "13912345678" in shown.content.decode()
+    entry = AuditEntry.objects.filter(action="core.personal.unmask").get()
+    assert entry.actor == people.admin and entry.purpose == "差评回访"
+    # A rated application carries the applicant's phone for the call-back.
+    app = finished()
+    client.force_login(people.applicant)
+    client.post(reverse("services:rate-application", args=[app.number]), {"level": "4"})
+    assert Rating.objects.get(application=app).contact_phone == "13812345678"

@@ -20,10 +20,10 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core.access import role_codes
+from yiwang.core import masking
+from yiwang.core.access import has_perm, role_codes
 from yiwang.core.identity.totp import qr_svg_data_uri
 from yiwang.core.inbox import case_events, case_summary
-from yiwang.core.masking import mask_id_number, mask_name
 from yiwang.services import access
 from yiwang.services.actions.ratings import (
     do_act_rectification,
@@ -164,9 +164,10 @@ def rate_visit(request: HttpRequest, visit_number: str) -> HttpResponse:
         )
     errors: list[str] = []
     status = 200
-    comment = ""
+    comment = phone = ""
     if request.method == "POST":
         comment = request.POST.get("comment", "")[:2000]
+        phone = request.POST.get("contact_phone", "")[:20]
         try:
             do_rate_visit(
                 actor=request.user,
@@ -175,6 +176,7 @@ def rate_visit(request: HttpRequest, visit_number: str) -> HttpResponse:
                 comment=comment,
                 channel="window" if request.user.pk == visit.clerk_id else "app",
                 token=token,
+                contact_phone=phone,
             )
         except ValidationError as exc:
             errors, status = list(exc.messages), status_of(exc)
@@ -196,6 +198,7 @@ def rate_visit(request: HttpRequest, visit_number: str) -> HttpResponse:
             "token": token,
             "errors": errors,
             "comment": comment,
+            "phone": phone,
             "levels": level_buttons(),
         },
         status=status,
@@ -380,7 +383,7 @@ def rectifications(request: HttpRequest) -> HttpResponse:
 
 def _rater_label(r: Rating) -> str:
     if r.rater_id:
-        return mask_name(r.rater.full_name or r.rater.username)
+        return masking.mask_name(r.rater.full_name or r.rater.username)
     return _("匿名（窗口评价器或扫码评价）")
 
 
@@ -394,7 +397,15 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("未找到该差评整改，或您无权查看。"))
     errors: list[str] = []
     status = 200
-    if request.method == "POST":
+    phone = masking.mask_phone(rating.contact_phone) if rating.contact_phone else ""
+    if request.method == "POST" and request.POST.get("op") == "reveal":
+        try:
+            phone = masking.reveal(
+                request.user, rating, "contact_phone", request.POST.get("purpose", "")
+            )
+        except PermissionDenied as exc:
+            errors, status = [str(exc)], 403
+    elif request.method == "POST":
         try:
             do_act_rectification(
                 actor=request.user,
@@ -414,7 +425,9 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
         "r": rating,
         "row": rating_row(rating, reply=True),
         "rater": _rater_label(rating),
-        "applicant_id": mask_id_number(rating.applicant_id_number or ""),
+        "applicant_id": masking.mask_id_number(rating.applicant_id_number or ""),
+        "phone": phone,
+        "can_reveal": bool(rating.contact_phone) and has_perm(request.user, "personal.unmask"),
         "actions": rectification_actions(request.user, rating),
         "events": case_events(rating.rectification),
         "errors": errors,
