@@ -303,9 +303,7 @@ def rate_visit(request, visit_number: str, payload: VisitRateIn):
 def my_ratings(request):
     """我的评价, with the department's reply once the 差评 is handled."""
     require_scope(request, "read")
-    qs = Rating.objects.filter(rater=request.user).select_related(
-        "item", "department", "application", "rectification__workflow"
-    )
+    qs = Rating.objects.filter(rater=request.user).select_related(*pages.MINE_RELATED)
     return Mapped(qs, lambda r: pages.rating_row(r, staff_view=False, reply=True))
 
 

@@ -327,3 +327,28 @@ def test_callback_phone_masked_and_revealed_with_a_purpose(client, people, item,
     client.force_login(people.applicant)
     client.post(reverse("services:rate-application", args=[app.number]), {"level": "4"})
     assert Rating.objects.get(application=app).contact_phone == "13812345678"
+
+
+def test_my_ratings_show_the_departments_reply(client, people, item, citizen):
+    from yiwang.services.actions.ratings import do_rate_visit
+
+    made = []
+    for level in (1, 5, 4):
+        visit = do_issue_visit_ticket(actor=people.clerk, item=item)
+        made.append(
+            do_rate_visit(actor=citizen, visit_number=visit.number, level=level, token=visit.token)
+        )
+    do_act_rectification(
+        actor=people.admin, rating=made[1], action="explain", comment="已说明法定材料要求"
+    )
+    client.force_login(citizen)
+    page = client.get(reverse("services:my-ratings"))
+    html = page.content.decode()
+    assert page.status_code == 200 and "已解释说明：已说明法定材料要求" in html
+    assert "回访核实" in html and "王窗口" not in html
+    body = client.get(f"{API}/mine").json()
+    assert body["count"] == 3
+    replies = {r["case_number"]: r["reply"] for r in body["items"]}
+    assert replies[made[1].case_number] == "已说明法定材料要求"
+    client.force_login(people.approver)
+    assert client.get(f"{API}/mine").json()["count"] == 0

@@ -41,6 +41,16 @@ STATUS_FILTERS = ("open", "overdue", "closed")
 CONFLICT_CODES = {"already_rated", "not_done", "case_closed"}
 FORBIDDEN_CODES = {"role_missing", "assigned_elsewhere"}
 TABLE_ROWS = 100
+# Relations a rating row reads (its rectification's names and deadlines included).
+MINE_RELATED = (
+    "item",
+    "department",
+    "application",
+    "rectification__workflow",
+    "rectification__division",
+    "rectification__department",
+    "rectification__assignee",
+)
 # Levels as the rating buttons show them: value, label, a short hint for the eye.
 LEVEL_BUTTONS = [
     (Level.VERY_SATISFIED, "★★★★★"),
@@ -283,9 +293,7 @@ def visit_ticket(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 def my_ratings(request: HttpRequest) -> HttpResponse:
     """我的评价: the ratings a citizen or enterprise gave, with the department's reply."""
-    qs = Rating.objects.filter(rater=request.user).select_related(
-        "item", "department", "application", "rectification__workflow"
-    )
+    qs = Rating.objects.filter(rater=request.user).select_related(*MINE_RELATED)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     rows = [rating_row(r, staff_view=False, reply=True) for r in page.object_list]
     return render(request, "services/ratings/mine.html", {"page": page, "rows": rows})
