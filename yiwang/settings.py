@@ -275,7 +275,9 @@ YIWANG["DATA_GRADE_REVIEW_MONTHS"] = int(os.environ.get("YIWANG_DATA_GRADE_REVIE
 # 电子证照: the public base URL printed in licence QR codes, the largest file the public
 # verification accepts, and verifications per minute per network address.
 YIWANG["PUBLIC_BASE_URL"] = os.environ.get("YIWANG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
-YIWANG["LICENCE_VERIFY_MAX_BYTES"] = int(os.environ.get("YIWANG_LICENCE_VERIFY_MAX_BYTES", 5 * 1024**2))
+YIWANG["LICENCE_VERIFY_MAX_BYTES"] = int(
+    os.environ.get("YIWANG_LICENCE_VERIFY_MAX_BYTES", 5 * 1024**2)
+)
 YIWANG["LICENCE_VERIFY_PER_MINUTE"] = int(os.environ.get("YIWANG_LICENCE_VERIFY_PER_MINUTE", "60"))
 
 # 好差评: working days a department has to rectify a 差评 (限期整改), counted from the rating.
@@ -287,4 +289,6 @@ YIWANG["SERVICES_UPLOAD_MAX_BYTES"] = int(
 )
 
 # 好差评公开: seconds the published city-wide statistics are cached (0 = always live).
-YIWANG["SERVICES_STATS_CACHE_SECONDS"] = int(os.environ.get("YIWANG_SERVICES_STATS_CACHE_SECONDS", "300"))
+YIWANG["SERVICES_STATS_CACHE_SECONDS"] = int(
+    os.environ.get("YIWANG_SERVICES_STATS_CACHE_SECONDS", "300")
+)
