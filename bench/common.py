@@ -58,3 +58,55 @@ def result(
         )
     out.update(extra)
     return out
+
+
+def measure_on_postgres(module: str, *args: Any) -> dict | None:
+    """Run ``bench.<module>.measure(*args)`` in a child process against a PostgreSQL
+    database created for it and dropped after (``BENCH_PG_URL``, default
+    postgres://postgres@127.0.0.1:5432); None when PostgreSQL is not reachable."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    base = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+    name = f"yiwang_bench_{module}_{os.getpid()}"
+    try:
+        admin = psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=5)
+    except psycopg.Error:
+        return None
+    try:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        env.pop("DATABASE_URL", None)
+        env.pop("YIWANG_KEY_DIR", None)
+        code = (
+            "from bench.common import _postgres_child; "
+            f"_postgres_child({module!r}, {f'{base}/{name}'!r}, {json.dumps(list(args))!r})"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+        )
+        line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
+        if line is None:
+            raise RuntimeError(done.stderr[-2000:])
+        return json.loads(line[len("RESULT ") :])
+    finally:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
+        )
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.close()
+
+
+def _postgres_child(module: str, url: str, args_json: str) -> None:
+    import importlib
+    import json
+
+    setup_django(url)
+    measure = importlib.import_module(f"bench.{module}").measure
+    print("RESULT " + json.dumps(measure(*json.loads(args_json))), flush=True)

@@ -12,17 +12,14 @@ checking/encryption processes; ``BENCH_INGEST_ROWS`` the full run's size (1,000,
 from __future__ import annotations
 
 import csv
-import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from itertools import islice
 from pathlib import Path
 
-from bench.common import result
+from bench.common import measure_on_postgres, result
 
 HEADER = ["公民身份号码", "姓名", "性别", "出生日期", "户籍区划", "联系电话"]
 CHUNK = 10_000
@@ -102,56 +99,10 @@ def measure(n: int) -> dict:
     }
 
 
-def _pg_child(url: str, n: int) -> None:
-    from bench.common import setup_django
-
-    setup_django(url)
-    print("RESULT " + json.dumps(measure(n)), flush=True)
-
-
-def _pg(n: int) -> dict | None:
-    try:
-        import psycopg
-    except ImportError:
-        return None
-    base = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-    name = f"yiwang_bench_ingest_{os.getpid()}"
-    try:
-        admin = psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=5)
-    except psycopg.Error:
-        return None
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-        env.pop("DATABASE_URL", None)
-        env.pop("YIWANG_KEY_DIR", None)
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                f"from bench.ingest_bench import _pg_child; _pg_child({f'{base}/{name}'!r}, {n})",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
-        if line is None:
-            raise RuntimeError(out.stderr[-2000:])
-        return json.loads(line[len("RESULT ") :])
-    finally:
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
-        )
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.close()
-
-
 def run(quick: bool = False) -> list[dict]:
     n = 20_000 if quick else int(os.environ.get("BENCH_INGEST_ROWS", "1000000"))
     out = []
-    for m in (measure(n), _pg(n)):
+    for m in (measure(n), measure_on_postgres("ingest_bench", n)):
         if m is None:
             continue
         out.append(

@@ -14,15 +14,11 @@ dropped here (``BENCH_PG_URL``, default postgres://postgres@127.0.0.1:5432)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import random
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-from bench.common import rate, result
+from bench.common import measure_on_postgres, rate, result
 
 BAD_SHARE = 0.06
 
@@ -172,53 +168,11 @@ def measure(n: int, seconds: float) -> dict:
     return out
 
 
-def _pg_child(url: str, n: int, seconds: float) -> None:
-    from bench.common import setup_django
-
-    setup_django(url)
-    print("RESULT " + json.dumps(measure(n, seconds)), flush=True)
-
-
-def _pg(n: int, seconds: float) -> dict | None:
-    try:
-        import psycopg
-    except ImportError:
-        return None
-    base = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-    name = f"yiwang_bench_ratings_{os.getpid()}"
-    try:
-        admin = psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=5)
-    except psycopg.Error:
-        return None
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-        env.pop("DATABASE_URL", None)
-        env.pop("YIWANG_KEY_DIR", None)
-        code = (
-            "from bench.ratings_bench import _pg_child; "
-            f"_pg_child({f'{base}/{name}'!r}, {n}, {seconds})"
-        )
-        done = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
-        )
-        line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
-        if line is None:
-            raise RuntimeError(done.stderr[-2000:])
-        return json.loads(line[len("RESULT ") :])
-    finally:
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
-        )
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.close()
-
-
 def run(quick: bool = False) -> list[dict]:
     n = 20_000 if quick else int(os.environ.get("BENCH_RATINGS", "200000"))
     seconds = 0.5 if quick else 2.0
     out = []
-    for m in (measure(n, seconds), _pg(n, seconds)):
+    for m in (measure(n, seconds), measure_on_postgres("ratings_bench", n, seconds)):
         if m is None:
             continue
         v = m["vendor"]

@@ -13,17 +13,14 @@ postgres://postgres@127.0.0.1:5432). ``BENCH_SERVICES_CASES`` sets the full run'
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import rate, result
+from bench.common import measure_on_postgres, rate, result
 
 RULE = {
     "code": "JZZ-BENCH",
@@ -156,53 +153,11 @@ def measure(n: int, sign_seconds: float) -> dict:
     }
 
 
-def _pg_child(url: str, n: int, sign_seconds: float) -> None:
-    from bench.common import setup_django
-
-    setup_django(url)
-    print("RESULT " + json.dumps(measure(n, sign_seconds)), flush=True)
-
-
-def _pg(n: int, sign_seconds: float) -> dict | None:
-    try:
-        import psycopg
-    except ImportError:
-        return None
-    base = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-    name = f"yiwang_bench_services_{os.getpid()}"
-    try:
-        admin = psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=5)
-    except psycopg.Error:
-        return None
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-        env.pop("DATABASE_URL", None)
-        env.pop("YIWANG_KEY_DIR", None)
-        code = (
-            "from bench.services_bench import _pg_child; "
-            f"_pg_child({f'{base}/{name}'!r}, {n}, {sign_seconds})"
-        )
-        out = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
-        )
-        line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
-        if line is None:
-            raise RuntimeError(out.stderr[-2000:])
-        return json.loads(line[len("RESULT ") :])
-    finally:
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
-        )
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.close()
-
-
 def run(quick: bool = False) -> list[dict]:
     n = 20 if quick else int(os.environ.get("BENCH_SERVICES_CASES", "300"))
     sign_seconds = 0.3 if quick else 1.0
     out = []
-    for m in (measure(n, sign_seconds), _pg(n, sign_seconds)):
+    for m in (measure(n, sign_seconds), measure_on_postgres("services_bench", n, sign_seconds)):
         if m is None:
             continue
         out.append(
