@@ -102,6 +102,28 @@ def scope(
     return qs.filter(cond)
 
 
+def departments_in_scope(user, perm: str) -> QuerySet:
+    """Departments (and their sub-departments) where ``user`` holds ``perm``: e.g. whose
+    catalogue or service items the user keeps."""
+    from yiwang.core.models import Department
+
+    qs = Department.objects.select_related("division")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if getattr(user, "is_superuser", False):
+        return qs
+    cond = Q(pk__in=[])
+    for g in grants(user):
+        if perm not in ROLES[g.role].permissions:
+            continue
+        if g.division_path is None:
+            return qs
+        cond |= Q(division__path__startswith=g.division_path) & (
+            Q(pk=g.department_id) | Q(parent_id=g.department_id)
+        )
+    return qs.filter(cond)
+
+
 def can_see(user, obj, perm: str, **kwargs) -> bool:
     """Whether ``obj`` is inside ``scope`` for this user (one indexed query)."""
     model = type(obj)

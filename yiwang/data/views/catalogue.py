@@ -20,10 +20,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from yiwang.core.access import grants, has_perm, pick, require
+from yiwang.core.access import departments_in_scope, has_perm, pick, require
 from yiwang.core.inbox import case_events
 from yiwang.core.models import Department
-from yiwang.core.roles import ROLES
 from yiwang.core.workflow import definition_of
 from yiwang.data import access
 from yiwang.data.actions.catalogue import (
@@ -60,19 +59,7 @@ def error_status(exc: ValidationError) -> int:
 
 def manageable_departments(user) -> QuerySet:
     """Departments the user keeps the catalogue of (``data.manage`` in scope)."""
-    qs = Department.objects.select_related("division")
-    if getattr(user, "is_superuser", False):
-        return qs
-    cond = Q(pk__in=[])
-    for g in grants(user):
-        if "data.manage" not in ROLES[g.role].permissions:
-            continue
-        if g.division_path is None:
-            return qs
-        cond |= Q(division__path__startswith=g.division_path) & (
-            Q(pk=g.department_id) | Q(parent_id=g.department_id)
-        )
-    return qs.filter(cond)
+    return departments_in_scope(user, "data.manage")
 
 
 # --- catalogue browsing ---

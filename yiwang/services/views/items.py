@@ -21,9 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from yiwang.core.access import grants, has_perm, require
+from yiwang.core.access import departments_in_scope, has_perm, require
 from yiwang.core.models import Department, Division
-from yiwang.core.roles import ROLES
 from yiwang.services import access
 from yiwang.services.actions.items import (
     CODE_RE,
@@ -240,19 +239,7 @@ def item_guide(request: HttpRequest, code: str) -> HttpResponse:
 
 def manageable_departments(user) -> QuerySet:
     """Departments whose items the user keeps (``service.manage``)."""
-    qs = Department.objects.select_related("division")
-    if getattr(user, "is_superuser", False):
-        return qs
-    cond = Q(pk__in=[])
-    for g in grants(user):
-        if "service.manage" not in ROLES[g.role].permissions:
-            continue
-        if g.division_path is None:
-            return qs
-        cond |= Q(division__path__startswith=g.division_path) & (
-            Q(pk=g.department_id) | Q(parent_id=g.department_id)
-        )
-    return qs.filter(cond)
+    return departments_in_scope(user, "service.manage")
 
 
 @login_required
