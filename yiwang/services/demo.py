@@ -17,9 +17,10 @@ from django.db.models import Q
 
 from yiwang.core import audit
 from yiwang.core.models import Department, Division, OrgUnit, User
+from yiwang.services.actions.bundles import do_define_bundle
 from yiwang.services.actions.items import do_create_item, do_publish_item
 from yiwang.services.actions.ratings import seed_demo_ratings
-from yiwang.services.models import Bundle, BundleItem, ServiceItem
+from yiwang.services.models import Bundle, ServiceItem
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "items.json"
 CITY = "410800"
@@ -170,26 +171,14 @@ def _seed_bundles(specs: list[dict]) -> int:
         items = [ServiceItem.objects.filter(code=c).first() for c in spec["items"]]
         if any(i is None for i in items):
             continue
-        with transaction.atomic():
-            bundle = Bundle.objects.create(
-                code=spec["code"],
-                name=spec["name"],
-                kind=spec["kind"],
-                description=spec.get("description", ""),
-                published=True,
-            )
-            BundleItem.objects.bulk_create(
-                [
-                    BundleItem(bundle=bundle, item=item, position=n)
-                    for n, item in enumerate(items, start=1)
-                ]
-            )
-            audit.record(
-                actor=None,
-                action="services.bundle.seed",
-                obj=bundle,
-                change={"code": bundle.code, "items": spec["items"]},
-            )
+        do_define_bundle(
+            actor=None,
+            code=spec["code"],
+            name=spec["name"],
+            kind=spec["kind"],
+            description=spec.get("description", ""),
+            items=items,
+        )
         made += 1
     return made
 

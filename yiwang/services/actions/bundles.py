@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yiwang.core import audit
+from yiwang.core.access import has_perm
 from yiwang.core.numbering import next_number
 from yiwang.services.actions.applications import (
     Applicant,
@@ -26,7 +27,13 @@ from yiwang.services.actions.applications import (
 )
 from yiwang.services.formdata import clean_form, merge_fields
 from yiwang.services.materials import CheckedUpload, Need, resolve_materials
-from yiwang.services.models import Application, Bundle, BundleApplication, ServiceItem
+from yiwang.services.models import (
+    Application,
+    Bundle,
+    BundleApplication,
+    BundleItem,
+    ServiceItem,
+)
 
 BUNDLE_KINDS = {Bundle.Kind.LIFE: "person", Bundle.Kind.ENTERPRISE: "entity"}
 STATUS_LABELS = {
@@ -36,6 +43,37 @@ STATUS_LABELS = {
     "refused": gettext_lazy("有不予办理"),
 }
 NOT_GRANTED = (Application.Outcome.REFUSED, Application.Outcome.NOT_ACCEPTED)
+
+
+@transaction.atomic
+def do_define_bundle(
+    *,
+    actor,
+    code: str,
+    name: str,
+    kind: str,
+    items: list[ServiceItem],
+    description: str = "",
+    published: bool = True,
+) -> Bundle:
+    """Define a 一件事 over published items, in the order its combined form asks them."""
+    if actor is not None and not has_perm(actor, "service.manage"):
+        raise PermissionDenied(_("只有事项管理人员可以定义一件事。"))
+    if Bundle.objects.filter(code=code).exists():
+        raise ValidationError({"code": _("编码 %s 已被使用。") % code}, code="duplicate")
+    bundle = Bundle.objects.create(
+        code=code, name=name, kind=kind, description=description, published=published
+    )
+    BundleItem.objects.bulk_create(
+        BundleItem(bundle=bundle, item=item, position=n) for n, item in enumerate(items, start=1)
+    )
+    audit.record(
+        actor=actor,
+        action="services.bundle.define",
+        obj=bundle,
+        change={"code": code, "items": [i.code for i in items]},
+    )
+    return bundle
 
 
 def bundle_items(bundle: Bundle) -> list[ServiceItem]:
