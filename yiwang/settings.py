@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "yiwang.data",
     "yiwang.services",
     "yiwang.licences",
+    "yiwang.hotline",
     "yiwang.web",
 ]
 
@@ -292,3 +293,35 @@ YIWANG["SERVICES_UPLOAD_MAX_BYTES"] = int(
 YIWANG["SERVICES_STATS_CACHE_SECONDS"] = int(
     os.environ.get("YIWANG_SERVICES_STATS_CACHE_SECONDS", "300")
 )
+
+# 12345 热线: whole-ticket time limits in working days by type (咨询/求助/投诉/举报/建议),
+# the 紧急 tier's response window in hours, the working days a department has to return
+# (退单) a wrongly routed ticket, the days a re-opened ticket gets, and the classifier
+# confidence below which an agent confirms the category before dispatch.
+YIWANG["HOTLINE_TIME_LIMITS"] = {
+    "consult": int(os.environ.get("YIWANG_HOTLINE_CONSULT_DAYS", "2")),
+    "help": int(os.environ.get("YIWANG_HOTLINE_HELP_DAYS", "10")),
+    "suggest": int(os.environ.get("YIWANG_HOTLINE_SUGGEST_DAYS", "10")),
+    "complaint": int(os.environ.get("YIWANG_HOTLINE_COMPLAINT_DAYS", "15")),
+    "report": int(os.environ.get("YIWANG_HOTLINE_REPORT_DAYS", "15")),
+}
+YIWANG["HOTLINE_URGENT_DAYS"] = int(os.environ.get("YIWANG_HOTLINE_URGENT_DAYS", "1"))
+YIWANG["HOTLINE_URGENT_RESPONSE_HOURS"] = int(
+    os.environ.get("YIWANG_HOTLINE_URGENT_RESPONSE_HOURS", "2")
+)
+YIWANG["HOTLINE_RETURN_DAYS"] = int(os.environ.get("YIWANG_HOTLINE_RETURN_DAYS", "2"))
+YIWANG["HOTLINE_REOPEN_DAYS"] = int(os.environ.get("YIWANG_HOTLINE_REOPEN_DAYS", "5"))
+YIWANG["HOTLINE_MAX_REOPENS"] = int(os.environ.get("YIWANG_HOTLINE_MAX_REOPENS", "2"))
+YIWANG["HOTLINE_CONTENT_MAX"] = int(os.environ.get("YIWANG_HOTLINE_CONTENT_MAX", "2000"))
+YIWANG["HOTLINE_AUTO_DISPATCH_CONFIDENCE"] = float(
+    os.environ.get("YIWANG_HOTLINE_AUTO_DISPATCH_CONFIDENCE", "0.80")
+)
+# 热点发现: a window of this many hours with at least this many tickets of one category in
+# one division, and at least this many times the division's usual rate, raises an alert.
+YIWANG["HOTLINE_HOTSPOT_WINDOW_HOURS"] = int(
+    os.environ.get("YIWANG_HOTLINE_HOTSPOT_WINDOW_HOURS", "24")
+)
+YIWANG["HOTLINE_HOTSPOT_MIN_TICKETS"] = int(
+    os.environ.get("YIWANG_HOTLINE_HOTSPOT_MIN_TICKETS", "10")
+)
+YIWANG["HOTLINE_HOTSPOT_RATIO"] = float(os.environ.get("YIWANG_HOTLINE_HOTSPOT_RATIO", "3.0"))

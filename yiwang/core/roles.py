@@ -57,6 +57,9 @@ ROLES: dict[str, Role] = {
                 "licence.manage",
                 "seal.manage",
                 "service.manage",
+                "hotline.view",
+                "hotline.handle",
+                "knowledge.manage",
             },
         ),
         _role(
@@ -81,13 +84,43 @@ ROLES: dict[str, Role] = {
             },
             city_wide=True,
         ),
+        # The 12345 centre works city-wide: its agents take every call and follow every
+        # ticket to the end whichever department handles it (workflow roles narrow what
+        # they may do to the hotline's own steps).
         _role(
             "hotline_agent",
             _("12345 话务员"),
-            {"case.view", "case.handle", "case.intake", "personal.unmask"},
+            {"case.handle", "case.intake", "personal.unmask", "hotline.view", "hotline.intake"},
+            city_wide=True,
         ),
+        _role(
+            "hotline_supervisor",
+            _("12345 值班长"),
+            {
+                "case.handle",
+                "case.intake",
+                "case.assign",
+                "personal.unmask",
+                "hotline.view",
+                "hotline.intake",
+                "hotline.supervise",
+                "warning.publish",
+            },
+            city_wide=True,
+        ),
+        _role(
+            "hotline_handler",
+            _("热线承办人员"),
+            {"case.view", "case.handle", "hotline.view", "hotline.handle", "knowledge.manage"},
+        ),
+        _role("grid_worker", _("网格员"), {"case.view", "grid.report"}),
         _role("inspector", _("执法检查人员"), {"case.view", "case.handle"}),
-        _role("leader", _("领导"), {"case.view", "cockpit.view", "org.view"}, city_wide=True),
+        _role(
+            "leader",
+            _("领导"),
+            {"case.view", "cockpit.view", "org.view", "hotline.view"},
+            city_wide=True,
+        ),
         _role(
             "auditor",
             _("审计人员"),

@@ -36,6 +36,9 @@ ENGINE_EVENTS = {
     "assign": _lazy("分派"),
     "release": _lazy("退回组内"),
     "escalate": _lazy("超期督办"),
+    "route": _lazy("转派部门"),
+    "deadline": _lazy("调整时限"),
+    "supervise": _lazy("督办"),
 }
 NUMBER_KIND_DEFAULT = "AJ"
 

@@ -29,6 +29,7 @@ from yiwang.core.models import (
 from yiwang.core.numbering import next_number
 from yiwang.core.roles import ROLES
 from yiwang.core.workflow import (
+    ENGINE_EVENTS,
     NUMBER_KIND_DEFAULT,
     Definition,
     definition_of,
@@ -333,6 +334,65 @@ def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> 
         },
     )
     return _sync(case, row)
+
+
+@transaction.atomic
+def do_route_case(*, actor, case: Case, department: Department, comment: str = "") -> Case:
+    """Hand a case to another department (派单/改派), e.g. a 12345 ticket routed to the
+    department responsible for its matter; the assignee is cleared. The calling room
+    checks who may route; the move is written to the history and the audit ledger."""
+    row = _locked(case)
+    if row.closed_at is not None:
+        raise ValidationError(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
+    before = row.department_id
+    row.department = department
+    row.assignee = None
+    row.save(update_fields=["department", "assignee"])
+    _note(row, "route", actor, comment or department.name)
+    audit.record(
+        actor=actor,
+        action="core.case.route",
+        obj=row,
+        change={"from": before, "to": department.pk},
+    )
+    return _sync(case, row)
+
+
+@transaction.atomic
+def do_set_case_due(*, actor, case: Case, due: date, comment: str) -> Case:
+    """Move a case's whole-case deadline (全程时限), e.g. an approved extension (延期) or a
+    re-opened ticket's new limit; the reason is kept in the history and the audit ledger."""
+    row = _locked(case)
+    if row.closed_at is not None:
+        raise ValidationError(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
+    before = row.case_due
+    row.case_due = due
+    row.escalation_step = 0
+    row.escalation_level = 0
+    row.calendar_estimated = workdays.is_estimated(timezone.localdate(row.opened_at), due)
+    row.save(
+        update_fields=["case_due", "escalation_step", "escalation_level", "calendar_estimated"]
+    )
+    _note(row, "deadline", actor, comment)
+    audit.record(
+        actor=actor,
+        action="core.case.set_due",
+        obj=row,
+        change={"before": before, "after": due, "reason": comment},
+    )
+    return _sync(case, row)
+
+
+@transaction.atomic
+def do_record_event(*, actor, case: Case, action: str, comment: str) -> CaseEvent:
+    """Write a history entry that does not move the case (e.g. 督办) for a room that has
+    already checked the actor's rights on its own subject; ``action`` must be a known
+    engine event label."""
+    if action not in ENGINE_EVENTS:
+        raise ValueError(f"unknown engine event {action!r}")
+    event = _note(case, action, actor, comment)
+    audit.record(actor=actor, action=f"core.case.{action}", obj=case, change={"event": event.pk})
+    return event
 
 
 @transaction.atomic

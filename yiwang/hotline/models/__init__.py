@@ -1,0 +1,45 @@
+"""12345 hotline tables: categories, tickets, knowledge, hotspots, grids, warnings."""
+
+from yiwang.hotline.models.categories import Category, RoutingRule
+from yiwang.hotline.models.grid import Grid
+from yiwang.hotline.models.hotspots import HotspotAlert
+from yiwang.hotline.models.knowledge import KnowledgeEntry
+from yiwang.hotline.models.open311 import Open311Key
+from yiwang.hotline.models.tickets import (
+    Callback,
+    Channel,
+    Emergency,
+    Extension,
+    Kind,
+    Result,
+    Satisfaction,
+    Ticket,
+    TicketAttachment,
+    TicketLink,
+    TicketReturn,
+    Urgency,
+)
+from yiwang.hotline.models.warnings import Warning, WarningRecipient
+
+__all__ = [
+    "Callback",
+    "Category",
+    "Channel",
+    "Emergency",
+    "Extension",
+    "Grid",
+    "HotspotAlert",
+    "Kind",
+    "KnowledgeEntry",
+    "Open311Key",
+    "Result",
+    "RoutingRule",
+    "Satisfaction",
+    "Ticket",
+    "TicketAttachment",
+    "TicketLink",
+    "TicketReturn",
+    "Urgency",
+    "Warning",
+    "WarningRecipient",
+]

@@ -1,0 +1,68 @@
+"""诉求分类: the matter tree tickets are classified into, and the routing rules (派单规则)
+that name the responsible department for a matter in an area."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.models import Department, Division
+
+
+class Category(models.Model):
+    """诉求分类 (大类 → 小类). ``line`` is the department line that handles the matter by
+    default (e.g. housing → 住建局 of the ticket's county, else of the city)."""
+
+    code = models.CharField(_("分类编码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级分类"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    line = models.CharField(_("承办条线"), max_length=32, blank=True)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("诉求分类")
+        verbose_name_plural = _("诉求分类")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children.exists()
+
+
+class RoutingRule(models.Model):
+    """派单规则: tickets of ``category`` (or its subcategories) located in ``division`` (or
+    below it) go to ``department``. The most specific rule wins; without one the category's
+    line decides."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("诉求分类"), on_delete=models.CASCADE, related_name="rules"
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("区划"), on_delete=models.CASCADE, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("承办部门"), on_delete=models.CASCADE, related_name="+"
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["category__code", "division_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "division"], name="routing_cat_div")
+        ]
+        verbose_name = _("派单规则")
+        verbose_name_plural = _("派单规则")
+
+    def __str__(self) -> str:
+        return f"{self.category} @ {self.division_id} → {self.department}"
