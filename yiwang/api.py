@@ -126,6 +126,7 @@ def _http_error(request, exc: HttpError):
 def _register() -> None:
     from yiwang.core.api import register as register_core
     from yiwang.data.api import register as register_data
+    from yiwang.hotline.api import register as register_hotline
     from yiwang.licences.api import register as register_licences
     from yiwang.services.api import register as register_services
 
@@ -133,6 +134,7 @@ def _register() -> None:
     register_data(api)
     register_services(api)
     register_licences(api)
+    register_hotline(api)
 
 
 _register()

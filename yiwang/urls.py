@@ -14,6 +14,8 @@ urlpatterns = [
     path("data/", include("yiwang.data.urls")),
     path("services/", include("yiwang.services.urls")),
     path("licences/", include("yiwang.licences.urls")),
+    path("hotline/", include("yiwang.hotline.urls")),
+    path("open311/v2/", include("yiwang.hotline.open311.urls")),
     path("", include("yiwang.core.urls")),
     path("", include("yiwang.web.urls")),
 ]

@@ -508,6 +508,14 @@ def _check_type(content_type: str, data: bytes) -> None:
         raise _file_error(_("文件内容与声明的类型 %s 不符。") % content_type, "bad_type")
 
 
+def check_upload(uploaded_file) -> bytes:
+    """Read an uploaded file within the size cap and check its declared type against its
+    leading bytes; raises a localised ValidationError (code too_large, empty, bad_type)."""
+    data = _read_upload(uploaded_file)
+    _check_type(getattr(uploaded_file, "content_type", "") or "", data)
+    return data
+
+
 @transaction.atomic
 def do_attach(*, actor, case: Case, uploaded_file, comment: str = "") -> CaseAttachment:
     """Attach a file (附件) to a case: size limit, allowed types checked against the

@@ -1,0 +1,312 @@
+"""Taking tickets in (受理): from an agent's call form, the citizen portal, the API, Open311
+and grid workers. Each ticket is checked, located, classified, routed, numbered and started
+on the ``hotline_ticket`` workflow; a confident, routable one is dispatched at once."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core import audit, crypto
+from yiwang.core.access import has_perm
+from yiwang.core.actions.workflow import check_upload, do_start_case
+from yiwang.core.models import Department, Division
+from yiwang.hotline import location
+from yiwang.hotline.models import (
+    Category,
+    Channel,
+    Emergency,
+    Grid,
+    Kind,
+    Ticket,
+    TicketAttachment,
+    Urgency,
+)
+from yiwang.hotline.routing import route
+
+WORKFLOW = "hotline_ticket"
+CENTRE_LINE = "hotline"
+CITIZEN_CHANNELS = {Channel.WEB, Channel.APP, Channel.MINIPROGRAM}
+PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$")
+IMAGE_TYPES = {"image/jpeg", "image/png", "application/pdf"}
+MAX_ATTACHMENTS = 9
+
+
+def _choice(field: str, value: str, choices, label: str) -> str:
+    if value not in choices.values:
+        raise ValidationError(
+            {field: _("未知的%(label)s：%(value)s") % {"label": label, "value": value}},
+            code=f"{field}_unknown",
+        )
+    return value
+
+
+def time_limit_days(kind: str, urgency: str) -> int:
+    """Whole-ticket limit in working days: by type (咨询 2, 求助/建议 10, 投诉/举报 15 by
+    default), shortened for 紧急 tickets."""
+    days = settings.YIWANG["HOTLINE_TIME_LIMITS"][kind]
+    if urgency == Urgency.URGENT:
+        days = min(days, settings.YIWANG["HOTLINE_URGENT_DAYS"])
+    return days
+
+
+def centre() -> Department:
+    """The 12345 centre (the city department of the hotline line)."""
+    dept = Department.objects.filter(line=CENTRE_LINE, division__level="city").first()
+    if dept is None:
+        raise ValidationError(_("尚未设置 12345 热线中心部门。"), code="centre_missing")
+    return dept
+
+
+def resolve_category(value) -> Category | None:
+    """A Category from a code (or the row itself); unknown or disabled codes are refused."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, Category):
+        return value
+    found = Category.objects.filter(code=str(value), active=True).select_related("parent").first()
+    if found is None:
+        raise ValidationError(
+            {"category": _("未知的诉求分类：%s") % value}, code="category_unknown"
+        )
+    return found
+
+
+def _check_actor(actor, channel: str, citizen, grid: Grid | None) -> None:
+    """Who may take a ticket in on which channel."""
+    if actor is None:
+        return  # the platform itself: Open311 and API clients checked at the edge
+    if has_perm(actor, "hotline.intake"):
+        return
+    if getattr(actor, "kind", "") in ("citizen", "enterprise"):
+        if channel not in CITIZEN_CHANNELS or (citizen is not None and citizen.pk != actor.pk):
+            raise PermissionDenied(_("市民只能通过网站、移动端或小程序提交本人的诉求。"))
+        return
+    if has_perm(actor, "grid.report") and channel == Channel.GRID and grid is not None:
+        if grid.workers.filter(pk=actor.pk).exists():
+            return
+        raise PermissionDenied(_("您不是网格“%s”的网格员。") % grid.name)
+    raise PermissionDenied(_("您无权受理 12345 诉求。"))
+
+
+def _clean_text(content: str, title: str) -> tuple[str, str]:
+    content = (content or "").strip()
+    limit = settings.YIWANG["HOTLINE_CONTENT_MAX"]
+    if not content:
+        raise ValidationError({"content": _("诉求内容不能为空。")}, code="content_empty")
+    if len(content) > limit:
+        raise ValidationError(
+            {
+                "content": _("诉求内容不能超过 %(max)d 字（现有 %(n)d 字）。")
+                % {"max": limit, "n": len(content)}
+            },
+            code="content_too_long",
+        )
+    title = (title or "").strip() or re.sub(r"\s+", " ", content)[:30]
+    if len(title) > 120:
+        raise ValidationError({"title": _("标题不能超过 120 字。")}, code="title_too_long")
+    return content, title
+
+
+def _clean_contact(name: str, phone: str) -> tuple[str, str]:
+    name, phone = (name or "").strip(), re.sub(r"\s", "", phone or "")
+    if len(name) > 50:
+        raise ValidationError({"contact_name": _("联系人不能超过 50 字。")})
+    if phone and not PHONE.match(phone):
+        raise ValidationError(
+            {"contact_phone": _("联系电话格式不正确：请填写 11 位手机号或带区号的固定电话。")},
+            code="phone_invalid",
+        )
+    return name, phone
+
+
+def _coordinate(value, field: str) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({field: _("坐标须为数字。")}, code="location_invalid") from exc
+    if number != number or abs(number) > 180:
+        raise ValidationError({field: _("坐标超出范围。")}, code="location_invalid")
+    return number
+
+
+def store_attachment(ticket: Ticket, uploaded_file, actor) -> TicketAttachment:
+    """Keep one photo or document on a ticket (checked type, SM3 digest)."""
+    data = check_upload(uploaded_file)
+    content_type = uploaded_file.content_type
+    if content_type not in IMAGE_TYPES:
+        raise ValidationError(
+            {"attachments": _("附件须为 JPG、PNG 图片或 PDF 文件。")}, code="bad_type"
+        )
+    name = (getattr(uploaded_file, "name", "") or "attachment")[-200:]
+    att = TicketAttachment(
+        ticket=ticket,
+        name=name,
+        size=len(data),
+        content_type=content_type,
+        sm3=crypto.sm3_hex(data),
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    att.file.save(f"{uuid.uuid4().hex}{_suffix(content_type)}", ContentFile(data), save=False)
+    att.save()
+    return att
+
+
+def _suffix(content_type: str) -> str:
+    return {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}.get(
+        content_type, ""
+    )
+
+
+@transaction.atomic
+def do_take_ticket(
+    *,
+    actor,
+    channel: str,
+    kind: str,
+    content: str,
+    title: str = "",
+    category=None,
+    address: str = "",
+    longitude=None,
+    latitude=None,
+    urgency: str = Urgency.NORMAL,
+    emergency: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    anonymous: bool = False,
+    citizen=None,
+    grid: Grid | None = None,
+    external_id: str = "",
+    attachments: Iterable = (),
+) -> Ticket:
+    """受理 one request: validate, locate (区划), classify (or take the agent's category),
+    route to the responsible department, start the case with the time limit of its type
+    and urgency, and dispatch at once when the category is confident and routable."""
+    from yiwang.hotline.actions.handling import do_dispatch
+
+    _choice("channel", channel, Channel, _("受理渠道"))
+    _choice("kind", kind, Kind, _("诉求类型"))
+    _choice("urgency", urgency, Urgency, _("紧急程度"))
+    _choice("emergency", emergency or "", Emergency, _("应急联动类别"))
+    if citizen is None and getattr(actor, "kind", "") in ("citizen", "enterprise"):
+        citizen = actor
+    _check_actor(actor, channel, citizen, grid)
+    content, title = _clean_text(content, title)
+    contact_name, contact_phone = _clean_contact(contact_name, contact_phone)
+    if anonymous:
+        contact_name = contact_phone = ""
+    address = (address or "").strip()
+    if len(address) > 200:
+        raise ValidationError({"address": _("地址不能超过 200 字。")})
+    lon, lat = _coordinate(longitude, "longitude"), _coordinate(latitude, "latitude")
+    if grid is not None and lon is None and not address:
+        division_code = grid.division_id
+    else:
+        division_code = location.locate(address, lon, lat)
+    division = Division.objects.get(code=division_code)
+    chosen = resolve_category(category)
+    files = list(attachments)
+    if len(files) > MAX_ATTACHMENTS:
+        raise ValidationError(
+            {"attachments": _("附件最多 %d 个。") % MAX_ATTACHMENTS}, code="too_many"
+        )
+
+    predicted, confidence = None, None
+    if chosen is None:
+        from yiwang.hotline.classify import classify
+
+        guess = classify(f"{title} {content}")
+        if guess.code:
+            predicted = Category.objects.filter(code=guess.code).select_related("parent").first()
+            confidence = guess.confidence
+    category_obj = chosen or predicted
+    threshold = settings.YIWANG["HOTLINE_AUTO_DISPATCH_CONFIDENCE"]
+    needs_review = chosen is None and (predicted is None or (confidence or 0) < threshold)
+    department = route(category_obj, division) if category_obj else None
+
+    now = timezone.now()
+    respond_by = (
+        now + timedelta(hours=settings.YIWANG["HOTLINE_URGENT_RESPONSE_HOURS"])
+        if urgency == Urgency.URGENT or emergency
+        else None
+    )
+    ticket = Ticket.objects.create(
+        number=f"tmp-{uuid.uuid4().hex}",
+        channel=channel,
+        kind=kind,
+        urgency=urgency,
+        emergency=emergency or "",
+        title=title,
+        content=content,
+        category=category_obj,
+        predicted_category=predicted,
+        confidence=confidence,
+        needs_review=needs_review,
+        address=address,
+        division=division,
+        longitude=lon,
+        latitude=lat,
+        grid=grid,
+        citizen=citizen,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        anonymous=bool(anonymous),
+        query_code=f"{secrets.randbelow(10**6):06d}",
+        received_by=actor if getattr(actor, "kind", "") == "staff" else None,
+        external_id=(external_id or "")[:64],
+        respond_by=respond_by,
+        created_at=now,
+    )
+    applicant = citizen if citizen is not None else (actor if channel == Channel.GRID else None)
+    case = do_start_case(
+        actor=None,
+        workflow_code=WORKFLOW,
+        title=title,
+        division=division,
+        department=centre(),
+        applicant=applicant,
+        subject=ticket,
+        comment=_("渠道：%s") % Channel(channel).label,
+        case_time_limit_days=time_limit_days(kind, urgency),
+    )
+    ticket.case = case
+    ticket.number = case.number
+    ticket.save(update_fields=["case", "number"])
+    for f in files:
+        store_attachment(ticket, f, actor)
+    audit.record(
+        actor=actor,
+        action="hotline.ticket.take",
+        obj=ticket,
+        change={
+            "number": ticket.number,
+            "channel": channel,
+            "kind": kind,
+            "division": division.code,
+            "category": category_obj.code if category_obj else None,
+            "confidence": confidence,
+            "emergency": emergency or "",
+        },
+    )
+    auto = (
+        department is not None
+        and not needs_review
+        and not emergency
+        and not (kind == Kind.CONSULT and channel == Channel.PHONE)
+    )
+    if auto:
+        do_dispatch(actor=None, ticket=ticket, department=department, comment=_("自动派单"))
+    return ticket

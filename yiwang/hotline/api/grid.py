@@ -1,0 +1,5 @@
+"""API: grid."""
+
+from ninja import Router
+
+router = Router()

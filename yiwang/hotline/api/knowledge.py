@@ -1,0 +1,5 @@
+"""API: knowledge."""
+
+from ninja import Router
+
+router = Router()

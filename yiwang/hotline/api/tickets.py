@@ -1,0 +1,5 @@
+"""API: tickets."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""API: warnings."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,13 @@
+"""Pages of the hotline room under /hotline/ (one views module per area)."""
+
+from yiwang.hotline.views import grid, hotspots, knowledge, tickets, warnings
+
+app_name = "hotline"
+
+urlpatterns: list = [
+    *tickets.urlpatterns,
+    *knowledge.urlpatterns,
+    *hotspots.urlpatterns,
+    *grid.urlpatterns,
+    *warnings.urlpatterns,
+]

@@ -1,0 +1,3 @@
+"""Pages: grid (filled in by its area)."""
+
+urlpatterns: list = []

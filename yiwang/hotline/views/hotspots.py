@@ -1,0 +1,3 @@
+"""Pages: hotspots (filled in by its area)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: knowledge (filled in by its area)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: warnings (filled in by its area)."""
+
+urlpatterns: list = []
