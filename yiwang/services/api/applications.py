@@ -21,6 +21,7 @@ from pydantic import Field
 
 from yiwang.core import masking
 from yiwang.core.api.pagination import Mapped, Pagination
+from yiwang.core.errors import FORBIDDEN_CODES, error_codes
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.inbox import case_events
 from yiwang.core.schemas.workflow import ActionOut, EventOut
@@ -36,9 +37,7 @@ from yiwang.services.actions.applications import (
 from yiwang.services.materials import current_materials
 from yiwang.services.models import Application, ServiceItem
 from yiwang.services.views.applications import (
-    FORBIDDEN_CODES,
     application_row,
-    error_codes,
     licence_links,
     with_case,
 )

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from yiwang.core.errors import split_errors, status_of
 from yiwang.core.inbox import case_events
 from yiwang.core.workflow import definition_of
 from yiwang.services import access
@@ -33,34 +34,7 @@ from yiwang.services.formdata import bound_fields
 from yiwang.services.materials import Need, current_materials, max_bytes, resolve_materials
 from yiwang.services.models import Application, Material, ServiceItem
 
-FORBIDDEN_CODES = {"role_missing", "assigned_elsewhere"}
-CONFLICT_CODES = {"case_closed", "action_not_allowed"}
 ACCEPT = ".pdf,.ofd,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
-
-
-def error_codes(exc: ValidationError) -> set[str]:
-    if hasattr(exc, "error_dict"):
-        return {e.code for errs in exc.error_dict.values() for e in errs}
-    return {e.code for e in exc.error_list}
-
-
-def status_of(exc: ValidationError) -> int:
-    """HTTP status of a refused page action: 403 without the role, 409 when the case
-    has moved on, 400 for bad input."""
-    codes = error_codes(exc)
-    if codes & FORBIDDEN_CODES:
-        return 403
-    if codes & CONFLICT_CODES:
-        return 409
-    return 400
-
-
-def split_errors(exc: ValidationError) -> tuple[list[str], dict[str, list[str]]]:
-    """(all messages for the summary, messages per field)."""
-    if hasattr(exc, "error_dict"):
-        per_field = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-        return [m for v in per_field.values() for m in v], per_field
-    return [str(m) for m in exc.messages], {}
 
 
 def status_label(app: Application) -> str:

@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiwang.core.errors import split_errors, status_of
 from yiwang.services import access
 from yiwang.services.actions.applications import applicant_from_account
 from yiwang.services.actions.bundles import (
@@ -27,8 +28,6 @@ from yiwang.services.models import Bundle
 from yiwang.services.views.applications import (
     _applicant_user,
     application_row,
-    split_errors,
-    status_of,
     upload_context,
     with_case,
 )

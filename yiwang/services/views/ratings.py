@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import masking
 from yiwang.core.access import has_perm, role_codes
+from yiwang.core.errors import status_of as core_status_of
 from yiwang.core.identity.totp import qr_svg_data_uri
 from yiwang.core.inbox import case_events, case_summary
 from yiwang.services import access
@@ -65,23 +66,12 @@ def level_buttons() -> list[dict]:
     return [{"value": int(v), "label": v.label, "stars": stars} for v, stars in LEVEL_BUTTONS]
 
 
-def error_codes(exc: ValidationError) -> set[str]:
-    if hasattr(exc, "error_dict"):
-        return {e.code for errs in exc.error_dict.values() for e in errs}
-    return {e.code for e in exc.error_list}
-
-
 def status_of(exc: ValidationError) -> int:
     """The HTTP status a refused rating or action gets: 409 for a second rating or a
     closed case, 404 for an unknown visit number, 403 for a missing role, else 400."""
-    codes = error_codes(exc)
-    if codes & CONFLICT_CODES:
-        return 409
-    if "unknown_visit" in codes:
-        return 404
-    if codes & FORBIDDEN_CODES:
-        return 403
-    return 400
+    return core_status_of(
+        exc, forbidden=FORBIDDEN_CODES, conflict=CONFLICT_CODES, not_found={"unknown_visit"}
+    )
 
 
 def _url(name: str, *args) -> str:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import masking
 from yiwang.core.access import has_perm, role_codes
+from yiwang.core.errors import split_errors, status_of
 from yiwang.core.inbox import case_events
 from yiwang.services import access
 from yiwang.services.actions.applications import (
@@ -34,8 +35,6 @@ from yiwang.services.views.applications import (
     licence_links,
     material_rows,
     need_rows,
-    split_errors,
-    status_of,
     upload_context,
     with_case,
 )
