@@ -3,10 +3,7 @@ upload the PDF. Inputs are bounded and each network address has a per-minute bud
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -14,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 
 from yiwang.core.identity.views import client_ip
+from yiwang.core.ratelimit import spend
 from yiwang.licences import verify as core_verify
 
 RESULT_CLASSES = {
@@ -42,16 +40,7 @@ def max_bytes() -> int:
 def spend_budget(request: HttpRequest) -> None:
     """Count one verification against the caller's address; Refused(429) over budget."""
     limit = int(settings.YIWANG["LICENCE_VERIFY_PER_MINUTE"])
-    key = f"yiwang:licence-verify:{client_ip(request)}:{int(time.time() // 60)}"
-    if cache.add(key, 1, timeout=70):
-        used = 1
-    else:
-        try:
-            used = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=70)
-            used = 1
-    if used > limit:
+    if not spend("licence-verify", client_ip(request), limit):
         raise Refused(429, _("核验过于频繁：每分钟最多 %(n)s 次，请稍后再试。") % {"n": limit})
 
 
