@@ -1,11 +1,12 @@
 """Pages of the hotline room under /hotline/ (one views module per area)."""
 
-from yiwang.hotline.views import grid, hotspots, knowledge, tickets, warnings
+from yiwang.hotline.views import grid, hotspots, knowledge, public, tickets, warnings
 
 app_name = "hotline"
 
 urlpatterns: list = [
     *tickets.urlpatterns,
+    *public.urlpatterns,
     *knowledge.urlpatterns,
     *hotspots.urlpatterns,
     *grid.urlpatterns,

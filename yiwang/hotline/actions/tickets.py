@@ -197,6 +197,7 @@ def do_take_ticket(
     and urgency, and dispatch at once when the category is confident and routable."""
     from yiwang.hotline.actions.handling import do_dispatch
 
+    urgency = urgency or Urgency.NORMAL
     _choice("channel", channel, Channel, _("受理渠道"))
     _choice("kind", kind, Kind, _("诉求类型"))
     _choice("urgency", urgency, Urgency, _("紧急程度"))

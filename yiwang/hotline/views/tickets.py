@@ -1,18 +1,347 @@
-"""Staff pages of tickets (placeholder while the pages are written)."""
+"""Staff pages of the 12345 room: the agent console (fast intake with knowledge search
+and similar tickets beside the form, and the agent's queues), one ticket with the steps
+the user may take, the department's handling list and the supervisor overview."""
 
-from django.http import HttpResponse
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core.access import has_perm, pick
+from yiwang.core.errors import split_errors, status_of
+from yiwang.core.inbox import case_events
+from yiwang.core.masking import masked, reveal
+from yiwang.core.models import Department
+from yiwang.core.workflow import available_actions
+from yiwang.hotline import access
+from yiwang.hotline.actions import handling
+from yiwang.hotline.actions.tickets import do_take_ticket
+from yiwang.hotline.models import Callback, Extension, Result, Satisfaction, Ticket
+from yiwang.hotline.views.common import OPS, choices, row, rows, with_case
+
+FORM_FIELDS = (
+    "channel",
+    "kind",
+    "title",
+    "content",
+    "category",
+    "address",
+    "longitude",
+    "latitude",
+    "urgency",
+    "emergency",
+    "contact_name",
+    "contact_phone",
+)
 
 
-def ticket(request, pk: int) -> HttpResponse:
-    return HttpResponse("")
+def home(request: HttpRequest) -> HttpResponse:
+    """12345 诉求: how to reach the hotline, submit and follow a request; staff see their
+    own entry points."""
+    user = request.user
+    return render(
+        request,
+        "hotline/home.html",
+        {
+            "can_take": access.may_take(user),
+            "can_handle": has_perm(user, "hotline.handle"),
+            "can_view": has_perm(user, "hotline.view"),
+            "can_grid": has_perm(user, "grid.report"),
+            "is_public": getattr(user, "kind", "") in ("citizen", "enterprise"),
+        },
+    )
 
 
-def my_ticket(request, pk: int) -> HttpResponse:
-    return HttpResponse("")
+def _queues(user) -> list[dict[str, Any]]:
+    """The agent's work lists: to confirm and dispatch, returned, answered, to call back,
+    and (for the duty supervisor) extensions to decide."""
+    seen = with_case(access.tickets(user)).filter(case__closed_at__isnull=True)
+    lists = [
+        ("registered", _("待派单（含待确认分类）")),
+        ("returned", _("退单待审核")),
+        ("replied", _("已答复待审核")),
+        ("concluded", _("待回访")),
+    ]
+    if has_perm(user, "hotline.supervise"):
+        lists.append(("extension", _("延期待审核")))
+    return [
+        {"state": code, "label": label, "rows": rows(seen.filter(case__state=code)[:20])}
+        for code, label in lists
+    ]
+
+
+@login_required
+def console(request: HttpRequest) -> HttpResponse:
+    """话务员工作台: take a call in seconds; knowledge answers and similar tickets appear
+    beside the form as the agent types."""
+    if not access.may_take(request.user):
+        raise PermissionDenied(_("只有 12345 话务员和值班长可以使用受理台。"))
+    values: dict[str, Any] = {"channel": "phone", "kind": "complaint", "urgency": "normal"}
+    summary: list[str] = []
+    field_errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        values = {f: request.POST.get(f, "") for f in FORM_FIELDS}
+        try:
+            ticket = do_take_ticket(
+                actor=request.user,
+                anonymous=request.POST.get("anonymous") == "on",
+                attachments=request.FILES.getlist("attachments"),
+                **values,
+            )
+        except ValidationError as exc:
+            summary, field_errors = split_errors(exc)
+            status = status_of(exc)
+        else:
+            messages.success(
+                request,
+                _("已受理，工单编号 %(number)s，查询码 %(code)s（请告知来电人）。")
+                % {"number": ticket.number, "code": ticket.query_code},
+            )
+            return redirect("hotline:ticket", pk=ticket.pk)
+    context = {
+        "values": values,
+        "summary": summary,
+        "field_errors": field_errors,
+        "queues": _queues(request.user),
+        **choices(),
+    }
+    return render(request, "hotline/console.html", context, status=status)
+
+
+def _ops_for(user, ticket: Ticket) -> set[str]:
+    """Page operations the user may take on the ticket now."""
+    case = ticket.case
+    if case is None or case.closed_at is not None:
+        return set()
+    ops = {OPS[a.code] for a in available_actions(user, case) if a.code in OPS}
+    if has_perm(user, "hotline.supervise"):
+        ops.add("supervise")
+    return ops
+
+
+def _do(request: HttpRequest, ticket: Ticket, op: str) -> str:
+    """Run one page operation; returns the success message."""
+    p, u = request.POST, request.user
+    comment = p.get("comment", "")
+    if op == "dispatch":
+        code = p.get("department", "")
+        dept = Department.objects.filter(code=code).first() if code else None
+        if code and dept is None:
+            raise ValidationError({"department": _("未知的部门：%s") % code})
+        handling.do_dispatch(
+            actor=u, ticket=ticket, department=dept, category=p.get("category"), comment=comment
+        )
+        return _("已派单。")
+    if op == "answer_now":
+        entry = None
+        if p.get("entry"):
+            from yiwang.hotline.models import KnowledgeEntry
+
+            entry = KnowledgeEntry.objects.filter(pk=p.get("entry"), state="published").first()
+        handling.do_answer_now(actor=u, ticket=ticket, answer=p.get("answer", ""), entry=entry)
+        return _("已即时答复并办结。")
+    if op == "hand_off":
+        handling.do_hand_off(actor=u, ticket=ticket, service=p.get("service", ""), comment=comment)
+        return _("已移交应急联动。")
+    if op == "merge":
+        from yiwang.hotline.actions.duplicates import do_merge_ticket
+
+        into = Ticket.objects.filter(number=p.get("into", "").strip()).first()
+        if into is None:
+            raise ValidationError({"into": _("未找到要并入的工单：%s") % p.get("into", "")})
+        do_merge_ticket(actor=u, ticket=ticket, into=into, comment=comment)
+        return _("已合并到 %s。") % into.number
+    if op == "sign":
+        handling.do_sign(actor=u, ticket=ticket)
+        return _("已签收。")
+    if op == "return":
+        handling.do_return(actor=u, ticket=ticket, reason=comment)
+        return _("已退单。")
+    if op == "reject_return":
+        handling.do_reject_return(actor=u, ticket=ticket, comment=comment)
+        return _("退单不成立，已退回原部门。")
+    if op == "reply":
+        handling.do_reply(actor=u, ticket=ticket, result=p.get("result", ""), reply=comment)
+        return _("已答复。")
+    if op == "extension":
+        try:
+            days = int(p.get("days", ""))
+        except ValueError:
+            days = 0
+        handling.do_request_extension(actor=u, ticket=ticket, days=days, reason=comment)
+        return _("已申请延期，待 12345 值班长审核。")
+    if op == "decide_extension":
+        approve = p.get("decision") == "approve"
+        handling.do_decide_extension(actor=u, ticket=ticket, approve=approve, note=comment)
+        return _("已同意延期。") if approve else _("已不同意延期。")
+    if op == "send_back":
+        handling.do_send_back(actor=u, ticket=ticket, comment=comment)
+        return _("已退回承办部门重办。")
+    if op == "conclude":
+        handling.do_conclude(actor=u, ticket=ticket)
+        return _("已办结。")
+    if op == "callback":
+        cb = handling.do_callback(
+            actor=u, ticket=ticket, satisfaction=p.get("satisfaction", ""), comment=comment
+        )
+        return _("回访不满意，已重办。") if cb.reopened else _("已回访归档。")
+    if op == "supervise":
+        handling.do_supervise(actor=u, ticket=ticket, comment=comment)
+        return _("已督办。")
+    raise ValidationError(_("未知的操作：%s") % op, code="op_unknown")
+
+
+@login_required
+def ticket(request: HttpRequest, pk: int) -> HttpResponse:
+    """One ticket for staff: what was asked, where and by whom (masked), how it was
+    classified and routed, deadlines, history, and the steps the user may take."""
+    t = pick(with_case(access.tickets(request.user)), pk)
+    summary: list[str] = []
+    status = 200
+    contact = {
+        "name": masked("name", t.contact_name),
+        "phone": masked("phone", t.contact_phone),
+        "revealed": False,
+    }
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        if op == "reveal":
+            try:
+                purpose = request.POST.get("purpose", "")
+                contact = {
+                    "name": reveal(request.user, t, "contact_name", purpose),
+                    "phone": reveal(request.user, t, "contact_phone", purpose),
+                    "revealed": True,
+                }
+            except PermissionDenied as exc:
+                summary, status = [str(exc)], 403
+        elif op not in _ops_for(request.user, t):
+            summary, status = [_("您现在不能对该工单执行此操作。")], 403
+        else:
+            try:
+                done = _do(request, t, op)
+            except ValidationError as exc:
+                summary, _fields = split_errors(exc)
+                status = status_of(exc)
+            else:
+                messages.success(request, done)
+                return redirect("hotline:ticket", pk=t.pk)
+    t = pick(with_case(access.tickets(request.user)), pk)
+    ops = _ops_for(request.user, t)
+    context = {
+        "t": t,
+        "r": row(t),
+        "contact": contact,
+        "can_reveal": has_perm(request.user, "personal.unmask") and not t.anonymous,
+        "ops": ops,
+        "summary": summary,
+        "events": case_events(t.case) if t.case_id else [],
+        "attachments": t.attachments.all(),
+        "returns": t.returns.select_related("department", "returned_by"),
+        "extensions": t.extensions.select_related("requested_by", "decided_by"),
+        "pending_extension": t.extensions.filter(state=Extension.State.PENDING).last(),
+        "callbacks": t.callbacks.all(),
+        "links": t.links.select_related("other").order_by("-score")[:5],
+        "results": [c for c in Result.choices if c[0] in ("resolved", "partial", "unresolved")],
+        "satisfactions": [c for c in Satisfaction.choices if c[0]],
+        "departments": Department.objects.select_related("division").order_by("division_id", "code")
+        if "dispatch" in ops
+        else [],
+        **choices(),
+    }
+    return render(request, "hotline/ticket.html", context, status=status)
+
+
+@login_required
+def department_list(request: HttpRequest) -> HttpResponse:
+    """承办工单: the tickets of the user's departments, to sign, handle and answer, the
+    overdue ones first."""
+    if not has_perm(request.user, "hotline.handle"):
+        raise PermissionDenied(_("只有承办部门的人员可以查看承办工单。"))
+    qs = with_case(access.department_tickets(request.user))
+    tab = request.GET.get("tab", "open")
+    if tab == "open":
+        qs = qs.filter(case__state__in=["dispatched", "handling", "extension"])
+    elif tab == "done":
+        qs = qs.filter(Q(case__state__in=["replied", "concluded", "archived"]))
+    today = timezone.localdate()
+    qs = qs.order_by("case__case_due", "created_at")
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "hotline/department.html",
+        {
+            "page": page,
+            "rows": [row(t, today) for t in page.object_list],
+            "tab": tab,
+            "tabs": [("open", _("待办")), ("done", _("已答复")), ("all", _("全部"))],
+        },
+    )
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """运行总览 for the duty supervisor and leaders: on-time closure, closure and
+    satisfaction rates, per department, trends, and what waits on the centre."""
+    if not has_perm(request.user, "hotline.view"):
+        raise PermissionDenied(_("您无权查看 12345 运行总览。"))
+    from yiwang.hotline import stats
+
+    qs = access.tickets(request.user)
+    days = 30
+    overdue = (
+        with_case(qs)
+        .filter(case__closed_at__isnull=True)
+        .filter(
+            Q(case__case_due__lt=timezone.localdate()) | Q(case__state_due__lt=timezone.localdate())
+        )
+        .order_by("case__case_due")[:20]
+    )
+    return render(
+        request,
+        "hotline/overview.html",
+        {
+            "kpis": stats.kpis(qs),
+            "departments": stats.by_department(qs)[:30],
+            "daily": stats.daily_counts(qs, days),
+            "days": days,
+            "overdue": rows(overdue),
+            "pending_extensions": rows(with_case(qs).filter(case__state="extension")[:20]),
+            "pending_returns": rows(with_case(qs).filter(case__state="returned")[:20]),
+            "callbacks": Callback.objects.filter(ticket__in=qs).count(),
+        },
+    )
+
+
+@login_required
+def caller_history(request: HttpRequest) -> HttpResponse:
+    """来电历史 (htmx partial): earlier tickets from the same phone number, for the agent."""
+    if not access.may_take(request.user):
+        raise PermissionDenied(_("只有 12345 话务员和值班长可以查看来电历史。"))
+    phone = "".join(request.GET.get("contact_phone", "").split())
+    found = []
+    if len(phone) >= 7:
+        index = Ticket._meta.get_field("contact_phone_index").index_of(phone)
+        found = rows(with_case(Ticket.objects.filter(contact_phone_index=index))[:10])
+    return render(request, "hotline/_caller_history.html", {"rows": found, "phone": phone})
 
 
 urlpatterns = [
+    path("", home, name="home"),
+    path("console/", console, name="console"),
+    path("console/caller/", caller_history, name="caller-history"),
     path("tickets/<int:pk>/", ticket, name="ticket"),
-    path("my/<int:pk>/", my_ticket, name="my_ticket"),
+    path("department/", department_list, name="department"),
+    path("overview/", overview, name="overview"),
 ]

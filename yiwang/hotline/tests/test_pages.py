@@ -1,0 +1,186 @@
+"""The hotline pages: agent console, ticket page steps, department list, public tracking
+and rating, citizen submission — with clear errors and the right refusals."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from yiwang.hotline.models import Ticket
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "Jz-test-pass-2026"
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_console_takes_a_call_and_shows_number_and_query_code(client, agent, city):
+    login(client, agent)
+    page = client.get(reverse("hotline:console"))
+    assert page.status_code == 200 and "受理来电" in page.content.decode()
+    r = client.post(
+        reverse("hotline:console"),
+        {
+            "channel": "phone",
+            "kind": "complaint",
+            "content": "武陟县城关镇一家饭店后厨卫生太差",
+            "category": "0301",
+            "address": "武陟县城关镇建设路 12 号",
+            "contact_name": "李女士",
+            "contact_phone": "13912345678",
+            "urgency": "normal",
+        },
+        follow=True,
+    )
+    t = Ticket.objects.get()
+    body = r.content.decode()
+    assert t.number in body and t.query_code in body
+    assert "13912345678" not in body and "139****5678" in body  # masked for the agent
+    assert t.department == city.department("410823", "market")
+
+
+def test_console_errors_are_clear_and_nothing_is_saved(client, agent, city):
+    login(client, agent)
+    empty = client.post(reverse("hotline:console"), {"channel": "phone", "kind": "help"})
+    assert empty.status_code == 400 and "诉求内容不能为空" in empty.content.decode()
+    long = client.post(
+        reverse("hotline:console"),
+        {"channel": "phone", "kind": "help", "content": "字" * 2001, "category": "0301"},
+    )
+    assert long.status_code == 400 and "不能超过 2000 字" in long.content.decode()
+    unknown = client.post(
+        reverse("hotline:console"),
+        {"channel": "phone", "kind": "help", "content": "路灯坏了", "category": "9999"},
+    )
+    assert unknown.status_code == 400 and "未知的诉求分类" in unknown.content.decode()
+    outside = client.post(
+        reverse("hotline:console"),
+        {
+            "channel": "phone",
+            "kind": "help",
+            "content": "路灯坏了",
+            "category": "0204",
+            "longitude": "116.40",
+            "latitude": "39.90",
+        },
+    )
+    assert outside.status_code == 400 and "不在焦作市范围内" in outside.content.decode()
+    elsewhere = client.post(
+        reverse("hotline:console"),
+        {
+            "channel": "phone",
+            "kind": "help",
+            "content": "路灯坏了",
+            "category": "0204",
+            "address": "郑州市金水区花园路",
+        },
+    )
+    assert elsewhere.status_code == 400 and "当地 12345" in elsewhere.content.decode()
+    assert Ticket.objects.count() == 0
+    assert "路灯坏了" in elsewhere.content.decode()  # what was typed is kept on the form
+
+
+def test_console_is_refused_to_others(client, wuzhi_market, citizen):
+    assert login(client, wuzhi_market).get(reverse("hotline:console")).status_code == 403
+    assert login(client, citizen).get(reverse("hotline:console")).status_code == 403
+
+
+def test_department_signs_and_replies_on_the_ticket_page(client, take, wuzhi_market):
+    t = take()
+    login(client, wuzhi_market)
+    listing = client.get(reverse("hotline:department"))
+    assert t.number in listing.content.decode()
+    url = reverse("hotline:ticket", args=[t.pk])
+    page = client.get(url).content.decode()
+    assert 'id="sign-button"' in page and 'id="op-reply"' not in page
+    client.post(url, {"op": "sign"})
+    page = client.get(url).content.decode()
+    assert 'id="op-reply"' in page and 'id="op-return"' in page
+    refused = client.post(url, {"op": "conclude"})  # a centre step, not the department's
+    assert refused.status_code == 403
+    client.post(url, {"op": "reply", "result": "resolved", "comment": "已责令整改"})
+    t.refresh_from_db()
+    assert t.case.state == "replied" and t.result == "resolved"
+
+
+def test_other_department_cannot_open_the_ticket(client, take, wuzhi_housing):
+    t = take()
+    assert (
+        login(client, wuzhi_housing).get(reverse("hotline:ticket", args=[t.pk])).status_code == 404
+    )
+
+
+def test_reveal_contact_is_logged(client, take, agent):
+    from yiwang.core.models import AuditEntry
+
+    t = take()
+    login(client, agent)
+    r = client.post(reverse("hotline:ticket", args=[t.pk]), {"op": "reveal", "purpose": "回访联系"})
+    assert "13912345678" in r.content.decode()
+    assert AuditEntry.objects.filter(action="core.personal.unmask", object_id=str(t.pk)).exists()
+
+
+def test_public_tracking_and_rating_reopens_when_unsatisfied(client, take, agent, wuzhi_market):
+    from yiwang.hotline.actions import handling as h
+
+    t = take()
+    url = reverse("hotline:track")
+    wrong = client.get(
+        url, {"number": t.number, "code": "000000" if t.query_code != "000000" else "111111"}
+    )
+    assert wrong.status_code == 404 and "不正确" in wrong.content.decode()
+    ok = client.get(url, {"number": t.number, "code": t.query_code}).content.decode()
+    assert "已派单待签收" in ok and "李女士" not in ok and "钱承办" not in ok
+    assert 'id="rate-form"' not in ok
+    h.do_sign(actor=wuzhi_market, ticket=t)
+    h.do_reply(actor=wuzhi_market, ticket=t, result="resolved", reply="已处理")
+    h.do_conclude(actor=agent, ticket=t)
+    page = client.get(url, {"number": t.number, "code": t.query_code}).content.decode()
+    assert 'id="rate-form"' in page and "已处理" in page
+    client.post(
+        url,
+        {
+            "op": "rate",
+            "number": t.number,
+            "code": t.query_code,
+            "satisfaction": "unsatisfied",
+            "comment": "没有改",
+        },
+    )
+    t.refresh_from_db()
+    assert t.case.state == "handling" and t.reopen_count == 1
+
+
+def test_tracking_is_rate_limited(client, take, settings):
+    t = take()
+    for _i in range(20):
+        client.get(reverse("hotline:track"), {"number": t.number, "code": "x"})
+    r = client.get(reverse("hotline:track"), {"number": t.number, "code": t.query_code})
+    assert r.status_code == 429
+
+
+def test_citizen_submits_online_and_sees_own_tickets(client, citizen, city):
+    login(client, citizen)
+    r = client.post(
+        reverse("hotline:submit"),
+        {
+            "kind": "complaint",
+            "content": "武陟县城关镇饭店卫生差",
+            "category": "0301",
+            "address": "武陟县城关镇",
+        },
+    )
+    t = Ticket.objects.get()
+    assert r.status_code == 302 and t.citizen == citizen and t.channel == "web"
+    mine = client.get(reverse("hotline:my")).content.decode()
+    assert t.number in mine
+    assert client.get(reverse("hotline:my_ticket", args=[t.pk])).status_code == 200
+
+
+def test_home_lists_entry_points(client, agent):
+    assert 'id="track-link"' in client.get(reverse("hotline:home")).content.decode()
+    page = login(client, agent).get(reverse("hotline:home")).content.decode()
+    assert 'id="console-link"' in page

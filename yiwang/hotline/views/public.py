@@ -1,0 +1,164 @@
+"""Citizens' pages of the 12345 room: submit a request online, follow any ticket by its
+number and query code (no account needed), and rate the answer; signed-in citizens also
+see their own tickets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+
+from yiwang.core.errors import split_errors, status_of
+from yiwang.core.identity.views import client_ip
+from yiwang.core.ratelimit import spend
+from yiwang.hotline.actions.handling import do_callback
+from yiwang.hotline.actions.tickets import do_take_ticket
+from yiwang.hotline.models import Callback, Kind, Satisfaction, Ticket
+from yiwang.hotline.views.common import category_groups, public_timeline, row, rows, with_case
+
+LOOKUPS_PER_MINUTE = 20
+PUBLIC_KINDS = [c for c in Kind.choices]
+
+
+def _public_context(t: Ticket) -> dict[str, Any]:
+    return {
+        "t": t,
+        "r": row(t),
+        "timeline": public_timeline(t),
+        "can_rate": t.case.state == "concluded",
+        "satisfactions": [c for c in Satisfaction.choices if c[0]],
+        "reopen_left": settings.YIWANG["HOTLINE_MAX_REOPENS"] - t.reopen_count,
+    }
+
+
+def _find(number: str, code: str) -> Ticket | None:
+    t = with_case(Ticket.objects.filter(number=number.strip())).first()
+    if t is None or not constant_time_compare(t.query_code, code.strip()):
+        return None
+    return t
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    """工单查询: anyone with the number and query code follows the ticket and, once it is
+    concluded, rates the answer (an unsatisfied rating re-opens it)."""
+    number = (request.POST.get("number") or request.GET.get("number") or "").strip()
+    code = (request.POST.get("code") or request.GET.get("code") or "").strip()
+    context: dict[str, Any] = {"number": number, "code": code, "errors": []}
+    if not number and not code:
+        return render(request, "hotline/track.html", context)
+    if not spend("hotline-track", client_ip(request), LOOKUPS_PER_MINUTE):
+        context["errors"] = [_("查询过于频繁，请一分钟后再试。")]
+        return render(request, "hotline/track.html", context, status=429)
+    t = _find(number, code)
+    if t is None:
+        context["errors"] = [_("工单编号或查询码不正确。")]
+        return render(request, "hotline/track.html", context, status=404)
+    status = 200
+    if request.method == "POST" and request.POST.get("op") == "rate":
+        try:
+            cb = do_callback(
+                actor=None,
+                ticket=t,
+                satisfaction=request.POST.get("satisfaction", ""),
+                comment=request.POST.get("comment", ""),
+                via=Callback.Via.CITIZEN,
+            )
+        except ValidationError as exc:
+            context["errors"], _fields = split_errors(exc)
+            status = status_of(exc, conflict={"not_concluded"})
+        else:
+            messages.success(
+                request,
+                _("感谢评价。您的诉求已重新交办，我们会尽快处理。")
+                if cb.reopened
+                else _("感谢您的评价。"),
+            )
+            return redirect(f"{request.path}?number={t.number}&code={code}")
+        t = _find(number, code)
+    context.update(_public_context(t))
+    return render(request, "hotline/track.html", context, status=status)
+
+
+@login_required
+def submit(request: HttpRequest) -> HttpResponse:
+    """网上诉求: a signed-in citizen or enterprise submits a request; the platform files,
+    classifies and routes it like a call."""
+    if getattr(request.user, "kind", "") not in ("citizen", "enterprise"):
+        raise PermissionDenied(_("网上诉求由市民或企业本人提交；工作人员请使用受理台。"))
+    values: dict[str, Any] = {"kind": "complaint"}
+    summary: list[str] = []
+    field_errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        fields = ("kind", "title", "content", "category", "address", "longitude", "latitude")
+        values = {f: request.POST.get(f, "") for f in fields}
+        try:
+            t = do_take_ticket(
+                actor=request.user,
+                channel="web",
+                contact_name=request.user.get_full_name() or str(request.user),
+                contact_phone=getattr(request.user, "phone", "") or "",
+                attachments=request.FILES.getlist("attachments"),
+                **values,
+            )
+        except ValidationError as exc:
+            summary, field_errors = split_errors(exc)
+            status = status_of(exc)
+        else:
+            messages.success(
+                request,
+                _("已提交，工单编号 %(number)s，查询码 %(code)s。")
+                % {"number": t.number, "code": t.query_code},
+            )
+            return redirect("hotline:my_ticket", pk=t.pk)
+    return render(
+        request,
+        "hotline/submit.html",
+        {
+            "values": values,
+            "summary": summary,
+            "field_errors": field_errors,
+            "kinds": PUBLIC_KINDS,
+            "category_groups": category_groups(),
+            "max_length": settings.YIWANG["HOTLINE_CONTENT_MAX"],
+        },
+        status=status,
+    )
+
+
+@login_required
+def my_list(request: HttpRequest) -> HttpResponse:
+    """我的诉求: the signed-in person's own tickets."""
+    qs = with_case(Ticket.objects.filter(citizen=request.user)).order_by("-created_at")[:100]
+    return render(request, "hotline/my_list.html", {"rows": rows(qs)})
+
+
+@login_required
+def my_ticket(request: HttpRequest, pk: int) -> HttpResponse:
+    """One of the person's own tickets, with its timeline and the rating form."""
+    t = with_case(Ticket.objects.filter(citizen=request.user, pk=pk)).first()
+    if t is None:
+        from django.http import Http404
+
+        raise Http404(_("未找到该工单。"))
+    return render(
+        request,
+        "hotline/track.html",
+        {**_public_context(t), "number": t.number, "code": t.query_code, "own": True},
+    )
+
+
+urlpatterns = [
+    path("track/", track, name="track"),
+    path("submit/", submit, name="submit"),
+    path("my/", my_list, name="my"),
+    path("my/<int:pk>/", my_ticket, name="my_ticket"),
+]
