@@ -1,5 +1,603 @@
-"""API: tickets."""
+"""12345 工单 API (mounted under /api/v1/hotline/): 受理 by the centre's agents on any
+channel and by citizens on the web, app or mini-program; lists and details narrowed by
+the access rules (contact masked); the handling loop as ``actions/{op}``; the 诉求分类
+tree; 考核指标 over the tickets the caller may see."""
 
-from ninja import Router
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
-router = Router()
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import Field
+
+from yiwang.core import masking
+from yiwang.core.access import has_perm
+from yiwang.core.api.pagination import Mapped, Pagination
+from yiwang.core.errors import error_codes
+from yiwang.core.identity.tokens import require_scope
+from yiwang.core.inbox import case_events
+from yiwang.core.models import Department
+from yiwang.core.schemas.workflow import EventOut
+from yiwang.hotline import access, stats
+from yiwang.hotline.actions import handling
+from yiwang.hotline.actions.tickets import PHONE, do_take_ticket
+from yiwang.hotline.models import Callback, Category, KnowledgeEntry, Ticket
+
+router = Router(tags=["12345 工单"])
+
+CITIZEN_KINDS = ("citizen", "enterprise")
+FORBIDDEN_CODES = {"role_missing", "assigned_elsewhere"}
+CONFLICT_CODES = {"action_not_allowed", "case_closed", "not_concluded", "no_extension"}
+RELATED = ("case", "category", "department", "division")
+
+
+# --- shapes ---
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    details: list[dict]
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+class TicketIn(Schema):
+    channel: str = Field(
+        ...,
+        max_length=12,
+        description="phone / web / app / miniprogram / petition / grid / open311 / api；"
+        "市民只能用 web、app、miniprogram",
+    )
+    kind: str = Field(
+        ..., max_length=10, description="consult / help / complaint / report / suggest"
+    )
+    content: str = Field(..., max_length=20000, description="诉求内容（不超过 2000 字）")
+    title: str = Field("", max_length=500, description="标题（省略则取内容开头）")
+    category: str | None = Field(None, max_length=16, description="诉求分类编码；省略则自动分类")
+    address: str = Field("", max_length=1000)
+    longitude: float | None = Field(None, description="经度（WGS84）")
+    latitude: float | None = Field(None, description="纬度（WGS84）")
+    urgency: str = Field("normal", max_length=8, description="normal / urgent")
+    emergency: str = Field("", max_length=3, description="空，或 110 / 119 / 120 / 122")
+    contact_name: str = Field("", max_length=200)
+    contact_phone: str = Field("", max_length=40)
+    anonymous: bool = False
+
+
+class ActionIn(Schema):
+    """Fields of every operation; each operation reads its own."""
+
+    department: str | None = Field(
+        None, max_length=32, description="dispatch：承办部门编码；return：建议承办部门"
+    )
+    category: str | None = Field(None, max_length=16, description="dispatch：诉求分类编码")
+    comment: str = Field("", max_length=5000)
+    answer: str = Field("", max_length=5000, description="answer_now：答复")
+    entry: int | None = Field(None, ge=1, le=2**31 - 1, description="answer_now：引用的知识条目")
+    service: str = Field("", max_length=3, description="hand_off：110 / 119 / 120 / 122")
+    reason: str = Field("", max_length=5000, description="return、extension：理由")
+    result: str = Field("", max_length=10, description="reply：resolved / partial / unresolved")
+    reply: str = Field("", max_length=5000, description="reply：答复内容")
+    days: int | None = Field(None, ge=1, le=30, description="extension：延期工作日")
+    approve: bool | None = Field(None, description="decide_extension：是否同意")
+    note: str = Field("", max_length=2000, description="decide_extension：审核意见")
+    satisfaction: str = Field(
+        "", max_length=12, description="callback：satisfied / basic / unsatisfied"
+    )
+
+
+class TicketFilter(Schema):
+    state: str = Field("", max_length=64, description="环节代码")
+    kind: str = Field("", max_length=10)
+    category: str = Field("", max_length=16, description="诉求分类编码（含下级分类）")
+    division: str = Field("", max_length=12, description="区划代码（含下级区划）")
+    department: str = Field("", max_length=32, description="承办部门编码")
+    overdue: bool = Field(False, description="只看超期未办结的工单")
+    handling: bool = Field(False, description="只看本人所在部门承办的工单")
+    q: str = Field("", max_length=60, description="标题包含的文字")
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+
+
+class StatsFilter(Schema):
+    date_from: dt.date | None = Field(None, alias="from", description="受理日期起（含）")
+    date_to: dt.date | None = Field(None, alias="to", description="受理日期止（含）")
+    department: str = Field("", max_length=32, description="承办部门编码")
+
+
+class TicketOut(Schema):
+    number: str
+    title: str
+    channel: str
+    kind: str
+    urgency: str
+    emergency: str
+    state: str
+    state_name: str
+    category: str | None
+    category_name: str
+    needs_review: bool = Field(description="自动分类置信度低，待话务员确认")
+    division: str
+    division_name: str
+    department: str | None
+    department_name: str
+    created_at: dt.datetime
+    state_due: dt.date | None
+    case_due: dt.date | None = Field(description="全程办理时限")
+    overdue: bool
+    concluded_at: dt.datetime | None
+    on_time: bool | None
+    satisfaction: str
+
+
+class IntakeOut(TicketOut):
+    query_code: str = Field(description="查询码：只在受理时告知提交人一次")
+    confidence: float | None = Field(description="自动分类置信度")
+
+
+class AttachmentOut(Schema):
+    name: str
+    size: int
+    content_type: str
+    sm3: str
+
+
+class TicketDetailOut(TicketOut):
+    content: str
+    address: str
+    longitude: float | None
+    latitude: float | None
+    anonymous: bool
+    contact_name: str = Field(description="脱敏（提交市民本人可见原文）")
+    contact_phone: str = Field(description="脱敏（提交市民本人可见原文）")
+    predicted_category: str | None
+    confidence: float | None
+    respond_by: dt.datetime | None = Field(description="紧急诉求的响应时限")
+    result: str
+    reply: str
+    replied_at: dt.datetime | None
+    reopen_count: int
+    rated_at: dt.datetime | None
+    operations: list[str] = Field(description="当前环节可执行的操作（actions/{op}）")
+    attachments: list[AttachmentOut]
+    events: list[EventOut]
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    line: str = Field(description="默认承办条线")
+    description: str
+    children: list["CategoryOut"]
+
+
+CategoryOut.model_rebuild()
+
+
+class CountsOut(Schema):
+    total: int
+    open: int = Field(description="未办结（不含已办结、已归档、已移交、已合并）")
+    concluded: int = Field(description="已办结或已归档")
+    on_time: int
+    closable: int = Field(description="不含已合并、已移交应急联动")
+    rated: int
+    satisfied: int = Field(description="满意与基本满意")
+    overdue: int
+    reopened: int
+    on_time_rate: float | None = Field(description="按时办结率 = 按时办结 / 办结")
+    closure_rate: float | None = Field(description="办结率 = 办结 / (全部 − 合并 − 移交)")
+    satisfaction_rate: float | None = Field(description="满意率 = (满意 + 基本满意) / 已评价")
+
+
+class DepartmentStatsOut(CountsOut):
+    department: str
+    department_name: str
+
+
+class StatsOut(CountsOut):
+    by_state: dict[str, int]
+    by_kind: dict[str, int]
+    by_channel: dict[str, int]
+    departments: list[DepartmentStatsOut]
+
+
+# --- helpers ---
+
+
+def _is_citizen(user) -> bool:
+    return getattr(user, "kind", "") in CITIZEN_KINDS
+
+
+def _state_names() -> dict[str, str]:
+    return dict(stats.states())
+
+
+def _overdue(ticket: Ticket, today: dt.date) -> bool:
+    case = ticket.case
+    if case is None or case.closed_at is not None or case.state in stats.LEFT_LOOP_STATES:
+        return False
+    if case.state_due is not None and case.state_due < today:
+        return True
+    return (
+        case.case_due is not None
+        and case.case_due < today
+        and case.state not in stats.CONCLUDED_STATES
+    )
+
+
+def _row(ticket: Ticket, names: dict[str, str] | None = None, today=None) -> dict:
+    names = names if names is not None else _state_names()
+    today = today or timezone.localdate()
+    case = ticket.case
+    state = case.state if case else ""
+    return {
+        "number": ticket.number,
+        "title": ticket.title,
+        "channel": ticket.channel,
+        "kind": ticket.kind,
+        "urgency": ticket.urgency,
+        "emergency": ticket.emergency,
+        "state": state,
+        "state_name": names.get(state, state),
+        "category": ticket.category.code if ticket.category_id else None,
+        "category_name": ticket.category.name if ticket.category_id else "",
+        "needs_review": ticket.needs_review,
+        "division": ticket.division_id,
+        "division_name": ticket.division.name,
+        "department": ticket.department.code if ticket.department_id else None,
+        "department_name": ticket.department.name if ticket.department_id else "",
+        "created_at": ticket.created_at,
+        "state_due": case.state_due if case else None,
+        "case_due": case.case_due if case else None,
+        "overdue": _overdue(ticket, today),
+        "concluded_at": ticket.concluded_at,
+        "on_time": ticket.on_time,
+        "satisfaction": ticket.satisfaction,
+    }
+
+
+# Operations a state offers, with the permission that may take them ("handler": the
+# handling department's staff; "citizen": the ticket's own citizen).
+OFFERED = {
+    "registered": [
+        ("dispatch", "hotline.intake"),
+        ("answer_now", "hotline.intake"),
+        ("hand_off", "hotline.intake"),
+    ],
+    "dispatched": [("sign", "handler"), ("return", "handler")],
+    "returned": [("dispatch", "hotline.intake"), ("reject_return", "hotline.supervise")],
+    "handling": [("reply", "handler"), ("extension", "handler"), ("return", "handler")],
+    "extension": [("decide_extension", "hotline.supervise")],
+    "replied": [("conclude", "hotline.intake"), ("send_back", "hotline.intake")],
+    "concluded": [("callback", "hotline.intake"), ("callback", "citizen")],
+}
+SUPERVISED_STATES = ("registered", "dispatched", "returned", "handling", "extension", "replied")
+
+
+def operations(user, ticket: Ticket) -> list[str]:
+    """The ``actions/{op}`` the user may try on the ticket in its current state."""
+    state = ticket.case.state if ticket.case_id else ""
+    out: list[str] = []
+    handler = None
+    for op, who in OFFERED.get(state, []):
+        if who == "handler":
+            if handler is None:
+                handler = access.may_handle(user, ticket)
+            allowed = handler
+        elif who == "citizen":
+            allowed = _is_citizen(user) and ticket.citizen_id == user.pk
+        else:
+            allowed = has_perm(user, who)
+        if allowed and op not in out:
+            out.append(op)
+    if state in SUPERVISED_STATES and has_perm(user, "hotline.supervise"):
+        out.append("supervise")
+    return out
+
+
+def _contact(user, ticket: Ticket) -> tuple[str, str]:
+    if _is_citizen(user) and ticket.citizen_id == user.pk:
+        return ticket.contact_name, ticket.contact_phone
+    return masking.mask_name(ticket.contact_name), masking.mask_phone(ticket.contact_phone)
+
+
+def _detail(user, ticket: Ticket) -> dict:
+    ticket = Ticket.objects.select_related(*RELATED, "predicted_category").get(pk=ticket.pk)
+    name, phone = _contact(user, ticket)
+    events = case_events(ticket.case) if ticket.case_id else []
+    if _is_citizen(user):
+        events = [{**e, "actor": None} for e in events]  # staff names stay inside
+    return {
+        **_row(ticket),
+        "content": ticket.content,
+        "address": ticket.address,
+        "longitude": ticket.longitude,
+        "latitude": ticket.latitude,
+        "anonymous": ticket.anonymous,
+        "contact_name": name,
+        "contact_phone": phone,
+        "predicted_category": ticket.predicted_category.code
+        if ticket.predicted_category_id
+        else None,
+        "confidence": ticket.confidence,
+        "respond_by": ticket.respond_by,
+        "result": ticket.result,
+        "reply": ticket.reply,
+        "replied_at": ticket.replied_at,
+        "reopen_count": ticket.reopen_count,
+        "rated_at": ticket.rated_at,
+        "operations": operations(user, ticket),
+        "attachments": [
+            {"name": a.name, "size": a.size, "content_type": a.content_type, "sm3": a.sm3}
+            for a in ticket.attachments.all()
+        ],
+        "events": events,
+    }
+
+
+def _ticket(request, number: str) -> Ticket:
+    """A ticket the caller may see, or the same 404 as a ticket that does not exist."""
+    found = access.tickets(request.user).filter(number=number[:40]).select_related(*RELATED).first()
+    if found is None:
+        raise Http404(_("未找到该工单，或您无权查看。"))
+    return found
+
+
+def _refused(exc: ValidationError):
+    """A refused step in the envelope: no role is a 403, a ticket in another step a 409,
+    each with the engine's code; anything else stays a 422."""
+    codes = error_codes(exc)
+    message = exc.messages[0] if exc.messages else _("无法执行此操作。")
+    for status, known in ((403, FORBIDDEN_CODES), (409, CONFLICT_CODES)):
+        hit = sorted(codes & known)
+        if hit:
+            return Status(status, {"error": {"code": hit[0], "message": message, "details": []}})
+    raise exc
+
+
+def _department(code: str | None) -> Department | None:
+    if not code:
+        return None
+    dept = Department.objects.filter(code=code).first()
+    if dept is None:
+        raise ValidationError(
+            {"department": _("未知的承办部门：%s") % code}, code="department_unknown"
+        )
+    return dept
+
+
+def _entry(pk: int | None) -> KnowledgeEntry | None:
+    if pk is None:
+        return None
+    entry = KnowledgeEntry.objects.filter(pk=pk, state=KnowledgeEntry.State.PUBLISHED).first()
+    if entry is None:
+        raise ValidationError({"entry": _("未找到该知识条目。")}, code="entry_unknown")
+    return entry
+
+
+def _need(value, field: str, message: str):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError({field: message}, code="required")
+    return value
+
+
+def _callback(user, t: Ticket, p: ActionIn) -> Any:
+    via = Callback.Via.CITIZEN if _is_citizen(user) else Callback.Via.AGENT
+    return handling.do_callback(
+        actor=user, ticket=t, satisfaction=p.satisfaction, comment=p.comment, via=via
+    )
+
+
+# op → what it does with (user, ticket, payload); each checks its own rights.
+OPS: dict[str, Callable[[Any, Ticket, ActionIn], Any]] = {
+    "dispatch": lambda u, t, p: handling.do_dispatch(
+        actor=u,
+        ticket=t,
+        department=_department(p.department),
+        category=p.category,
+        comment=p.comment,
+    ),
+    "answer_now": lambda u, t, p: handling.do_answer_now(
+        actor=u,
+        ticket=t,
+        answer=_need(p.answer, "answer", _("请填写答复内容。")),
+        entry=_entry(p.entry),
+    ),
+    "hand_off": lambda u, t, p: handling.do_hand_off(
+        actor=u, ticket=t, service=p.service, comment=p.comment
+    ),
+    "sign": lambda u, t, p: handling.do_sign(actor=u, ticket=t),
+    "return": lambda u, t, p: handling.do_return(
+        actor=u, ticket=t, reason=p.reason, suggested_department=_department(p.department)
+    ),
+    "reject_return": lambda u, t, p: handling.do_reject_return(
+        actor=u, ticket=t, comment=p.comment
+    ),
+    "reply": lambda u, t, p: handling.do_reply(actor=u, ticket=t, result=p.result, reply=p.reply),
+    "extension": lambda u, t, p: handling.do_request_extension(
+        actor=u,
+        ticket=t,
+        days=_need(p.days, "days", _("请填写延期工作日（1 至 30）。")),
+        reason=p.reason,
+    ),
+    "decide_extension": lambda u, t, p: handling.do_decide_extension(
+        actor=u,
+        ticket=t,
+        approve=_need(p.approve, "approve", _("请选择同意或不同意。")),
+        note=p.note,
+    ),
+    "send_back": lambda u, t, p: handling.do_send_back(actor=u, ticket=t, comment=p.comment),
+    "supervise": lambda u, t, p: handling.do_supervise(actor=u, ticket=t, comment=p.comment),
+    "conclude": lambda u, t, p: handling.do_conclude(actor=u, ticket=t),
+    "callback": _callback,
+}
+
+
+def _dates(first: dt.date | None, last: dt.date | None) -> Q:
+    """Received on local dates ``first`` … ``last`` (inclusive; out-of-range dates are open)."""
+    cond = Q()
+    if first is not None and dt.date(1900, 1, 1) < first < dt.date(9000, 1, 1):
+        cond &= Q(created_at__gte=timezone.make_aware(dt.datetime.combine(first, dt.time.min)))
+    if last is not None and dt.date(1900, 1, 1) < last < dt.date(9000, 1, 1):
+        after = last + dt.timedelta(days=1)
+        cond &= Q(created_at__lt=timezone.make_aware(dt.datetime.combine(after, dt.time.min)))
+    if first and last and first > last:
+        cond &= Q(pk__in=[])
+    return cond
+
+
+def _category_tree(rows: list[Category]) -> list[dict]:
+    nodes = {
+        c.pk: {
+            "code": c.code,
+            "name": c.name,
+            "line": c.line,
+            "description": c.description,
+            "children": [],
+        }
+        for c in rows
+    }
+    roots = []
+    for c in rows:
+        parent = nodes.get(c.parent_id)
+        (parent["children"] if parent else roots).append(nodes[c.pk])
+    return roots
+
+
+# --- endpoints ---
+
+
+@router.post(
+    "/tickets",
+    response={201: IntakeOut, 403: ErrorOut, 422: ErrorOut},
+    url_name="hotline-tickets",
+)
+def take_ticket(request, payload: TicketIn):
+    """受理: the 12345 centre's agents take a request in on any channel; citizens submit
+    their own on the web, app or mini-program. Located, classified when no category is
+    given, routed, numbered and — when confident and routable — dispatched at once. The
+    查询码 is shown here only."""
+    require_scope(request, "write")
+    user = request.user
+    name, phone = payload.contact_name, payload.contact_phone
+    if _is_citizen(user) and not payload.anonymous:
+        name = name or user.full_name or ""
+        if not phone and PHONE.match(user.phone or ""):
+            phone = user.phone
+    ticket = do_take_ticket(
+        actor=user,
+        channel=payload.channel,
+        kind=payload.kind,
+        content=payload.content,
+        title=payload.title,
+        category=payload.category,
+        address=payload.address,
+        longitude=payload.longitude,
+        latitude=payload.latitude,
+        urgency=payload.urgency,
+        emergency=payload.emergency,
+        contact_name=name,
+        contact_phone=phone,
+        anonymous=payload.anonymous,
+    )
+    ticket = Ticket.objects.select_related(*RELATED).get(pk=ticket.pk)
+    return Status(
+        201, {**_row(ticket), "query_code": ticket.query_code, "confidence": ticket.confidence}
+    )
+
+
+@router.get("/tickets", response=list[TicketOut], url_name="hotline-ticket-list")
+@paginate(Pagination, page_size=50, max_page_size=200)
+def list_tickets(request, filters: Query[TicketFilter]):
+    """工单 the caller may see (the centre and leaders all, departments their
+    jurisdiction, citizens their own), newest first, with filters."""
+    require_scope(request, "read")
+    user = request.user
+    qs: QuerySet = access.tickets(user)
+    if filters.handling:
+        qs = access.department_tickets(user, qs)
+    f = filters
+    if f.state:
+        qs = qs.filter(case__state=f.state)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.category:
+        qs = qs.filter(category__code__startswith=f.category)
+    if f.division:
+        qs = qs.filter(division__path__contains=f"/{f.division}/")
+    if f.department:
+        qs = qs.filter(department__code=f.department)
+    if f.overdue:
+        qs = qs.filter(stats.overdue_q())
+    if f.q.strip():
+        qs = qs.filter(title__icontains=f.q.strip())
+    qs = qs.filter(_dates(f.created_from, f.created_to))
+    names, today = _state_names(), timezone.localdate()
+    return Mapped(
+        qs.select_related(*RELATED).order_by("-created_at", "-id"),
+        lambda t: _row(t, names, today),
+    )
+
+
+@router.get("/categories", response=list[CategoryOut], url_name="hotline-categories")
+def categories(request):
+    """诉求分类 tree (大类 → 小类) of the categories in use, with each one's default line."""
+    require_scope(request, "read")
+    rows = list(Category.objects.filter(active=True).order_by("code"))
+    return _category_tree(rows)
+
+
+@router.get("/stats", response=StatsOut, url_name="hotline-stats")
+def ticket_stats(request, filters: Query[StatsFilter]):
+    """考核指标 over the tickets the caller may see, received in the date range: 按时办结率,
+    办结率, 满意率, overdue, counts by state, type and channel, and per department."""
+    require_scope(request, "read")
+    qs = access.tickets(request.user).filter(_dates(filters.date_from, filters.date_to))
+    if filters.department:
+        qs = qs.filter(department__code=filters.department)
+    return {**stats.kpis(qs), "departments": stats.by_department(qs)}
+
+
+@router.get(
+    "/tickets/{number}",
+    response={200: TicketDetailOut, 404: ErrorOut},
+    url_name="hotline-ticket",
+)
+def get_ticket(request, number: str):
+    """One ticket: what was asked, where, its classification, the contact (masked but for
+    the citizen's own), the answer, the history and the caller's next operations."""
+    require_scope(request, "read")
+    return Status(200, _detail(request.user, _ticket(request, number)))
+
+
+@router.post(
+    "/tickets/{number}/actions/{op}",
+    response={200: TicketDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    url_name="hotline-ticket-action",
+)
+def act(request, number: str, op: str, payload: ActionIn):
+    """办理: one step of the loop — dispatch, answer_now, hand_off, sign, return,
+    reject_return, reply, extension, decide_extension, send_back, supervise, conclude,
+    callback. Without the role: 403 (``role_missing``); in the wrong step: 409
+    (``action_not_allowed``)."""
+    require_scope(request, "write")
+    fn = OPS.get(op)
+    if fn is None:
+        raise Http404(
+            _("未知的操作：%(op)s（可用：%(ops)s）") % {"op": op[:40], "ops": "、".join(OPS)}
+        )
+    ticket = _ticket(request, number)
+    try:
+        fn(request.user, ticket, payload)
+    except ValidationError as exc:
+        return _refused(exc)
+    return Status(200, _detail(request.user, ticket))
