@@ -1,3 +1,311 @@
-"""Pages: grid (filled in by its area)."""
+"""网格化管理 pages: the grid worker's phone page (their grids, the report form with photos
+from the camera and the position from the browser, their grids' events and how far each
+has got), one event with its history and the worker's check (核查) once concluded, and
+the grid register for the 12345 值班长 and organisation admins (划定网格, 配备网格员)."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from yiwang.core.access import has_perm
+from yiwang.core.errors import split_errors
+from yiwang.core.inbox import case_events
+from yiwang.core.models import Division, User
+from yiwang.core.workflow import definition_of
+from yiwang.hotline import access
+from yiwang.hotline.actions.grid import (
+    CITY_PATH,
+    GRID_LEVELS,
+    MAX_PHOTOS,
+    WORKER_ROLE,
+    do_define_grid,
+    do_report_grid_event,
+    do_set_grid_workers,
+    do_verify_grid_event,
+    is_worker_of,
+    may_manage_grids,
+)
+from yiwang.hotline.models import Category, Channel, Grid, Kind, Ticket, TicketAttachment
+
+EVENTS_SHOWN = 50
+GRIDS_PER_PAGE = 50
+# 网格事件 types as grid workers name them, each taken in as a 12345 诉求类型.
+EVENT_KINDS = [
+    (Kind.REPORT, _l("问题隐患（举报）")),
+    (Kind.HELP, _l("群众求助")),
+    (Kind.COMPLAINT, _l("矛盾纠纷（投诉）")),
+    (Kind.SUGGEST, _l("意见建议")),
+    (Kind.CONSULT, _l("政策咨询")),
+]
+REPORT_FIELDS = ("grid", "kind", "title", "content", "category", "address", "longitude", "latitude")
+
+
+def _text(request: HttpRequest, name: str, limit: int = 2000) -> str:
+    return (request.POST.get(name) or "").replace("\x00", "").strip()[:limit]
+
+
+def _my_grids(user):
+    return Grid.objects.filter(workers=user).select_related("division").order_by("code")
+
+
+def _state_names(tickets: list[Ticket]) -> list[Ticket]:
+    for t in tickets:
+        t.state_name = (
+            definition_of(t.case.workflow).state_name(t.case.state) if t.case_id else _("未流转")
+        )
+    return tickets
+
+
+def _leaf_categories():
+    return Category.objects.filter(active=True, parent__isnull=False).order_by("code")
+
+
+def _events(grids) -> list[Ticket]:
+    rows = (
+        Ticket.objects.filter(channel=Channel.GRID, grid__in=grids)
+        .select_related("case__workflow", "grid", "category", "department", "received_by")
+        .order_by("-created_at", "-id")[:EVENTS_SHOWN]
+    )
+    return _state_names(list(rows))
+
+
+@login_required
+def grid_home(request: HttpRequest) -> HttpResponse:
+    """网格员工作台: their grids, the report form, their grids' recent events."""
+    user = request.user
+    if not has_perm(user, "grid.report"):
+        raise PermissionDenied(_("只有网格员可以上报网格事件。"))
+    grids = list(_my_grids(user))
+    errors: list[str] = []
+    field_errors: dict[str, list[str]] = {}
+    form = {k: "" for k in REPORT_FIELDS}
+    form["kind"] = Kind.REPORT
+    if len(grids) == 1:
+        form["grid"] = grids[0].code
+    status = 200
+    if request.method == "POST":
+        form = {k: _text(request, k) for k in REPORT_FIELDS}
+        grid = Grid.objects.select_related("division").filter(code=form["grid"][:24]).first()
+        photos = request.FILES.getlist("photos")
+        try:
+            if grid is None:
+                raise ValidationError({"grid": _("请选择您所在的网格。")}, code="grid_unknown")
+            ticket = do_report_grid_event(
+                actor=user,
+                grid=grid,
+                kind=form["kind"],
+                title=form["title"],
+                content=form["content"],
+                category=form["category"] or None,
+                address=form["address"],
+                longitude=form["longitude"] or None,
+                latitude=form["latitude"] or None,
+                photos=photos,
+            )
+        except ValidationError as exc:
+            errors, field_errors = split_errors(exc)
+            status = 400
+        else:
+            messages.success(
+                request,
+                _("已上报，事件编号 %(number)s，当前环节：%(state)s。")
+                % {"number": ticket.number, "state": _state_names([ticket])[0].state_name},
+            )
+            return redirect("hotline:grid-event", pk=ticket.pk)
+    return render(
+        request,
+        "hotline/grid/home.html",
+        {
+            "grids": grids,
+            "events": _events(grids),
+            "form": form,
+            "errors": errors,
+            "field_errors": field_errors,
+            "kinds": EVENT_KINDS,
+            "categories": _leaf_categories(),
+            "max_photos": MAX_PHOTOS,
+            "can_manage": may_manage_grids(user),
+        },
+        status=status,
+    )
+
+
+def _event(request: HttpRequest, pk: int) -> Ticket:
+    ticket = (
+        access.tickets(request.user)
+        .filter(channel=Channel.GRID, pk=pk)
+        .select_related("case__workflow", "grid__division", "category", "department", "division")
+        .first()
+    )
+    if ticket is None:
+        raise Http404(_("未找到该事件，或您无权查看。"))
+    return ticket
+
+
+@login_required
+def grid_event(request: HttpRequest, pk: int) -> HttpResponse:
+    """网格事件: what was reported, photos, where it has got (流转记录), the answer, and —
+    for the grid's workers once concluded — the check form (核查)."""
+    ticket = _event(request, pk)
+    may_verify = is_worker_of(request.user, ticket.grid)
+    errors: list[str] = []
+    status = 200
+    comment = ""
+    if request.method == "POST":
+        if not may_verify:
+            raise PermissionDenied(_("只有网格“%s”的网格员可以核查此事件。") % ticket.grid.name)
+        comment = _text(request, "comment")
+        choice = request.POST.get("satisfied", "")
+        try:
+            if choice not in ("1", "0"):
+                raise ValidationError({"satisfied": _("请选择核查结果。")}, code="choice_required")
+            cb = do_verify_grid_event(
+                actor=request.user, ticket=ticket, satisfied=choice == "1", comment=comment
+            )
+        except ValidationError as exc:
+            errors, _fields = split_errors(exc)
+            status = 400
+        else:
+            messages.success(
+                request,
+                _("核查不通过，已退回承办部门重新办理。")
+                if cb.reopened
+                else _("核查通过，事件已归档。"),
+            )
+            return redirect("hotline:grid-event", pk=ticket.pk)
+        ticket = _event(request, pk)
+    _state_names([ticket])
+    return render(
+        request,
+        "hotline/grid/event.html",
+        {
+            "ticket": ticket,
+            "events": case_events(ticket.case) if ticket.case_id else [],
+            "photos": list(ticket.attachments.all()),
+            "callbacks": list(ticket.callbacks.select_related("by")),
+            "can_verify": may_verify and ticket.case_id and ticket.case.state == "concluded",
+            "errors": errors,
+            "comment": comment,
+        },
+        status=status,
+    )
+
+
+@login_required
+def grid_photo(request: HttpRequest, pk: int, photo_id: int) -> FileResponse:
+    """A photo of an event, for those who may see the event."""
+    ticket = _event(request, pk)
+    photo = TicketAttachment.objects.filter(ticket=ticket, pk=photo_id).first()
+    if photo is None:
+        raise Http404(_("未找到该照片。"))
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- 网格管理 ---
+
+
+def _grid_divisions():
+    return Division.objects.filter(path__startswith=CITY_PATH, level__in=GRID_LEVELS).order_by(
+        "code"
+    )
+
+
+def _candidates():
+    return (
+        User.objects.filter(
+            kind=User.Kind.STAFF, is_active=True, role_assignments__role=WORKER_ROLE
+        )
+        .select_related("org_unit")
+        .distinct()
+        .order_by("org_unit__division_id", "username")
+    )
+
+
+@login_required
+def grid_manage(request: HttpRequest) -> HttpResponse:
+    """网格管理: the grid register, a form to define (or rename) a grid and one to set
+    a grid's workers."""
+    if not may_manage_grids(request.user):
+        raise PermissionDenied(_("只有12345值班长或组织机构管理员可以管理网格。"))
+    errors: list[str] = []
+    field_errors: dict[str, list[str]] = {}
+    define = {"code": "", "name": "", "division": "", "households": ""}
+    assign = {"grid": request.GET.get("grid", "")[:24], "workers": []}
+    status = 200
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        try:
+            if op == "define":
+                define = {k: _text(request, k, 60) for k in define}
+                grid = do_define_grid(
+                    actor=request.user,
+                    code=define["code"],
+                    name=define["name"],
+                    division=define["division"],
+                    households=define["households"] or None,
+                )
+                messages.success(request, _("已保存网格 %s。") % grid.name)
+            elif op == "workers":
+                assign["grid"] = _text(request, "grid", 24)
+                ids = [i for i in request.POST.getlist("workers") if i.isdigit()][:500]
+                assign["workers"] = ids
+                grid = Grid.objects.filter(code=assign["grid"]).first()
+                if grid is None:
+                    raise ValidationError({"grid": _("请选择网格。")}, code="grid_unknown")
+                workers = list(User.objects.filter(pk__in=ids))
+                if len(workers) != len(set(ids)):
+                    raise ValidationError({"workers": _("所选网格员不存在。")}, code="unknown")
+                do_set_grid_workers(actor=request.user, grid=grid, workers=workers)
+                messages.success(request, _("已更新网格 %s 的网格员。") % grid.name)
+            else:
+                raise ValidationError(_("未知的操作。"), code="op_unknown")
+        except ValidationError as exc:
+            errors, field_errors = split_errors(exc)
+            status = 400
+        else:
+            return redirect(reverse("hotline:grid-manage") + f"?grid={grid.code}")
+    grids = (
+        Grid.objects.select_related("division")
+        .prefetch_related("workers")
+        .annotate(events=Count("tickets"))
+        .order_by("code")
+    )
+    page = Paginator(grids, GRIDS_PER_PAGE).get_page(request.GET.get("page"))
+    chosen = Grid.objects.filter(code=assign["grid"]).prefetch_related("workers").first()
+    if chosen is not None and not assign["workers"]:
+        assign["workers"] = [str(u.pk) for u in chosen.workers.all()]
+    return render(
+        request,
+        "hotline/grid/manage.html",
+        {
+            "page": page,
+            "all_grids": Grid.objects.select_related("division").order_by("code"),
+            "divisions": _grid_divisions(),
+            "candidates": _candidates(),
+            "define": define,
+            "assign": assign,
+            "errors": errors,
+            "field_errors": field_errors,
+        },
+        status=status,
+    )
+
+
+urlpatterns = [
+    path("grid/", grid_home, name="grid"),
+    path("grid/events/<int:pk>/", grid_event, name="grid-event"),
+    path("grid/events/<int:pk>/photos/<int:photo_id>/", grid_photo, name="grid-photo"),
+    path("grid/manage/", grid_manage, name="grid-manage"),
+]

@@ -1,0 +1,267 @@
+"""网格化管理: grids (网格) are defined by the 12345 centre or the organisation admins, grid
+workers (网格员) are assigned to them, and workers report events (网格事件) found on their
+rounds. An event is a 12345 ticket on the ``grid`` channel: it is dispatched, handled,
+answered and concluded like any other, and the grid's worker verifies the result (核查)
+in place of the caller's callback — satisfied archives it, unsatisfied re-opens it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yiwang.core import audit
+from yiwang.core.access import grants, has_perm
+from yiwang.core.models import Division, User
+from yiwang.hotline.models import Callback, Channel, Grid, Kind, Satisfaction, Ticket
+
+CITY_PATH = "/410800/"
+GRID_LEVELS = ("township", "village")
+GRID_CODE = re.compile(r"^[0-9A-Za-z-]{1,24}$")
+WORKER_ROLE = "grid_worker"
+# 网格事件照片: JPG or PNG only (a PDF, accepted on other channels, is refused here).
+PHOTO_TYPES = {"image/jpeg", "image/png"}
+MAX_PHOTOS = 9
+
+
+def may_manage_grids(user) -> bool:
+    """Defines grids and assigns workers: the 12345 值班长 or an organisation admin."""
+    return has_perm(user, "org.manage") or has_perm(user, "hotline.supervise")
+
+
+def _need_manager(actor) -> None:
+    if actor is not None and not may_manage_grids(actor):
+        raise PermissionDenied(_("只有12345值班长或组织机构管理员可以管理网格。"))
+
+
+def _division(value) -> Division:
+    if isinstance(value, Division):
+        division = value
+    else:
+        division = Division.objects.filter(code=str(value or "").strip()[:12]).first()
+    if division is None:
+        raise ValidationError({"division": _("未知的区划：%s") % value}, code="division_unknown")
+    if not division.path.startswith(CITY_PATH) or division.level not in GRID_LEVELS:
+        raise ValidationError(
+            {"division": _("网格须划在本市的乡镇街道或村社区内。")}, code="division_invalid"
+        )
+    return division
+
+
+def is_grid_worker(user) -> bool:
+    """An active staff member holding the 网格员 role."""
+    return (
+        getattr(user, "kind", "") == User.Kind.STAFF
+        and user.is_active
+        and any(g.role == WORKER_ROLE for g in grants(user))
+    )
+
+
+def covers(user, grid: Grid) -> bool:
+    """Whether one of the user's 网格员 roles covers the grid's division."""
+    path = grid.division.path
+    return any(
+        g.role == WORKER_ROLE and (g.division_path is None or path.startswith(g.division_path))
+        for g in grants(user)
+    )
+
+
+def is_worker_of(user, grid: Grid | None) -> bool:
+    """Whether ``user`` is one of ``grid``'s workers."""
+    if grid is None or not getattr(user, "is_authenticated", False):
+        return False
+    return grid.workers.filter(pk=user.pk, is_active=True).exists()
+
+
+@transaction.atomic
+def do_define_grid(*, actor, code: str, name: str, division, households: int | None = None) -> Grid:
+    """划定网格: a new grid, or the name, area and households of an existing code."""
+    _need_manager(actor)
+    code = (code or "").strip()
+    if not GRID_CODE.match(code):
+        raise ValidationError(
+            {"code": _("网格编码须为 1–24 位字母、数字或连字符。")}, code="code_invalid"
+        )
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("网格名称不能为空。")}, code="name_empty")
+    if len(name) > 60:
+        raise ValidationError({"name": _("网格名称不能超过 60 字。")}, code="name_too_long")
+    division = _division(division)
+    if households in ("", None):
+        households = None
+    else:
+        try:
+            households = int(households)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(
+                {"households": _("户数须为整数。")}, code="households_invalid"
+            ) from exc
+        if not 0 <= households <= 100000:
+            raise ValidationError(
+                {"households": _("户数须在 0 至 100000 之间。")}, code="households_invalid"
+            )
+    grid = Grid.objects.select_for_update().filter(code=code).first()
+    created = grid is None
+    if created:
+        grid = Grid(code=code)
+    else:
+        if grid.division_id != division.code and grid.tickets.exists():
+            raise ValidationError(
+                {"division": _("网格已有上报事件，不能改划到其他区划。")}, code="grid_in_use"
+            )
+    grid.name, grid.division, grid.households = name, division, households
+    grid.save()
+    audit.record(
+        actor=actor,
+        action="hotline.grid.define",
+        obj=grid,
+        change={
+            "code": code,
+            "name": name,
+            "division": division.code,
+            "households": households,
+            "created": created,
+        },
+    )
+    return grid
+
+
+@transaction.atomic
+def do_set_grid_workers(*, actor, grid: Grid, workers: Iterable[User]) -> Grid:
+    """配备网格员: the grid's workers become exactly ``workers`` — staff holding the
+    网格员 role whose jurisdiction covers the grid."""
+    _need_manager(actor)
+    grid = Grid.objects.select_for_update().select_related("division").get(pk=grid.pk)
+    chosen = {u.pk: u for u in workers}
+    for user in chosen.values():
+        if not is_grid_worker(user):
+            raise ValidationError(
+                {"workers": _("%s 不是在岗的网格员，不能配备到网格。") % user},
+                code="not_grid_worker",
+            )
+        if not covers(user, grid):
+            raise ValidationError(
+                {
+                    "workers": _("网格员 %(user)s 的辖区不包括%(division)s。")
+                    % {"user": user, "division": grid.division.name}
+                },
+                code="outside_jurisdiction",
+            )
+    before = set(grid.workers.values_list("pk", flat=True))
+    grid.workers.set(list(chosen.values()))
+    audit.record(
+        actor=actor,
+        action="hotline.grid.set_workers",
+        obj=grid,
+        change={
+            "code": grid.code,
+            "added": sorted(set(chosen) - before),
+            "removed": sorted(before - set(chosen)),
+        },
+    )
+    return grid
+
+
+def _check_photos(photos) -> list:
+    files = [p for p in photos if p]
+    if len(files) > MAX_PHOTOS:
+        raise ValidationError({"photos": _("照片最多 %d 张。") % MAX_PHOTOS}, code="too_many")
+    for f in files:
+        declared = (getattr(f, "content_type", "") or "").split(";")[0].strip().lower()
+        if declared not in PHOTO_TYPES:
+            raise ValidationError(
+                {"photos": _("现场照片须为 JPG 或 PNG 图片（%s 不是）。") % (f.name or "?")},
+                code="bad_type",
+            )
+        f.content_type = declared
+    return files
+
+
+@transaction.atomic
+def do_report_grid_event(
+    *,
+    actor,
+    grid: Grid,
+    kind: str,
+    content: str,
+    title: str = "",
+    category=None,
+    address: str = "",
+    longitude=None,
+    latitude=None,
+    photos: Iterable = (),
+) -> Ticket:
+    """网格事件上报: a worker of ``grid`` reports what was found there (with optional
+    JPG/PNG photos and WGS84 location); it becomes a ``grid`` ticket and, once its
+    category is certain, is dispatched to the responsible department at once."""
+    from yiwang.hotline.actions.tickets import do_take_ticket
+
+    if actor is None or not is_worker_of(actor, grid):
+        raise PermissionDenied(_("您不是网格“%s”的网格员。") % grid.name)
+    if not has_perm(actor, "grid.report"):
+        raise PermissionDenied(_("您没有上报网格事件的权限。"))
+    if kind not in Kind.values:
+        raise ValidationError({"kind": _("未知的事件类型：%s") % kind}, code="kind_unknown")
+    files = _check_photos(photos)
+    ticket = do_take_ticket(
+        actor=actor,
+        channel=Channel.GRID,
+        kind=kind,
+        content=content,
+        title=title,
+        category=category,
+        address=address,
+        longitude=longitude,
+        latitude=latitude,
+        grid=grid,
+        attachments=files,
+    )
+    audit.record(
+        actor=actor,
+        action="hotline.grid_event.report",
+        obj=ticket,
+        change={"number": ticket.number, "grid": grid.code, "photos": len(files)},
+    )
+    return ticket
+
+
+@transaction.atomic
+def do_verify_grid_event(*, actor, ticket: Ticket, satisfied: bool, comment: str = "") -> Callback:
+    """网格员核查: a worker of the event's grid checks the concluded result on the spot;
+    satisfied archives the event, unsatisfied re-opens it to the same department."""
+    from yiwang.hotline.actions.handling import do_callback
+
+    ticket = Ticket.objects.select_related("grid").get(pk=ticket.pk)
+    if ticket.channel != Channel.GRID or ticket.grid_id is None:
+        raise ValidationError(_("工单 %s 不是网格事件。") % ticket.number, code="not_grid_event")
+    if actor is None or not is_worker_of(actor, ticket.grid):
+        raise PermissionDenied(_("只有网格“%s”的网格员可以核查此事件。") % ticket.grid.name)
+    comment = (comment or "").strip()
+    if not satisfied and not comment:
+        raise ValidationError(
+            {"comment": _("核查未通过时须写明现场情况。")}, code="comment_required"
+        )
+    # via=citizen: the check is the reporter's own evaluation (the applicant of the case),
+    # not an agent's callback; the worker is kept as the one who evaluated.
+    callback = do_callback(
+        actor=actor,
+        ticket=ticket,
+        satisfaction=Satisfaction.SATISFIED if satisfied else Satisfaction.UNSATISFIED,
+        comment=comment,
+        via=Callback.Via.CITIZEN,
+    )
+    audit.record(
+        actor=actor,
+        action="hotline.grid_event.verify",
+        obj=ticket,
+        change={
+            "number": ticket.number,
+            "satisfied": bool(satisfied),
+            "reopened": callback.reopened,
+        },
+    )
+    return callback
