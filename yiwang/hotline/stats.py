@@ -15,7 +15,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from yiwang.core.models import Department
-from yiwang.hotline.models import Channel, Kind, Satisfaction, Ticket
+from yiwang.hotline.models import Channel, Kind, Satisfaction, Ticket, TicketReturn
 
 WORKFLOW_FILE = Path(__file__).resolve().parent / "workflows" / "hotline_ticket.json"
 CONCLUDED_STATES = ("concluded", "archived")
@@ -72,10 +72,17 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def percent(rate: float | None) -> str:
+    """A rate as pages show it: 0.6667 → "66.7%", nothing to divide by → "—"."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
 def _with_rates(row: dict) -> dict:
     row["on_time_rate"] = _rate(row["on_time"], row["concluded"])
     row["closure_rate"] = _rate(row["concluded"], row["closable"])
     row["satisfaction_rate"] = _rate(row["satisfied"], row["rated"])
+    for key in ("on_time_rate", "closure_rate", "satisfaction_rate"):
+        row[f"{key}_text"] = percent(row[key])
     return row
 
 
@@ -101,33 +108,50 @@ def kpis(qs: QuerySet) -> dict:
 
 def by_department(qs: QuerySet) -> list[dict]:
     """考核指标 per handling department (承办部门; tickets not yet dispatched left out), most
-    tickets first — one GROUP BY on the key, names looked up after."""
+    tickets first, with the 退单 each department made (a department that returned all it
+    got still has its row) — one GROUP BY on the key for the tickets, one for the
+    returns, names looked up after."""
+    base = _base(qs)
     rows = list(
-        _base(qs)
-        .filter(department__isnull=False)
+        base.filter(department__isnull=False)
         .values("department_id")
         .annotate(**_measures(timezone.localdate()))
         .order_by("-total", "department_id")
     )
+    returns = dict(
+        TicketReturn.objects.filter(ticket__in=base.values("pk"))
+        .values("department_id")
+        .annotate(n=Count("pk"))
+        .values_list("department_id", "n")
+        .order_by()
+    )
+    seen = {r["department_id"] for r in rows}
+    zero = dict.fromkeys(_measures(timezone.localdate()), 0)
+    rows += [{"department_id": k, **zero} for k in sorted(returns) if k not in seen]
     names = Department.objects.in_bulk([r["department_id"] for r in rows])
     out = []
     for r in rows:
-        dept = names.get(r.pop("department_id"))
+        key = r.pop("department_id")
+        dept = names.get(key)
+        name = dept.name if dept else ""
         out.append(
             _with_rates(
                 {
                     "department": dept.code if dept else "",
-                    "department_name": dept.name if dept else "",
+                    "department_name": name,
+                    "name": name,
                     **r,
+                    "returns": returns.get(key, 0),
                 }
             )
         )
     return out
 
 
-def daily_counts(qs: QuerySet, days: int) -> list[dict]:
-    """Tickets received and concluded per day (local dates) over the last ``days`` days,
-    today included, days without tickets as zeros — for the trend chart."""
+def daily_counts(qs: QuerySet, days: int) -> dict[str, list]:
+    """Tickets taken in and concluded per day (local dates) over the last ``days`` days,
+    today included, days without tickets as zeros, as chart series: ``{"days": [ISO
+    dates], "taken": [...], "concluded": [...]}``."""
     days = max(1, min(int(days), 366))
     today = timezone.localdate()
     first = today - dt.timedelta(days=days - 1)
@@ -149,10 +173,9 @@ def daily_counts(qs: QuerySet, days: int) -> list[dict]:
         .values_list("day", "n")
         .order_by()
     )
-    out = []
-    for i in range(days):
-        day = first + dt.timedelta(days=i)
-        out.append(
-            {"date": day, "received": received.get(day, 0), "concluded": concluded.get(day, 0)}
-        )
-    return out
+    dates = [first + dt.timedelta(days=i) for i in range(days)]
+    return {
+        "days": [d.isoformat() for d in dates],
+        "taken": [received.get(d, 0) for d in dates],
+        "concluded": [concluded.get(d, 0) for d in dates],
+    }

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from yiwang.core.models import AuditEntry
 from yiwang.hotline import stats
@@ -256,6 +257,8 @@ def test_whole_loop_through_the_action_endpoint(
     t = ok(act(client, agent, n, "dispatch", category="0101", comment="改派住建"))
     assert t["state"] == "dispatched" and t["department"] == "410823-housing"
     assert t["category"] == "0101"
+    market = next(r for r in stats.by_department(Ticket.objects.all()) if r["returns"])
+    assert market["department"] == "410823-market" and market["total"] == 0
 
     t = ok(act(client, wuzhi_housing, n, "sign"))
     assert t["state"] == "handling" and set(t["operations"]) >= {"reply", "extension"}
@@ -398,6 +401,7 @@ def test_kpis_of_a_constructed_set(constructed):
     assert k["closure_rate"] == 0.6
     assert k["rated"] == 3 and k["satisfied"] == 2 and k["satisfaction_rate"] == 0.6667
     assert k["reopened"] == 1 and k["overdue"] == 0
+    assert k["closure_rate_text"] == "60.0%" and k["satisfaction_rate_text"] == "66.7%"
     assert k["by_state"] == {
         "registered": 0,
         "dispatched": 1,
@@ -422,15 +426,16 @@ def test_by_department_and_daily_counts(constructed):
     market = next(r for r in rows if r["department"] == "410823-market")
     assert market["total"] == 4 and market["concluded"] == 2 and market["on_time"] == 1
     assert market["on_time_rate"] == 0.5 and market["satisfaction_rate"] == 0.6667
-    assert market["department_name"]
+    assert market["department_name"] and market["on_time_rate_text"] == "50.0%"
     assert sum(r["total"] for r in rows) == 4  # the answered and the handed-off had none
     days = stats.daily_counts(constructed, 7)
-    assert len(days) == 7 and days[-1]["received"] == 6 and days[-1]["concluded"] == 3
-    assert sum(d["received"] for d in days[:-1]) == 0
+    assert len(days["days"]) == 7 and days["days"][-1] == timezone.localdate().isoformat()
+    assert days["taken"][-1] == 6 and days["concluded"][-1] == 3
+    assert sum(days["taken"][:-1]) == 0
     with CaptureQueriesContext(connection) as queries:
         stats.by_department(constructed)
         stats.daily_counts(constructed, 30)
-    assert len(queries) == 4
+    assert len(queries) == 5
 
 
 def test_stats_endpoint_narrowed_to_what_the_caller_sees(
