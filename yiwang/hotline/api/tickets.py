@@ -172,6 +172,21 @@ class TicketDetailOut(TicketOut):
     events: list[EventOut]
 
 
+class SimilarFilter(Schema):
+    days: int = Field(30, ge=1, le=365, description="前后多少天内")
+    limit: int = Field(5, ge=1, le=20)
+
+
+class SimilarOut(Schema):
+    number: str
+    title: str
+    score: float = Field(description="相似度 0–1（文字 × 地点 × 时间）")
+    state: str
+    state_name: str
+    division_name: str
+    created_at: dt.datetime
+
+
 class CategoryOut(Schema):
     code: str
     name: str
@@ -577,6 +592,47 @@ def get_ticket(request, number: str):
     the citizen's own), the answer, the history and the caller's next operations."""
     require_scope(request, "read")
     return Status(200, _detail(request.user, _ticket(request, number)))
+
+
+@router.get(
+    "/tickets/{number}/similar",
+    response={200: list[SimilarOut], 404: ErrorOut},
+    url_name="hotline-ticket-similar",
+)
+def similar(request, number: str, filters: Query[SimilarFilter]):
+    """相似工单: tickets alike in words, place and time (the same pothole from several
+    callers), best first — only those the caller may see, so agents link or merge them."""
+    from yiwang.hotline.similarity import similar_tickets
+
+    require_scope(request, "read")
+    ticket = _ticket(request, number)
+    found = similar_tickets(ticket, days=filters.days, limit=filters.limit * 3)
+    visible = set(
+        access.tickets(request.user)
+        .filter(pk__in=[t.pk for t, _score in found])
+        .values_list("pk", flat=True)
+    )
+    found = [(t, score) for t, score in found if t.pk in visible][: filters.limit]
+    cases = {
+        t.pk: t
+        for t in Ticket.objects.filter(pk__in=[t.pk for t, _s in found]).select_related("case")
+    }
+    names = _state_names()
+    out = []
+    for t, score in found:
+        state = cases[t.pk].case.state if cases[t.pk].case_id else ""
+        out.append(
+            {
+                "number": t.number,
+                "title": t.title,
+                "score": score,
+                "state": state,
+                "state_name": names.get(state, state),
+                "division_name": t.division.name,
+                "created_at": t.created_at,
+            }
+        )
+    return Status(200, out)
 
 
 @router.post(

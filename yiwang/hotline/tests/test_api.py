@@ -455,3 +455,48 @@ def test_stats_endpoint_narrowed_to_what_the_caller_sees(
     client.force_login(citizen)
     mine = client.get(f"{BASE}/stats").json()
     assert mine["total"] == 0 and mine["satisfaction_rate"] is None
+
+
+# --- classification and similar tickets ---
+
+
+def test_intake_without_category_is_classified_and_routed(client, agent, city):
+    client.force_login(agent)
+    body = {k: v for k, v in FOOD.items() if k != "category"}
+    r = post(client, f"{BASE}/tickets", {**body, "content": "工地晚上施工噪音太大，吵得睡不着"})
+    assert r.status_code == 201, r.content
+    sure = r.json()
+    assert sure["category"] == "0402" and sure["confidence"] >= 0.8
+    assert sure["needs_review"] is False and sure["state"] == "dispatched" and sure["department"]
+    r = post(client, f"{BASE}/tickets", {**body, "content": "你好，我想反映一个情况"})
+    unsure = r.json()
+    assert unsure["needs_review"] is True and unsure["state"] == "registered"
+    assert unsure["department"] is None and unsure["confidence"] < 0.8
+    detail = client.get(f"{BASE}/tickets/{unsure['number']}").json()
+    assert detail["predicted_category"] == unsure["category"]
+    # The agent confirms the category and dispatches.
+    t = ok(act(client, agent, unsure["number"], "dispatch", category="0105"))
+    assert t["state"] == "dispatched" and t["needs_review"] is False
+    assert t["department"] == "410823-housing"
+
+
+def test_similar_tickets_within_what_the_caller_sees(client, agent, citizen, city):
+    where = {"address": "武陟县城关镇建设路与人民路交叉口", "category": "0204"}
+    first = take(client, agent, content="建设路人民路口的井盖丢了，晚上太危险", **where)
+    second = take(client, agent, content="人民路建设路交叉口井盖丢失，有人差点掉下去", **where)
+    other = take(client, agent, content="建设路路灯坏了好几盏，晚上很黑", **where)
+    r = client.get(f"{BASE}/tickets/{first['number']}/similar")
+    assert r.status_code == 200, r.content
+    found = r.json()
+    assert found[0]["number"] == second["number"] and 0 < found[0]["score"] <= 1
+    assert first["number"] not in {f["number"] for f in found}
+    assert all(f["score"] < found[0]["score"] for f in found[1:])
+    assert other["number"] != found[0]["number"]
+    client.force_login(citizen)
+    mine = post(
+        client,
+        f"{BASE}/tickets",
+        {**FOOD, **where, "channel": "web", "content": "建设路人民路口井盖丢了，很危险"},
+    ).json()["number"]
+    assert client.get(f"{BASE}/tickets/{mine}/similar").json() == []  # others' stay hidden
+    assert client.get(f"{BASE}/tickets/{first['number']}/similar").status_code == 404
