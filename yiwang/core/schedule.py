@@ -21,6 +21,7 @@ PERIODIC: list[tuple[float, str]] = [
     (6 * 3600, "yiwang.core.tasks.prune_task_results"),
     (300, "yiwang.data.tasks.pull_due_sources"),  # 接口归集: sources whose interval passed
     (3600, "yiwang.licences.tasks.expire_licences"),  # 电子证照到期失效
+    (3600, "yiwang.hotline.tasks.raise_hotspot_alerts"),  # 12345 热点发现
 ]
 
 

@@ -1,3 +1,147 @@
-"""Pages: hotspots (filled in by its area)."""
+"""热点与趋势 pages: the hotspot alerts (值班长 and leaders acknowledge them) with the
+trend charts by matter and by county, and the htmx partial listing similar tickets
+beside the agent's intake form (相似工单)."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yiwang.core.access import require
+from yiwang.core.models import Division
+from yiwang.hotline import access
+from yiwang.hotline.actions.hotspots import do_acknowledge_hotspot, may_acknowledge
+from yiwang.hotline.models import Category, HotspotAlert
+from yiwang.hotline.similarity import similar_tickets
+from yiwang.hotline.trends import trend_by_category, trend_by_division
+
+PERIODS = (7, 30, 90)
+ALERT_DAYS = 30
+TEXT_MAX = 2000
+
+
+def _period(request: HttpRequest) -> int:
+    try:
+        days = int(request.GET.get("days", 30))
+    except (TypeError, ValueError):
+        return 30
+    return days if days in PERIODS else 30
+
+
+@login_required
+def hotspots(request: HttpRequest) -> HttpResponse:
+    """热点预警 (open first, last 30 days) and 诉求趋势 charts: tickets per day of the
+    busiest matters (line) and per county (bar, totals over the period)."""
+    require(request.user, "hotline.view")
+    since = timezone.now() - timezone.timedelta(days=ALERT_DAYS)
+    alerts = list(
+        HotspotAlert.objects.filter(window_end__gte=since)
+        .select_related("category", "division", "acknowledged_by")
+        .order_by("state", "-window_end")[:100]
+    )
+    order = {HotspotAlert.State.OPEN: 0, HotspotAlert.State.ACKNOWLEDGED: 1}
+    alerts.sort(key=lambda a: (order.get(a.state, 2), -a.window_end.timestamp()))
+    days = _period(request)
+    by_category = trend_by_category(days)
+    by_division = trend_by_division(days)
+    chart = {
+        "dates": by_category["dates"],
+        "categories": by_category["series"],
+        "divisions": {
+            "names": [s["name"] for s in by_division["series"]],
+            "totals": [s["total"] for s in by_division["series"]],
+        },
+        "labels": {"total": _("工单数")},
+    }
+    return render(
+        request,
+        "hotline/hotspots.html",
+        {
+            "alerts": alerts,
+            "open_count": sum(a.state == HotspotAlert.State.OPEN for a in alerts),
+            "can_acknowledge": may_acknowledge(request.user),
+            "days": days,
+            "periods": PERIODS,
+            "by_category": by_category,
+            "by_division": by_division,
+            "chart": chart,
+        },
+    )
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """已知悉 a hotspot alert (值班长, leaders)."""
+    require(request.user, "hotline.view")
+    alert = HotspotAlert.objects.filter(pk=pk).first()
+    if alert is None:
+        raise Http404(_("未找到该热点预警。"))
+    try:
+        do_acknowledge_hotspot(actor=request.user, alert=alert)
+        messages.success(request, _("已确认热点预警。"))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("hotline:hotspots")
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+def similar(request: HttpRequest) -> HttpResponse:
+    """htmx partial: tickets like the one being typed (``text``, with ``division`` or
+    ``address``, ``category``, ``longitude``/``latitude`` when known), only those the
+    user may open."""
+    require(request.user, "hotline.view")
+    text = (request.GET.get("text") or request.GET.get("q") or "").replace("\x00", "")
+    text = text[:TEXT_MAX]
+    division = (request.GET.get("division") or "").replace("\x00", "").strip()[:12] or None
+    if division and not Division.objects.filter(pk=division).exists():
+        division = None
+    address = (request.GET.get("address") or "").replace("\x00", "")[:200]
+    if division is None and address:
+        from yiwang.hotline.location import division_from_address
+
+        division = division_from_address(address)
+    category = (request.GET.get("category") or "").replace("\x00", "").strip()[:16] or None
+    if category and not Category.objects.filter(code=category).exists():
+        category = None if not category.isdigit() else category
+    found = []
+    if text.strip():
+        pairs = similar_tickets(
+            text,
+            division=division,
+            category=category,
+            longitude=_float(request.GET.get("longitude")),
+            latitude=_float(request.GET.get("latitude")),
+        )
+        visible = set(
+            access.tickets(request.user)
+            .filter(pk__in=[t.pk for t, _s in pairs])
+            .values_list("pk", flat=True)
+        )
+        found = [
+            {"ticket": t, "score": s, "percent": round(s * 100)}
+            for t, s in pairs
+            if t.pk in visible
+        ]
+    return render(request, "hotline/_similar.html", {"similar": found, "asked": bool(text.strip())})
+
+
+urlpatterns = [
+    path("hotspots/", hotspots, name="hotspots"),
+    path("hotspots/<int:pk>/acknowledge/", acknowledge, name="hotspot-acknowledge"),
+    path("similar/", similar, name="similar"),
+]
