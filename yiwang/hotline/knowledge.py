@@ -17,8 +17,8 @@ from functools import lru_cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-MAX_QUERY = 100
-MAX_TERMS = 8
+MAX_QUERY = 200
+MAX_TERMS = 12
 MAX_CANDIDATES = 300
 # Words a caller says around every question; they match nothing useful.
 STOP_WORDS = frozenset(
@@ -96,7 +96,7 @@ def search_text_for(question: str, answer: str, keywords: str = "") -> str:
 def query_words(query: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The words of a query worth matching, each with its search-mode parts (公积金 →
     公积, 积金): folded, stop words and punctuation dropped, single characters only when
-    nothing longer is left, at most 8 words."""
+    nothing longer is left, at most 12 words."""
     text = fold(query)[:MAX_QUERY]
     if not text:
         return ()

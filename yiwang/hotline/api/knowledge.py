@@ -65,7 +65,7 @@ class EntryOut(Schema):
 
 
 class SearchFilter(Schema):
-    q: str = Field("", max_length=100, description="市民问题或关键词（简繁均可，支持部分词）")
+    q: str = Field("", max_length=200, description="市民问题或关键词（简繁均可，支持部分词）")
     limit: int = Field(10, ge=1, le=50)
 
 

@@ -77,17 +77,26 @@ def knowledge_results(request: HttpRequest) -> HttpResponse:
             "results": search(request.user, q, limit=RESULTS) if q else [],
             "compact": True,
             "ticket_number": (request.GET.get("ticket") or "").replace("\x00", "")[:40],
+            "next_url": _referer(request),
         },
     )
 
 
+def _safe(request: HttpRequest, target: str) -> bool:
+    return bool(target) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+def _referer(request: HttpRequest) -> str:
+    """The page the partial is shown in (the console), where a plain cite returns to."""
+    target = request.headers.get("Referer") or ""
+    return target if _safe(request, target) else reverse("hotline:knowledge")
+
+
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
+    return target if _safe(request, target) else fallback
 
 
 @login_required
