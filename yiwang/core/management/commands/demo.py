@@ -52,6 +52,8 @@ class Command(BaseCommand):
             accounts = demo.demo_accounts()
         if self._services_room("city" if city else "demo"):
             accounts = demo.demo_accounts()
+        if self._hotline_room():
+            accounts = demo.demo_accounts()
 
         if city:
             people = opts["people"] if opts["people"] is not None else CITY_PEOPLE
@@ -99,6 +101,20 @@ class Command(BaseCommand):
                 f"{counts['staff']} staff in {time.perf_counter() - started:.1f} s"
             )
         return bool(counts["staff"])
+
+    def _hotline_room(self) -> bool:
+        """12345: handling staff, knowledge answers, grids, a warning and tickets (once)."""
+        from yiwang.hotline.demo import seed_hotline_demo
+
+        started = time.perf_counter()
+        counts = seed_hotline_demo()
+        if counts["tickets"]:
+            self.stdout.write(
+                f"hotline room: {counts['tickets']} tickets, {counts['knowledge']} knowledge "
+                f"answers, {counts['grids']} grids, {counts['warnings']} warnings "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
+        return bool(counts["handlers"])
 
     def _scale(self, people: int, enterprises: int, batch_size: int, verbosity: int) -> None:
         from tqdm import tqdm
