@@ -553,3 +553,88 @@ def test_the_georeport_client_lists_posts_and_reads_back(live_server, city):
     xml_client = GeoReport(root, output_format="xml")
     assert xml_client.get_service_request(number)["service_request_id"] == number
     assert xml_client.get_service_requests(status="open")["service_request_id"] == number
+
+
+# --- fuzz: no input makes a server error, every answer is in the spec's shape ---
+
+FIELDS = [
+    "service_code",
+    "lat",
+    "long",
+    "address_string",
+    "address_id",
+    "description",
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "media_url",
+    "device_id",
+    "account_id",
+    "jurisdiction_id",
+    "attribute[kind]",
+    "attribute[kind][]",
+]
+QUERY = ["service_request_id", "service_code", "start_date", "end_date", "status", "page"]
+
+
+def _text():
+    from hypothesis import strategies as st
+
+    plain = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+    likely = st.sampled_from(
+        [
+            "0301",
+            "01",
+            "35.1",
+            "113.4",
+            "nan",
+            "1e400",
+            "-0",
+            "410823",
+            "complaint",
+            "open",
+            "closed",
+            "2026-05-01",
+            "2026-05-01T00:00:00+08:00",
+            "0",
+            "99999999999",
+            "",
+        ]
+    )
+    return st.one_of(plain, likely)
+
+
+@pytest.mark.slow
+def test_fuzzed_posts_and_queries_never_fail_the_server(client, api_key):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @given(body=st.dictionaries(st.sampled_from(FIELDS), _text(), max_size=8))
+    @settings(
+        max_examples=60,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    def fuzz_post(body):
+        response = client.post(f"{BASE}/requests.json", {"api_key": api_key, **body})
+        assert response.status_code in (200, 400, 404), response.content.decode()
+        valid("post_response" if response.status_code == 200 else "errors", response.json())
+
+    @given(params=st.dictionaries(st.sampled_from(QUERY), _text(), max_size=4))
+    @settings(
+        max_examples=60,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    def fuzz_get(params):
+        response = client.get(f"{BASE}/requests.json", params)
+        assert response.status_code in (200, 400), response.content.decode()
+        valid("requests" if response.status_code == 200 else "errors", response.json())
+
+    fuzz_post()
+    fuzz_get()
