@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-sqlite test-postgres lint format bench messages clean
+.PHONY: install demo test test-sqlite test-postgres lint format bench classifier messages clean
 
 install: $(STAMP)
 
@@ -39,6 +39,11 @@ format: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# 诉求自动分类: regenerate the synthetic corpus (deterministic) and retrain classifier.json.
+classifier: install
+	$(BIN)/python -m yiwang.hotline.model.make_corpus
+	$(BIN)/python -m yiwang.hotline.model.train
 
 messages: install
 	cd yiwang && ../$(BIN)/django-admin makemessages -l en --no-obsolete && ../$(BIN)/django-admin compilemessages
