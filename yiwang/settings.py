@@ -325,3 +325,12 @@ YIWANG["HOTLINE_HOTSPOT_MIN_TICKETS"] = int(
     os.environ.get("YIWANG_HOTLINE_HOTSPOT_MIN_TICKETS", "10")
 )
 YIWANG["HOTLINE_HOTSPOT_RATIO"] = float(os.environ.get("YIWANG_HOTLINE_HOTSPOT_RATIO", "3.0"))
+# Open311 GeoReport v2: how long a replayed POST maps to the first request (minutes), the
+# widest date window and the most results one GET returns, and which channels' tickets
+# are published (phone tickets may carry personal details, so only Open311's by default).
+YIWANG["OPEN311_REPLAY_MINUTES"] = int(os.environ.get("YIWANG_OPEN311_REPLAY_MINUTES", "10"))
+YIWANG["OPEN311_MAX_DAYS"] = int(os.environ.get("YIWANG_OPEN311_MAX_DAYS", "90"))
+YIWANG["OPEN311_MAX_RESULTS"] = int(os.environ.get("YIWANG_OPEN311_MAX_RESULTS", "1000"))
+YIWANG["OPEN311_PUBLIC_CHANNELS"] = os.environ.get(
+    "YIWANG_OPEN311_PUBLIC_CHANNELS", "open311"
+).split(",")
