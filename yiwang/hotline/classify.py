@@ -50,7 +50,7 @@ class Prediction:
     ranked: list[tuple[str, float]] = field(default_factory=list)
 
 
-def _tokenizer():
+def tokenizer():
     """One private jieba tokenizer with the domain dictionary, built once and quietly.
 
     Private so the domain words do not change how other rooms' search segments text."""
@@ -97,7 +97,7 @@ def tokens(text: str, *, hmm: bool = False, bigrams: bool = True) -> list[str]:
     """Features of already normalised ``text``: jieba words (precise mode) and, with
     ``bigrams``, ``_``-prefixed character bigrams of each run of Chinese characters (they
     survive a dropped character or an unknown word)."""
-    out = [w for w in _tokenizer().lcut(text, HMM=hmm) if _is_feature(w)]
+    out = [w for w in tokenizer().lcut(text, HMM=hmm) if _is_feature(w)]
     if bigrams:
         for run in _HAN.findall(text):
             out.extend("_" + run[i : i + 2] for i in range(len(run) - 1))
@@ -194,7 +194,7 @@ def classify(text: str) -> Prediction:
 def classify_many(texts: Iterable[str]) -> list[Prediction]:
     """诉求自动分类 of many texts (model and tokenizer looked up once)."""
     clf = classifier()
-    _tokenizer()
+    tokenizer()
     return [clf.predict(t) for t in texts]
 
 
