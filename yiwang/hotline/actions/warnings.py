@@ -170,6 +170,35 @@ def recipient_ids(warning: Warning) -> list[int]:
     return sorted(ids)
 
 
+def estimate(warning: Warning) -> int:
+    """An upper bound of the audience from counts alone (no ID number is decrypted), to
+    choose between sending at once and in the background."""
+    from yiwang.data.registry import REGISTRIES
+
+    total = 0
+    for division in warning.divisions.all():
+        city = division.level == Division.Level.CITY
+        for group in warning.groups:
+            if group == "citizens":
+                qs = (
+                    User.objects.filter(kind=User.Kind.CITIZEN, is_active=True)
+                    if city
+                    else REGISTRIES["person"].model.objects.filter(
+                        division__path__startswith=division.path
+                    )
+                )
+                total += qs.count()
+            elif group == "enterprises" and not city:
+                total += (
+                    REGISTRIES["legal_entity"]
+                    .model.objects.filter(division__path__startswith=division.path)
+                    .count()
+                )
+            elif group in MEMBERS:
+                total += len(MEMBERS[group](division))
+    return total
+
+
 # --- drafting ---
 
 
@@ -345,15 +374,21 @@ def do_publish_warning(*, actor, warning: Warning) -> Warning:
             % {"number": row.number, "state": row.get_state_display()},
             code="already_published",
         )
-    ids = recipient_ids(row)
-    background = len(ids) > sync_max()
+    # The exact audience of a large area is found in the background: placing citizens
+    # means reading the registry's ID numbers, too slow for a request.
+    background = estimate(row) > sync_max()
+    ids = [] if background else recipient_ids(row)
     row.state, row.published_at, row.reached = Warning.State.PUBLISHED, timezone.now(), 0
     row.save(update_fields=["state", "published_at", "reached"])
     audit.record(
         actor=actor,
         action="hotline.warning.publish",
         obj=row,
-        change={"number": row.number, "audience": len(ids), "background": background},
+        change={
+            "number": row.number,
+            "audience": None if background else len(ids),
+            "background": background,
+        },
     )
     if background:
         from yiwang.hotline.warning_tasks import deliver_warning
@@ -399,8 +434,16 @@ def deliver_in_batches(warning_id: int) -> int:
     warning = Warning.objects.filter(pk=warning_id).first()
     if warning is None or warning.state != Warning.State.PUBLISHED:
         return 0
+    everyone = recipient_ids(warning)
+    with transaction.atomic():
+        audit.record(
+            actor=None,
+            action="hotline.warning.audience",
+            obj=warning,
+            change={"number": warning.number, "audience": len(everyone)},
+        )
     done = set(WarningRecipient.objects.filter(warning=warning).values_list("user_id", flat=True))
-    pending = [i for i in recipient_ids(warning) if i not in done]
+    pending = [i for i in everyone if i not in done]
     for chunk in _chunks(pending, BATCH):
         do_deliver_warning_batch(actor=None, warning=warning, pending=chunk)
         warning.refresh_from_db(fields=["state", "reached"])
@@ -479,21 +522,32 @@ def tell_cancelled_in_batches(warning_id: int, reason: str = "") -> int:
 
 
 def progress(warning: Warning) -> dict:
-    """发布进度: the audience found at publication, how many were reached so far, and
-    whether sending has finished."""
+    """发布进度: the audience (None while the background task is still finding it), how
+    many were reached so far, and whether sending has finished. Read from the ledger
+    entries of the publication."""
     entries = dict(
         AuditEntry.objects.filter(
             object_type="hotline.warning",
             object_id=str(warning.pk),
-            action__in=["hotline.warning.publish", "hotline.warning.delivered"],
+            action__in=[
+                "hotline.warning.publish",
+                "hotline.warning.audience",
+                "hotline.warning.delivered",
+            ],
         )
         .order_by("id")
         .values_list("action", "change")
     )
     published = entries.get("hotline.warning.publish") or {}
-    total = int(published.get("audience", warning.reached) or 0)
+    found = (entries.get("hotline.warning.audience") or published).get("audience")
+    total = int(found) if found is not None else None
     finished = "hotline.warning.delivered" in entries or warning.state == Warning.State.DRAFT
-    pct = 100 if finished or not total else min(99, int(warning.reached * 100 / total))
+    if finished:
+        pct = 100
+    elif not total:
+        pct = 0
+    else:
+        pct = min(99, int(warning.reached * 100 / total))
     return {
         "audience": total,
         "reached": warning.reached,

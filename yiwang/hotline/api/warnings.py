@@ -59,7 +59,7 @@ class AreaOut(Schema):
 
 
 class ProgressOut(Schema):
-    audience: int
+    audience: int | None = Field(..., description="接收人数（后台确定中为 null）")
     reached: int
     percent: int
     finished: bool

@@ -359,3 +359,52 @@ def test_api_grids_and_events(client, grids, worker, other_worker, supervisor):
     assert len(client.get("/api/v1/hotline/grids").json()) == 2
     client.logout()
     assert client.get("/api/v1/hotline/grids").status_code == 401
+
+
+# --- demo ---
+
+
+def test_demo_grids_and_events(db):
+    from yiwang.core.actions.demo import do_seed_demo
+    from yiwang.core.actions.users import do_create_staff
+    from yiwang.core.models import OrgUnit, User
+    from yiwang.hotline.demo_grid import seed_grid_demo
+
+    do_seed_demo(actor=None, people=3, enterprises=1)
+    for username, division, line in (
+        ("wuzhi_housing_handler", "410823", "housing"),
+        ("jiaozuo_urban_handler", "410800", "urban_management"),
+    ):
+        do_create_staff(
+            actor=None,
+            username=username,
+            full_name="承办人",
+            org_unit=OrgUnit.objects.get(department__code=f"{division}-{line}", division=division),
+            roles=["hotline_handler"],
+            validate=False,
+        )
+    grids = seed_grid_demo(actor=None)
+    assert len(grids) == 5
+    wuzhi = User.objects.get(username="wuzhi_grid_worker")
+    jiaozuo = User.objects.get(username="jiaozuo_grid_worker")
+    assert {g.code for g in Grid.objects.filter(workers=wuzhi)} == {
+        "410823001-01",
+        "410823001-02",
+        "410823002-01",
+        "410823003-01",
+    }
+    assert [g.code for g in Grid.objects.filter(workers=jiaozuo)] == ["410802002-01"]
+    states = {
+        t.grid.code: t.case.state
+        for t in Ticket.objects.filter(channel="grid").select_related("grid", "case")
+    }
+    assert states == {
+        "410823001-01": "dispatched",
+        "410823002-01": "handling",
+        "410823001-02": "concluded",
+        "410823003-01": "handling",  # re-opened after a failed check
+        "410802002-01": "archived",
+    }
+    assert TicketAttachment.objects.count() == 3
+    seed_grid_demo(actor=None)
+    assert Ticket.objects.filter(channel="grid").count() == 5

@@ -262,13 +262,13 @@ def test_large_audience_is_sent_in_the_background_with_progress(
         do_publish_warning(actor=supervisor, warning=w)
     w.refresh_from_db()
     assert w.state == "published" and w.reached == 0
-    assert progress(w)["finished"] is False and progress(w)["audience"] == 4
+    assert progress(w)["finished"] is False and progress(w)["audience"] is None  # not yet found
     assert len(queued) == 1  # the delivery task, enqueued after commit
 
     settings.TASKS = IMMEDIATE
     queued[0]()  # the worker runs it: batches of the audience, each committed
     w.refresh_from_db()
-    assert w.reached == 4 and progress(w)["finished"] is True
+    assert w.reached == 4 and progress(w)["finished"] is True and progress(w)["audience"] == 4
     assert set(WarningRecipient.objects.filter(warning=w).values_list("user_id", flat=True)) == (
         set(recipient_ids(w))
     )
@@ -342,7 +342,7 @@ def test_progress_partial_polls_while_sending(client, people, supervisor, settin
     do_publish_warning(actor=supervisor, warning=w)
     client.force_login(supervisor)
     partial = client.get(reverse("hotline:warning-progress", args=[w.pk])).content.decode()
-    assert 'hx-trigger="every 2s"' in partial and "0 / 4" in partial
+    assert 'hx-trigger="every 2s"' in partial and "正在确定接收范围" in partial
     detail = client.get(reverse("hotline:warning", args=[w.pk])).content.decode()
     assert "htmx.min.js" in detail
 
@@ -418,3 +418,28 @@ def test_api(client, people, supervisor, agent):
     one = client.get(f"/api/v1/hotline/warnings/{wid}").json()
     assert one["title"] == payload["title"] and one["summary"] is None and one["reached"] is None
     assert client.get("/api/v1/hotline/warnings/999999").status_code == 404
+
+
+# --- demo ---
+
+
+def test_demo_warnings(db):
+    from yiwang.core.actions.demo import do_seed_demo
+    from yiwang.core.models import User
+    from yiwang.hotline.demo_warnings import seed_warnings_demo
+
+    do_seed_demo(actor=None, people=3, enterprises=1)
+    rain, wind = seed_warnings_demo(actor=None)
+    rain.refresh_from_db()
+    assert rain.state == "published" and rain.level == "yellow" and wind.state == "draft"
+    assert [d.code for d in rain.divisions.all()] == ["410823"]
+    wuzhi_staff = set(
+        User.objects.filter(org_unit__division_id="410823").values_list("pk", flat=True)
+    )
+    reached = set(WarningRecipient.objects.filter(warning=rain).values_list("user_id", flat=True))
+    assert wuzhi_staff and wuzhi_staff <= reached and rain.reached == len(reached)
+    assert not reached & set(
+        User.objects.filter(org_unit__division_id="410822").values_list("pk", flat=True)
+    )
+    seed_warnings_demo(actor=None)
+    assert Warning.objects.count() == 2

@@ -158,7 +158,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if info["finished"]:
                     note = _("已发布，送达 %d 人。") % warning.reached
                 else:
-                    note = _("已发布，正在向 %d 人发送，可在本页查看进度。") % info["audience"]
+                    note = _("已发布，接收人较多，正在后台发送，可在本页查看进度。")
                 messages.success(request, note)
             elif op == "cancel":
                 do_cancel_warning(
