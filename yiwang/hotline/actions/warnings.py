@@ -557,6 +557,36 @@ def progress(warning: Warning) -> dict:
     }
 
 
+SUMMARY_CACHE_SECONDS = 300
+
+
+def _area_counts(warning: Warning, reached: set[int]) -> list[dict]:
+    """Reached / audience per area × group. Finding the audience again reads the
+    registry, so the counts are cached for a few minutes per (warning, state, reached)."""
+    from django.core.cache import cache
+
+    key = f"hotline:warning-areas:{warning.pk}:{warning.state}:{len(reached)}"
+    found = cache.get(key)
+    if found is not None:
+        return found
+    out = []
+    for code, groups in audience(warning).items():
+        row = {"code": code, "groups": []}
+        everyone: set[int] = set()
+        for group in warning.groups:
+            members = groups.get(group, set())
+            row["groups"].append(
+                {"group": group, "reached": len(members & reached), "audience": len(members)}
+            )
+            everyone |= members
+        # One person may be in several groups (a grid worker is staff too): counted once.
+        row["total"] = len(everyone & reached)
+        row["audience"] = len(everyone)
+        out.append(row)
+    cache.set(key, out, SUMMARY_CACHE_SECONDS)
+    return out
+
+
 def reach_summary(warning: Warning) -> dict:
     """送达情况: reached counts per area × group and per channel with delivery status
     (pending/sent/failed), and how many read the in-app message."""
@@ -569,25 +599,9 @@ def reach_summary(warning: Warning) -> dict:
     )
     names = dict(warning.divisions.values_list("code", "name"))
     areas = []
-    for code, groups in audience(warning).items():
-        row = {"code": code, "name": names.get(code, code), "groups": []}
-        everyone: set[int] = set()
-        for group in warning.groups:
-            members = groups.get(group, set())
-            n = len(members & reached)
-            row["groups"].append(
-                {
-                    "group": group,
-                    "label": str(GROUPS.get(group, group)),
-                    "reached": n,
-                    "audience": len(members),
-                }
-            )
-            everyone |= members
-        # One person may be in several groups (a grid worker is staff too): counted once.
-        row["total"] = len(everyone & reached)
-        row["audience"] = len(everyone)
-        areas.append(row)
+    for row in _area_counts(warning, reached):
+        groups = [{**g, "label": str(GROUPS.get(g["group"], g["group"]))} for g in row["groups"]]
+        areas.append({**row, "name": names.get(row["code"], row["code"]), "groups": groups})
     notes = WarningRecipient.objects.filter(warning=warning).values("notification_id")
     read = WarningRecipient.objects.filter(
         warning=warning, notification__read_at__isnull=False

@@ -357,6 +357,10 @@ def test_api_grids_and_events(client, grids, worker, other_worker, supervisor):
 
     client.force_login(supervisor)
     assert len(client.get("/api/v1/hotline/grids").json()) == 2
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "multipart/form-data" in str(
+        schema["paths"]["/api/v1/hotline/grids/{code}/events"]["post"]["requestBody"]
+    )
     client.logout()
     assert client.get("/api/v1/hotline/grids").status_code == 401
 
