@@ -184,3 +184,22 @@ def test_home_lists_entry_points(client, agent):
     assert 'id="track-link"' in client.get(reverse("hotline:home")).content.decode()
     page = login(client, agent).get(reverse("hotline:home")).content.decode()
     assert 'id="console-link"' in page
+
+
+def test_supervisor_overview_shows_rates_and_departments(
+    client, take, agent, supervisor, wuzhi_market
+):
+    from yiwang.hotline.actions import handling as h
+
+    done, _open = take(), take("另一家饭店也不卫生")
+    h.do_sign(actor=wuzhi_market, ticket=done)
+    h.do_reply(actor=wuzhi_market, ticket=done, result="resolved", reply="已查处")
+    h.do_conclude(actor=agent, ticket=done)
+    h.do_callback(actor=agent, ticket=done, satisfaction="satisfied")
+    page = login(client, supervisor).get(reverse("hotline:overview")).content.decode()
+    assert 'id="kpi-total">2<' in page
+    assert 'id="kpi-on-time">100.0%<' in page and 'id="kpi-closure">50.0%<' in page
+    assert 'id="kpi-satisfaction">100.0%<' in page
+    assert "武陟县市场监督管理局" in page and 'id="daily-chart"' in page
+    assert login(client, wuzhi_market).get(reverse("hotline:overview")).status_code == 200
+    assert login(client, agent).get(reverse("hotline:overview")).status_code == 200
