@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
@@ -27,7 +27,16 @@ from yiwang.core.schemas.workflow import EventOut
 from yiwang.hotline import access, stats
 from yiwang.hotline.actions import handling
 from yiwang.hotline.actions.tickets import PHONE, do_take_ticket
-from yiwang.hotline.models import Callback, Category, KnowledgeEntry, Ticket
+from yiwang.hotline.models import (
+    Callback,
+    Category,
+    Channel,
+    Emergency,
+    Kind,
+    KnowledgeEntry,
+    Ticket,
+    Urgency,
+)
 
 router = Router(tags=["12345 工单"])
 
@@ -50,24 +59,31 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
+def _one_of(choices) -> dict:
+    """Document the allowed codes (the action refuses others with a precise message)."""
+    return {"enum": list(choices.values)}
+
+
 class TicketIn(Schema):
     channel: str = Field(
         ...,
         max_length=12,
-        description="phone / web / app / miniprogram / petition / grid / open311 / api；"
-        "市民只能用 web、app、miniprogram",
+        description="受理渠道；市民只能用 web、app、miniprogram",
+        json_schema_extra=_one_of(Channel),
     )
-    kind: str = Field(
-        ..., max_length=10, description="consult / help / complaint / report / suggest"
-    )
+    kind: str = Field(..., max_length=10, description="诉求类型", json_schema_extra=_one_of(Kind))
     content: str = Field(..., max_length=20000, description="诉求内容（不超过 2000 字）")
     title: str = Field("", max_length=500, description="标题（省略则取内容开头）")
     category: str | None = Field(None, max_length=16, description="诉求分类编码；省略则自动分类")
     address: str = Field("", max_length=1000)
     longitude: float | None = Field(None, description="经度（WGS84）")
     latitude: float | None = Field(None, description="纬度（WGS84）")
-    urgency: str = Field("normal", max_length=8, description="normal / urgent")
-    emergency: str = Field("", max_length=3, description="空，或 110 / 119 / 120 / 122")
+    urgency: str = Field(
+        "normal", max_length=8, description="紧急程度", json_schema_extra=_one_of(Urgency)
+    )
+    emergency: str = Field(
+        "", max_length=3, description="应急联动（空为否）", json_schema_extra=_one_of(Emergency)
+    )
     contact_name: str = Field("", max_length=200)
     contact_phone: str = Field("", max_length=40)
     anonymous: bool = False
@@ -635,17 +651,23 @@ def similar(request, number: str, filters: Query[SimilarFilter]):
     return Status(200, out)
 
 
+class OpPath(Schema):
+    number: str = Field(..., description="工单编号")
+    op: str = Field(..., description="操作", json_schema_extra={"enum": list(OPS)})
+
+
 @router.post(
     "/tickets/{number}/actions/{op}",
     response={200: TicketDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     url_name="hotline-ticket-action",
 )
-def act(request, number: str, op: str, payload: ActionIn):
+def act(request, where: Path[OpPath], payload: ActionIn):
     """办理: one step of the loop — dispatch, answer_now, hand_off, sign, return,
     reject_return, reply, extension, decide_extension, send_back, supervise, conclude,
     callback. Without the role: 403 (``role_missing``); in the wrong step: 409
     (``action_not_allowed``)."""
     require_scope(request, "write")
+    number, op = where.number, where.op
     fn = OPS.get(op)
     if fn is None:
         raise Http404(
