@@ -84,7 +84,11 @@ def do_merge_ticket(*, actor, ticket: Ticket, into: Ticket, comment: str) -> Tic
     if ticket.pk == into.pk:
         raise ValidationError(_("不能把工单合并到它自己。"), code="merge_self")
     first, second = sorted([ticket.pk, into.pk])
-    locked = Ticket.objects.select_for_update().select_related("case").in_bulk([first, second])
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .in_bulk([first, second])
+    )
     ticket, into = locked[ticket.pk], locked[into.pk]
     if ticket.merged_into_id is not None:
         raise ValidationError(
