@@ -334,3 +334,5 @@ YIWANG["OPEN311_MAX_RESULTS"] = int(os.environ.get("YIWANG_OPEN311_MAX_RESULTS",
 YIWANG["OPEN311_PUBLIC_CHANNELS"] = os.environ.get(
     "YIWANG_OPEN311_PUBLIC_CHANNELS", "open311"
 ).split(",")
+# 预警信息发布: an audience larger than this is sent by a background task in batches.
+YIWANG["HOTLINE_WARNING_SYNC_MAX"] = int(os.environ.get("YIWANG_HOTLINE_WARNING_SYNC_MAX", "500"))

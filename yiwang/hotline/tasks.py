@@ -1,5 +1,6 @@
 """Background jobs of the 12345 room (django-tasks, run by ``yiwang worker``): 热点发现 —
-hourly detection of clusters of tickets, raising one alert per burst."""
+hourly detection of clusters of tickets, raising one alert per burst — and 预警信息发布:
+sending a large warning batch by batch, and telling its recipients when it is lifted."""
 
 from __future__ import annotations
 
@@ -13,3 +14,19 @@ def raise_hotspot_alerts() -> int:
     from yiwang.hotline.actions.hotspots import do_raise_hotspot_alerts
 
     return len(do_raise_hotspot_alerts(actor=None))
+
+
+@task()
+def deliver_warning(warning_id: int) -> int:
+    """Send a published warning to everyone not yet reached; returns the reached count."""
+    from yiwang.hotline.actions.warnings import deliver_in_batches
+
+    return deliver_in_batches(warning_id)
+
+
+@task()
+def tell_cancelled(warning_id: int, reason: str = "") -> int:
+    """Tell everyone a lifted warning reached that it is lifted; returns how many."""
+    from yiwang.hotline.actions.warnings import tell_cancelled_in_batches
+
+    return tell_cancelled_in_batches(warning_id, reason)

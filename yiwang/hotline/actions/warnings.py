@@ -391,7 +391,7 @@ def do_publish_warning(*, actor, warning: Warning) -> Warning:
         },
     )
     if background:
-        from yiwang.hotline.warning_tasks import deliver_warning
+        from yiwang.hotline.tasks import deliver_warning
 
         transaction.on_commit(lambda pk=row.pk: deliver_warning.enqueue(pk))
     else:
@@ -480,7 +480,7 @@ def do_cancel_warning(*, actor, warning: Warning, reason: str = "") -> Warning:
         change={"number": row.number, "reason": reason, "told": count, "background": background},
     )
     if background:
-        from yiwang.hotline.warning_tasks import tell_cancelled
+        from yiwang.hotline.tasks import tell_cancelled
 
         transaction.on_commit(lambda pk=row.pk: tell_cancelled.enqueue(pk, reason))
     else:

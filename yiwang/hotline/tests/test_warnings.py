@@ -274,7 +274,7 @@ def test_large_audience_is_sent_in_the_background_with_progress(
     )
     assert AuditEntry.objects.filter(action="hotline.warning.deliver", object_id=str(w.pk)).exists()
 
-    from yiwang.hotline.warning_tasks import deliver_warning
+    from yiwang.hotline.tasks import deliver_warning
 
     assert deliver_warning.call(w.pk) == 4  # a second run sends nobody twice
     assert Notification.objects.count() == 4

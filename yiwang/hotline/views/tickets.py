@@ -57,6 +57,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_handle": has_perm(user, "hotline.handle"),
             "can_view": has_perm(user, "hotline.view"),
             "can_grid": has_perm(user, "grid.report"),
+            "can_publish": has_perm(user, "warning.publish"),
+            "can_supervise": has_perm(user, "hotline.supervise"),
             "is_public": getattr(user, "kind", "") in ("citizen", "enterprise"),
         },
     )
