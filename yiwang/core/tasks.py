@@ -29,8 +29,7 @@ def _max_attempts() -> int:
     return int(settings.YIWANG.get("NOTIFY_MAX_ATTEMPTS", 3))
 
 
-@task()
-def send_delivery(delivery_id: int) -> str:
+def _send_one(delivery_id: int) -> str:
     """Send one Delivery over its channel; on failure retry later with growing delays
     until the attempts run out, then mark it failed. Returns the delivery status."""
     from yiwang.core import notify
@@ -54,6 +53,23 @@ def send_delivery(delivery_id: int) -> str:
             delivery_id
         )
     return delivery.status
+
+
+@task()
+def send_delivery(delivery_id: int) -> str:
+    """Send one Delivery (retried with growing delays); returns its status."""
+    return _send_one(delivery_id)
+
+
+@task()
+def send_deliveries(delivery_ids: list[int]) -> dict[str, int]:
+    """Send a batch of Deliveries (a bulk message); each failure retries on its own.
+    Returns how many ended in each status."""
+    counts: dict[str, int] = {}
+    for pk in delivery_ids:
+        status = _send_one(pk)
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 @task()

@@ -45,6 +45,54 @@ def do_notify(
 
 
 @transaction.atomic
+def do_notify_many(
+    *,
+    actor,
+    users: Iterable,
+    title: str,
+    body: str = "",
+    url: str = "",
+    channels: Iterable[str] = ("email", "sms"),
+) -> list[Notification]:
+    """Send one message to many users (e.g. a warning, 预警信息) in a few statements: the
+    in-app messages and their deliveries are inserted in bulk, one ledger entry names
+    every recipient, and one task sends the batch's deliveries after commit."""
+    from yiwang.core.tasks import send_deliveries
+
+    users = list(users)
+    if not users:
+        return []
+    notes = Notification.objects.bulk_create(
+        [Notification(user=u, title=title[:200], body=body, url=url[:300]) for u in users]
+    )
+    configured = set(notify.channel_names())
+    wanted = [notify.channel(n) for n in channels if n in configured]
+    names = [n for n in channels if n in configured]
+    deliveries = Delivery.objects.bulk_create(
+        [
+            Delivery(notification=note, channel=name)
+            for note, user in zip(notes, users, strict=True)
+            for name, channel in zip(names, wanted, strict=True)
+            if channel.can_reach(user)
+        ]
+    )
+    audit.record(
+        actor=actor,
+        action="core.notification.send_many",
+        obj=notes[0],
+        change={
+            "users": [u.pk for u in users],
+            "title": title[:200],
+            "deliveries": len(deliveries),
+        },
+    )
+    ids = [d.pk for d in deliveries]
+    if ids:
+        transaction.on_commit(lambda: send_deliveries.enqueue(ids))
+    return notes
+
+
+@transaction.atomic
 def do_mark_read(*, actor, ids: Iterable[int] | None = None) -> int:
     """Mark ``actor``'s own messages read: the given ids, or all unread when None."""
     qs = Notification.objects.filter(user=actor, read_at__isnull=True)

@@ -113,3 +113,24 @@ def test_cannot_mark_someone_elses_message(client, reachable, make_staff):
     note.refresh_from_db()
     assert note.read_at is None
     assert "私信" not in client.get("/messages/").content.decode()
+
+
+def test_notify_many_inserts_in_bulk_and_sends_the_batch(
+    reachable, make_staff, django_capture_on_commit_callbacks
+):
+    from yiwang.core.actions.notify import do_notify_many
+    from yiwang.core.tasks import send_deliveries
+
+    silent = make_staff("window_clerk")  # no email, no phone: in-app only
+    with django_capture_on_commit_callbacks(execute=True):
+        notes = do_notify_many(actor=None, users=[reachable, silent], title="暴雨预警", body="注意")
+    assert [n.user for n in notes] == [reachable, silent]
+    assert Notification.objects.filter(title="暴雨预警").count() == 2
+    assert sorted(Delivery.objects.values_list("channel", flat=True)) == ["email", "sms"]
+    queued = DBTaskResult.objects.filter(task_path="yiwang.core.tasks.send_deliveries")
+    assert queued.count() == 1  # one task for the batch, not one per delivery
+    entry = AuditEntry.objects.get(action="core.notification.send_many")
+    assert entry.change["users"] == [reachable.pk, silent.pk]
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    assert send_deliveries.call(ids) == {"sent": 2}
+    assert mail.outbox[-1].subject == "暴雨预警"

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import audit, notify
 from yiwang.core.access import has_perm
-from yiwang.core.actions.notify import do_notify
+from yiwang.core.actions.notify import do_notify, do_notify_many
 from yiwang.core.fields import index_for
 from yiwang.core.models import AuditEntry, Division, User
 from yiwang.core.numbering import next_number
@@ -338,22 +338,20 @@ def _send(actor, warning: Warning, ids: list[int]) -> int:
             "user_id", flat=True
         )
     )
-    users = User.objects.filter(pk__in=[i for i in ids if i not in done], is_active=True)
-    title, url = message_title(warning), _url(warning)
+    users = list(
+        User.objects.filter(pk__in=[i for i in ids if i not in done], is_active=True).order_by("pk")
+    )
+    notes = do_notify_many(
+        actor=actor,
+        users=users,
+        title=message_title(warning),
+        body=warning.body,
+        url=_url(warning),
+        channels=warning.channels,
+    )
     rows = [
-        WarningRecipient(
-            warning=warning,
-            user=user,
-            notification=do_notify(
-                actor=actor,
-                user=user,
-                title=title,
-                body=warning.body,
-                url=url,
-                channels=warning.channels,
-            ),
-        )
-        for user in users.order_by("pk")
+        WarningRecipient(warning=warning, user=user, notification=note)
+        for user, note in zip(users, notes, strict=True)
     ]
     WarningRecipient.objects.bulk_create(rows)
     Warning.objects.filter(pk=warning.pk).update(reached=F("reached") + len(rows))
