@@ -24,7 +24,7 @@ MAX_CANDIDATES = 300
 STOP_WORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 么 是 在 和 与 及 或 我 你 他 她 我们 你们 想 要 想要 请问 请 问 "
     "怎么 怎样 怎么样 如何 什么 哪些 哪里 哪个 多少 能否 能不能 可以 可不 不可 是否 有没有 "
-    "一下 一个 这个 那个 现在 需要 应该 办法 情况 问题".split()
+    "一下 一个 这个 那个 现在 需要 应该 办法 情况 问题 办理 申请 咨询".split()
 )
 
 
@@ -146,7 +146,8 @@ def score(entry, words: tuple[tuple[str, tuple[str, ...]], ...]) -> float:
 
 def search(user_or_none, query: str | None, limit: int = 10) -> list:
     """知识检索: published, unexpired entries best answering ``query``, most matched words
-    first (question matches weigh more), then most cited. Every published entry is agreed
+    first (question matches weigh more; under half the best score is left out), then
+    most cited. Every published entry is agreed
     public wording (答复口径), so ``user_or_none`` (who asks) does not narrow the result."""
     words = query_words(query or "")
     if not words:
@@ -161,6 +162,8 @@ def search(user_or_none, query: str | None, limit: int = 10) -> list:
         .order_by("-hits", "id")[:MAX_CANDIDATES]
     )
     scored = [(score(e, words), e) for e in candidates]
-    scored = [(s, e) for s, e in scored if s > 0]
+    best = max((s for s, _e in scored), default=0)
+    # Entries matching less than half as well as the best are noise beside it.
+    scored = [(s, e) for s, e in scored if s > 0 and s >= best / 2]
     scored.sort(key=lambda se: (-se[0], -se[1].hits, se[1].pk))
     return [e for _s, e in scored[: max(0, int(limit))]]

@@ -55,7 +55,7 @@ def test_fold_and_search_text_are_simplified_lower_and_segmented():
     words = text.split()
     assert {"公积金", "提取", "身份证", "钱"} <= set(words)
     assert "公積金" not in text and "錢" not in text
-    assert query_terms("请问居住证怎么办理？") == ("居住证", "居住", "办理")
+    assert query_terms("请问居住证怎么办理？") == ("居住证", "居住")
 
 
 def test_traditional_query_finds_simplified_entry_and_vice_versa(city):
@@ -77,7 +77,9 @@ def test_ranking_counts_words_weighs_question_then_hits(city):
     in_answer = entry(city, question="住房补贴政策", answer="可以用公积金提取支付房租。")
     in_question = entry(city, question="公积金提取怎么办", answer="带身份证办理。")
     fewer = entry(city, question="公积金缴存比例", answer="按工资的5%到12%缴存。")
-    assert search(None, "公积金提取") == [in_question, in_answer, fewer]
+    weak = entry(city, question="养老金领取", answer="带上材料到窗口提取。")
+    assert search(None, "公积金提取") == [in_question, in_answer, fewer]  # weak: < half the best
+    assert weak in search(None, "提取")
     # Same score: the more cited entry first.
     a = entry(city, question="暖气不热找谁", answer="联系供热公司。")
     b = entry(city, question="暖气不热怎么办", answer="联系供热公司。")
@@ -303,5 +305,7 @@ def test_demo_entries_are_found(city):
     assert len(made) == len(ENTRIES) >= 40
     assert seed_knowledge_demo(None) == []  # idempotent
     assert search(None, "拖欠工資怎麼投訴")[0].question == "拖欠工资如何投诉"
-    assert search(None, "居住证")[0].question == "居住证怎么办理"
+    # 办理 says nothing: entries sharing only it are not listed.
+    found = [e.question for e in search(None, "居住證怎麼辦理")]
+    assert found[0] == "居住证怎么办理" and "怎么办理营业执照" not in found and len(found) <= 2
     assert search(None, "公积金提取材料")[0].question == "公积金提取需要哪些材料"
