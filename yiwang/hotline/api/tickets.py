@@ -232,6 +232,7 @@ class CountsOut(Schema):
 class DepartmentStatsOut(CountsOut):
     department: str
     department_name: str
+    returns: int = Field(description="该部门的退单次数")
 
 
 class StatsOut(CountsOut):
