@@ -184,6 +184,7 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["category", "division", "created_at"]),
             models.Index(fields=["department", "created_at"]),
+            models.Index(fields=["division", "created_at"]),
         ]
         verbose_name = _("工单")
         verbose_name_plural = _("工单")

@@ -203,3 +203,26 @@ def test_supervisor_overview_shows_rates_and_departments(
     assert "武陟县市场监督管理局" in page and 'id="daily-chart"' in page
     assert login(client, wuzhi_market).get(reverse("hotline:overview")).status_code == 200
     assert login(client, agent).get(reverse("hotline:overview")).status_code == 200
+
+
+def test_answer_on_the_spot_from_the_ticket_page_with_knowledge(client, take, agent, city):
+    from yiwang.hotline.actions.knowledge import do_save_entry
+
+    do_save_entry(
+        actor=None,
+        department=city.department("410800", "public_security"),
+        question="居住证怎么办理",
+        answer="携带身份证到派出所办理",
+        keywords="居住证",
+    )
+    t = take("请问居住证怎么办理", kind="consult", category="0901")
+    login(client, agent)
+    url = reverse("hotline:ticket", args=[t.pk])
+    page = client.get(url).content.decode()
+    assert 'id="kb-search-form"' in page and 'id="op-answer"' in page
+    found = client.get(reverse("hotline:knowledge-search"), {"q": "居住證", "ticket": t.number})
+    assert "携带身份证到派出所办理" in found.content.decode()
+    assert f'value="{t.number}"' in found.content.decode()  # a cite names this ticket
+    client.post(url, {"op": "answer_now", "answer": "携带身份证到派出所办理"})
+    t.refresh_from_db()
+    assert t.case.state == "concluded" and t.result == "resolved"

@@ -146,12 +146,7 @@ def _do(request: HttpRequest, ticket: Ticket, op: str) -> str:
         )
         return _("已派单。")
     if op == "answer_now":
-        entry = None
-        if p.get("entry"):
-            from yiwang.hotline.models import KnowledgeEntry
-
-            entry = KnowledgeEntry.objects.filter(pk=p.get("entry"), state="published").first()
-        handling.do_answer_now(actor=u, ticket=ticket, answer=p.get("answer", ""), entry=entry)
+        handling.do_answer_now(actor=u, ticket=ticket, answer=p.get("answer", ""))
         return _("已即时答复并办结。")
     if op == "hand_off":
         handling.do_hand_off(actor=u, ticket=ticket, service=p.get("service", ""), comment=comment)

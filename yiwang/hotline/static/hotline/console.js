@@ -21,7 +21,12 @@
     var query = new URLSearchParams(params).toString();
     fetch(url + "?" + query, {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}})
       .then(function (r) { return r.ok ? r.text() : ""; })
-      .then(function (html) { if (html) target.innerHTML = html; })
+      .then(function (html) {
+        if (!html) return;
+        target.innerHTML = html;
+        // 引用 buttons in the results post in place (htmx), keeping what was typed.
+        if (window.htmx) window.htmx.process(target);
+      })
       .catch(function () { /* the side panels are a help, never a blocker */ });
   }
 
