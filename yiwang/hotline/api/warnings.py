@@ -9,12 +9,13 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
 from yiwang.core.access import require
 from yiwang.core.identity.tokens import require_scope
+from yiwang.core.models import Division
 from yiwang.hotline.actions.warnings import (
     current,
     do_draft_warning,
@@ -124,9 +125,21 @@ def _warning(user, warning_id: int) -> Warning:
 
 
 @router.get("/warnings", response=list[WarningOut], auth=None, url_name="hotline-warnings")
-def list_warnings(request):
-    """当前预警 (no sign-in needed): published and not lifted, newest first."""
-    return [warning_out(w) for w in current().prefetch_related("divisions")[:500]]
+def list_warnings(
+    request,
+    division: str | None = Query(
+        None, pattern=r"^\d{6,12}$", description="区划代码：只列出发布到该区划或其上级区划的预警"
+    ),
+):
+    """当前预警 (no sign-in needed): published and not lifted, newest first; with
+    ``division``, those that reach that place (issued for it or for an area containing it)."""
+    qs = current()
+    if division:
+        place = Division.objects.filter(code=division).first()
+        if place is None:
+            raise HttpError(404, _("未找到区划：%s") % division)
+        qs = qs.filter(divisions__code__in=place.path.strip("/").split("/")).distinct()
+    return [warning_out(w) for w in qs.prefetch_related("divisions")[:500]]
 
 
 @router.post("/warnings", response={201: WarningDetailOut, 403: ErrorOut, 422: ErrorOut})

@@ -415,6 +415,11 @@ def test_api(client, people, supervisor, agent):
     listed = client.get("/api/v1/hotline/warnings").json()
     assert [w["id"] for w in listed] == [wid]
     assert listed[0]["divisions"] == [{"code": "410823", "name": "武陟县"}]
+    reach = client.get("/api/v1/hotline/warnings", {"division": "410823001"})  # 城关镇
+    assert [w["id"] for w in reach.json()] == [wid]
+    assert client.get("/api/v1/hotline/warnings", {"division": "410822"}).json() == []
+    assert client.get("/api/v1/hotline/warnings", {"division": "999999"}).status_code == 404
+    assert client.get("/api/v1/hotline/warnings", {"division": "x"}).status_code == 422
     one = client.get(f"/api/v1/hotline/warnings/{wid}").json()
     assert one["title"] == payload["title"] and one["summary"] is None and one["reached"] is None
     assert client.get("/api/v1/hotline/warnings/999999").status_code == 404
