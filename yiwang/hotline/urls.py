@@ -1,12 +1,13 @@
 """Pages of the hotline room under /hotline/ (one views module per area)."""
 
-from yiwang.hotline.views import grid, hotspots, knowledge, public, tickets, warnings
+from yiwang.hotline.views import grid, hotspots, knowledge, public, routing, tickets, warnings
 
 app_name = "hotline"
 
 urlpatterns: list = [
     *tickets.urlpatterns,
     *public.urlpatterns,
+    *routing.urlpatterns,
     *knowledge.urlpatterns,
     *hotspots.urlpatterns,
     *grid.urlpatterns,

@@ -1,0 +1,73 @@
+"""派单规则 page: which department handles each matter, by default (the category's line at
+the ticket's county, else the city) and where a rule names another department for an
+area; the duty supervisor adds or replaces rules."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from yiwang.core.access import has_perm
+from yiwang.core.errors import split_errors, status_of
+from yiwang.core.models import Department, Division
+from yiwang.hotline.actions.categories import do_set_routing_rule
+from yiwang.hotline.models import Category, RoutingRule
+from yiwang.hotline.views.common import category_groups
+
+
+@login_required
+def routing(request: HttpRequest) -> HttpResponse:
+    """派单规则: the matter tree with each matter's line and the rules that override it."""
+    if not has_perm(request.user, "hotline.view"):
+        raise PermissionDenied(_("您无权查看派单规则。"))
+    can_edit = has_perm(request.user, "hotline.supervise")
+    summary: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied(_("只有 12345 值班长可以维护派单规则。"))
+        try:
+            category = Category.objects.filter(code=request.POST.get("category", "")).first()
+            division = Division.objects.filter(code=request.POST.get("division", "")).first()
+            department = Department.objects.filter(code=request.POST.get("department", "")).first()
+            if category is None or division is None or department is None:
+                raise ValidationError(_("请选择诉求分类、区划和承办部门。"), code="required")
+            do_set_routing_rule(
+                actor=request.user,
+                category=category,
+                division=division,
+                department=department,
+                note=request.POST.get("note", "")[:200],
+            )
+        except ValidationError as exc:
+            summary, _fields = split_errors(exc)
+            status = status_of(exc)
+        else:
+            messages.success(request, _("派单规则已保存。"))
+            return redirect("hotline:routing")
+    rules: dict[int, list[RoutingRule]] = {}
+    for rule in RoutingRule.objects.select_related("division", "department"):
+        rules.setdefault(rule.category_id, []).append(rule)
+    groups = [
+        (top, [(c, rules.get(c.pk, [])) for c in leaves], rules.get(top.pk, []))
+        for top, leaves in category_groups()
+    ]
+    context = {
+        "groups": groups,
+        "can_edit": can_edit,
+        "summary": summary,
+        "category_groups": category_groups(),
+        "divisions": Division.objects.filter(level__in=["city", "county"]).order_by("code"),
+        "departments": Department.objects.select_related("division").order_by(
+            "division_id", "code"
+        ),
+    }
+    return render(request, "hotline/routing.html", context, status=status)
+
+
+urlpatterns = [path("routing/", routing, name="routing")]
