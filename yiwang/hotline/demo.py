@@ -169,6 +169,6 @@ def seed_hotline_demo() -> dict[str, int]:
         "tickets": tickets,
         "handlers": handlers,
         "knowledge": knowledge,
-        "grids": len(grids) if hasattr(grids, "__len__") else int(grids or 0),
-        "warnings": len(warnings) if hasattr(warnings, "__len__") else int(warnings or 0),
+        "grids": len(grids),
+        "warnings": len(warnings),
     }
