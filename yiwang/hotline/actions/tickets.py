@@ -194,7 +194,9 @@ def do_take_ticket(
 ) -> Ticket:
     """受理 one request: validate, locate (区划), classify (or take the agent's category),
     route to the responsible department, start the case with the time limit of its type
-    and urgency, and dispatch at once when the category is confident and routable."""
+    and urgency, link similar tickets, and dispatch at once when the category is confident
+    and routable."""
+    from yiwang.hotline.actions.duplicates import do_link_similar
     from yiwang.hotline.actions.handling import do_dispatch
 
     urgency = urgency or Urgency.NORMAL
@@ -302,6 +304,7 @@ def do_take_ticket(
             "emergency": emergency or "",
         },
     )
+    do_link_similar(actor=None, ticket=ticket)  # 相似工单, for the agent to merge
     auto = (
         department is not None
         and not needs_review

@@ -149,3 +149,20 @@ def test_answer_on_the_spot_and_citizen_rating(take, agent):
     h.do_callback(actor=None, ticket=t, satisfaction="basic", via="citizen")
     t.refresh_from_db()
     assert state(t) == "archived" and t.satisfaction == "basic"
+
+
+def test_similar_tickets_are_linked_at_intake_and_can_be_merged(take, agent):
+    from yiwang.hotline.actions.duplicates import do_merge_ticket
+
+    first = take(
+        "武陟县城关镇建设路工地晚上十一点还在施工，噪音太大", category="0402", kind="complaint"
+    )
+    second = take(
+        "武陟县城关镇建设路工地晚上十一点还在施工噪音太大", category="0402", kind="complaint"
+    )
+    unrelated = take("请问居住证怎么办理", category="0901", kind="consult")
+    assert list(second.links.values_list("other", flat=True)) == [first.pk]
+    assert not unrelated.links.exists()
+    do_merge_ticket(actor=agent, ticket=second, into=first, comment="同一工地重复来电")
+    second.refresh_from_db()
+    assert second.merged_into == first and state(second) == "merged"
