@@ -6,9 +6,12 @@ its level written in words beside the colour."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.browser.conftest import ARTIFACTS
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
