@@ -46,7 +46,7 @@ classifier: install
 	$(BIN)/python -m yiwang.hotline.model.train
 
 messages: install
-	cd yiwang && ../$(BIN)/django-admin makemessages -l en --no-obsolete && ../$(BIN)/django-admin compilemessages
+	cd yiwang && ../$(BIN)/python ../manage.py makemessages -l en --no-obsolete && ../$(BIN)/python ../manage.py compilemessages
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache
