@@ -48,14 +48,34 @@ def do_link_similar(
     ``ticket``'s side, best first."""
     _require(actor, "hotline.view", _("您没有关联相似工单的权限。"))
     found = [(t, s) for t, s in similar_tickets(ticket, limit=limit) if s >= threshold]
-    links: list[TicketLink] = []
-    new: list[str] = []
+    if not found:
+        return []
+    others = [o.pk for o, _s in found]
+    known = set(
+        TicketLink.objects.filter(ticket=ticket, other_id__in=others).values_list(
+            "other_id", flat=True
+        )
+    )
+    # New pairs both ways in one statement; pairs already linked keep their rows.
+    TicketLink.objects.bulk_create(
+        [
+            TicketLink(ticket_id=a, other_id=b, score=score)
+            for other, score in found
+            if other.pk not in known
+            for a, b in ((ticket.pk, other.pk), (other.pk, ticket.pk))
+        ],
+        ignore_conflicts=True,
+    )
     for other, score in found:
-        link, created = _link(ticket, other, score)
-        _link(other, ticket, score)
-        links.append(link)
-        if created:
-            new.append(other.number)
+        if other.pk in known:
+            _link(ticket, other, score)
+            _link(other, ticket, score)
+    links = list(
+        TicketLink.objects.filter(ticket=ticket, other_id__in=others)
+        .select_related("other")
+        .order_by("-score", "other_id")
+    )
+    new = [o.number for o, _s in found if o.pk not in known]
     if new:
         audit.record(
             actor=actor,
