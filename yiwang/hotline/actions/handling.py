@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import audit
 from yiwang.core import calendar as workdays
 from yiwang.core.access import has_perm
-from yiwang.core.actions.notify import do_notify
+from yiwang.core.actions.notify import do_notify_many
 from yiwang.core.actions.workflow import (
     do_record_event,
     do_route_case,
@@ -71,8 +71,7 @@ def handlers_of(department: Department) -> list[User]:
 
 
 def _tell(users, ticket: Ticket, title: str, body: str = "", url: str = "") -> None:
-    for user in users:
-        do_notify(actor=None, user=user, title=title, body=body or ticket.title, url=url)
+    do_notify_many(actor=None, users=users, title=title, body=body or ticket.title, url=url)
 
 
 def _staff_url(ticket: Ticket) -> str:
