@@ -188,6 +188,7 @@ def do_start_case(
         state_entered_at=now,
         state_due=state_due,
         case_due=case_due,
+        case_time_limit_days=case_time_limit_days,
         calendar_estimated=est1 or est2,
     )
     CaseEvent.objects.create(
@@ -366,12 +367,21 @@ def do_set_case_due(*, actor, case: Case, due: date, comment: str) -> Case:
     if row.closed_at is not None:
         raise ValidationError(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
     before = row.case_due
+    opened = timezone.localdate(row.opened_at)
     row.case_due = due
+    # Kept as a count of working days, so a calendar loaded later recounts it faithfully.
+    row.case_time_limit_days = max(0, workdays.working_days_between(opened, due))
     row.escalation_step = 0
     row.escalation_level = 0
-    row.calendar_estimated = workdays.is_estimated(timezone.localdate(row.opened_at), due)
+    row.calendar_estimated = workdays.is_estimated(opened, due)
     row.save(
-        update_fields=["case_due", "escalation_step", "escalation_level", "calendar_estimated"]
+        update_fields=[
+            "case_due",
+            "case_time_limit_days",
+            "escalation_step",
+            "escalation_level",
+            "calendar_estimated",
+        ]
     )
     _note(row, "deadline", actor, comment)
     audit.record(
@@ -731,7 +741,8 @@ def do_load_workflows(*, actor, paths=None) -> list[Workflow]:
 @transaction.atomic
 def do_recompute_estimated_deadlines(*, actor) -> int:
     """After a calendar year is loaded, recount the deadlines of open cases that were
-    estimated (Mon–Fri), so they follow the official schedule; returns cases updated."""
+    estimated (Mon–Fri), so they follow the official schedule — with each case's own
+    whole-case limit where it has one; returns cases updated."""
     updated = 0
     cases = Case.objects.select_for_update(of=("self",)).select_related("workflow")
     for case in cases.filter(closed_at__isnull=True, calendar_estimated=True):
@@ -739,9 +750,12 @@ def do_recompute_estimated_deadlines(*, actor) -> int:
         state_due, est1 = _deadline(
             timezone.localdate(case.state_entered_at), d.time_limit(case.state)
         )
-        case_due, est2 = _deadline(
-            timezone.localdate(case.opened_at), case.workflow.case_time_limit_days
+        limit = (
+            case.case_time_limit_days
+            if case.case_time_limit_days is not None
+            else case.workflow.case_time_limit_days
         )
+        case_due, est2 = _deadline(timezone.localdate(case.opened_at), limit)
         before = (case.state_due, case.case_due)
         case.state_due, case.case_due, case.calendar_estimated = state_due, case_due, est1 or est2
         case.save(update_fields=["state_due", "case_due", "calendar_estimated"])

@@ -66,6 +66,12 @@ class Case(models.Model):
     state_entered_at = models.DateTimeField(_("进入环节时间"))
     state_due = models.DateField(_("环节时限"), null=True, blank=True, db_index=True)
     case_due = models.DateField(_("全程时限"), null=True, blank=True)
+    case_time_limit_days = models.PositiveIntegerField(
+        _("本案全程时限（工作日）"),
+        null=True,
+        blank=True,
+        help_text=_("本案自己的全程时限（如事项承诺时限、批准延期后的时限）；空则按流程定义。"),
+    )
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("督办级别"), default=0)
     escalation_step = models.PositiveSmallIntegerField(

@@ -350,3 +350,40 @@ def test_loading_next_years_calendar_recounts_estimated_deadlines(db, people, ci
     assert AuditEntry.objects.filter(
         action="core.case.recount_deadlines", object_id=str(case.pk)
     ).exists()
+
+
+def test_recount_keeps_a_case_s_own_limit_and_its_extension(db, people, city, tmp_path):
+    import json
+    from datetime import date, datetime
+
+    from yiwang.core.actions.calendar import do_load_calendar_file
+    from yiwang.core.actions.workflow import do_set_case_due
+
+    wf = two_step(2, "approver")
+    do_define_workflow(actor=None, code="own", name="自有时限", definition=wf)
+    case = do_start_case(
+        actor=people.clerk,
+        workflow_code="own",
+        title="承诺时限 40 日",
+        division=city.wuzhi,
+        department=city.department("410823", "market"),
+        case_time_limit_days=40,
+    )
+    start = timezone.make_aware(datetime(2026, 11, 26, 10, 0))
+    due, _est = calendar.add_working_days(date(2026, 11, 26), 40)
+    Case.objects.filter(pk=case.pk).update(opened_at=start, case_due=due, calendar_estimated=True)
+    case.refresh_from_db()
+    extended, _est = calendar.add_working_days(due, 5)
+    do_set_case_due(actor=None, case=case, due=extended, comment="同意延期 5 个工作日")
+    case.refresh_from_db()
+    assert case.case_time_limit_days == 45
+    path = tmp_path / "2027.json"
+    path.write_text(
+        json.dumps({"year": 2027, "holidays": [{"from": "2027-01-18", "to": "2027-01-22"}]}),
+        "utf-8",
+    )
+    do_load_calendar_file(actor=None, path=path)
+    case.refresh_from_db()
+    official, estimated = calendar.add_working_days(date(2026, 11, 26), 45)
+    assert not estimated and case.case_due == official  # 45 working days, not the default
+    assert official > extended  # the holiday week pushed it back
