@@ -14,6 +14,18 @@ def _seed_categories(sender=None, using: str = "default", **kwargs) -> None:
         do_load_categories(actor=None)
 
 
+def _ticket_page(case, user) -> str | None:
+    """工单 pages: the citizen's or grid worker's own view, or the staff ticket page."""
+    from django.urls import reverse
+
+    ticket_id = int(case.subject_id)
+    if case.applicant_id is not None and case.applicant_id == user.pk:
+        if getattr(user, "kind", "") == "staff":
+            return reverse("hotline:grid-event", args=[ticket_id])
+        return reverse("hotline:my_ticket", args=[ticket_id])
+    return reverse("hotline:ticket", args=[ticket_id])
+
+
 class HotlineConfig(AppConfig):
     name = "yiwang.hotline"
     label = "hotline"
@@ -22,4 +34,7 @@ class HotlineConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from yiwang.core.subjects import register
+
         post_migrate.connect(_seed_categories, sender=self)
+        register("hotline.ticket", _ticket_page)

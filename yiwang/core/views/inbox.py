@@ -22,6 +22,7 @@ from yiwang.core.actions.workflow import (
     do_transition,
 )
 from yiwang.core.inbox import case_events, case_summary, inbox_for, visible_cases
+from yiwang.core.subjects import page_for
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
 
 # HTTP status for refused uploads and other refused case operations.
@@ -85,6 +86,9 @@ def _post(request: HttpRequest, case) -> str:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """办件详情: history, attachments, the actions open to me as buttons, comment box."""
     case = access.pick(visible_cases(request.user), pk)
+    room_page = page_for(case, request.user)
+    if room_page:
+        return redirect(room_page)
     errors: list[str] = []
     status = 200
     if request.method == "POST":

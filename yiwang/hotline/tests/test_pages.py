@@ -226,3 +226,13 @@ def test_answer_on_the_spot_from_the_ticket_page_with_knowledge(client, take, ag
     client.post(url, {"op": "answer_now", "answer": "携带身份证到派出所办理"})
     t.refresh_from_db()
     assert t.case.state == "concluded" and t.result == "resolved"
+
+
+def test_generic_case_page_sends_people_to_the_ticket_pages(client, take, wuzhi_market, citizen):
+    t = take()
+    case_url = reverse("core:case", args=[t.case_id])
+    r = login(client, wuzhi_market).get(case_url)
+    assert r.status_code == 302 and r.url == reverse("hotline:ticket", args=[t.pk])
+    own = take("我家门口路灯坏了", actor=citizen, channel="web", category="0204", citizen=citizen)
+    r = login(client, citizen).get(reverse("core:case", args=[own.case_id]))
+    assert r.status_code == 302 and r.url == reverse("hotline:my_ticket", args=[own.pk])

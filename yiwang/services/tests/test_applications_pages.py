@@ -309,3 +309,17 @@ def test_my_list_shows_open_applications_first(client, food_item, enterprise_use
     assert "已办结（撤回）" in page
     only_open = client.get(reverse("services:my-applications") + "?status=open").content.decode()
     assert open_app.number in only_open and done.number not in only_open
+
+
+def test_generic_case_page_sends_people_to_the_application_pages(
+    client, food_item, enterprise_user, officials
+):
+    app = _apply(enterprise_user, food_item)
+    case_url = reverse("core:case", args=[app.case_id])
+    client.force_login(officials.clerk)
+    r = client.get(case_url)
+    assert r.status_code == 302
+    assert r.url == reverse("services:staff-application", args=[app.number])
+    client.force_login(enterprise_user)
+    r = client.get(case_url)
+    assert r.url == reverse("services:my-application", args=[app.number])
