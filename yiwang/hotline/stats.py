@@ -45,6 +45,18 @@ def overdue_q(today: dt.date | None = None) -> Q:
     )
 
 
+def is_overdue(case, today: dt.date | None = None) -> bool:
+    """The same 超期 rule as ``overdue_q``, for one case already in hand."""
+    today = today or timezone.localdate()
+    if case is None or case.closed_at is not None or case.state in LEFT_LOOP_STATES:
+        return False
+    if case.state_due is not None and case.state_due < today:
+        return True
+    return (
+        case.case_due is not None and case.case_due < today and case.state not in CONCLUDED_STATES
+    )
+
+
 def _base(qs: QuerySet) -> QuerySet:
     """A queryset safe to aggregate: one row per ticket even when access rules joined
     (e.g. a grid worker's grids) and made it DISTINCT."""

@@ -17,7 +17,6 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from yiwang.core import masking
-from yiwang.core.access import has_perm
 from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.errors import error_codes
 from yiwang.core.identity.tokens import require_scope
@@ -37,6 +36,7 @@ from yiwang.hotline.models import (
     Ticket,
     Urgency,
 )
+from yiwang.hotline.operations import operations as ticket_operations
 
 router = Router(tags=["12345 工单"])
 
@@ -253,19 +253,6 @@ def _state_names() -> dict[str, str]:
     return dict(stats.states())
 
 
-def _overdue(ticket: Ticket, today: dt.date) -> bool:
-    case = ticket.case
-    if case is None or case.closed_at is not None or case.state in stats.LEFT_LOOP_STATES:
-        return False
-    if case.state_due is not None and case.state_due < today:
-        return True
-    return (
-        case.case_due is not None
-        and case.case_due < today
-        and case.state not in stats.CONCLUDED_STATES
-    )
-
-
 def _row(ticket: Ticket, names: dict[str, str] | None = None, today=None) -> dict:
     names = names if names is not None else _state_names()
     today = today or timezone.localdate()
@@ -290,50 +277,16 @@ def _row(ticket: Ticket, names: dict[str, str] | None = None, today=None) -> dic
         "created_at": ticket.created_at,
         "state_due": case.state_due if case else None,
         "case_due": case.case_due if case else None,
-        "overdue": _overdue(ticket, today),
+        "overdue": stats.is_overdue(ticket.case, today),
         "concluded_at": ticket.concluded_at,
         "on_time": ticket.on_time,
         "satisfaction": ticket.satisfaction,
     }
 
 
-# Operations a state offers, with the permission that may take them ("handler": the
-# handling department's staff; "citizen": the ticket's own citizen).
-OFFERED = {
-    "registered": [
-        ("dispatch", "hotline.intake"),
-        ("answer_now", "hotline.intake"),
-        ("hand_off", "hotline.intake"),
-    ],
-    "dispatched": [("sign", "handler"), ("return", "handler")],
-    "returned": [("dispatch", "hotline.intake"), ("reject_return", "hotline.supervise")],
-    "handling": [("reply", "handler"), ("extension", "handler"), ("return", "handler")],
-    "extension": [("decide_extension", "hotline.supervise")],
-    "replied": [("conclude", "hotline.intake"), ("send_back", "hotline.intake")],
-    "concluded": [("callback", "hotline.intake"), ("callback", "citizen")],
-}
-SUPERVISED_STATES = ("registered", "dispatched", "returned", "handling", "extension", "replied")
-
-
 def operations(user, ticket: Ticket) -> list[str]:
-    """The ``actions/{op}`` the user may try on the ticket in its current state."""
-    state = ticket.case.state if ticket.case_id else ""
-    out: list[str] = []
-    handler = None
-    for op, who in OFFERED.get(state, []):
-        if who == "handler":
-            if handler is None:
-                handler = access.may_handle(user, ticket)
-            allowed = handler
-        elif who == "citizen":
-            allowed = _is_citizen(user) and ticket.citizen_id == user.pk
-        else:
-            allowed = has_perm(user, who)
-        if allowed and op not in out:
-            out.append(op)
-    if state in SUPERVISED_STATES and has_perm(user, "hotline.supervise"):
-        out.append("supervise")
-    return out
+    """The ``actions/{op}`` the user may take on the ticket now (those this API offers)."""
+    return [op for op in ticket_operations(user, ticket) if op in OPS]
 
 
 def _contact(user, ticket: Ticket) -> tuple[str, str]:

@@ -9,26 +9,8 @@ from django.utils import timezone
 
 from yiwang.core.workflow import definition_of
 from yiwang.hotline.models import Category, Channel, Emergency, Kind, Ticket, Urgency
+from yiwang.hotline.stats import is_overdue
 
-# Workflow actions → the page operation that takes them.
-OPS = {
-    "dispatch": "dispatch",
-    "redispatch": "dispatch",
-    "answer_now": "answer_now",
-    "hand_off": "hand_off",
-    "merge": "merge",
-    "sign": "sign",
-    "return": "return",
-    "reject_return": "reject_return",
-    "reply": "reply",
-    "request_extension": "extension",
-    "approve_extension": "decide_extension",
-    "refuse_extension": "decide_extension",
-    "send_back": "send_back",
-    "conclude": "conclude",
-    "archive": "callback",
-    "reopen": "callback",
-}
 PUBLIC_EVENTS = {
     "start",
     "dispatch",
@@ -57,14 +39,13 @@ def row(ticket: Ticket, today=None) -> dict[str, Any]:
     """One ticket as lists show it: number, matter, place, department, step, deadlines."""
     today = today or timezone.localdate()
     case = ticket.case
-    dues = [d for d in (case.state_due, case.case_due) if d is not None] if case else []
     return {
         "ticket": ticket,
         "state": case.state if case else "",
         "state_name": state_name(ticket),
         "case_due": case.case_due if case else None,
         "state_due": case.state_due if case else None,
-        "overdue": bool(case and case.closed_at is None and any(d < today for d in dues)),
+        "overdue": is_overdue(case, today),
         "escalation": case.escalation_level if case else 0,
     }
 

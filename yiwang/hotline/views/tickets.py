@@ -22,12 +22,12 @@ from yiwang.core.errors import split_errors, status_of
 from yiwang.core.inbox import case_events
 from yiwang.core.masking import masked, reveal
 from yiwang.core.models import Department
-from yiwang.core.workflow import available_actions
 from yiwang.hotline import access
 from yiwang.hotline.actions import handling
 from yiwang.hotline.actions.tickets import do_take_ticket
 from yiwang.hotline.models import Callback, Extension, Result, Satisfaction, Ticket
-from yiwang.hotline.views.common import OPS, choices, row, rows, with_case
+from yiwang.hotline.operations import operations
+from yiwang.hotline.views.common import choices, row, rows, with_case
 
 FORM_FIELDS = (
     "channel",
@@ -121,17 +121,6 @@ def console(request: HttpRequest) -> HttpResponse:
     return render(request, "hotline/console.html", context, status=status)
 
 
-def _ops_for(user, ticket: Ticket) -> set[str]:
-    """Page operations the user may take on the ticket now."""
-    case = ticket.case
-    if case is None or case.closed_at is not None:
-        return set()
-    ops = {OPS[a.code] for a in available_actions(user, case) if a.code in OPS}
-    if has_perm(user, "hotline.supervise"):
-        ops.add("supervise")
-    return ops
-
-
 def _do(request: HttpRequest, ticket: Ticket, op: str) -> str:
     """Run one page operation; returns the success message."""
     p, u = request.POST, request.user
@@ -223,7 +212,7 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
                 }
             except PermissionDenied as exc:
                 summary, status = [str(exc)], 403
-        elif op not in _ops_for(request.user, t):
+        elif op not in set(operations(request.user, t)):
             summary, status = [_("您现在不能对该工单执行此操作。")], 403
         else:
             try:
@@ -235,7 +224,7 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, done)
                 return redirect("hotline:ticket", pk=t.pk)
     t = pick(with_case(access.tickets(request.user)), pk)
-    ops = _ops_for(request.user, t)
+    ops = set(operations(request.user, t))
     context = {
         "t": t,
         "r": row(t),
