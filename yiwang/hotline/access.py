@@ -16,9 +16,9 @@ def tickets(user, qs: QuerySet | None = None) -> QuerySet:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return qs.none()
     seen = scope(user, qs, "hotline.view", owners=("citizen", "received_by"))
-    if has_perm(user, "grid.report"):
-        seen = seen | qs.filter(grid__workers=user)
-    return seen.distinct() if has_perm(user, "grid.report") else seen
+    if has_perm(user, "grid.report"):  # the grid join may repeat rows: one per ticket
+        return (seen | qs.filter(grid__workers=user)).distinct()
+    return seen
 
 
 def may_take(user) -> bool:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.crypto import constant_time_compare
@@ -25,7 +25,6 @@ from yiwang.hotline.models import Callback, Kind, Satisfaction, Ticket
 from yiwang.hotline.views.common import category_groups, public_timeline, row, rows, with_case
 
 LOOKUPS_PER_MINUTE = 20
-PUBLIC_KINDS = [c for c in Kind.choices]
 
 
 def _public_context(t: Ticket) -> dict[str, Any]:
@@ -126,7 +125,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             "values": values,
             "summary": summary,
             "field_errors": field_errors,
-            "kinds": PUBLIC_KINDS,
+            "kinds": Kind.choices,
             "category_groups": category_groups(),
             "max_length": settings.YIWANG["HOTLINE_CONTENT_MAX"],
         },
@@ -146,8 +145,6 @@ def my_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     """One of the person's own tickets, with its timeline and the rating form."""
     t = with_case(Ticket.objects.filter(citizen=request.user, pk=pk)).first()
     if t is None:
-        from django.http import Http404
-
         raise Http404(_("未找到该工单。"))
     return render(
         request,

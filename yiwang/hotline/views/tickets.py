@@ -22,7 +22,7 @@ from yiwang.core.errors import split_errors, status_of
 from yiwang.core.inbox import case_events
 from yiwang.core.masking import masked, reveal
 from yiwang.core.models import Department
-from yiwang.hotline import access
+from yiwang.hotline import access, stats
 from yiwang.hotline.actions import handling
 from yiwang.hotline.actions.tickets import do_take_ticket
 from yiwang.hotline.models import Callback, Extension, Result, Satisfaction, Ticket
@@ -143,7 +143,7 @@ def _do(request: HttpRequest, ticket: Ticket, op: str) -> str:
     if op == "merge":
         from yiwang.hotline.actions.duplicates import do_merge_ticket
 
-        into = Ticket.objects.filter(number=p.get("into", "").strip()).first()
+        into = access.tickets(u).filter(number=p.get("into", "").strip()).first()
         if into is None:
             raise ValidationError({"into": _("未找到要并入的工单：%s") % p.get("into", "")})
         do_merge_ticket(actor=u, ticket=ticket, into=into, comment=comment)
@@ -282,18 +282,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     satisfaction rates, per department, trends, and what waits on the centre."""
     if not has_perm(request.user, "hotline.view"):
         raise PermissionDenied(_("您无权查看 12345 运行总览。"))
-    from yiwang.hotline import stats
-
     qs = access.tickets(request.user)
     days = 30
-    overdue = (
-        with_case(qs)
-        .filter(case__closed_at__isnull=True)
-        .filter(
-            Q(case__case_due__lt=timezone.localdate()) | Q(case__state_due__lt=timezone.localdate())
-        )
-        .order_by("case__case_due")[:20]
-    )
+    overdue = with_case(qs).filter(stats.overdue_q()).order_by("case__case_due")[:20]
     return render(
         request,
         "hotline/overview.html",
@@ -319,7 +310,7 @@ def caller_history(request: HttpRequest) -> HttpResponse:
     found = []
     if len(phone) >= 7:
         index = Ticket._meta.get_field("contact_phone_index").index_of(phone)
-        found = rows(with_case(Ticket.objects.filter(contact_phone_index=index))[:10])
+        found = rows(with_case(access.tickets(request.user).filter(contact_phone_index=index))[:10])
     return render(request, "hotline/_caller_history.html", {"rows": found, "phone": phone})
 
 
