@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 os.environ.setdefault("YIWANG_FAST_HASHER", "1")
+
+# Tests run on a fixed date (a Monday in a year the working-day calendar covers), so a
+# result never depends on the day the suite runs. The clock ticks on from there; a test
+# about time moves it with the ``clock`` fixture or opts out with ``@pytest.mark.real_clock``.
+FIXED_NOW = datetime(2026, 3, 9, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """The test clock (a ``time_machine`` traveller): ``clock.move_to(dt)`` or
+    ``clock.shift(timedelta)``; None under ``@pytest.mark.real_clock``."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    with time_machine.travel(FIXED_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -13,6 +15,7 @@ from yiwang.core.crypto import sm3_hex
 from yiwang.core.models import Case, CaseAttachment, CaseEvent
 from yiwang.core.tests.definitions import two_step
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n"
 
 
@@ -185,3 +188,52 @@ def test_attachment_download_checks_sm3_and_scope(client, desk, settings, tmp_pa
     client.force_login(desk.clerk)
     r = client.get(url)
     assert r.status_code == 409 and "SM3" in r.content.decode()
+
+
+# --- the clock: year ends and years the calendar does not cover ---
+
+
+def test_deadline_across_the_year_end_is_marked_estimated(client, desk, clock):
+    """Started on 30 December, a 5-working-day step ends in a year with no calendar yet:
+    the inbox says the date is estimated (Monday–Friday), not a confirmed deadline."""
+    clock.move_to(datetime(2026, 12, 30, 10, tzinfo=SHANGHAI))
+    do_define_workflow(
+        actor=None, code="yearend", name="跨年", definition=two_step(5, "window_clerk")
+    )
+    case = desk.case("年末申请", code="yearend")
+    assert case.state_due == date(2027, 1, 6)
+    client.force_login(desk.clerk)
+    inbox = client.get("/inbox/").content.decode()
+    assert case.number in inbox
+    assert 'id="estimated-warning"' in inbox and "（估算）" in inbox
+
+
+def test_inbox_in_a_year_the_calendar_does_not_cover(client, desk, clock):
+    """On a day in 2027 (not loaded), a case still opens, counts Monday–Friday, shows its
+    deadline as estimated, and an overdue case is still marked overdue."""
+    clock.move_to(datetime(2027, 3, 1, 9, tzinfo=SHANGHAI))
+    do_define_workflow(
+        actor=None, code="short", name="短流程", definition=two_step(3, "window_clerk")
+    )
+    fresh = desk.case("新年申请", code="short")
+    assert fresh.state_due == date(2027, 3, 4)
+    late = desk.case("逾期申请", code="short")
+    Case.objects.filter(pk=late.pk).update(state_due=date(2027, 2, 26))
+    client.force_login(desk.clerk)
+    inbox = client.get("/inbox/").content.decode()
+    assert 'id="estimated-warning"' in inbox
+    row = inbox[inbox.rindex("<tr", 0, inbox.index(late.number)) : inbox.index(late.number)]
+    assert "overdue" in row
+
+
+def test_tests_run_on_the_fixed_date():
+    """Without a time marker, the suite's clock starts at the fixed test date."""
+    assert timezone.localdate() == date(2026, 3, 9)
+
+
+@pytest.mark.real_clock
+def test_real_clock_marker_gives_the_real_time():
+    import time
+
+    assert not time_machine.escape_hatch.is_travelling()
+    assert abs(timezone.now().timestamp() - time.time()) < 60
