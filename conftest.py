@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,17 +12,29 @@ import time_machine
 os.environ.setdefault("YIWANG_FAST_HASHER", "1")
 
 # Tests run on a fixed date (a Monday in a year the working-day calendar covers), so a
-# result never depends on the day the suite runs. The clock ticks on from there; a test
-# about time moves it with the ``clock`` fixture or opts out with ``@pytest.mark.real_clock``.
+# result never depends on the day the suite runs. The test database is built the evening
+# before (so what migrations record is older than anything a test does), and every test
+# starts at FIXED_NOW with the clock ticking on. A test about time moves the clock with
+# the ``clock`` fixture, or runs on the real date with ``@pytest.mark.real_clock``.
 FIXED_NOW = datetime(2026, 3, 9, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+DATABASE_BUILT = FIXED_NOW - timedelta(hours=12)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_clock():
+    """The clock while session-wide fixtures run (test database set-up, migrations)."""
+    with time_machine.travel(DATABASE_BUILT, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
-def clock(request):
+def clock(request, _session_clock):
     """The test clock (a ``time_machine`` traveller): ``clock.move_to(dt)`` or
-    ``clock.shift(timedelta)``; None under ``@pytest.mark.real_clock``."""
+    ``clock.shift(timedelta)``; under ``@pytest.mark.real_clock``, the real time."""
     if request.node.get_closest_marker("real_clock"):
-        yield None
+        real = time_machine.escape_hatch.time.time()
+        with time_machine.travel(real, tick=True) as traveller:
+            yield traveller
         return
     with time_machine.travel(FIXED_NOW, tick=True) as traveller:
         yield traveller
@@ -138,7 +150,7 @@ def _fresh_calendar_cache():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _end_stray_database_sessions(django_db_setup, django_db_blocker):
+def _end_stray_database_sessions(_session_clock, django_db_setup, django_db_blocker):
     """Threads started by tests (live server, workers, concurrency tests) may leave a
     PostgreSQL session open; end them so the test database can be dropped."""
     yield
