@@ -1,34 +1,25 @@
-"""申请材料: checking uploads (PDF, JPEG, PNG, OFD — by their content, not their name;
-size limit from settings; SHA-256 recorded) and 免证可办 — which of an item's materials an
+"""申请材料: checking and storing uploads through ``core.uploads`` (PDF, JPEG, PNG, OFD —
+by their content, not their name; size limit from settings; SM3 digest, SM4 encrypted at
+rest) and 免证可办 — which of an item's materials an
 applicant's valid e-licence or a base-registry record already satisfies."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yiwang.core.actions.workflow import UPLOAD_TYPES
+from yiwang.core import uploads
+from yiwang.core.uploads import CheckedUpload
 from yiwang.services.models import Material, MaterialSpec, ServiceItem
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-# Accepted material types and the file name endings each may carry.
-ALLOWED: dict[str, tuple[str, ...]] = {
-    "application/pdf": (".pdf",),
-    "image/jpeg": (".jpg", ".jpeg"),
-    "image/png": (".png",),
-    "application/ofd": (".ofd",),
-}
-EXTENSION = {ct: exts[0] for ct, exts in ALLOWED.items()}
+# Accepted material types (by content, through ``core.uploads``).
+MATERIAL_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png", "application/ofd"})
 REGISTRY_LABELS = {"person": gettext_lazy("人口库"), "legal_entity": gettext_lazy("法人库")}
 FACT_ID_TYPES = {"person": "111", "legal_entity": "001"}
 
@@ -38,77 +29,22 @@ def max_bytes() -> int:
     return int(getattr(settings, "YIWANG", {}).get("SERVICES_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
-def _is_ofd(data: bytes) -> bool:
-    """An OFD file (GB/T 33190) is a ZIP package with OFD.xml at its root."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            return any(n.lower() == "ofd.xml" for n in package.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return False
-
-
-def sniff(data: bytes) -> str | None:
-    """The material type the content really is (by its leading bytes), or None."""
-    for content_type in ("application/pdf", "image/jpeg", "image/png"):
-        if any(data.startswith(m) for m in UPLOAD_TYPES[content_type] or ()):
-            return content_type
-    if data.startswith(b"PK") and _is_ofd(data):
-        return "application/ofd"
-    return None
-
-
-@dataclass(frozen=True)
-class CheckedUpload:
-    """An upload that passed the checks, read into memory with its digest."""
-
-    name: str
-    content_type: str
-    data: bytes
-    sha256: str
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-
-def _error(message: str, code: str, **params: Any) -> ValidationError:
-    return ValidationError(message, code=code, params=params or None)
-
-
-def check_upload(uploaded_file, label: str = "") -> CheckedUpload:
-    """Read one uploaded material and check it: not empty, within the size limit, a PDF,
-    JPEG, PNG or OFD by content, with a matching file name ending (an .exe renamed .pdf
-    is refused). Raises ValidationError (codes empty / too_large / bad_type)."""
-    limit = max_bytes()
-    name = os.path.basename(getattr(uploaded_file, "name", "") or "file")[:200] or "file"
-    what = label or name
-    too_large = _("「%(what)s」文件过大：每个文件不超过 %(mb).0f MB。") % {
-        "what": what,
-        "mb": limit / 1024 / 1024,
-    }
-    size = getattr(uploaded_file, "size", None)
-    if size is not None and size > limit:
-        raise _error(too_large, "too_large")
-    chunks, total = [], 0
-    for chunk in uploaded_file.chunks():
-        total += len(chunk)
-        if total > limit:
-            raise _error(too_large, "too_large")
-        chunks.append(chunk)
-    data = b"".join(chunks)
-    if not data:
-        raise _error(_("「%(what)s」文件为空。") % {"what": what}, "empty")
-    content_type = sniff(data)
-    ext = os.path.splitext(name)[1].lower()
-    if content_type is None or ext not in ALLOWED[content_type]:
-        raise _error(
-            _(
-                "「%(what)s」的文件类型不被接受：请上传 PDF、OFD、JPG 或 PNG 文件（按文件内容检查）。"
-            )
-            % {"what": what},
-            "bad_type",
+def check_material(uploaded_file, label: str = "") -> CheckedUpload:
+    """Check one uploaded material with ``core.uploads.check_upload``: not empty, within
+    the materials' size limit, a PDF, JPEG, PNG or OFD by content, with a matching file
+    name ending (an .exe renamed .pdf is refused). Raises ValidationError (codes empty /
+    too_large / bad_type) naming the material."""
+    what = label or os.path.basename(getattr(uploaded_file, "name", "") or "file")
+    return uploads.check_upload(
+        uploaded_file,
+        allowed=MATERIAL_TYPES,
+        max_bytes=max_bytes(),
+        label=label,
+        refused=_(
+            "「%(what)s」的文件类型不被接受：请上传 PDF、OFD、JPG 或 PNG 文件（按文件内容检查）。"
         )
-    return CheckedUpload(name, content_type, data, hashlib.sha256(data).hexdigest())
+        % {"what": what},
+    )
 
 
 def save_material(
@@ -117,26 +53,24 @@ def save_material(
     spec: MaterialSpec | None,
     upload: CheckedUpload,
     source: str = Material.Source.UPLOAD,
-    stored_as: str = "",
+    stored_as: Material | None = None,
 ) -> Material:
-    """Store one checked upload under MEDIA_ROOT as a material of the application (called
-    inside an application action, which audits it). ``stored_as`` reuses a file already
-    stored for another part of the same 一件事 submission."""
+    """Store one checked upload as a material of the application, SM4 encrypted at rest
+    (called inside an application action, which audits it). ``stored_as`` is a material
+    already stored with the same bytes for another part of the same 一件事 submission:
+    its stored file is shared, not written again."""
     material = Material(
         application=application,
         spec=spec,
-        name=(spec.name if spec else upload.name)[:200],
         source=source,
-        content_type=upload.content_type,
-        size=upload.size,
-        sha256=upload.sha256,
         reference=upload.name[:200],
     )
-    if stored_as:
-        material.file.name = stored_as
+    name = (spec.name if spec else upload.name)[:200]
+    if stored_as is not None:
+        uploads.share(material, stored_as)
+        material.name = name
     else:
-        filename = f"{upload.sha256[:24]}{EXTENSION[upload.content_type]}"
-        material.file.save(filename, ContentFile(upload.data), save=False)
+        uploads.store(material, upload, filename=upload.sm3[:24], name=name)
     material.save()
     return material
 

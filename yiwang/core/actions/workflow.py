@@ -3,11 +3,9 @@ assign (签收), comment, attach files and escalate overdue cases (超期督办)
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
@@ -15,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core import access, audit, crypto
+from yiwang.core import access, audit, uploads
 from yiwang.core import calendar as workdays
+from yiwang.core.actions.uploads import do_open_upload
 from yiwang.core.models import (
     Case,
     CaseAttachment,
@@ -39,17 +38,6 @@ from yiwang.core.workflow import (
 )
 
 # Allowed upload types and the leading bytes each must start with (None: no magic check).
-UPLOAD_TYPES: dict[str, tuple[bytes, ...] | None] = {
-    "application/pdf": (b"%PDF",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "application/ofd": (b"PK",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK",),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (b"PK",),
-    "text/plain": None,
-}
-
-
 # --- definitions ---
 
 
@@ -483,79 +471,33 @@ def do_comment(*, actor, case: Case, comment: str) -> CaseEvent:
     return event
 
 
-def _file_error(message: str, code: str) -> ValidationError:
-    """A field error on ``file`` that keeps its code (too_large → 413, bad_type → 415)."""
-    return ValidationError({"file": ValidationError(message, code=code)})
-
-
-def _read_upload(uploaded_file) -> bytes:
-    limit = settings.YIWANG_MAX_UPLOAD_BYTES
-    too_large = _("文件过大：上限为 %(mb).0f MB。") % {"mb": limit / 1024 / 1024}
-    if uploaded_file.size is not None and uploaded_file.size > limit:
-        raise _file_error(too_large, "too_large")
-    data = b"".join(uploaded_file.chunks())
-    if len(data) > limit:
-        raise _file_error(too_large, "too_large")
-    if not data:
-        raise _file_error(_("文件为空。"), "empty")
-    return data
-
-
-def _check_type(content_type: str, data: bytes) -> None:
-    if content_type not in UPLOAD_TYPES:
-        raise _file_error(
-            _("不支持的文件类型：%s。请上传 PDF、OFD、图片、Word、Excel 或文本文件。")
-            % (content_type or "?"),
-            "bad_type",
-        )
-    magic = UPLOAD_TYPES[content_type]
-    if magic is None:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise _file_error(_("文本文件须为 UTF-8 编码。"), "bad_type") from exc
-    elif not data.startswith(magic):
-        raise _file_error(_("文件内容与声明的类型 %s 不符。") % content_type, "bad_type")
-
-
-def check_upload(uploaded_file) -> bytes:
-    """Read an uploaded file within the size cap and check its declared type against its
-    leading bytes; raises a localised ValidationError (code too_large, empty, bad_type)."""
-    data = _read_upload(uploaded_file)
-    _check_type(getattr(uploaded_file, "content_type", "") or "", data)
-    return data
+def _file_error(exc: ValidationError) -> ValidationError:
+    """The upload check's refusal as an error on the ``file`` field, keeping its code
+    (too_large → 413, bad_type → 415)."""
+    return ValidationError({"file": exc.error_list})
 
 
 @transaction.atomic
 def do_attach(*, actor, case: Case, uploaded_file, comment: str = "") -> CaseAttachment:
-    """Attach a file (附件) to a case: size limit, allowed types checked against the
-    content, SM3 digest kept for integrity."""
+    """Attach a file (附件) to a case: checked by ``core.uploads`` (size limit, type by
+    content), stored encrypted at rest with its SM3 digest."""
     _require_participant(actor, case)
     if case.closed_at is not None:
         raise ValidationError(
             _("案件 %s 已办结，不能再上传附件。") % case.number, code="case_closed"
         )
-    content_type = (getattr(uploaded_file, "content_type", "") or "").split(";")[0].strip().lower()
-    data = _read_upload(uploaded_file)
-    _check_type(content_type, data)
-    name = os.path.basename(uploaded_file.name or "file")[:200] or "file"
+    try:
+        upload = uploads.check_upload(uploaded_file)
+    except ValidationError as exc:
+        raise _file_error(exc) from None
     event = _note(
         case,
         "attach",
         actor,
-        (comment or name)[:5000],
+        (comment or upload.name)[:5000],
     )
-    uploaded_file.seek(0)
-    attachment = CaseAttachment(
-        case=case,
-        event=event,
-        name=name,
-        size=len(data),
-        content_type=content_type,
-        sm3=crypto.sm3_hex(data),
-        uploaded_by=actor,
-    )
-    attachment.file.save(name, uploaded_file, save=False)
+    attachment = CaseAttachment(case=case, event=event, uploaded_by=actor)
+    uploads.store(attachment, upload)
     attachment.save()
     audit.record(
         actor=actor,
@@ -770,21 +712,14 @@ def do_recompute_estimated_deadlines(*, actor) -> int:
 
 
 def do_open_attachment(*, actor, attachment: CaseAttachment) -> bytes:
-    """Read an attachment for a participant of its case, check its SM3 digest (附件完整性)
-    and log the access; refuses a file whose content no longer matches."""
+    """Read an attachment for a participant of its case: decrypted, its SM3 digest
+    checked (附件完整性) and the access logged; a file whose content no longer matches is
+    refused (code ``tampered``)."""
     _require_participant(actor, attachment.case)
-    with attachment.file.open("rb") as fh:
-        data = fh.read()
-    intact = crypto.sm3_hex(data) == attachment.sm3
-    audit.record(
+    return do_open_upload(
         actor=actor,
-        action="core.case.attachment_open",
+        record=attachment,
         obj=attachment.case,
-        change={"attachment": attachment.pk, "intact": intact},
+        action="core.case.attachment_open",
+        change={"attachment": attachment.pk},
     )
-    if not intact:
-        raise ValidationError(
-            _("附件 %s 的内容与上传时的 SM3 摘要不符，已拒绝打开。") % attachment.name,
-            code="tampered",
-        )
-    return data

@@ -1,6 +1,8 @@
-"""Core tables: organisation, users, audit ledger, calendar, workflow, numbering, messages."""
+"""Core tables: organisation, users, audit ledger, calendar, workflow, numbering, messages;
+and the abstract stored file (StoredFile) every room's uploads inherit."""
 
 from yiwang.core.models.calendar import CalendarDay, CalendarYear
+from yiwang.core.models.files import StoredFile
 from yiwang.core.models.identity import ApiClient
 from yiwang.core.models.ledger import AuditBlock, AuditEntry
 from yiwang.core.models.notify import Delivery, Notification
@@ -25,6 +27,7 @@ __all__ = [
     "NumberSequence",
     "OrgUnit",
     "RoleAssignment",
+    "StoredFile",
     "User",
     "Workflow",
 ]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.models.files import StoredFile
 from yiwang.core.models.org import Department, Division
 
 
@@ -117,16 +118,12 @@ class CaseEvent(models.Model):
         return f"{self.case_id}:{self.action}"
 
 
-class CaseAttachment(models.Model):
-    """附件 on a case, with its SM3 digest for integrity."""
+class CaseAttachment(StoredFile):
+    """附件 on a case: a stored file (SM4 encrypted at rest, SM3 digest for integrity)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
     event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.SET_NULL)
-    file = models.FileField(upload_to="cases/%Y/%m/")
-    name = models.CharField(_("文件名"), max_length=200)
-    size = models.PositiveBigIntegerField()
-    content_type = models.CharField(max_length=100)
-    sm3 = models.CharField(max_length=64)
+    file = models.FileField(_("文件"), upload_to="cases/%Y/%m/", max_length=200)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -13,9 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from yiwang.core import audit
+from yiwang.core import audit, uploads
 from yiwang.core.access import grants, has_perm
 from yiwang.core.models import Division, User
+from yiwang.core.uploads import CheckedUpload
 from yiwang.hotline.models import Callback, Channel, Grid, Kind, Satisfaction, Ticket
 
 CITY_PATH = "/410800/"
@@ -23,7 +24,7 @@ GRID_LEVELS = ("township", "village")
 GRID_CODE = re.compile(r"^[0-9A-Za-z-]{1,24}$")
 WORKER_ROLE = "grid_worker"
 # 网格事件照片: JPG or PNG only (a PDF, accepted on other channels, is refused here).
-PHOTO_TYPES = {"image/jpeg", "image/png"}
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
 MAX_PHOTOS = 9
 
 
@@ -166,19 +167,25 @@ def do_set_grid_workers(*, actor, grid: Grid, workers: Iterable[User]) -> Grid:
     return grid
 
 
-def _check_photos(photos) -> list:
+def _check_photos(photos) -> list[CheckedUpload]:
+    """The photos checked by ``core.uploads``: JPG or PNG by their content, within the
+    platform's size limit, at most ``MAX_PHOTOS``."""
     files = [p for p in photos if p]
     if len(files) > MAX_PHOTOS:
         raise ValidationError({"photos": _("照片最多 %d 张。") % MAX_PHOTOS}, code="too_many")
+    out = []
     for f in files:
-        declared = (getattr(f, "content_type", "") or "").split(";")[0].strip().lower()
-        if declared not in PHOTO_TYPES:
-            raise ValidationError(
-                {"photos": _("现场照片须为 JPG 或 PNG 图片（%s 不是）。") % (f.name or "?")},
-                code="bad_type",
+        try:
+            out.append(
+                uploads.check_upload(
+                    f,
+                    allowed=PHOTO_TYPES,
+                    refused=_("现场照片须为 JPG 或 PNG 图片（%s 不是）。") % (f.name or "?"),
+                )
             )
-        f.content_type = declared
-    return files
+        except ValidationError as exc:
+            raise ValidationError({"photos": exc.error_list}) from None
+    return out
 
 
 @transaction.atomic

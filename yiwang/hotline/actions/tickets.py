@@ -12,16 +12,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core import audit, crypto
+from yiwang.core import audit, uploads
 from yiwang.core.access import has_perm
-from yiwang.core.actions.workflow import check_upload, do_start_case
+from yiwang.core.actions.uploads import do_open_upload
+from yiwang.core.actions.workflow import do_start_case
 from yiwang.core.models import Department, Division
-from yiwang.hotline import location
+from yiwang.core.uploads import CheckedUpload
+from yiwang.hotline import access, location
 from yiwang.hotline.models import (
     Category,
     Channel,
@@ -38,7 +40,7 @@ WORKFLOW = "hotline_ticket"
 CENTRE_LINE = "hotline"
 CITIZEN_CHANNELS = {Channel.WEB, Channel.APP, Channel.MINIPROGRAM}
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$")
-IMAGE_TYPES = {"image/jpeg", "image/png", "application/pdf"}
+ATTACHMENT_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
 MAX_ATTACHMENTS = 9
 
 
@@ -142,31 +144,40 @@ def _coordinate(value, field: str) -> float | None:
     return number
 
 
-def store_attachment(ticket: Ticket, uploaded_file, actor) -> TicketAttachment:
-    """Keep one photo or document on a ticket (checked type, SM3 digest)."""
-    data = check_upload(uploaded_file)
-    content_type = uploaded_file.content_type
-    if content_type not in IMAGE_TYPES:
-        raise ValidationError(
-            {"attachments": _("附件须为 JPG、PNG 图片或 PDF 文件。")}, code="bad_type"
+def check_attachment(uploaded_file) -> CheckedUpload:
+    """One attachment checked by ``core.uploads``: a JPG, PNG or PDF by its content,
+    within the platform's size limit. A file a room has already checked passes as it is."""
+    if isinstance(uploaded_file, CheckedUpload):
+        return uploaded_file
+    try:
+        return uploads.check_upload(
+            uploaded_file,
+            allowed=ATTACHMENT_TYPES,
+            refused=_("附件须为 JPG、PNG 图片或 PDF 文件。"),
         )
-    name = (getattr(uploaded_file, "name", "") or "attachment")[-200:]
-    att = TicketAttachment(
-        ticket=ticket,
-        name=name,
-        size=len(data),
-        content_type=content_type,
-        sm3=crypto.sm3_hex(data),
-        uploaded_by=actor if getattr(actor, "pk", None) else None,
-    )
-    att.file.save(f"{uuid.uuid4().hex}{_suffix(content_type)}", ContentFile(data), save=False)
+    except ValidationError as exc:
+        raise ValidationError({"attachments": exc.error_list}) from None
+
+
+def store_attachment(ticket: Ticket, upload: CheckedUpload, actor) -> TicketAttachment:
+    """Keep one checked photo or document on a ticket (SM4 encrypted at rest, SM3 digest)."""
+    att = TicketAttachment(ticket=ticket, uploaded_by=actor if getattr(actor, "pk", None) else None)
+    uploads.store(att, upload, filename=uuid.uuid4().hex)
     att.save()
     return att
 
 
-def _suffix(content_type: str) -> str:
-    return {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}.get(
-        content_type, ""
+def do_open_ticket_attachment(*, actor, attachment: TicketAttachment) -> bytes:
+    """Read a ticket's attachment for someone who may see the ticket (else 404):
+    decrypted, its SM3 digest checked, the read logged."""
+    if actor is not None and not access.tickets(actor).filter(pk=attachment.ticket_id).exists():
+        raise Http404(_("未找到该附件，或您无权查看。"))
+    return do_open_upload(
+        actor=actor,
+        record=attachment,
+        obj=attachment.ticket,
+        action="hotline.ticket.attachment_open",
+        change={"attachment": attachment.pk},
     )
 
 
@@ -226,6 +237,7 @@ def do_take_ticket(
         raise ValidationError(
             {"attachments": _("附件最多 %d 个。") % MAX_ATTACHMENTS}, code="too_many"
         )
+    files = [check_attachment(f) for f in files]
 
     predicted, confidence = None, None
     if chosen is None:

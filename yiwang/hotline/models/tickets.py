@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.fields import BlindIndexField, EncryptedTextField
-from yiwang.core.models import Case, Department, Division
+from yiwang.core.models import Case, Department, Division, StoredFile
 from yiwang.hotline.models.categories import Category
 
 
@@ -193,15 +193,11 @@ class Ticket(models.Model):
         return f"{self.number} {self.title}"
 
 
-class TicketAttachment(models.Model):
-    """工单附件 (photo, recording, document) with its SM3 digest."""
+class TicketAttachment(StoredFile):
+    """工单附件 (photo or document): a stored file, SM4 encrypted at rest, SM3 digest."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="hotline/%Y/%m/")
-    name = models.CharField(_("文件名"), max_length=200)
-    size = models.PositiveIntegerField()
-    content_type = models.CharField(max_length=100)
-    sm3 = models.CharField(max_length=64)
+    file = models.FileField(_("文件"), upload_to="hotline/%Y/%m/", max_length=200)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

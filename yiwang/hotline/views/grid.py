@@ -10,12 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from yiwang.core import uploads
 from yiwang.core.access import has_perm
 from yiwang.core.errors import split_errors
 from yiwang.core.inbox import case_events
@@ -34,6 +35,7 @@ from yiwang.hotline.actions.grid import (
     is_worker_of,
     may_manage_grids,
 )
+from yiwang.hotline.actions.tickets import do_open_ticket_attachment
 from yiwang.hotline.models import Category, Channel, Grid, Kind, Ticket, TicketAttachment
 
 EVENTS_SHOWN = 50
@@ -201,16 +203,20 @@ def grid_event(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def grid_photo(request: HttpRequest, pk: int, photo_id: int) -> FileResponse:
-    """A photo of an event, for those who may see the event."""
+def grid_photo(request: HttpRequest, pk: int, photo_id: int) -> HttpResponse:
+    """A photo of an event, for those who may see the event: decrypted, its SM3 digest
+    checked, the read logged."""
     ticket = _event(request, pk)
     photo = TicketAttachment.objects.filter(ticket=ticket, pk=photo_id).first()
     if photo is None:
         raise Http404(_("未找到该照片。"))
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    try:
+        data = do_open_ticket_attachment(actor=request.user, attachment=photo)
+    except ValidationError as exc:
+        return HttpResponse(
+            " ".join(exc.messages), status=409, content_type="text/plain; charset=utf-8"
+        )
+    return uploads.download(photo, data, inline=True)
 
 
 # --- 网格管理 ---

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import audit
 from yiwang.core.access import role_codes
 from yiwang.core.actions.notify import do_notify
+from yiwang.core.actions.uploads import do_open_upload
 from yiwang.core.actions.workflow import do_comment, do_start_case, do_transition
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.models import User
@@ -28,7 +29,7 @@ from yiwang.services.formdata import clean_form
 from yiwang.services.materials import (
     CheckedUpload,
     Need,
-    check_upload,
+    check_material,
     registry_record,
     resolve_materials,
     save_material,
@@ -185,7 +186,7 @@ def check_files(
             if checked is not None and need.key in checked:
                 out[need.spec.pk] = checked[need.key]
                 continue
-            upload = check_upload(files[0], need.spec.name)
+            upload = check_material(files[0], need.spec.name)
         except ValidationError as exc:
             errors[need.key] = list(exc.messages)
             continue
@@ -246,7 +247,7 @@ def _store_materials(
     *,
     window: bool,
     clerk=None,
-    stored: dict[str, str] | None = None,
+    stored: dict[str, Material] | None = None,
 ) -> list[dict]:
     """Materials of a new application: 免证 ones with their reference, uploads stored,
     paper received at the window noted. Returns a summary for the ledger."""
@@ -264,17 +265,16 @@ def _store_materials(
             summary.append({"spec": spec.pk, "source": need.source, "reference": need.reference})
         elif spec.pk in prepared.files:
             upload = prepared.files[spec.pk]
-            reuse = (stored or {}).get(upload.sha256, "")
             material = save_material(
                 application=application,
                 spec=spec,
                 upload=upload,
                 source=Material.Source.WINDOW if window else Material.Source.UPLOAD,
-                stored_as=reuse,
+                stored_as=(stored or {}).get(upload.sm3),
             )
             if stored is not None:
-                stored[upload.sha256] = material.file.name
-            summary.append({"spec": spec.pk, "source": material.source, "sha256": upload.sha256})
+                stored.setdefault(upload.sm3, material)
+            summary.append({"spec": spec.pk, "source": material.source, "sm3": upload.sm3})
         elif spec.pk in prepared.received:
             Material.objects.create(
                 application=application,
@@ -294,7 +294,7 @@ def create_application(
     channel: str,
     clerk=None,
     bundle_application=None,
-    stored: dict[str, str] | None = None,
+    stored: dict[str, Material] | None = None,
 ) -> Application:
     """Store a prepared submission: the application, its case (承诺时限 as the whole-case
     limit, working days), its materials; the applicant told; then 秒批 is tried. Call
@@ -711,7 +711,7 @@ def _add_materials(actor, application: Application, uploads: Mapping | None) -> 
                 upload=files[spec.pk],
                 source=Material.Source.WINDOW if window else Material.Source.UPLOAD,
             )
-            summary.append({"spec": spec.pk, "sha256": m.sha256})
+            summary.append({"spec": spec.pk, "sm3": m.sm3})
     return summary
 
 
@@ -818,26 +818,14 @@ def do_act(
 
 def do_open_material(*, actor, material: Material) -> bytes:
     """Read a material file for the applicant, the clerk who took it in, or staff who can
-    see the case; its SHA-256 is checked and the access logged."""
-    import hashlib
-
+    see the case (else 404): decrypted, its SM3 digest checked, the access logged."""
     visible(actor, material.application)
     if not material.file:
         raise Http404(_("该材料没有文件（来自电子证照或基础库核验）。"))
-    try:
-        with material.file.open("rb") as fh:
-            data = fh.read()
-    except (OSError, ValueError):
-        raise Http404(_("材料文件不存在。")) from None
-    intact = hashlib.sha256(data).hexdigest() == material.sha256
-    audit.record(
+    return do_open_upload(
         actor=actor,
-        action="services.material.open",
+        record=material,
         obj=material.application,
-        change={"material": material.pk, "intact": intact},
+        action="services.material.open",
+        change={"material": material.pk},
     )
-    if not intact:
-        raise ValidationError(
-            _("材料「%s」的内容与提交时的摘要不符，已拒绝打开。") % material.name, code="tampered"
-        )
-    return data

@@ -32,6 +32,7 @@ from yiwang.services.models import (
     Bundle,
     BundleApplication,
     BundleItem,
+    Material,
     ServiceItem,
 )
 
@@ -202,7 +203,7 @@ def do_apply_bundle(
         form_data=form,
         submitted_at=timezone.now(),
     )
-    stored: dict[str, str] = {}
+    stored: dict[str, Material] = {}
     parts = [
         create_application(
             p, actor=actor, channel=channel, bundle_application=submission, stored=stored

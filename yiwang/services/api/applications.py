@@ -9,17 +9,16 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import Field
 
-from yiwang.core import masking
+from yiwang.core import masking, uploads
 from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.errors import FORBIDDEN_CODES, error_codes
 from yiwang.core.identity.tokens import require_scope
@@ -72,7 +71,7 @@ class MaterialOut(Schema):
     reference: str = Field(description="电子证照标识、基础库记录与版本，或上传时的文件名")
     content_type: str
     size: int
-    sha256: str
+    sm3: str = Field(description="文件内容的 SM3 摘要（无文件时为空）")
     download: str | None
 
 
@@ -115,7 +114,7 @@ def _materials(app: Application) -> list[dict]:
                 "reference": m.reference,
                 "content_type": m.content_type,
                 "size": m.size,
-                "sha256": m.sha256,
+                "sm3": m.sm3,
                 "download": reverse(
                     "api:services-material", kwargs={"number": app.number, "material_id": m.pk}
                 )
@@ -294,14 +293,11 @@ def upload_materials(request, number: str):
 
 @router.get("/{number}/materials/{material_id}", url_name="services-material")
 def download_material(request, number: str, material_id: int):
-    """A material file (its SHA-256 checked, the access logged)."""
+    """A material file (decrypted, its SM3 digest checked, the access logged)."""
     require_scope(request, "read")
     app = _application(request, number)
     material = app.materials.filter(pk=material_id).first()
     if material is None or not material.file:
         raise Http404(_("未找到该材料文件。"))
     data = _run(lambda: do_open_material(actor=request.user, material=material))
-    response = HttpResponse(data, content_type=material.content_type or "application/octet-stream")
-    response["Content-Disposition"] = content_disposition_header(True, material.name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.download(material, data)

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.fields import BlindIndexField, EncryptedTextField
-from yiwang.core.models import Case, Department, Division
+from yiwang.core.models import Case, Department, Division, StoredFile
 from yiwang.services.models.items import ServiceItem
 
 
@@ -106,9 +106,10 @@ class Application(models.Model):
         return f"{self.number} {self.item.name}"
 
 
-class Material(models.Model):
-    """A material on a case: an uploaded file, or a fact taken from an e-licence or a
-    base registry (免证可办), with where it came from."""
+class Material(StoredFile):
+    """A material on a case: an uploaded file (a stored file, SM4 encrypted at rest, SM3
+    digest), or a fact taken from an e-licence or a base registry (免证可办, no file),
+    with where it came from."""
 
     class Source(models.TextChoices):
         UPLOAD = "upload", _("申请人上传")
@@ -122,10 +123,9 @@ class Material(models.Model):
     )
     name = models.CharField(_("材料名称"), max_length=200)
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
-    file = models.FileField(_("文件"), upload_to="services/materials/%Y/%m/", blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    sha256 = models.CharField(max_length=64, blank=True)
+    file = models.FileField(
+        _("文件"), upload_to="services/materials/%Y/%m/", max_length=200, blank=True
+    )
     reference = models.CharField(_("来源凭据"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from yiwang.core.calendar import add_working_days
+from yiwang.core.crypto import sm3_hex
 from yiwang.core.models import AuditEntry, Case, CaseEvent, Notification
 from yiwang.services.actions.applications import (
     do_act,
@@ -68,7 +69,7 @@ def test_full_online_case_through_every_state(food_item, enterprise_user, offici
     assert app.form_data["area"] == 80 and app.applicant_id_type == "001"
     # No business licence held: the upload was stored with its digest.
     stored = {m.name: m for m in app.materials.all()}
-    assert stored["营业执照"].source == "upload" and len(stored["营业执照"].sha256) == 64
+    assert stored["营业执照"].source == "upload" and stored["营业执照"].sm3 == sm3_hex(PDF)
     assert do_open_material(actor=enterprise_user, material=stored["营业执照"]) == PDF
 
     do_act(

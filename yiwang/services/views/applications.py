@@ -15,9 +15,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from yiwang.core import uploads
 from yiwang.core.errors import split_errors, status_of
 from yiwang.core.inbox import case_events
 from yiwang.core.workflow import definition_of
@@ -334,7 +334,7 @@ def _form_rows(app: Application) -> list[tuple[str, Any]]:
 @login_required
 def material_file(request: HttpRequest, pk: int) -> HttpResponse:
     """Download a material: the applicant, the clerk who took it in, or staff who can see
-    the case; its SHA-256 is checked first."""
+    the case; decrypted and its SM3 digest checked first."""
     material = (
         Material.objects.select_related("application")
         .filter(pk=pk, application__in=access.applications(request.user))
@@ -348,13 +348,8 @@ def material_file(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(
             " ".join(exc.messages), status=409, content_type="text/plain; charset=utf-8"
         )
-    ext = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
-        material.content_type, ".ofd"
-    )
-    response = HttpResponse(data, content_type=material.content_type or "application/octet-stream")
-    response["Content-Disposition"] = content_disposition_header(True, f"{material.name}{ext}")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    ext = uploads.EXTENSION.get(material.content_type, "")
+    return uploads.download(material, data, filename=f"{material.name}{ext}")
 
 
 urlpatterns = [
