@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -114,6 +114,11 @@ class CheckedUpload:
     data: bytes
     sm3: str
 
+    @classmethod
+    def of(cls, name: str, content_type: str, data: bytes) -> CheckedUpload:
+        """Bytes a room has checked its own way (e.g. a data file parsed whole)."""
+        return cls(name[:200], content_type, data, crypto.sm3_hex(data))
+
     @property
     def size(self) -> int:
         return len(self.data)
@@ -184,10 +189,14 @@ def check_upload(
     return CheckedUpload(name, content_type, data, crypto.sm3_hex(data))
 
 
-def store(record, upload: CheckedUpload, *, filename: str = "", name: str = "") -> None:
+def store(
+    record, upload: CheckedUpload, *, filename: str = "", name: str = "", ending: str = ""
+) -> None:
     """Put a checked upload on ``record`` (a ``StoredFile``, not yet saved): SM4-GCM
     ciphertext under the active key version written to storage, and the name, size,
-    true type and SM3 digest of the clear content. Call inside the room's action."""
+    true type and SM3 digest of the clear content. Call inside the room's action.
+    The stored name is ``filename`` (default an SM3 prefix), the type's ``ending`` and
+    ``.sm4``."""
     ring = keyring()
     record.name = (name or upload.name)[:200]
     record.size = upload.size
@@ -196,7 +205,8 @@ def store(record, upload: CheckedUpload, *, filename: str = "", name: str = "") 
     record.key_version = ring.active
     blob = crypto.sm4_gcm_encrypt(ring.active_key, upload.data, FILE_AAD)
     stem = filename or upload.sm3[:24]
-    record.file.save(f"{stem}{EXTENSION[upload.content_type]}.sm4", ContentFile(blob), save=False)
+    ending = ending or EXTENSION.get(upload.content_type, "")
+    record.file.save(f"{stem}{ending}.sm4", ContentFile(blob), save=False)
 
 
 def share(record, stored) -> None:
@@ -239,10 +249,24 @@ def read_verified(record) -> tuple[bytes, bool]:
     return data, bool(record.sm3) and crypto.sm3_hex(data) == record.sm3
 
 
-def download(record, data: bytes, *, inline: bool = False, filename: str = "") -> HttpResponse:
-    """The clear bytes as a response: the stored (checked) type, the original name, and
-    no content sniffing by the browser."""
-    response = HttpResponse(data, content_type=record.content_type or "application/octet-stream")
+def read(record) -> bytes:
+    """The clear bytes of a stored file the platform itself works on (no person reads
+    them, so nothing is logged); refused (code ``tampered``) when they do not match."""
+    data, intact = read_verified(record)
+    if not intact:
+        raise tampered(record)
+    return data
+
+
+def download(record, data: bytes, *, inline: bool = False, filename: str = "") -> FileResponse:
+    """The verified clear bytes streamed back: the stored (checked) type, the original
+    name, and no content sniffing by the browser. The whole file is decrypted and its
+    digest checked before the first byte goes out (SM4-GCM authenticates the whole)."""
+    response = FileResponse(
+        io.BytesIO(data),
+        content_type=record.content_type or "application/octet-stream",
+    )
+    response["Content-Length"] = str(len(data))
     response["Content-Disposition"] = content_disposition_header(
         not inline, filename or record.name
     )

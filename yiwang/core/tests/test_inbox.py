@@ -178,7 +178,7 @@ def test_attachment_download_checks_sm3_and_scope(client, desk, settings, tmp_pa
     att = CaseAttachment.objects.get(case=case)
     url = f"/cases/{case.pk}/attachments/{att.pk}/"
     r = client.get(url)
-    assert r.status_code == 200 and r.content == PDF
+    assert r.status_code == 200 and b"".join(r.streaming_content) == PDF
     assert "attachment" in r["Content-Disposition"]
     client.force_login(desk.boai_clerk)
     assert client.get(url).status_code == 404

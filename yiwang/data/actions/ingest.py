@@ -3,7 +3,6 @@ resumable), re-submit corrected problem rows, fix one row, configure pull source
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -13,7 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiwang.core import uploads
 from yiwang.core.audit import record
+from yiwang.core.uploads import CheckedUpload
 from yiwang.data import access
 from yiwang.data.actions.quality import ensure_default_rules
 from yiwang.data.ingest import mapping as colmap
@@ -54,16 +55,16 @@ def do_create_batch(
     origin: ImportBatch | None = None,
 ) -> tuple[ImportBatch, bool]:
     """创建归集批次: check the file whole (format, encoding, required columns, every row
-    parses) before any row is touched; store it; return (batch, already_loaded). The same
+    parses) before any row is touched; store it (SM4 encrypted at rest, SM3 digest); return (batch, already_loaded). The same
     bytes for the same resource find the earlier batch instead of loading twice."""
     _check_resource(actor, resource)
     ensure_default_rules()
     if len(data) > max_bytes():
         raise _too_large(len(data))
     fmt = sniff_format(filename, data)
-    sha = hashlib.sha256(data).hexdigest()
+    upload = CheckedUpload.of(filename or fmt, pipeline.FORMAT_TYPES[fmt], data)
     existing = (
-        ImportBatch.objects.filter(resource__code=resource.code, sha256=sha)
+        ImportBatch.objects.filter(resource__code=resource.code, sm3=upload.sm3)
         .exclude(status=ImportBatch.Status.FAILED)
         .order_by("id")
         .first()
@@ -79,28 +80,22 @@ def do_create_batch(
         options["origin"] = origin.pk
         options.setdefault("columns", (origin.mapping or {}).get("columns", {}))
     kind = source or fmt
-    probe = ImportBatch(resource=resource, source=kind, filename=filename, mapping=options)
+    probe = ImportBatch(resource=resource, source=kind, name=filename, mapping=options)
     table = pipeline.open_table(probe, data)
     colmap.resolve(resource, table.columns, options.get("columns"))
     total = sum(1 for _row in table.rows)  # a malformed row anywhere fails here, before any write
-    stored = f"ingest/{sha}.{fmt}"
-    path = pipeline.media_path(stored)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_bytes(data)
     with transaction.atomic():
-        batch = ImportBatch.objects.create(
+        batch = ImportBatch(
             resource=resource,
             department=resource.provider,
             source=kind,
-            filename=filename[:200],
-            stored_file=stored,
-            sha256=sha,
             encoding=table.encoding,
             mapping=options,
             total=total,
             created_by=actor,
         )
+        uploads.store(batch, upload, name=filename[:200], ending=f".{fmt}")
+        batch.save()
         record(
             actor=actor,
             action="data.ingest.create",
@@ -110,7 +105,7 @@ def do_create_batch(
                 "resource": resource.code,
                 "file": filename[:200],
                 "rows": total,
-                "sha256": sha,
+                "sm3": upload.sm3,
             },
         )
     return batch, False

@@ -70,7 +70,7 @@ def batch_out(b: ImportBatch, already_loaded: bool = False) -> dict:
         "resource_name": b.resource.name,
         "department": b.department.code,
         "source": b.source,
-        "filename": b.filename,
+        "filename": b.name,
         "encoding": b.encoding,
         "status": b.status,
         "error": b.error,

@@ -15,7 +15,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiwang.core import uploads
 from yiwang.core.identifiers import id_birth_date
 from yiwang.core.models import Division
 from yiwang.data import quality
@@ -49,8 +49,12 @@ def chunk_rows() -> int:
     return int(settings.YIWANG.get("DATA_IMPORT_CHUNK_ROWS", 2000))
 
 
-def media_path(relative: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / relative
+# The content type a batch's stored file is kept under, by its format.
+FORMAT_TYPES = {
+    "csv": "text/csv",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def batch_format(batch, data: bytes = b"") -> str:
@@ -58,13 +62,16 @@ def batch_format(batch, data: bytes = b"") -> str:
         return batch.source
     if batch.source == "pull":
         return "json"
-    return sniff_format(batch.stored_file or batch.filename, data)
+    for fmt, content_type in FORMAT_TYPES.items():
+        if batch.content_type == content_type:
+            return fmt
+    return sniff_format(batch.name, data)
 
 
 def open_table(batch, data: bytes | None = None) -> Table:
-    """The batch's stored file opened as a table."""
+    """The batch's stored file opened as a table (decrypted, its SM3 digest checked)."""
     if data is None:
-        data = media_path(batch.stored_file).read_bytes()
+        data = uploads.read(batch)
     options = batch.mapping or {}
     return read_table(data, batch_format(batch, data), options.get("records_path", ""))
 

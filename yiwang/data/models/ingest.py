@@ -8,13 +8,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.fields import EncryptedTextField
-from yiwang.core.models import Department
+from yiwang.core.models import Department, StoredFile
 from yiwang.data.models.catalogue import DataResource
 
 
-class ImportBatch(models.Model):
+class ImportBatch(StoredFile):
     """批次: one load of rows into a resource, with counts and a resumable checkpoint.
-    ``sha256`` of the source bytes plus the resource make a re-run find its batch."""
+    Its source file is a stored file (SM4 encrypted at rest); the ``sm3`` of the source
+    bytes plus the resource make a re-run find its batch."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("等待处理")
@@ -36,9 +37,9 @@ class ImportBatch(models.Model):
         Department, verbose_name=_("提供部门"), on_delete=models.PROTECT, related_name="+"
     )
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
-    filename = models.CharField(_("文件名"), max_length=200, blank=True)
-    stored_file = models.CharField(max_length=300, blank=True)  # path under MEDIA_ROOT
-    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    file = models.FileField(_("文件"), upload_to="ingest/%Y/%m/", max_length=300, blank=True)
+    name = models.CharField(_("文件名"), max_length=200, blank=True)
+    sm3 = models.CharField(_("SM3 摘要"), max_length=64, blank=True, db_index=True)
     encoding = models.CharField(_("编码"), max_length=16, blank=True)
     mapping = models.JSONField(_("列映射"), default=dict, blank=True)  # column → item name
     status = models.CharField(
@@ -65,7 +66,7 @@ class ImportBatch(models.Model):
         verbose_name_plural = _("归集批次")
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.filename or self.source}"
+        return f"#{self.pk} {self.name or self.source}"
 
     @property
     def division(self):

@@ -46,7 +46,7 @@ def test_apply_list_detail_act_through_api(client, food_item, enterprise_user, o
     listing = client.get(BASE).json()
     assert listing["count"] == 1 and listing["items"][0]["number"] == number
     download = client.get(body["materials"][0]["download"])
-    assert download.status_code == 200 and download.content == PDF
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
 
     client.force_login(officials.clerk)
     r = client.post(

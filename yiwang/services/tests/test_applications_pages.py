@@ -196,9 +196,12 @@ def test_someone_elses_application_is_404(client, food_item, enterprise_user, ci
     )
     client.force_login(enterprise_user)
     response = client.get(reverse("services:material", args=[material.pk]))
-    assert response.status_code == 200 and response.content == PDF
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
     client.force_login(officials.clerk)
-    assert client.get(reverse("services:material", args=[material.pk])).content == PDF
+    assert (
+        b"".join(client.get(reverse("services:material", args=[material.pk])).streaming_content)
+        == PDF
+    )
     assert AuditEntry.objects.filter(action="services.material.open").count() == 2
 
 
