@@ -27,7 +27,7 @@ def _read(batch):
 
 def to_stored_files(apps, schema_editor):
     ImportBatch = apps.get_model("data", "ImportBatch")
-    for batch in ImportBatch.objects.exclude(stored_file="").iterator():
+    for batch in ImportBatch.objects.exclude(stored_file="").order_by("pk").iterator():
         batch.file.name = batch.stored_file
         batch.content_type = FORMAT_TYPES.get(batch.stored_file.rsplit(".", 1)[-1], "")
         data = _read(batch)
@@ -41,7 +41,7 @@ def to_stored_files(apps, schema_editor):
 def from_stored_files(apps, schema_editor):
     """Back: the path, and SHA-256 of files still in clear (an encrypted one gets none)."""
     ImportBatch = apps.get_model("data", "ImportBatch")
-    for batch in ImportBatch.objects.exclude(file="").iterator():
+    for batch in ImportBatch.objects.exclude(file="").order_by("pk").iterator():
         batch.stored_file = batch.file.name
         data = _read(batch) if batch.key_version is None else None
         if data is not None and hashlib.new("sm3", data).hexdigest() == batch.sm3:

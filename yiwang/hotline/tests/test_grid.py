@@ -254,6 +254,27 @@ def test_worker_page_shows_errors(client, grids, worker):
     assert not Ticket.objects.exists()
 
 
+def test_photo_is_stored_encrypted_and_shown_only_to_those_who_see_the_event(
+    client, grids, other_worker, worker
+):
+    from pathlib import Path
+
+    from yiwang.core.crypto import sm3_hex
+
+    grid, _other = grids
+    # Declared a JPEG by the client, really a PNG: the bytes decide the type.
+    t = report(worker, grid, photos=[SimpleUploadedFile("现场.png", PNG, "image/jpeg")])
+    photo = t.attachments.get()
+    assert (photo.content_type, photo.sm3) == ("image/png", sm3_hex(PNG))
+    assert Path(photo.file.path).read_bytes()[: len(PNG)] != PNG
+    url = reverse("hotline:grid-photo", args=[t.pk, photo.pk])
+    client.force_login(worker)
+    assert b"".join(client.get(url).streaming_content) == PNG
+    assert AuditEntry.objects.filter(action="hotline.ticket.attachment_open").count() == 1
+    client.force_login(other_worker)
+    assert client.get(url).status_code == 404
+
+
 def test_another_grids_worker_gets_403_page(client, grids, other_worker, worker):
     grid, _other = grids
     client.force_login(other_worker)

@@ -21,7 +21,8 @@ def _read(material):
 
 def sha256_to_sm3(apps, schema_editor):
     Material = apps.get_model("services", "Material")
-    for material in Material.objects.exclude(file="").exclude(sha256="").iterator():
+    rows = Material.objects.exclude(file="").exclude(sha256="").order_by("pk")
+    for material in rows.iterator():
         data = _read(material)
         if data is not None and hashlib.sha256(data).hexdigest() == material.sha256:
             material.sm3 = hashlib.new("sm3", data).hexdigest()
@@ -32,6 +33,7 @@ def sm3_to_sha256(apps, schema_editor):
     """Back: SHA-256 of files still in clear; an encrypted file gets none (refused)."""
     Material = apps.get_model("services", "Material")
     rows = Material.objects.exclude(file="").exclude(sm3="").filter(key_version__isnull=True)
+    rows = rows.order_by("pk")
     for material in rows.iterator():
         data = _read(material)
         if data is not None and hashlib.new("sm3", data).hexdigest() == material.sm3:

@@ -151,3 +151,25 @@ def test_api_window_intake(client, food_item, officials, enterprise_user):
     assert {m["source"] for m in r.json()["materials"]} == {"window"}
     client.force_login(enterprise_user)
     assert client.get(BASE).json()["count"] == 1
+
+
+def test_material_is_stored_encrypted_with_its_sm3_and_served_only_to_those_allowed(
+    client, food_item, enterprise_user, citizen, settings
+):
+    from pathlib import Path
+
+    from yiwang.core.crypto import sm3_hex
+
+    client.force_login(enterprise_user)
+    spec = _specs(food_item)["营业执照"]
+    files = {**_files(food_item), f"material_{spec.pk}": pdf("执照.pdf", PDF + b"licence")}
+    body = _post_apply(client, food_item, files=files).json()
+    material = next(m for m in body["materials"] if m["name"] == "营业执照")
+    assert material["sm3"] == sm3_hex(PDF + b"licence")
+    stored = Application.objects.get(number=body["number"]).materials.get(pk=material["id"])
+    raw = Path(stored.file.path).read_bytes()
+    assert stored.key_version is not None and raw != PDF + b"licence" and b"%PDF" not in raw
+    download = client.get(material["download"])
+    assert b"".join(download.streaming_content) == PDF + b"licence"
+    client.force_login(citizen)
+    assert client.get(material["download"]).status_code == 404
