@@ -174,3 +174,32 @@ def test_a_room_narrows_the_types_and_names_them(settings):
     with pytest.raises(ValidationError) as err:
         uploads.check_upload(SimpleUploadedFile("a.pdf", b""))
     assert err.value.code == "empty"
+
+
+def test_reencrypt_brings_legacy_clear_files_under_the_active_key(staff, case, media):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    def legacy(name: str, data: bytes, digest: str) -> CaseAttachment:
+        att = CaseAttachment(case=case, name=name, size=len(data), content_type="application/pdf")
+        att.sm3, att.uploaded_by = digest, staff.clerk
+        att.file.save(name, ContentFile(data), save=False)
+        att.save()
+        return att
+
+    good = legacy("good.pdf", PDF, sm3_hex(PDF))
+    bad = legacy("bad.pdf", PDF + b"changed", sm3_hex(PDF))
+    clear_path = Path(good.file.path)
+    out = StringIO()
+    with pytest.raises(CommandError):  # the changed file is reported, not re-encrypted
+        call_command("uploads", "reencrypt", stdout=out)
+    assert "core.CaseAttachment：重新加密 1" in out.getvalue()
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert good.key_version is not None and not clear_path.exists()
+    assert b"%PDF" not in Path(good.file.path).read_bytes()
+    assert uploads.read_verified(good) == (PDF, True)
+    assert bad.key_version is None and Path(bad.file.path).read_bytes() == PDF + b"changed"
+    assert AuditEntry.objects.filter(action="core.uploads.reencrypt").exists()
