@@ -131,7 +131,8 @@ def max_upload_bytes() -> int:
 
 def kinds(allowed: Iterable[str]) -> str:
     """The allowed types as named in messages, e.g. "PDF、JPG、PNG"."""
-    return "、".join(dict.fromkeys(str(TYPES[ct].label) for ct in TYPES if ct in set(allowed)))
+    names = dict.fromkeys(str(TYPES[ct].label) for ct in TYPES if ct in set(allowed))
+    return _("、").join(names)
 
 
 def _read(uploaded_file, limit: int, what: str) -> bytes:
