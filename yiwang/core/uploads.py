@@ -40,8 +40,8 @@ FILE_AAD = b"yiwang.core.StoredFile"
 
 @dataclass(frozen=True)
 class FileType:
-    """A type the platform accepts: how its content starts, the name endings it may
-    carry, and what it is called in messages."""
+    """A type the platform accepts (``sniff`` recognises it by its content): what it is
+    called in messages and the name endings it may carry."""
 
     label: Any
     endings: tuple[str, ...]
