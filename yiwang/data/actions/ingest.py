@@ -55,8 +55,9 @@ def do_create_batch(
     origin: ImportBatch | None = None,
 ) -> tuple[ImportBatch, bool]:
     """创建归集批次: check the file whole (format, encoding, required columns, every row
-    parses) before any row is touched; store it (SM4 encrypted at rest, SM3 digest); return (batch, already_loaded). The same
-    bytes for the same resource find the earlier batch instead of loading twice."""
+    parses) before any row is touched; store it (a stored file: SM4 encrypted at rest,
+    SM3 digest); return (batch, already_loaded). The same bytes (same SM3) for the same
+    resource find the earlier batch instead of loading twice."""
     _check_resource(actor, resource)
     ensure_default_rules()
     if len(data) > max_bytes():
