@@ -194,3 +194,24 @@ def test_worker_pool_gives_the_same_result(data_city, settings):
     }
     assert results["QR-UNIQ-KEY"] == (11, 1) and results["QR-CONS-BIRTH"][1] == 1
     assert Person.objects.count() == GOOD
+
+
+def test_source_file_is_kept_encrypted_with_its_sm3_and_a_changed_file_fails_the_run(
+    data_city,
+):
+    from pathlib import Path
+
+    from yiwang.core.crypto import sm3_hex
+
+    resource = data_city.resource("person")
+    rows, _bad, _ps = mixed_rows()
+    filename, data = encode("csv-utf8", HEADER, rows)
+    batch, _existed = do_create_batch(actor=None, resource=resource, filename=filename, data=data)
+    assert (batch.name, batch.sm3, batch.size) == (filename, sm3_hex(data), len(data))
+    raw = Path(batch.file.path).read_bytes()
+    assert batch.key_version is not None and raw != data and HEADER[0].encode() not in raw
+    # The stored ciphertext is altered before the run: refused, nothing loaded.
+    Path(batch.file.path).write_bytes(raw[:-1] + bytes([raw[-1] ^ 1]))
+    batch = do_process_batch(actor=None, batch=batch)
+    assert batch.status == "failed" and "SM3" in batch.error
+    assert Person.objects.count() == 0
