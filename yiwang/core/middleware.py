@@ -6,6 +6,10 @@ from django.contrib.auth import logout
 
 EPOCH_KEY = "yiwang_epoch"
 
+# The cookie carrying a browser's elder-mode choice (长辈模式): set by the identity pages,
+# read by the shell's middleware. Kept here so core never reaches into the shell.
+ELDER_COOKIE = "yiwang_elder"
+
 
 class SessionEpochMiddleware:
     """Ends sessions started before the user's last "log out everywhere" (全部下线)."""

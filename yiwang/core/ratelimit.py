@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 
 
 def spend(scope: str, who: str, limit: int, window_seconds: int = 60) -> bool:
@@ -20,3 +22,15 @@ def spend(scope: str, who: str, limit: int, window_seconds: int = 60) -> bool:
         cache.set(key, 1, timeout=window_seconds + 10)
         used = 1
     return used <= limit
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: behind ``YIWANG_TRUSTED_PROXIES`` reverse proxies, the entry
+    that many hops from the right of X-Forwarded-For (earlier entries are client-forged)."""
+    hops = settings.YIWANG["TRUSTED_PROXIES"]
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops and forwarded:
+        chain = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if chain:
+            return chain[-min(hops, len(chain))][:45]
+    return request.META.get("REMOTE_ADDR", "")[:45]

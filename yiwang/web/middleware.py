@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-COOKIE = "yiwang_elder"
+from yiwang.core.middleware import ELDER_COOKIE as COOKIE
+
+__all__ = ["COOKIE", "ElderModeMiddleware"]
 
 
 class ElderModeMiddleware:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -33,9 +32,9 @@ from yiwang.core.identity.forms import (
     TOTPCodeForm,
     TOTPDisableForm,
 )
-from yiwang.core.middleware import EPOCH_KEY
+from yiwang.core.middleware import ELDER_COOKIE, EPOCH_KEY
 from yiwang.core.models import User
-from yiwang.web.middleware import COOKIE as ELDER_COOKIE
+from yiwang.core.ratelimit import client_ip
 
 PENDING_KEY = "yiwang_pending_login"
 ENROL_KEY = "yiwang_totp_enrol"
@@ -46,18 +45,6 @@ HOME_BY_KIND = {
     User.Kind.CITIZEN: "web:citizen",
     User.Kind.ENTERPRISE: "web:enterprise",
 }
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address: behind ``YIWANG_TRUSTED_PROXIES`` reverse proxies, the entry
-    that many hops from the right of X-Forwarded-For (earlier entries are client-forged)."""
-    hops = settings.YIWANG["TRUSTED_PROXIES"]
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if hops and forwarded:
-        chain = [part.strip() for part in forwarded.split(",") if part.strip()]
-        if chain:
-            return chain[-min(hops, len(chain))][:45]
-    return request.META.get("REMOTE_ADDR", "")[:45]
 
 
 def landing_url(request: HttpRequest, user: User, next_url: str = "") -> str:

@@ -37,7 +37,6 @@ from yiwang.services.events import ENTERPRISE_EVENTS, LIFE_EVENTS, event_label
 from yiwang.services.formspec import FIELD_TYPES
 from yiwang.services.models import ItemKind, MaterialSpec, ServiceItem
 from yiwang.services.search import by_event, search
-from yiwang.web.context import resolve_first
 
 PAGE_SIZE = 20
 CITY = "410800"
@@ -107,7 +106,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "county_departments": sorted(county.items()),
         "life_events": [(c, label, counts[c]) for c, label in LIFE_EVENTS],
         "enterprise_events": [(c, label, counts[c]) for c, label in ENTERPRISE_EVENTS],
-        "bundles_url": resolve_first(("services:bundles",)),
+        "bundles_url": reverse("services:bundles"),
         "total": sum(by_dept.values()),
         "can_manage": has_perm(request.user, "service.manage"),
     }
