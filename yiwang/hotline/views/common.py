@@ -1,69 +1,11 @@
-"""Shared pieces of the hotline pages: the ticket row lists show, the choices forms offer,
-and the public timeline (no staff names, no personal data)."""
+"""Pieces only the hotline pages need: the choices their forms offer."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-
-from yiwang.core.workflow import definition_of
-from yiwang.hotline.models import Category, Channel, Emergency, Kind, Ticket, Urgency
-from yiwang.hotline.stats import is_overdue
-
-PUBLIC_EVENTS = {
-    "start",
-    "dispatch",
-    "redispatch",
-    "sign",
-    "reply",
-    "answer_now",
-    "conclude",
-    "reopen",
-    "archive",
-    "hand_off",
-    "merge",
-    "approve_extension",
-    "send_back",
-}
-
-
-def state_name(ticket: Ticket) -> str:
-    """The ticket's step as people read it (e.g. 已派单待签收)."""
-    if ticket.case_id is None:
-        return ""
-    return definition_of(ticket.case.workflow).state_name(ticket.case.state)
-
-
-def row(ticket: Ticket, today=None) -> dict[str, Any]:
-    """One ticket as lists show it: number, matter, place, department, step, deadlines."""
-    today = today or timezone.localdate()
-    case = ticket.case
-    return {
-        "ticket": ticket,
-        "state": case.state if case else "",
-        "state_name": state_name(ticket),
-        "case_due": case.case_due if case else None,
-        "state_due": case.state_due if case else None,
-        "overdue": is_overdue(case, today),
-        "escalation": case.escalation_level if case else 0,
-    }
-
-
-def rows(qs) -> list[dict[str, Any]]:
-    today = timezone.localdate()
-    return [row(t, today) for t in qs]
-
-
-def with_case(qs):
-    return qs.select_related("case__workflow", "category", "division", "department")
-
-
-def category_groups() -> list[tuple[Category, list[Category]]]:
-    """Active leaf categories grouped under their 大类 (for select boxes)."""
-    cats = list(Category.objects.filter(active=True).order_by("code"))
-    tops = [c for c in cats if c.parent_id is None]
-    return [(top, [c for c in cats if c.parent_id == top.pk]) for top in tops]
+from yiwang.hotline.models import Channel, Emergency, Kind, Urgency
+from yiwang.hotline.queries import category_groups
 
 
 def choices() -> dict[str, Any]:
@@ -74,20 +16,3 @@ def choices() -> dict[str, Any]:
         "emergencies": [c for c in Emergency.choices if c[0]],
         "category_groups": category_groups(),
     }
-
-
-def public_timeline(ticket: Ticket) -> list[dict[str, Any]]:
-    """Steps a citizen sees: what happened and when, which department; no staff names."""
-    d = definition_of(ticket.case.workflow)
-    out = []
-    for e in ticket.case.events.all():
-        if e.action not in PUBLIC_EVENTS:
-            continue
-        out.append(
-            {
-                "at": e.at,
-                "label": d.event_label(e.action),
-                "state": d.state_name(e.to_state) if e.to_state else "",
-            }
-        )
-    return out

@@ -17,12 +17,11 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from yiwang.core.errors import split_errors, status_of
-from yiwang.core.identity.views import client_ip
-from yiwang.core.ratelimit import spend
+from yiwang.core.ratelimit import client_ip, spend
 from yiwang.hotline.actions.handling import do_callback
 from yiwang.hotline.actions.tickets import do_take_ticket
 from yiwang.hotline.models import Callback, Kind, Satisfaction, Ticket
-from yiwang.hotline.views.common import category_groups, public_timeline, row, rows, with_case
+from yiwang.hotline.queries import category_groups, public_timeline, row, rows, with_case
 
 LOOKUPS_PER_MINUTE = 20
 

@@ -17,7 +17,7 @@ from yiwang.core.errors import split_errors, status_of
 from yiwang.core.models import Department, Division
 from yiwang.hotline.actions.categories import do_set_routing_rule
 from yiwang.hotline.models import Category, RoutingRule
-from yiwang.hotline.views.common import category_groups
+from yiwang.hotline.queries import category_groups
 
 
 @login_required

@@ -27,7 +27,8 @@ from yiwang.hotline.actions import handling
 from yiwang.hotline.actions.tickets import do_take_ticket
 from yiwang.hotline.models import Callback, Extension, Result, Satisfaction, Ticket
 from yiwang.hotline.operations import operations
-from yiwang.hotline.views.common import choices, row, rows, with_case
+from yiwang.hotline.queries import row, rows, with_case
+from yiwang.hotline.views.common import choices
 
 FORM_FIELDS = (
     "channel",
