@@ -33,6 +33,21 @@ def _err(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
 
+def status_of(exc: ValidationError) -> int:
+    """The HTTP status a refused objection or conflict action gets: 409 for a duplicate or
+    a closed item, 404 for an absent one, else 400 (shared by the pages and the API)."""
+    codes = (
+        {e.code for errs in exc.error_dict.values() for e in errs}
+        if hasattr(exc, "error_dict")
+        else {e.code for e in exc.error_list}
+    )
+    if codes & {"duplicate", "objection_closed", "conflict_closed", "case_closed"}:
+        return 409
+    if "not_found" in codes:
+        return 404
+    return 400
+
+
 def registry_label(registry: str) -> str:
     """The registry's Chinese name (人口库 …)."""
     return str(REGISTRIES[registry].model._meta.verbose_name_plural)

@@ -22,9 +22,11 @@ from yiwang.data.actions.objections import (
     do_explain_objection,
     do_raise_objection,
     open_actions,
+    status_of,
 )
+from yiwang.data.actions.reads import do_record_objection_view
 from yiwang.data.models import Conflict
-from yiwang.data.views import objections as pages
+from yiwang.data.queries import objections as queries
 
 router = Router()
 
@@ -129,31 +131,31 @@ def _run(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
     except ValidationError as exc:
-        status = pages._status_of(exc)
+        status = status_of(exc)
         if status in (404, 409):
             raise HttpError(status, exc.messages[0]) from None
         raise
 
 
 def _objection(request, objection_id: int):
-    obj = pages.visible_objections(request.user).filter(pk=objection_id).first()
+    obj = queries.visible_objections(request.user).filter(pk=objection_id).first()
     if obj is None:
         raise Http404(_("未找到该记录，或您无权查看。"))
     return obj
 
 
 def _detail(request, obj) -> dict:
-    pages.log_clear_view(request.user, obj)
+    do_record_objection_view(actor=request.user, objection=obj)
     actions = open_actions(request.user, obj)
     return {
-        **pages.objection_row(obj, clear=True),
+        **queries.objection_row(obj, clear=True),
         "actions": actions,
         "events": case_events(obj.case) if obj.case_id else [],
     }
 
 
 def _conflict(request, conflict_id: int) -> Conflict:
-    obj = pages.visible_conflicts(request.user).filter(pk=conflict_id).first()
+    obj = queries.visible_conflicts(request.user).filter(pk=conflict_id).first()
     if obj is None:
         raise Http404(_("未找到该记录，或您无权查看。"))
     return obj
@@ -165,17 +167,17 @@ def list_conflicts(request, params: Query[ConflictListIn]):
     """数据冲突 my department must resolve, or raised against my values."""
     require_scope(request, "read")
     _staff(request)
-    qs = pages.visible_conflicts(request.user)
+    qs = queries.visible_conflicts(request.user)
     if params.status:
         qs = qs.filter(status=params.status)
-    return Mapped(qs, pages.conflict_row)
+    return Mapped(qs, queries.conflict_row)
 
 
 @router.get("/conflicts/{conflict_id}", response=ConflictOut)
 def get_conflict(request, conflict_id: int):
     require_scope(request, "read")
     _staff(request)
-    return pages.conflict_row(_conflict(request, conflict_id))
+    return queries.conflict_row(_conflict(request, conflict_id))
 
 
 @router.post("/conflicts/{conflict_id}/accept", response=ConflictOut)
@@ -185,7 +187,7 @@ def accept_conflict(request, conflict_id: int):
     _staff(request)
     obj = _conflict(request, conflict_id)
     _run(lambda: do_accept_conflict(actor=request.user, conflict=obj))
-    return pages.conflict_row(obj)
+    return queries.conflict_row(obj)
 
 
 @router.post("/conflicts/{conflict_id}/object", response={201: ObjectionDetailOut})
@@ -211,7 +213,7 @@ def list_objections(request, params: Query[ListIn]):
     """数据异议 raised by or owed by the caller's department; overdue marked."""
     require_scope(request, "read")
     _staff(request)
-    return Mapped(pages.filtered_objections(request.user, params.status), pages.objection_row)
+    return Mapped(queries.filtered_objections(request.user, params.status), queries.objection_row)
 
 
 @router.post("", response={201: ObjectionDetailOut})

@@ -13,10 +13,8 @@ from pydantic import Field
 from yiwang.core.access import has_perm
 from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity.tokens import require_scope
-from yiwang.data import access
-from yiwang.data.actions.objections import registry_label
-from yiwang.data.registry import REGISTRIES
-from yiwang.data.views import registries as reg
+from yiwang.data.actions.reads import do_reveal_record
+from yiwang.data.queries import registries as reg
 
 router = Router()
 
@@ -114,16 +112,7 @@ def list_registries(request):
     """基础库 the caller may look into, with their record counts."""
     require_scope(request, "read")
     _staff(request)
-    codes = access.registry_codes(request.user)
-    return [
-        {
-            "code": code,
-            "name": registry_label(code),
-            "count": access.registry_records(request.user, code).count(),
-        }
-        for code in REGISTRIES
-        if code in codes
-    ]
+    return reg.registry_rows(request.user)
 
 
 @router.get("/places/points", response=list[PointOut])
@@ -155,7 +144,7 @@ def read_record(request, registry: str, record_id: int, params: Query[CrsIn]):
     require_scope(request, "read")
     _staff(request)
     record = reg.get_record(request.user, registry, record_id)
-    return reg.detail(request.user, registry, record, crs=params.crs)
+    return reg.detail(registry, record, crs=params.crs)
 
 
 @router.post("/{registry}/records/{record_id}/reveal", response=RecordOut)
@@ -165,4 +154,7 @@ def reveal_record(request, registry: str, record_id: int, payload: RevealIn):
     require_scope(request, "read")
     _staff(request)
     record = reg.get_record(request.user, registry, record_id)
-    return reg.detail(request.user, registry, record, purpose=payload.purpose, crs=payload.crs)
+    clear = do_reveal_record(
+        actor=request.user, registry=registry, record=record, purpose=payload.purpose
+    )
+    return reg.detail(registry, record, clear=clear, crs=payload.crs)

@@ -4,22 +4,18 @@ list the conflicts a department must resolve and accept or object."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core import audit
 from yiwang.core.access import has_perm
-from yiwang.core.inbox import case_events, case_summary
+from yiwang.core.inbox import case_events
 from yiwang.data import access
 from yiwang.data.actions.conflicts import do_accept_conflict, do_object_conflict, objection_for
 from yiwang.data.actions.objections import (
@@ -29,84 +25,21 @@ from yiwang.data.actions.objections import (
     field_label,
     open_actions,
     registry_label,
+    status_of,
 )
-from yiwang.data.models import Conflict, DataObjection
+from yiwang.data.actions.reads import do_record_objection_view
+from yiwang.data.models import Conflict
+from yiwang.data.queries.objections import (
+    conflict_row,
+    filtered_objections,
+    objection_row,
+    visible_conflicts,
+    visible_objections,
+)
+from yiwang.data.queries.registries import get_record
 from yiwang.data.registry import REGISTRIES
-from yiwang.data.views.registries import PERSONAL, get_record, mask_value
 
 STATUS_FILTERS = ("open", "overdue", "closed")
-
-
-def log_clear_view(user, obj: DataObjection) -> bool:
-    """An objection's values are shown unmasked to those handling it; for personal data
-    that view goes to the audit ledger. True when the values are personal."""
-    personal = obj.field in PERSONAL.get(obj.registry, {})
-    if personal:
-        audit.record(
-            actor=user,
-            action="data.objection.view",
-            obj=obj,
-            purpose=_("数据异议核实"),
-            change={"field": obj.field},
-        )
-    return personal
-
-
-def _names(registry: str, field: str) -> dict[str, str]:
-    """Display names of a registry and its field (the codes themselves when unknown)."""
-    known = registry in REGISTRIES
-    return {
-        "registry_name": registry_label(registry) if known else registry,
-        "field_name": field_label(registry, field) if known else field,
-    }
-
-
-def objection_row(o: DataObjection, today=None, *, clear: bool = False) -> dict[str, Any]:
-    """An objection as lists show it: names, values (masked unless ``clear``), the case's
-    time limit and overdue mark from the workflow engine."""
-    case = case_summary(o.case, today) if o.case_id else None
-    show = (lambda v: v) if clear else (lambda v: mask_value(o.registry, o.field, v))
-    return {
-        "id": o.pk,
-        "number": o.number,
-        "registry": o.registry,
-        "record_id": o.record_id,
-        "field": o.field,
-        **_names(o.registry, o.field),
-        "current_value": show(o.current_value),
-        "proposed_value": show(o.proposed_value),
-        "reason": o.reason,
-        "requester": o.requester.name,
-        "authority": o.authority.name,
-        "outcome": o.outcome,
-        "outcome_name": str(o.get_outcome_display()),
-        "reply": o.reply,
-        "created_at": o.created_at,
-        "resolved_at": o.resolved_at,
-        "case_id": o.case_id,
-        "state_name": case["state_name"] if case else "",
-        "state_due": case["state_due"] if case else None,
-        "overdue": bool(case and case["overdue"]),
-        "escalation_level": case["escalation_level"] if case else 0,
-    }
-
-
-def visible_objections(user):
-    return access.objections(user).select_related(
-        "requester", "authority", "case__workflow", "case__division", "case__department"
-    )
-
-
-def filtered_objections(user, status: str):
-    qs = visible_objections(user)
-    if status == "closed":
-        return qs.exclude(outcome="")
-    if status in ("open", "overdue"):
-        qs = qs.filter(outcome="")
-    if status == "overdue":
-        today = timezone.localdate()
-        return qs.filter(Q(case__state_due__lt=today) | Q(case__case_due__lt=today))
-    return qs
 
 
 def _staff(request: HttpRequest) -> None:
@@ -116,19 +49,6 @@ def _staff(request: HttpRequest) -> None:
 
 def _messages_of(exc: ValidationError) -> list[str]:
     return list(exc.messages)
-
-
-def _status_of(exc: ValidationError) -> int:
-    codes = (
-        {e.code for errs in exc.error_dict.values() for e in errs}
-        if hasattr(exc, "error_dict")
-        else {e.code for e in exc.error_list}
-    )
-    if codes & {"duplicate", "objection_closed", "conflict_closed", "case_closed"}:
-        return 409
-    if "not_found" in codes:
-        return 404
-    return 400
 
 
 @login_required
@@ -185,7 +105,7 @@ def objection_new(request: HttpRequest) -> HttpResponse:
                 reason=form["reason"],
             )
         except ValidationError as exc:
-            errors, status = _messages_of(exc), _status_of(exc)
+            errors, status = _messages_of(exc), status_of(exc)
         except PermissionDenied as exc:
             errors, status = [str(exc)], 403
         else:
@@ -234,13 +154,13 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 raise ValidationError(_("未知的操作。"))
         except ValidationError as exc:
-            errors, status = _messages_of(exc), _status_of(exc)
+            errors, status = _messages_of(exc), status_of(exc)
         except PermissionDenied as exc:
             errors, status = [str(exc)], 403
         else:
             messages.success(request, done)
             return redirect("data:objection", pk=obj.pk)
-    personal = log_clear_view(request.user, obj)
+    personal = do_record_objection_view(actor=request.user, objection=obj)
     actions = open_actions(request.user, obj)
     context = {
         "o": obj,
@@ -252,31 +172,6 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
         "personal": personal,
     }
     return render(request, "data/objections/detail.html", context, status=status)
-
-
-def conflict_row(c: Conflict) -> dict[str, Any]:
-    """A conflict as lists show it (personal values masked)."""
-    show = lambda v: mask_value(c.registry, c.field, v)  # noqa: E731
-    return {
-        "id": c.pk,
-        "registry": c.registry,
-        "record_id": c.record_id,
-        "field": c.field,
-        **_names(c.registry, c.field),
-        "authoritative_value": show(c.authoritative_value),
-        "other_value": show(c.other_value),
-        "authority": c.authority.name,
-        "department": c.department.name,
-        "status": c.status,
-        "status_name": str(c.get_status_display()),
-        "batch": c.batch_id,
-        "created_at": c.created_at,
-        "resolved_at": c.resolved_at,
-    }
-
-
-def visible_conflicts(user):
-    return access.conflicts(user).select_related("authority", "department")
 
 
 @login_required
@@ -330,7 +225,7 @@ def conflict(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("data:objection", pk=made.pk)
             raise ValidationError(_("未知的操作。"))
         except ValidationError as exc:
-            errors, status = _messages_of(exc), _status_of(exc)
+            errors, status = _messages_of(exc), status_of(exc)
         except PermissionDenied as exc:
             errors, status = [str(exc)], 403
     can_resolve = (
