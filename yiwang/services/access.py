@@ -98,12 +98,17 @@ def ratings(user, qs: QuerySet | None = None) -> QuerySet:
     return scope(user, qs, "case.view", owners=("rater",))
 
 
+def is_staff(user) -> bool:
+    """Staff (or a superuser): who may open 差评整改 and the per-staff statistics."""
+    return getattr(user, "kind", "") == "staff" or getattr(user, "is_superuser", False)
+
+
 def staff_ratings(user, qs: QuerySet | None = None) -> QuerySet:
     """评价 of services within a staff member's jurisdiction (rated staff named)."""
     from yiwang.services.models import Rating
 
     qs = qs if qs is not None else Rating.objects.all()
-    if getattr(user, "kind", "") != "staff" and not getattr(user, "is_superuser", False):
+    if not is_staff(user):
         return qs.none()
     return scope(user, qs, "case.view")
 

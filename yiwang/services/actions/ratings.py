@@ -23,6 +23,7 @@ from yiwang.core import audit
 from yiwang.core.access import Grant, role_codes
 from yiwang.core.actions.notify import do_notify
 from yiwang.core.actions.workflow import do_start_case, do_transition
+from yiwang.core.errors import status_of as core_status_of
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.models import Case, Department, Division, RoleAssignment, User
 from yiwang.core.numbering import next_number
@@ -57,6 +58,19 @@ VISIT_NUMBER_KIND = "FW"
 # 评价码: printed on the visit ticket and held by its QR code; no 0/O, 1/I look-alikes.
 TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 TOKEN_LENGTH = 8
+
+
+# Error codes of these actions that are not a plain 400 (see ``status_of``).
+CONFLICT_CODES = {"already_rated", "not_done", "case_closed"}
+FORBIDDEN_CODES = {"role_missing", "assigned_elsewhere"}
+
+
+def status_of(exc: ValidationError) -> int:
+    """The HTTP status a refused rating or action gets: 409 for a second rating or a
+    closed case, 404 for an unknown visit number, 403 for a missing role, else 400."""
+    return core_status_of(
+        exc, forbidden=FORBIDDEN_CODES, conflict=CONFLICT_CODES, not_found={"unknown_visit"}
+    )
 
 
 def rectify_days() -> int:

@@ -35,11 +35,7 @@ from yiwang.services.actions.applications import (
 )
 from yiwang.services.materials import current_materials
 from yiwang.services.models import Application, ServiceItem
-from yiwang.services.views.applications import (
-    application_row,
-    licence_links,
-    with_case,
-)
+from yiwang.services.queries import application_row, licence_links, with_case
 
 router = Router()
 

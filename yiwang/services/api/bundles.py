@@ -26,7 +26,7 @@ from yiwang.services.actions.bundles import (
 from yiwang.services.api.applications import ApplicationOut, _form_json, _run
 from yiwang.services.api.items import PUBLIC
 from yiwang.services.models import Bundle, BundleApplication
-from yiwang.services.views.applications import application_row, with_case
+from yiwang.services.queries import application_row, with_case
 
 router = Router()
 

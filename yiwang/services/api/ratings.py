@@ -18,13 +18,14 @@ from pydantic import Field
 from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity.tokens import BearerAuth, require_scope
 from yiwang.core.inbox import case_events
-from yiwang.services import access
+from yiwang.services import access, queries
 from yiwang.services.actions.ratings import (
     do_act_rectification,
     do_issue_visit_ticket,
     do_rate_application,
     do_rate_visit,
     rectification_actions,
+    status_of,
 )
 from yiwang.services.models import Rating
 from yiwang.services.stats import (
@@ -33,7 +34,6 @@ from yiwang.services.stats import (
     rating_stats,
     rating_summary,
 )
-from yiwang.services.views import ratings as pages
 
 router = Router()
 
@@ -172,19 +172,19 @@ def _run(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
     except ValidationError as exc:
-        status = pages.status_of(exc)
+        status = status_of(exc)
         if status in (403, 404, 409):
             raise HttpError(status, exc.messages[0]) from None
         raise
 
 
 def _staff(request) -> None:
-    if not pages._is_staff(request.user):
+    if not access.is_staff(request.user):
         raise PermissionDenied(_("差评整改仅对工作人员开放。"))
 
 
 def _rectification(request, rating_id: int) -> Rating:
-    found = pages.filtered_rectifications(request.user, "").filter(pk=rating_id).first()
+    found = queries.filtered_rectifications(request.user, "").filter(pk=rating_id).first()
     if found is None:
         raise Http404(_("未找到该差评整改，或您无权查看。"))
     return found
@@ -192,28 +192,28 @@ def _rectification(request, rating_id: int) -> Rating:
 
 def _detail(request, rating: Rating) -> dict:
     return {
-        **pages.rating_row(rating, reply=True),
+        **queries.rating_row(rating, reply=True),
         "actions": rectification_actions(request.user, rating),
         "events": case_events(rating.rectification),
     }
 
 
 def _public_row(rating: Rating) -> dict:
-    return pages.rating_row(rating, staff_view=False)
+    return queries.rating_row(rating, staff_view=False)
 
 
 @router.get("/stats", response=StatsOut, auth=PUBLIC)
 def stats(request, params: Query[StatsIn]):
     """好差评统计 over a period: per department or item for everyone; per staff member
     only for staff (their jurisdiction). Excluded ratings do not count."""
-    start, end, errors = pages.parse_period(
+    start, end, errors = queries.parse_period(
         params.start.isoformat() if params.start else "",
         params.end.isoformat() if params.end else "",
     )
     if errors:
         raise ValidationError(errors)
     if params.by == "staff":
-        if not pages._is_staff(request.user):
+        if not access.is_staff(request.user):
             raise PermissionDenied(_("按工作人员的统计仅对工作人员开放。"))
         require_scope(request, "read")
         qs = access.staff_ratings(request.user)
@@ -273,7 +273,7 @@ def issue_visit(request, payload: VisitIn):
             "item_name": item.name,
             "department": visit.department.name,
             "served_at": visit.served_at,
-            "rate_url": pages.visit_rate_url(visit, absolute=True),
+            "rate_url": queries.visit_rate_url(visit, absolute=True),
         },
     )
 
@@ -303,8 +303,8 @@ def rate_visit(request, visit_number: str, payload: VisitRateIn):
 def my_ratings(request):
     """我的评价, with the department's reply once the 差评 is handled."""
     require_scope(request, "read")
-    qs = Rating.objects.filter(rater=request.user).select_related(*pages.MINE_RELATED)
-    return Mapped(qs, lambda r: pages.rating_row(r, staff_view=False, reply=True))
+    qs = Rating.objects.filter(rater=request.user).select_related(*queries.MINE_RELATED)
+    return Mapped(qs, lambda r: queries.rating_row(r, staff_view=False, reply=True))
 
 
 @router.get("/rectifications", response=list[RectificationOut])
@@ -313,7 +313,7 @@ def list_rectifications(request, params: Query[ListIn]):
     """差评整改 of the caller's jurisdiction (staff); overdue ones marked."""
     require_scope(request, "read")
     _staff(request)
-    return Mapped(pages.filtered_rectifications(request.user, params.status), pages.rating_row)
+    return Mapped(queries.filtered_rectifications(request.user, params.status), queries.rating_row)
 
 
 @router.get("/rectifications/{rating_id}", response=RectificationDetailOut)

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,17 +33,9 @@ from yiwang.services.actions.applications import (
 from yiwang.services.formdata import bound_fields
 from yiwang.services.materials import Need, current_materials, max_bytes, resolve_materials
 from yiwang.services.models import Application, Material, ServiceItem
+from yiwang.services.queries import application_row, licence_links, status_label, with_case
 
 ACCEPT = ".pdf,.ofd,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
-
-
-def status_label(app: Application) -> str:
-    """办理状态 as applicants read it: the outcome once done, else the current step."""
-    if app.outcome:
-        return _("已办结（%s）") % app.get_outcome_display()
-    if app.case_id is None:
-        return ""
-    return definition_of(app.case.workflow).state_name(app.case.state)
 
 
 MAIN_PATH = ("submitted", "reviewing", "deciding", "completed")
@@ -70,39 +62,6 @@ def progress_steps(app: Application) -> list[dict]:
     return steps
 
 
-def application_row(app: Application, today=None) -> dict[str, Any]:
-    """One application as lists show it: names, status, deadlines, overdue mark."""
-    today = today or timezone.localdate()
-    case = app.case
-    dues = [d for d in (case.state_due, case.case_due) if d is not None]
-    return {
-        "id": app.pk,
-        "number": app.number,
-        "item": app.item.name,
-        "item_code": app.item.code,
-        "department": app.department.name,
-        "channel": app.get_channel_display(),
-        "state": case.state,
-        "state_name": definition_of(case.workflow).state_name(case.state),
-        "status": status_label(app),
-        "outcome": app.outcome,
-        "submitted_at": app.submitted_at,
-        "state_due": case.state_due,
-        "case_due": case.case_due,
-        "completed_at": app.completed_at,
-        "overdue": case.closed_at is None and any(d < today for d in dues),
-        "estimated": case.calendar_estimated,
-        "instant": bool(app.decided_by_rule),
-        "bundle": app.bundle_application.number if app.bundle_application_id else "",
-    }
-
-
-def with_case(qs):
-    return qs.select_related(
-        "item", "department", "case__workflow", "bundle_application", "applicant", "clerk"
-    )
-
-
 def material_rows(app: Application) -> list[dict]:
     """The current materials (newest per spec) with their source and download link."""
     rows = []
@@ -116,24 +75,6 @@ def material_rows(app: Application) -> list[dict]:
             }
         )
     return rows
-
-
-def licence_links(identifier: str) -> dict[str, str]:
-    """Wallet links (detail, PDF) of an issued licence, from the licences room."""
-    if not identifier:
-        return {}
-    try:
-        from yiwang.licences.models import Licence
-
-        pk = Licence.objects.filter(identifier=identifier).values_list("pk", flat=True).first()
-        if pk is None:
-            return {}
-        return {
-            "detail": reverse("licences:wallet-detail", args=[pk]),
-            "pdf": reverse("licences:wallet-pdf", args=[pk]),
-        }
-    except (ImportError, NoReverseMatch):
-        return {}
 
 
 def need_rows(needs: list[Need], errors: dict[str, list[str]], received=()) -> list[dict]:

@@ -25,12 +25,8 @@ from yiwang.services.actions.bundles import (
 )
 from yiwang.services.formdata import bound_fields
 from yiwang.services.models import Bundle
-from yiwang.services.views.applications import (
-    _applicant_user,
-    application_row,
-    upload_context,
-    with_case,
-)
+from yiwang.services.queries import application_row, with_case
+from yiwang.services.views.applications import _applicant_user, upload_context
 
 
 def bundle_rows(qs) -> list[dict]:

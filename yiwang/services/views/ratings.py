@@ -5,15 +5,12 @@ published statistics per department and per item (per staff member for staff onl
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -22,9 +19,8 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import masking
 from yiwang.core.access import has_perm, role_codes
-from yiwang.core.errors import status_of as core_status_of
 from yiwang.core.identity.totp import qr_svg_data_uri
-from yiwang.core.inbox import case_events, case_summary
+from yiwang.core.inbox import case_events
 from yiwang.services import access
 from yiwang.services.actions.ratings import (
     do_act_rectification,
@@ -34,24 +30,20 @@ from yiwang.services.actions.ratings import (
     find_visit,
     may_rate_visit,
     rectification_actions,
+    status_of,
 )
 from yiwang.services.models import Level, Rating, ServiceItem, WindowVisit
+from yiwang.services.queries import (
+    MINE_RELATED,
+    filtered_rectifications,
+    parse_period,
+    rating_row,
+    visit_rate_url,
+)
 from yiwang.services.stats import published_stats, published_summary, rating_stats
 
 STATUS_FILTERS = ("open", "overdue", "closed")
-CONFLICT_CODES = {"already_rated", "not_done", "case_closed"}
-FORBIDDEN_CODES = {"role_missing", "assigned_elsewhere"}
 TABLE_ROWS = 100
-# Relations a rating row reads (its rectification's names and deadlines included).
-MINE_RELATED = (
-    "item",
-    "department",
-    "application",
-    "rectification__workflow",
-    "rectification__division",
-    "rectification__department",
-    "rectification__assignee",
-)
 # Levels as the rating buttons show them: value, label, a short hint for the eye.
 LEVEL_BUTTONS = [
     (Level.VERY_SATISFIED, "★★★★★"),
@@ -66,32 +58,11 @@ def level_buttons() -> list[dict]:
     return [{"value": int(v), "label": v.label, "stars": stars} for v, stars in LEVEL_BUTTONS]
 
 
-def status_of(exc: ValidationError) -> int:
-    """The HTTP status a refused rating or action gets: 409 for a second rating or a
-    closed case, 404 for an unknown visit number, 403 for a missing role, else 400."""
-    return core_status_of(
-        exc, forbidden=FORBIDDEN_CODES, conflict=CONFLICT_CODES, not_found={"unknown_visit"}
-    )
-
-
 def _url(name: str, *args) -> str:
     try:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
-
-
-def visit_rate_url(visit: WindowVisit, *, absolute: bool = False) -> str:
-    """The rating page of a visit with its rating code (what the QR code holds)."""
-    url = reverse("services:rate-visit", args=[visit.number]) + f"?t={visit.token}"
-    if absolute:
-        base = settings.YIWANG.get("PUBLIC_BASE_URL", "").rstrip("/")
-        return base + url
-    return url
-
-
-def _is_staff(user) -> bool:
-    return getattr(user, "kind", "") == "staff" or getattr(user, "is_superuser", False)
 
 
 # --- rating a finished 办件 ---
@@ -206,7 +177,7 @@ def rate_visit(request: HttpRequest, visit_number: str) -> HttpResponse:
 
 
 def _require_clerk(request: HttpRequest) -> None:
-    if not _is_staff(request.user) or "window_clerk" not in role_codes(request.user):
+    if not access.is_staff(request.user) or "window_clerk" not in role_codes(request.user):
         raise PermissionDenied(_("窗口服务编号由窗口人员发放。"))
 
 
@@ -292,68 +263,8 @@ def my_ratings(request: HttpRequest) -> HttpResponse:
 # --- 差评整改 ---
 
 
-def rating_row(
-    r: Rating, today: dt.date | None = None, *, staff_view: bool = True, reply: bool = False
-) -> dict:
-    """A rating as lists show it: service, level, the rectification's state and time
-    limit from the workflow engine (staff names only for staff)."""
-    case = case_summary(r.rectification, today) if r.rectification_id else None
-    answer = ""
-    if reply and case and case["closed_at"]:
-        last = r.rectification.events.exclude(action__in=("start", "escalate")).last()
-        answer = last.comment if last else ""
-    return {
-        "id": r.pk,
-        "case_number": r.case_number,
-        "item": r.item.name,
-        "item_code": r.item.code,
-        "department": r.department.name,
-        "level": r.level,
-        "level_name": str(r.get_level_display()),
-        "bad": r.is_bad,
-        "comment": r.comment,
-        "channel": r.channel,
-        "channel_name": str(r.get_channel_display()),
-        "created_at": r.created_at,
-        "staff": (str(r.staff) if r.staff_id else "") if staff_view else "",
-        "excluded": r.excluded,
-        "exclusion_reason": r.exclusion_reason,
-        "rectification": case["number"] if case else "",
-        "state": case["state"] if case else "",
-        "state_name": case["state_name"] if case else "",
-        "state_due": case["state_due"] if case else None,
-        "case_due": case["case_due"] if case else None,
-        "closed": bool(case and case["closed_at"]),
-        "overdue": bool(case and case["overdue"]),
-        "escalation_level": case["escalation_level"] if case else 0,
-        "reply": answer,
-    }
-
-
-def filtered_rectifications(user, status: str) -> QuerySet:
-    """差评整改 the user may see, filtered: open, overdue, closed (or all)."""
-    qs = access.rectifications(user).select_related(
-        "item",
-        "department",
-        "staff",
-        "application",
-        "rectification__workflow",
-        "rectification__division",
-        "rectification__department",
-        "rectification__assignee",
-    )
-    if status == "closed":
-        return qs.filter(rectification__closed_at__isnull=False)
-    if status in ("open", "overdue"):
-        qs = qs.filter(rectification__closed_at__isnull=True)
-    if status == "overdue":
-        today = timezone.localdate()
-        qs = qs.filter(Q(rectification__state_due__lt=today) | Q(rectification__case_due__lt=today))
-    return qs.order_by("rectification__closed_at", "rectification__case_due", "-id")
-
-
 def _staff_only(request: HttpRequest) -> None:
-    if not _is_staff(request.user):
+    if not access.is_staff(request.user):
         raise PermissionDenied(_("差评整改仅对工作人员开放。"))
 
 
@@ -439,31 +350,6 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
 # --- published statistics ---
 
 
-def parse_period(start: str, end: str) -> tuple[dt.date, dt.date, list[str]]:
-    """The period asked for (default: this year up to today), with clear errors for dates
-    that cannot be read or run backwards."""
-    today = timezone.localdate()
-    errors: list[str] = []
-    first, last = dt.date(today.year, 1, 1), today
-    for raw, label, which in ((start, _("开始日期"), "start"), (end, _("结束日期"), "end")):
-        raw = (raw or "").strip()
-        if not raw:
-            continue
-        try:
-            value = dt.date.fromisoformat(raw)
-        except ValueError:
-            errors.append(_("%s格式应为 年-月-日，例如 2026-01-01。") % label)
-            continue
-        if which == "start":
-            first = value
-        else:
-            last = value
-    if first > last:
-        errors.append(_("开始日期不能晚于结束日期。"))
-        first, last = dt.date(today.year, 1, 1), today
-    return first, last, errors
-
-
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -487,7 +373,7 @@ def ratings_stats(request: HttpRequest) -> HttpResponse:
     departments = published_stats("department", start=start, end=end)
     items = published_stats("item", start=start, end=end)
     staff_rows = None
-    if _is_staff(request.user):
+    if access.is_staff(request.user):
         staff_rows = stats_rows(
             rating_stats("staff", start=start, end=end, qs=access.staff_ratings(request.user))
         )[:TABLE_ROWS]
@@ -510,8 +396,9 @@ def ratings_stats(request: HttpRequest) -> HttpResponse:
             "items": stats_rows(items)[:TABLE_ROWS],
             "staff_rows": staff_rows,
             "chart": chart,
-            "is_staff": _is_staff(request.user),
-            "can_issue": _is_staff(request.user) and "window_clerk" in role_codes(request.user),
+            "is_staff": access.is_staff(request.user),
+            "can_issue": access.is_staff(request.user)
+            and "window_clerk" in role_codes(request.user),
         },
         status=400 if errors else 200,
     )

@@ -29,15 +29,8 @@ from yiwang.services.actions.applications import (
 from yiwang.services.formdata import bound_fields
 from yiwang.services.materials import Need
 from yiwang.services.models import Application, HolderIdType, ServiceItem
-from yiwang.services.views.applications import (
-    _form_rows,
-    application_row,
-    licence_links,
-    material_rows,
-    need_rows,
-    upload_context,
-    with_case,
-)
+from yiwang.services.queries import application_row, licence_links, with_case
+from yiwang.services.views.applications import _form_rows, material_rows, need_rows, upload_context
 
 STATUS_FILTERS = ("open", "overdue", "done", "mine")
 

@@ -1,0 +1,189 @@
+"""Reads of the services room shared by its pages and its API: 办件 rows with status and
+deadlines, the wallet links of an issued licence, 好差评 rows and the 差评整改 a user may
+see, a visit's rating link and the statistics period asked for. They write nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core.inbox import case_summary
+from yiwang.core.workflow import definition_of
+from yiwang.services import access
+from yiwang.services.models import Application, Rating, WindowVisit
+
+# --- 办件 ---
+
+
+def status_label(app: Application) -> str:
+    """办理状态 as applicants read it: the outcome once done, else the current step."""
+    if app.outcome:
+        return _("已办结（%s）") % app.get_outcome_display()
+    if app.case_id is None:
+        return ""
+    return definition_of(app.case.workflow).state_name(app.case.state)
+
+
+def application_row(app: Application, today=None) -> dict[str, Any]:
+    """One application as lists show it: names, status, deadlines, overdue mark."""
+    today = today or timezone.localdate()
+    case = app.case
+    dues = [d for d in (case.state_due, case.case_due) if d is not None]
+    return {
+        "id": app.pk,
+        "number": app.number,
+        "item": app.item.name,
+        "item_code": app.item.code,
+        "department": app.department.name,
+        "channel": app.get_channel_display(),
+        "state": case.state,
+        "state_name": definition_of(case.workflow).state_name(case.state),
+        "status": status_label(app),
+        "outcome": app.outcome,
+        "submitted_at": app.submitted_at,
+        "state_due": case.state_due,
+        "case_due": case.case_due,
+        "completed_at": app.completed_at,
+        "overdue": case.closed_at is None and any(d < today for d in dues),
+        "estimated": case.calendar_estimated,
+        "instant": bool(app.decided_by_rule),
+        "bundle": app.bundle_application.number if app.bundle_application_id else "",
+    }
+
+
+def with_case(qs):
+    return qs.select_related(
+        "item", "department", "case__workflow", "bundle_application", "applicant", "clerk"
+    )
+
+
+def licence_links(identifier: str) -> dict[str, str]:
+    """Wallet links (detail, PDF) of an issued licence, from the licences room."""
+    if not identifier:
+        return {}
+    try:
+        from yiwang.licences.models import Licence
+
+        pk = Licence.objects.filter(identifier=identifier).values_list("pk", flat=True).first()
+        if pk is None:
+            return {}
+        return {
+            "detail": reverse("licences:wallet-detail", args=[pk]),
+            "pdf": reverse("licences:wallet-pdf", args=[pk]),
+        }
+    except (ImportError, NoReverseMatch):
+        return {}
+
+
+# --- 好差评 ---
+
+# Relations a rating row reads (its rectification's names and deadlines included).
+MINE_RELATED = (
+    "item",
+    "department",
+    "application",
+    "rectification__workflow",
+    "rectification__division",
+    "rectification__department",
+    "rectification__assignee",
+)
+
+
+def rating_row(
+    r: Rating, today: dt.date | None = None, *, staff_view: bool = True, reply: bool = False
+) -> dict:
+    """A rating as lists show it: service, level, the rectification's state and time
+    limit from the workflow engine (staff names only for staff)."""
+    case = case_summary(r.rectification, today) if r.rectification_id else None
+    answer = ""
+    if reply and case and case["closed_at"]:
+        last = r.rectification.events.exclude(action__in=("start", "escalate")).last()
+        answer = last.comment if last else ""
+    return {
+        "id": r.pk,
+        "case_number": r.case_number,
+        "item": r.item.name,
+        "item_code": r.item.code,
+        "department": r.department.name,
+        "level": r.level,
+        "level_name": str(r.get_level_display()),
+        "bad": r.is_bad,
+        "comment": r.comment,
+        "channel": r.channel,
+        "channel_name": str(r.get_channel_display()),
+        "created_at": r.created_at,
+        "staff": (str(r.staff) if r.staff_id else "") if staff_view else "",
+        "excluded": r.excluded,
+        "exclusion_reason": r.exclusion_reason,
+        "rectification": case["number"] if case else "",
+        "state": case["state"] if case else "",
+        "state_name": case["state_name"] if case else "",
+        "state_due": case["state_due"] if case else None,
+        "case_due": case["case_due"] if case else None,
+        "closed": bool(case and case["closed_at"]),
+        "overdue": bool(case and case["overdue"]),
+        "escalation_level": case["escalation_level"] if case else 0,
+        "reply": answer,
+    }
+
+
+def filtered_rectifications(user, status: str) -> QuerySet:
+    """差评整改 the user may see, filtered: open, overdue, closed (or all)."""
+    qs = access.rectifications(user).select_related(
+        "item",
+        "department",
+        "staff",
+        "application",
+        "rectification__workflow",
+        "rectification__division",
+        "rectification__department",
+        "rectification__assignee",
+    )
+    if status == "closed":
+        return qs.filter(rectification__closed_at__isnull=False)
+    if status in ("open", "overdue"):
+        qs = qs.filter(rectification__closed_at__isnull=True)
+    if status == "overdue":
+        today = timezone.localdate()
+        qs = qs.filter(Q(rectification__state_due__lt=today) | Q(rectification__case_due__lt=today))
+    return qs.order_by("rectification__closed_at", "rectification__case_due", "-id")
+
+
+def visit_rate_url(visit: WindowVisit, *, absolute: bool = False) -> str:
+    """The rating page of a visit with its rating code (what the QR code holds)."""
+    url = reverse("services:rate-visit", args=[visit.number]) + f"?t={visit.token}"
+    if absolute:
+        base = settings.YIWANG.get("PUBLIC_BASE_URL", "").rstrip("/")
+        return base + url
+    return url
+
+
+def parse_period(start: str, end: str) -> tuple[dt.date, dt.date, list[str]]:
+    """The period asked for (default: this year up to today), with clear errors for dates
+    that cannot be read or run backwards."""
+    today = timezone.localdate()
+    errors: list[str] = []
+    first, last = dt.date(today.year, 1, 1), today
+    for raw, label, which in ((start, _("开始日期"), "start"), (end, _("结束日期"), "end")):
+        raw = (raw or "").strip()
+        if not raw:
+            continue
+        try:
+            value = dt.date.fromisoformat(raw)
+        except ValueError:
+            errors.append(_("%s格式应为 年-月-日，例如 2026-01-01。") % label)
+            continue
+        if which == "start":
+            first = value
+        else:
+            last = value
+    if first > last:
+        errors.append(_("开始日期不能晚于结束日期。"))
+        first, last = dt.date(today.year, 1, 1), today
+    return first, last, errors
