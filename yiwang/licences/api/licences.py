@@ -14,7 +14,6 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import Field
 
-from yiwang.core import audit
 from yiwang.core.access import has_perm
 from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity.tokens import require_scope
@@ -26,9 +25,9 @@ from yiwang.licences.actions import (
     do_issue_licence,
 )
 from yiwang.licences.actions.licences import open_transitions, verify_url
+from yiwang.licences.actions.reads import do_record_licence_view
 from yiwang.licences.models import Licence, LicenceType, Seal
-from yiwang.licences.views import staff as staff_pages
-from yiwang.licences.views import verify as verify_pages
+from yiwang.licences.queries import Refused, holder_shown, run
 
 router = Router()
 
@@ -168,7 +167,7 @@ def type_row(t: LicenceType) -> dict:
 
 
 def licence_row(lic: Licence, *, clear: bool = True) -> dict:
-    name, hid = (lic.holder_name, lic.holder_id) if clear else staff_pages.holder_shown(lic)
+    name, hid = (lic.holder_name, lic.holder_id) if clear else holder_shown(lic)
     return {
         "id": lic.pk,
         "identifier": lic.identifier,
@@ -317,20 +316,20 @@ def verify_licence(request):
         if content_type.startswith("multipart/"):
             upload = request.FILES.get("file")
             if upload is not None:
-                verdict = verify_pages.run(request, upload=upload)
+                verdict = run(request, upload=upload)
             else:
-                verdict = verify_pages.run(request, payload=_form_payload(request.POST))
+                verdict = run(request, payload=_form_payload(request.POST))
         else:
             if len(request.body) > 4096:
-                raise verify_pages.Refused(413, _("请求内容过长。"))
+                raise Refused(413, _("请求内容过长。"))
             try:
                 body = json.loads(request.body or b"{}")
             except (ValueError, UnicodeDecodeError):
-                raise verify_pages.Refused(400, _("请求体不是有效的 JSON。")) from None
+                raise Refused(400, _("请求体不是有效的 JSON。")) from None
             if not isinstance(body, dict):
-                raise verify_pages.Refused(400, _("请求体应为 JSON 对象。"))
-            verdict = verify_pages.run(request, payload=_form_payload(body))
-    except verify_pages.Refused as exc:
+                raise Refused(400, _("请求体应为 JSON 对象。"))
+            verdict = run(request, payload=_form_payload(body))
+    except Refused as exc:
         raise HttpError(exc.status, exc.message) from None
     return verdict.public()
 
@@ -397,13 +396,7 @@ def get_issued(request, licence_id: int):
     require_scope(request, "read")
     _staff(request)
     lic = _issued(request, licence_id)
-    audit.record(
-        actor=request.user,
-        action="licences.licence.view",
-        obj=lic,
-        purpose=_("查看电子证照（含持证主体信息）"),
-        change={"identifier": lic.identifier},
-    )
+    do_record_licence_view(actor=request.user, licence=lic)
     return licence_detail(lic, [t.code for t in open_transitions(request.user, lic)])
 
 

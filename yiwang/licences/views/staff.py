@@ -15,9 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from yiwang.core import audit
 from yiwang.core.access import has_perm, pick
-from yiwang.core.masking import mask_id_number, mask_name
 from yiwang.licences import access
 from yiwang.licences.actions.licences import (
     TRANSITIONS,
@@ -26,7 +24,9 @@ from yiwang.licences.actions.licences import (
     open_transitions,
     resolve_type,
 )
+from yiwang.licences.actions.reads import do_record_licence_download, do_record_licence_view
 from yiwang.licences.models import ENTITY_ID_TYPES, HolderIdType, Licence, LicenceType, Status
+from yiwang.licences.queries import holder_shown
 from yiwang.licences.views.wallet import pdf_response
 
 
@@ -39,14 +39,6 @@ def _errors(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return exc.message_dict
     return {"__all__": exc.messages}
-
-
-def holder_shown(licence: Licence) -> tuple[str, str]:
-    """Holder name and id as staff lists show them: organisations in clear, persons
-    masked (the detail page shows them in clear and logs the view)."""
-    if licence.holder_id_type in ENTITY_ID_TYPES:
-        return licence.holder_name, licence.holder_id
-    return mask_name(licence.holder_name), mask_id_number(licence.holder_id)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -121,13 +113,7 @@ def licence_detail(request: HttpRequest, pk: int, *, errors=None, status: int = 
     _staff(request)
     licence = _visible(request, pk)
     if request.method == "GET":
-        audit.record(
-            actor=request.user,
-            action="licences.licence.view",
-            obj=licence,
-            purpose=_("查看电子证照（含持证主体信息）"),
-            change={"identifier": licence.identifier},
-        )
+        do_record_licence_view(actor=request.user, licence=licence)
     labels = {f["key"]: f.get("label", f["key"]) for f in licence.licence_type.fields or []}
     return render(
         request,
@@ -175,13 +161,7 @@ def licence_status(request: HttpRequest, pk: int) -> HttpResponse:
 def licence_pdf(request: HttpRequest, pk: int):
     _staff(request)
     licence = _visible(request, pk)
-    audit.record(
-        actor=request.user,
-        action="licences.licence.download",
-        obj=licence,
-        purpose=_("下载电子证照文件"),
-        change={"identifier": licence.identifier},
-    )
+    do_record_licence_download(actor=request.user, licence=licence)
     return pdf_response(licence)
 
 

@@ -3,16 +3,14 @@ upload the PDF. Inputs are bounded and each network address has a per-minute bud
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 
-from yiwang.core.identity.views import client_ip
-from yiwang.core.ratelimit import spend
 from yiwang.licences import verify as core_verify
+from yiwang.licences.queries import Refused, max_bytes, run
 
 RESULT_CLASSES = {
     "valid": "ok",
@@ -23,53 +21,6 @@ RESULT_CLASSES = {
     "expired": "warn",
     "invalid": "warn",
 }
-
-
-class Refused(Exception):
-    """An input refused before any verification (status + Chinese message)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
-def max_bytes() -> int:
-    return int(settings.YIWANG["LICENCE_VERIFY_MAX_BYTES"])
-
-
-def spend_budget(request: HttpRequest) -> None:
-    """Count one verification against the caller's address; Refused(429) over budget."""
-    limit = int(settings.YIWANG["LICENCE_VERIFY_PER_MINUTE"])
-    if not spend("licence-verify", client_ip(request), limit):
-        raise Refused(429, _("核验过于频繁：每分钟最多 %(n)s 次，请稍后再试。") % {"n": limit})
-
-
-def read_upload(upload) -> bytes:
-    """The uploaded file's bytes, refusing anything over the size bound (413)."""
-    limit = max_bytes()
-    if upload.size is not None and upload.size > limit:
-        raise Refused(
-            413, _("文件过大：核验上传的证照文件不能超过 %(n)s MB。") % {"n": limit // 1024**2}
-        )
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise Refused(
-            413, _("文件过大：核验上传的证照文件不能超过 %(n)s MB。") % {"n": limit // 1024**2}
-        )
-    if not data:
-        raise Refused(400, _("上传的文件是空的。"))
-    return data
-
-
-def run(request: HttpRequest, *, payload: str = "", upload=None) -> core_verify.Verdict:
-    """Budget, then verify the file or the payload; BadPayload becomes Refused(400)."""
-    spend_budget(request)
-    try:
-        if upload is not None:
-            return core_verify.verify_pdf(read_upload(upload))
-        return core_verify.verify_payload(payload)
-    except core_verify.BadPayload as exc:
-        raise Refused(400, exc.messages[0]) from None
 
 
 @csrf_protect
