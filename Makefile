@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-sqlite test-postgres lint format bench classifier messages clean
+.PHONY: install demo test test-sqlite test-postgres lint imports format bench classifier messages clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Import contracts in pyproject.toml: core below the rooms, rooms layered, API not on pages.
+imports: install
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .
