@@ -1,5 +1,6 @@
 """Fixed-window rate limits (频率限制) kept in the cache, shared by every room: public
-verification, ticket look-ups and the like. Redis makes them hold across app servers."""
+verification, ticket look-ups and the like, counted per caller address (``client_ip``).
+Redis makes them hold across app servers."""
 
 from __future__ import annotations
 
