@@ -46,8 +46,8 @@ bench: install
 
 # 诉求自动分类: regenerate the synthetic corpus (deterministic) and retrain classifier.json.
 classifier: install
-	$(BIN)/python -m yiwang.hotline.model.make_corpus
-	$(BIN)/python -m yiwang.hotline.model.train
+	$(BIN)/python -m tools.hotline_classifier.make_corpus
+	$(BIN)/python -m tools.hotline_classifier.train
 
 messages: install
 	cd yiwang && ../$(BIN)/python ../manage.py makemessages -l en --no-obsolete && ../$(BIN)/python ../manage.py compilemessages

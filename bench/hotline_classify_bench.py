@@ -43,9 +43,10 @@ def _cold(body: str) -> float:
 
 def run(quick: bool = False) -> list[dict]:
     """Alternate segmentation and classification slices over the held-out texts."""
+    from tools.hotline_classifier.make_corpus import HELDOUT_PATH
     from yiwang.hotline import classify as clf
 
-    rows = clf.read_rows(clf.HELDOUT_PATH)
+    rows = clf.read_rows(HELDOUT_PATH)
     texts = [t for t, _ in rows][: 360 if quick else None]
     rounds, seconds = (3, 0.2) if quick else (7, 1.0)
     model = clf.classifier()

@@ -1,7 +1,7 @@
 """诉求自动分类: suggest the leaf category (小类) of a ticket from its text.
 
 The model is a TF-IDF + logistic-regression classifier trained offline
-(``python -m yiwang.hotline.model.train``) and exported as plain JSON
+(``python -m tools.hotline_classifier.train``) and exported as plain JSON
 (``model/classifier.json``); scoring here is pure Python — scikit-learn is only needed
 to train. Text is folded to simplified characters (OpenCC t2s), segmented with jieba
 (with the domain words of ``model/userdict.txt``) and scored; the confidence is the
@@ -29,8 +29,6 @@ from typing import Any
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 MODEL_PATH = MODEL_DIR / "classifier.json"
 USERDICT_PATH = MODEL_DIR / "userdict.txt"
-HELDOUT_PATH = MODEL_DIR / "heldout.csv"
-TRAINING_PATH = MODEL_DIR / "training.csv"
 FORMAT = "yiwang.hotline.classifier/1"
 MAX_CHARS = 2000  # the longest ticket content the intake accepts (HOTLINE_CONTENT_MAX)
 TOP = 5  # classes listed in Prediction.ranked

@@ -1,2 +1,3 @@
-"""诉求自动分类 model files: the synthetic corpus, its generator, the user dictionary, the
-training script and the exported classifier (plain JSON)."""
+"""诉求自动分类 model files shipped with the app: the exported classifier (plain JSON) and
+the jieba user dictionary. The corpus, its generator and the training script live in
+``tools/hotline_classifier/`` (build time only)."""

@@ -1,7 +1,8 @@
 """诉求语料: write the synthetic 12345 ticket corpus used to train and test 诉求自动分类.
 
-Run ``python -m yiwang.hotline.model.make_corpus``: deterministic (seeded) and writes
-``training.csv`` and ``heldout.csv`` beside this file (columns ``text,category``, the
+Run ``python -m tools.hotline_classifier.make_corpus`` from the repository (or ``make
+classifier``): deterministic (seeded) and writes ``training.csv`` and ``heldout.csv``
+beside this file (columns ``text,category``, the
 category being a leaf code of ``yiwang/hotline/fixtures/categories.json``).
 
 Each leaf has its own templates and word lists; the held-out set is drawn from partly
@@ -20,7 +21,9 @@ import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-FIXTURE = HERE.parent / "fixtures" / "categories.json"
+FIXTURE = HERE.parents[1] / "yiwang" / "hotline" / "fixtures" / "categories.json"
+TRAINING_PATH = HERE / "training.csv"
+HELDOUT_PATH = HERE / "heldout.csv"
 SEED = 12345
 TRAIN_PER_LEAF = 200
 HELDOUT_PER_LEAF = 50
@@ -1451,8 +1454,8 @@ def write(path: Path, rows: list[tuple[str, str]]) -> None:
 
 def main() -> None:
     train, held = build()
-    write(HERE / "training.csv", train)
-    write(HERE / "heldout.csv", held)
+    write(TRAINING_PATH, train)
+    write(HELDOUT_PATH, held)
     print(f"training.csv: {len(train)} rows, heldout.csv: {len(held)} rows")
 
 

@@ -1,8 +1,10 @@
 """诉求自动分类 training: fit TF-IDF + logistic regression on ``training.csv`` and export
 the model as plain JSON (``classifier.json``), never a pickle.
 
-Run ``python -m yiwang.hotline.model.train`` (or ``make classifier``). Needs scikit-learn
-(a development dependency); the runtime scorer in ``yiwang.hotline.classify`` does not.
+Run ``python -m tools.hotline_classifier.train`` from the repository (or ``make
+classifier``). Needs scikit-learn (a development dependency); the runtime scorer in
+``yiwang.hotline.classify`` does not, and only ``classifier.json`` and ``userdict.txt``
+ship in the package (``yiwang/hotline/model/``).
 Steps: tokenize with the runtime tokenizer; fit on 80 % of the training rows and choose
 the softmax temperature that minimises the log loss on the other 20 % (so confidences
 are calibrated probabilities); refit on every row; export; then score ``heldout.csv``
@@ -23,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tools.hotline_classifier.make_corpus import HELDOUT_PATH, TRAINING_PATH
 from yiwang.hotline import classify as runtime
 
 C = 1.0  # inverse regularisation strength of the logistic regression (the usual default)
@@ -186,14 +189,14 @@ def _training_date() -> str:
 
 def build(threshold: float = 0.80) -> dict[str, Any]:
     """Train on ``training.csv``, evaluate on ``heldout.csv``; the complete model dict."""
-    rows = runtime.read_rows(runtime.TRAINING_PATH)
+    rows = runtime.read_rows(TRAINING_PATH)
     model = fit(rows)
-    corpus = digest(runtime.TRAINING_PATH)
+    corpus = digest(TRAINING_PATH)
     date = _training_date()
     model["version"] = f"{date}.{corpus[:8]}"
     model["trained_at"] = date
     model["training"]["corpus_sha256"] = corpus
-    model["heldout"] = evaluate(model, runtime.read_rows(runtime.HELDOUT_PATH), threshold)
+    model["heldout"] = evaluate(model, runtime.read_rows(HELDOUT_PATH), threshold)
     return model
 
 
@@ -215,7 +218,7 @@ def write(model: dict[str, Any], path: Path = runtime.MODEL_PATH) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m yiwang.hotline.model.train")
+    parser = argparse.ArgumentParser(prog="python -m tools.hotline_classifier.train")
     parser.add_argument("--threshold", type=float, default=0.80, help="auto-dispatch confidence")
     parser.add_argument("--output", type=Path, default=runtime.MODEL_PATH)
     args = parser.parse_args(argv)
