@@ -124,17 +124,11 @@ def _http_error(request, exc: HttpError):
 
 
 def _register() -> None:
-    from yiwang.core.api import register as register_core
-    from yiwang.data.api import register as register_data
-    from yiwang.hotline.api import register as register_hotline
-    from yiwang.licences.api import register as register_licences
-    from yiwang.services.api import register as register_services
+    """Mount every installed room's routers, in settings order (``yiwang.core.rooms``)."""
+    from yiwang.core.rooms import api_registrars
 
-    register_core(api)
-    register_data(api)
-    register_services(api)
-    register_licences(api)
-    register_hotline(api)
+    for register in api_registrars():
+        register(api)
 
 
 _register()

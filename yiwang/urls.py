@@ -1,23 +1,19 @@
-"""Top-level URLs: pages, API, OIDC provider, admin."""
+"""Top-level URLs: API, OIDC provider, admin, then every installed room's pages where
+its manifest mounts them (``yiwang.core.rooms``)."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from yiwang.api import api
+from yiwang.core.rooms import url_mounts
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("o/", include("yiwang.core.identity.oauth_urls", namespace="oauth2_provider")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("data/", include("yiwang.data.urls")),
-    path("services/", include("yiwang.services.urls")),
-    path("licences/", include("yiwang.licences.urls")),
-    path("hotline/", include("yiwang.hotline.urls")),
-    path("open311/v2/", include("yiwang.hotline.open311.urls")),
-    path("", include("yiwang.core.urls")),
-    path("", include("yiwang.web.urls")),
+    *(path(prefix, include(urlconf)) for prefix, urlconf in url_mounts()),
 ]
 
 handler403 = "yiwang.web.views.errors.forbidden"

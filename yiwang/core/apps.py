@@ -1,12 +1,74 @@
 """Core room: org model, identity, access, audit ledger, crypto, workflow, calendar."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.rooms import Manifest, NavEntry, PeriodicJob
+
+STAFF = frozenset({"staff"})
 
 
 class CoreConfig(AppConfig):
     name = "yiwang.core"
     label = "core"
     verbose_name = "公共支撑"
+    # Core is a room too: its permissions are granted by the base roles (core.roles).
+    manifest = Manifest(
+        key="core",
+        label=_("公共支撑"),
+        permissions={
+            "case.view": "see cases (办件) in scope",
+            "case.handle": "take workflow actions on cases",
+            "case.intake": "open cases on someone's behalf (受理)",
+            "case.decide": "decide cases (审批决定)",
+            "case.assign": "assign and reassign cases (分派)",
+            "personal.unmask": "reveal masked personal data for a stated purpose (脱敏查看)",
+            "org.view": "see the org model",
+            "org.manage": "change divisions, departments and units",
+            "user.view": "see staff and their roles (人员目录)",
+            "user.manage": "create staff, grant and revoke roles",
+            "audit.view": "search the audit ledger (审计查询)",
+            "audit.verify": "verify ledger blocks and proofs",
+            "system.manage": "keys, rotation and platform settings",
+            "cockpit.view": "city-wide running indicators (领导驾驶舱)",
+        },
+        nav=(
+            NavEntry(
+                "inbox",
+                _("我的待办"),
+                _("等待我处理的办件"),
+                ("core:inbox",),
+                STAFF,
+                "case.view",
+                order=60,
+            ),
+            NavEntry(
+                "staff",
+                _("人员目录"),
+                _("本辖区工作人员与角色"),
+                ("core:staff-list",),
+                STAFF,
+                "user.view",
+                order=120,
+            ),
+            NavEntry(
+                "audit",
+                _("审计查询"),
+                _("全程留痕、可溯可查"),
+                ("core:audit-search",),
+                STAFF,
+                "audit.view",
+                order=130,
+            ),
+        ),
+        urls=(("", "yiwang.core.urls"),),
+        api="yiwang.core.api.register",
+        periodic=(
+            PeriodicJob(300, "yiwang.core.tasks.escalate_overdue"),  # 超期督办
+            PeriodicJob(30, "yiwang.core.tasks.seal_ledger"),  # 审计账本封存
+            PeriodicJob(6 * 3600, "yiwang.core.tasks.prune_task_results"),
+        ),
+    )
 
     def ready(self) -> None:
         from django.conf import settings

@@ -1,4 +1,5 @@
-"""定时任务: periodic jobs the worker enqueues — ``PERIODIC = [(seconds, task path)]``.
+"""定时任务: periodic jobs the worker enqueues — ``PERIODIC = [(seconds, task path)]``,
+gathered from the installed rooms' manifests (``yiwang.core.rooms``).
 
 A job is skipped while an earlier run of it still waits in the queue, so several workers
 (or a slow queue) do not pile up copies.
@@ -13,16 +14,11 @@ import time
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
+from yiwang.core.rooms import periodic_jobs
+
 logger = logging.getLogger("yiwang.schedule")
 
-PERIODIC: list[tuple[float, str]] = [
-    (300, "yiwang.core.tasks.escalate_overdue"),
-    (30, "yiwang.core.tasks.seal_ledger"),
-    (6 * 3600, "yiwang.core.tasks.prune_task_results"),
-    (300, "yiwang.data.tasks.pull_due_sources"),  # 接口归集: sources whose interval passed
-    (3600, "yiwang.licences.tasks.expire_licences"),  # 电子证照到期失效
-    (3600, "yiwang.hotline.tasks.raise_hotspot_alerts"),  # 12345 热点发现
-]
+PERIODIC: list[tuple[float, str]] = periodic_jobs()
 
 
 def enqueue_if_idle(path: str) -> bool:

@@ -1,9 +1,45 @@
 """Data resource room (数据资源体系)."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.rooms import DemoSeeder, Manifest, NavEntry, PeriodicJob, ReadSource
 
 
 class DataConfig(AppConfig):
     name = "yiwang.data"
     label = "data"
     verbose_name = "数据资源"
+    manifest = Manifest(
+        key="data",
+        label=_("数据资源"),
+        permissions={
+            "data.view": "see the catalogue, registries, sharing and quality (数据资源)",
+            "data.manage": "keep the department's resources, sources and grants (数据专员)",
+            "data.review": "review catalogue entries and objections city-wide (大数据局)",
+        },
+        grants={
+            "data_steward": frozenset({"data.view", "data.manage"}),
+            "bureau_admin": frozenset({"data.view", "data.manage", "data.review"}),
+        },
+        nav=(
+            NavEntry(
+                "data",
+                _("数据资源"),
+                _("目录、归集、共享与质量"),
+                ("data:home", "data:index", "data:portal"),
+                frozenset({"staff"}),
+                "data.view",
+                order=70,
+            ),
+        ),
+        urls=(("data/", "yiwang.data.urls"),),
+        api="yiwang.data.api.register",
+        demo=DemoSeeder("yiwang.data.demo.seed_for_demo", order=10),
+        periodic=(PeriodicJob(300, "yiwang.data.tasks.pull_due_sources"),),  # 接口归集
+        data_reads=(
+            ReadSource(
+                _("谁用了我的数据"), "data:my-data", "yiwang.data.access.accesses_of_citizen"
+            ),
+        ),
+    )

@@ -1,6 +1,9 @@
 """12345 热线 room."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.rooms import DemoSeeder, Manifest, NavEntry, PeriodicJob
 
 
 def _seed_categories(sender=None, using: str = "default", **kwargs) -> None:
@@ -30,6 +33,46 @@ class HotlineConfig(AppConfig):
     name = "yiwang.hotline"
     label = "hotline"
     verbose_name = "12345 热线"
+    manifest = Manifest(
+        key="hotline",
+        label=_("12345 诉求"),
+        permissions={
+            "hotline.view": "see 12345 tickets in scope (工单)",
+            "hotline.intake": "take calls and register tickets (话务受理)",
+            "hotline.handle": "handle tickets sent to the department (承办)",
+            "hotline.supervise": "dispatch, merge and supervise tickets (值班长)",
+            "knowledge.manage": "keep the department's knowledge answers (知识库)",
+            "warning.publish": "draft, publish and lift warnings (预警发布)",
+            "grid.report": "report events from the grid (网格上报)",
+        },
+        grants={
+            "dept_admin": frozenset({"hotline.view", "hotline.handle", "knowledge.manage"}),
+            "hotline_agent": frozenset({"hotline.view", "hotline.intake"}),
+            "hotline_supervisor": frozenset(
+                {"hotline.view", "hotline.intake", "hotline.supervise", "warning.publish"}
+            ),
+            "hotline_handler": frozenset({"hotline.view", "hotline.handle", "knowledge.manage"}),
+            "grid_worker": frozenset({"grid.report"}),
+            "leader": frozenset({"hotline.view"}),
+        },
+        nav=(
+            NavEntry(
+                "hotline",
+                _("12345 诉求"),
+                _("咨询、求助、投诉、举报、建议"),
+                ("hotline:home", "hotline:index", "hotline:portal"),
+                portal=True,
+                order=20,
+            ),
+        ),
+        urls=(
+            ("hotline/", "yiwang.hotline.urls"),
+            ("open311/v2/", "yiwang.hotline.open311.urls"),
+        ),
+        api="yiwang.hotline.api.register",
+        demo=DemoSeeder("yiwang.hotline.demo.seed_for_demo", order=40),
+        periodic=(PeriodicJob(3600, "yiwang.hotline.tasks.raise_hotspot_alerts"),),  # 热点发现
+    )
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

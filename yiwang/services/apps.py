@@ -1,6 +1,9 @@
 """Public services room (一网通办): service items, applications, bundles, ratings."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.rooms import DemoSeeder, Manifest, NavEntry
 
 
 def _application_page(case, user) -> str | None:
@@ -17,6 +20,30 @@ class ServicesConfig(AppConfig):
     name = "yiwang.services"
     label = "services"
     verbose_name = "一网通办"
+    manifest = Manifest(
+        key="services",
+        label=_("办事服务"),
+        permissions={
+            "service.manage": "keep the service item list and bundles (事项管理)",
+        },
+        grants={
+            "dept_admin": frozenset({"service.manage"}),
+            "bureau_admin": frozenset({"service.manage"}),
+        },
+        nav=(
+            NavEntry(
+                "services",
+                _("办事服务"),
+                _("在线申请、查询办件进度"),
+                ("services:home", "services:index", "services:portal"),
+                portal=True,
+                order=10,
+            ),
+        ),
+        urls=(("services/", "yiwang.services.urls"),),
+        api="yiwang.services.api.register",
+        demo=DemoSeeder("yiwang.services.demo.seed_for_demo", order=30),
+    )
 
     def ready(self) -> None:
         from yiwang.core.subjects import register

@@ -1,67 +1,25 @@
 """Template context for the shell: elder mode, navigation per user kind and role, and
-the list of rooms (板块) that are installed and open to the user."""
+the list of rooms (板块) that are installed and open to the user (each room's manifest
+declares its entries, ``yiwang.core.rooms.NavEntry``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.access import has_perm
 from yiwang.core.notify import unread_count
+from yiwang.core.rooms import NavEntry, nav_entries
 
+# One entry in the room list; each installed room declares its own in its manifest.
+Room = NavEntry
 
-@dataclass(frozen=True)
-class Room:
-    """One entry in the room list: shown when a URL resolves and the user qualifies."""
-
-    key: str
-    label: str | Promise
-    description: str | Promise
-    url_names: tuple[str, ...]
-    kinds: frozenset[str] | None = None  # None: everyone, signed in or not
-    perm: str | None = None
-
-
-def _names(app: str) -> tuple[str, ...]:
-    return (f"{app}:home", f"{app}:index", f"{app}:portal")
-
-
-STAFF = frozenset({"staff"})
-ROOMS: tuple[Room, ...] = (
-    Room("services", _("办事服务"), _("在线申请、查询办件进度"), _names("services")),
-    Room("hotline", _("12345 诉求"), _("咨询、求助、投诉、举报、建议"), _names("hotline")),
-    Room("policies", _("政策文件"), _("政策文件库、解读和意见征集"), _names("policies")),
-    Room("opendata", _("开放数据"), _("公共数据目录与下载接口"), _names("opendata")),
-    Room("benefits", _("惠企政策"), _("免申即享、快申快享"), _names("benefits")),
-    Room("inbox", _("我的待办"), _("等待我处理的办件"), ("core:inbox",), STAFF, "case.view"),
-    Room("data", _("数据资源"), _("目录、归集、共享与质量"), _names("data"), STAFF, "data.view"),
-    # Open to everyone: verification is public, holders reach their wallet from it.
-    Room("licences", _("电子证照"), _("证照签发、核验与用证"), _names("licences")),
-    Room("regulation", _("市场监管"), _("双随机抽查与信用分类"), _names("regulation"), STAFF),
-    Room("supervision", _("督查督办"), _("重点任务台账与通报"), _names("supervision"), STAFF),
-    Room("cockpit", _("领导驾驶舱"), _("全市运行指标"), _names("cockpit"), STAFF, "cockpit.view"),
-    Room(
-        "staff",
-        _("人员目录"),
-        _("本辖区工作人员与角色"),
-        ("core:staff-list",),
-        STAFF,
-        "user.view",
-    ),
-    Room(
-        "audit",
-        _("审计查询"),
-        _("全程留痕、可溯可查"),
-        ("core:audit-search",),
-        STAFF,
-        "audit.view",
-    ),
-)
-PORTAL_KEYS = ("services", "hotline", "policies", "opendata")
+# Every installed room's entries, in their declared order (the rooms of a process do
+# not change while it runs).
+ROOMS: tuple[Room, ...] = tuple(nav_entries())
+PORTAL_KEYS: tuple[str, ...] = tuple(r.key for r in ROOMS if r.portal)
 
 
 def resolve_first(url_names: tuple[str, ...]) -> str | None:

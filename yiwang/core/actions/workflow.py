@@ -633,17 +633,11 @@ def _pending_rules(case: Case, overdue: int) -> bool:
 
 
 def workflow_files() -> list:
-    """JSON definitions shipped in every installed app's ``workflows/`` folder."""
-    from pathlib import Path
+    """JSON definitions shipped in the workflow folder each installed room's manifest
+    names (``workflows/`` by default)."""
+    from yiwang.core.rooms import workflow_dirs
 
-    from django.apps import apps
-
-    files = []
-    for app in apps.get_app_configs():
-        folder = Path(app.path) / "workflows"
-        if folder.is_dir():
-            files.extend(sorted(folder.glob("*.json")))
-    return files
+    return [path for folder in workflow_dirs() for path in sorted(folder.glob("*.json"))]
 
 
 def do_load_workflows(*, actor, paths=None) -> list[Workflow]:

@@ -1,0 +1,133 @@
+"""Room manifests: every installed room is discovered and its manifest is complete —
+its pages are mounted, its nav entries resolve, its API routers are on /api/v1/, its
+permissions are defined and granted, its jobs, seeders and read sources import."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import get_resolver, reverse
+from django.utils.module_loading import import_string
+
+from yiwang.core import rooms
+from yiwang.core.roles import BASE_ROLES, ROLES, Role, compose
+
+ROOM_APPS = [c for c in apps.get_app_configs() if c.name.startswith("yiwang.")]
+
+
+def test_every_platform_app_is_a_discovered_room():
+    assert ROOM_APPS, "no platform apps installed"
+    found = {room.name for room in rooms.rooms()}
+    for config in ROOM_APPS:
+        assert isinstance(getattr(config, "manifest", None), rooms.Manifest), config.name
+        assert config.name in found
+    keys = [m.key for m in rooms.manifests()]
+    assert len(keys) == len(set(keys))
+    assert {"core", "data", "services", "licences", "hotline", "web"} <= set(keys)
+
+
+def test_every_room_mounts_its_urls():
+    mounted = {
+        (str(p.pattern), p.urlconf_name.__name__)
+        for p in get_resolver().url_patterns
+        if hasattr(p, "urlconf_name") and hasattr(p.urlconf_name, "__name__")
+    }
+    for m in rooms.manifests():
+        assert m.urls, f"{m.key} mounts no pages"
+        for prefix, urlconf in m.urls:
+            assert (prefix, urlconf) in mounted, (m.key, prefix, urlconf)
+
+
+def test_every_nav_entry_resolves_and_is_listed(client):
+    from yiwang.web.context import ROOMS
+
+    entries = [e for m in rooms.manifests() for e in m.nav]
+    assert [e.key for e in ROOMS] == [e.key for e in sorted(entries, key=lambda e: e.order)]
+    for entry in entries:
+        assert any(_resolves(name) for name in entry.url_names), entry.key
+
+
+def test_every_room_api_is_registered_under_api_v1(client, db):
+    """Each room with an API has operations in the one OpenAPI document (operation ids
+    are named after the module that defines them)."""
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    ids = [op["operationId"] for path in paths.values() for op in path.values()]
+    for room in rooms.rooms():
+        if room.manifest.api is None:
+            continue
+        assert callable(import_string(room.manifest.api)), room.name
+        own = room.name.replace(".", "_") + "_"
+        assert any(i.startswith(own) for i in ids), room.name
+
+
+def test_permissions_are_defined_once_and_each_is_granted():
+    defined: dict[str, str] = {}
+    for m in rooms.manifests():
+        for perm in m.permissions:
+            assert perm not in defined, f"{perm} defined by {defined[perm]} and {m.key}"
+            defined[perm] = m.key
+    granted = {p for role in ROLES.values() for p in role.permissions}
+    assert granted <= set(defined), granted - set(defined)
+    assert set(defined) <= granted, set(defined) - granted
+    for m in rooms.manifests():
+        for code, perms in m.grants.items():
+            assert code in ROLES and perms <= ROLES[code].permissions, (m.key, code)
+
+
+def test_roles_keep_their_shape():
+    assert isinstance(ROLES, dict) and all(isinstance(r, Role) for r in ROLES.values())
+    assert list(ROLES)[: len(BASE_ROLES)] == [r.code for r in BASE_ROLES]
+    # A room's grant adds to a base role; core's own permissions stay.
+    assert {"case.view", "licence.issue"} <= ROLES["approver"].permissions
+    assert ROLES["bureau_admin"].city_wide and not ROLES["approver"].city_wide
+
+
+def test_periodic_jobs_demo_seeders_and_read_sources_import():
+    from yiwang.core.schedule import PERIODIC
+
+    assert PERIODIC == rooms.periodic_jobs()
+    assert (30, "yiwang.core.tasks.seal_ledger") in PERIODIC
+    for _seconds, path in PERIODIC:
+        assert hasattr(import_string(path), "enqueue"), path
+    seeders = rooms.demo_seeders()
+    assert len(seeders) == sum(1 for m in rooms.manifests() if m.demo)
+    orders = [m.demo.order for m in rooms.manifests() if m.demo]
+    assert len(orders) == len(set(orders)), "two seeders share an order"
+    for source in rooms.data_read_sources():
+        assert callable(import_string(source.query)) and _resolves(source.url_name)
+
+
+def test_shipped_workflows_come_from_room_folders():
+    from yiwang.core.actions.workflow import workflow_files
+
+    names = {p.name for p in workflow_files()}
+    assert {"generic_approval.json", "hotline_ticket.json", "service_application.json"} <= names
+    assert all(any(d in p.parents for d in rooms.workflow_dirs()) for p in workflow_files())
+
+
+def test_a_grant_to_an_unknown_role_is_a_configuration_error():
+    stray = rooms.Manifest(key="stray", label="stray", grants={"nobody": frozenset({"x.y"})})
+    with pytest.raises(ImproperlyConfigured):
+        compose(BASE_ROLES, [stray])
+    clash = rooms.Manifest(key="clash", label="clash", roles=(BASE_ROLES[0],))
+    with pytest.raises(ImproperlyConfigured):
+        compose(BASE_ROLES, [clash])
+
+
+def test_a_room_may_bring_a_role_of_its_own():
+    own = Role("statistician", "统计员", frozenset({"stats.view"}))
+    extra = rooms.Manifest(
+        key="stats", label="stats", roles=(own,), grants={"leader": frozenset({"stats.view"})}
+    )
+    table = compose(BASE_ROLES, [extra])
+    assert table["statistician"] == own
+    assert "stats.view" in table["leader"].permissions
+
+
+def _resolves(name: str) -> bool:
+    try:
+        reverse(name)
+    except Exception:
+        return False
+    return True
