@@ -16,6 +16,7 @@ from django.db import transaction
 
 from yiwang.core import audit
 from yiwang.core.models import Department, OrgUnit, User
+from yiwang.core.rooms import DemoReport, DemoRun
 
 CITY = "410800"
 CHUNK = 2000
@@ -293,3 +294,21 @@ def seed_data_demo(*, synth, people: int, enterprises: int, progress: Progress =
         change={k: v for k, v in counts.items() if isinstance(v, int)},
     )
     return counts
+
+
+def seed_for_demo(run: DemoRun) -> DemoReport:
+    """``yiwang demo`` (manifest seeder): on the run that seeds the demo city, the data
+    standards, people and enterprises in the base registries, and the stewards."""
+    if not run.first_run:
+        return DemoReport()
+    from yiwang.core.synth import CitySynth
+
+    counts = seed_data_demo(synth=CitySynth(), people=run.people, enterprises=run.enterprises)
+    return DemoReport(
+        summary=(
+            f"data room: {counts.get('people', 0)} people, {counts.get('enterprises', 0)} "
+            f"enterprises, {counts.get('credit', 0)} credit records, "
+            f"{counts.get('places', 0)} places, {counts.get('resources', 0)} catalogue drafts"
+        ),
+        accounts=True,
+    )

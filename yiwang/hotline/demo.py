@@ -13,6 +13,7 @@ from django.db import transaction
 from yiwang.core.actions.demo import DEMO_PASSWORD
 from yiwang.core.actions.users import do_create_staff
 from yiwang.core.models import OrgUnit, User
+from yiwang.core.rooms import DemoReport, DemoRun
 from yiwang.hotline.actions import handling as h
 from yiwang.hotline.actions.tickets import do_take_ticket
 from yiwang.hotline.models import Ticket
@@ -172,3 +173,16 @@ def seed_hotline_demo() -> dict[str, int]:
         "grids": len(grids),
         "warnings": len(warnings),
     }
+
+
+def seed_for_demo(run: DemoRun) -> DemoReport:
+    """``yiwang demo`` (manifest seeder): handling staff, knowledge answers, grids, a
+    warning and tickets, once; later runs add nothing and say nothing."""
+    counts = seed_hotline_demo()
+    summary = None
+    if counts["tickets"]:
+        summary = (
+            f"hotline room: {counts['tickets']} tickets, {counts['knowledge']} knowledge "
+            f"answers, {counts['grids']} grids, {counts['warnings']} warnings"
+        )
+    return DemoReport(summary=summary, accounts=bool(counts["handlers"]))

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.core.models import User
+from yiwang.core.rooms import DemoReport, DemoRun
 from yiwang.licences.actions import do_change_status, do_issue_licence, do_seed_licence_types
 from yiwang.licences.models import Licence
 
@@ -129,3 +130,18 @@ def seed_demo_licences(*, citizens: int = 3, enterprises: int = 3) -> dict[str, 
             do_change_status(actor=None, licence=food, action="revoke", reason="以欺骗手段取得许可")
     counts["licences"] = len(issued)
     return counts
+
+
+def seed_for_demo(run: DemoRun) -> DemoReport:
+    """``yiwang demo`` (manifest seeder): on the run that seeds the demo city, the 证照目录,
+    seals for the issuing departments and licences for the first accounts."""
+    if not run.first_run:
+        return DemoReport()
+    counts = seed_demo_licences()
+    return DemoReport(
+        summary=(
+            f"licences room: {counts['types']} licence types, {counts['seals']} seals, "
+            f"{counts['licences']} licences"
+        ),
+        accounts=True,
+    )

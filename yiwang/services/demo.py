@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from yiwang.core import audit
 from yiwang.core.models import Department, Division, OrgUnit, User
+from yiwang.core.rooms import DemoReport, DemoRun
 from yiwang.services.actions.bundles import do_define_bundle
 from yiwang.services.actions.items import do_create_item, do_publish_item
 from yiwang.services.actions.ratings import seed_demo_ratings
@@ -235,3 +236,16 @@ def seed_services_demo(*, scale: str = "demo") -> dict[str, int]:
             actor=None, action="services.demo.seed", obj=("services", "demo"), change=counts
         )
     return counts
+
+
+def seed_for_demo(run: DemoRun) -> DemoReport:
+    """``yiwang demo`` (manifest seeder): 政务服务事项, 一件事 bundles and the service
+    windows' staff; idempotent, so it runs every time and says only what it added."""
+    counts = seed_services_demo(scale=run.scale)
+    summary = None
+    if any(counts.values()):
+        summary = (
+            f"services room: {counts['items']} service items, {counts['bundles']} bundles, "
+            f"{counts['staff']} staff"
+        )
+    return DemoReport(summary=summary, accounts=bool(counts["staff"]))

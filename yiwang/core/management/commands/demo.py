@@ -1,4 +1,5 @@
-"""``yiwang demo``: migrate, seed the deterministic demo city 焦作 once, print the demo
+"""``yiwang demo``: migrate, seed the deterministic demo city 焦作 once, run each
+installed room's demo seeder (its manifest names it and its order), print the demo
 accounts, then serve. Never asks a question; re-running reuses the database."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from yiwang.core.actions import demo
+from yiwang.core.rooms import DemoRun, demo_seeders
 
 CITY_PEOPLE = 3_539_860  # 2010 census (DOMAIN.md)
 CITY_ENTERPRISES = 300_000
@@ -46,13 +48,13 @@ class Command(BaseCommand):
         cases = demo.do_seed_demo_cases(actor=None)
         if cases:
             self.stdout.write(f"opened {cases} demo cases")
-        if not seeded:
-            self._data_room(demo_people, demo_ents)
-            self._licences_room()
-            accounts = demo.demo_accounts()
-        if self._services_room("city" if city else "demo"):
-            accounts = demo.demo_accounts()
-        if self._hotline_room():
+        run = DemoRun(
+            people=demo_people,
+            enterprises=demo_ents,
+            scale="city" if city else "demo",
+            first_run=not seeded,
+        )
+        if self._rooms(run):
             accounts = demo.demo_accounts()
 
         if city:
@@ -64,57 +66,17 @@ class Command(BaseCommand):
         if not opts["no_serve"]:
             call_command("runserver", f"{opts['addr']}:{opts['port']}", use_reloader=False)
 
-    def _data_room(self, people: int, enterprises: int) -> None:
-        """Data standards, the people and enterprises in the base registries, stewards."""
-        from yiwang.core.synth import CitySynth
-        from yiwang.data.demo import seed_data_demo
-
-        started = time.perf_counter()
-        counts = seed_data_demo(synth=CitySynth(), people=people, enterprises=enterprises)
-        self.stdout.write(
-            f"data room: {counts.get('people', 0)} people, {counts.get('enterprises', 0)} "
-            f"enterprises, {counts.get('credit', 0)} credit records, {counts.get('places', 0)} "
-            f"places, {counts.get('resources', 0)} catalogue drafts "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
-
-    def _licences_room(self) -> None:
-        """证照目录, seals for the issuing departments, licences for the first accounts."""
-        from yiwang.licences.demo import seed_demo_licences
-
-        started = time.perf_counter()
-        counts = seed_demo_licences()
-        self.stdout.write(
-            f"licences room: {counts['types']} licence types, {counts['seals']} seals, "
-            f"{counts['licences']} licences in {time.perf_counter() - started:.1f} s"
-        )
-
-    def _services_room(self, scale: str) -> bool:
-        """政务服务事项, 一件事 bundles and the service windows' staff (idempotent)."""
-        from yiwang.services.demo import seed_services_demo
-
-        started = time.perf_counter()
-        counts = seed_services_demo(scale=scale)
-        if any(counts.values()):
-            self.stdout.write(
-                f"services room: {counts['items']} service items, {counts['bundles']} bundles, "
-                f"{counts['staff']} staff in {time.perf_counter() - started:.1f} s"
-            )
-        return bool(counts["staff"])
-
-    def _hotline_room(self) -> bool:
-        """12345: handling staff, knowledge answers, grids, a warning and tickets (once)."""
-        from yiwang.hotline.demo import seed_hotline_demo
-
-        started = time.perf_counter()
-        counts = seed_hotline_demo()
-        if counts["tickets"]:
-            self.stdout.write(
-                f"hotline room: {counts['tickets']} tickets, {counts['knowledge']} knowledge "
-                f"answers, {counts['grids']} grids, {counts['warnings']} warnings "
-                f"in {time.perf_counter() - started:.1f} s"
-            )
-        return bool(counts["handlers"])
+    def _rooms(self, run: DemoRun) -> bool:
+        """Each installed room's demo seeder, in its manifest's order; True when one
+        added demo accounts."""
+        added = False
+        for seed in demo_seeders():
+            started = time.perf_counter()
+            report = seed(run)
+            if report.summary:
+                self.stdout.write(f"{report.summary} in {time.perf_counter() - started:.1f} s")
+            added = added or report.accounts
+        return added
 
     def _scale(self, people: int, enterprises: int, batch_size: int, verbosity: int) -> None:
         from tqdm import tqdm
