@@ -8,11 +8,13 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
 from yiwang.core.access import role_codes
 from yiwang.core.masking import mask_id_number, mask_phone
 from yiwang.core.roles import ROLES
+from yiwang.core.rooms import data_read_sources
 from yiwang.web.context import PORTAL_KEYS, home_url, resolve_first, rooms_for
 from yiwang.web.middleware import COOKIE
 
@@ -113,7 +115,20 @@ def citizen_home(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     context = _my_space(request.user)
     context["id_masked"] = mask_id_number(request.user.id_number)
+    context["data_reads"] = _data_reads(request.user)
     return render(request, "web/citizen.html", context)
+
+
+def _data_reads(user) -> list[dict]:
+    """谁用了我的数据: each installed room's page listing reads of the citizen's own
+    records, with how many there are (``{"label", "url", "count"}``)."""
+    out = []
+    for source in data_read_sources():
+        url = resolve_first((source.url_name,))
+        if url:
+            count = import_string(source.query)(user).count()
+            out.append({"label": source.label, "url": url, "count": count})
+    return out
 
 
 @login_required
