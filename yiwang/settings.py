@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "yiwang.services",
     "yiwang.licences",
     "yiwang.hotline",
+    "yiwang.opendata",
     "yiwang.web",
 ]
 

@@ -1,0 +1,1 @@
+"""Open data room (开放数据): the city's public data opened to everyone."""
