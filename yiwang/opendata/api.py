@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import NinjaAPI, Router, Schema
 
@@ -21,8 +22,12 @@ class DatasetOut(Schema):
 
 
 @router.get("/datasets", response=list[DatasetOut], auth=None, url_name="opendata-datasets")
-def list_datasets(request):
-    """开放数据目录: every published dataset (no sign-in needed)."""
+def list_datasets(request, condition: Literal["unconditional", "conditional"] | None = None):
+    """开放数据目录: every published dataset (no sign-in needed), or only those open
+    unconditionally (无条件开放) or on conditions (有条件开放)."""
+    rows = open_datasets()
+    if condition is not None:
+        rows = rows.filter(condition=condition)
     return [
         DatasetOut(
             code=d.code,
@@ -32,7 +37,7 @@ def list_datasets(request):
             condition=d.condition,
             published_at=d.published_at,
         )
-        for d in open_datasets()
+        for d in rows
     ]
 
 

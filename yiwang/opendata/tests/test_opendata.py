@@ -51,6 +51,10 @@ def test_api_lists_the_open_catalogue_without_sign_in(client, dataset):
     assert row["code"] == "JZ-OD-9001" and row["title"] == "公共厕所分布"
     assert row["department"] == dataset.department.name
     assert row["condition"] == "unconditional"
+    assert client.get("/api/v1/opendata/datasets?condition=conditional").json() == []
+    assert len(client.get("/api/v1/opendata/datasets?condition=unconditional").json()) == 1
+    wrong = client.get("/api/v1/opendata/datasets?condition=secret")
+    assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "invalid"
 
 
 def test_api_operation_is_in_the_openapi_document(client, db):
