@@ -41,6 +41,17 @@ def clock(request, _session_clock):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a page fetched in English must not leave
+    the next test's notifications and messages in English."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_keys(settings, tmp_path_factory):
     """Each test session gets its own key directory (no developer keys leak into tests)."""
     from yiwang.core import keys
