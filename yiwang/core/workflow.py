@@ -53,8 +53,34 @@ def _nonneg_int(value: Any) -> bool:
 
 def validate_definition(definition: Any) -> dict:
     """Check a definition and return it normalised; raise one ValidationError listing
-    every problem (unknown or unreachable states, unknown roles, bad fields)."""
+    every problem (unknown or unreachable states, unknown roles, bad fields).
+
+    The checks run in a fixed order — 环节 (states), 操作 (actions), 督办规则
+    (escalations), then reachability — so an author sees the problems in the order
+    of the definition; reachability is only judged on an otherwise sound definition."""
     problems: list[str] = []
+    states, actions, escalations = _top_level_parts(definition)
+    codes = _check_states(states, problems)
+    known = set(codes)
+    initial = [s["code"] for s in states if isinstance(s, dict) and s.get("initial")]
+    finals = {s["code"] for s in states if isinstance(s, dict) and s.get("final")}
+    if len(initial) != 1:
+        _problem(problems, _("流程须有且只有一个初始环节（initial）。"))
+    if not finals:
+        _problem(problems, _("流程须至少有一个结束环节（final）。"))
+    edges = _check_actions(actions, codes, finals, problems)
+    for i, e in enumerate(escalations, start=1):
+        _check_escalation(i, e, known, problems)
+    if len(initial) == 1 and not problems:
+        _check_reachability(initial[0], codes, finals, edges, problems)
+    if problems:
+        raise ValidationError(problems, code="workflow_invalid")
+    return {"states": states, "actions": actions, "escalations": escalations}
+
+
+def _top_level_parts(definition: Any) -> tuple[list, list, list]:
+    """The states, actions and escalations lists of a definition; a definition whose
+    outline is wrong cannot be checked further, so this raises at once."""
     if not isinstance(definition, dict):
         raise ValidationError(_("流程定义应为 JSON 对象。"), code="workflow_invalid")
     states = definition.get("states")
@@ -66,7 +92,12 @@ def validate_definition(definition: Any) -> dict:
         raise ValidationError(_("流程定义缺少操作（actions）。"), code="workflow_invalid")
     if not isinstance(escalations, list):
         raise ValidationError(_("escalations 应为列表。"), code="workflow_invalid")
+    return states, actions, escalations
 
+
+def _check_states(states: list, problems: list[str]) -> list[str]:
+    """Check each 环节 (state) has a unique code, a name and a sound time limit (时限, in
+    working days); return the codes of the well-formed states, in order."""
     codes: list[str] = []
     for i, s in enumerate(states, start=1):
         if not isinstance(s, dict) or not s.get("code") or not s.get("name"):
@@ -78,14 +109,15 @@ def validate_definition(definition: Any) -> dict:
         limit = s.get("time_limit_days")
         if limit is not None and not _nonneg_int(limit):
             _problem(problems, _("环节 %s 的时限应为非负整数（工作日）。") % s["code"])
-    known = set(codes)
-    initial = [s["code"] for s in states if isinstance(s, dict) and s.get("initial")]
-    finals = {s["code"] for s in states if isinstance(s, dict) and s.get("final")}
-    if len(initial) != 1:
-        _problem(problems, _("流程须有且只有一个初始环节（initial）。"))
-    if not finals:
-        _problem(problems, _("流程须至少有一个结束环节（final）。"))
+    return codes
 
+
+def _check_actions(
+    actions: list, codes: list[str], finals: set[str], problems: list[str]
+) -> dict[str, set[str]]:
+    """Check every 操作 (action) and return the state graph they draw (state → the states
+    an action leads to), which the reachability check walks."""
+    known = set(codes)
     action_codes: set[str] = set()
     edges: dict[str, set[str]] = {c: set() for c in codes}
     for i, a in enumerate(actions, start=1):
@@ -96,79 +128,100 @@ def validate_definition(definition: Any) -> dict:
         if code in action_codes:
             _problem(problems, _("操作编码重复：%s") % code)
         action_codes.add(code)
-        src = a.get("from")
-        if src == "*":
-            sources = [c for c in codes if c not in finals]
-        elif isinstance(src, list) and src:
-            sources = src
-            for c in src:
-                if c not in known:
-                    _problem(
-                        problems,
-                        _("操作 %(action)s 的起始环节未声明：%(state)s")
-                        % {"action": code, "state": c},
-                    )
-        else:
-            _problem(problems, _('操作 %s 须指明起始环节 from（列表或 "*"）。') % code)
-            sources = []
+        sources = _action_sources(a, codes, finals, problems)
         to = a.get("to")
         if to not in known:
             _problem(
                 problems,
                 _("操作 %(action)s 的目标环节未声明：%(state)s") % {"action": code, "state": to},
             )
-        roles = a.get("roles", [])
-        if not isinstance(roles, list):
-            _problem(problems, _("操作 %s 的 roles 应为列表。") % code)
-            roles = []
-        for r in roles:
-            if r not in ROLES:
-                _problem(
-                    problems,
-                    _("操作 %(action)s 使用了未知角色：%(role)s") % {"action": code, "role": r},
-                )
-        if not roles and not a.get("applicant"):
-            _problem(problems, _("操作 %s 既没有角色也不允许申请人办理，无人可以执行。") % code)
+        _check_action_actors(a, problems)
         if a.get("assign", "keep") not in ASSIGN_MODES:
             _problem(problems, _("操作 %s 的 assign 应为 keep、clear 或 actor。") % code)
         for c in sources:
             if c in edges and to in known:
                 edges[c].add(to)
+    return edges
 
-    for i, e in enumerate(escalations, start=1):
-        if not isinstance(e, dict):
-            _problem(problems, _("第 %d 条督办规则格式错误。") % i)
-            continue
-        if e.get("state") != "*" and e.get("state") not in known:
+
+def _action_sources(a: dict, codes: list[str], finals: set[str], problems: list[str]) -> list:
+    """The states an action may be taken from: ``"*"`` means every non-final state, else
+    a non-empty list of declared states (起始环节)."""
+    code = a["code"]
+    src = a.get("from")
+    if src == "*":
+        return [c for c in codes if c not in finals]
+    if isinstance(src, list) and src:
+        for c in src:
+            if c not in codes:
+                _problem(
+                    problems,
+                    _("操作 %(action)s 的起始环节未声明：%(state)s") % {"action": code, "state": c},
+                )
+        return src
+    _problem(problems, _('操作 %s 须指明起始环节 from（列表或 "*"）。') % code)
+    return []
+
+
+def _check_action_actors(a: dict, problems: list[str]) -> None:
+    """Check who may take an action: its roles must be known, and an action with no
+    role must be open to the applicant (申请人), or nobody could ever take it."""
+    code = a["code"]
+    roles = a.get("roles", [])
+    if not isinstance(roles, list):
+        _problem(problems, _("操作 %s 的 roles 应为列表。") % code)
+        roles = []
+    for r in roles:
+        if r not in ROLES:
             _problem(
                 problems,
-                _("第 %(n)d 条督办规则的环节未声明：%(state)s") % {"n": i, "state": e.get("state")},
+                _("操作 %(action)s 使用了未知角色：%(role)s") % {"action": code, "role": r},
             )
-        if not _nonneg_int(e.get("overdue_days", 0)):
-            _problem(problems, _("第 %d 条督办规则的 overdue_days 应为非负整数。") % i)
-        for r in e.get("notify_roles", []):
-            if r not in ROLES:
-                _problem(
-                    problems, _("第 %(n)d 条督办规则使用了未知角色：%(role)s") % {"n": i, "role": r}
-                )
+    if not roles and not a.get("applicant"):
+        _problem(problems, _("操作 %s 既没有角色也不允许申请人办理，无人可以执行。") % code)
 
-    if len(initial) == 1 and not problems:
-        seen = {initial[0]}
-        todo = [initial[0]]
-        while todo:
-            for nxt in edges[todo.pop()]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    todo.append(nxt)
-        for c in codes:
-            if c not in seen:
-                _problem(problems, _("环节 %s 从初始环节无法到达。") % c)
-            elif c not in finals and not edges[c]:
-                _problem(problems, _("环节 %s 不是结束环节，却没有任何可执行的操作。") % c)
 
-    if problems:
-        raise ValidationError(problems, code="workflow_invalid")
-    return {"states": states, "actions": actions, "escalations": escalations}
+def _check_escalation(i: int, e: Any, known: set[str], problems: list[str]) -> None:
+    """Check the i-th 督办规则 (escalation rule): a declared state or ``"*"``, a
+    non-negative number of overdue days and known roles to notify."""
+    if not isinstance(e, dict):
+        _problem(problems, _("第 %d 条督办规则格式错误。") % i)
+        return
+    if e.get("state") != "*" and e.get("state") not in known:
+        _problem(
+            problems,
+            _("第 %(n)d 条督办规则的环节未声明：%(state)s") % {"n": i, "state": e.get("state")},
+        )
+    if not _nonneg_int(e.get("overdue_days", 0)):
+        _problem(problems, _("第 %d 条督办规则的 overdue_days 应为非负整数。") % i)
+    for r in e.get("notify_roles", []):
+        if r not in ROLES:
+            _problem(
+                problems, _("第 %(n)d 条督办规则使用了未知角色：%(role)s") % {"n": i, "role": r}
+            )
+
+
+def _check_reachability(
+    initial: str,
+    codes: list[str],
+    finals: set[str],
+    edges: dict[str, set[str]],
+    problems: list[str],
+) -> None:
+    """Every state must be reachable from the initial one, and every non-final state
+    must have a way out — otherwise a case (办件) could get stuck for ever."""
+    seen = {initial}
+    todo = [initial]
+    while todo:
+        for nxt in edges[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    for c in codes:
+        if c not in seen:
+            _problem(problems, _("环节 %s 从初始环节无法到达。") % c)
+        elif c not in finals and not edges[c]:
+            _problem(problems, _("环节 %s 不是结束环节，却没有任何可执行的操作。") % c)
 
 
 @dataclass(frozen=True)
