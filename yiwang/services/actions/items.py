@@ -358,7 +358,11 @@ def clean_item(
 ) -> tuple[dict, list[dict] | None, list[dict] | None]:
     """Check an item's values against the catalogue rules; returns the model fields,
     materials and steps (None = keep), or raises one ValidationError listing every
-    problem. ``values`` missing a key keep the item's current value."""
+    problem. ``values`` missing a key keep the item's current value.
+
+    The steps follow the parts of an item in the 事项目录: 基本要素 (name, kind, level,
+    place in the 主项 → 子项 → 业务办理项 hierarchy), 办理时限, contact texts, then the
+    实施清单 (fees, form, 秒批 rules, materials, steps), which only a 业务办理项 has."""
     if _has_nul([values, materials, steps]):
         raise ValidationError(_("内容中不能包含空字符（\\x00）。"), code="invalid")
     errors = _Errors()
@@ -368,60 +372,109 @@ def clean_item(
     out["name"] = _text(merged, "name", errors, _("事项名称"), required=True)
     out["implementer"] = _text(merged, "implementer", errors, _("实施主体")) or department.name
     out["legal_basis"] = _text(merged, "legal_basis", errors, _("设定依据"), required=True)
+    out["kind"], out["level"] = _kind_and_level(merged, item, errors)
+    level = out["level"]
+    out["parent"] = _clean_parent(merged.get("parent"), level, item, department, errors)
+    out["handling"] = _handling(merged, level, errors)
+    out["division"] = _division(merged.get("division"), department, errors)
+    out["conditions"] = str(merged.get("conditions") or "").strip()
+    out["applicants"] = _applicants(merged, errors)
+    out["statutory_days"], out["promised_days"] = _time_limits(merged, errors)
+    out["visits"] = _days(merged, "visits", errors, _("到办事现场次数")) or 0
+    out.update(_contact_texts(merged, errors))
+    out["workflow_code"] = _workflow_code(merged, errors)
+    out["online"] = _bool(merged.get("online", True))
+    out["life_events"] = _events(merged, "life_events", LIFE, errors, _("个人生命周期事件"))
+    out["enterprise_events"] = _events(
+        merged, "enterprise_events", ENTERPRISE, errors, _("企业生命周期事件")
+    )
+    _clean_forms(merged, out, errors)
+    clean_mats = _collect(errors, clean_materials, materials)
+    clean_rows = _collect(errors, clean_steps, steps)
+    if level and level != Level.HANDLING:
+        _check_no_handling_list(out, item, materials, steps, clean_mats, clean_rows, errors)
+        out["online"] = False
+    _check_step_total(out["promised_days"], item, steps, clean_rows, errors)
+    errors.raise_if_any()
+    return out, clean_mats, clean_rows
+
+
+def _kind_and_level(merged: dict, item: ServiceItem | None, errors: _Errors) -> tuple[str, str]:
+    """事项类型 (行政许可, 行政确认, 公共服务 …) and 层级 (主项/子项/业务办理项); an item
+    with children keeps its level, or the children would hang under the wrong kind of
+    parent."""
     kind = str(merged.get("kind") or "")
     if kind not in ItemKind.values:
         errors.add("kind", _("请选择事项类型（行政许可、行政确认、公共服务等）。"), "required")
-    out["kind"] = kind
     level = str(merged.get("level") or "")
     if level not in Level.values:
         errors.add("level", _("请选择层级：主项、子项或业务办理项。"), "required")
-    out["level"] = level
     if item is not None and level != item.level and item.children.exists():
         errors.add("level", _("该事项已有下级事项，不能改变层级。"), "hierarchy")
-    parent = _parent(merged.get("parent"))
-    if merged.get("parent") not in (None, "") and parent is None:
-        errors.add("parent", _("未找到上级事项“%s”。") % merged.get("parent"), "hierarchy")
+    return kind, level
+
+
+def _clean_parent(
+    ref: Any, level: str, item: ServiceItem | None, department: Department, errors: _Errors
+) -> ServiceItem | None:
+    """The 上级事项 (parent item) named by ``ref``, checked against the hierarchy
+    主项 → 子项 → 业务办理项; at most one problem is reported, the first that applies."""
+    parent = _parent(ref)
+    if ref not in (None, "") and parent is None:
+        errors.add("parent", _("未找到上级事项“%s”。") % ref, "hierarchy")
     elif level in PARENT_LEVELS:
-        allowed = PARENT_LEVELS[level]
-        if not allowed and parent is not None:
-            errors.add("parent", _("主项不能有上级事项。"), "hierarchy")
-        elif allowed and parent is None:
-            errors.add(
-                "parent",
-                _("子项须挂在主项下；业务办理项须挂在主项或子项下。请选择上级事项。"),
-                "hierarchy",
-            )
-        elif parent is not None and parent.level not in allowed:
-            errors.add(
-                "parent",
-                _("%(lv)s不能挂在%(plv)s“%(p)s”下（主项 → 子项 → 业务办理项）。")
-                % {
-                    "lv": Level(level).label,
-                    "plv": Level(parent.level).label,
-                    "p": parent.name,
-                },
-                "hierarchy",
-            )
-        elif parent is not None and parent.department_id != department.pk:
-            errors.add("parent", _("上级事项须属于同一部门（%s）。") % department.name, "hierarchy")
-        elif parent is not None and item is not None and _descends_from(parent, item):
-            errors.add("parent", _("不能把事项挂在它自己或它的下级事项下。"), "hierarchy")
-    out["parent"] = parent
+        problem = _parent_problem(level, parent, item, department)
+        if problem:
+            errors.add("parent", problem, "hierarchy")
+    return parent
+
+
+def _parent_problem(
+    level: str, parent: ServiceItem | None, item: ServiceItem | None, department: Department
+) -> str | None:
+    """Why ``parent`` cannot be the parent of an item of ``level`` (None if it can): a
+    主项 has none, a 子项 hangs under a 主项, a 业务办理项 under either, always within
+    one department and never under itself or its own descendants."""
+    allowed = PARENT_LEVELS[level]
+    if not allowed:
+        return _("主项不能有上级事项。") if parent is not None else None
+    if parent is None:
+        return _("子项须挂在主项下；业务办理项须挂在主项或子项下。请选择上级事项。")
+    if parent.level not in allowed:
+        return _("%(lv)s不能挂在%(plv)s“%(p)s”下（主项 → 子项 → 业务办理项）。") % {
+            "lv": Level(level).label,
+            "plv": Level(parent.level).label,
+            "p": parent.name,
+        }
+    if parent.department_id != department.pk:
+        return _("上级事项须属于同一部门（%s）。") % department.name
+    if item is not None and _descends_from(parent, item):
+        return _("不能把事项挂在它自己或它的下级事项下。")
+    return None
+
+
+def _handling(merged: dict, level: str, errors: _Errors) -> str:
+    """业务办理项类型 (新办, 变更, 延续, 注销 …): required on a 业务办理项, blank on
+    any other level."""
+    if level != Level.HANDLING:
+        return ""
     handling = str(merged.get("handling") or "")
-    if level == Level.HANDLING:
-        if handling not in ServiceItem.Handling.values:
-            errors.add(
-                "handling", _("请选择业务办理项类型（新办、变更、延续、注销等）。"), "required"
-            )
-    else:
-        handling = ""
-    out["handling"] = handling
-    out["division"] = _division(merged.get("division"), department, errors)
-    out["conditions"] = str(merged.get("conditions") or "").strip()
+    if handling not in ServiceItem.Handling.values:
+        errors.add("handling", _("请选择业务办理项类型（新办、变更、延续、注销等）。"), "required")
+    return handling
+
+
+def _applicants(merged: dict, errors: _Errors) -> str:
+    """服务对象: natural persons, legal persons or both (the default)."""
     applicants = str(merged.get("applicants") or ServiceItem.Applicants.BOTH)
     if applicants not in ServiceItem.Applicants.values:
         errors.add("applicants", _("服务对象应为自然人、法人或两者。"))
-    out["applicants"] = applicants
+    return applicants
+
+
+def _time_limits(merged: dict, errors: _Errors) -> tuple[int | None, int | None]:
+    """法定办结时限 and 承诺办结时限 in working days; the promise may not exceed the
+    statutory limit."""
     statutory = _days(merged, "statutory_days", errors, _("法定办结时限"))
     promised = _days(merged, "promised_days", errors, _("承诺办结时限"))
     if statutory is not None and promised is not None and promised > statutory:
@@ -431,9 +484,13 @@ def clean_item(
             % {"p": promised, "s": statutory},
             "promised_exceeds_statutory",
         )
-    out["statutory_days"], out["promised_days"] = statutory, promised
-    visits = _days(merged, "visits", errors, _("到办事现场次数"))
-    out["visits"] = visits or 0
+    return statutory, promised
+
+
+def _contact_texts(merged: dict, errors: _Errors) -> dict[str, str]:
+    """The free texts shown to applicants (办理地点, 办理时间, 咨询/投诉电话, 关键词) and
+    the 办结发放证照 type, a lower-case slug such as food_business."""
+    out: dict[str, str] = {}
     for key, label in (
         ("place", _("办理地点")),
         ("hours", _("办理时间")),
@@ -449,16 +506,33 @@ def clean_item(
             "licence_type_code",
             _("证照类型标识“%s”不正确（如 food_business）。") % out["licence_type_code"],
         )
+    return out
+
+
+def _workflow_code(merged: dict, errors: _Errors) -> str:
+    """The 办理流程 an application of this item follows (service_application unless
+    another is named)."""
     workflow = _text(merged, "workflow_code", errors, _("办理流程")) or "service_application"
     if not re.match(r"^[a-z][a-z0-9_]{1,63}$", workflow):
         errors.add("workflow_code", _("办理流程编码不正确。"))
-    out["workflow_code"] = workflow
-    out["online"] = _bool(merged.get("online", True))
-    out["life_events"] = _events(merged, "life_events", LIFE, errors, _("个人生命周期事件"))
-    out["enterprise_events"] = _events(
-        merged, "enterprise_events", ENTERPRISE, errors, _("企业生命周期事件")
-    )
-    form_fields: list[dict] = []
+    return workflow
+
+
+def _collect(errors: _Errors, clean: Any, raw: Any) -> Any:
+    """``clean(raw)``, or None when ``raw`` is None (keep what the item has) or when it
+    fails — its problems then join the others in ``errors``."""
+    if raw is None:
+        return None
+    try:
+        return clean(raw)
+    except ValidationError as exc:
+        errors.merge(exc)
+        return None
+
+
+def _clean_forms(merged: dict, out: dict, errors: _Errors) -> None:
+    """收费 (fees), 申请表 (form fields) and 秒批 rules, which refer to the form's fields;
+    a list that fails to clean is stored empty (instant rules: left out)."""
     for key, fn in (
         ("fees", clean_fees),
         ("form_fields", clean_form_fields),
@@ -468,36 +542,48 @@ def clean_item(
         except ValidationError as exc:
             errors.merge(exc)
             out[key] = []
-    form_fields = out["form_fields"]
     try:
-        out["instant_rules"] = clean_instant_rules(merged.get("instant_rules"), form_fields)
+        out["instant_rules"] = clean_instant_rules(merged.get("instant_rules"), out["form_fields"])
     except ValidationError as exc:
         errors.merge(exc)
-    clean_mats = clean_rows = None
-    try:
-        clean_mats = clean_materials(materials) if materials is not None else None
-    except ValidationError as exc:
-        errors.merge(exc)
-    try:
-        clean_rows = clean_steps(steps) if steps is not None else None
-    except ValidationError as exc:
-        errors.merge(exc)
-    if level and level != Level.HANDLING:
-        has_list = any(out.get(k) not in (None, "", []) for k in HANDLING_ONLY)
-        has_rows = bool(clean_mats) or bool(clean_rows)
-        if item is not None and materials is None:
-            has_rows = has_rows or item.materials.exists()
-        if item is not None and steps is None:
-            has_rows = has_rows or item.steps.exists()
-        if has_list or has_rows:
-            errors.add(
-                "level",
-                _(
-                    "只有业务办理项才有实施清单（时限、收费、材料、环节、申请表、秒批规则、发放证照）；主项和子项只填基本要素。"
-                ),
-                "hierarchy",
-            )
-        out["online"] = False
+
+
+def _check_no_handling_list(
+    out: dict,
+    item: ServiceItem | None,
+    materials: Any,
+    steps: Any,
+    clean_mats: list[dict] | None,
+    clean_rows: list[dict] | None,
+    errors: _Errors,
+) -> None:
+    """Only a 业务办理项 has an 实施清单; a 主项 or 子项 carrying one (in this save or
+    already stored) is refused."""
+    has_list = any(out.get(k) not in (None, "", []) for k in HANDLING_ONLY)
+    has_rows = bool(clean_mats) or bool(clean_rows)
+    if item is not None and materials is None:
+        has_rows = has_rows or item.materials.exists()
+    if item is not None and steps is None:
+        has_rows = has_rows or item.steps.exists()
+    if has_list or has_rows:
+        errors.add(
+            "level",
+            _(
+                "只有业务办理项才有实施清单（时限、收费、材料、环节、申请表、秒批规则、发放证照）；主项和子项只填基本要素。"
+            ),
+            "hierarchy",
+        )
+
+
+def _check_step_total(
+    promised: int | None,
+    item: ServiceItem | None,
+    steps: Any,
+    clean_rows: list[dict] | None,
+    errors: _Errors,
+) -> None:
+    """The 环节 time limits together may not exceed the 承诺办结时限 (kept steps count
+    when the save leaves them alone)."""
     total = sum(s["days"] for s in clean_rows) if clean_rows else None
     if total is None and item is not None and steps is None:
         total = sum(item.steps.values_list("days", flat=True)) or None
@@ -507,8 +593,6 @@ def clean_item(
             _("各环节时限合计 %(t)s 个工作日，超过了承诺办结时限 %(p)s 个工作日。")
             % {"t": total, "p": promised},
         )
-    errors.raise_if_any()
-    return out, clean_mats, clean_rows
 
 
 def _write_rows(item: ServiceItem, materials: list[dict] | None, steps: list[dict] | None):
