@@ -122,88 +122,118 @@ def clean_form_fields(fields: Any) -> list[dict]:
     out: list[dict] = []
     names: set[str] = set()
     for n, raw in enumerate(fields, start=1):
-        where = _where(n, raw)
-        if not isinstance(raw, dict):
-            errors.append(_("%s：应为对象（JSON 对象）。") % where)
-            continue
-        extra = sorted(set(raw) - FIELD_KEYS)
-        if extra:
-            errors.append(
-                _("%(w)s：不认识的属性 %(k)s。可用属性：%(ok)s。")
-                % {"w": where, "k": "、".join(extra), "ok": "、".join(sorted(FIELD_KEYS))}
-            )
-        name = raw.get("name")
-        if not isinstance(name, str) or not NAME_RE.match(name):
-            errors.append(
-                _(
-                    "%s：字段名 name 须以小写字母或下划线开头，只含小写字母、数字和下划线，最长 40 个字符。"
-                )
-                % where
-            )
-        elif name in names:
-            errors.append(_("字段名“%s”重复，每个字段名只能出现一次。") % name)
-        else:
-            names.add(name)
-        label = raw.get("label")
-        if not isinstance(label, str) or not label.strip() or len(label) > 100:
-            errors.append(_("%s：须填写字段名称 label（不超过 100 个字符）。") % where)
-        ftype = raw.get("type")
-        if ftype not in FIELD_TYPES:
-            errors.append(
-                _("%(w)s：未知的字段类型“%(t)s”，可用类型：%(ok)s。")
-                % {"w": where, "t": ftype, "ok": "、".join(FIELD_TYPES)}
-            )
-            continue
-        item: dict[str, Any] = {
-            "name": name,
-            "label": label.strip() if isinstance(label, str) else label,
-            "type": ftype,
-            "required": False,
-        }
-        if "required" in raw:
-            if not isinstance(raw["required"], bool):
-                errors.append(_("%s：required 应为 true 或 false。") % where)
-            item["required"] = bool(raw["required"])
-        if ftype == "select":
-            item["choices"] = _clean_choices(where, raw.get("choices"), errors)
-        elif "choices" in raw:
-            errors.append(_("%s：只有下拉选择（select）字段可以设置选项 choices。") % where)
-        if "max_length" in raw:
-            ml = raw["max_length"]
-            if ftype not in TEXT_TYPES:
-                errors.append(_("%s：只有文本类字段可以设置最大长度 max_length。") % where)
-            elif not isinstance(ml, int) or isinstance(ml, bool) or not 1 <= ml <= MAX_TEXT:
-                errors.append(
-                    _("%(w)s：最大长度应为 1–%(m)s 的整数。") % {"w": where, "m": MAX_TEXT}
-                )
-            else:
-                item["max_length"] = ml
-        bounds = {}
-        for key in ("min", "max"):
-            if key not in raw:
-                continue
-            if ftype not in NUMERIC_TYPES and ftype != "date":
-                errors.append(
-                    _("%(w)s：只有数字、整数和日期字段可以设置 %(k)s。") % {"w": where, "k": key}
-                )
-                continue
-            value = _clean_bound(where, key, raw[key], ftype, errors)
-            if value is not None:
-                bounds[key] = value
-                item[key] = value
-        if len(bounds) == 2 and bounds["min"] > bounds["max"]:
-            errors.append(
-                _("%(w)s：最小值 %(a)s 大于最大值 %(b)s。")
-                % {"w": where, "a": bounds["min"], "b": bounds["max"]}
-            )
-        if "help" in raw:
-            if not isinstance(raw["help"], str) or len(raw["help"]) > 500:
-                errors.append(_("%s：填写说明 help 应为不超过 500 个字符的文本。") % where)
-            elif raw["help"].strip():
-                item["help"] = raw["help"].strip()
-        out.append(item)
+        item = _clean_field(_where(n, raw), raw, names, errors)
+        if item is not None:
+            out.append(item)
     _fail(errors, "form_fields")
     return out
+
+
+def _clean_field(where: str, raw: Any, names: set[str], errors: list[str]) -> dict | None:
+    """One 申请表字段, normalised; None when it is not an object or its type is unknown,
+    since then none of its settings can be judged. ``names`` collects the names seen so
+    far, to refuse a name used twice."""
+    if not isinstance(raw, dict):
+        errors.append(_("%s：应为对象（JSON 对象）。") % where)
+        return None
+    extra = sorted(set(raw) - FIELD_KEYS)
+    if extra:
+        errors.append(
+            _("%(w)s：不认识的属性 %(k)s。可用属性：%(ok)s。")
+            % {"w": where, "k": "、".join(extra), "ok": "、".join(sorted(FIELD_KEYS))}
+        )
+    name = raw.get("name")
+    _check_field_name(where, name, names, errors)
+    label = raw.get("label")
+    if not isinstance(label, str) or not label.strip() or len(label) > 100:
+        errors.append(_("%s：须填写字段名称 label（不超过 100 个字符）。") % where)
+    ftype = raw.get("type")
+    if ftype not in FIELD_TYPES:
+        errors.append(
+            _("%(w)s：未知的字段类型“%(t)s”，可用类型：%(ok)s。")
+            % {"w": where, "t": ftype, "ok": "、".join(FIELD_TYPES)}
+        )
+        return None
+    item: dict[str, Any] = {
+        "name": name,
+        "label": label.strip() if isinstance(label, str) else label,
+        "type": ftype,
+        "required": False,
+    }
+    if "required" in raw:
+        if not isinstance(raw["required"], bool):
+            errors.append(_("%s：required 应为 true 或 false。") % where)
+        item["required"] = bool(raw["required"])
+    if ftype == "select":
+        item["choices"] = _clean_choices(where, raw.get("choices"), errors)
+    elif "choices" in raw:
+        errors.append(_("%s：只有下拉选择（select）字段可以设置选项 choices。") % where)
+    _clean_max_length(where, raw, ftype, item, errors)
+    _clean_bounds(where, raw, ftype, item, errors)
+    _clean_help(where, raw, item, errors)
+    return item
+
+
+def _check_field_name(where: str, name: Any, names: set[str], errors: list[str]) -> None:
+    """字段名: a short lower-case identifier, unique within the form, because the
+    submitted values and the 秒批 rules (``form.<name>``) refer to fields by it."""
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        errors.append(
+            _(
+                "%s：字段名 name 须以小写字母或下划线开头，只含小写字母、数字和下划线，最长 40 个字符。"
+            )
+            % where
+        )
+    elif name in names:
+        errors.append(_("字段名“%s”重复，每个字段名只能出现一次。") % name)
+    else:
+        names.add(name)
+
+
+def _clean_max_length(where: str, raw: dict, ftype: str, item: dict, errors: list[str]) -> None:
+    """最大长度: only text fields have one, between 1 and MAX_TEXT characters."""
+    if "max_length" not in raw:
+        return
+    ml = raw["max_length"]
+    if ftype not in TEXT_TYPES:
+        errors.append(_("%s：只有文本类字段可以设置最大长度 max_length。") % where)
+    elif not isinstance(ml, int) or isinstance(ml, bool) or not 1 <= ml <= MAX_TEXT:
+        errors.append(_("%(w)s：最大长度应为 1–%(m)s 的整数。") % {"w": where, "m": MAX_TEXT})
+    else:
+        item["max_length"] = ml
+
+
+def _clean_bounds(where: str, raw: dict, ftype: str, item: dict, errors: list[str]) -> None:
+    """最小值/最大值: only numeric and date fields have bounds, and min may not exceed
+    max."""
+    bounds = {}
+    for key in ("min", "max"):
+        if key not in raw:
+            continue
+        if ftype not in NUMERIC_TYPES and ftype != "date":
+            errors.append(
+                _("%(w)s：只有数字、整数和日期字段可以设置 %(k)s。") % {"w": where, "k": key}
+            )
+            continue
+        value = _clean_bound(where, key, raw[key], ftype, errors)
+        if value is not None:
+            bounds[key] = value
+            item[key] = value
+    if len(bounds) == 2 and bounds["min"] > bounds["max"]:
+        errors.append(
+            _("%(w)s：最小值 %(a)s 大于最大值 %(b)s。")
+            % {"w": where, "a": bounds["min"], "b": bounds["max"]}
+        )
+
+
+def _clean_help(where: str, raw: dict, item: dict, errors: list[str]) -> None:
+    """填写说明: an optional hint under the field, at most 500 characters."""
+    if "help" not in raw:
+        return
+    if not isinstance(raw["help"], str) or len(raw["help"]) > 500:
+        errors.append(_("%s：填写说明 help 应为不超过 500 个字符的文本。") % where)
+    elif raw["help"].strip():
+        item["help"] = raw["help"].strip()
 
 
 def registry_fields(registry: str) -> list[str]:
@@ -280,78 +310,108 @@ def clean_instant_rules(rules: Any, form_fields: list[dict] | None = None) -> li
     if len(rules) > MAX_RULES:
         _fail([_("秒批规则过多（最多 %s 条）。") % MAX_RULES], "instant_rules")
     form_names = {f["name"] for f in form_fields or [] if isinstance(f, dict) and "name" in f}
-    out, codes = [], set()
+    out: list[dict] = []
+    codes: set[str] = set()
     for n, raw in enumerate(rules, start=1):
-        where = _("第 %s 条秒批规则") % n
-        if not isinstance(raw, dict):
-            errors.append(_("%s：应为对象（JSON 对象）。") % where)
-            continue
-        extra = sorted(set(raw) - RULE_KEYS)
-        if extra:
-            errors.append(_("%(w)s：不认识的属性 %(k)s。") % {"w": where, "k": "、".join(extra)})
-        code = raw.get("code")
-        if not isinstance(code, str) or not NAME_RE.match(code):
-            errors.append(_("%s：规则编码 code 须为小写字母、数字和下划线。") % where)
-        elif code in codes:
-            errors.append(_("秒批规则编码“%s”重复。") % code)
-        else:
-            codes.add(code)
-        for key, label in (("name", _("规则名称 name")), ("basis", _("政策依据 basis"))):
-            if not isinstance(raw.get(key), str) or not raw[key].strip():
-                errors.append(_("%(w)s：须填写%(l)s。") % {"w": where, "l": label})
-        when = raw.get("when")
-        if not isinstance(when, list) or not when:
-            errors.append(_("%s：须至少有一个条件 when。") % where)
-            continue
-        if len(when) > MAX_CONDITIONS:
-            errors.append(
-                _("%(w)s：条件过多（最多 %(m)s 个）。") % {"w": where, "m": MAX_CONDITIONS}
-            )
-            continue
-        conditions = []
-        for i, cond in enumerate(when, start=1):
-            cwhere = _("%(w)s第 %(i)s 个条件") % {"w": where, "i": i}
-            if not isinstance(cond, dict):
-                errors.append(_("%s：应为对象。") % cwhere)
-                continue
-            extra = sorted(set(cond) - CONDITION_KEYS)
-            if extra:
-                errors.append(
-                    _("%(w)s：不认识的属性 %(k)s。") % {"w": cwhere, "k": "、".join(extra)}
-                )
-            op = cond.get("op")
-            if op not in OPS:
-                errors.append(
-                    _("%(w)s：未知的比较方式“%(op)s”，可用：%(ok)s。")
-                    % {"w": cwhere, "op": op, "ok": "、".join(OPS)}
-                )
-                continue
-            _check_operand(cwhere, cond.get("field"), op, form_names, errors)
-            clean = {"field": cond.get("field"), "op": op}
-            if op in ("held", "present"):
-                pass
-            elif "value" not in cond:
-                errors.append(_("%s：缺少比较值 value。") % cwhere)
-            elif op == "in":
-                if not isinstance(cond["value"], list) or not cond["value"]:
-                    errors.append(_("%s：in 的比较值应为非空列表。") % cwhere)
-                clean["value"] = cond["value"]
-            elif op in ("lt", "le", "gt", "ge"):
-                if not (_is_number(cond["value"]) or isinstance(cond["value"], str)):
-                    errors.append(_("%s：大小比较的值应为数字或日期。") % cwhere)
-                clean["value"] = cond["value"]
-            else:
-                if isinstance(cond["value"], dict | list):
-                    errors.append(_("%s：比较值应为单个值。") % cwhere)
-                clean["value"] = cond["value"]
-            conditions.append(clean)
-        out.append(
-            {
-                "code": code,
-                "name": str(raw.get("name") or "").strip(),
-                "basis": str(raw.get("basis") or "").strip(),
-                "when": conditions,
-            }
-        )
+        rule = _clean_rule(_("第 %s 条秒批规则") % n, raw, form_names, codes, errors)
+        if rule is not None:
+            out.append(rule)
     _fail(errors, "instant_rules")
     return out
+
+
+def _clean_rule(
+    where: str, raw: Any, form_names: set[str], codes: set[str], errors: list[str]
+) -> dict | None:
+    """One 秒批规则, normalised; None when it is not an object or its conditions (when)
+    are missing or too many. ``codes`` collects the rule codes seen so far."""
+    if not isinstance(raw, dict):
+        errors.append(_("%s：应为对象（JSON 对象）。") % where)
+        return None
+    extra = sorted(set(raw) - RULE_KEYS)
+    if extra:
+        errors.append(_("%(w)s：不认识的属性 %(k)s。") % {"w": where, "k": "、".join(extra)})
+    code = raw.get("code")
+    if not isinstance(code, str) or not NAME_RE.match(code):
+        errors.append(_("%s：规则编码 code 须为小写字母、数字和下划线。") % where)
+    elif code in codes:
+        errors.append(_("秒批规则编码“%s”重复。") % code)
+    else:
+        codes.add(code)
+    for key, label in (("name", _("规则名称 name")), ("basis", _("政策依据 basis"))):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            errors.append(_("%(w)s：须填写%(l)s。") % {"w": where, "l": label})
+    when = raw.get("when")
+    if not isinstance(when, list) or not when:
+        errors.append(_("%s：须至少有一个条件 when。") % where)
+        return None
+    if len(when) > MAX_CONDITIONS:
+        errors.append(_("%(w)s：条件过多（最多 %(m)s 个）。") % {"w": where, "m": MAX_CONDITIONS})
+        return None
+    conditions = []
+    for i, cond in enumerate(when, start=1):
+        cwhere = _("%(w)s第 %(i)s 个条件") % {"w": where, "i": i}
+        clean = _clean_condition(cwhere, cond, form_names, errors)
+        if clean is not None:
+            conditions.append(clean)
+    return {
+        "code": code,
+        "name": str(raw.get("name") or "").strip(),
+        "basis": str(raw.get("basis") or "").strip(),
+        "when": conditions,
+    }
+
+
+def _clean_condition(where: str, cond: Any, form_names: set[str], errors: list[str]) -> dict | None:
+    """One condition of a rule: an operand (form./applicant./registry./licence.), a known
+    operator and — except for held/present — a value of the shape the operator needs;
+    None when it is not an object or its operator is unknown."""
+    if not isinstance(cond, dict):
+        errors.append(_("%s：应为对象。") % where)
+        return None
+    extra = sorted(set(cond) - CONDITION_KEYS)
+    if extra:
+        errors.append(_("%(w)s：不认识的属性 %(k)s。") % {"w": where, "k": "、".join(extra)})
+    op = cond.get("op")
+    if op not in OPS:
+        errors.append(
+            _("%(w)s：未知的比较方式“%(op)s”，可用：%(ok)s。")
+            % {"w": where, "op": op, "ok": "、".join(OPS)}
+        )
+        return None
+    _check_operand(where, cond.get("field"), op, form_names, errors)
+    clean = {"field": cond.get("field"), "op": op}
+    if op in ("held", "present"):
+        return clean
+    if "value" not in cond:
+        errors.append(_("%s：缺少比较值 value。") % where)
+        return clean
+    value = cond["value"]
+    fits, message = _VALUE_SHAPES.get(op, _SINGLE_VALUE)
+    if not fits(value):
+        errors.append(message() % where)
+    clean["value"] = value
+    return clean
+
+
+# The value each operator compares with: (does the value fit, message when it does
+# not). ``in`` takes a non-empty list, the order comparisons a number or a date
+# string; every other operator a single value.
+_SINGLE_VALUE = (
+    lambda v: not isinstance(v, dict | list),
+    lambda: _("%s：比较值应为单个值。"),
+)
+_ORDERED_VALUE = (
+    lambda v: _is_number(v) or isinstance(v, str),
+    lambda: _("%s：大小比较的值应为数字或日期。"),
+)
+_VALUE_SHAPES: dict[str, tuple[Any, Any]] = {
+    "in": (
+        lambda v: isinstance(v, list) and bool(v),
+        lambda: _("%s：in 的比较值应为非空列表。"),
+    ),
+    "lt": _ORDERED_VALUE,
+    "le": _ORDERED_VALUE,
+    "gt": _ORDERED_VALUE,
+    "ge": _ORDERED_VALUE,
+}
