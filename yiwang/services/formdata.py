@@ -118,22 +118,67 @@ def _with_label(field: dict, exc: ValidationError) -> ValidationError:
     )
 
 
+def _checkbox(field: dict, value: Any) -> bool:
+    """A 勾选 field: yes or no in any of the usual spellings; a required one must be
+    ticked (e.g. 承诺书 "I confirm the above is true")."""
+    label = _label(field)
+    text = _text(value).lower()
+    if text in TRUE_WORDS:
+        checked = True
+    elif text in FALSE_WORDS:
+        checked = False
+    else:
+        raise ValidationError(_("「%(label)s」应为是或否。"), params={"label": label})
+    if field.get("required") and not checked:
+        raise ValidationError(_("请勾选「%(label)s」。"), params={"label": label})
+    return checked
+
+
+def _select(field: dict, text: str) -> str:
+    """A 下拉选择 field: the value must be one of the declared choices."""
+    allowed = {str(c[0]) for c in field.get("choices") or []}
+    if text not in allowed:
+        raise ValidationError(_("「%(label)s」不是可选的取值。"), params={"label": _label(field)})
+    return text
+
+
+def _identifier(validate: Any) -> Any:
+    """A cleaner for a field holding a national identifier (身份证号码, 统一社会信用代码,
+    手机号码, 行政区划代码): the shared validator's message, prefixed with the field's
+    label so the applicant sees which field is wrong."""
+
+    def clean(field: dict, text: str) -> str:
+        try:
+            return validate(text)
+        except ValidationError as exc:
+            raise _with_label(field, exc) from None
+
+    return clean
+
+
+# How each field type's non-empty text is cleaned (checkbox is handled before, as an
+# empty box is a value, not a missing answer). Validators are looked up at call time.
+_CLEANERS: dict[str, Any] = {
+    "text": lambda field, text: text,
+    "textarea": lambda field, text: text,
+    "number": lambda field, text: _number(field, text, False),
+    "integer": lambda field, text: _number(field, text, True),
+    "date": lambda field, text: _date(field, text),
+    "select": lambda field, text: _select(field, text),
+    "id_number": _identifier(lambda text: validate_id_number(text)),
+    "credit_code": _identifier(lambda text: validate_credit_code(text)),
+    "phone": _identifier(lambda text: validate_mobile(text)),
+    "division": _identifier(lambda text: validate_division_code(text)),
+}
+
+
 def clean_value(field: dict, value: Any) -> Any:
     """One field's cleaned value (None when left empty and not required); raises
     ValidationError with a Chinese message naming the field."""
     kind = field.get("type", "text")
     label = _label(field)
     if kind == "checkbox":
-        text = _text(value).lower()
-        if text in TRUE_WORDS:
-            checked = True
-        elif text in FALSE_WORDS:
-            checked = False
-        else:
-            raise ValidationError(_("「%(label)s」应为是或否。"), params={"label": label})
-        if field.get("required") and not checked:
-            raise ValidationError(_("请勾选「%(label)s」。"), params={"label": label})
-        return checked
+        return _checkbox(field, value)
     try:
         text = _text(value)
     except ValueError:
@@ -149,31 +194,10 @@ def clean_value(field: dict, value: Any) -> Any:
         raise ValidationError(
             _("「%(label)s」不能超过 %(n)d 个字。"), params={"label": label, "n": limit}
         )
-    try:
-        if kind in ("text", "textarea"):
-            return text
-        if kind in ("number", "integer"):
-            return _number(field, text, kind == "integer")
-        if kind == "date":
-            return _date(field, text)
-        if kind == "select":
-            allowed = {str(c[0]) for c in field.get("choices") or []}
-            if text not in allowed:
-                raise ValidationError(_("「%(label)s」不是可选的取值。"), params={"label": label})
-            return text
-        if kind == "id_number":
-            return validate_id_number(text)
-        if kind == "credit_code":
-            return validate_credit_code(text)
-        if kind == "phone":
-            return validate_mobile(text)
-        if kind == "division":
-            return validate_division_code(text)
-    except ValidationError as exc:
-        if kind in ("id_number", "credit_code", "phone", "division"):
-            raise _with_label(field, exc) from None
-        raise
-    raise ValidationError(_("「%(label)s」的字段类型未知。"), params={"label": label})
+    clean = _CLEANERS.get(kind)
+    if clean is None:
+        raise ValidationError(_("「%(label)s」的字段类型未知。"), params={"label": label})
+    return clean(field, text)
 
 
 def clean_form(fields: list[dict], data: Mapping | None) -> tuple[dict, dict[str, list[str]]]:
