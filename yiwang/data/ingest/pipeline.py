@@ -14,6 +14,7 @@ import multiprocessing
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -327,107 +328,170 @@ def process(
 ) -> Any:
     """Run (or resume) ``batch`` to the end; returns the refreshed batch. Call through
     ``do_process_batch`` (which audits)."""
-    from yiwang.data.models import ImportBatch, QualityResult, QuarantinedRow
-
     chunk_size = chunk_size or chunk_rows()
     resource = batch.resource
     table = open_table(batch)
     options = batch.mapping or {}
     columns = colmap.resolve(resource, table.columns, options.get("columns"))
     checker = RowChecker(resource, columns)
-    authority = Authority.for_resource(resource)
     inserter = Inserter(resource.registry)
-    result_ids = _results(batch, checker.runs)
-    origin_rows: dict[int, Any] = {}
-    if options.get("origin"):
-        origin_rows = {
-            q.row_number: q
-            for q in QuarantinedRow.objects.filter(
-                batch_id=options["origin"], status=QuarantinedRow.Status.OPEN
-            )
-        }
-    if batch.status != ImportBatch.Status.RUNNING:
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.RUNNING, started_at=batch.started_at or timezone.now()
-        )
+    landing = _Landing(
+        batch=batch,
+        checker=checker,
+        inserter=inserter,
+        authority=Authority.for_resource(resource),
+        result_ids=_results(batch, checker.runs),
+        origin_rows=_origin_rows(options),
+    )
+    _mark_running(batch)
     done = batch.processed
     if progress and done:
         progress(done)
     rows = table.rows
     for n, raw in islice(rows, done):  # resume: re-learn the keys already seen
         checker.remember(n, raw)
-    conflict_runs = checker.by_check.get("conflicts", [])
     inserter.bind(resource=resource, department=batch.department, batch=batch, now=timezone.now())
-    remaining = (batch.total or 0) - done
-    workers = _workers(remaining)
+    workers = _workers((batch.total or 0) - done)
     for chunk, prepared, counts in _prepared(checker, inserter, rows, chunk_size, workers):
         for run, (checked, failed) in zip(checker.runs, counts, strict=True):
             run.checked += checked
             run.failed += failed
-        good, bad, fixed, still_bad = [], [], [], []
-        for (n, raw), (clean, reasons, key, ready) in zip(chunk, prepared, strict=True):
-            if checker.check_key(n, key, reasons):
-                clean = None
-            origin = _origin_row(raw, origin_rows)
-            if clean is not None:
-                good.append((clean, *ready))
-                if origin is not None:
-                    fixed.append(origin.pk)
-            elif origin is not None:
-                origin.values = _values_json(raw)
-                origin.reasons = reasons
-                still_bad.append(origin)
-            else:
-                bad.append(
-                    QuarantinedRow(
-                        batch=batch, row_number=n, values=_values_json(raw), reasons=reasons
-                    )
-                )
         end = chunk[-1][0]
-        with transaction.atomic():
-            moved = ImportBatch.objects.filter(pk=batch.pk, processed=done).update(processed=end)
-            if not moved:
-                raise Interrupted(batch.pk)
-            out = inserter.land(
-                good,
-                resource=resource,
-                department=batch.department,
-                batch=batch,
-                authority=authority,
-                now=timezone.now(),
-            )
-            if bad:
-                QuarantinedRow.objects.bulk_create(bad, batch_size=1000)
-            if still_bad:
-                QuarantinedRow.objects.bulk_update(still_bad, ["values", "reasons"])
-            if fixed:
-                QuarantinedRow.objects.filter(pk__in=fixed).update(
-                    status=QuarantinedRow.Status.FIXED, fixed_batch=batch
-                )
-            for run in conflict_runs:
-                run.checked += len(good)
-                run.failed += out.conflicts
-            ImportBatch.objects.filter(pk=batch.pk).update(
-                created=F("created") + out.created,
-                updated=F("updated") + out.updated,
-                unchanged=F("unchanged") + out.unchanged,
-                quarantined=F("quarantined") + len(bad) + len(still_bad),
-                conflicts=F("conflicts") + out.conflicts,
-            )
-            for run in checker.runs:
-                checked, failed = run.take()
-                if checked or failed:
-                    QualityResult.objects.filter(pk=result_ids[run.rule.id]).update(
-                        checked=F("checked") + checked, failed=F("failed") + failed
-                    )
+        landing.commit(done, end, landing.sort(chunk, prepared))
         if progress:
             progress(end - done)
         done = end
         if throttle:
             time.sleep(throttle)
-    _finish(batch, checker, result_ids)
+    _finish(batch, checker, result_ids=landing.result_ids)
     batch.refresh_from_db()
     return batch
+
+
+def _origin_rows(options: dict) -> dict[int, Any]:
+    """For a resubmission (整改重报) of quarantined rows: the origin batch's open
+    quarantined rows by row number, so a corrected row closes its original."""
+    from yiwang.data.models import QuarantinedRow
+
+    if not options.get("origin"):
+        return {}
+    return {
+        q.row_number: q
+        for q in QuarantinedRow.objects.filter(
+            batch_id=options["origin"], status=QuarantinedRow.Status.OPEN
+        )
+    }
+
+
+def _mark_running(batch) -> None:
+    """Mark the batch running, keeping the start time of an earlier, interrupted run."""
+    from yiwang.data.models import ImportBatch
+
+    if batch.status != ImportBatch.Status.RUNNING:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.RUNNING, started_at=batch.started_at or timezone.now()
+        )
+
+
+@dataclass
+class _Sorted:
+    """One chunk's rows by fate: ``good`` rows to land, ``bad`` new rows for quarantine
+    (隔离), origin rows ``fixed`` by this resubmission and origin rows ``still_bad``."""
+
+    good: list = field(default_factory=list)
+    bad: list = field(default_factory=list)
+    fixed: list = field(default_factory=list)
+    still_bad: list = field(default_factory=list)
+
+
+@dataclass
+class _Landing:
+    """What a run needs to sort and commit its chunks (入库): the batch, its checker and
+    inserter, the authority that decides conflicts, the quality results to count into
+    and, on a resubmission, the rows it corrects."""
+
+    batch: Any
+    checker: RowChecker
+    inserter: Inserter
+    authority: Any
+    result_ids: dict[int, int]
+    origin_rows: dict[int, Any]
+
+    def sort(self, chunk: list, prepared: list) -> _Sorted:
+        """Sort a checked chunk: a good row lands (and fixes its origin row, if any); a
+        bad one updates its origin row or goes to quarantine with its reasons."""
+        from yiwang.data.models import QuarantinedRow
+
+        out = _Sorted()
+        for (n, raw), (clean, reasons, key, ready) in zip(chunk, prepared, strict=True):
+            if self.checker.check_key(n, key, reasons):
+                clean = None
+            origin = _origin_row(raw, self.origin_rows)
+            if clean is not None:
+                out.good.append((clean, *ready))
+                if origin is not None:
+                    out.fixed.append(origin.pk)
+            elif origin is not None:
+                origin.values = _values_json(raw)
+                origin.reasons = reasons
+                out.still_bad.append(origin)
+            else:
+                out.bad.append(
+                    QuarantinedRow(
+                        batch=self.batch, row_number=n, values=_values_json(raw), reasons=reasons
+                    )
+                )
+        return out
+
+    def commit(self, done: int, end: int, rows: _Sorted) -> None:
+        """Land one sorted chunk and move the checkpoint from ``done`` to ``end`` in one
+        transaction; if another run moved the checkpoint first, stop (Interrupted)."""
+        from yiwang.data.models import ImportBatch, QuarantinedRow
+
+        batch = self.batch
+        with transaction.atomic():
+            moved = ImportBatch.objects.filter(pk=batch.pk, processed=done).update(processed=end)
+            if not moved:
+                raise Interrupted(batch.pk)
+            out = self.inserter.land(
+                rows.good,
+                resource=batch.resource,
+                department=batch.department,
+                batch=batch,
+                authority=self.authority,
+                now=timezone.now(),
+            )
+            if rows.bad:
+                QuarantinedRow.objects.bulk_create(rows.bad, batch_size=1000)
+            if rows.still_bad:
+                QuarantinedRow.objects.bulk_update(rows.still_bad, ["values", "reasons"])
+            if rows.fixed:
+                QuarantinedRow.objects.filter(pk__in=rows.fixed).update(
+                    status=QuarantinedRow.Status.FIXED, fixed_batch=batch
+                )
+            for run in self.checker.by_check.get("conflicts", []):
+                run.checked += len(rows.good)
+                run.failed += out.conflicts
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                created=F("created") + out.created,
+                updated=F("updated") + out.updated,
+                unchanged=F("unchanged") + out.unchanged,
+                quarantined=F("quarantined") + len(rows.bad) + len(rows.still_bad),
+                conflicts=F("conflicts") + out.conflicts,
+            )
+            self.save_counts()
+
+    def save_counts(self) -> None:
+        """Add the quality-rule counts gathered since the last commit to the batch's
+        质量检测 results."""
+        from yiwang.data.models import QualityResult
+
+        for run in self.checker.runs:
+            checked, failed = run.take()
+            if checked or failed:
+                QualityResult.objects.filter(pk=self.result_ids[run.rule.id]).update(
+                    checked=F("checked") + checked, failed=F("failed") + failed
+                )
 
 
 def _origin_row(raw: dict, origin_rows: dict):
