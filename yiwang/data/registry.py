@@ -202,38 +202,99 @@ def apply_rows(
     ``Conflict`` and the authoritative value stays. Re-applying the same rows changes
     nothing. Call inside a transaction."""
     s = REGISTRIES[registry]
-    authority = authority or Authority.for_resource(resource)
-    now = now or timezone.now()
     out = Outcome()
     latest: dict[str, dict[str, Any]] = {}
     for row in rows:  # a key repeated within the chunk: the last row wins, once
         latest[display(row[s.key])] = row
     existing = {display(getattr(r, s.key)): r for r in s.model.objects.filter(s.key_filter(latest))}
-    line_of = _line_map(
-        [department.id]
-        + [int(d) for r in existing.values() for d in (r.source_department_id, *r.sources.values())]
+    run = _Upsert(
+        registry=registry,
+        spec=s,
+        resource=resource,
+        department=department,
+        batch=batch,
+        authority=authority or Authority.for_resource(resource),
+        reason=reason,
+        now=now or timezone.now(),
+        line_of=_line_map(
+            [department.id]
+            + [
+                int(d)
+                for r in existing.values()
+                for d in (r.source_department_id, *r.sources.values())
+            ]
+        ),
     )
-    new, changed, history, conflicts = [], [], [], []
+    new, changed, history = [], [], []
     for key, row in latest.items():
         record = existing.get(key)
         if record is None:
-            record = s.model(
-                source_resource=resource,
-                source_department=department,
-                batch=batch,
-                version=1,
-                sources={},
-                created_at=now,
-                updated_at=now,
-            )
-            for name, value in row.items():
-                if value is not None:
-                    _set(record, s, name, value)
-            new.append(record)
+            new.append(run.new_record(row))
             continue
+        old_values = run.merge(record, row)
+        if not old_values:
+            out.unchanged += 1
+            continue
+        history.append(run.history(record, old_values))
+        run.restamp(record)
+        changed.append(record)
+    if new:
+        s.model.objects.bulk_create(new, batch_size=500)
+    if changed:
+        _save_changed(s, changed)
+    if history:
+        RecordHistory.objects.bulk_create(history, batch_size=500)
+    conflicts = _not_yet_open(registry, department, run.conflicts)
+    if conflicts:
+        Conflict.objects.bulk_create(conflicts, batch_size=500)
+    out.created, out.updated, out.conflicts = len(new), len(changed), len(conflicts)
+    out.unchanged += len(rows) - len(latest)
+    return out
+
+
+@dataclass
+class _Upsert:
+    """One ``apply_rows`` call: who writes (``department`` through ``resource``, in
+    ``batch``), the 权威来源 (authority) that decides each field, and the conflicts
+    found so far. ``line_of`` maps department id → its 条线 (line), which the authority
+    rules compare."""
+
+    registry: str
+    spec: Any
+    resource: Any
+    department: Department
+    batch: Any
+    authority: Authority
+    reason: str
+    now: Any
+    line_of: dict[int, str]
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    def new_record(self, row: dict[str, Any]) -> Any:
+        """A record for a key not yet in the registry, version 1, from the row's
+        non-empty values."""
+        record = self.spec.model(
+            source_resource=self.resource,
+            source_department=self.department,
+            batch=self.batch,
+            version=1,
+            sources={},
+            created_at=self.now,
+            updated_at=self.now,
+        )
+        for name, value in row.items():
+            if value is not None:
+                _set(record, self.spec, name, value)
+        return record
+
+    def merge(self, record: Any, row: dict[str, Any]) -> dict[str, str]:
+        """Write the row's changed values into ``record`` where this department may
+        (the field is empty, this department is its authority, or its holder is not);
+        otherwise note a Conflict and keep the authoritative value. Returns the old
+        values of the fields written (empty: nothing changed)."""
         old_values: dict[str, str] = {}
         for name, value in row.items():
-            if value is None or name == s.key:
+            if value is None or name == self.spec.key:
                 continue
             current = get_value(record, name)
             if display(current) == display(value):
@@ -241,82 +302,77 @@ def apply_rows(
             holder = field_source(record, name)
             if (
                 current in (None, "")
-                or authority.is_authority(name, department)
-                or not authority.is_authority_id(name, holder, line_of)
+                or self.authority.is_authority(name, self.department)
+                or not self.authority.is_authority_id(name, holder, self.line_of)
             ):
                 old_values[name] = display(current)
-                _set(record, s, name, value)
-                record.sources[name] = department.id
+                _set(record, self.spec, name, value)
+                record.sources[name] = self.department.id
             else:
-                conflicts.append(
+                self.conflicts.append(
                     Conflict(
-                        registry=registry,
+                        registry=self.registry,
                         record_id=record.pk,
                         field=name,
-                        element_id=authority.elements.get(name),
+                        element_id=self.authority.elements.get(name),
                         authoritative_value=display(current),
                         other_value=display(value),
                         authority_id=holder,
-                        department=department,
-                        batch=batch,
+                        department=self.department,
+                        batch=self.batch,
                     )
                 )
-        if not old_values:
-            out.unchanged += 1
-            continue
-        history.append(
-            RecordHistory(
-                registry=registry,
-                record_id=record.pk,
-                version=record.version,
-                values=json.dumps(old_values, ensure_ascii=False),
-                source_department_id=record.source_department_id,
-                batch_id=record.batch_id,
-                replaced_at=now,
-                replaced_by=reason,
-            )
+        return old_values
+
+    def history(self, record: Any, old_values: dict[str, str]) -> RecordHistory:
+        """The history entry (历史版本) keeping the values a change replaces."""
+        return RecordHistory(
+            registry=self.registry,
+            record_id=record.pk,
+            version=record.version,
+            values=json.dumps(old_values, ensure_ascii=False),
+            source_department_id=record.source_department_id,
+            batch_id=record.batch_id,
+            replaced_at=self.now,
+            replaced_by=self.reason,
         )
-        # Provenance of the record as a whole: the latest writer; per-field holders stay in
-        # ``sources`` (compacted: fields held by the record's department are implicit).
+
+    def restamp(self, record: Any) -> None:
+        """Provenance of the record as a whole: the latest writer; per-field holders stay
+        in ``sources`` (compacted: fields held by the record's department are implicit).
+        The version goes up by one."""
+        department_id = self.department.id
         previous = record.source_department_id
-        for name in s.fields():
-            if name not in record.sources and previous != department.id:
+        for name in self.spec.fields():
+            if name not in record.sources and previous != department_id:
                 if get_value(record, name) not in (None, ""):
                     record.sources[name] = previous
-        record.sources = {k: v for k, v in record.sources.items() if int(v) != department.id}
-        record.source_department = department
-        record.source_resource = resource
-        record.batch = batch
+        record.sources = {k: v for k, v in record.sources.items() if int(v) != department_id}
+        record.source_department = self.department
+        record.source_resource = self.resource
+        record.batch = self.batch
         record.version += 1
-        record.updated_at = now
-        changed.append(record)
-    if new:
-        s.model.objects.bulk_create(new, batch_size=500)
-    if changed:
-        # bulk_update does not run pre_save: refresh blind indexes of changed values here.
-        blind = [f for f in s.model._meta.fields if isinstance(f, BlindIndexField)]
-        for record in changed:
-            for f in blind:
-                setattr(record, f.attname, f.index_of(getattr(record, f.source)))
-        names = [n for n in s.fields() if n != s.key] + [f.name for f in blind]
-        s.model.objects.bulk_update(
-            changed,
-            [
-                *names,
-                "sources",
-                "source_department",
-                "source_resource",
-                "batch",
-                "version",
-                "updated_at",
-            ],
-            batch_size=500,
-        )
-    if history:
-        RecordHistory.objects.bulk_create(history, batch_size=500)
-    conflicts = _not_yet_open(registry, department, conflicts)
-    if conflicts:
-        Conflict.objects.bulk_create(conflicts, batch_size=500)
-    out.created, out.updated, out.conflicts = len(new), len(changed), len(conflicts)
-    out.unchanged += len(rows) - len(latest)
-    return out
+        record.updated_at = self.now
+
+
+def _save_changed(s: Any, changed: list) -> None:
+    """Save changed records in bulk. bulk_update does not run pre_save, so the blind
+    indexes (盲索引) of changed values are refreshed here."""
+    blind = [f for f in s.model._meta.fields if isinstance(f, BlindIndexField)]
+    for record in changed:
+        for f in blind:
+            setattr(record, f.attname, f.index_of(getattr(record, f.source)))
+    names = [n for n in s.fields() if n != s.key] + [f.name for f in blind]
+    s.model.objects.bulk_update(
+        changed,
+        [
+            *names,
+            "sources",
+            "source_department",
+            "source_resource",
+            "batch",
+            "version",
+            "updated_at",
+        ],
+        batch_size=500,
+    )
