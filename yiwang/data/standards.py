@@ -48,42 +48,62 @@ def parse_date(raw: str) -> dt.date:
     raise ValidationError(_("日期格式不正确（应为 YYYY-MM-DD）。"), code="date_format")
 
 
-def check_value(element, raw: Any) -> Any:
-    """The value of ``raw`` under ``element``'s standard, normalised (dates as ``date``,
-    decimals as ``Decimal``, identifiers upper-cased); "" / None stay None."""
-    if raw is None:
-        return None
-    text = str(raw).strip()
-    if text == "":
-        return None
-    kind = element.data_type
-    if kind == "date":
-        return parse_date(text[:10] if len(text) > 10 and text[10] in " T" else text)
-    if kind == "datetime":
-        try:
-            return dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise ValidationError(_("时间格式不正确。"), code="datetime_format") from None
-    if kind == "integer":
-        try:
-            return int(text)
-        except ValueError:
-            raise ValidationError(_("应为整数。"), code="integer_format") from None
-    if kind == "decimal":
-        try:
-            value = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            raise ValidationError(_("应为数字。"), code="decimal_format") from None
-        if not value.is_finite():
-            raise ValidationError(_("应为数字。"), code="decimal_format")
-        return value
-    if kind == "boolean":
-        low = text.lower()
-        if low in TRUE_WORDS:
-            return True
-        if low in FALSE_WORDS:
-            return False
-        raise ValidationError(_("应为是或否。"), code="boolean_format")
+def _date(text: str) -> dt.date:
+    """A date; a timestamp's time part (after a space or T) is dropped."""
+    return parse_date(text[:10] if len(text) > 10 and text[10] in " T" else text)
+
+
+def _datetime(text: str) -> dt.datetime:
+    """A date and time in ISO 8601."""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(_("时间格式不正确。"), code="datetime_format") from None
+
+
+def _integer(text: str) -> int:
+    """A whole number."""
+    try:
+        return int(text)
+    except ValueError:
+        raise ValidationError(_("应为整数。"), code="integer_format") from None
+
+
+def _decimal(text: str) -> Decimal:
+    """A finite decimal number; thousands separators (1,234.5) are accepted."""
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise ValidationError(_("应为数字。"), code="decimal_format") from None
+    if not value.is_finite():
+        raise ValidationError(_("应为数字。"), code="decimal_format")
+    return value
+
+
+def _boolean(text: str) -> bool:
+    """是 or 否 in any of the usual spellings (1/0, true/false, yes/no, 真/假)."""
+    low = text.lower()
+    if low in TRUE_WORDS:
+        return True
+    if low in FALSE_WORDS:
+        return False
+    raise ValidationError(_("应为是或否。"), code="boolean_format")
+
+
+# Data types whose value is parsed rather than checked as text; every other type
+# (string, code …) goes through length, validator, pattern and code list.
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "date": _date,
+    "datetime": _datetime,
+    "integer": _integer,
+    "decimal": _decimal,
+    "boolean": _boolean,
+}
+
+
+def _check_text(element, text: str) -> str:
+    """A text value under its element: maximum length, then the named validator (which
+    may normalise, e.g. upper-case an ID number), then pattern, then code list (代码表)."""
     if element.max_length and len(text) > element.max_length:
         raise ValidationError(
             _("长度超过 %(n)s 个字符。") % {"n": element.max_length}, code="too_long"
@@ -98,6 +118,20 @@ def check_value(element, raw: Any) -> Any:
     if element.code_list and text not in element.code_list:
         raise ValidationError(_("不在代码表中：%s") % text[:40], code="code_list")
     return text
+
+
+def check_value(element, raw: Any) -> Any:
+    """The value of ``raw`` under ``element``'s standard, normalised (dates as ``date``,
+    decimals as ``Decimal``, identifiers upper-cased); "" / None stay None."""
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    if text == "":
+        return None
+    parse = PARSERS.get(element.data_type)
+    if parse is not None:
+        return parse(text)
+    return _check_text(element, text)
 
 
 def display(value: Any) -> str:
