@@ -154,7 +154,35 @@ def parse_submission(fields: dict[str, str], attributes: dict[str, list[str]]) -
     Codes: ``service_code_missing`` (400), ``service_code_unknown`` (404 per the spec),
     others 400."""
     problems: list[ValidationError] = []
+    code = _service_code(fields)
+    kind = _kind(attributes, problems)
+    description = fields.get("description", "")
+    if not description:
+        problems.append(
+            ValidationError(_("缺少 description：请填写诉求内容。"), code="content_empty")
+        )
+    lat, long, address_string, address_id = _location(fields, problems)
+    contact = _contact(fields, problems)
+    _check_links(contact["email"], contact["media_url"], problems)
+    if description:
+        _check_content_length(description, contact["media_url"], problems)
+    if problems:
+        raise ValidationError(problems)
+    return Submission(
+        service_code=code,
+        kind=kind,
+        description=description,
+        lat=lat,
+        long=long,
+        address_string=address_string,
+        address_id=address_id,
+        **contact,
+    )
 
+
+def _service_code(fields: dict[str, str]) -> str:
+    """The service_code, naming an active leaf 诉求小类; without one nothing else is
+    worth checking, so this raises at once (unknown: 404 per the spec)."""
     code = fields.get("service_code", "")
     if not code:
         raise ValidationError(
@@ -164,7 +192,12 @@ def parse_submission(fields: dict[str, str], attributes: dict[str, list[str]]) -
         raise ValidationError(
             _("未知的 service_code：%s。") % code[:32], code="service_code_unknown"
         )
+    return code
 
+
+def _kind(attributes: dict[str, list[str]], problems: list[ValidationError]) -> str:
+    """诉求类型 from ``attribute[kind]`` (咨询, 求助, 投诉, 举报, 建议); a complaint
+    when not given."""
     kind_values = attributes.get(KIND_ATTRIBUTE) or [""]
     kind = kind_values[-1] or DEFAULT_KIND
     if kind not in Kind.values:
@@ -174,14 +207,15 @@ def parse_submission(fields: dict[str, str], attributes: dict[str, list[str]]) -
                 code="kind_unknown",
             )
         )
+    return kind
 
-    description = fields.get("description", "")
-    limit = settings.YIWANG["HOTLINE_CONTENT_MAX"]
-    if not description:
-        problems.append(
-            ValidationError(_("缺少 description：请填写诉求内容。"), code="content_empty")
-        )
 
+def _location(
+    fields: dict[str, str], problems: list[ValidationError]
+) -> tuple[float | None, float | None, str, str]:
+    """(lat, long, address_string, address_id): a request needs a place — both
+    coordinates, an address or a 区划 code within the city. Incomplete coordinates are
+    only reported when nothing else is wrong so far."""
     lat = long = None
     try:
         lat = _coordinate(fields.get("lat", ""), "lat")
@@ -208,18 +242,35 @@ def parse_submission(fields: dict[str, str], attributes: dict[str, list[str]]) -
         )
     if len(address_string) > 200:
         problems.append(ValidationError(_("address_string 不能超过 200 字。"), code="too_long"))
+    return lat, long, address_string, address_id
 
-    email = device_id = account_id = first_name = last_name = phone = media_url = ""
+
+# The short free-text arguments and their length limits, in the order they are checked.
+CONTACT_LIMITS = (
+    ("email", MAX_SHORT),
+    ("device_id", MAX_SHORT),
+    ("account_id", MAX_SHORT),
+    ("first_name", MAX_SHORT),
+    ("last_name", MAX_SHORT),
+    ("phone", 20),
+    ("media_url", MAX_URL),
+)
+
+
+def _contact(fields: dict[str, str], problems: list[ValidationError]) -> dict[str, str]:
+    """The contact and device arguments (联系方式, 附件链接); checking stops at the first
+    one too long, and the ones after it are left empty."""
+    contact = {name: "" for name, _limit in CONTACT_LIMITS}
     try:
-        email = _short(fields, "email")
-        device_id = _short(fields, "device_id")
-        account_id = _short(fields, "account_id")
-        first_name = _short(fields, "first_name")
-        last_name = _short(fields, "last_name")
-        phone = _short(fields, "phone", 20)
-        media_url = _short(fields, "media_url", MAX_URL)
+        for name, limit in CONTACT_LIMITS:
+            contact[name] = _short(fields, name, limit)
     except ValidationError as exc:
         problems.append(exc)
+    return contact
+
+
+def _check_links(email: str, media_url: str, problems: list[ValidationError]) -> None:
+    """An email address must be one; a media link must be http(s)."""
     if email:
         try:
             EmailValidator()(email)
@@ -232,31 +283,20 @@ def parse_submission(fields: dict[str, str], attributes: dict[str, list[str]]) -
             problems.append(
                 ValidationError(_("media_url 须为 http 或 https 链接。"), code="media_invalid")
             )
-    if description:
-        extra = len(MEDIA_LABEL) + len(media_url) + 2 if media_url else 0
-        if len(description) + extra > limit:
-            problems.append(
-                ValidationError(
-                    _("description 不能超过 %(max)d 字（现有 %(n)d 字）。")
-                    % {"max": limit - extra, "n": len(description)},
-                    code="content_too_long",
-                )
+
+
+def _check_content_length(
+    description: str, media_url: str, problems: list[ValidationError]
+) -> None:
+    """诉求内容 stays within HOTLINE_CONTENT_MAX, counting the media link that ``content``
+    appends to it."""
+    limit = settings.YIWANG["HOTLINE_CONTENT_MAX"]
+    extra = len(MEDIA_LABEL) + len(media_url) + 2 if media_url else 0
+    if len(description) + extra > limit:
+        problems.append(
+            ValidationError(
+                _("description 不能超过 %(max)d 字（现有 %(n)d 字）。")
+                % {"max": limit - extra, "n": len(description)},
+                code="content_too_long",
             )
-    if problems:
-        raise ValidationError(problems)
-    return Submission(
-        service_code=code,
-        kind=kind,
-        description=description,
-        lat=lat,
-        long=long,
-        address_string=address_string,
-        address_id=address_id,
-        email=email,
-        device_id=device_id,
-        account_id=account_id,
-        first_name=first_name,
-        last_name=last_name,
-        phone=phone,
-        media_url=media_url,
-    )
+        )
