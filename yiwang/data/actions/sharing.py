@@ -52,10 +52,33 @@ def _clean(
     starts_on: dt.date | None,
     ends_on: dt.date | None,
 ) -> dict[str, Any]:
+    """Check a share request (共享申请) before it is filed: a published resource, the
+    信息项 wanted, the purpose, legal basis and consuming system, and the period of use;
+    raises one ValidationError naming every problem by field."""
     errors: dict[str, list[str]] = {}
     if resource.status != DataResource.Status.PUBLISHED:
         errors.setdefault("resource", []).append(_("该数据资源未发布，不能申请共享。"))
     names = list(resource.items.values_list("name", flat=True))
+    wanted = _wanted_items(names, fields, errors)
+    for key, value, message in (
+        ("purpose", purpose, _("请填写数据用途。")),
+        ("legal_basis", legal_basis, _("请填写申请依据。")),
+        ("consumer_system", consumer_system, _("请填写使用数据的系统。")),
+    ):
+        if not (value or "").strip():
+            errors.setdefault(key, []).append(message)
+    if len((consumer_system or "").strip()) > 120:
+        errors.setdefault("consumer_system", []).append(_("系统名称不能超过 120 字。"))
+    _check_period(starts_on, ends_on, errors)
+    if errors:
+        raise ValidationError(errors, code="invalid")
+    # Keep the catalogue's order of items.
+    return {"fields": [n for n in names if n in wanted]}
+
+
+def _wanted_items(names: list[str], fields: list[str], errors: dict[str, list[str]]) -> list[str]:
+    """The 信息项 asked for, without blanks or repeats; at least one, all of them items
+    of the resource (``names``)."""
     wanted = []
     for f in fields or []:
         f = str(f).strip()
@@ -68,15 +91,14 @@ def _clean(
         errors.setdefault("fields", []).append(
             _("资源中没有这些信息项：%s") % "、".join(unknown[:10])
         )
-    for key, value, message in (
-        ("purpose", purpose, _("请填写数据用途。")),
-        ("legal_basis", legal_basis, _("请填写申请依据。")),
-        ("consumer_system", consumer_system, _("请填写使用数据的系统。")),
-    ):
-        if not (value or "").strip():
-            errors.setdefault(key, []).append(message)
-    if len((consumer_system or "").strip()) > 120:
-        errors.setdefault("consumer_system", []).append(_("系统名称不能超过 120 字。"))
+    return wanted
+
+
+def _check_period(
+    starts_on: dt.date | None, ends_on: dt.date | None, errors: dict[str, list[str]]
+) -> None:
+    """The period of use (使用期限): both dates, in order, not yet over, at most three
+    years."""
     if starts_on is None:
         errors.setdefault("starts_on", []).append(_("请填写使用起始日期。"))
     if ends_on is None:
@@ -88,10 +110,6 @@ def _clean(
             errors.setdefault("ends_on", []).append(_("截止日期已过。"))
         elif (ends_on - starts_on).days > 366 * 3:
             errors.setdefault("ends_on", []).append(_("使用期限不能超过三年。"))
-    if errors:
-        raise ValidationError(errors, code="invalid")
-    # Keep the catalogue's order of items.
-    return {"fields": [n for n in names if n in wanted]}
 
 
 def _tell(actor, users, title: str, req: ShareRequest) -> None:
