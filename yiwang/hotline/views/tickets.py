@@ -124,69 +124,132 @@ def console(request: HttpRequest) -> HttpResponse:
 
 def _do(request: HttpRequest, ticket: Ticket, op: str) -> str:
     """Run one page operation; returns the success message."""
-    p, u = request.POST, request.user
-    comment = p.get("comment", "")
-    if op == "dispatch":
-        code = p.get("department", "")
-        dept = Department.objects.filter(code=code).first() if code else None
-        if code and dept is None:
-            raise ValidationError({"department": _("未知的部门：%s") % code})
-        handling.do_dispatch(
-            actor=u, ticket=ticket, department=dept, category=p.get("category"), comment=comment
-        )
-        return _("已派单。")
-    if op == "answer_now":
-        handling.do_answer_now(actor=u, ticket=ticket, answer=p.get("answer", ""))
-        return _("已即时答复并办结。")
-    if op == "hand_off":
-        handling.do_hand_off(actor=u, ticket=ticket, service=p.get("service", ""), comment=comment)
-        return _("已移交应急联动。")
-    if op == "merge":
-        from yiwang.hotline.actions.duplicates import do_merge_ticket
+    run = PAGE_OPERATIONS.get(op)
+    if run is None:
+        raise ValidationError(_("未知的操作：%s") % op, code="op_unknown")
+    return run(request.user, ticket, request.POST, request.POST.get("comment", ""))
 
-        into = access.tickets(u).filter(number=p.get("into", "").strip()).first()
-        if into is None:
-            raise ValidationError({"into": _("未找到要并入的工单：%s") % p.get("into", "")})
-        do_merge_ticket(actor=u, ticket=ticket, into=into, comment=comment)
-        return _("已合并到 %s。") % into.number
-    if op == "sign":
-        handling.do_sign(actor=u, ticket=ticket)
-        return _("已签收。")
-    if op == "return":
-        handling.do_return(actor=u, ticket=ticket, reason=comment)
-        return _("已退单。")
-    if op == "reject_return":
-        handling.do_reject_return(actor=u, ticket=ticket, comment=comment)
-        return _("退单不成立，已退回原部门。")
-    if op == "reply":
-        handling.do_reply(actor=u, ticket=ticket, result=p.get("result", ""), reply=comment)
-        return _("已答复。")
-    if op == "extension":
-        try:
-            days = int(p.get("days", ""))
-        except ValueError:
-            days = 0
-        handling.do_request_extension(actor=u, ticket=ticket, days=days, reason=comment)
-        return _("已申请延期，待 12345 值班长审核。")
-    if op == "decide_extension":
-        approve = p.get("decision") == "approve"
-        handling.do_decide_extension(actor=u, ticket=ticket, approve=approve, note=comment)
-        return _("已同意延期。") if approve else _("已不同意延期。")
-    if op == "send_back":
-        handling.do_send_back(actor=u, ticket=ticket, comment=comment)
-        return _("已退回承办部门重办。")
-    if op == "conclude":
-        handling.do_conclude(actor=u, ticket=ticket)
-        return _("已办结。")
-    if op == "callback":
-        cb = handling.do_callback(
-            actor=u, ticket=ticket, satisfaction=p.get("satisfaction", ""), comment=comment
-        )
-        return _("回访不满意，已重办。") if cb.reopened else _("已回访归档。")
-    if op == "supervise":
-        handling.do_supervise(actor=u, ticket=ticket, comment=comment)
-        return _("已督办。")
-    raise ValidationError(_("未知的操作：%s") % op, code="op_unknown")
+
+def _dispatch(u, ticket: Ticket, p, comment: str) -> str:
+    """派单: to the department chosen (or the one the routing rules suggest)."""
+    code = p.get("department", "")
+    dept = Department.objects.filter(code=code).first() if code else None
+    if code and dept is None:
+        raise ValidationError({"department": _("未知的部门：%s") % code})
+    handling.do_dispatch(
+        actor=u, ticket=ticket, department=dept, category=p.get("category"), comment=comment
+    )
+    return _("已派单。")
+
+
+def _answer_now(u, ticket: Ticket, p, comment: str) -> str:
+    """即时办结: the agent answers the caller directly."""
+    handling.do_answer_now(actor=u, ticket=ticket, answer=p.get("answer", ""))
+    return _("已即时答复并办结。")
+
+
+def _hand_off(u, ticket: Ticket, p, comment: str) -> str:
+    """移交应急联动: an emergency goes to 110/119/120."""
+    handling.do_hand_off(actor=u, ticket=ticket, service=p.get("service", ""), comment=comment)
+    return _("已移交应急联动。")
+
+
+def _merge(u, ticket: Ticket, p, comment: str) -> str:
+    """合并工单: into another ticket the user may see, named by its number."""
+    from yiwang.hotline.actions.duplicates import do_merge_ticket
+
+    into = access.tickets(u).filter(number=p.get("into", "").strip()).first()
+    if into is None:
+        raise ValidationError({"into": _("未找到要并入的工单：%s") % p.get("into", "")})
+    do_merge_ticket(actor=u, ticket=ticket, into=into, comment=comment)
+    return _("已合并到 %s。") % into.number
+
+
+def _sign(u, ticket: Ticket, p, comment: str) -> str:
+    """签收: the department accepts the ticket."""
+    handling.do_sign(actor=u, ticket=ticket)
+    return _("已签收。")
+
+
+def _return(u, ticket: Ticket, p, comment: str) -> str:
+    """退单: the department says it is not theirs, with the reason."""
+    handling.do_return(actor=u, ticket=ticket, reason=comment)
+    return _("已退单。")
+
+
+def _reject_return(u, ticket: Ticket, p, comment: str) -> str:
+    """退单不成立: the return is refused and the ticket goes back."""
+    handling.do_reject_return(actor=u, ticket=ticket, comment=comment)
+    return _("退单不成立，已退回原部门。")
+
+
+def _reply(u, ticket: Ticket, p, comment: str) -> str:
+    """答复: the department's result and reply to the caller."""
+    handling.do_reply(actor=u, ticket=ticket, result=p.get("result", ""), reply=comment)
+    return _("已答复。")
+
+
+def _request_extension(u, ticket: Ticket, p, comment: str) -> str:
+    """申请延期: more working days, decided by the 12345 duty supervisor."""
+    try:
+        days = int(p.get("days", ""))
+    except ValueError:
+        days = 0
+    handling.do_request_extension(actor=u, ticket=ticket, days=days, reason=comment)
+    return _("已申请延期，待 12345 值班长审核。")
+
+
+def _decide_extension(u, ticket: Ticket, p, comment: str) -> str:
+    """延期审核: the duty supervisor approves or refuses."""
+    approve = p.get("decision") == "approve"
+    handling.do_decide_extension(actor=u, ticket=ticket, approve=approve, note=comment)
+    return _("已同意延期。") if approve else _("已不同意延期。")
+
+
+def _send_back(u, ticket: Ticket, p, comment: str) -> str:
+    """退回重办: the reply is not good enough."""
+    handling.do_send_back(actor=u, ticket=ticket, comment=comment)
+    return _("已退回承办部门重办。")
+
+
+def _conclude(u, ticket: Ticket, p, comment: str) -> str:
+    """办结."""
+    handling.do_conclude(actor=u, ticket=ticket)
+    return _("已办结。")
+
+
+def _callback(u, ticket: Ticket, p, comment: str) -> str:
+    """回访: an unsatisfied caller reopens the ticket."""
+    cb = handling.do_callback(
+        actor=u, ticket=ticket, satisfaction=p.get("satisfaction", ""), comment=comment
+    )
+    return _("回访不满意，已重办。") if cb.reopened else _("已回访归档。")
+
+
+def _supervise(u, ticket: Ticket, p, comment: str) -> str:
+    """督办."""
+    handling.do_supervise(actor=u, ticket=ticket, comment=comment)
+    return _("已督办。")
+
+
+# Page operation (the form's ``op``) → what runs it; which of them a user may take on a
+# ticket is decided by ``operations``, not here.
+PAGE_OPERATIONS = {
+    "dispatch": _dispatch,
+    "answer_now": _answer_now,
+    "hand_off": _hand_off,
+    "merge": _merge,
+    "sign": _sign,
+    "return": _return,
+    "reject_return": _reject_return,
+    "reply": _reply,
+    "extension": _request_extension,
+    "decide_extension": _decide_extension,
+    "send_back": _send_back,
+    "conclude": _conclude,
+    "callback": _callback,
+    "supervise": _supervise,
+}
 
 
 @login_required
