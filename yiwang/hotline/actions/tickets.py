@@ -8,7 +8,9 @@ import re
 import secrets
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -211,10 +213,8 @@ def do_take_ticket(
     from yiwang.hotline.actions.handling import do_dispatch
 
     urgency = urgency or Urgency.NORMAL
-    _choice("channel", channel, Channel, _("受理渠道"))
-    _choice("kind", kind, Kind, _("诉求类型"))
-    _choice("urgency", urgency, Urgency, _("紧急程度"))
-    _choice("emergency", emergency or "", Emergency, _("应急联动类别"))
+    emergency = emergency or ""
+    _check_choices(channel, kind, urgency, emergency)
     if citizen is None and getattr(actor, "kind", "") in ("citizen", "enterprise"):
         citizen = actor
     _check_actor(actor, channel, citizen, grid)
@@ -222,54 +222,24 @@ def do_take_ticket(
     contact_name, contact_phone = _clean_contact(contact_name, contact_phone)
     if anonymous:
         contact_name = contact_phone = ""
-    address = (address or "").strip()
-    if len(address) > 200:
-        raise ValidationError({"address": _("地址不能超过 200 字。")})
-    lon, lat = _coordinate(longitude, "longitude"), _coordinate(latitude, "latitude")
-    if grid is not None and lon is None and not address:
-        division_code = grid.division_id
-    else:
-        division_code = location.locate(address, lon, lat)
-    division = Division.objects.get(code=division_code)
+    address, lon, lat, division = _place(address, longitude, latitude, grid)
     chosen = resolve_category(category)
-    files = list(attachments)
-    if len(files) > MAX_ATTACHMENTS:
-        raise ValidationError(
-            {"attachments": _("附件最多 %d 个。") % MAX_ATTACHMENTS}, code="too_many"
-        )
-    files = [check_attachment(f) for f in files]
-
-    predicted, confidence = None, None
-    if chosen is None:
-        from yiwang.hotline.classify import classify
-
-        guess = classify(f"{title} {content}")
-        if guess.code:
-            predicted = Category.objects.filter(code=guess.code).select_related("parent").first()
-            confidence = guess.confidence
-    category_obj = chosen or predicted
-    threshold = settings.YIWANG["HOTLINE_AUTO_DISPATCH_CONFIDENCE"]
-    needs_review = chosen is None and (predicted is None or (confidence or 0) < threshold)
-    department = route(category_obj, division) if category_obj else None
-
+    files = _attachment_list(attachments)
+    guess = _Classified.of(chosen, title, content)
+    department = route(guess.category, division) if guess.category else None
     now = timezone.now()
-    respond_by = (
-        now + timedelta(hours=settings.YIWANG["HOTLINE_URGENT_RESPONSE_HOURS"])
-        if urgency == Urgency.URGENT or emergency
-        else None
-    )
     ticket = Ticket.objects.create(
         number=f"tmp-{uuid.uuid4().hex}",
         channel=channel,
         kind=kind,
         urgency=urgency,
-        emergency=emergency or "",
+        emergency=emergency,
         title=title,
         content=content,
-        category=category_obj,
-        predicted_category=predicted,
-        confidence=confidence,
-        needs_review=needs_review,
+        category=guess.category,
+        predicted_category=guess.predicted,
+        confidence=guess.confidence,
+        needs_review=guess.needs_review,
         address=address,
         division=division,
         longitude=lon,
@@ -282,24 +252,11 @@ def do_take_ticket(
         query_code=f"{secrets.randbelow(10**6):06d}",
         received_by=actor if getattr(actor, "kind", "") == "staff" else None,
         external_id=(external_id or "")[:64],
-        respond_by=respond_by,
+        respond_by=_respond_by(now, urgency, emergency),
         created_at=now,
     )
     applicant = citizen if citizen is not None else (actor if channel == Channel.GRID else None)
-    case = do_start_case(
-        actor=None,
-        workflow_code=WORKFLOW,
-        title=title,
-        division=division,
-        department=centre(),
-        applicant=applicant,
-        subject=ticket,
-        comment=_("渠道：%s") % Channel(channel).label,
-        case_time_limit_days=time_limit_days(kind, urgency),
-    )
-    ticket.case = case
-    ticket.number = case.number
-    ticket.save(update_fields=["case", "number"])
+    _open_case(ticket, applicant=applicant, time_limit_days=time_limit_days(kind, urgency))
     for f in files:
         store_attachment(ticket, f, actor)
     audit.record(
@@ -311,18 +268,117 @@ def do_take_ticket(
             "channel": channel,
             "kind": kind,
             "division": division.code,
-            "category": category_obj.code if category_obj else None,
-            "confidence": confidence,
-            "emergency": emergency or "",
+            "category": guess.category.code if guess.category else None,
+            "confidence": guess.confidence,
+            "emergency": emergency,
         },
     )
     do_link_similar(actor=None, ticket=ticket)  # 相似工单, for the agent to merge
-    auto = (
+    if _dispatches_itself(department, guess.needs_review, emergency, kind, channel):
+        do_dispatch(actor=None, ticket=ticket, department=department, comment=_("自动派单"))
+    return ticket
+
+
+def _check_choices(channel: str, kind: str, urgency: str, emergency: str) -> None:
+    """受理渠道, 诉求类型, 紧急程度 and 应急联动类别 must be ones the hotline knows."""
+    _choice("channel", channel, Channel, _("受理渠道"))
+    _choice("kind", kind, Kind, _("诉求类型"))
+    _choice("urgency", urgency, Urgency, _("紧急程度"))
+    _choice("emergency", emergency, Emergency, _("应急联动类别"))
+
+
+def _place(
+    address: str, longitude: Any, latitude: Any, grid: Grid | None
+) -> tuple[str, float | None, float | None, Division]:
+    """(address, longitude, latitude, 区划) of a request: a grid worker's report without
+    a place of its own lies in the grid's division; otherwise the address or coordinates
+    are located."""
+    address = (address or "").strip()
+    if len(address) > 200:
+        raise ValidationError({"address": _("地址不能超过 200 字。")})
+    lon, lat = _coordinate(longitude, "longitude"), _coordinate(latitude, "latitude")
+    if grid is not None and lon is None and not address:
+        division_code = grid.division_id
+    else:
+        division_code = location.locate(address, lon, lat)
+    return address, lon, lat, Division.objects.get(code=division_code)
+
+
+def _attachment_list(attachments: Iterable) -> list:
+    """The uploaded files, at most MAX_ATTACHMENTS of them, each passing the upload
+    check."""
+    files = list(attachments)
+    if len(files) > MAX_ATTACHMENTS:
+        raise ValidationError(
+            {"attachments": _("附件最多 %d 个。") % MAX_ATTACHMENTS}, code="too_many"
+        )
+    return [check_attachment(f) for f in files]
+
+
+@dataclass(frozen=True)
+class _Classified:
+    """The ticket's 诉求分类: the agent's choice, or the classifier's guess with its
+    confidence; a guess below HOTLINE_AUTO_DISPATCH_CONFIDENCE (or none) needs review
+    (待确认分类) before dispatch."""
+
+    category: Category | None
+    predicted: Category | None
+    confidence: float | None
+    needs_review: bool
+
+    @classmethod
+    def of(cls, chosen: Category | None, title: str, content: str) -> _Classified:
+        predicted, confidence = None, None
+        if chosen is None:
+            from yiwang.hotline.classify import classify
+
+            guess = classify(f"{title} {content}")
+            if guess.code:
+                predicted = (
+                    Category.objects.filter(code=guess.code).select_related("parent").first()
+                )
+                confidence = guess.confidence
+        threshold = settings.YIWANG["HOTLINE_AUTO_DISPATCH_CONFIDENCE"]
+        needs_review = chosen is None and (predicted is None or (confidence or 0) < threshold)
+        return cls(chosen or predicted, predicted, confidence, needs_review)
+
+
+def _respond_by(now, urgency: str, emergency: str):
+    """An urgent or emergency request must be answered within
+    HOTLINE_URGENT_RESPONSE_HOURS; others have no response deadline of their own."""
+    if urgency == Urgency.URGENT or emergency:
+        return now + timedelta(hours=settings.YIWANG["HOTLINE_URGENT_RESPONSE_HOURS"])
+    return None
+
+
+def _open_case(ticket: Ticket, *, applicant, time_limit_days: int) -> None:
+    """Start the ticket's case (办件) at the 12345 centre; the ticket takes the case's
+    number."""
+    case = do_start_case(
+        actor=None,
+        workflow_code=WORKFLOW,
+        title=ticket.title,
+        division=ticket.division,
+        department=centre(),
+        applicant=applicant,
+        subject=ticket,
+        comment=_("渠道：%s") % Channel(ticket.channel).label,
+        case_time_limit_days=time_limit_days,
+    )
+    ticket.case = case
+    ticket.number = case.number
+    ticket.save(update_fields=["case", "number"])
+
+
+def _dispatches_itself(
+    department: Department | None, needs_review: bool, emergency: str, kind: str, channel: str
+) -> bool:
+    """自动派单: a routable ticket whose category needs no review goes out at once —
+    except an emergency (handed off instead) and a phoned consultation (the agent
+    answers it)."""
+    return (
         department is not None
         and not needs_review
         and not emergency
         and not (kind == Kind.CONSULT and channel == Channel.PHONE)
     )
-    if auto:
-        do_dispatch(actor=None, ticket=ticket, department=department, comment=_("自动派单"))
-    return ticket
