@@ -20,6 +20,7 @@ default 500) by a background task in batches, each batch committed so the page s
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -203,35 +204,60 @@ def estimate(warning: Warning) -> int:
 
 
 def _clean(title, body, kind, level, divisions, groups, channels) -> dict:
-    title = (title or "").strip()
-    body = (body or "").strip()
-    kind = (kind or "").strip()
-    if not title:
-        raise ValidationError({"title": _("标题不能为空。")}, code="title_empty")
-    if len(title) > TITLE_MAX:
-        raise ValidationError(
-            {"title": _("标题不能超过 %d 字。") % TITLE_MAX}, code="title_too_long"
-        )
-    if not body:
-        raise ValidationError({"body": _("预警内容不能为空。")}, code="body_empty")
-    if len(body) > BODY_MAX:
-        raise ValidationError(
-            {
-                "body": _("预警内容不能超过 %(max)d 字（现有 %(n)d 字）。")
-                % {"max": BODY_MAX, "n": len(body)}
-            },
-            code="body_too_long",
-        )
-    if not kind:
-        raise ValidationError({"kind": _("请填写预警类别。")}, code="kind_empty")
-    if len(kind) > KIND_MAX:
-        raise ValidationError(
-            {"kind": _("预警类别不能超过 %d 字。") % KIND_MAX}, code="kind_too_long"
-        )
+    """Check a draft 预警 (warning); the first problem found is raised, with a code
+    naming it. The texts are checked in the order of the form: 标题, 预警内容, 预警类别."""
+    title = _required_text("title", title, TITLE_MAX, _title_too_long)
+    body = _required_text("body", body, BODY_MAX, _body_too_long)
+    kind = _required_text("kind", kind, KIND_MAX, _kind_too_long)
     if level not in Warning.Level.values:
         raise ValidationError(
             {"level": _("预警级别须为蓝色、黄色、橙色或红色。")}, code="level_unknown"
         )
+    return {
+        "title": title,
+        "body": body,
+        "kind": kind,
+        "level": level,
+        "divisions": _target_divisions(divisions),
+        "groups": _target_groups(groups),
+        "channels": _extra_channels(channels),
+    }
+
+
+def _title_too_long(text: str) -> str:
+    return _("标题不能超过 %d 字。") % TITLE_MAX
+
+
+def _body_too_long(text: str) -> str:
+    return _("预警内容不能超过 %(max)d 字（现有 %(n)d 字）。") % {"max": BODY_MAX, "n": len(text)}
+
+
+def _kind_too_long(text: str) -> str:
+    return _("预警类别不能超过 %d 字。") % KIND_MAX
+
+
+# Message when a required text of a warning is left empty, by field.
+_EMPTY_TEXT = {
+    "title": lambda: _("标题不能为空。"),
+    "body": lambda: _("预警内容不能为空。"),
+    "kind": lambda: _("请填写预警类别。"),
+}
+
+
+def _required_text(field: str, value: Any, limit: int, too_long) -> str:
+    """A required text, stripped, at most ``limit`` characters; the error codes are
+    ``<field>_empty`` and ``<field>_too_long``."""
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: _EMPTY_TEXT[field]()}, code=f"{field}_empty")
+    if len(text) > limit:
+        raise ValidationError({field: too_long(text)}, code=f"{field}_too_long")
+    return text
+
+
+def _target_divisions(divisions) -> list[Division]:
+    """发布区域: at least one 区划, all within the city (codes or Division objects,
+    repeats ignored)."""
     codes = []
     for d in divisions or ():
         code = d.code if isinstance(d, Division) else str(d).strip()
@@ -246,6 +272,11 @@ def _clean(title, body, kind, level, divisions, groups, channels) -> dict:
             {"divisions": _("发布区域须在本市范围内：%s") % "、".join(unknown)},
             code="division_outside",
         )
+    return found
+
+
+def _target_groups(groups) -> list[str]:
+    """发布对象: at least one known group, repeats ignored."""
     groups = [g for g in dict.fromkeys(groups or ()) if g]
     if not groups:
         raise ValidationError({"groups": _("请至少选择一类发布对象。")}, code="groups_empty")
@@ -254,6 +285,11 @@ def _clean(title, body, kind, level, divisions, groups, channels) -> dict:
         raise ValidationError(
             {"groups": _("未知的发布对象：%s") % "、".join(bad)}, code="group_unknown"
         )
+    return groups
+
+
+def _extra_channels(channels) -> list[str]:
+    """发布渠道 beyond the site message (站内消息, always sent): each must be configured."""
     configured = notify.channel_names()
     channels = [c for c in dict.fromkeys(channels or ()) if c and c != IN_APP]
     bad = [c for c in channels if c not in configured]
@@ -261,15 +297,7 @@ def _clean(title, body, kind, level, divisions, groups, channels) -> dict:
         raise ValidationError(
             {"channels": _("未配置的发布渠道：%s") % "、".join(bad)}, code="channel_unknown"
         )
-    return {
-        "title": title,
-        "body": body,
-        "kind": kind,
-        "level": level,
-        "divisions": found,
-        "groups": groups,
-        "channels": channels,
-    }
+    return channels
 
 
 @transaction.atomic
