@@ -219,63 +219,75 @@ def clean_materials(raw: Any) -> list[dict]:
         raise ValidationError({"materials": [_("申请材料应为列表。")]})
     if len(raw) > MAX_ROWS:
         raise ValidationError({"materials": [_("申请材料过多（最多 %s 项）。") % MAX_ROWS]})
-    out, problems, names = [], [], set()
-    forms = set(MaterialSpec.Form.values)
+    out: list[dict] = []
+    problems: list[str] = []
+    names: set[str] = set()
     for n, row in enumerate(raw, start=1):
-        if not isinstance(row, dict):
-            problems.append(_("第 %s 项材料格式不正确。") % n)
-            continue
-        name = str(row.get("name") or "").strip()
-        if not name:
-            problems.append(_("第 %s 项材料缺少名称。") % n)
-            continue
-        if len(name) > 200:
-            problems.append(_("材料“%s…”名称过长。") % name[:20])
-            continue
-        if name in names:
-            problems.append(_("材料“%s”重复。") % name)
-            continue
-        names.add(name)
-        form = str(row.get("form") or MaterialSpec.Form.ELECTRONIC)
-        if form not in forms:
-            problems.append(_("材料“%s”的形式应为原件、复印件或电子材料。") % name)
-        try:
-            copies = int(row.get("copies") or 1)
-        except (TypeError, ValueError):
-            copies = 0
-        if not 1 <= copies <= 99:
-            problems.append(_("材料“%s”的份数应为 1–99。") % name)
-        slug = str(row.get("licence_type_code") or "").strip().lower()
-        if slug and not SLUG_RE.match(slug):
-            problems.append(
-                _(
-                    "材料“%(m)s”的电子证照类型“%(s)s”不正确（应为证照类型标识，如 business_licence）。"
-                )
-                % {"m": name, "s": slug}
-            )
-        fact = str(row.get("registry_fact") or "").strip()
-        if fact and fact not in REGISTRY_FACTS:
-            problems.append(
-                _(
-                    "材料“%(m)s”的基础库核验项“%(f)s”未知，可用：person（人口库）、legal_entity（法人库）。"
-                )
-                % {"m": name, "f": fact}
-            )
-        out.append(
-            {
-                "name": name,
-                "required": _bool(row.get("required", True)),
-                "form": form,
-                "copies": copies,
-                "source_note": str(row.get("source_note") or "").strip()[:200],
-                "licence_type_code": slug,
-                "registry_fact": fact,
-                "note": str(row.get("note") or "").strip()[:2000],
-            }
-        )
+        name = _material_name(n, row, names, problems)
+        if name is not None:
+            out.append(_material(name, row, problems))
     if problems:
         raise ValidationError({"materials": problems})
     return out
+
+
+def _material_name(n: int, row: Any, names: set[str], problems: list[str]) -> str | None:
+    """The n-th material's name: present, at most 200 characters and not a repeat (the
+    applicant uploads each material under its name). None when the row cannot be read
+    further."""
+    if not isinstance(row, dict):
+        problems.append(_("第 %s 项材料格式不正确。") % n)
+        return None
+    name = str(row.get("name") or "").strip()
+    if not name:
+        problems.append(_("第 %s 项材料缺少名称。") % n)
+        return None
+    if len(name) > 200:
+        problems.append(_("材料“%s…”名称过长。") % name[:20])
+        return None
+    if name in names:
+        problems.append(_("材料“%s”重复。") % name)
+        return None
+    names.add(name)
+    return name
+
+
+def _material(name: str, row: dict, problems: list[str]) -> dict:
+    """One material row: its form (原件, 复印件, 电子材料), 1–99 copies, and what may
+    stand in for it — an e-licence type (电子证照) or a base-registry fact (免证可办)."""
+    form = str(row.get("form") or MaterialSpec.Form.ELECTRONIC)
+    if form not in MaterialSpec.Form.values:
+        problems.append(_("材料“%s”的形式应为原件、复印件或电子材料。") % name)
+    try:
+        copies = int(row.get("copies") or 1)
+    except (TypeError, ValueError):
+        copies = 0
+    if not 1 <= copies <= 99:
+        problems.append(_("材料“%s”的份数应为 1–99。") % name)
+    slug = str(row.get("licence_type_code") or "").strip().lower()
+    if slug and not SLUG_RE.match(slug):
+        problems.append(
+            _("材料“%(m)s”的电子证照类型“%(s)s”不正确（应为证照类型标识，如 business_licence）。")
+            % {"m": name, "s": slug}
+        )
+    fact = str(row.get("registry_fact") or "").strip()
+    if fact and fact not in REGISTRY_FACTS:
+        problems.append(
+            _(
+                "材料“%(m)s”的基础库核验项“%(f)s”未知，可用：person（人口库）、legal_entity（法人库）。"
+            )
+            % {"m": name, "f": fact}
+        )
+    return {
+        "name": name,
+        "required": _bool(row.get("required", True)),
+        "form": form,
+        "copies": copies,
+        "source_note": str(row.get("source_note") or "").strip()[:200],
+        "licence_type_code": slug,
+        "registry_fact": fact,
+        "note": str(row.get("note") or "").strip()[:2000],
+    }
 
 
 def clean_steps(raw: Any) -> list[dict]:
