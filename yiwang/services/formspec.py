@@ -245,56 +245,90 @@ def registry_fields(registry: str) -> list[str]:
 
 
 def _check_operand(where: str, field: Any, op: Any, form_names: set[str], errors: list[str]):
+    """The operand of a condition (判断对象): ``form.<field>``, ``applicant.<attr>``,
+    ``registry.<registry>.<field>`` or ``licence.<type>``. Only a licence operand may use
+    (and must use) ``held``."""
     if not isinstance(field, str) or not field:
         errors.append(_("%s：缺少判断对象 field。") % where)
         return
     head, _sep, rest = field.partition(".")
-    if head == "form":
-        if rest not in form_names:
-            errors.append(_("%(w)s：申请表中没有字段“%(f)s”。") % {"w": where, "f": rest or field})
-    elif head == "applicant":
-        if rest not in APPLICANT_OPERANDS:
-            errors.append(
-                _("%(w)s：申请人属性只能是 %(ok)s。")
-                % {
-                    "w": where,
-                    "ok": "、".join(f"applicant.{a}" for a in sorted(APPLICANT_OPERANDS)),
-                }
-            )
-    elif head == "registry":
-        registry, _dot, attr = rest.partition(".")
-        if registry not in REGISTRIES or not attr:
-            errors.append(
-                _("%s：基础库对象应写作 registry.person.<字段> 或 registry.legal_entity.<字段>。")
-                % where
-            )
-        else:
-            known = registry_fields(registry)
-            if attr not in known:
-                errors.append(
-                    _("%(w)s：%(r)s没有字段“%(f)s”，可用：%(ok)s。")
-                    % {
-                        "w": where,
-                        "r": _("人口库") if registry == "person" else _("法人库"),
-                        "f": attr,
-                        "ok": "、".join(known),
-                    }
-                )
-    elif head == "licence":
-        if not SLUG_RE.match(rest):
-            errors.append(_("%s：电子证照应写作 licence.<证照类型标识>。") % where)
-        elif op != "held":
-            errors.append(_("%s：电子证照条件只能使用 held（持有有效证照）。") % where)
+    if head == "licence":
+        _check_licence_operand(where, rest, op, errors)
         return
-    else:
+    check = _OPERANDS.get(head)
+    if check is None:
         errors.append(
             _(
                 "%(w)s：未知的判断对象“%(f)s”（应以 form.、applicant.、registry. 或 licence. 开头）。"
             )
             % {"w": where, "f": field}
         )
+    else:
+        check(where, rest, field, form_names, errors)
     if op == "held":
         errors.append(_("%s：held 只能用于电子证照条件（licence.<证照类型标识>）。") % where)
+
+
+def _check_form_operand(
+    where: str, rest: str, field: str, form_names: set[str], errors: list[str]
+) -> None:
+    """``form.<name>``: a field of this item's 申请表."""
+    if rest not in form_names:
+        errors.append(_("%(w)s：申请表中没有字段“%(f)s”。") % {"w": where, "f": rest or field})
+
+
+def _check_applicant_operand(
+    where: str, rest: str, field: str, form_names: set[str], errors: list[str]
+) -> None:
+    """``applicant.<attr>``: the applicant's age, division or kind."""
+    if rest not in APPLICANT_OPERANDS:
+        errors.append(
+            _("%(w)s：申请人属性只能是 %(ok)s。")
+            % {
+                "w": where,
+                "ok": "、".join(f"applicant.{a}" for a in sorted(APPLICANT_OPERANDS)),
+            }
+        )
+
+
+def _check_registry_operand(
+    where: str, rest: str, field: str, form_names: set[str], errors: list[str]
+) -> None:
+    """``registry.<registry>.<field>``: a field of the 人口库 or 法人库."""
+    registry, _dot, attr = rest.partition(".")
+    if registry not in REGISTRIES or not attr:
+        errors.append(
+            _("%s：基础库对象应写作 registry.person.<字段> 或 registry.legal_entity.<字段>。")
+            % where
+        )
+        return
+    known = registry_fields(registry)
+    if attr not in known:
+        errors.append(
+            _("%(w)s：%(r)s没有字段“%(f)s”，可用：%(ok)s。")
+            % {
+                "w": where,
+                "r": _("人口库") if registry == "person" else _("法人库"),
+                "f": attr,
+                "ok": "、".join(known),
+            }
+        )
+
+
+def _check_licence_operand(where: str, rest: str, op: Any, errors: list[str]) -> None:
+    """``licence.<type>``: holding a valid 电子证照 of that type, tested with ``held``."""
+    if not SLUG_RE.match(rest):
+        errors.append(_("%s：电子证照应写作 licence.<证照类型标识>。") % where)
+    elif op != "held":
+        errors.append(_("%s：电子证照条件只能使用 held（持有有效证照）。") % where)
+
+
+# Operand prefix → its check (licence operands are checked apart: they alone take held).
+_OPERANDS = {
+    "form": _check_form_operand,
+    "applicant": _check_applicant_operand,
+    "registry": _check_registry_operand,
+}
 
 
 def clean_instant_rules(rules: Any, form_fields: list[dict] | None = None) -> list[dict]:
@@ -328,19 +362,7 @@ def _clean_rule(
     if not isinstance(raw, dict):
         errors.append(_("%s：应为对象（JSON 对象）。") % where)
         return None
-    extra = sorted(set(raw) - RULE_KEYS)
-    if extra:
-        errors.append(_("%(w)s：不认识的属性 %(k)s。") % {"w": where, "k": "、".join(extra)})
-    code = raw.get("code")
-    if not isinstance(code, str) or not NAME_RE.match(code):
-        errors.append(_("%s：规则编码 code 须为小写字母、数字和下划线。") % where)
-    elif code in codes:
-        errors.append(_("秒批规则编码“%s”重复。") % code)
-    else:
-        codes.add(code)
-    for key, label in (("name", _("规则名称 name")), ("basis", _("政策依据 basis"))):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            errors.append(_("%(w)s：须填写%(l)s。") % {"w": where, "l": label})
+    code = _check_rule_head(where, raw, codes, errors)
     when = raw.get("when")
     if not isinstance(when, list) or not when:
         errors.append(_("%s：须至少有一个条件 when。") % where)
@@ -360,6 +382,25 @@ def _clean_rule(
         "basis": str(raw.get("basis") or "").strip(),
         "when": conditions,
     }
+
+
+def _check_rule_head(where: str, raw: dict, codes: set[str], errors: list[str]) -> Any:
+    """A rule's own keys: a unique code, a name and its 政策依据 (basis) — a 秒批 rule
+    without the policy that allows it is refused. Returns the code as given."""
+    extra = sorted(set(raw) - RULE_KEYS)
+    if extra:
+        errors.append(_("%(w)s：不认识的属性 %(k)s。") % {"w": where, "k": "、".join(extra)})
+    code = raw.get("code")
+    if not isinstance(code, str) or not NAME_RE.match(code):
+        errors.append(_("%s：规则编码 code 须为小写字母、数字和下划线。") % where)
+    elif code in codes:
+        errors.append(_("秒批规则编码“%s”重复。") % code)
+    else:
+        codes.add(code)
+    for key, label in (("name", _("规则名称 name")), ("basis", _("政策依据 basis"))):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            errors.append(_("%(w)s：须填写%(l)s。") % {"w": where, "l": label})
+    return code
 
 
 def _clean_condition(where: str, cond: Any, form_names: set[str], errors: list[str]) -> dict | None:
