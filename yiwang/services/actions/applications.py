@@ -761,12 +761,7 @@ def do_act(
         raise ValidationError(_("办件 %s 已办结，不能再办理。") % application.number, "case_closed")
     d = definition_of(case.workflow)
     if case.closed_at is not None:
-        # Finished on the generic case page: only the step that catches up is allowed.
-        if action not in [a["code"] for a in open_actions(actor, application)]:
-            raise ValidationError(
-                _("办件 %s 已办结，不能再办理。") % application.number, "case_closed"
-            )
-        finish(actor, application, action)
+        _catch_up(actor, application, action)
         return application
     by_clerk = (
         action in APPLICANT_ACTIONS
@@ -774,28 +769,9 @@ def do_act(
         and action not in {a.code for a in available_actions(actor, case)}
     )
     if action == "resubmit":
-        if case.state != "correction":
-            raise ValidationError(
-                _("当前环节“%s”不能提交补正材料。") % d.state_name(case.state),
-                code="action_not_allowed",
-            )
-        if form_data is not None:
-            form, errors = clean_form(application.item.form_fields, form_data)
-            if errors:
-                raise ValidationError(errors)
-            application.form_data = form
-            application.save(update_fields=["form_data"])
-        _add_materials(actor, application, uploads)
+        _resubmit(actor, application, d, form_data, uploads)
     if by_clerk:
-        # An applicant's step done at the window for an applicant the clerk took in: the
-        # platform moves the case, the clerk is named in its history and the ledger.
-        step = d.action(action)
-        if step is not None and step.comment_required and not comment.strip():
-            raise ValidationError(
-                {"comment": _("执行“%s”须填写意见。") % step.name}, code="comment_required"
-            )
-        note = _("（窗口人员 %s 代申请人办理）") % actor
-        do_transition(actor=None, case=case, action_code=action, comment=comment.strip() + note)
+        _transition_for_applicant(actor, case, d, action, comment)
     else:
         do_transition(actor=actor, case=case, action_code=action, comment=comment)
     audit.record(
@@ -814,6 +790,46 @@ def do_act(
             comment if action == "request_correction" else "",
         )
     return application
+
+
+def _catch_up(actor, application: Application, action: str) -> None:
+    """A case finished on the generic case page (办件页): only the step that brings the
+    application up to date is allowed."""
+    if action not in [a["code"] for a in open_actions(actor, application)]:
+        raise ValidationError(_("办件 %s 已办结，不能再办理。") % application.number, "case_closed")
+    finish(actor, application, action)
+
+
+def _resubmit(
+    actor, application: Application, d, form_data: Mapping | None, uploads: Mapping | None
+) -> None:
+    """补正: only in the correction step; a corrected 申请表 replaces the old one once it
+    cleans, and the new materials are added."""
+    case = application.case
+    if case.state != "correction":
+        raise ValidationError(
+            _("当前环节“%s”不能提交补正材料。") % d.state_name(case.state),
+            code="action_not_allowed",
+        )
+    if form_data is not None:
+        form, errors = clean_form(application.item.form_fields, form_data)
+        if errors:
+            raise ValidationError(errors)
+        application.form_data = form
+        application.save(update_fields=["form_data"])
+    _add_materials(actor, application, uploads)
+
+
+def _transition_for_applicant(actor, case, d, action: str, comment: str) -> None:
+    """An applicant's step done at the window (窗口代办) for an applicant the clerk took
+    in: the platform moves the case, the clerk is named in its history and the ledger."""
+    step = d.action(action)
+    if step is not None and step.comment_required and not comment.strip():
+        raise ValidationError(
+            {"comment": _("执行“%s”须填写意见。") % step.name}, code="comment_required"
+        )
+    note = _("（窗口人员 %s 代申请人办理）") % actor
+    do_transition(actor=None, case=case, action_code=action, comment=comment.strip() + note)
 
 
 def do_open_material(*, actor, material: Material) -> bytes:
