@@ -163,37 +163,9 @@ def do_apply_bundle(
 ) -> BundleApplication:
     """一件事一次办: check the combined form and materials for every item (nothing is
     saved when anything is wrong), then submit one application per item."""
-    if not bundle.published:
-        raise ValidationError(_("「%s」未发布。") % bundle.name, code="not_eligible")
-    applicant = applicant_from_account(actor)
-    kind = BUNDLE_KINDS.get(bundle.kind)
-    if kind and kind != applicant.kind:
-        raise ValidationError(
-            _("「%s」面向个人办理。") % bundle.name
-            if kind == "person"
-            else _("「%s」面向企业办理。") % bundle.name,
-            code="wrong_kind",
-        )
-    items = bundle_items(bundle)
-    if not items:
-        raise ValidationError(_("「%s」还没有事项。") % bundle.name, code="not_eligible")
-    for item in items:
-        check_eligible(item, applicant.kind, channel)
+    applicant, items = _applicant_and_items(bundle, actor, channel)
     form, errors = clean_form(combined_fields(bundle, items), form_data)
-    groups, per_item = material_groups(items, applicant)
-    mapped = _group_uploads(groups, uploads)
-    checked: dict[str, CheckedUpload] = {}
-    prepared: list[Prepared] = []
-    for item in items:
-        item_form, item_errors = clean_form(item.form_fields, form)
-        for name, messages in item_errors.items():
-            errors.setdefault(name, messages)
-        item_errors = {}
-        files = check_files(per_item[item.pk], mapped, errors=item_errors, checked=checked)
-        for key, messages in item_errors.items():
-            group = next(g for g in groups if any(n.key == key for n in g.needs))
-            errors.setdefault(group.key, messages)
-        prepared.append(Prepared(item, applicant, item_form, per_item[item.pk], files))
+    prepared = _prepare_parts(items, applicant, form, uploads, errors)
     if errors:
         raise ValidationError(errors)
     submission = BundleApplication.objects.create(
@@ -223,6 +195,52 @@ def do_apply_bundle(
     do_refresh_bundle(actor=actor, submission=submission)
     submission.refresh_from_db()
     return submission
+
+
+def _applicant_and_items(bundle: Bundle, actor, channel: str) -> tuple[Applicant, list]:
+    """The applicant behind ``actor`` and the items of a published 一件事 they may apply
+    for on this channel: the bundle's kind (个人 or 企业) must match, and every item must
+    be open to them."""
+    if not bundle.published:
+        raise ValidationError(_("「%s」未发布。") % bundle.name, code="not_eligible")
+    applicant = applicant_from_account(actor)
+    kind = BUNDLE_KINDS.get(bundle.kind)
+    if kind and kind != applicant.kind:
+        raise ValidationError(
+            _("「%s」面向个人办理。") % bundle.name
+            if kind == "person"
+            else _("「%s」面向企业办理。") % bundle.name,
+            code="wrong_kind",
+        )
+    items = bundle_items(bundle)
+    if not items:
+        raise ValidationError(_("「%s」还没有事项。") % bundle.name, code="not_eligible")
+    for item in items:
+        check_eligible(item, applicant.kind, channel)
+    return applicant, items
+
+
+def _prepare_parts(
+    items: list, applicant: Applicant, form: dict, uploads: Mapping | None, errors: dict
+) -> list[Prepared]:
+    """One prepared application per item, from the combined form and the shared
+    materials (a material several items need is uploaded once); problems are added to
+    ``errors`` under the combined form's field or material group."""
+    groups, per_item = material_groups(items, applicant)
+    mapped = _group_uploads(groups, uploads)
+    checked: dict[str, CheckedUpload] = {}
+    prepared: list[Prepared] = []
+    for item in items:
+        item_form, item_errors = clean_form(item.form_fields, form)
+        for name, messages in item_errors.items():
+            errors.setdefault(name, messages)
+        item_errors = {}
+        files = check_files(per_item[item.pk], mapped, errors=item_errors, checked=checked)
+        for key, messages in item_errors.items():
+            group = next(g for g in groups if any(n.key == key for n in g.needs))
+            errors.setdefault(group.key, messages)
+        prepared.append(Prepared(item, applicant, item_form, per_item[item.pk], files))
+    return prepared
 
 
 def bundle_status(submission: BundleApplication, parts: list | None = None) -> dict:
