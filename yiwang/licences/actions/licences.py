@@ -71,30 +71,42 @@ def normalize_holder(
     id_type = (holder_id_type or "").strip()
     if id_type not in HolderIdType.values:
         errors["holder_id_type"] = [_("持证主体代码类型无效。")]
-    kind = licence_type.holder_kind
-    is_entity = id_type in ENTITY_ID_TYPES
-    if id_type in HolderIdType.values and kind != LicenceType.HolderKind.ANY:
-        if kind == LicenceType.HolderKind.ENTITY and not is_entity:
-            errors["holder_id_type"] = [
-                _("%(name)s的持证主体应为法人或其他组织。") % {"name": licence_type.name}
-            ]
-        if kind == LicenceType.HolderKind.PERSON and is_entity:
-            errors["holder_id_type"] = [
-                _("%(name)s的持证主体应为自然人。") % {"name": licence_type.name}
-            ]
-    hid = (holder_id or "").strip().upper()
+    else:
+        problem = _holder_kind_problem(licence_type, id_type)
+        if problem:
+            errors["holder_id_type"] = [problem]
     try:
-        if id_type == HolderIdType.ID_CARD:
-            hid = validate_id_number(hid)
-        elif id_type == HolderIdType.USCC:
-            hid = validate_credit_code(hid)
-        elif not hid or len(hid) > 40:
-            raise ValidationError(_("请填写持证主体代码（不超过 40 位）。"))
+        hid = _holder_id(id_type, holder_id)
     except ValidationError as exc:
         errors["holder_id"] = exc.messages
     if errors:
         raise ValidationError(errors)
     return name, hid, id_type
+
+
+def _holder_kind_problem(licence_type: LicenceType, id_type: str) -> str | None:
+    """Why a holder with this kind of identifier cannot hold the type (None if they
+    can): some licences are for 法人或其他组织 only, some for 自然人 only."""
+    kind = licence_type.holder_kind
+    is_entity = id_type in ENTITY_ID_TYPES
+    if kind == LicenceType.HolderKind.ENTITY and not is_entity:
+        return _("%(name)s的持证主体应为法人或其他组织。") % {"name": licence_type.name}
+    if kind == LicenceType.HolderKind.PERSON and is_entity:
+        return _("%(name)s的持证主体应为自然人。") % {"name": licence_type.name}
+    return None
+
+
+def _holder_id(id_type: str, holder_id: str) -> str:
+    """持证主体代码, upper-cased and checked by its standard: 居民身份证号码 (GB 11643),
+    统一社会信用代码 (GB 32100); any other kind must be present, at most 40 characters."""
+    hid = (holder_id or "").strip().upper()
+    if id_type == HolderIdType.ID_CARD:
+        return validate_id_number(hid)
+    if id_type == HolderIdType.USCC:
+        return validate_credit_code(hid)
+    if not hid or len(hid) > 40:
+        raise ValidationError(_("请填写持证主体代码（不超过 40 位）。"))
+    return hid
 
 
 def clean_data(licence_type: LicenceType, data: Any) -> dict[str, str]:
@@ -116,13 +128,7 @@ def clean_data(licence_type: LicenceType, data: Any) -> dict[str, str]:
                 _("「%(name)s」没有信息项 %(key)s。") % {"name": licence_type.name, "key": key[:40]}
             )
             continue
-        if isinstance(value, dict | list):
-            errors.append(_("信息项 %(key)s 应为文本。") % {"key": key[:40]})
-            continue
-        text = "" if value is None else str(value).strip()
-        if len(text) > VALUE_MAX:
-            errors.append(_("信息项 %(key)s 过长（不超过 500 字）。") % {"key": key[:40]})
-            continue
+        text = _data_text(key, value, errors)
         if text:
             out[key] = text
     for key, spec in declared.items():
@@ -131,6 +137,18 @@ def clean_data(licence_type: LicenceType, data: Any) -> dict[str, str]:
     if errors:
         raise ValidationError({"data": errors})
     return out
+
+
+def _data_text(key: str, value: Any, errors: list[str]) -> str:
+    """One 照面信息 value as text of at most VALUE_MAX characters ("" when it is not)."""
+    if isinstance(value, dict | list):
+        errors.append(_("信息项 %(key)s 应为文本。") % {"key": key[:40]})
+        return ""
+    text = "" if value is None else str(value).strip()
+    if len(text) > VALUE_MAX:
+        errors.append(_("信息项 %(key)s 过长（不超过 500 字）。") % {"key": key[:40]})
+        return ""
+    return text
 
 
 def _issuer(actor, licence_type: LicenceType, issuer: Department | None) -> Department:
