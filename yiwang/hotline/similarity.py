@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -141,27 +143,71 @@ def similar_tickets(
     its category when given, not merged away, sharing some of its longest words."""
     from yiwang.hotline.models import Ticket
 
-    exclude = None
-    if isinstance(ticket_or_text, Ticket):
-        t = ticket_or_text
-        text = f"{t.title} {t.content}"
-        division = division or t.division_id
-        category = category if category is not None else t.category_id
-        longitude = longitude if longitude is not None else t.longitude
-        latitude = latitude if latitude is not None else t.latitude
-        anchor = t.created_at or timezone.now()
-        exclude = t.pk
-    else:
-        text = str(ticket_or_text or "")
-        anchor = now or timezone.now()
-    division = getattr(division, "pk", division) or None
-    mine = words(text.replace("\x00", ""))
+    probe = _Probe.of(ticket_or_text, division, category, longitude, latitude, now)
+    mine = words(probe.text.replace("\x00", ""))
     if not mine or limit <= 0:
         return []
     span = dt.timedelta(days=max(1, int(days)))
+    rows = _candidates(probe, mine, span)
+    scored = _scored(probe, mine, span, rows)
+    scored.sort(key=lambda x: (-x[1], -x[0]))
+    best = scored[:limit]
+    tickets = Ticket.objects.select_related("category", "division").in_bulk([pk for pk, _ in best])
+    return [(tickets[pk], s) for pk, s in best if pk in tickets]
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """What similar tickets are looked for around: the text, place and category, the
+    moment (``anchor``) the time window centres on, and the ticket itself (``exclude``)
+    when there is one — its own fields fill in what the caller left out."""
+
+    text: str
+    division: Any
+    category: Any
+    longitude: float | None
+    latitude: float | None
+    anchor: dt.datetime
+    exclude: int | None
+
+    @classmethod
+    def of(cls, ticket_or_text, division, category, longitude, latitude, now) -> _Probe:
+        from yiwang.hotline.models import Ticket
+
+        if not isinstance(ticket_or_text, Ticket):
+            return cls(
+                text=str(ticket_or_text or ""),
+                division=getattr(division, "pk", division) or None,
+                category=category,
+                longitude=longitude,
+                latitude=latitude,
+                anchor=now or timezone.now(),
+                exclude=None,
+            )
+        t = ticket_or_text
+        division = division or t.division_id
+        return cls(
+            text=f"{t.title} {t.content}",
+            division=getattr(division, "pk", division) or None,
+            category=category if category is not None else t.category_id,
+            longitude=longitude if longitude is not None else t.longitude,
+            latitude=latitude if latitude is not None else t.latitude,
+            anchor=t.created_at or timezone.now(),
+            exclude=t.pk,
+        )
+
+
+def _candidates(probe: _Probe, mine, span: dt.timedelta):
+    """Tickets in the time window, in the probe's county and category where known, not
+    merged away, containing one of its longest words: at most MAX_CANDIDATES rows of
+    (pk, title, content, division, longitude, latitude, created_at), newest first. The
+    query is shaped to the indexes (see the comments)."""
+    from yiwang.hotline.models import Ticket
+
+    anchor = probe.anchor
     window = Ticket.objects.filter(created_at__gte=anchor - span, created_at__lte=anchor + span)
-    county = county_of(division)
-    category_id = _category_id(category)
+    county = county_of(probe.division)
+    category_id = _category_id(probe.category)
     if category_id is not None:
         # (category, division, created_at) index: the matter's tickets in the county.
         window = window.filter(category_id=category_id)
@@ -178,11 +224,16 @@ def similar_tickets(
     for w in key:
         cond |= Q(content__contains=w) | Q(title__contains=w)
     found = Ticket.objects.filter(area, cond, pk__in=newest, merged_into__isnull=True)
-    if exclude is not None:
-        found = found.exclude(pk=exclude)
-    rows = found.order_by("-created_at").values_list(
+    if probe.exclude is not None:
+        found = found.exclude(pk=probe.exclude)
+    return found.order_by("-created_at").values_list(
         "pk", "title", "content", "division_id", "longitude", "latitude", "created_at"
     )[:MAX_CANDIDATES]
+
+
+def _scored(probe: _Probe, mine, span: dt.timedelta, rows) -> list[tuple[int, float]]:
+    """(pk, score) of the candidates similar enough in text: text similarity weighted by
+    nearness in place and in time."""
     # A quick count of shared words on the raw text first: only the best few are cut
     # into words by jieba (the costly part) and scored.
     rows = sorted(
@@ -194,12 +245,9 @@ def similar_tickets(
         sim = text_similarity(mine, words(f"{title} {content}"))
         if sim < MIN_TEXT:
             continue
-        place = place_score(division, longitude, latitude, div, lon, lat)
-        age = abs((anchor - created).total_seconds()) / span.total_seconds()
+        place = place_score(probe.division, probe.longitude, probe.latitude, div, lon, lat)
+        age = abs((probe.anchor - created).total_seconds()) / span.total_seconds()
         recent = max(0.0, 1.0 - age)
         s = sim * (WEIGHT_BASE + WEIGHT_PLACE * place + WEIGHT_RECENT * recent)
         scored.append((pk, round(min(1.0, s), 4)))
-    scored.sort(key=lambda x: (-x[1], -x[0]))
-    best = scored[:limit]
-    tickets = Ticket.objects.select_related("category", "division").in_bulk([pk for pk, _ in best])
-    return [(tickets[pk], s) for pk, s in best if pk in tickets]
+    return scored
