@@ -15,15 +15,23 @@ def items_of(resource) -> list:
     return [i for i in resource.items.select_related("element").order_by("position") if i.field]
 
 
-def resolve(resource, columns: list[str], explicit: dict[str, str] | None = None) -> dict:
-    """Column → DataItem for ``columns``; raises ``ValidationError`` (code
-    ``missing_columns``) naming every required item no column fills."""
-    items = items_of(resource)
+def _aliases(items: list) -> dict[str, object]:
+    """Every name a column may go by (case-insensitive) → its data item: the element's
+    English name, the registry field, the element's name (数据元名称) and the item's own
+    name, later ones winning where two items share a name."""
     by_name: dict[str, object] = {}
     for item in items:
         for alias in (item.element.name_en, item.field, item.element.name, item.name):
             if alias:
                 by_name[alias.strip().lower()] = item
+    return by_name
+
+
+def resolve(resource, columns: list[str], explicit: dict[str, str] | None = None) -> dict:
+    """Column → DataItem for ``columns``; raises ``ValidationError`` (code
+    ``missing_columns``) naming every required item no column fills."""
+    items = items_of(resource)
+    by_name = _aliases(items)
     explicit = {k: v for k, v in (explicit or {}).items() if v}
     mapping: dict[str, object] = {}
     for column in columns:

@@ -161,13 +161,7 @@ class RowChecker:
             self._count(check, failed)
         key = clean.get(self.spec.key)
         self._consistency(clean, reasons)
-        for run in self.by_check.get("filled", ()):
-            run.checked += 1
-            empty = [f for f in run.fields if clean.get(f) in (None, "")]
-            if empty:
-                run.failed += 1
-                if run.reject:
-                    reasons.append(reason(self._name(empty[0]), "empty", run.rule.name))
+        self._filled(clean, reasons)
         key_text = None if key is None else display(key)
         if reasons:
             return None, reasons, key_text
@@ -199,6 +193,17 @@ class RowChecker:
 
     def _name(self, fld: str) -> str:
         return next((n for _c, n, f, _e, _r in self.columns if f == fld), fld)
+
+    def _filled(self, clean: dict, reasons: list[dict]) -> None:
+        """The completeness rules (完整性): each counts a row missing one of its fields;
+        a rejecting rule turns that into a reason naming the first missing one."""
+        for run in self.by_check.get("filled", ()):
+            run.checked += 1
+            empty = [f for f in run.fields if clean.get(f) in (None, "")]
+            if empty:
+                run.failed += 1
+                if run.reject:
+                    reasons.append(reason(self._name(empty[0]), "empty", run.rule.name))
 
     def _consistency(self, clean: dict, reasons: list[dict]) -> None:
         idn = clean.get("id_number")
