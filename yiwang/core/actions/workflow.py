@@ -404,24 +404,11 @@ def do_assign(*, actor, case: Case, assignee) -> Case:
     acting_roles = d.roles_acting_in(row.state)
     claim = assignee is not None and assignee.pk == actor.pk
     if claim:
-        if not (handling_roles(actor, row) & acting_roles):
-            raise ValidationError(
-                _("您在当前环节没有办理此案件的角色，不能签收。"), code="role_missing"
-            )
-        if row.assignee_id not in (None, actor.pk) and not _may_override_assignment(actor, row):
-            raise ValidationError(
-                _("该案件已由 %(name)s 签收。") % {"name": row.assignee}, code="assigned_elsewhere"
-            )
+        _check_claim(actor, row, acting_roles)
     elif assignee is None and row.assignee_id == actor.pk:
         pass  # releasing one's own case
     else:
-        if not _may_override_assignment(actor, row):
-            raise PermissionDenied(_("您没有分派此案件的权限。"))
-        if assignee is not None and not (handling_roles(assignee, row) & acting_roles):
-            raise ValidationError(
-                {"assignee": _("%(name)s 在当前环节没有办理此案件的角色。") % {"name": assignee}},
-                code="assignee_cannot_handle",
-            )
+        _check_assign(actor, row, assignee, acting_roles)
     previous = row.assignee_id
     row.assignee = assignee
     row.save(update_fields=["assignee"])
@@ -440,6 +427,31 @@ def do_assign(*, actor, case: Case, assignee) -> Case:
         change={"from": previous, "to": assignee.pk if assignee else None},
     )
     return _sync(case, row)
+
+
+def _check_claim(actor, row: Case, acting_roles) -> None:
+    """签收: the actor must hold a role acting in the current step, and the case must be
+    free or theirs — unless they may override an assignment."""
+    if not (handling_roles(actor, row) & acting_roles):
+        raise ValidationError(
+            _("您在当前环节没有办理此案件的角色，不能签收。"), code="role_missing"
+        )
+    if row.assignee_id not in (None, actor.pk) and not _may_override_assignment(actor, row):
+        raise ValidationError(
+            _("该案件已由 %(name)s 签收。") % {"name": row.assignee}, code="assigned_elsewhere"
+        )
+
+
+def _check_assign(actor, row: Case, assignee, acting_roles) -> None:
+    """分派 (or release of someone else's case): only who may override assignments, and
+    only to a person holding a role acting in the current step."""
+    if not _may_override_assignment(actor, row):
+        raise PermissionDenied(_("您没有分派此案件的权限。"))
+    if assignee is not None and not (handling_roles(assignee, row) & acting_roles):
+        raise ValidationError(
+            {"assignee": _("%(name)s 在当前环节没有办理此案件的角色。") % {"name": assignee}},
+            code="assignee_cannot_handle",
+        )
 
 
 def _require_participant(actor, case: Case) -> None:
