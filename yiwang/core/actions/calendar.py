@@ -25,6 +25,7 @@ import json
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -137,24 +138,30 @@ def _entries_json(text: str) -> tuple[list[tuple[date, bool, str]], set[int], st
         source = source or str(block.get("source", ""))
         for key, work in (("holidays", False), ("workdays", True)):
             for i, item in enumerate(block.get(key, []), start=1):
-                where = f"{key}[{i}]"
-                if isinstance(item, str):
-                    item = {"date": item}
-                if not isinstance(item, dict):
-                    raise ValidationError(_("%s：应为日期或对象。") % where)
-                name = str(item.get("name", ""))
-                if "date" in item:
-                    entries.append((_parse_date(item["date"], where), work, name))
-                else:
-                    start = _parse_date(item.get("from", ""), where)
-                    end = _parse_date(item.get("to", ""), where)
-                    if end < start or (end - start).days > 31:
-                        raise ValidationError(_("%s：日期区间无效。") % where)
-                    day = start
-                    while day <= end:
-                        entries.append((day, work, name))
-                        day += timedelta(days=1)
+                entries.extend((day, work, name) for day, name in _item_days(item, f"{key}[{i}]"))
     return entries, years, source
+
+
+def _item_days(item: Any, where: str) -> list[tuple[date, str]]:
+    """(day, name) of one 休 or 班 entry: a date, ``{"date", "name"}``, or a range
+    ``{"from", "to", "name"}`` of at most 31 days (a 假期 such as 春节)."""
+    if isinstance(item, str):
+        item = {"date": item}
+    if not isinstance(item, dict):
+        raise ValidationError(_("%s：应为日期或对象。") % where)
+    name = str(item.get("name", ""))
+    if "date" in item:
+        return [(_parse_date(item["date"], where), name)]
+    start = _parse_date(item.get("from", ""), where)
+    end = _parse_date(item.get("to", ""), where)
+    if end < start or (end - start).days > 31:
+        raise ValidationError(_("%s：日期区间无效。") % where)
+    days = []
+    day = start
+    while day <= end:
+        days.append((day, name))
+        day += timedelta(days=1)
+    return days
 
 
 def _entries_csv(text: str) -> tuple[list[tuple[date, bool, str]], set[int], str]:
