@@ -427,16 +427,27 @@ def _check_entries(block, rows: list[dict[str, Any]]) -> list[Problem]:
     return out
 
 
-def _check_block(block, prev, public_pem: str, key_id: str, start: int = 1) -> list[Problem]:
+def _chain_problem(block, prev, start: int) -> Problem | None:
+    """How ``block`` fails to follow ``prev`` in the chain (区块链式): a missing block
+    before it, or a previous-head link that does not match. ``start`` > 1 means the
+    check begins part-way, so a block before it must exist."""
     n = block.number
-    out: list[Problem] = []
     expected_number = prev.number + 1 if prev else start
     expected_prev = prev.head if prev else ZERO_HEAD
     if n != expected_number or (start > 1 and prev is None):
         missing = expected_number if n != expected_number else start - 1
-        out.append(Problem("broken_chain", None, n, _("缺少区块 %(n)s") % {"n": missing}))
-    elif block.prev_head != expected_prev:
-        out.append(Problem("broken_chain", None, n, _("上一区块头与前一区块不符")))
+        return Problem("broken_chain", None, n, _("缺少区块 %(n)s") % {"n": missing})
+    if block.prev_head != expected_prev:
+        return Problem("broken_chain", None, n, _("上一区块头与前一区块不符"))
+    return None
+
+
+def _check_block(block, prev, public_pem: str, key_id: str, start: int = 1) -> list[Problem]:
+    n = block.number
+    out: list[Problem] = []
+    chain = _chain_problem(block, prev, start)
+    if chain is not None:
+        out.append(chain)
     ids = [int(i) for i, _ in block.leaves]
     if ids != sorted(set(ids)):
         out.append(Problem("reordered", None, n, _("记录清单未按编号排序")))
@@ -583,50 +594,82 @@ class ProofCheck:
 
 def verify_proof(proof: dict[str, Any]) -> ProofCheck:
     """Check an inclusion proof using only its own content (no database): leaf from the
-    entry fields, path to the root, header to the head, SM2 signature over the head."""
+    entry fields, path to the root, header to the head, SM2 signature over the head.
+    The checks run in that order and the first that fails is reported."""
     try:
-        entry = dict(proof["entry"])
-        entry_id = entry.pop("id")
-        fields = {
-            "at": entry["at"],
-            "actor": entry["actor"],
-            "actor_label": entry["actor_label"],
-            "action": entry["action"],
-            "object_type": entry["object_type"],
-            "object_id": entry["object_id"],
-            "purpose": entry["purpose"],
-            "digest": entry["digest"],
-            "change": entry["change"],
-        }
-        if crypto.sm3_hex(b"\x00" + audit.canonical(fields)) != proof["leaf"]:
-            return ProofCheck(False, _("记录哈希与记录内容不符"))
-        if crypto.sm3_hex(audit.canonical(entry["change"])) != entry["digest"]:
-            return ProofCheck(False, _("变更摘要与变更内容不符"))
-        block = proof["block"]
-        ids = [int(i) for i in block["ids_list"]]
-        index = int(proof["index"])
-        if not 0 <= index < len(ids) or ids[index] != entry_id:
-            return ProofCheck(False, _("记录编号不在所述位置"))
-        if len(ids) != block["count"] or ids_digest(ids) != block["ids"]:
-            return ProofCheck(False, _("编号清单与区块头不符"))
-        path = proof["path"]
-        if [step["side"] for step in path] != path_sides(index, block["count"]):
-            return ProofCheck(False, _("默克尔路径形状与位置不符"))
-        if root_from_path(proof["leaf"], path) != block["merkle_root"]:
-            return ProofCheck(False, _("默克尔路径推不出区块的默克尔根"))
-        if proof["root"] != block["merkle_root"]:
-            return ProofCheck(False, _("所述默克尔根与区块头不符"))
-        if head_hash(header_fields(block)) != proof["head"]:
-            return ProofCheck(False, _("区块头内容与区块头哈希不符"))
-        if block["prev_head"] != proof["prev_head"]:
-            return ProofCheck(False, _("上一区块头与区块头内容不符"))
-        if crypto.sm3_hex(proof["public_key"].encode())[:16] != proof["key_id"]:
-            return ProofCheck(False, _("公钥与密钥标识不符"))
-        if not signature_valid(proof["head"], proof["signature"], proof["public_key"]):
-            return ProofCheck(False, _("区块头的 SM2 签名验证失败"))
+        for check in (_proof_entry, _proof_position, _proof_path, _proof_head):
+            problem = check(proof)
+            if problem is not None:
+                return ProofCheck(False, problem)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         return ProofCheck(False, _("证明格式有误：%(error)s") % {"error": exc})
     return ProofCheck(True)
+
+
+def _proof_entry(proof: dict[str, Any]) -> str | None:
+    """The leaf is the SM3 hash of the entry's fields, and the entry's digest that of
+    its change (变更摘要)."""
+    entry = dict(proof["entry"])
+    entry.pop("id")
+    fields = {
+        "at": entry["at"],
+        "actor": entry["actor"],
+        "actor_label": entry["actor_label"],
+        "action": entry["action"],
+        "object_type": entry["object_type"],
+        "object_id": entry["object_id"],
+        "purpose": entry["purpose"],
+        "digest": entry["digest"],
+        "change": entry["change"],
+    }
+    if crypto.sm3_hex(b"\x00" + audit.canonical(fields)) != proof["leaf"]:
+        return _("记录哈希与记录内容不符")
+    if crypto.sm3_hex(audit.canonical(entry["change"])) != entry["digest"]:
+        return _("变更摘要与变更内容不符")
+    return None
+
+
+def _proof_position(proof: dict[str, Any]) -> str | None:
+    """The entry sits at the stated index of the block's id list, and that list is the
+    one the block header commits to."""
+    entry_id = dict(proof["entry"])["id"]
+    block = proof["block"]
+    ids = [int(i) for i in block["ids_list"]]
+    index = int(proof["index"])
+    if not 0 <= index < len(ids) or ids[index] != entry_id:
+        return _("记录编号不在所述位置")
+    if len(ids) != block["count"] or ids_digest(ids) != block["ids"]:
+        return _("编号清单与区块头不符")
+    return None
+
+
+def _proof_path(proof: dict[str, Any]) -> str | None:
+    """The Merkle path (默克尔路径) has the shape the position calls for and leads from
+    the leaf to the block's root."""
+    block = proof["block"]
+    path = proof["path"]
+    if [step["side"] for step in path] != path_sides(int(proof["index"]), block["count"]):
+        return _("默克尔路径形状与位置不符")
+    if root_from_path(proof["leaf"], path) != block["merkle_root"]:
+        return _("默克尔路径推不出区块的默克尔根")
+    if proof["root"] != block["merkle_root"]:
+        return _("所述默克尔根与区块头不符")
+    return None
+
+
+def _proof_head(proof: dict[str, Any]) -> str | None:
+    """The block header hashes to the head, links to the stated previous head, and the
+    head carries a valid SM2 signature by the key named."""
+    block = proof["block"]
+    if head_hash(header_fields(block)) != proof["head"]:
+        return _("区块头内容与区块头哈希不符")
+    if block["prev_head"] != proof["prev_head"]:
+        return _("上一区块头与区块头内容不符")
+    if crypto.sm3_hex(proof["public_key"].encode())[:16] != proof["key_id"]:
+        return _("公钥与密钥标识不符")
+    if not signature_valid(proof["head"], proof["signature"], proof["public_key"]):
+        return _("区块头的 SM2 签名验证失败")
+    return None
 
 
 def latest_head() -> dict[str, Any] | None:
