@@ -286,17 +286,25 @@ def verify(call: Call, key: str, claims: dict[str, str], *, require_claims: bool
         subject = ""
         qs = model.objects.filter(**{s.key: key})
     row = qs.values("pk", *cols.values()).first()
-    match = row is not None
-    if row is not None:
-        for f, col in cols.items():
-            wanted = str(claims.get(f, claims.get(call.fields[f], ""))).strip()
-            if f in blind:
-                match &= row[col] == index_for(model, f, wanted)
-            else:
-                match &= display(row[col]) == wanted
+    match = row is not None and _holds(call, claims, row, cols, blind)
     record = _Ref(row["pk"]) if row is not None else None
     log(call, "verify", [(record, subject if model is Person else "", sorted({s.key, *fields}))])
     return bool(match)
+
+
+def _holds(call: Call, claims: dict[str, str], row: dict, cols: dict, blind: dict) -> bool:
+    """Whether the loaded ``row`` holds every claim (a claim may name the field or its
+    shared name): encrypted fields compare by blind index (盲索引), others by their
+    canonical text. Every claim is compared, without stopping at the first that fails."""
+    model = REGISTRIES[call.registry].model
+    match = True
+    for f, col in cols.items():
+        wanted = str(claims.get(f, claims.get(call.fields[f], ""))).strip()
+        if f in blind:
+            match &= row[col] == index_for(model, f, wanted)
+        else:
+            match &= display(row[col]) == wanted
+    return match
 
 
 @dataclass

@@ -172,22 +172,11 @@ def coverage(resources: Iterable) -> dict[str, int]:
 def census(resources) -> list[dict[str, Any]]:
     """数据资源普查: per department, its resources with coverage, freshness against the
     update cycle, quality score and open objections (数据异议)."""
-    from django.db.models import Count
-
-    from yiwang.data.models import DataObjection
-
     resources = list(resources.select_related("provider__division"))
     rows = coverage(resources)
     last = latest_batches(resources)
     scores = resource_scores(resources)
-    open_by = {
-        (dept, registry): n
-        for dept, registry, n in DataObjection.objects.filter(
-            outcome="", authority__in={r.provider_id for r in resources}
-        )
-        .values_list("authority_id", "registry")
-        .annotate(n=Count("id"))
-    }
+    open_by = _open_objections(resources)
     now = timezone.now()
     departments: dict[int, dict[str, Any]] = {}
     for r in resources:
@@ -211,8 +200,31 @@ def census(resources) -> list[dict[str, Any]]:
         if dept in departments:
             departments[dept]["objections"] += n
     for d in departments.values():
-        scored = [e["score"] for e in d["resources"] if e["score"] is not None]
-        d["score"] = round(sum(scored) / len(scored), 1) if scored else None
-        d["stale"] = sum(1 for e in d["resources"] if e["freshness"] in ("stale", "never"))
-        d["fresh"] = sum(1 for e in d["resources"] if e["freshness"] == "fresh")
+        _department_summary(d)
     return sorted(departments.values(), key=lambda d: d["department"].code)
+
+
+def _open_objections(resources: list) -> dict[tuple[int, str], int]:
+    """(authority department id, registry) → its open 数据异议 (objections not yet
+    decided), for the departments providing ``resources``."""
+    from django.db.models import Count
+
+    from yiwang.data.models import DataObjection
+
+    return {
+        (dept, registry): n
+        for dept, registry, n in DataObjection.objects.filter(
+            outcome="", authority__in={r.provider_id for r in resources}
+        )
+        .values_list("authority_id", "registry")
+        .annotate(n=Count("id"))
+    }
+
+
+def _department_summary(d: dict[str, Any]) -> None:
+    """A department's census line: the mean quality score of its scored resources and
+    how many of them are fresh or stale (or never imported)."""
+    scored = [e["score"] for e in d["resources"] if e["score"] is not None]
+    d["score"] = round(sum(scored) / len(scored), 1) if scored else None
+    d["stale"] = sum(1 for e in d["resources"] if e["freshness"] in ("stale", "never"))
+    d["fresh"] = sum(1 for e in d["resources"] if e["freshness"] == "fresh")

@@ -154,6 +154,16 @@ def find_record(registry: str, key: str):
     return record
 
 
+def _objection_reason(reason: str) -> str:
+    """异议理由: required (at least two characters), at most MAX_REASON."""
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise _err("reason", _("请说明异议理由。"), "required")
+    if len(reason) > MAX_REASON:
+        raise ValidationError({"reason": _("异议理由不能超过 2000 字。")})
+    return reason
+
+
 @transaction.atomic
 def do_raise_objection(
     *,
@@ -182,11 +192,7 @@ def do_raise_objection(
         record = find_record(registry, key or "")
     if field not in s.fields() or field == s.key:
         raise _err("field", _("该字段不能提出异议：%s") % field, "field_unknown")
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise _err("reason", _("请说明异议理由。"), "required")
-    if len(reason) > MAX_REASON:
-        raise ValidationError({"reason": _("异议理由不能超过 2000 字。")})
+    reason = _objection_reason(reason)
     proposed = _normalise(registry, field, proposed_value)
     current = display(get_value(record, field))
     if proposed == current:
