@@ -138,45 +138,44 @@ def _code_lists(registry: str) -> dict[str, dict[str, str]]:
     }
 
 
-def detail(
-    registry: str, record, *, clear: dict[str, str] | None = None, crs: str = geo.WGS84
+def _value_row(
+    registry: str,
+    record,
+    name: str,
+    crs: str,
+    codes: dict,
+    deps: dict,
+    clear: dict[str, str] | None,
 ) -> dict[str, Any]:
-    """Values, provenance and history of one record: personal values masked (脱敏), or
-    in clear when ``clear`` is given — the values ``do_reveal_record`` returned after
-    logging the reveal, so this read itself writes nothing."""
-    s = REGISTRIES[registry]
+    """One field of a record as shown: place coordinates in the asked reference system,
+    a code with its meaning from the code list (代码表), a personal field masked (脱敏)
+    unless revealed (``clear`` holds the revealed values, None when nothing is), and the
+    department the value came from."""
     personal = PERSONAL.get(registry, {})
+    raw = display(get_value(record, name))
+    if name in ("longitude", "latitude") and registry == "place":
+        lon, lat = geo.to_crs(record.longitude, record.latitude, crs)
+        raw = display(lon if name == "longitude" else lat)
+    is_personal = name in personal
+    if raw and name in codes and not is_personal and raw in codes[name]:
+        raw = f"{raw}（{codes[name][raw]}）"
     revealed = clear is not None
-    clear = clear or {}
-    names = s.fields()
-    codes = _code_lists(registry)
-    deps = _departments([record.source_department_id, *map(int, record.sources.values())])
-    values = []
-    for name in names:
-        raw = display(get_value(record, name))
-        if name in ("longitude", "latitude") and registry == "place":
-            lon, lat = geo.to_crs(record.longitude, record.latitude, crs)
-            raw = display(lon if name == "longitude" else lat)
-        is_personal = name in personal
-        if raw and name in codes and not is_personal and raw in codes[name]:
-            raw = f"{raw}（{codes[name][raw]}）"
-        values.append(
-            {
-                "field": name,
-                "label": field_label(registry, name),
-                "value": clear.get(name, raw)
-                if is_personal and revealed
-                else (mask_value(registry, name, raw)),
-                "personal": is_personal,
-                "masked": is_personal and not revealed and bool(raw),
-                "source": deps.get(field_source(record, name), ""),
-            }
-        )
-    batch = (
-        ImportBatch.objects.filter(pk=record.batch_id).values("pk", "created_at").first()
-        if record.batch_id
-        else None
-    )
+    return {
+        "field": name,
+        "label": field_label(registry, name),
+        "value": clear.get(name, raw)
+        if is_personal and revealed
+        else (mask_value(registry, name, raw)),
+        "personal": is_personal,
+        "masked": is_personal and not revealed and bool(raw),
+        "source": deps.get(field_source(record, name), ""),
+    }
+
+
+def _history(registry: str, record, *, revealed: bool) -> list[dict[str, Any]]:
+    """The record's 历史版本, newest first: the values each change replaced (personal
+    ones masked unless ``revealed``), who supplied them, and when and why they went."""
+    personal = PERSONAL.get(registry, {})
     history = []
     rows = list(RecordHistory.objects.filter(registry=registry, record_id=record.pk))
     hist_deps = _departments(h.source_department_id for h in rows)
@@ -204,6 +203,30 @@ def detail(
                 "reason": h.replaced_by,
             }
         )
+    return history
+
+
+def detail(
+    registry: str, record, *, clear: dict[str, str] | None = None, crs: str = geo.WGS84
+) -> dict[str, Any]:
+    """Values, provenance and history of one record: personal values masked (脱敏), or
+    in clear when ``clear`` is given — the values ``do_reveal_record`` returned after
+    logging the reveal, so this read itself writes nothing."""
+    s = REGISTRIES[registry]
+    revealed = clear is not None
+    clear = clear or {}
+    codes = _code_lists(registry)
+    deps = _departments([record.source_department_id, *map(int, record.sources.values())])
+    values = [
+        _value_row(registry, record, name, crs, codes, deps, clear if revealed else None)
+        for name in s.fields()
+    ]
+    batch = (
+        ImportBatch.objects.filter(pk=record.batch_id).values("pk", "created_at").first()
+        if record.batch_id
+        else None
+    )
+    history = _history(registry, record, revealed=revealed)
     return {
         "registry": registry,
         "registry_name": registry_label(registry),

@@ -204,6 +204,26 @@ def _post_resource(request: HttpRequest, resource: DataResource) -> tuple[str, D
     raise ValidationError(_("未知的操作。"))
 
 
+def _resource_actions(user, resource: DataResource) -> dict[str, bool]:
+    """Which buttons the resource page offers: the provider's data stewards edit and
+    submit a draft or returned resource, withdraw a submitted or returned one, and start
+    a new version of a published one (unless one is already on the way); reviewers
+    review (审核) a submitted one."""
+    manage = may_manage(user, resource.provider) and has_perm(user, "data.manage")
+    st = DataResource.Status
+    return {
+        "can_edit": manage and resource.status in (st.DRAFT, st.RETURNED),
+        "can_submit": manage and resource.status in (st.DRAFT, st.RETURNED),
+        "can_withdraw": manage and resource.status in (st.SUBMITTED, st.RETURNED),
+        "can_new_version": manage
+        and resource.status == st.PUBLISHED
+        and not DataResource.objects.filter(
+            code=resource.code, status__in=(st.DRAFT, st.SUBMITTED, st.RETURNED)
+        ).exists(),
+        "can_review": has_perm(user, "data.review") and resource.status == st.SUBMITTED,
+    }
+
+
 @login_required
 def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """数据资源详情: metadata, items with their elements, versions, and the review case
@@ -226,9 +246,7 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, done)
             return redirect("data:resource", pk=target.pk)
     user = request.user
-    manage = may_manage(user, resource.provider) and has_perm(user, "data.manage")
     case = resource.case
-    st = DataResource.Status
     context = {
         "r": resource,
         "items": resource.items.select_related("element", "element__source_department"),
@@ -237,15 +255,7 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "case": case,
         "case_state": definition_of(case.workflow).state_name(case.state) if case else "",
         "events": case_events(case) if case else [],
-        "can_edit": manage and resource.status in (st.DRAFT, st.RETURNED),
-        "can_submit": manage and resource.status in (st.DRAFT, st.RETURNED),
-        "can_withdraw": manage and resource.status in (st.SUBMITTED, st.RETURNED),
-        "can_new_version": manage
-        and resource.status == st.PUBLISHED
-        and not DataResource.objects.filter(
-            code=resource.code, status__in=(st.DRAFT, st.SUBMITTED, st.RETURNED)
-        ).exists(),
-        "can_review": has_perm(user, "data.review") and resource.status == st.SUBMITTED,
+        **_resource_actions(user, resource),
         "needs_regrade": bool(resource.graded_at and resource.graded_at < grade_review_cutoff()),
         "errors": errors,
     }
