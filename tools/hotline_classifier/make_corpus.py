@@ -1393,6 +1393,20 @@ def build(seed: int = SEED) -> tuple[list[tuple[str, str]], list[tuple[str, str]
     missing = set(codes) ^ set(LEAVES)
     if missing:
         raise ValueError(f"corpus and fixture disagree on leaves: {sorted(missing)}")
+    made = _slot_tables()
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    train = _training_rows(codes, rng, made, seen)
+    held = _heldout_rows(codes, rng, made, seen)
+    rng.shuffle(train)
+    rng.shuffle(held)
+    return train, held
+
+
+def _slot_tables() -> dict[str, dict[str, list[str]]]:
+    """Slot fillers per leaf: ``<code>t`` for training texts, ``<code>h`` for held-out
+    ones, which add the leaf's ``held_slots`` so the held-out set holds wordings the
+    model never saw."""
     made: dict[str, dict[str, list[str]]] = {}
     for code, spec in LEAVES.items():
         made[code + "t"] = {**COMMON, **spec["slots"]}
@@ -1400,10 +1414,16 @@ def build(seed: int = SEED) -> tuple[list[tuple[str, str]], list[tuple[str, str]
         for k, extra in spec.get("held_slots", {}).items():
             held[k] = held[k] + extra
         made[code + "h"] = held
-    rng = random.Random(seed)
+    return made
+
+
+def _training_rows(
+    codes: list[str], rng: random.Random, made: dict, seen: set[str]
+) -> list[tuple[str, str]]:
+    """TRAIN_PER_LEAF distinct texts per leaf; a share (LABEL_NOISE) labelled with a
+    sibling leaf (same first two code characters), as a ticket mis-filed by hand."""
     siblings = {c: [o for o in codes if o != c and o[:2] == c[:2]] for c in codes}
     train: list[tuple[str, str]] = []
-    seen: set[str] = set()
     for code in codes:
         n = 0
         for _ in range(TRAIN_PER_LEAF * 50):
@@ -1420,10 +1440,18 @@ def build(seed: int = SEED) -> tuple[list[tuple[str, str]], list[tuple[str, str]
                 break
         else:
             raise ValueError(f"{code}: too few distinct training texts ({n})")
-    held: list[tuple[str, str]] = []
+    return train
+
+
+def _heldout_rows(
+    codes: list[str], rng: random.Random, made: dict, seen: set[str]
+) -> list[tuple[str, str]]:
+    """HELDOUT_PER_LEAF distinct texts per leaf, none seen in training; a share
+    (TRADITIONAL) converted to traditional characters (繁体)."""
     from opencc import OpenCC
 
     s2t = OpenCC("s2t")
+    held: list[tuple[str, str]] = []
     for code in codes:
         n = 0
         for _ in range(HELDOUT_PER_LEAF * 100):
@@ -1439,9 +1467,7 @@ def build(seed: int = SEED) -> tuple[list[tuple[str, str]], list[tuple[str, str]
                 break
         else:
             raise ValueError(f"{code}: too few distinct held-out texts ({n})")
-    rng.shuffle(train)
-    rng.shuffle(held)
-    return train, held
+    return held
 
 
 def write(path: Path, rows: list[tuple[str, str]]) -> None:
