@@ -121,15 +121,34 @@ def rating_row(
         "staff": (str(r.staff) if r.staff_id else "") if staff_view else "",
         "excluded": r.excluded,
         "exclusion_reason": r.exclusion_reason,
-        "rectification": case["number"] if case else "",
-        "state": case["state"] if case else "",
-        "state_name": case["state_name"] if case else "",
-        "state_due": case["state_due"] if case else None,
-        "case_due": case["case_due"] if case else None,
-        "closed": bool(case and case["closed_at"]),
-        "overdue": bool(case and case["overdue"]),
-        "escalation_level": case["escalation_level"] if case else 0,
+        **_rectification_columns(case),
         "reply": answer,
+    }
+
+
+def _rectification_columns(case: dict | None) -> dict:
+    """The 差评整改 columns of a rating row: the rectification case's number, step, time
+    limits and escalation, or blanks when the rating has none."""
+    if not case:
+        return {
+            "rectification": "",
+            "state": "",
+            "state_name": "",
+            "state_due": None,
+            "case_due": None,
+            "closed": False,
+            "overdue": False,
+            "escalation_level": 0,
+        }
+    return {
+        "rectification": case["number"],
+        "state": case["state"],
+        "state_name": case["state_name"],
+        "state_due": case["state_due"],
+        "case_due": case["case_due"],
+        "closed": bool(case["closed_at"]),
+        "overdue": bool(case["overdue"]),
+        "escalation_level": case["escalation_level"],
     }
 
 

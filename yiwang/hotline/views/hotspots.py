@@ -99,6 +99,28 @@ def _float(value: str | None) -> float | None:
         return None
 
 
+def _typed_division(params) -> str | None:
+    """The 区划 of the request being typed: the division given, if it exists, else the
+    one its address names (None when neither says)."""
+    division = (params.get("division") or "").replace("\x00", "").strip()[:12] or None
+    if division and not Division.objects.filter(pk=division).exists():
+        division = None
+    address = (params.get("address") or "").replace("\x00", "")[:200]
+    if division is None and address:
+        from yiwang.hotline.location import division_from_address
+
+        division = division_from_address(address)
+    return division
+
+
+def _typed_category(params) -> str | None:
+    """The 诉求分类 given: a known code, or a number (a category id); else None."""
+    category = (params.get("category") or "").replace("\x00", "").strip()[:16] or None
+    if category and not Category.objects.filter(code=category).exists():
+        category = None if not category.isdigit() else category
+    return category
+
+
 @login_required
 def similar(request: HttpRequest) -> HttpResponse:
     """htmx partial: tickets like the one being typed (``text``, with ``division`` or
@@ -107,17 +129,8 @@ def similar(request: HttpRequest) -> HttpResponse:
     require(request.user, "hotline.view")
     text = (request.GET.get("text") or request.GET.get("q") or "").replace("\x00", "")
     text = text[:TEXT_MAX]
-    division = (request.GET.get("division") or "").replace("\x00", "").strip()[:12] or None
-    if division and not Division.objects.filter(pk=division).exists():
-        division = None
-    address = (request.GET.get("address") or "").replace("\x00", "")[:200]
-    if division is None and address:
-        from yiwang.hotline.location import division_from_address
-
-        division = division_from_address(address)
-    category = (request.GET.get("category") or "").replace("\x00", "").strip()[:16] or None
-    if category and not Category.objects.filter(code=category).exists():
-        category = None if not category.isdigit() else category
+    division = _typed_division(request.GET)
+    category = _typed_category(request.GET)
     found = []
     if text.strip():
         pairs = similar_tickets(

@@ -172,6 +172,31 @@ def _date(raw: str) -> dt.date | None:
         return None
 
 
+def _issuers_for(user, licence_type: LicenceType | None) -> list:
+    """The 颁发机构 the user may issue in the name of, narrowed to the type's line."""
+    departments = access.issuing_departments(user)
+    if licence_type is not None:
+        departments = [d for d in departments if d.line == licence_type.line]
+    return departments
+
+
+def _holder_id_types(licence_type: LicenceType | None) -> list:
+    """The kinds of 持证主体代码 to offer: those of 法人或其他组织 or of 自然人 when the
+    type is for one kind of holder only, else all."""
+    id_types = HolderIdType.choices
+    if licence_type is not None and licence_type.holder_kind != "any":
+        entity = licence_type.holder_kind == "entity"
+        id_types = [(v, label) for v, label in id_types if (v in ENTITY_ID_TYPES) == entity]
+    return id_types
+
+
+def _data_fields(licence_type: LicenceType | None, posted: dict) -> list[dict]:
+    """The type's 照面信息 fields with the values posted so far."""
+    if licence_type is None:
+        return []
+    return [{**f, "value": posted.get(f["key"], "")} for f in licence_type.fields]
+
+
 @login_required
 def issue(request: HttpRequest) -> HttpResponse:
     """签发电子证照 by hand (e.g. a paper licence being digitised): choose a type, fill
@@ -180,9 +205,7 @@ def issue(request: HttpRequest) -> HttpResponse:
     types = LicenceType.objects.filter(status=LicenceType.Status.ACTIVE)
     slug = request.POST.get("type") or request.GET.get("type", "")
     licence_type = types.filter(slug=slug).first() if slug else None
-    departments = access.issuing_departments(request.user)
-    if licence_type is not None:
-        departments = [d for d in departments if d.line == licence_type.line]
+    departments = _issuers_for(request.user, licence_type)
     form = {
         k: request.POST.get(k, "")
         for k in ("holder_name", "holder_id", "holder_id_type", "valid_until", "issuer", "source")
@@ -216,14 +239,8 @@ def issue(request: HttpRequest) -> HttpResponse:
                 return redirect("licences:licence", pk=licence.pk)
         status = 400
         form["data"] = data
-    id_types = HolderIdType.choices
-    if licence_type is not None and licence_type.holder_kind != "any":
-        entity = licence_type.holder_kind == "entity"
-        id_types = [(v, label) for v, label in id_types if (v in ENTITY_ID_TYPES) == entity]
-    fields = []
-    if licence_type is not None:
-        posted = form.get("data", {})
-        fields = [{**f, "value": posted.get(f["key"], "")} for f in licence_type.fields]
+    id_types = _holder_id_types(licence_type)
+    fields = _data_fields(licence_type, form.get("data", {}))
     return render(
         request,
         "licences/issue.html",
