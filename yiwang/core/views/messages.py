@@ -1,14 +1,15 @@
-"""我的消息: a user's in-app notifications, newest first, with mark-as-read."""
+"""我的消息: a user's in-app notifications, newest first (paged by cursor), with
+mark-as-read."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from yiwang.core.actions.notify import do_mark_read
+from yiwang.core.paging import KeysetPaginator
 
 
 @login_required
@@ -22,5 +23,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
         elif request.POST.get("all"):
             do_mark_read(actor=request.user)
         return redirect("core:messages")
-    page = Paginator(request.user.notifications.all(), 30).get_page(request.GET.get("page"))
+    page = KeysetPaginator(
+        request.user.notifications.all(), sorts={"sent": "created_at"}, default="-sent"
+    ).get_page(request.GET)
     return render(request, "core/messages.html", {"page": page})

@@ -6,24 +6,76 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.errors import split_errors, status_of
+from yiwang.core.forms import MultipleFileField, add_errors
+from yiwang.core.paging import KeysetPaginator
 from yiwang.core.ratelimit import client_ip, spend
 from yiwang.hotline.actions.handling import do_callback
 from yiwang.hotline.actions.tickets import do_take_ticket
 from yiwang.hotline.models import Callback, Kind, Satisfaction, Ticket
-from yiwang.hotline.queries import category_groups, public_timeline, row, rows, with_case
+from yiwang.hotline.queries import category_groups, public_timeline, row, with_case
+from yiwang.web.templatetags.kit import status_tag
 
 LOOKUPS_PER_MINUTE = 20
+ATTACHMENT_TYPES = ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
+
+
+class SubmitForm(forms.Form):
+    """网上诉求: what a citizen writes. The form reads and shows the input; the rules
+    (content required and not too long, a known category, a real address) are
+    ``do_take_ticket``'s, the same for the page, the API and the call centre."""
+
+    kind = forms.CharField(label=_l("诉求类型"), required=False, widget=forms.Select)
+    title = forms.CharField(
+        label=_l("标题（可不填）"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"maxlength": 120}),
+    )
+    content = forms.CharField(
+        label=_l("诉求内容"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    category = forms.CharField(
+        label=_l("诉求分类（不确定可不选）"), required=False, widget=forms.Select
+    )
+    address = forms.CharField(
+        label=_l("事发地址"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"maxlength": 200}),
+    )
+    longitude = forms.CharField(required=False, widget=forms.HiddenInput)
+    latitude = forms.CharField(required=False, widget=forms.HiddenInput)
+    attachments = MultipleFileField(label=_l("照片或材料（JPG、PNG、PDF）"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        limit = settings.YIWANG["HOTLINE_CONTENT_MAX"]
+        self.fields["kind"].widget.choices = Kind.choices
+        self.fields["category"].widget.choices = [("", _("不确定，由系统判断"))] + [
+            (top.name, [(c.code, c.name) for c in leaves]) for top, leaves in category_groups()
+        ]
+        content = self.fields["content"]
+        content.required_mark = True
+        content.widget.attrs["maxlength"] = limit
+        content.help_text = _("请写清时间、地点和事情经过，最多 %(max)d 字。") % {"max": limit}
+        self.fields["attachments"].widget.attrs["accept"] = ATTACHMENT_TYPES
 
 
 def _public_context(t: Ticket) -> dict[str, Any]:
@@ -91,24 +143,21 @@ def submit(request: HttpRequest) -> HttpResponse:
     classifies and routes it like a call."""
     if getattr(request.user, "kind", "") not in ("citizen", "enterprise"):
         raise PermissionDenied(_("网上诉求由市民或企业本人提交；工作人员请使用受理台。"))
-    values: dict[str, Any] = {"kind": "complaint"}
-    summary: list[str] = []
-    field_errors: dict[str, list[str]] = {}
+    form = SubmitForm(request.POST or None, request.FILES or None, initial={"kind": "complaint"})
     status = 200
-    if request.method == "POST":
-        fields = ("kind", "title", "content", "category", "address", "longitude", "latitude")
-        values = {f: request.POST.get(f, "") for f in fields}
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
         try:
             t = do_take_ticket(
                 actor=request.user,
                 channel="web",
                 contact_name=request.user.get_full_name() or str(request.user),
                 contact_phone=getattr(request.user, "phone", "") or "",
-                attachments=request.FILES.getlist("attachments"),
+                attachments=form.cleaned_data["attachments"],
                 **values,
             )
         except ValidationError as exc:
-            summary, field_errors = split_errors(exc)
+            add_errors(form, exc)
             status = status_of(exc)
         else:
             messages.success(
@@ -117,26 +166,46 @@ def submit(request: HttpRequest) -> HttpResponse:
                 % {"number": t.number, "code": t.query_code},
             )
             return redirect("hotline:my_ticket", pk=t.pk)
-    return render(
-        request,
-        "hotline/submit.html",
-        {
-            "values": values,
-            "summary": summary,
-            "field_errors": field_errors,
-            "kinds": Kind.choices,
-            "category_groups": category_groups(),
-            "max_length": settings.YIWANG["HOTLINE_CONTENT_MAX"],
-        },
-        status=status,
-    )
+    return render(request, "hotline/submit.html", {"form": form}, status=status)
+
+
+MY_TICKET_SORTS = {"submitted": "created_at", "number": "number"}
 
 
 @login_required
 def my_list(request: HttpRequest) -> HttpResponse:
-    """我的诉求: the signed-in person's own tickets."""
-    qs = with_case(Ticket.objects.filter(citizen=request.user)).order_by("-created_at")[:100]
-    return render(request, "hotline/my_list.html", {"rows": rows(qs)})
+    """我的诉求: the signed-in person's own tickets, newest first, sortable by number or
+    date and paged by cursor."""
+    qs = with_case(Ticket.objects.filter(citizen=request.user))
+    page = KeysetPaginator(qs, sorts=MY_TICKET_SORTS, default="-submitted", per_page=30).get_page(
+        request.GET
+    )
+    today = timezone.localdate()
+    table = []
+    for r in (row(t, today) for t in page):
+        t = r["ticket"]
+        tone = "warn" if r["overdue"] else ("ok" if r["state"] == "concluded" else "info")
+        table.append(
+            [
+                format_html(
+                    '<a href="{}">{}</a>', reverse("hotline:my_ticket", args=[t.pk]), t.number
+                ),
+                t.title,
+                t.get_kind_display(),
+                status_tag(r["state_name"], tone),
+                date_format(timezone.localtime(t.created_at), "Y-m-d H:i"),
+            ]
+        )
+    columns = [
+        ("number", _("工单编号"), True),
+        ("title", _("标题"), False),
+        ("kind", _("类型"), False),
+        ("state", _("环节"), False),
+        ("submitted", _("提交时间"), True),
+    ]
+    return render(
+        request, "hotline/my_list.html", {"page": page, "columns": columns, "table": table}
+    )
 
 
 @login_required

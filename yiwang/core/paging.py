@@ -1,0 +1,232 @@
+"""Keyset pagination (游标分页) for list pages.
+
+A page is found by a cursor over (sort key, pk) rather than by an offset: the database
+seeks straight to the row after (or before) the cursor through the index, the cost of
+a page does not grow with how deep it is, rows added meanwhile do not shift pages, and
+no ``COUNT(*)`` runs over the whole set. The cursor is signed so a tampered value is
+simply ignored (the list starts again at its first page).
+
+The sort key should be a non-null column; ``pk`` breaks ties so the order is total.
+Sorting by a user's choice goes through ``sorts``, a mapping from the public name in
+the URL (``?sort=-submitted``) to the model field, so nothing else can be ordered by.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q, QuerySet
+
+SALT = "yiwang.core.paging"
+CURSOR_PARAM = "cursor"
+SORT_PARAM = "sort"
+
+
+class _Encoder(json.JSONEncoder):
+    """Dates, times, decimals and UUIDs as the strings their model fields parse back,
+    at full precision (a cursor rounded to milliseconds would repeat or skip rows)."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime.datetime | datetime.date | datetime.time):
+            return o.isoformat()
+        if isinstance(o, decimal.Decimal | uuid.UUID):
+            return str(o)
+        return super().default(o)
+
+
+@dataclass(frozen=True)
+class Sort:
+    """The order a list is shown in: a public name, the model field and its direction."""
+
+    name: str
+    field: str
+    descending: bool
+
+    @property
+    def param(self) -> str:
+        """The value of ``?sort=`` that selects this order."""
+        return f"-{self.name}" if self.descending else self.name
+
+
+@dataclass
+class KeysetPage:
+    """One page of rows, with the cursors of the neighbouring pages (None at an end)."""
+
+    object_list: list[Any]
+    sort: Sort
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def __bool__(self) -> bool:
+        return bool(self.object_list)
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def _query(self, cursor: str | None) -> str:
+        params = {k: v for k, v in self.params.items() if k != CURSOR_PARAM and v != ""}
+        params[SORT_PARAM] = self.sort.param
+        if cursor:
+            params[CURSOR_PARAM] = cursor
+        return "?" + urlencode(params)
+
+    @property
+    def next_url(self) -> str | None:
+        """Query string of the next page, keeping the filters and the sort."""
+        return self._query(self.next_cursor) if self.next_cursor else None
+
+    @property
+    def previous_url(self) -> str | None:
+        """Query string of the previous page, keeping the filters and the sort."""
+        return self._query(self.previous_cursor) if self.previous_cursor else None
+
+    def sort_url(self, name: str, *, descending_first: bool = False) -> str:
+        """Query string that sorts by ``name`` (flipping the direction when the list is
+        already sorted by it) and starts again at the first page."""
+        if name == self.sort.name:
+            descending = not self.sort.descending
+        else:
+            descending = descending_first
+        params = {k: v for k, v in self.params.items() if k != CURSOR_PARAM and v != ""}
+        params[SORT_PARAM] = f"-{name}" if descending else name
+        return "?" + urlencode(params)
+
+
+class KeysetPaginator:
+    """Pages through ``queryset`` in ``per_page`` rows by a cursor over (sort key, pk).
+
+    ``sorts`` maps the public sort names to model fields; ``default`` is the public sort
+    used when the request names none (prefix ``-`` for descending)."""
+
+    def __init__(
+        self,
+        queryset: QuerySet,
+        *,
+        sorts: Mapping[str, str],
+        default: str,
+        per_page: int = 30,
+    ) -> None:
+        if not sorts:
+            raise ValueError("a keyset paginator needs at least one sort key")
+        self.queryset = queryset
+        self.sorts = dict(sorts)
+        self.default = default
+        self.per_page = per_page
+
+    def sort_for(self, param: str | None) -> Sort:
+        """The sort named by ``?sort=``, or the default for anything unknown."""
+        for candidate in (param or "", self.default):
+            name = candidate.removeprefix("-")
+            if name in self.sorts:
+                return Sort(name, self.sorts[name], candidate.startswith("-"))
+        raise ValueError(f"default sort {self.default!r} is not one of {sorted(self.sorts)}")
+
+    def get_page(self, params: Mapping[str, Any] | None = None) -> KeysetPage:
+        """The page that the request's query ``params`` (``request.GET``) point at."""
+        params = params or {}
+        plain = {k: str(params.get(k, "")) for k in params}
+        sort = self.sort_for(plain.get(SORT_PARAM))
+        token = self._decode(plain.get(CURSOR_PARAM, ""), sort)
+        try:
+            return self._page(sort, token, plain)
+        except (ValidationError, ValueError, TypeError):
+            return self._page(sort, None, plain)
+
+    # -- internals --------------------------------------------------------------------
+
+    def _decode(self, cursor: str, sort: Sort) -> tuple[str, Any, Any] | None:
+        if not cursor:
+            return None
+        try:
+            data = signing.loads(cursor, salt=SALT, serializer=_JSONSerializer)
+        except signing.BadSignature:
+            return None
+        if not isinstance(data, list) or len(data) != 4 or data[0] != sort.param:
+            return None
+        direction, value, pk = data[1], data[2], data[3]
+        if direction not in ("after", "before"):
+            return None
+        return direction, value, pk
+
+    def _encode(self, sort: Sort, direction: str, row: Model) -> str:
+        value = self._value_of(row, sort.field)
+        payload = [sort.param, direction, value, row.pk]
+        return signing.dumps(payload, salt=SALT, serializer=_JSONSerializer, compress=True)
+
+    @staticmethod
+    def _value_of(row: Model, path: str) -> Any:
+        value: Any = row
+        for part in path.split("__"):
+            value = getattr(value, part)
+        return value
+
+    def _seek(self, sort: Sort, value: Any, pk: Any, *, forward: bool) -> Q:
+        """Rows strictly after (forward) or before the row (value, pk) in ``sort``."""
+        up = sort.descending != forward  # ascending forwards, or descending backwards
+        op = "gt" if up else "lt"
+        return Q(**{f"{sort.field}__{op}": value}) | Q(**{sort.field: value, f"pk__{op}": pk})
+
+    def _order(self, sort: Sort, *, reverse: bool) -> Sequence[str]:
+        descending = sort.descending != reverse
+        sign = "-" if descending else ""
+        return (f"{sign}{sort.field}", f"{sign}pk")
+
+    def _page(
+        self, sort: Sort, token: tuple[str, Any, Any] | None, params: dict[str, str]
+    ) -> KeysetPage:
+        qs = self.queryset
+        backwards = token is not None and token[0] == "before"
+        if token is not None:
+            qs = qs.filter(self._seek(sort, token[1], token[2], forward=not backwards))
+        rows = list(qs.order_by(*self._order(sort, reverse=backwards))[: self.per_page + 1])
+        more = len(rows) > self.per_page
+        rows = rows[: self.per_page]
+        if backwards:
+            rows.reverse()
+        page = KeysetPage(rows, sort, params=params)
+        if not rows:
+            return page
+        # Going forward, "more" means a next page; going back, it means a previous one.
+        # The side we came from always has rows (the cursor was made from one of them).
+        has_next = more if not backwards else True
+        has_previous = token is not None if not backwards else more
+        if has_next:
+            page.next_cursor = self._encode(sort, "after", rows[-1])
+        if has_previous:
+            page.previous_cursor = self._encode(sort, "before", rows[0])
+        return page
+
+
+class _JSONSerializer:
+    """signing's JSON serializer, taught dates and decimals."""
+
+    def dumps(self, obj: Any) -> bytes:
+        return json.dumps(obj, separators=(",", ":"), cls=_Encoder).encode("latin-1")
+
+    def loads(self, data: bytes) -> Any:
+        return json.loads(data.decode("latin-1"))
