@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,9 +17,11 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import masking
 from yiwang.core.access import has_perm, role_codes
+from yiwang.core.forms import add_errors
 from yiwang.core.identity.totp import qr_svg_data_uri
 from yiwang.core.inbox import case_events
 from yiwang.services import access
@@ -54,6 +57,53 @@ LEVEL_BUTTONS = [
 ]
 
 
+class _Clipped(forms.CharField):
+    """Text cut to the length the page always accepted (the action checks the rest)."""
+
+    def __init__(self, *args: Any, clip: int, **kwargs: Any) -> None:
+        self.clip = clip
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("strip", False)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value)[: self.clip]
+
+
+class RateApplicationForm(forms.Form):
+    """评价办件: a comment and the level (the level buttons submit it)."""
+
+    level = _Clipped(clip=2000, widget=forms.HiddenInput)
+    comment = _Clipped(
+        label=_l("评价内容（选填；不满意请写明原因，便于整改）"),
+        clip=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "rate-%s")
+        super().__init__(*args, **kwargs)
+
+
+class RateVisitForm(RateApplicationForm):
+    """评价窗口服务: a comment, a phone number for the call-back, and the level."""
+
+    contact_phone = _Clipped(
+        label=_l("手机号码（选填，不满意时便于回访）"),
+        clip=20,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "numeric", "maxlength": 20, "autocomplete": "tel"}
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        comment = self.fields["comment"]
+        comment.label = _l("想说的话（选填）")
+        comment.widget.attrs["rows"] = 2
+        self.fields["contact_phone"].widget.attrs["id"] = "rate-phone"
+
+
 def level_buttons() -> list[dict]:
     return [{"value": int(v), "label": v.label, "stars": stars} for v, stars in LEVEL_BUTTONS]
 
@@ -79,22 +129,22 @@ def rate_application(request: HttpRequest, number: str) -> HttpResponse:
     )
     if application is None:
         raise Http404(_("未找到该办件，或您无权查看。"))
-    errors: list[str] = []
     status = 200
-    form = {"level": "", "comment": ""}
-    if request.method == "POST":
-        form = {k: request.POST.get(k, "")[:2000] for k in form}
+    form = RateApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             do_rate_application(
                 actor=request.user,
                 application=application,
-                level=form["level"],
-                comment=form["comment"],
+                level=form.cleaned_data["level"],
+                comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
-            errors, status = list(exc.messages), status_of(exc)
+            add_errors(form, exc)
+            status = status_of(exc)
         except PermissionDenied as exc:
-            errors, status = [str(exc)], 403
+            form.add_error(None, str(exc))
+            status = 403
         else:
             messages.success(request, _("感谢您的评价！"))
             return redirect("services:rate-application", number=application.number)
@@ -108,7 +158,6 @@ def rate_application(request: HttpRequest, number: str) -> HttpResponse:
             "application": application,
             "rating": rating,
             "done": done,
-            "errors": errors,
             "form": form,
             "levels": level_buttons(),
             "back_url": _url("services:my-application", application.number),
@@ -133,26 +182,25 @@ def rate_visit(request: HttpRequest, visit_number: str) -> HttpResponse:
             {"errors": exc.messages, "visit": None, "levels": []},
             status=404,
         )
-    errors: list[str] = []
     status = 200
-    comment = phone = ""
-    if request.method == "POST":
-        comment = request.POST.get("comment", "")[:2000]
-        phone = request.POST.get("contact_phone", "")[:20]
+    form = RateVisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             do_rate_visit(
                 actor=request.user,
                 visit_number=visit.number,
-                level=request.POST.get("level", ""),
-                comment=comment,
+                level=form.cleaned_data["level"],
+                comment=form.cleaned_data["comment"],
                 channel="window" if request.user.pk == visit.clerk_id else "app",
                 token=token,
-                contact_phone=phone,
+                contact_phone=form.cleaned_data["contact_phone"],
             )
         except ValidationError as exc:
-            errors, status = list(exc.messages), status_of(exc)
+            add_errors(form, exc)
+            status = status_of(exc)
         except PermissionDenied as exc:
-            errors, status = [str(exc)], 403
+            form.add_error(None, str(exc))
+            status = 403
         else:
             messages.success(request, _("感谢您的评价！"))
             url = reverse("services:rate-visit", args=[visit.number])
@@ -167,9 +215,7 @@ def rate_visit(request: HttpRequest, visit_number: str) -> HttpResponse:
             "rating": rating,
             "allowed": allowed,
             "token": token,
-            "errors": errors,
-            "comment": comment,
-            "phone": phone,
+            "form": form,
             "levels": level_buttons(),
         },
         status=status,
