@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from yiwang.core.errors import split_errors, status_of
+from yiwang.core.errors import status_of
 from yiwang.core.forms import MultipleFileField, add_errors
 from yiwang.core.paging import KeysetPaginator
 from yiwang.core.ratelimit import client_ip, spend
@@ -78,13 +78,34 @@ class SubmitForm(forms.Form):
         self.fields["attachments"].widget.attrs["accept"] = ATTACHMENT_TYPES
 
 
+class RateForm(forms.Form):
+    """回访评价 by the citizen on the tracking page: satisfaction and an optional comment
+    (``do_callback`` decides what is acceptable)."""
+
+    satisfaction = forms.CharField(
+        label=_l("请评价本次办理"), required=False, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_l("意见（可选）"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "rate-%s")
+        super().__init__(*args, **kwargs)
+        satisfaction = self.fields["satisfaction"]
+        satisfaction.widget.choices = [c for c in Satisfaction.choices if c[0]]
+        satisfaction.required_mark = True
+
+
 def _public_context(t: Ticket) -> dict[str, Any]:
     return {
         "t": t,
         "r": row(t),
         "timeline": public_timeline(t),
         "can_rate": t.case.state == "concluded",
-        "satisfactions": [c for c in Satisfaction.choices if c[0]],
         "reopen_left": settings.YIWANG["HOTLINE_MAX_REOPENS"] - t.reopen_count,
     }
 
@@ -112,17 +133,20 @@ def track(request: HttpRequest) -> HttpResponse:
         context["errors"] = [_("工单编号或查询码不正确。")]
         return render(request, "hotline/track.html", context, status=404)
     status = 200
-    if request.method == "POST" and request.POST.get("op") == "rate":
+    rating = request.method == "POST" and request.POST.get("op") == "rate"
+    rate_form = RateForm(request.POST if rating else None)
+    context["rate_form"] = rate_form
+    if rating and rate_form.is_valid():
         try:
             cb = do_callback(
                 actor=None,
                 ticket=t,
-                satisfaction=request.POST.get("satisfaction", ""),
-                comment=request.POST.get("comment", ""),
+                satisfaction=rate_form.cleaned_data["satisfaction"],
+                comment=rate_form.cleaned_data["comment"],
                 via=Callback.Via.CITIZEN,
             )
         except ValidationError as exc:
-            context["errors"], _fields = split_errors(exc)
+            add_errors(rate_form, exc)
             status = status_of(exc, conflict={"not_concluded"})
         else:
             messages.success(
@@ -217,7 +241,13 @@ def my_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "hotline/track.html",
-        {**_public_context(t), "number": t.number, "code": t.query_code, "own": True},
+        {
+            **_public_context(t),
+            "number": t.number,
+            "code": t.query_code,
+            "own": True,
+            "rate_form": RateForm(),
+        },
     )
 
 
