@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,9 +17,11 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import uploads
 from yiwang.core.errors import split_errors, status_of
+from yiwang.core.forms import add_errors
 from yiwang.core.inbox import case_events
 from yiwang.core.workflow import definition_of
 from yiwang.services import access
@@ -194,6 +197,26 @@ def my_applications(request: HttpRequest) -> HttpResponse:
     )
 
 
+class ApplicantStepForm(forms.Form):
+    """补正 or 撤回 by the applicant: which step, and the comment that goes with it
+    (required for a withdrawal; ``do_act`` checks it)."""
+
+    LABELS = {"resubmit": _l("补正说明（选填）"), "withdraw": _l("撤回理由（必填）")}
+
+    action = forms.CharField(required=False, widget=forms.HiddenInput)
+    comment = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+    )
+
+    def __init__(self, *args: Any, step: str, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{step}-%s")
+        kwargs.setdefault("initial", {"action": step})
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].label = self.LABELS[step]
+
+
 def _own(request: HttpRequest, number: str) -> Application:
     app = with_case(access.own_applications(request.user)).filter(number=number).first()
     if app is None:
@@ -210,20 +233,28 @@ def my_application(request: HttpRequest, number: str) -> HttpResponse:
     summary: list[str] = []
     field_errors: dict[str, list[str]] = {}
     status = 200
+    posted = request.POST.get("action", "") if request.method == "POST" else ""
+    steps = {
+        step: ApplicantStepForm(request.POST if posted == step else None, step=step)
+        for step in ("resubmit", "withdraw")
+    }
     if request.method == "POST":
-        action = request.POST.get("action", "")
+        form = steps.get(posted)
         try:
-            if action not in ("resubmit", "withdraw"):
+            if form is None or not form.is_valid():
                 raise ValidationError(_("未知的操作。"))
+            action = form.cleaned_data["action"]
             do_act(
                 actor=request.user,
                 application=app,
                 action=action,
-                comment=request.POST.get("comment", ""),
+                comment=form.cleaned_data["comment"],
                 uploads=request.FILES if action == "resubmit" else None,
             )
         except ValidationError as exc:
             summary, field_errors = split_errors(exc)
+            if form is not None:
+                add_errors(form, exc)
             status = status_of(exc)
         else:
             messages.success(
@@ -251,6 +282,8 @@ def my_application(request: HttpRequest, number: str) -> HttpResponse:
         "licence": licence_links(app.licence_identifier),
         "summary": summary,
         "field_errors": field_errors,
+        "resubmit_form": steps["resubmit"],
+        "withdraw_form": steps["withdraw"],
         **upload_context(),
     }
     return render(request, "services/applications/my_detail.html", context, status=status)
