@@ -4,6 +4,9 @@ list the conflicts a department must resolve and accept or object."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,8 +16,10 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.access import has_perm
+from yiwang.core.forms import add_errors
 from yiwang.core.inbox import case_events
 from yiwang.data import access
 from yiwang.data.actions.conflicts import do_accept_conflict, do_object_conflict, objection_for
@@ -75,6 +80,48 @@ def objections(request: HttpRequest) -> HttpResponse:
     )
 
 
+class _Clipped(forms.CharField):
+    """Text trimmed and cut to 2000 characters, as the page always took it; whether it
+    is acceptable is ``do_raise_objection``'s to say."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value)[:2000]
+
+
+class ObjectionForm(forms.Form):
+    """提出数据异议: the record (by registry and natural key, or a record page's id), the
+    field in doubt, the proposed value and the reason."""
+
+    record = _Clipped(widget=forms.HiddenInput)
+    registry = _Clipped(label=_l("基础库"), widget=forms.Select)
+    key = _Clipped(
+        label=_l("记录主键（公民身份号码、统一社会信用代码、记录编号或地名地址编码）"),
+        widget=forms.TextInput(attrs={"maxlength": 64}),
+    )
+    field = _Clipped(label=_l("有误的字段"), widget=forms.Select)
+    proposed_value = _Clipped(label=_l("建议值"), widget=forms.TextInput(attrs={"maxlength": 500}))
+    reason = _Clipped(
+        label=_l("异议理由"), widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        self.fields["registry"].widget.choices = [
+            (code, registry_label(code)) for code in REGISTRIES
+        ]
+        self.fields["field"].widget.choices = [
+            (registry_label(code), [(f, field_label(code, f)) for f in s.fields() if f != s.key])
+            for code, s in REGISTRIES.items()
+        ]
+        for name in ("key", "proposed_value", "reason"):
+            self.fields[name].required_mark = True
+
+
 @login_required
 def objection_new(request: HttpRequest) -> HttpResponse:
     """提出数据异议: by registry + natural key (or from a record page), field, proposed
@@ -82,48 +129,40 @@ def objection_new(request: HttpRequest) -> HttpResponse:
     _staff(request)
     if not has_perm(request.user, "data.manage"):
         raise PermissionDenied(_("只有数据专员可以提出数据异议。"))
-    errors: list[str] = []
     status = 200
-    form = {
-        k: request.POST.get(k, request.GET.get(k, "")).strip()[:2000]
-        for k in ("registry", "key", "record", "field", "proposed_value", "reason")
-    }
     if request.method == "POST":
+        form = ObjectionForm(request.POST)
+    else:  # a record page links here with the record and field filled in
+        form = ObjectionForm({k: request.GET.get(k, "") for k in ObjectionForm.base_fields})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             record = None
-            if form["record"]:
-                if not form["record"].isdigit() or form["registry"] not in REGISTRIES:
+            if data["record"]:
+                if not data["record"].isdigit() or data["registry"] not in REGISTRIES:
                     raise Http404
-                record = get_record(request.user, form["registry"], int(form["record"]))
+                record = get_record(request.user, data["registry"], int(data["record"]))
             objection = do_raise_objection(
                 actor=request.user,
-                registry=form["registry"],
-                key=form["key"],
+                registry=data["registry"],
+                key=data["key"],
                 record=record,
-                field=form["field"],
-                proposed_value=form["proposed_value"],
-                reason=form["reason"],
+                field=data["field"],
+                proposed_value=data["proposed_value"],
+                reason=data["reason"],
             )
         except ValidationError as exc:
-            errors, status = _messages_of(exc), status_of(exc)
+            add_errors(form, exc)
+            status = status_of(exc)
         except PermissionDenied as exc:
-            errors, status = [str(exc)], 403
+            form.add_error(None, str(exc))
+            status = 403
         else:
             messages.success(
                 request, _("数据异议 %s 已提交，权威部门将在时限内核实。") % objection.number
             )
             return redirect("data:objection", pk=objection.pk)
-    registries = [(code, registry_label(code)) for code in REGISTRIES]
-    groups = [
-        (code, registry_label(code), [(f, field_label(code, f)) for f in s.fields() if f != s.key])
-        for code, s in REGISTRIES.items()
-    ]
-    return render(
-        request,
-        "data/objections/new.html",
-        {"form": form, "errors": errors, "registries": registries, "groups": groups},
-        status=status,
-    )
+    return render(request, "data/objections/new.html", {"form": form}, status=status)
 
 
 @login_required
