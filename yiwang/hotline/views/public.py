@@ -25,11 +25,11 @@ from yiwang.core.errors import status_of
 from yiwang.core.forms import MultipleFileField, add_errors
 from yiwang.core.paging import KeysetPaginator
 from yiwang.core.ratelimit import client_ip, spend
+from yiwang.core.templatetags.kit import status_tag
 from yiwang.hotline.actions.handling import do_callback
 from yiwang.hotline.actions.tickets import do_take_ticket
 from yiwang.hotline.models import Callback, Kind, Satisfaction, Ticket
 from yiwang.hotline.queries import category_groups, public_timeline, row, with_case
-from yiwang.web.templatetags.kit import status_tag
 
 LOOKUPS_PER_MINUTE = 20
 ATTACHMENT_TYPES = ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"

@@ -2,7 +2,7 @@
 error summary, a status tag, a summary list, a data table with its pager and an empty
 state look and behave the same everywhere.
 
-Load with ``{% load kit %}``. The partials live in ``web/templates/web/kit/`` and the
+Load with ``{% load kit %}``. The partials live in ``core/templates/kit/`` and the
 look in ``web/static/web/site.css``. The error summary follows the public-sector
 pattern (a box at the top of the page, ``role="alert"``, a heading and links to each
 field in error, focused on load); the field partial ties its hint and error message to
@@ -35,7 +35,7 @@ CHOICE_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
 # ---- form field ---------------------------------------------------------------------
 
 
-@register.inclusion_tag("web/kit/field.html")
+@register.inclusion_tag("kit/field.html")
 def field(
     bound: forms.BoundField,
     hint: str | None = None,
@@ -154,7 +154,7 @@ def error_summary(
     if not items:
         return ""
     return render_to_string(
-        "web/kit/error_summary.html",
+        "kit/error_summary.html",
         {"id": id, "title": title or _("请修改以下内容"), "items": items},
     )
 
@@ -190,7 +190,7 @@ def _row(row: Any) -> dict[str, Any]:
     }
 
 
-@register.inclusion_tag("web/kit/summary_list.html")
+@register.inclusion_tag("kit/summary_list.html")
 def summary_list(rows: Iterable[Any], id: str = "", empty: str = "—") -> dict[str, Any]:
     """信息摘要: key/value rows, each with an optional action link (e.g. 修改).
 
@@ -205,7 +205,7 @@ def summary_list(rows: Iterable[Any], id: str = "", empty: str = "—") -> dict[
     }
 
 
-@register.inclusion_tag("web/kit/empty_state.html")
+@register.inclusion_tag("kit/empty_state.html")
 def empty_state(title: str, text: str = "", href: str = "", action: str = "", id: str = "") -> dict:
     """空状态: what an empty list means and, when there is one, what to do next."""
     return {"title": title, "text": text, "href": href, "action": action, "id": id}
@@ -214,7 +214,7 @@ def empty_state(title: str, text: str = "", href: str = "", action: str = "", id
 # ---- data table and keyset pager ---------------------------------------------------
 
 
-@register.inclusion_tag("web/kit/keyset_pager.html")
+@register.inclusion_tag("kit/keyset_pager.html")
 def keyset_pager(page: KeysetPage) -> dict[str, Any]:
     """上一页 / 下一页 links of a keyset page (no page numbers: nothing counts the set)."""
     return {"page": page}
@@ -247,7 +247,7 @@ def aria_sort(page: KeysetPage, name: str) -> str:
     return "descending" if page.sort.descending else "ascending"
 
 
-@register.inclusion_tag("web/kit/data_table.html")
+@register.inclusion_tag("kit/data_table.html")
 def data_table(
     page: KeysetPage,
     columns: Iterable[Any],
