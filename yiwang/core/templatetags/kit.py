@@ -79,36 +79,49 @@ def field(
 # ---- error summary ------------------------------------------------------------------
 
 
+def _form_items(form: forms.BaseForm) -> list[tuple[str, str]]:
+    """A form's errors, each field's linked to the input that takes the focus."""
+    items: list[tuple[str, str]] = []
+    for name, messages in form.errors.items():
+        target = ""
+        if name != NON_FIELD_ERRORS and name in form.fields:
+            bound = form[name]
+            anchor = bound.id_for_label or bound.auto_id or name
+            if isinstance(bound.field.widget, CHOICE_WIDGETS) and bound.auto_id:
+                anchor = f"{bound.auto_id}_0"  # the first option takes the focus
+            target = "#" + anchor
+        items.extend((str(m), target) for m in messages)
+    return items
+
+
+def _mapping_items(source: Mapping, link_fields: bool, prefix: str) -> list[tuple[str, str]]:
+    """``{field: [messages]}``, linked to ``#<prefix><field>`` when asked."""
+    items: list[tuple[str, str]] = []
+    for name, messages in source.items():
+        target = f"#{prefix}{name}" if link_fields and name != NON_FIELD_ERRORS else ""
+        if isinstance(messages, str):
+            messages = [messages]
+        items.extend((str(m), target) for m in messages)
+    return items
+
+
 def _collect(source: Any, items: list[tuple[str, str]], link_fields: bool, prefix: str) -> None:
     """Append (message, link target) pairs from one source of errors."""
     if not source:
         return
     if isinstance(source, BaseFormSet):
         for form in source.forms:
-            _collect(form, items, link_fields, prefix)
-        for message in source.non_form_errors():
-            items.append((str(message), ""))
+            items.extend(_form_items(form))
+        items.extend((str(m), "") for m in source.non_form_errors())
     elif isinstance(source, forms.BaseForm):
-        for name, messages in source.errors.items():
-            target = ""
-            if name != NON_FIELD_ERRORS and name in source.fields:
-                bound = source[name]
-                anchor = bound.id_for_label or bound.auto_id or name
-                if isinstance(bound.field.widget, CHOICE_WIDGETS) and bound.auto_id:
-                    anchor = f"{bound.auto_id}_0"  # the first option takes the focus
-                target = "#" + anchor
-            items.extend((str(m), target) for m in messages)
+        items.extend(_form_items(source))
     elif isinstance(source, ValidationError):
         if hasattr(source, "error_dict"):
-            _collect(source.message_dict, items, link_fields, prefix)
+            items.extend(_mapping_items(source.message_dict, link_fields, prefix))
         else:
             items.extend((str(m), "") for m in source.messages)
     elif isinstance(source, Mapping):
-        for name, messages in source.items():
-            target = f"#{prefix}{name}" if link_fields and name != NON_FIELD_ERRORS else ""
-            if isinstance(messages, str):
-                messages = [messages]
-            items.extend((str(m), target) for m in messages)
+        items.extend(_mapping_items(source, link_fields, prefix))
     elif isinstance(source, str | SafeString):
         items.append((str(source), ""))
     elif isinstance(source, Iterable):
