@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-sqlite test-postgres lint imports format bench classifier messages clean
+.PHONY: install demo test test-sqlite test-postgres check lint imports format bench classifier messages clean
 
 install: $(STAMP)
 
@@ -28,6 +28,9 @@ test-sqlite: install
 
 test-postgres: install
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/yiwang $(BIN)/python -m pytest
+
+# Every static check CI runs before the suite.
+check: lint imports
 
 lint: install
 	$(BIN)/ruff check .
