@@ -1,6 +1,30 @@
-"""Access rules, deny by default (访问控制). One mechanism for pages and API alike:
-a queryset is narrowed to what the user may see — jurisdiction (division subtree) ×
-department × role for staff, their own records for citizens and enterprises."""
+"""Access rules, deny by default (访问控制): the one place that says who holds which
+permission where (管辖范围 — jurisdiction). Pages, API and actions ask the same
+questions through the same functions:
+
+- ``covers(user, perm, division=…, department=…)`` — does the user hold ``perm`` over
+  that place and department? The one yes/no question every room asks.
+- ``restrict(qs, user, perm, …)`` — ``qs`` narrowed to the rows the user may see for
+  ``perm`` (in the manner of NetBox's ``restrict(user, action)``); ``scope`` is the same
+  with the user first.
+- ``require(actor, perm, …)`` — the guard: raise ``PermissionDenied`` unless covered.
+
+A role grant (``Grant``) is one role held in one org unit: a division subtree × a
+department, or the whole city. A grant covers a place when the place lies in the grant's
+division subtree and its department is the grant's department or one under it (a city
+department thus also keeps its county counterparts, 条线).
+
+Each room's ``access.py`` declares its own rules as short functions over these
+(``may_manage = covers(…, "service.manage", department=…)``); no permission logic lives
+anywhere else.
+
+The missing actor (``actor=None``) — one rule: ``None`` is the platform itself (seeding,
+migrations, scheduled jobs, the command line, gateway clients checked at the edge). It is
+not a person, so every *question* about it says no — ``covers``, ``has_perm``, ``may_*``
+are False and ``restrict`` returns nothing, so a page or API that lost its user fails
+closed — while every *guard* an action calls (``require`` and each room's ``require_*``)
+lets it through, for the platform acts on the whole city by definition.
+"""
 
 from __future__ import annotations
 
@@ -45,38 +69,123 @@ def grants(user) -> list[Grant]:
     return out
 
 
+def is_platform(actor) -> bool:
+    """The missing actor: the platform itself acting (see the module's rule)."""
+    return actor is None
+
+
+def _superuser(user) -> bool:
+    return bool(getattr(user, "is_superuser", False) and getattr(user, "is_active", False))
+
+
 def has_perm(user, perm: str) -> bool:
     """True when any of the user's roles grants ``perm`` (anywhere)."""
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if _superuser(user):
         return True
     return any(perm in ROLES[g.role].permissions for g in grants(user))
-
-
-def require(user, perm: str) -> None:
-    """Raise PermissionDenied (→ 403 with a localised message) unless ``has_perm``."""
-    if not has_perm(user, perm):
-        raise PermissionDenied(_("您没有执行此操作的权限。"))
 
 
 def role_codes(user) -> set[str]:
     return {g.role for g in grants(user)}
 
 
-def scope(
-    user,
+# --- jurisdiction: does a grant reach a place? ---
+
+
+def grant_covers(
+    g: Grant, division_path: str | None, department_id: int | None, parent_id: int | None
+) -> bool:
+    """Whether a role grant's jurisdiction (division subtree × department) covers a place:
+    the division at ``division_path`` and the department ``department_id`` (whose parent
+    is ``parent_id``). ``None`` for the path or the department leaves that part open."""
+    if g.division_path is None:
+        return True
+    if division_path is not None and not division_path.startswith(g.division_path):
+        return False
+    return department_id is None or g.department_id in (department_id, parent_id)
+
+
+def grant_q(g: Grant, prefix: str = "", *, division: str | None = None, department=None) -> Q:
+    """``grant_covers`` as a query: rows whose division (lookup ``division``, default
+    ``{prefix}division``) and department (``department``, default ``{prefix}department``)
+    the grant covers. Pass ``division=""``/``department=""`` to leave a part out."""
+    if g.division_path is None:
+        return Q()
+    division = f"{prefix}division" if division is None else division
+    department = f"{prefix}department" if department is None else department
+    q = Q()
+    if division:
+        q &= Q(**{f"{division}__path__startswith": g.division_path})
+    if department:
+        q &= Q(**{f"{department}_id": g.department_id}) | Q(
+            **{f"{department}__parent_id": g.department_id}
+        )
+    return q
+
+
+def covers(user, perm: str, *, division=None, department=None) -> bool:
+    """Whether ``user`` holds ``perm`` over the place: ``division`` (a Division or its
+    path; defaults to the department's own division) and ``department`` (a Department).
+    With no place at all: whether the user holds ``perm`` anywhere (``has_perm``).
+
+    The same answer ``restrict`` gives for a row at that division × department, without a
+    query beyond the user's grants (cached per request). ``None`` (the platform) and
+    anonymous or inactive users are never covered; an active superuser always is."""
+    if _superuser(user):
+        return True
+    if division is None and department is not None:
+        division = department.division
+    path = division if isinstance(division, str) or division is None else division.path
+    dept_id = department.pk if department is not None else None
+    parent_id = department.parent_id if department is not None else None
+    return any(
+        perm in ROLES[g.role].permissions and grant_covers(g, path, dept_id, parent_id)
+        for g in grants(user)
+    )
+
+
+def require(
+    actor, perm: str, *, division=None, department=None, message: str | None = None
+) -> None:
+    """The guard: raise ``PermissionDenied`` (→ 403 with a localised ``message``) unless
+    ``covers``. ``None`` — the platform — passes (the module's rule)."""
+    if is_platform(actor):
+        return
+    if not covers(actor, perm, division=division, department=department):
+        raise PermissionDenied(message or _("您没有执行此操作的权限。"))
+
+
+def deny_unless(actor, allowed: bool, message: str) -> None:
+    """The guard for a room's own yes/no rule (``may_*``): raise ``PermissionDenied``
+    with ``message`` unless ``allowed``; ``None`` — the platform — passes."""
+    if not is_platform(actor) and not allowed:
+        raise PermissionDenied(message)
+
+
+# --- scoped querysets ---
+
+
+def restrict(
     qs: QuerySet,
+    user,
     perm: str,
     *,
     division: str | None = "division",
     department: str | None = "department",
+    via: str | None = None,
     owners: Iterable[str] = (),
 ) -> QuerySet:
     """Narrow ``qs`` to the rows ``user`` may see for ``perm``; nothing when unsure.
 
     ``division``/``department`` name the lookups to the row's division and department
-    (None when the model has no such link); ``owners`` name user foreign keys that make a
-    row the user's own (e.g. ``applicant``) — how citizens and enterprises see theirs.
+    (None when the model has no such link); ``via`` is a shortcut for a row that belongs
+    to a department through one foreign key (``via="issuer"`` = department ``issuer``,
+    division ``issuer__division``). ``owners`` name user foreign keys that make a row the
+    user's own (e.g. ``applicant``) — how citizens and enterprises see theirs. A row with
+    neither link is seen only through a city-wide grant.
     """
+    if via is not None:
+        division, department = f"{via}__division", via
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return qs.none()
     cond = Q(pk__in=[])
@@ -89,22 +198,29 @@ def scope(
             continue
         if g.division_path is None:
             return qs
-        part = Q()
-        if division:
-            part &= Q(**{f"{division}__path__startswith": g.division_path})
-        if department:
-            part &= Q(**{f"{department}_id": g.department_id}) | Q(
-                **{f"{department}__parent_id": g.department_id}
-            )
         if not division and not department:
             continue
-        cond |= part
+        cond |= grant_q(g, division=division or "", department=department or "")
     return qs.filter(cond)
+
+
+def scope(
+    user,
+    qs: QuerySet,
+    perm: str,
+    *,
+    division: str | None = "division",
+    department: str | None = "department",
+    owners: Iterable[str] = (),
+) -> QuerySet:
+    """``restrict`` with the user first (the older spelling, kept for its callers)."""
+    return restrict(qs, user, perm, division=division, department=department, owners=owners)
 
 
 def departments_in_scope(user, perm: str) -> QuerySet:
     """Departments (and their sub-departments) where ``user`` holds ``perm``: e.g. whose
-    catalogue or service items the user keeps."""
+    catalogue or service items the user keeps. ``covers(user, perm, department=d)`` for
+    each ``d`` in it."""
     from yiwang.core.models import Department
 
     qs = Department.objects.select_related("division")
@@ -118,7 +234,7 @@ def departments_in_scope(user, perm: str) -> QuerySet:
             continue
         if g.division_path is None:
             return qs
-        cond |= Q(division__path__startswith=g.division_path) & (
+        cond |= grant_q(g, division="division", department="") & (
             Q(pk=g.department_id) | Q(parent_id=g.department_id)
         )
     return qs.filter(cond)
@@ -144,3 +260,35 @@ def pick(scoped_qs: QuerySet, pk):
     if obj is None:
         raise Http404(_("未找到该记录，或您无权查看。"))
     return obj
+
+
+# --- core's own rules: staff-only pages, and cases (办件/案件) of the workflow engine ---
+
+
+def require_staff(user, message: str) -> None:
+    """Pages only staff (工作人员) use, e.g. 动态口令 enrolment."""
+    deny_unless(user, getattr(user, "kind", "") == "staff", message)
+
+
+def may_start_case(user, *, division, department, applicant=None) -> bool:
+    """发起流程: the applicant for themselves, or staff with any role over the place."""
+    if applicant is not None and getattr(user, "pk", None) == applicant.pk:
+        return True
+    if _superuser(user):
+        return True
+    return any(
+        grant_covers(g, division.path, department.pk, department.parent_id) for g in grants(user)
+    )
+
+
+def may_override_assignment(user, case) -> bool:
+    """改派: act on, or take over, a case assigned to someone else (``case.assign`` over
+    the case's division × department)."""
+    return covers(user, "case.assign", division=case.division, department=case.department)
+
+
+def require_participant(actor, case) -> None:
+    """Comments and attachments: staff who can see the case, or its applicant."""
+    if is_platform(actor) or (case.applicant_id is not None and actor.pk == case.applicant_id):
+        return
+    deny_unless(actor, can_see(actor, case, "case.view"), _("您无权处理此案件。"))

@@ -7,9 +7,10 @@ from __future__ import annotations
 from django.db.models import F, Q, QuerySet
 
 from yiwang.core import access
+from yiwang.core.access import grant_q
 from yiwang.core.models import Case, Workflow
 from yiwang.core.roles import ROLES
-from yiwang.core.workflow import definition_of, grant_q
+from yiwang.core.workflow import definition_of
 
 
 def _states_by_role(workflow_ids) -> dict[str, list[tuple[int, str]]]:

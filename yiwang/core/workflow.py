@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from yiwang.core.access import Grant, grants
+from yiwang.core.access import grant_covers, grants
 from yiwang.core.roles import ROLES
 
 ASSIGN_MODES = ("keep", "clear", "actor")
@@ -306,26 +305,6 @@ def definition_of(workflow) -> Definition:
         d = Definition(workflow.definition)
         _definitions[workflow.pk] = d
     return d
-
-
-def grant_covers(g: Grant, division_path: str, department_id: int, parent_id: int | None) -> bool:
-    """Whether a role grant's jurisdiction (division subtree × department) covers a case."""
-    if g.division_path is None:
-        return True
-    return division_path.startswith(g.division_path) and g.department_id in (
-        department_id,
-        parent_id,
-    )
-
-
-def grant_q(g: Grant, prefix: str = "") -> Q:
-    """The same jurisdiction as a query on Case (or on a relation ``prefix`` to Case)."""
-    if g.division_path is None:
-        return Q()
-    return Q(**{f"{prefix}division__path__startswith": g.division_path}) & (
-        Q(**{f"{prefix}department_id": g.department_id})
-        | Q(**{f"{prefix}department__parent_id": g.department_id})
-    )
 
 
 def handling_roles(user, case) -> set[str]:

@@ -1,19 +1,67 @@
 """Who may see and do what in the data room (deny by default). Rows belong to a
 department (provider, consumer, importer); staff see their jurisdiction × department
-through ``core.access.scope``; the big-data bureau's reviewers see the whole city."""
+through ``core.access.restrict`` and act there as ``core.access.covers`` says; the
+big-data bureau's reviewers see the whole city. ``None`` — the platform — passes every
+guard."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
-from yiwang.core.access import has_perm, scope
+from yiwang.core.access import covers, deny_unless, has_perm, require, restrict
 
 PUBLISHED = "published"
 
 
 def by_department(user, qs: QuerySet, perm: str, dept: str) -> QuerySet:
     """``qs`` narrowed to rows whose department ``dept`` lies in the user's scope."""
-    return scope(user, qs, perm, division=f"{dept}__division", department=dept)
+    return restrict(qs, user, perm, via=dept)
+
+
+# --- 数据目录 (catalogue) ---
+
+
+def may_manage(user, department) -> bool:
+    """Whether ``user`` holds ``data.manage`` over ``department`` (its data steward, or the
+    bureau city-wide)."""
+    return covers(user, "data.manage", department=department)
+
+
+def require_manage(actor, department) -> None:
+    """编制、修改目录: ``data.manage`` over the providing department."""
+    require(
+        actor,
+        "data.manage",
+        department=department,
+        message=_("您不是该部门的数据专员，不能编制或修改其目录。"),
+    )
+
+
+def require_ingest(actor, resource) -> None:
+    """归集: the providing department's data stewards load data into its resource."""
+    deny_unless(
+        actor,
+        manageable_resources(actor).filter(pk=resource.pk).exists(),
+        _("只有该资源提供部门的数据管理员可以归集数据。"),
+    )
+
+
+# --- 共享授权 (share grants) ---
+
+
+def may_revoke(user, grant) -> bool:
+    """收回授权: the provider's and the consumer's stewards, and the bureau's reviewers."""
+    provider = grant.resource.provider
+    return (
+        covers(user, "data.manage", department=provider)
+        or covers(user, "data.manage", department=grant.consumer)
+        or covers(user, "data.review", department=provider)
+    )
+
+
+def require_revoke(actor, grant) -> None:
+    deny_unless(actor, may_revoke(actor, grant), _("您无权收回该授权。"))
 
 
 def resources(user, qs: QuerySet | None = None) -> QuerySet:

@@ -1,10 +1,15 @@
-"""Who may see and do what in the hotline room (deny by default)."""
+"""Who may see and do what in the hotline room (deny by default): the tickets each user
+may open and the rules actions and pages check, each a short declaration over
+``core.access`` (``None`` — the platform — passes every guard)."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
-from yiwang.core.access import has_perm, scope
+from yiwang.core.access import covers, deny_unless, grants, has_perm, require, scope
+
+GRID_WORKER_ROLE = "grid_worker"
 
 
 def tickets(user, qs: QuerySet | None = None) -> QuerySet:
@@ -45,3 +50,109 @@ def department_tickets(user, qs: QuerySet | None = None) -> QuerySet:
     if not has_perm(user, "hotline.handle"):
         return qs.none()
     return scope(user, qs.filter(~Q(department=None)), "hotline.handle")
+
+
+def require_perm(actor, perm: str) -> None:
+    """A ticket step needing ``perm`` anywhere (派单、督办、回访 …)."""
+    require(actor, perm)
+
+
+def require_handler(actor, ticket) -> None:
+    """签收、退单、答复、延期: only the department now handling the ticket."""
+    deny_unless(actor, may_handle(actor, ticket), _("只有承办部门的人员可以办理此工单。"))
+
+
+# --- 热点预警 (hotspots) and 预警信息 (warnings) ---
+
+
+def may_acknowledge(user) -> bool:
+    """值班长 and leaders acknowledge hotspots."""
+    return has_perm(user, "hotline.supervise") or has_perm(user, "cockpit.view")
+
+
+def require_acknowledge(actor) -> None:
+    deny_unless(actor, may_acknowledge(actor), _("只有 12345 值班长和领导可以确认热点预警。"))
+
+
+def may_publish(user) -> bool:
+    """Drafts, publishes and lifts warnings (``warning.publish``: the 12345 值班长)."""
+    return has_perm(user, "warning.publish")
+
+
+def require_publish(actor) -> None:
+    require(actor, "warning.publish", message=_("您没有发布预警信息的权限。"))
+
+
+def require_open311_manage(actor) -> None:
+    """Open311 接口密钥 are issued and revoked by the 12345 值班长."""
+    require(actor, "hotline.supervise", message=_("只有 12345 值班长可以管理 Open311 接口密钥。"))
+
+
+# --- 网格 (grids) ---
+
+
+def may_manage_grids(user) -> bool:
+    """Defines grids and assigns workers: the 12345 值班长 or an organisation admin."""
+    return has_perm(user, "org.manage") or has_perm(user, "hotline.supervise")
+
+
+def require_manage_grids(actor) -> None:
+    deny_unless(actor, may_manage_grids(actor), _("只有12345值班长或组织机构管理员可以管理网格。"))
+
+
+def is_grid_worker(user) -> bool:
+    """An active staff member holding the 网格员 role."""
+    return (
+        getattr(user, "kind", "") == "staff"
+        and user.is_active
+        and any(g.role == GRID_WORKER_ROLE for g in grants(user))
+    )
+
+
+def worker_covers(user, grid) -> bool:
+    """Whether one of the user's 网格员 roles covers the grid's division."""
+    path = grid.division.path
+    return any(
+        g.role == GRID_WORKER_ROLE and (g.division_path is None or path.startswith(g.division_path))
+        for g in grants(user)
+    )
+
+
+def is_worker_of(user, grid) -> bool:
+    """Whether ``user`` is one of ``grid``'s workers."""
+    if grid is None or not getattr(user, "is_authenticated", False):
+        return False
+    return grid.workers.filter(pk=user.pk, is_active=True).exists()
+
+
+# --- 知识库 (knowledge) ---
+
+
+def may_search(user) -> bool:
+    """Agents, supervisors, leaders and the departments keeping entries search them."""
+    return has_perm(user, "hotline.view") or has_perm(user, "knowledge.manage")
+
+
+def require_search(user) -> None:
+    """知识库检索 (pages and API)."""
+    deny_unless(user, may_search(user), _("您没有查阅12345知识库的权限。"))
+
+
+def require_cite(actor) -> None:
+    """引用知识条目: whoever may search the knowledge base."""
+    deny_unless(actor, may_search(actor), _("您没有引用知识条目的权限。"))
+
+
+def may_manage_knowledge(user, department) -> bool:
+    """Whether ``user`` keeps ``department``'s knowledge entries (``knowledge.manage``
+    there)."""
+    return covers(user, "knowledge.manage", department=department)
+
+
+def require_manage_knowledge(actor, department) -> None:
+    require(
+        actor,
+        "knowledge.manage",
+        department=department,
+        message=_("您不是%s的知识库维护人员，不能修改其知识条目。") % department.name,
+    )

@@ -1,15 +1,17 @@
 """Who may see and do what in the licences room (deny by default). Staff see the
-licences and seals of their jurisdiction × department (the issuer / the seal's owner);
+licences and seals of their jurisdiction × department (the issuer / the seal's owner),
+and issue, change or seal only there (``core.access.covers``; ``None`` — the platform —
+passes every guard);
 citizens and enterprises see only the licences they hold (matched by the blind index of
 their ID number or credit code); verification is public and shows only masked data."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
-from yiwang.core.access import grants, has_perm, scope
+from yiwang.core.access import covers, has_perm, require, restrict
 from yiwang.core.fields import index_for
-from yiwang.core.roles import ROLES
 
 
 def holder_id_of(user) -> str:
@@ -47,7 +49,7 @@ def staff_licences(user, qs: QuerySet | None = None, perm: str = "licence.view")
     qs = qs if qs is not None else Licence.objects.all()
     if getattr(user, "kind", "") != "staff" and not getattr(user, "is_superuser", False):
         return qs.none()
-    return scope(user, qs, perm, division="issuer__division", department="issuer")
+    return restrict(qs, user, perm, via="issuer")
 
 
 def seals(user, qs: QuerySet | None = None, perm: str = "seal.manage") -> QuerySet:
@@ -55,26 +57,40 @@ def seals(user, qs: QuerySet | None = None, perm: str = "seal.manage") -> QueryS
     from yiwang.licences.models import Seal
 
     qs = qs if qs is not None else Seal.objects.all()
-    return scope(user, qs, perm, division="owner__division", department="owner")
+    return restrict(qs, user, perm, via="owner")
 
 
 def covers_department(user, department, perm: str) -> bool:
     """Whether one of the user's grants of ``perm`` reaches ``department`` (its own
     department or one under it, within the grant's division subtree)."""
-    if getattr(user, "is_superuser", False) and user.is_active:
-        return True
-    path = department.division.path
-    for g in grants(user):
-        if perm not in ROLES[g.role].permissions:
-            continue
-        if g.division_path is None:
-            return True
-        if path.startswith(g.division_path) and g.department_id in (
-            department.pk,
-            department.parent_id,
-        ):
-            return True
-    return False
+    return covers(user, perm, department=department)
+
+
+def require_issue(actor, issuer) -> None:
+    """签发: ``licence.issue`` over the issuing department."""
+    require(
+        actor,
+        "licence.issue",
+        department=issuer,
+        message=_("您没有以「%(name)s」名义签发证照的权限。") % {"name": issuer.name},
+    )
+
+
+def require_status_change(actor, licence) -> None:
+    """暂扣、恢复、撤销、注销、吊销: ``licence.manage`` over the issuing department."""
+    require(
+        actor,
+        "licence.manage",
+        department=licence.issuer,
+        message=_("您没有变更该证照状态的权限。"),
+    )
+
+
+def require_seal_manage(actor, department) -> None:
+    """电子印章: ``seal.manage`` over the seal's owner department."""
+    require(
+        actor, "seal.manage", department=department, message=_("您没有管理该部门电子印章的权限。")
+    )
 
 
 def issuing_departments(user, perm: str = "licence.issue") -> list:

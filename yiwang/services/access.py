@@ -1,11 +1,29 @@
-"""Who may see what in the services room (deny by default): querysets narrowed per user.
-Each area adds its own functions here."""
+"""Who may see and do what in the services room (deny by default): querysets narrowed
+per user and the rules actions and pages check, each a short declaration over
+``core.access`` (``covers``/``restrict``/``require``; ``None`` — the platform — passes
+every guard). Each area adds its own functions here."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import hmac
 
-from yiwang.core.access import scope
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from yiwang.core.access import covers, deny_unless, require, role_codes, scope
+
+# --- 窗口人员 (window clerks) ---
+
+
+def is_window_clerk(user) -> bool:
+    """Staff holding the 窗口人员 role (一窗受理, window service numbers)."""
+    return getattr(user, "kind", "") == "staff" and "window_clerk" in role_codes(user)
+
+
+def require_window_clerk(actor, message: str | None = None) -> None:
+    """一窗受理 and 窗口服务编号 are for window clerks (窗口人员)."""
+    deny_unless(actor, is_window_clerk(actor), message or _("一窗受理仅对窗口人员开放。"))
+
 
 # --- 办件 (applications) ---
 
@@ -72,6 +90,22 @@ def manageable_items(user, qs: QuerySet | None = None) -> QuerySet:
     return scope(user, qs, "service.manage")
 
 
+def may_manage(user, department) -> bool:
+    """Whether ``user`` keeps ``department``'s items (its 部门管理员, the city department's
+    admin for its county counterparts, or the bureau city-wide)."""
+    return covers(user, "service.manage", department=department)
+
+
+def require_manage(actor, department) -> None:
+    """编制、修改、发布、撤回事项: ``service.manage`` over the item's department."""
+    require(
+        actor,
+        "service.manage",
+        department=department,
+        message=_("您不是%s的管理员，不能编制或修改其事项。") % department.name,
+    )
+
+
 def visible_items(user, qs: QuerySet | None = None) -> QuerySet:
     """Published items, plus drafts and withdrawn items for those who manage them."""
     from django.db.models import Q
@@ -116,3 +150,13 @@ def staff_ratings(user, qs: QuerySet | None = None) -> QuerySet:
 def rectifications(user, qs: QuerySet | None = None) -> QuerySet:
     """差评 with a rectification case (差评整改) within a staff member's jurisdiction."""
     return staff_ratings(user, qs).filter(rectification__isnull=False)
+
+
+def may_rate_visit(actor, visit, token: str = "") -> bool:
+    """窗口服务评价: the visitor holds the rating code from the ticket or QR code, or the
+    rating is taken on the evaluation screen of the clerk who served them. Proof of being
+    the visitor, not a permission, so the platform (``None``) has no pass here."""
+    token = str(token or "").strip().upper()
+    if token and hmac.compare_digest(token.encode(), visit.token.encode()):
+        return True
+    return getattr(actor, "pk", None) is not None and actor.pk == visit.clerk_id

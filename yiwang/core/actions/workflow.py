@@ -32,7 +32,6 @@ from yiwang.core.workflow import (
     NUMBER_KIND_DEFAULT,
     Definition,
     definition_of,
-    grant_covers,
     handling_roles,
     validate_definition,
 )
@@ -106,16 +105,6 @@ def _deadline(start: date, days: int | None) -> tuple[date | None, bool]:
     return workdays.add_working_days(start, days)
 
 
-def _covers(user, division: Division, department: Department) -> bool:
-    """Whether any of the user's role grants reaches this division × department."""
-    if getattr(user, "is_superuser", False):
-        return True
-    return any(
-        grant_covers(g, division.path, department.pk, department.parent_id)
-        for g in access.grants(user)
-    )
-
-
 def _unknown(field: str, value: Any):
     raise ValidationError({field: _("未找到：%s") % value}, code="unknown")
 
@@ -147,10 +136,11 @@ def do_start_case(
         department = Department.objects.filter(code=department).first() or _unknown(
             "department", department
         )
-    if actor is not None and not (
-        (applicant is not None and actor.pk == applicant.pk) or _covers(actor, division, department)
-    ):
-        raise PermissionDenied(_("您无权在该区划和部门发起此流程。"))
+    access.deny_unless(
+        actor,
+        access.may_start_case(actor, division=division, department=department, applicant=applicant),
+        _("您无权在该区划和部门发起此流程。"),
+    )
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": _("标题不能为空。")})
@@ -212,14 +202,6 @@ def _sync(target: Case, source: Case) -> Case:
     return target
 
 
-def _may_override_assignment(actor, case: Case) -> bool:
-    return any(
-        "case.assign" in ROLES[g.role].permissions
-        and grant_covers(g, case.division.path, case.department_id, case.department.parent_id)
-        for g in access.grants(actor)
-    ) or getattr(actor, "is_superuser", False)
-
-
 def _check_actor(actor, row: Case, action) -> None:
     """The actor holds one of the action's roles within the case's jurisdiction (or is the
     applicant, for applicant actions) and the case is not assigned to someone else."""
@@ -243,7 +225,7 @@ def _check_actor(actor, row: Case, action) -> None:
         by_role
         and not is_applicant
         and row.assignee_id not in (None, actor.pk)
-        and not _may_override_assignment(actor, row)
+        and not access.may_override_assignment(actor, row)
     ):
         raise ValidationError(
             _("该案件已由 %(name)s 签收，只有承办人可以办理。") % {"name": row.assignee},
@@ -436,7 +418,7 @@ def _check_claim(actor, row: Case, acting_roles) -> None:
         raise ValidationError(
             _("您在当前环节没有办理此案件的角色，不能签收。"), code="role_missing"
         )
-    if row.assignee_id not in (None, actor.pk) and not _may_override_assignment(actor, row):
+    if row.assignee_id not in (None, actor.pk) and not access.may_override_assignment(actor, row):
         raise ValidationError(
             _("该案件已由 %(name)s 签收。") % {"name": row.assignee}, code="assigned_elsewhere"
         )
@@ -445,23 +427,13 @@ def _check_claim(actor, row: Case, acting_roles) -> None:
 def _check_assign(actor, row: Case, assignee, acting_roles) -> None:
     """分派 (or release of someone else's case): only who may override assignments, and
     only to a person holding a role acting in the current step."""
-    if not _may_override_assignment(actor, row):
+    if not access.may_override_assignment(actor, row):
         raise PermissionDenied(_("您没有分派此案件的权限。"))
     if assignee is not None and not (handling_roles(assignee, row) & acting_roles):
         raise ValidationError(
             {"assignee": _("%(name)s 在当前环节没有办理此案件的角色。") % {"name": assignee}},
             code="assignee_cannot_handle",
         )
-
-
-def _require_participant(actor, case: Case) -> None:
-    """Staff who can see the case, or its applicant; ``None`` is the platform itself."""
-    if actor is None:
-        return
-    if case.applicant_id is not None and actor.pk == case.applicant_id:
-        return
-    if not access.can_see(actor, case, "case.view"):
-        raise PermissionDenied(_("您无权处理此案件。"))
 
 
 @transaction.atomic
@@ -472,7 +444,7 @@ def do_comment(*, actor, case: Case, comment: str) -> CaseEvent:
         raise ValidationError({"comment": _("意见不能为空。")}, code="comment_required")
     if len(comment) > 5000:
         raise ValidationError({"comment": _("意见不能超过 5000 字。")})
-    _require_participant(actor, case)
+    access.require_participant(actor, case)
     event = _note(
         case,
         "comment",
@@ -493,7 +465,7 @@ def _file_error(exc: ValidationError) -> ValidationError:
 def do_attach(*, actor, case: Case, uploaded_file, comment: str = "") -> CaseAttachment:
     """Attach a file (附件) to a case: checked by ``core.uploads`` (size limit, type by
     content), stored encrypted at rest with its SM3 digest."""
-    _require_participant(actor, case)
+    access.require_participant(actor, case)
     if case.closed_at is not None:
         raise ValidationError(
             _("案件 %s 已办结，不能再上传附件。") % case.number, code="case_closed"
@@ -539,7 +511,9 @@ def _role_holders(roles: set[str], case: Case) -> list:
             None if role.city_wide else unit.division.path,
             None if role.city_wide else unit.department_id,
         )
-        if grant_covers(g, case.division.path, case.department_id, case.department.parent_id):
+        if access.grant_covers(
+            g, case.division.path, case.department_id, case.department.parent_id
+        ):
             out[ra.user_id] = ra.user
     return list(out.values())
 
@@ -721,7 +695,7 @@ def do_open_attachment(*, actor, attachment: CaseAttachment) -> bytes:
     """Read an attachment for a participant of its case: decrypted, its SM3 digest
     checked (附件完整性) and the access logged; a file whose content no longer matches is
     refused (code ``tampered``)."""
-    _require_participant(actor, attachment.case)
+    access.require_participant(actor, attachment.case)
     return do_open_upload(
         actor=actor,
         record=attachment,

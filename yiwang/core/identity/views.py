@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from oauth2_provider.views import AuthorizationView
 
+from yiwang.core import access
 from yiwang.core.actions import identity as actions
 from yiwang.core.actions.users import do_create_citizen, do_create_enterprise
 from yiwang.core.identity import lockout, throttle, totp
@@ -283,17 +284,12 @@ def logout_everywhere(request: HttpRequest) -> HttpResponse:
     return redirect("web:login")
 
 
-def _require_staff(request) -> None:
-    if request.user.kind != User.Kind.STAFF:
-        raise PermissionDenied(_("动态口令仅面向工作人员开放。"))
-
-
 @login_required
 @never_cache
 @sensitive_post_parameters("code")
 def totp_setup(request: HttpRequest) -> HttpResponse:
     """动态口令 enrolment: scan the QR code (or type the secret), confirm with a code."""
-    _require_staff(request)
+    access.require_staff(request.user, _("动态口令仅面向工作人员开放。"))
     user = request.user
     if user.totp_enabled:
         return render(request, "core/identity/totp.html", {"disable_form": TOTPDisableForm()})
@@ -325,7 +321,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password")
 def totp_disable(request: HttpRequest) -> HttpResponse:
     """Turn 动态口令 off after checking the password."""
-    _require_staff(request)
+    access.require_staff(request.user, _("动态口令仅面向工作人员开放。"))
     form = TOTPDisableForm(request.POST)
     if form.is_valid():
         try:

@@ -15,11 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.access import grants, has_perm
+from yiwang.core.access import has_perm
 from yiwang.core.actions.workflow import do_start_case, do_transition
 from yiwang.core.models import Department
-from yiwang.core.roles import ROLES
-from yiwang.core.workflow import grant_covers
+from yiwang.data import access
 from yiwang.data.models import (
     Catalogue,
     DataElement,
@@ -51,24 +50,6 @@ RESOURCE_FIELDS = (
     "level",
 )
 MAX_ITEMS = 500
-
-
-def may_manage(user, department: Department) -> bool:
-    """Whether ``user`` holds ``data.manage`` over ``department`` (its data steward, or the
-    bureau city-wide)."""
-    if getattr(user, "is_superuser", False) and user.is_active:
-        return True
-    path = department.division.path
-    return any(
-        "data.manage" in ROLES[g.role].permissions
-        and grant_covers(g, path, department.pk, department.parent_id)
-        for g in grants(user)
-    )
-
-
-def _require_manage(actor, department: Department) -> None:
-    if actor is not None and not may_manage(actor, department):
-        raise PermissionDenied(_("您不是该部门的数据专员，不能编制或修改其目录。"))
 
 
 def grade_review_cutoff(today: dt.date | None = None) -> dt.date:
@@ -288,7 +269,7 @@ def do_draft_resource(
 ) -> DataResource:
     """编目: a department's steward drafts a new catalogue entry; its code is the
     classification code of the node plus a serial, its kind that of the node."""
-    _require_manage(actor, provider)
+    access.require_manage(actor, provider)
     node = _node(catalogue)
     clean_items = _clean_items(items)
     resource = DataResource(
@@ -342,7 +323,7 @@ def do_update_draft(
     """Edit a draft (or a returned) version; submitted and published versions are refused.
     Saving re-confirms the grading (定级日期 = today)."""
     row = _locked(resource)
-    _require_manage(actor, row.provider)
+    access.require_manage(actor, row.provider)
     if row.status not in EDITABLE:
         raise _not_editable(row)
     if catalogue is not None:
@@ -372,7 +353,7 @@ def do_submit_resource(*, actor, resource: DataResource) -> DataResource:
     """Submit a draft for the bureau's review (starts a ``data_catalogue_review`` case);
     a returned version is resubmitted on its case."""
     row = _locked(resource)
-    _require_manage(actor, row.provider)
+    access.require_manage(actor, row.provider)
     if row.status not in EDITABLE:
         raise _not_editable(row)
     _check(row, _items_of(row))
@@ -440,7 +421,7 @@ def do_review_resource(
 def do_withdraw_resource(*, actor, resource: DataResource, comment: str) -> DataResource:
     """撤回: the steward withdraws a submitted or returned version (with a reason)."""
     row = _locked(resource)
-    _require_manage(actor, row.provider)
+    access.require_manage(actor, row.provider)
     if row.status not in (Status.SUBMITTED, Status.RETURNED) or row.case is None:
         raise ValidationError(_("只有审核中或已退回的资源可以撤回。"), code="not_submitted")
     do_transition(actor=actor, case=row.case, action_code="withdraw", comment=comment)
@@ -457,7 +438,7 @@ def do_new_version(*, actor, resource: DataResource) -> DataResource:
     """新版本: copy the published version into a draft v+1 (the published one stays live
     until the new version is published). One open version per resource at a time."""
     row = _locked(resource)
-    _require_manage(actor, row.provider)
+    access.require_manage(actor, row.provider)
     if row.status != Status.PUBLISHED:
         raise ValidationError(_("只能在已发布的版本上新建版本。"), code="not_published")
     pending = DataResource.objects.filter(code=row.code, status__in=OPEN_VERSION).first()
@@ -493,7 +474,7 @@ def do_new_version(*, actor, resource: DataResource) -> DataResource:
 def do_set_related(*, actor, resource: DataResource, related: list[DataResource]) -> DataResource:
     """关联资源 of a draft version."""
     row = _locked(resource)
-    _require_manage(actor, row.provider)
+    access.require_manage(actor, row.provider)
     if row.status not in EDITABLE:
         raise _not_editable(row)
     row.related.set([r for r in related if r.pk != row.pk])

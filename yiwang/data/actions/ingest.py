@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,8 +28,7 @@ def max_bytes() -> int:
 
 
 def _check_resource(actor, resource: DataResource) -> None:
-    if actor is not None and not access.manageable_resources(actor).filter(pk=resource.pk).exists():
-        raise PermissionDenied(_("只有该资源提供部门的数据管理员可以归集数据。"))
+    access.require_ingest(actor, resource)
     if resource.status != DataResource.Status.PUBLISHED:
         raise ValidationError(_("只能向已发布的数据资源归集数据。"), code="not_published")
     if not resource.registry:

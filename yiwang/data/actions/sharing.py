@@ -19,6 +19,7 @@ from yiwang.core.access import has_perm
 from yiwang.core.actions.identity import ApiClientCredentials, do_create_api_client
 from yiwang.core.actions.workflow import do_start_case, do_transition
 from yiwang.core.models import Department
+from yiwang.data import access
 from yiwang.data.models import DataResource, ShareGrant, ShareRequest
 from yiwang.data.models.catalogue import ShareType
 
@@ -289,26 +290,13 @@ def do_decide_share(
     return out
 
 
-def may_revoke(user, grant: ShareGrant) -> bool:
-    """Provider's and consumer's stewards and the bureau may revoke a grant (收回授权)."""
-    from yiwang.data.access import by_department
-
-    qs = ShareGrant.objects.filter(pk=grant.pk)
-    return (
-        by_department(user, qs, "data.manage", "resource__provider").exists()
-        or by_department(user, qs, "data.manage", "consumer").exists()
-        or by_department(user, qs, "data.review", "resource__provider").exists()
-    )
-
-
 @transaction.atomic
 def do_revoke_grant(*, actor, grant: ShareGrant, reason: str) -> ShareGrant:
     """收回授权: the grant stops at once and its client's tokens are withdrawn."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("请填写收回授权的理由。")}, code="required")
-    if actor is not None and not may_revoke(actor, grant):
-        raise PermissionDenied(_("您无权收回该授权。"))
+    access.require_revoke(actor, grant)
     row = ShareGrant.objects.select_for_update().get(pk=grant.pk)
     if row.revoked_at is not None:
         raise ValidationError(_("该授权已收回。"), code="already_revoked")

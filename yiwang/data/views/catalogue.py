@@ -35,7 +35,6 @@ from yiwang.data.actions.catalogue import (
     do_update_draft,
     do_withdraw_resource,
     grade_review_cutoff,
-    may_manage,
 )
 from yiwang.data.actions.standards import do_claim_element, do_define_element, do_release_element
 from yiwang.data.export import catalogue_workbook
@@ -209,7 +208,7 @@ def _resource_actions(user, resource: DataResource) -> dict[str, bool]:
     submit a draft or returned resource, withdraw a submitted or returned one, and start
     a new version of a published one (unless one is already on the way); reviewers
     review (审核) a submitted one."""
-    manage = may_manage(user, resource.provider) and has_perm(user, "data.manage")
+    manage = access.may_manage(user, resource.provider) and has_perm(user, "data.manage")
     st = DataResource.Status
     return {
         "can_edit": manage and resource.status in (st.DRAFT, st.RETURNED),

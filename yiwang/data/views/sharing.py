@@ -23,7 +23,6 @@ from yiwang.data.actions.sharing import (
     do_decide_share,
     do_request_share,
     do_revoke_grant,
-    may_revoke,
 )
 from yiwang.data.gateway import client_identifier
 from yiwang.data.models import ShareRequest
@@ -203,7 +202,7 @@ def grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "grant": grant,
             "identifier": client_identifier(grant),
-            "can_revoke": grant.revoked_at is None and may_revoke(request.user, grant),
+            "can_revoke": grant.revoked_at is None and access.may_revoke(request.user, grant),
             "accesses": grant.accesses.select_related("consumer")[:20],
             "errors": errors,
             "now": timezone.now(),

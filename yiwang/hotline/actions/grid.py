@@ -14,28 +14,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit, uploads
-from yiwang.core.access import grants, has_perm
+from yiwang.core.access import has_perm
 from yiwang.core.models import Division, User
 from yiwang.core.uploads import CheckedUpload
+from yiwang.hotline import access
 from yiwang.hotline.models import Callback, Channel, Grid, Kind, Satisfaction, Ticket
 
 CITY_PATH = "/410800/"
 GRID_LEVELS = ("township", "village")
 GRID_CODE = re.compile(r"^[0-9A-Za-z-]{1,24}$")
-WORKER_ROLE = "grid_worker"
+WORKER_ROLE = access.GRID_WORKER_ROLE
 # 网格事件照片: JPG or PNG only (a PDF, accepted on other channels, is refused here).
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
 MAX_PHOTOS = 9
-
-
-def may_manage_grids(user) -> bool:
-    """Defines grids and assigns workers: the 12345 值班长 or an organisation admin."""
-    return has_perm(user, "org.manage") or has_perm(user, "hotline.supervise")
-
-
-def _need_manager(actor) -> None:
-    if actor is not None and not may_manage_grids(actor):
-        raise PermissionDenied(_("只有12345值班长或组织机构管理员可以管理网格。"))
 
 
 def _division(value) -> Division:
@@ -52,35 +43,10 @@ def _division(value) -> Division:
     return division
 
 
-def is_grid_worker(user) -> bool:
-    """An active staff member holding the 网格员 role."""
-    return (
-        getattr(user, "kind", "") == User.Kind.STAFF
-        and user.is_active
-        and any(g.role == WORKER_ROLE for g in grants(user))
-    )
-
-
-def covers(user, grid: Grid) -> bool:
-    """Whether one of the user's 网格员 roles covers the grid's division."""
-    path = grid.division.path
-    return any(
-        g.role == WORKER_ROLE and (g.division_path is None or path.startswith(g.division_path))
-        for g in grants(user)
-    )
-
-
-def is_worker_of(user, grid: Grid | None) -> bool:
-    """Whether ``user`` is one of ``grid``'s workers."""
-    if grid is None or not getattr(user, "is_authenticated", False):
-        return False
-    return grid.workers.filter(pk=user.pk, is_active=True).exists()
-
-
 @transaction.atomic
 def do_define_grid(*, actor, code: str, name: str, division, households: int | None = None) -> Grid:
     """划定网格: a new grid, or the name, area and households of an existing code."""
-    _need_manager(actor)
+    access.require_manage_grids(actor)
     code = (code or "").strip()
     if not GRID_CODE.match(code):
         raise ValidationError(
@@ -135,16 +101,16 @@ def do_define_grid(*, actor, code: str, name: str, division, households: int | N
 def do_set_grid_workers(*, actor, grid: Grid, workers: Iterable[User]) -> Grid:
     """配备网格员: the grid's workers become exactly ``workers`` — staff holding the
     网格员 role whose jurisdiction covers the grid."""
-    _need_manager(actor)
+    access.require_manage_grids(actor)
     grid = Grid.objects.select_for_update().select_related("division").get(pk=grid.pk)
     chosen = {u.pk: u for u in workers}
     for user in chosen.values():
-        if not is_grid_worker(user):
+        if not access.is_grid_worker(user):
             raise ValidationError(
                 {"workers": _("%s 不是在岗的网格员，不能配备到网格。") % user},
                 code="not_grid_worker",
             )
-        if not covers(user, grid):
+        if not access.worker_covers(user, grid):
             raise ValidationError(
                 {
                     "workers": _("网格员 %(user)s 的辖区不包括%(division)s。")
@@ -207,7 +173,7 @@ def do_report_grid_event(
     category is certain, is dispatched to the responsible department at once."""
     from yiwang.hotline.actions.tickets import do_take_ticket
 
-    if actor is None or not is_worker_of(actor, grid):
+    if actor is None or not access.is_worker_of(actor, grid):
         raise PermissionDenied(_("您不是网格“%s”的网格员。") % grid.name)
     if not has_perm(actor, "grid.report"):
         raise PermissionDenied(_("您没有上报网格事件的权限。"))
@@ -245,7 +211,7 @@ def do_verify_grid_event(*, actor, ticket: Ticket, satisfied: bool, comment: str
     ticket = Ticket.objects.select_related("grid").get(pk=ticket.pk)
     if ticket.channel != Channel.GRID or ticket.grid_id is None:
         raise ValidationError(_("工单 %s 不是网格事件。") % ticket.number, code="not_grid_event")
-    if actor is None or not is_worker_of(actor, ticket.grid):
+    if actor is None or not access.is_worker_of(actor, ticket.grid):
         raise PermissionDenied(_("只有网格“%s”的网格员可以核查此事件。") % ticket.grid.name)
     comment = (comment or "").strip()
     if not satisfied and not comment:

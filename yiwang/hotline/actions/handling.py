@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import audit
 from yiwang.core import calendar as workdays
-from yiwang.core.access import has_perm
 from yiwang.core.actions.notify import do_notify_many
 from yiwang.core.actions.workflow import (
     do_record_event,
@@ -83,16 +82,6 @@ def _tell_citizen(ticket: Ticket, title: str, body: str) -> None:
         _tell([ticket.citizen], ticket, title, body, reverse("hotline:my_ticket", args=[ticket.pk]))
 
 
-def _need(actor, perm: str) -> None:
-    if actor is not None and not has_perm(actor, perm):
-        raise PermissionDenied(_("您没有执行此操作的权限。"))
-
-
-def _need_handler(actor, ticket: Ticket) -> None:
-    if actor is not None and not access.may_handle(actor, ticket):
-        raise PermissionDenied(_("只有承办部门的人员可以办理此工单。"))
-
-
 def _record(actor, ticket: Ticket, verb: str, **change) -> None:
     audit.record(
         actor=actor,
@@ -118,7 +107,7 @@ def do_dispatch(
     routing rule's unless named) and hand the case to it; its handlers are told."""
     from yiwang.hotline.routing import route
 
-    _need(actor, "hotline.intake")
+    access.require_perm(actor, "hotline.intake")
     row = _locked(ticket)
     chosen = resolve_category(category) if category not in (None, "") else row.category
     if chosen is None:
@@ -158,7 +147,7 @@ def do_dispatch(
 def do_answer_now(*, actor, ticket: Ticket, answer: str, entry=None) -> Ticket:
     """即接即办: the agent answers on the spot (often from the knowledge base) and the
     ticket is concluded; it still gets its callback or the caller's own rating."""
-    _need(actor, "hotline.intake")
+    access.require_perm(actor, "hotline.intake")
     row = _locked(ticket)
     do_transition(actor=actor, case=row.case, action_code="answer_now", comment=answer)
     now = timezone.now()
@@ -176,7 +165,7 @@ def do_answer_now(*, actor, ticket: Ticket, answer: str, entry=None) -> Ticket:
 @transaction.atomic
 def do_hand_off(*, actor, ticket: Ticket, service: str, comment: str) -> Ticket:
     """移交应急联动: an emergency goes to 110/119/120/122 and leaves the 12345 loop."""
-    _need(actor, "hotline.intake")
+    access.require_perm(actor, "hotline.intake")
     if service not in {c for c in Emergency.values if c}:
         raise ValidationError(
             {"service": _("请选择 110、119、120 或 122。")}, code="service_unknown"
@@ -198,7 +187,7 @@ def do_hand_off(*, actor, ticket: Ticket, service: str, comment: str) -> Ticket:
 def do_sign(*, actor, ticket: Ticket) -> Ticket:
     """签收: the department takes the ticket; the signer becomes its handler."""
     row = _locked(ticket)
-    _need_handler(actor, row)
+    access.require_handler(actor, row)
     do_transition(actor=actor, case=row.case, action_code="sign")
     _record(actor, row, "sign")
     return _sync(ticket, row)
@@ -216,7 +205,7 @@ def do_return(
     """退单: a wrongly routed ticket goes back to the centre with reasons, only within the
     configured working days of its dispatch (default 2)."""
     row = _locked(ticket)
-    _need_handler(actor, row)
+    access.require_handler(actor, row)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("退单须写明理由。")}, code="comment_required")
@@ -244,7 +233,7 @@ def do_return(
 @transaction.atomic
 def do_reject_return(*, actor, ticket: Ticket, comment: str) -> Ticket:
     """退单不成立: the duty supervisor sends the ticket back to the same department."""
-    _need(actor, "hotline.supervise")
+    access.require_perm(actor, "hotline.supervise")
     row = _locked(ticket)
     do_transition(actor=actor, case=row.case, action_code="reject_return", comment=comment)
     TicketReturn.objects.filter(ticket=row, accepted=None).update(accepted=False)
@@ -259,7 +248,7 @@ def do_reject_return(*, actor, ticket: Ticket, comment: str) -> Ticket:
 def do_reply(*, actor, ticket: Ticket, result: str, reply: str) -> Ticket:
     """答复: the department's answer with its result code (解决/部分解决/未解决)."""
     row = _locked(ticket)
-    _need_handler(actor, row)
+    access.require_handler(actor, row)
     if result not in (Result.RESOLVED, Result.PARTIAL, Result.UNRESOLVED):
         raise ValidationError(
             {"result": _("请选择办理结果：解决、部分解决或未解决。")}, code="result_unknown"
@@ -279,7 +268,7 @@ def do_request_extension(*, actor, ticket: Ticket, days: int, reason: str) -> Ex
     """申请延期: the department asks for more working days; nothing changes until the
     centre approves."""
     row = _locked(ticket)
-    _need_handler(actor, row)
+    access.require_handler(actor, row)
     if not isinstance(days, int) or not 1 <= days <= 30:
         raise ValidationError({"days": _("延期天数须为 1 至 30 个工作日。")}, code="days_invalid")
     do_transition(actor=actor, case=row.case, action_code="request_extension", comment=reason)
@@ -298,7 +287,7 @@ def do_request_extension(*, actor, ticket: Ticket, days: int, reason: str) -> Ex
 def do_decide_extension(*, actor, ticket: Ticket, approve: bool, note: str = "") -> Extension:
     """延期审核: approved, the whole-ticket deadline moves by the asked working days;
     refused, the old deadline stands. Either way the ticket goes back to handling."""
-    _need(actor, "hotline.supervise")
+    access.require_perm(actor, "hotline.supervise")
     row = _locked(ticket)
     ext = row.extensions.filter(state=Extension.State.PENDING).last()
     if ext is None:
@@ -331,7 +320,7 @@ def do_decide_extension(*, actor, ticket: Ticket, approve: bool, note: str = "")
 @transaction.atomic
 def do_send_back(*, actor, ticket: Ticket, comment: str) -> Ticket:
     """答复不合格: the centre sends the answer back to the department to redo."""
-    _need(actor, "hotline.intake")
+    access.require_perm(actor, "hotline.intake")
     row = _locked(ticket)
     do_transition(actor=actor, case=row.case, action_code="send_back", comment=comment)
     _record(actor, row, "send_back")
@@ -345,7 +334,7 @@ def do_send_back(*, actor, ticket: Ticket, comment: str) -> Ticket:
 def do_supervise(*, actor, ticket: Ticket, comment: str) -> Ticket:
     """督办: the duty supervisor presses the handling department; noted in the history and
     sent to its handlers."""
-    _need(actor, "hotline.supervise")
+    access.require_perm(actor, "hotline.supervise")
     row = _locked(ticket)
     comment = (comment or "").strip()
     if not comment:
@@ -364,7 +353,7 @@ def do_supervise(*, actor, ticket: Ticket, comment: str) -> Ticket:
 @transaction.atomic
 def do_conclude(*, actor, ticket: Ticket) -> Ticket:
     """办结: the centre accepts the answer; on time when within the whole-ticket limit."""
-    _need(actor, "hotline.intake")
+    access.require_perm(actor, "hotline.intake")
     row = _locked(ticket)
     do_transition(actor=actor, case=row.case, action_code="conclude")
     now = timezone.now()
@@ -383,7 +372,7 @@ def do_callback(
     """回访/评价: satisfied or basically satisfied archives the ticket; unsatisfied re-opens
     it to the same department with a fresh limit, up to the configured number of times."""
     if via == Callback.Via.AGENT:
-        _need(actor, "hotline.intake")
+        access.require_perm(actor, "hotline.intake")
     if satisfaction not in (Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.UNSATISFIED):
         raise ValidationError(
             {"satisfaction": _("请选择满意、基本满意或不满意。")}, code="satisfaction_unknown"

@@ -7,14 +7,14 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.access import has_perm
+from yiwang.hotline import access
 from yiwang.hotline.hotspots import Cluster, detect_hotspots, key_counts, place_filter
 from yiwang.hotline.models import HotspotAlert, Ticket
 
@@ -151,16 +151,10 @@ def do_raise_hotspot_alerts(*, actor=None, now: dt.datetime | None = None) -> li
     return out
 
 
-def may_acknowledge(user) -> bool:
-    """值班长 and leaders acknowledge hotspots."""
-    return has_perm(user, "hotline.supervise") or has_perm(user, "cockpit.view")
-
-
 @transaction.atomic
 def do_acknowledge_hotspot(*, actor, alert: HotspotAlert) -> HotspotAlert:
     """已知悉: a supervisor or leader has seen the hotspot (it stays listed)."""
-    if not may_acknowledge(actor):
-        raise PermissionDenied(_("只有 12345 值班长和领导可以确认热点预警。"))
+    access.require_acknowledge(actor)
     alert = HotspotAlert.objects.select_for_update().get(pk=alert.pk)
     if alert.state != State.OPEN:
         raise ValidationError(

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.access import departments_in_scope, has_perm
 from yiwang.core.models import Department
+from yiwang.hotline import access
 from yiwang.hotline.knowledge import search_text_for
 from yiwang.hotline.models import Category, KnowledgeEntry, Ticket
 
@@ -26,21 +26,6 @@ LABELS = {
     "keywords": "关键词",
     "legal_basis": "依据",
 }
-
-
-def may_manage(user, department: Department) -> bool:
-    """Whether ``user`` keeps ``department``'s knowledge entries (``knowledge.manage``
-    there); ``None`` is the platform itself."""
-    if user is None:
-        return True
-    return departments_in_scope(user, "knowledge.manage").filter(pk=department.pk).exists()
-
-
-def _require_manage(actor, department: Department) -> None:
-    if not may_manage(actor, department):
-        raise PermissionDenied(
-            _("您不是%s的知识库维护人员，不能修改其知识条目。") % department.name
-        )
 
 
 def _clean(values: dict) -> dict:
@@ -91,9 +76,9 @@ def do_save_entry(
     departments); refreshes its search words."""
     if department is None:
         raise ValidationError({"department": _("请选择维护部门。")})
-    _require_manage(actor, department)
+    access.require_manage_knowledge(actor, department)
     if entry is not None and entry.department_id != department.pk:
-        _require_manage(actor, entry.department)
+        access.require_manage_knowledge(actor, entry.department)
     values = _clean(
         {
             "question": question,
@@ -135,7 +120,7 @@ def do_save_entry(
 @transaction.atomic
 def do_withdraw_entry(*, actor, entry: KnowledgeEntry, reason: str = "") -> KnowledgeEntry:
     """停用知识条目: agents no longer find it; it stays for the record."""
-    _require_manage(actor, entry.department)
+    access.require_manage_knowledge(actor, entry.department)
     entry = KnowledgeEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.state == State.WITHDRAWN:
         raise ValidationError(_("该知识条目已停用。"), code="already_withdrawn")
@@ -155,10 +140,7 @@ def do_withdraw_entry(*, actor, entry: KnowledgeEntry, reason: str = "") -> Know
 @transaction.atomic
 def do_cite_entry(*, actor, entry: KnowledgeEntry, ticket: Ticket | None = None) -> KnowledgeEntry:
     """引用知识条目: an agent answered with this entry (即接即办); counts one hit."""
-    if actor is not None and not (
-        has_perm(actor, "hotline.view") or has_perm(actor, "knowledge.manage")
-    ):
-        raise PermissionDenied(_("您没有引用知识条目的权限。"))
+    access.require_cite(actor)
     if entry.state != State.PUBLISHED:
         raise ValidationError(_("该知识条目未发布或已停用，不能引用。"), code="not_published")
     if entry.valid_until is not None and entry.valid_until < timezone.localdate():

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit, crypto
-from yiwang.core.access import has_perm
 from yiwang.core.keys import keyring
+from yiwang.hotline import access
 from yiwang.hotline.actions.tickets import do_take_ticket
 from yiwang.hotline.models import Channel, Open311Key, Ticket
 from yiwang.hotline.open311.intake import Submission, city_division, division_address
@@ -52,16 +52,11 @@ def replay_id(key: Open311Key, submission: Submission) -> str:
     return f"{EXTERNAL_PREFIX}{key.pk}:{mac.hex()[:40]}"
 
 
-def _may_manage(actor) -> None:
-    if actor is not None and not has_perm(actor, "hotline.supervise"):
-        raise PermissionDenied(_("只有 12345 值班长可以管理 Open311 接口密钥。"))
-
-
 @transaction.atomic
 def do_issue_open311_key(*, actor, name: str) -> tuple[Open311Key, str]:
     """发放接口密钥 to an outside app: returns (row, clear key); the clear key is shown
     once and never stored."""
-    _may_manage(actor)
+    access.require_open311_manage(actor)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("请填写调用方名称。")}, code="name_empty")
@@ -83,7 +78,7 @@ def do_issue_open311_key(*, actor, name: str) -> tuple[Open311Key, str]:
 @transaction.atomic
 def do_revoke_open311_key(*, actor, key: Open311Key) -> Open311Key:
     """吊销接口密钥: the key fails from the next request on; the row stays for the record."""
-    _may_manage(actor)
+    access.require_open311_manage(actor)
     row = Open311Key.objects.select_for_update().get(pk=key.pk)
     if not row.active:
         return row

@@ -32,11 +32,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import audit, notify
-from yiwang.core.access import has_perm
 from yiwang.core.actions.notify import do_notify, do_notify_many
 from yiwang.core.fields import index_for
 from yiwang.core.models import AuditEntry, Division, User
 from yiwang.core.numbering import next_number
+from yiwang.hotline import access
 from yiwang.hotline.models import Warning, WarningRecipient
 
 CITY_CODE = "410800"
@@ -72,16 +72,6 @@ LOOKUP_CHUNK = 500
 def sync_max() -> int:
     """Audiences up to this size are sent within the request; larger ones in the background."""
     return int(settings.YIWANG.get("HOTLINE_WARNING_SYNC_MAX", 500))
-
-
-def may_publish(user) -> bool:
-    """Drafts, publishes and lifts warnings (``warning.publish``: the 12345 值班长)."""
-    return has_perm(user, "warning.publish")
-
-
-def _need(actor) -> None:
-    if actor is not None and not may_publish(actor):
-        raise PermissionDenied(_("您没有发布预警信息的权限。"))
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -314,7 +304,7 @@ def do_draft_warning(
 ) -> Warning:
     """起草预警: checked and numbered, nothing sent yet. Site messages (站内消息) always
     go out; ``channels`` adds configured ones (e.g. sms, email)."""
-    _need(actor)
+    access.require_publish(actor)
     if actor is None:
         raise PermissionDenied(_("预警信息须由发布人起草。"))
     clean = _clean(title, body, kind, level, divisions, groups, list(channels))
@@ -392,7 +382,7 @@ def do_publish_warning(*, actor, warning: Warning) -> Warning:
     """发布预警: lock the draft, find its audience and send it — at once when small,
     otherwise by the ``deliver_warning`` task after commit (the page polls ``reached``).
     A warning is published once; a second publish is refused."""
-    _need(actor)
+    access.require_publish(actor)
     row = Warning.objects.select_for_update().get(pk=warning.pk)
     if row.state != Warning.State.DRAFT:
         raise ValidationError(
@@ -488,7 +478,7 @@ def deliver_in_batches(warning_id: int) -> int:
 def do_cancel_warning(*, actor, warning: Warning, reason: str = "") -> Warning:
     """解除预警: the warning stops showing as current and everyone it reached is told —
     at once when few, otherwise in the background."""
-    _need(actor)
+    access.require_publish(actor)
     row = Warning.objects.select_for_update().get(pk=warning.pk)
     if row.state != Warning.State.PUBLISHED:
         raise ValidationError(_("只有已发布的预警可以解除。"), code="not_published")

@@ -17,7 +17,7 @@ from yiwang.core.access import has_perm
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.workflow import definition_of
 from yiwang.hotline import access
-from yiwang.hotline.actions.grid import do_report_grid_event, is_worker_of, may_manage_grids
+from yiwang.hotline.actions.grid import do_report_grid_event
 from yiwang.hotline.models import Channel, Grid, Ticket
 
 router = Router(tags=["12345 网格化管理"])
@@ -87,7 +87,7 @@ def event_out(t: Ticket) -> dict:
 
 def _visible_grids(user):
     qs = Grid.objects.select_related("division").prefetch_related("workers").order_by("code")
-    if may_manage_grids(user) or has_perm(user, "hotline.view"):
+    if access.may_manage_grids(user) or has_perm(user, "hotline.view"):
         return qs
     if has_perm(user, "grid.report"):
         return qs.filter(workers=user)
@@ -133,7 +133,7 @@ def report_event(
     )
     if grid is None:
         raise Http404(_("未找到该网格，或您无权查看。"))
-    if not is_worker_of(request.user, grid):
+    if not access.is_worker_of(request.user, grid):
         raise PermissionDenied(_("您不是网格“%s”的网格员。") % grid.name)
     ticket = do_report_grid_event(
         actor=request.user,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -16,7 +15,7 @@ from yiwang.core.access import require
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.models import Department
 from yiwang.hotline import access
-from yiwang.hotline.actions.knowledge import do_cite_entry, do_save_entry, may_manage
+from yiwang.hotline.actions.knowledge import do_cite_entry, do_save_entry
 from yiwang.hotline.knowledge import live_entries, search
 from yiwang.hotline.models import Category, KnowledgeEntry
 
@@ -87,13 +86,6 @@ def entry_out(e: KnowledgeEntry) -> dict:
     }
 
 
-def _may_search(user) -> None:
-    from yiwang.core.access import has_perm
-
-    if not (has_perm(user, "hotline.view") or has_perm(user, "knowledge.manage")):
-        raise PermissionDenied(_("您没有查阅12345知识库的权限。"))
-
-
 def _entry(pk: int) -> KnowledgeEntry:
     entry = KnowledgeEntry.objects.select_related("department", "category").filter(pk=pk).first()
     if entry is None:
@@ -141,7 +133,7 @@ def search_entries(request, filters: Query[SearchFilter]):
     """知识检索: published, unexpired entries best answering ``q`` (most matched words,
     question first, then most cited); without ``q`` the most cited entries."""
     require_scope(request, "read")
-    _may_search(request.user)
+    access.require_search(request.user)
     q = filters.q.replace("\x00", "")
     if q.strip():
         found = search(request.user, q, limit=filters.limit)
@@ -175,9 +167,9 @@ def get_entry(request, entry_id: int):
     """One entry: published ones for every searcher, drafts and withdrawn ones only for
     the department keeping them."""
     require_scope(request, "read")
-    _may_search(request.user)
+    access.require_search(request.user)
     entry = _entry(entry_id)
-    if entry.state != KnowledgeEntry.State.PUBLISHED and not may_manage(
+    if entry.state != KnowledgeEntry.State.PUBLISHED and not access.may_manage_knowledge(
         request.user, entry.department
     ):
         raise Http404(_("未找到该知识条目。"))
@@ -204,7 +196,7 @@ def update_entry(request, entry_id: int, payload: EntryIn):
 def cite_entry(request, entry_id: int, payload: CiteIn | None = None):
     """引用: the caller was answered with this entry (即接即办); counts one hit."""
     require_scope(request, "write")
-    _may_search(request.user)
+    access.require_search(request.user)
     entry = _entry(entry_id)
     number = (payload.ticket if payload else "").replace("\x00", "").strip()
     ticket = access.tickets(request.user).filter(number=number).first() if number else None

@@ -16,11 +16,11 @@ from pydantic import Field
 from yiwang.core.access import require
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.models import Division
+from yiwang.hotline import access
 from yiwang.hotline.actions.warnings import (
     current,
     do_draft_warning,
     do_publish_warning,
-    may_publish,
     progress,
     public,
     reach_summary,
@@ -109,7 +109,7 @@ def warning_out(w: Warning) -> dict:
 
 def detail_out(user, w: Warning) -> dict:
     out = warning_out(w)
-    if may_publish(user):
+    if access.may_publish(user):
         out.update(groups=w.groups, channels=w.channels, reached=w.reached)
         if w.state != Warning.State.DRAFT:
             out.update(progress=progress(w), summary=reach_summary(w))
@@ -117,7 +117,7 @@ def detail_out(user, w: Warning) -> dict:
 
 
 def _warning(user, warning_id: int) -> Warning:
-    qs = Warning.objects.all() if may_publish(user) else public()
+    qs = Warning.objects.all() if access.may_publish(user) else public()
     w = qs.prefetch_related("divisions").filter(pk=warning_id).first()
     if w is None:
         raise Http404(_("未找到该预警信息。"))

@@ -32,8 +32,6 @@ from yiwang.hotline.actions.grid import (
     do_report_grid_event,
     do_set_grid_workers,
     do_verify_grid_event,
-    is_worker_of,
-    may_manage_grids,
 )
 from yiwang.hotline.actions.tickets import do_open_ticket_attachment
 from yiwang.hotline.models import Category, Channel, Grid, Kind, Ticket, TicketAttachment
@@ -135,7 +133,7 @@ def grid_home(request: HttpRequest) -> HttpResponse:
             "kinds": EVENT_KINDS,
             "categories": _leaf_categories(),
             "max_photos": MAX_PHOTOS,
-            "can_manage": may_manage_grids(user),
+            "can_manage": access.may_manage_grids(user),
         },
         status=status,
     )
@@ -158,7 +156,7 @@ def grid_event(request: HttpRequest, pk: int) -> HttpResponse:
     """网格事件: what was reported, photos, where it has got (流转记录), the answer, and —
     for the grid's workers once concluded — the check form (核查)."""
     ticket = _event(request, pk)
-    may_verify = is_worker_of(request.user, ticket.grid)
+    may_verify = access.is_worker_of(request.user, ticket.grid)
     errors: list[str] = []
     status = 200
     comment = ""
@@ -243,7 +241,7 @@ def _candidates():
 def grid_manage(request: HttpRequest) -> HttpResponse:
     """网格管理: the grid register, a form to define (or rename) a grid and one to set
     a grid's workers."""
-    if not may_manage_grids(request.user):
+    if not access.may_manage_grids(request.user):
         raise PermissionDenied(_("只有12345值班长或组织机构管理员可以管理网格。"))
     errors: list[str] = []
     field_errors: dict[str, list[str]] = {}

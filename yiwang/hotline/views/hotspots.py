@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from yiwang.core.access import require
 from yiwang.core.models import Division
 from yiwang.hotline import access
-from yiwang.hotline.actions.hotspots import do_acknowledge_hotspot, may_acknowledge
+from yiwang.hotline.actions.hotspots import do_acknowledge_hotspot
 from yiwang.hotline.models import Category, HotspotAlert
 from yiwang.hotline.similarity import similar_tickets
 from yiwang.hotline.trends import trend_by_category, trend_by_division
@@ -66,7 +66,7 @@ def hotspots(request: HttpRequest) -> HttpResponse:
         {
             "alerts": alerts,
             "open_count": sum(a.state == HotspotAlert.State.OPEN for a in alerts),
-            "can_acknowledge": may_acknowledge(request.user),
+            "can_acknowledge": access.may_acknowledge(request.user),
             "days": days,
             "periods": PERIODS,
             "by_category": by_category,

@@ -24,23 +24,12 @@ from yiwang.hotline.actions.knowledge import (
     do_cite_entry,
     do_save_entry,
     do_withdraw_entry,
-    may_manage,
 )
 from yiwang.hotline.knowledge import MAX_QUERY, fold, search
 from yiwang.hotline.models import Category, KnowledgeEntry
 
 State = KnowledgeEntry.State
 RESULTS = 10
-
-
-def may_search(user) -> bool:
-    """Agents, supervisors, leaders and the departments keeping entries search them."""
-    return has_perm(user, "hotline.view") or has_perm(user, "knowledge.manage")
-
-
-def _require_search(user) -> None:
-    if not may_search(user):
-        raise PermissionDenied(_("您没有查阅12345知识库的权限。"))
 
 
 def _query(request: HttpRequest) -> str:
@@ -50,7 +39,7 @@ def _query(request: HttpRequest) -> str:
 @login_required
 def knowledge_home(request: HttpRequest) -> HttpResponse:
     """知识库检索: a search box and the best entries with their answers and a cite button."""
-    _require_search(request.user)
+    access.require_search(request.user)
     q = _query(request)
     return render(
         request,
@@ -67,7 +56,7 @@ def knowledge_home(request: HttpRequest) -> HttpResponse:
 def knowledge_results(request: HttpRequest) -> HttpResponse:
     """htmx partial: result fragments for the agent console (``?q=``, optional
     ``ticket=`` number to cite for)."""
-    _require_search(request.user)
+    access.require_search(request.user)
     q = _query(request)
     return render(
         request,
@@ -103,7 +92,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 @require_POST
 def knowledge_cite(request: HttpRequest, pk: int) -> HttpResponse:
     """引用: count the entry as used for a caller (optionally naming the ticket)."""
-    _require_search(request.user)
+    access.require_search(request.user)
     entry = KnowledgeEntry.objects.filter(pk=pk).first()
     if entry is None:
         raise Http404(_("未找到该知识条目。"))
@@ -218,7 +207,7 @@ def entry_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     entry = None
     if pk is not None:
         entry = _entry_or_404(pk)
-        if not may_manage(request.user, entry.department):
+        if not access.may_manage_knowledge(request.user, entry.department):
             raise PermissionDenied(
                 _("您不是%s的知识库维护人员，不能修改其知识条目。") % entry.department.name
             )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _l
 from yiwang.core import notify
 from yiwang.core.errors import error_codes, split_errors
 from yiwang.core.models import Division
+from yiwang.hotline import access
 from yiwang.hotline.actions.warnings import (
     CITY_PATH,
     GROUPS,
@@ -25,7 +26,6 @@ from yiwang.hotline.actions.warnings import (
     do_cancel_warning,
     do_draft_warning,
     do_publish_warning,
-    may_publish,
     progress,
     public,
     reach_summary,
@@ -77,7 +77,7 @@ def warnings_home(request: HttpRequest) -> HttpResponse:
     """预警信息: for publishers every warning and the draft form; for everyone else the
     published ones."""
     user = request.user
-    publisher = may_publish(user)
+    publisher = access.may_publish(user)
     errors: list[str] = []
     field_errors: dict[str, list[str]] = {}
     form = {
@@ -133,7 +133,7 @@ def warnings_home(request: HttpRequest) -> HttpResponse:
 
 
 def _warning(request: HttpRequest, pk: int) -> Warning:
-    qs = Warning.objects.all() if may_publish(request.user) else public()
+    qs = Warning.objects.all() if access.may_publish(request.user) else public()
     warning = qs.select_related("created_by").prefetch_related("divisions").filter(pk=pk).first()
     if warning is None:
         raise Http404(_("未找到该预警信息。"))
@@ -144,7 +144,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """一条预警: its text and areas; for publishers also publish / lift, the sending
     progress and who was reached."""
     warning = _warning(request, pk)
-    publisher = may_publish(request.user)
+    publisher = access.may_publish(request.user)
     errors: list[str] = []
     status = 200
     if request.method == "POST":
@@ -185,7 +185,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def warning_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx partial polled while a large warning is being sent (reached / audience)."""
-    if not may_publish(request.user):
+    if not access.may_publish(request.user):
         raise PermissionDenied(_("您没有发布预警信息的权限。"))
     warning = _warning(request, pk)
     return render(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import Q
@@ -167,12 +167,7 @@ def _issuer(actor, licence_type: LicenceType, issuer: Department | None) -> Depa
         )
     if not issuer.credit_code:
         raise ValidationError(_("颁发机构没有统一社会信用代码，不能生成电子证照标识。"))
-    if isinstance(actor, models.Model) and not access.covers_department(
-        actor, issuer, "licence.issue"
-    ):
-        raise PermissionDenied(
-            _("您没有以「%(name)s」名义签发证照的权限。") % {"name": issuer.name}
-        )
+    access.require_issue(actor, issuer)
     return issuer
 
 
@@ -439,10 +434,7 @@ def do_change_status(*, actor, licence: Licence, action: str, reason: str) -> Li
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError(_("不支持的证照操作。"), code="invalid")
-    if isinstance(actor, models.Model) and not access.covers_department(
-        actor, licence.issuer, "licence.manage"
-    ):
-        raise PermissionDenied(_("您没有变更该证照状态的权限。"))
+    access.require_status_change(actor, licence)
     reason = (reason or "").strip()
     if len(reason) < 2 or len(reason) > 500:
         raise ValidationError({"reason": [_("请填写原因（2 至 500 字）。")]})

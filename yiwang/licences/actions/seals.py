@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,15 +18,6 @@ from yiwang.licences.models import Seal, SealUsage
 
 DEFAULT_SEAL_YEARS = 5
 NAME_MAX = 24
-
-
-def _require_manage(actor, department: Department) -> None:
-    """A signed-in actor needs ``seal.manage`` over the owner department; ``None`` is the
-    platform itself (seeding, command line)."""
-    if isinstance(actor, models.Model) and not access.covers_department(
-        actor, department, "seal.manage"
-    ):
-        raise PermissionDenied(_("您没有管理该部门电子印章的权限。"))
 
 
 def seal_code(department: Department) -> str:
@@ -48,7 +39,7 @@ def do_create_seal(
 ) -> Seal:
     """制作电子印章 for ``department``: a fresh SM2 key pair (private half SM4-encrypted),
     the image drawn from the name, and seal data signed by the platform key."""
-    _require_manage(actor, department)
+    access.require_seal_manage(actor, department)
     name = (name or department.name).strip()
     errors: dict[str, list[str]] = {}
     if kind not in Seal.Kind.values:
@@ -115,7 +106,7 @@ def do_create_seal(
 @transaction.atomic
 def do_disable_seal(*, actor, seal: Seal, reason: str) -> Seal:
     """停用电子印章: it signs nothing more; documents it signed still verify."""
-    _require_manage(actor, seal.owner)
+    access.require_seal_manage(actor, seal.owner)
     reason = (reason or "").strip()
     if len(reason) < 2 or len(reason) > 500:
         raise ValidationError({"reason": [_("请填写停用原因（2 至 500 字）。")]})

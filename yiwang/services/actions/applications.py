@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.access import role_codes
 from yiwang.core.actions.notify import do_notify
 from yiwang.core.actions.uploads import do_open_upload
 from yiwang.core.actions.workflow import do_comment, do_start_case, do_transition
@@ -430,12 +429,6 @@ def window_applicant(
     return Applicant(name, id_type, number, phone, find_account(id_type, number))
 
 
-def require_window_clerk(actor) -> None:
-    """一窗受理 is for window clerks (窗口人员)."""
-    if getattr(actor, "kind", "") != User.Kind.STAFF or "window_clerk" not in role_codes(actor):
-        raise PermissionDenied(_("一窗受理仅对窗口人员开放。"))
-
-
 @transaction.atomic
 def do_window_intake(
     *,
@@ -453,7 +446,7 @@ def do_window_intake(
     item of any department. The case is started by the platform with the clerk recorded
     (on the application, in its history and the ledger); it is linked to the applicant's
     account when one exists. ``received`` lists materials taken in on paper."""
-    require_window_clerk(actor)
+    access.require_window_clerk(actor)
     errors: dict[str, list[str]] = {}
     applicant = window_applicant(
         applicant_name, applicant_id_type, applicant_id_number, phone, errors

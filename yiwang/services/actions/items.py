@@ -10,15 +10,13 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.access import grants
 from yiwang.core.models import Department, Division
-from yiwang.core.roles import ROLES
-from yiwang.core.workflow import grant_covers
+from yiwang.services import access
 from yiwang.services.events import ENTERPRISE, LIFE
 from yiwang.services.formspec import SLUG_RE, clean_form_fields, clean_instant_rules
 from yiwang.services.models import ItemKind, MaterialSpec, ProcessStep, ServiceItem
@@ -79,26 +77,6 @@ ITEM_FIELDS = (
     "instant_rules",
 )
 PARENT_LEVELS = {Level.MAIN: (), Level.SUB: (Level.MAIN,), Level.HANDLING: (Level.MAIN, Level.SUB)}
-
-
-def may_manage(user, department: Department) -> bool:
-    """Whether ``user`` keeps ``department``'s items (its 部门管理员, the city department's
-    admin for its county counterparts, or the bureau city-wide)."""
-    if user is None:
-        return False
-    if getattr(user, "is_superuser", False) and user.is_active:
-        return True
-    path = department.division.path
-    return any(
-        "service.manage" in ROLES[g.role].permissions
-        and grant_covers(g, path, department.pk, department.parent_id)
-        for g in grants(user)
-    )
-
-
-def _require_manage(actor, department: Department) -> None:
-    if actor is not None and not may_manage(actor, department):
-        raise PermissionDenied(_("您不是%s的管理员，不能编制或修改其事项。") % department.name)
 
 
 class _Errors:
@@ -646,7 +624,7 @@ def do_create_item(
     steps: list[dict] | None = None,
 ) -> ServiceItem:
     """编制事项: a new item (草稿) of ``department`` with its materials and steps."""
-    _require_manage(actor, department)
+    access.require_manage(actor, department)
     code = str(code or "").strip()
     if not CODE_RE.fullmatch(code):
         raise ValidationError(
@@ -695,7 +673,7 @@ def do_update_item(
         .select_related("department__division")
         .get(pk=item.pk)
     )
-    _require_manage(actor, item.department)
+    access.require_manage(actor, item.department)
     fields, mats, rows = clean_item(
         values, department=item.department, item=item, materials=materials, steps=steps
     )
@@ -731,7 +709,7 @@ def do_publish_item(*, actor, item: ServiceItem) -> ServiceItem:
         .select_related("department__division")
         .get(pk=item.pk)
     )
-    _require_manage(actor, item.department)
+    access.require_manage(actor, item.department)
     if item.status == Status.PUBLISHED:
         raise ValidationError(_("该事项已发布。"), code="already_published")
     problems = []
@@ -764,7 +742,7 @@ def do_withdraw_item(*, actor, item: ServiceItem, reason: str = "") -> ServiceIt
         .select_related("department__division")
         .get(pk=item.pk)
     )
-    _require_manage(actor, item.department)
+    access.require_manage(actor, item.department)
     if item.status != Status.PUBLISHED:
         raise ValidationError(_("只有已发布的事项可以停用。"), code="not_published")
     withdrawn = [item]

@@ -6,7 +6,6 @@ fix now, fix by the deadline, explain, appeal, the bureau's ruling — go throug
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import Any
 
@@ -20,14 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.access import Grant, role_codes
+from yiwang.core.access import Grant, grant_covers
 from yiwang.core.actions.notify import do_notify
 from yiwang.core.actions.workflow import do_start_case, do_transition
 from yiwang.core.errors import status_of as core_status_of
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.models import Case, Department, Division, RoleAssignment, User
 from yiwang.core.numbering import next_number
-from yiwang.core.workflow import ENGINE_EVENTS, definition_of, grant_covers
+from yiwang.core.workflow import ENGINE_EVENTS, definition_of
 from yiwang.services import access
 from yiwang.services.models import (
     Application,
@@ -316,11 +315,6 @@ def do_rate_application(
     return _after_rating(actor, rating)
 
 
-def _require_window_clerk(actor) -> None:
-    if getattr(actor, "kind", "") != User.Kind.STAFF or "window_clerk" not in role_codes(actor):
-        raise PermissionDenied(_("窗口服务编号由窗口人员发放。"))
-
-
 def _check_holder_id(id_type: str, id_number: str) -> tuple[str, str]:
     id_type, id_number = (id_type or "").strip(), (id_number or "").strip()
     if not id_number:
@@ -344,7 +338,7 @@ def do_issue_visit_ticket(
     """窗口服务编号: a window clerk records one in-person visit for an item and hands the
     visitor its number and rating code (printed or as a QR code). The handling
     department is the item's; the clerk is the staff member rated."""
-    _require_window_clerk(actor)
+    access.require_window_clerk(actor, _("窗口服务编号由窗口人员发放。"))
     if item.status != ServiceItem.Status.PUBLISHED:
         raise field_error("item", _("事项「%s」未发布。") % item.name, "not_eligible")
     if application is not None:
@@ -396,15 +390,6 @@ def find_visit(visit_number: str) -> WindowVisit:
     return visit
 
 
-def may_rate_visit(actor, visit: WindowVisit, token: str = "") -> bool:
-    """The visitor holds the rating code from the ticket or QR code, or the rating is
-    taken on the evaluation screen of the clerk who served them."""
-    token = str(token or "").strip().upper()
-    if token and hmac.compare_digest(token.encode(), visit.token.encode()):
-        return True
-    return getattr(actor, "pk", None) is not None and actor.pk == visit.clerk_id
-
-
 def _same(given, recorded, field: str, label: str) -> None:
     if given is not None and getattr(given, "pk", given) != getattr(recorded, "pk", recorded):
         raise field_error(field, _("%s与窗口服务记录不一致。") % label, "visit_mismatch")
@@ -436,7 +421,7 @@ def do_rate_visit(
         raise field_error("channel", _("评价渠道无效。"), "invalid")
     visit = find_visit(visit_number)
     visit = WindowVisit.objects.select_for_update(of=("self",)).get(pk=visit.pk)
-    if not may_rate_visit(actor, visit, token):
+    if not access.may_rate_visit(actor, visit, token):
         raise PermissionDenied(_("评价码不正确，请扫描窗口出示的二维码或在窗口评价器上评价。"))
     _same(item, visit.item, "item", _("事项"))
     _same(department, visit.department, "department", _("办理部门"))

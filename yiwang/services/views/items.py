@@ -31,7 +31,6 @@ from yiwang.services.actions.items import (
     do_publish_item,
     do_update_item,
     do_withdraw_item,
-    may_manage,
 )
 from yiwang.services.events import ENTERPRISE_EVENTS, LIFE_EVENTS, event_label
 from yiwang.services.formspec import FIELD_TYPES
@@ -226,7 +225,7 @@ def item_guide(request: HttpRequest, code: str) -> HttpResponse:
         "can_apply": handling and item.status == Status.PUBLISHED and item.online,
         "apply_url": apply_url(item),
         "instant": bool(item.instant_rules),
-        "can_manage": may_manage(request.user, item.department)
+        "can_manage": access.may_manage(request.user, item.department)
         if request.user.is_authenticated
         else False,
     }

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import masking
-from yiwang.core.access import has_perm, role_codes
+from yiwang.core.access import has_perm
 from yiwang.core.forms import add_errors
 from yiwang.core.identity.totp import qr_svg_data_uri
 from yiwang.core.inbox import case_events
@@ -31,7 +31,6 @@ from yiwang.services.actions.ratings import (
     do_rate_application,
     do_rate_visit,
     find_visit,
-    may_rate_visit,
     rectification_actions,
     status_of,
 )
@@ -206,7 +205,7 @@ def rate_visit(request: HttpRequest, visit_number: str) -> HttpResponse:
             url = reverse("services:rate-visit", args=[visit.number])
             return redirect(f"{url}?t={token}" if token else url)
     rating = Rating.objects.filter(visit_number=visit.number).first()
-    allowed = may_rate_visit(request.user, visit, token)
+    allowed = access.may_rate_visit(request.user, visit, token)
     return render(
         request,
         "services/ratings/rate_visit.html",
@@ -222,15 +221,10 @@ def rate_visit(request: HttpRequest, visit_number: str) -> HttpResponse:
     )
 
 
-def _require_clerk(request: HttpRequest) -> None:
-    if not access.is_staff(request.user) or "window_clerk" not in role_codes(request.user):
-        raise PermissionDenied(_("窗口服务编号由窗口人员发放。"))
-
-
 @login_required
 def visit_issue(request: HttpRequest) -> HttpResponse:
     """发放窗口服务编号: the clerk picks the item served; the number and QR code follow."""
-    _require_clerk(request)
+    access.require_window_clerk(request.user, _("窗口服务编号由窗口人员发放。"))
     items = access.public_items().filter(level=ServiceItem.Level.HANDLING).order_by("code")
     errors: list[str] = []
     status = 200
@@ -272,7 +266,7 @@ def visit_issue(request: HttpRequest) -> HttpResponse:
 @login_required
 def visit_ticket(request: HttpRequest, number: str) -> HttpResponse:
     """The visit's number and QR code, for the clerk to show or print."""
-    _require_clerk(request)
+    access.require_window_clerk(request.user, _("窗口服务编号由窗口人员发放。"))
     visit = (
         WindowVisit.objects.select_related("item", "department")
         .filter(number=number, clerk=request.user)
@@ -443,8 +437,7 @@ def ratings_stats(request: HttpRequest) -> HttpResponse:
             "staff_rows": staff_rows,
             "chart": chart,
             "is_staff": access.is_staff(request.user),
-            "can_issue": access.is_staff(request.user)
-            and "window_clerk" in role_codes(request.user),
+            "can_issue": access.is_window_clerk(request.user),
         },
         status=400 if errors else 200,
     )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import masking
-from yiwang.core.access import has_perm, role_codes
+from yiwang.core.access import has_perm
 from yiwang.core.errors import split_errors, status_of
 from yiwang.core.inbox import case_events
 from yiwang.services import access
@@ -24,7 +24,6 @@ from yiwang.services.actions.applications import (
     do_act,
     do_window_intake,
     open_actions,
-    require_window_clerk,
 )
 from yiwang.services.formdata import bound_fields
 from yiwang.services.materials import Need
@@ -54,7 +53,7 @@ def _items(q: str):
 def window(request: HttpRequest) -> HttpResponse:
     """一窗受理: pick any department's item, enter the applicant (linked to their account
     when they have one), the form and the materials scanned or received on paper."""
-    require_window_clerk(request.user)
+    access.require_window_clerk(request.user)
     code = request.POST.get("item") or request.GET.get("item", "")
     q = request.GET.get("q", "")
     item = None
@@ -147,7 +146,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "q": q,
             "query": f"status={status}&q={q}",
-            "is_clerk": "window_clerk" in role_codes(request.user),
+            "is_clerk": access.is_window_clerk(request.user),
         },
     )
 
