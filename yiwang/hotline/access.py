@@ -4,10 +4,19 @@ may open and the rules actions and pages check, each a short declaration over
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from yiwang.core.access import covers, deny_unless, grants, has_perm, require, scope
+from yiwang.core.access import (
+    covers,
+    deny_unless,
+    grants,
+    has_perm,
+    is_platform,
+    require,
+    scope,
+)
 
 GRID_WORKER_ROLE = "grid_worker"
 
@@ -29,6 +38,27 @@ def tickets(user, qs: QuerySet | None = None) -> QuerySet:
 def may_take(user) -> bool:
     """May take tickets in for others (话务员, 值班长)."""
     return has_perm(user, "hotline.intake")
+
+
+def require_intake(actor, channel: str, citizen=None, grid=None) -> None:
+    """Who may take a ticket in on which channel: 话务员 and 值班长 on any; a citizen or
+    enterprise only their own, on the web, app or mini-programme; a grid worker on the
+    grid channel for a grid they work. The platform (Open311, API clients) is checked at
+    the edge."""
+    from yiwang.hotline.models import Channel
+
+    if is_platform(actor) or may_take(actor):
+        return
+    if getattr(actor, "kind", "") in ("citizen", "enterprise"):
+        own = citizen is None or citizen.pk == actor.pk
+        if channel not in (Channel.WEB, Channel.APP, Channel.MINIPROGRAM) or not own:
+            raise PermissionDenied(_("市民只能通过网站、移动端或小程序提交本人的诉求。"))
+        return
+    if has_perm(actor, "grid.report") and channel == Channel.GRID and grid is not None:
+        if grid.workers.filter(pk=actor.pk).exists():
+            return
+        raise PermissionDenied(_("您不是网格“%s”的网格员。") % grid.name)
+    raise PermissionDenied(_("您无权受理 12345 诉求。"))
 
 
 def may_handle(user, ticket) -> bool:

@@ -13,14 +13,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit, uploads
-from yiwang.core.access import has_perm
 from yiwang.core.actions.uploads import do_open_upload
 from yiwang.core.actions.workflow import do_start_case
 from yiwang.core.models import Department, Division
@@ -40,7 +39,6 @@ from yiwang.hotline.routing import route
 
 WORKFLOW = "hotline_ticket"
 CENTRE_LINE = "hotline"
-CITIZEN_CHANNELS = {Channel.WEB, Channel.APP, Channel.MINIPROGRAM}
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$")
 ATTACHMENT_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
 MAX_ATTACHMENTS = 9
@@ -84,23 +82,6 @@ def resolve_category(value) -> Category | None:
             {"category": _("未知的诉求分类：%s") % value}, code="category_unknown"
         )
     return found
-
-
-def _check_actor(actor, channel: str, citizen, grid: Grid | None) -> None:
-    """Who may take a ticket in on which channel."""
-    if actor is None:
-        return  # the platform itself: Open311 and API clients checked at the edge
-    if has_perm(actor, "hotline.intake"):
-        return
-    if getattr(actor, "kind", "") in ("citizen", "enterprise"):
-        if channel not in CITIZEN_CHANNELS or (citizen is not None and citizen.pk != actor.pk):
-            raise PermissionDenied(_("市民只能通过网站、移动端或小程序提交本人的诉求。"))
-        return
-    if has_perm(actor, "grid.report") and channel == Channel.GRID and grid is not None:
-        if grid.workers.filter(pk=actor.pk).exists():
-            return
-        raise PermissionDenied(_("您不是网格“%s”的网格员。") % grid.name)
-    raise PermissionDenied(_("您无权受理 12345 诉求。"))
 
 
 def _clean_text(content: str, title: str) -> tuple[str, str]:
@@ -217,7 +198,7 @@ def do_take_ticket(
     _check_choices(channel, kind, urgency, emergency)
     if citizen is None and getattr(actor, "kind", "") in ("citizen", "enterprise"):
         citizen = actor
-    _check_actor(actor, channel, citizen, grid)
+    access.require_intake(actor, channel, citizen, grid)
     content, title = _clean_text(content, title)
     contact_name, contact_phone = _clean_contact(contact_name, contact_phone)
     if anonymous:
