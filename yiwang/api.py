@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from ninja import NinjaAPI
@@ -12,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
+from yiwang.core.errors import Conflict, Forbidden, kind_of
 from yiwang.core.identity.tokens import BearerAuth
 
 api = NinjaAPI(
@@ -74,14 +76,41 @@ def _invalid(request, exc: NinjaValidationError):
     return error(request, 422, "invalid", _("请求内容不符合要求。"), details)
 
 
+# API areas whose clients were promised the step's own reason code (``role_missing``,
+# ``action_not_allowed`` …) for a 403 or 409 instead of the kind: the 12345 ticket API.
+REASON_CODE_PATHS = ("hotline/tickets/",)
+
+
+def _reason_codes(request) -> bool:
+    root = reverse("api:api-root")
+    return any(request.path.startswith(root + p) for p in REASON_CODE_PATHS)
+
+
 @api.exception_handler(ValidationError)
-def _domain_invalid(request, exc: ValidationError):
+def _refused(request, exc: ValidationError):
+    """The one mapping of a refused action: its kind gives the status and the code
+    (``forbidden`` 403, ``not_found`` 404, ``conflict`` 409, ``invalid`` 422,
+    ``rate_limited`` 429; a plain ``ValidationError`` is ``invalid``), each message is a
+    detail with its field and reason code."""
+    kind = kind_of(exc)
     if hasattr(exc, "error_dict"):
-        details = [{"loc": [k], "msg": str(m)} for k, v in exc.message_dict.items() for m in v]
+        details = [
+            {"loc": [k], "msg": str(m), "code": e.code or kind.kind}
+            for k, errs in exc.error_dict.items()
+            for e in errs
+            for m in e
+        ]
     else:
-        details = [{"loc": [], "msg": str(m)} for m in exc.messages]
+        details = [
+            {"loc": [], "msg": str(m), "code": e.code or kind.kind}
+            for e in exc.error_list
+            for m in e
+        ]
     message = details[0]["msg"] if details else _("请求内容不符合要求。")
-    return error(request, 422, "invalid", message, details)
+    code = kind.kind
+    if kind in (Forbidden, Conflict) and details and _reason_codes(request):
+        code = next(d["code"] for d in details)
+    return error(request, kind.api_status, code, message, details)
 
 
 @api.exception_handler(OverflowError)

@@ -1,22 +1,108 @@
-"""Turning a refused action's ValidationError into what a page shows: its messages (all,
-and per field) and the HTTP status (403 without the role, 409 when the case moved on,
-404 for an unknown reference, else 400)."""
+"""The platform's one error vocabulary (错误类型): what an action raises when it refuses,
+and how a refusal becomes an HTTP answer — once for the API (the JSON envelope, in
+``yiwang.api``) and once for pages (messages and a status, here).
+
+Every refusal is a Django ``ValidationError``, so forms and ``except ValidationError``
+keep working, but it carries its kind instead of leaving callers to guess it from code
+strings:
+
+========================  ========  ====  =========================================
+error                     kind      page  API
+========================  ========  ====  =========================================
+``Forbidden``             无权办理   403   403 ``forbidden``
+``NotFound``              查无此项   404   404 ``not_found``
+``Conflict``              状态冲突   409   409 ``conflict``
+``Invalid``               填写有误   400   422 ``invalid`` (with field errors)
+``RateLimited``           过于频繁   429   429 ``rate_limited``
+plain ``ValidationError`` 填写有误   400   422 ``invalid``
+========================  ========  ====  =========================================
+
+Each instance also keeps its own reason ``code`` (``role_missing``, ``case_closed`` …,
+defaulting to the kind) for callers and tests that need the exact reason.
+
+``Forbidden`` is also a ``PermissionDenied`` and ``NotFound`` an ``Http404``, so a
+refusal nobody catches still answers 403 or 404 through Django's own handlers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from typing import Any, NamedTuple
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 
-FORBIDDEN_CODES = frozenset({"role_missing", "assigned_elsewhere"})
-CONFLICT_CODES = frozenset({"case_closed", "action_not_allowed"})
+
+class Refusal(ValidationError):
+    """Base of the typed errors: an action refused, for a reason of a known kind."""
+
+    kind = "invalid"
+    status = 400  # on a page
+    api_status = 422  # in the API
+
+    def __init__(self, message: Any, code: str | None = None, params: Any = None) -> None:
+        super().__init__(message, code or self.kind, params)
+
+
+class Forbidden(Refusal, PermissionDenied):
+    """The actor may not do this (无权办理): no role in the case's jurisdiction, the case
+    signed for by someone else, another department's record."""
+
+    kind = "forbidden"
+    status = api_status = 403
+
+
+class NotFound(Refusal, Http404):
+    """A reference names nothing the actor may see (查无此项): an unknown code or number.
+    The same answer as a record outside the actor's scope, so existence is not revealed."""
+
+    kind = "not_found"
+    status = api_status = 404
+
+
+class Conflict(Refusal):
+    """The record is not in a state that allows this (状态冲突): the case is closed or in
+    another step, the thing was already done, a stored file no longer matches its digest."""
+
+    kind = "conflict"
+    status = api_status = 409
+
+
+class Invalid(Refusal):
+    """The input is wrong (填写有误), usually per field: ``Invalid({"name": "…"})``."""
+
+    kind = "invalid"
+    status = 400
+    api_status = 422
+
+
+class RateLimited(Refusal):
+    """Too many attempts in too short a time (过于频繁); try again later."""
+
+    kind = "rate_limited"
+    status = api_status = 429
+
+
+def kind_of(exc: ValidationError) -> type[Refusal]:
+    """The typed error class a refusal belongs to; a plain ``ValidationError`` is
+    ``Invalid``. A plain error wrapping typed ones (``ValidationError([Conflict(…)])``)
+    takes the kind of the first typed one inside."""
+    if isinstance(exc, Refusal):
+        return type(exc)
+    for inner in _leaves(exc):
+        if isinstance(inner, Refusal):
+            return type(inner)
+    return Invalid
+
+
+def _leaves(exc: ValidationError) -> list[ValidationError]:
+    if hasattr(exc, "error_dict"):
+        return [e for errs in exc.error_dict.values() for e in errs]
+    return list(exc.error_list)
 
 
 def error_codes(exc: ValidationError) -> set[str]:
-    """The codes of every error inside ``exc``."""
-    if hasattr(exc, "error_dict"):
-        return {e.code for errs in exc.error_dict.values() for e in errs}
-    return {e.code for e in exc.error_list}
+    """The reason codes of every error inside ``exc``."""
+    return {e.code for e in _leaves(exc) if e.code}
 
 
 def split_errors(exc: ValidationError) -> tuple[list[str], dict[str, list[str]]]:
@@ -27,19 +113,24 @@ def split_errors(exc: ValidationError) -> tuple[list[str], dict[str, list[str]]]
     return [str(m) for m in exc.messages], {}
 
 
-def status_of(
-    exc: ValidationError,
-    *,
-    forbidden: Collection[str] = FORBIDDEN_CODES,
-    conflict: Collection[str] = CONFLICT_CODES,
-    not_found: Collection[str] = (),
-) -> int:
-    """HTTP status of a refused page action, from the error codes."""
-    codes = error_codes(exc)
-    if codes & set(forbidden):
-        return 403
-    if codes & set(conflict):
-        return 409
-    if codes & set(not_found):
-        return 404
-    return 400
+def status_of(exc: ValidationError) -> int:
+    """HTTP status of a refusal shown on a page (an ``Invalid`` is 400 there)."""
+    return kind_of(exc).status
+
+
+class PageRefusal(NamedTuple):
+    """What a page shows for a refused action: the messages for the error summary, the
+    messages per form field, and the status to answer with."""
+
+    summary: list[str]
+    fields: dict[str, list[str]]
+    status: int
+
+
+def refused(exc: ValidationError | PermissionDenied) -> PageRefusal:
+    """The one mapping for pages: a refusal (typed or plain; a ``PermissionDenied`` too)
+    as the messages and status the page re-renders with."""
+    if isinstance(exc, ValidationError):
+        summary, fields = split_errors(exc)
+        return PageRefusal(summary, fields, status_of(exc))
+    return PageRefusal([str(exc)] if str(exc) else [], {}, Forbidden.status)

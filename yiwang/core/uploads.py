@@ -219,8 +219,11 @@ def share(record, stored) -> None:
 
 
 def tampered(record) -> ValidationError:
-    """The refusal for a stored file whose bytes no longer match its SM3 digest."""
-    return ValidationError(
+    """The refusal for a stored file whose bytes no longer match its SM3 digest: a
+    ``Conflict`` (409) with the reason code ``tampered``."""
+    from yiwang.core.errors import Conflict
+
+    return Conflict(
         _("文件「%s」的内容与上传时的 SM3 摘要不符，已拒绝打开。") % record.name,
         code="tampered",
     )

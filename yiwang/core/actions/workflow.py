@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import access, audit, uploads
 from yiwang.core import calendar as workdays
 from yiwang.core.actions.uploads import do_open_upload
+from yiwang.core.errors import Conflict, Forbidden
 from yiwang.core.models import (
     Case,
     CaseAttachment,
@@ -212,7 +213,7 @@ def _check_actor(actor, row: Case, action) -> None:
         actor, row, "case.handle"
     )
     if not (by_role or is_applicant):
-        raise ValidationError(
+        raise Forbidden(
             _("您没有在本案件所属区划和部门执行“%(action)s”的角色（需要：%(roles)s）。")
             % {
                 "action": action.name,
@@ -227,7 +228,7 @@ def _check_actor(actor, row: Case, action) -> None:
         and row.assignee_id not in (None, actor.pk)
         and not access.may_override_assignment(actor, row)
     ):
-        raise ValidationError(
+        raise Forbidden(
             _("该案件已由 %(name)s 签收，只有承办人可以办理。") % {"name": row.assignee},
             code="assigned_elsewhere",
         )
@@ -242,7 +243,7 @@ def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> 
     d = definition_of(row.workflow)
     comment = (comment or "").strip()
     if row.closed_at is not None:
-        raise ValidationError(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
+        raise Conflict(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
     action = d.action(action_code)
     if action is None:
         raise ValidationError(
@@ -251,7 +252,7 @@ def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> 
             code="action_unknown",
         )
     if not action.allowed_from(row.state, d.finals):
-        raise ValidationError(
+        raise Conflict(
             _("当前环节“%(state)s”不能执行“%(action)s”。")
             % {"state": d.state_name(row.state), "action": action.name},
             code="action_not_allowed",
@@ -314,7 +315,7 @@ def do_route_case(*, actor, case: Case, department: Department, comment: str = "
     checks who may route; the move is written to the history and the audit ledger."""
     row = _locked(case)
     if row.closed_at is not None:
-        raise ValidationError(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
+        raise Conflict(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
     before = row.department_id
     row.department = department
     row.assignee = None
@@ -335,7 +336,7 @@ def do_set_case_due(*, actor, case: Case, due: date, comment: str) -> Case:
     re-opened ticket's new limit; the reason is kept in the history and the audit ledger."""
     row = _locked(case)
     if row.closed_at is not None:
-        raise ValidationError(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
+        raise Conflict(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
     before = row.case_due
     opened = timezone.localdate(row.opened_at)
     row.case_due = due
@@ -381,7 +382,7 @@ def do_assign(*, actor, case: Case, assignee) -> Case:
     it for themselves (签收). ``assignee=None`` releases it back to the group."""
     row = _locked(case)
     if row.closed_at is not None:
-        raise ValidationError(_("案件 %s 已办结。") % row.number, code="case_closed")
+        raise Conflict(_("案件 %s 已办结。") % row.number, code="case_closed")
     d = definition_of(row.workflow)
     acting_roles = d.roles_acting_in(row.state)
     claim = assignee is not None and assignee.pk == actor.pk
@@ -415,11 +416,9 @@ def _check_claim(actor, row: Case, acting_roles) -> None:
     """签收: the actor must hold a role acting in the current step, and the case must be
     free or theirs — unless they may override an assignment."""
     if not (handling_roles(actor, row) & acting_roles):
-        raise ValidationError(
-            _("您在当前环节没有办理此案件的角色，不能签收。"), code="role_missing"
-        )
+        raise Forbidden(_("您在当前环节没有办理此案件的角色，不能签收。"), code="role_missing")
     if row.assignee_id not in (None, actor.pk) and not access.may_override_assignment(actor, row):
-        raise ValidationError(
+        raise Forbidden(
             _("该案件已由 %(name)s 签收。") % {"name": row.assignee}, code="assigned_elsewhere"
         )
 
@@ -467,9 +466,7 @@ def do_attach(*, actor, case: Case, uploaded_file, comment: str = "") -> CaseAtt
     content), stored encrypted at rest with its SM3 digest."""
     access.require_participant(actor, case)
     if case.closed_at is not None:
-        raise ValidationError(
-            _("案件 %s 已办结，不能再上传附件。") % case.number, code="case_closed"
-        )
+        raise Conflict(_("案件 %s 已办结，不能再上传附件。") % case.number, code="case_closed")
     try:
         upload = uploads.check_upload(uploaded_file)
     except ValidationError as exc:

@@ -20,12 +20,13 @@ from yiwang.core.actions.workflow import (
     do_open_attachment,
     do_transition,
 )
+from yiwang.core.errors import error_codes, refused
 from yiwang.core.inbox import case_events, case_summary, inbox_for, visible_cases
 from yiwang.core.subjects import page_for
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
 
-# HTTP status for refused uploads and other refused case operations.
-ERROR_STATUS = {"too_large": 413, "bad_type": 415}
+# HTTP status of a refused upload; every other refusal answers by its kind.
+UPLOAD_STATUS = {"too_large": 413, "bad_type": 415}
 
 
 @login_required
@@ -41,14 +42,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "core/inbox.html",
         {"page": page, "rows": rows, "any_estimated": any(r["calendar_estimated"] for r in rows)},
     )
-
-
-def _error_status(exc: ValidationError) -> int:
-    if hasattr(exc, "error_dict"):
-        codes = {e.code for errs in exc.error_dict.values() for e in errs}
-    else:
-        codes = {e.code for e in exc.error_list}
-    return max((ERROR_STATUS.get(c, 400) for c in codes), default=400)
 
 
 def _post(request: HttpRequest, case) -> str:
@@ -94,8 +87,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             done = _post(request, case)
         except ValidationError as exc:
-            errors = exc.messages
-            status = _error_status(exc)
+            errors, _fields, status = refused(exc)
+            # An upload the attachment check refused keeps its own status.
+            status = max([status, *(UPLOAD_STATUS.get(c, 0) for c in error_codes(exc))])
         else:
             messages.success(request, done)
             return redirect("core:case", pk=case.pk)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import audit
 from yiwang.core.access import has_perm
 from yiwang.core.actions.workflow import do_start_case, do_transition
+from yiwang.core.errors import Conflict
 from yiwang.core.models import Department
 from yiwang.data import access
 from yiwang.data.models import (
@@ -304,7 +305,7 @@ def _locked(resource: DataResource) -> DataResource:
 
 
 def _not_editable(resource: DataResource) -> ValidationError:
-    return ValidationError(
+    return Conflict(
         _("“%(name)s”v%(v)s 状态为“%(s)s”，不能直接修改；已发布的资源请新建版本。")
         % {"name": resource.name, "v": resource.version, "s": resource.get_status_display()},
         code="not_editable",
@@ -393,7 +394,7 @@ def do_review_resource(
         raise ValidationError(_("未知的审核操作。"), code="action_unknown")
     row = _locked(resource)
     if row.status != Status.SUBMITTED or row.case is None:
-        raise ValidationError(
+        raise Conflict(
             _("该资源当前状态为“%s”，不在审核中。") % row.get_status_display(),
             code="not_submitted",
         )
@@ -423,7 +424,7 @@ def do_withdraw_resource(*, actor, resource: DataResource, comment: str) -> Data
     row = _locked(resource)
     access.require_manage(actor, row.provider)
     if row.status not in (Status.SUBMITTED, Status.RETURNED) or row.case is None:
-        raise ValidationError(_("只有审核中或已退回的资源可以撤回。"), code="not_submitted")
+        raise Conflict(_("只有审核中或已退回的资源可以撤回。"), code="not_submitted")
     do_transition(actor=actor, case=row.case, action_code="withdraw", comment=comment)
     row.status = Status.WITHDRAWN
     row.save(update_fields=["status", "updated_at"])
@@ -440,10 +441,10 @@ def do_new_version(*, actor, resource: DataResource) -> DataResource:
     row = _locked(resource)
     access.require_manage(actor, row.provider)
     if row.status != Status.PUBLISHED:
-        raise ValidationError(_("只能在已发布的版本上新建版本。"), code="not_published")
+        raise Conflict(_("只能在已发布的版本上新建版本。"), code="not_published")
     pending = DataResource.objects.filter(code=row.code, status__in=OPEN_VERSION).first()
     if pending is not None:
-        raise ValidationError(
+        raise Conflict(
             _("该资源已有未发布的 v%s，请先完成或撤回它。") % pending.version,
             code="version_pending",
         )

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core import audit
+from yiwang.core import audit, errors
 from yiwang.data import access
 from yiwang.data.models import Conflict, DataObjection
 from yiwang.data.registry import REGISTRIES
@@ -29,7 +29,7 @@ def _resolvable(actor, conflict: Conflict) -> Conflict:
         raise PermissionDenied(_("只有提供该值的部门的数据专员可以处理此冲突。"))
     row = Conflict.objects.select_for_update().get(pk=conflict.pk)
     if row.status != Conflict.Status.OPEN:
-        raise ValidationError(_("该冲突已处理。"), code="conflict_closed")
+        raise errors.Conflict(_("该冲突已处理。"), code="conflict_closed")
     return row
 
 
@@ -65,7 +65,7 @@ def do_object_conflict(
     row = _resolvable(actor, conflict)
     record = REGISTRIES[row.registry].model.objects.filter(pk=row.record_id).first()
     if record is None:
-        raise ValidationError(_("该记录已不存在。"), code="not_found")
+        raise errors.NotFound(_("该记录已不存在。"), code="not_found")
     objection = do_raise_objection(
         actor=actor,
         registry=row.registry,

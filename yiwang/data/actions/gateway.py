@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
+from yiwang.core.errors import Conflict, NotFound
 from yiwang.data.models import ShareGrant
 from yiwang.data.registry import REGISTRIES, apply_rows, derive
 from yiwang.data.standards import check_value, display
@@ -59,9 +60,9 @@ def do_write_record(
     row = clean_row(grant, registry, content)
     existing = s.get(display(row[s.key]))
     if mode == "create" and existing is not None:
-        raise ValidationError(_("该记录已存在。"), code="exists")
+        raise Conflict(_("该记录已存在。"), code="exists")
     if mode == "update" and existing is None:
-        raise ValidationError(_("未找到该记录。"), code="absent")
+        raise NotFound(_("未找到该记录。"), code="absent")
     outcome = apply_rows(
         registry=registry,
         rows=[row],

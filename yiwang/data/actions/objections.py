@@ -19,6 +19,7 @@ from yiwang.core import audit
 from yiwang.core.access import has_perm
 from yiwang.core.actions.notify import do_notify
 from yiwang.core.actions.workflow import do_start_case, do_transition
+from yiwang.core.errors import Conflict, Invalid, NotFound
 from yiwang.core.models import Department, RoleAssignment
 from yiwang.data.models import DataItem, DataObjection, DataResource, ShareGrant
 from yiwang.data.registry import REGISTRIES, apply_rows, field_source, get_value
@@ -29,23 +30,10 @@ MAX_REASON = 2000
 
 
 def _err(field: str, message: str, code: str) -> ValidationError:
-    """A field error that keeps its code (so pages and the API pick the right status)."""
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def status_of(exc: ValidationError) -> int:
-    """The HTTP status a refused objection or conflict action gets: 409 for a duplicate or
-    a closed item, 404 for an absent one, else 400 (shared by the pages and the API)."""
-    codes = (
-        {e.code for errs in exc.error_dict.values() for e in errs}
-        if hasattr(exc, "error_dict")
-        else {e.code for e in exc.error_list}
-    )
-    if codes & {"duplicate", "objection_closed", "conflict_closed", "case_closed"}:
-        return 409
-    if "not_found" in codes:
-        return 404
-    return 400
+    """A field error that keeps its code; an unknown base registry or record is a
+    ``NotFound``, anything else ``Invalid``."""
+    kind = NotFound if code == "not_found" else Invalid
+    return kind({field: kind(message, code=code)})
 
 
 def registry_label(registry: str) -> str:
@@ -205,7 +193,7 @@ def do_raise_objection(
     if DataObjection.objects.filter(
         registry=registry, record_id=record.pk, field=field, requester=requester, outcome=""
     ).exists():
-        raise ValidationError(_("本部门已就该字段提出异议，正在处理中。"), code="duplicate")
+        raise Conflict(_("本部门已就该字段提出异议，正在处理中。"), code="duplicate")
     objection = DataObjection.objects.create(
         number=f"tmp-{uuid.uuid4().hex}",
         registry=registry,
@@ -261,9 +249,9 @@ def do_raise_objection(
 def _open(objection: DataObjection) -> DataObjection:
     row = DataObjection.objects.select_for_update().get(pk=objection.pk)
     if row.outcome:
-        raise ValidationError(_("数据异议 %s 已办结。") % row.number, code="objection_closed")
+        raise Conflict(_("数据异议 %s 已办结。") % row.number, code="objection_closed")
     if row.case_id is None:
-        raise ValidationError(_("数据异议没有关联的办件。"), code="objection_closed")
+        raise Conflict(_("数据异议没有关联的办件。"), code="objection_closed")
     return row
 
 
@@ -290,7 +278,7 @@ def _advance(actor, row: DataObjection, action: str, comment: str) -> None:
         do_transition(actor=actor, case=case, action_code=action, comment=comment)
         return
     if case.state != target or action not in open_actions(actor, row):
-        raise ValidationError(_("数据异议 %s 已办结。") % row.number, code="objection_closed")
+        raise Conflict(_("数据异议 %s 已办结。") % row.number, code="objection_closed")
 
 
 def active_consumers(registry: str) -> set[int]:
@@ -323,7 +311,7 @@ def do_correct_objection(
         raise ValidationError(_("该基础库没有已发布的数据资源，无法更正。"), code="no_resource")
     record = s.model.objects.filter(pk=row.record_id).first()
     if record is None:
-        raise ValidationError(_("该记录已不存在。"), code="not_found")
+        raise NotFound(_("该记录已不存在。"), code="not_found")
     comment = (comment or "").strip() or _("已按异议更正为：%s") % new_value
     _advance(actor, row, "correct", comment)
     before = record.version

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import audit
 from yiwang.core.access import has_perm
+from yiwang.core.errors import Conflict
 from yiwang.core.models import Department
 from yiwang.data.actions.catalogue import check_grade
 from yiwang.data.models import Catalogue, DataElement, DataItem, DataResource
@@ -49,7 +50,7 @@ def do_claim_element(*, actor, element: DataElement, department: Department) -> 
         raise PermissionDenied(_("只有大数据局可以认定数据元的权威来源部门。"))
     element = DataElement.objects.select_for_update().get(pk=element.pk)
     if element.source_department_id not in (None, department.id):
-        raise ValidationError(
+        raise Conflict(
             _("数据元“%(e)s”已由%(d)s作为权威来源，不能由第二个部门认领。")
             % {"e": element.name, "d": element.source_department.name},
             code="element_has_source",

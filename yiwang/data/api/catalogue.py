@@ -4,13 +4,11 @@ and claim an element's single authoritative source (一数一源)."""
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import Field
 
@@ -36,7 +34,6 @@ from yiwang.data.search import search
 
 router = Router()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STATE_CODES = {"not_editable", "version_pending", "not_submitted", "not_published"}
 
 
 class ItemIn(Schema):
@@ -242,25 +239,6 @@ def _staff(request, write: bool = False) -> None:
     require(request.user, "data.view")
 
 
-def _state_conflict(exc: ValidationError) -> bool:
-    codes = (
-        {e.code for errs in exc.error_dict.values() for e in errs}
-        if hasattr(exc, "error_dict")
-        else {e.code for e in exc.error_list}
-    )
-    return bool(codes & STATE_CODES)
-
-
-def _run(fn, **kw):
-    """Run an action; a wrong-state refusal is a 409, other refusals stay 422."""
-    try:
-        return fn(**kw)
-    except ValidationError as exc:
-        if _state_conflict(exc):
-            raise HttpError(409, exc.messages[0]) from None
-        raise
-
-
 def _resource(request, pk: int) -> DataResource:
     qs = access.resources(request.user).select_related("provider", "catalogue", "case")
     r = pick(qs, pk)
@@ -351,13 +329,8 @@ def update_resource(request, pk: int, payload: ResourceIn):
     _staff(request, write=True)
     r = pick(access.manageable_resources(request.user), pk)
     values, items = _payload_values(payload)
-    r = _run(
-        do_update_draft,
-        actor=request.user,
-        resource=r,
-        values=values,
-        items=items,
-        catalogue=payload.catalogue,
+    r = do_update_draft(
+        actor=request.user, resource=r, values=values, items=items, catalogue=payload.catalogue
     )
     return Status(200, detail_out(request.user, r))
 
@@ -370,9 +343,7 @@ def submit_resource(request, pk: int):
     """提交审核 (starts the bureau's review)."""
     _staff(request, write=True)
     r = pick(access.manageable_resources(request.user), pk)
-    return Status(
-        200, detail_out(request.user, _run(do_submit_resource, actor=request.user, resource=r))
-    )
+    return Status(200, detail_out(request.user, do_submit_resource(actor=request.user, resource=r)))
 
 
 @router.post(
@@ -384,12 +355,8 @@ def review_resource(request, pk: int, payload: ReviewIn):
     _staff(request, write=True)
     require(request.user, "data.review")
     r = _resource(request, pk)
-    r = _run(
-        do_review_resource,
-        actor=request.user,
-        resource=r,
-        action=payload.action,
-        comment=payload.comment,
+    r = do_review_resource(
+        actor=request.user, resource=r, action=payload.action, comment=payload.comment
     )
     return Status(200, detail_out(request.user, r))
 
@@ -402,9 +369,7 @@ def new_version(request, pk: int):
     """新建版本: a draft v+1 copied from the published version."""
     _staff(request, write=True)
     r = pick(access.manageable_resources(request.user), pk)
-    return Status(
-        201, detail_out(request.user, _run(do_new_version, actor=request.user, resource=r))
-    )
+    return Status(201, detail_out(request.user, do_new_version(actor=request.user, resource=r)))
 
 
 @router.get("/export.xlsx", url_name="data-catalogue-export")
@@ -460,10 +425,5 @@ def claim_element(request, pk: int, payload: ClaimIn):
     dept = Department.objects.filter(code=payload.department).first()
     if dept is None:
         raise Http404(_("未找到该部门。"))
-    try:
-        e = do_claim_element(actor=request.user, element=e, department=dept)
-    except ValidationError as exc:
-        if getattr(exc, "code", "") == "element_has_source":
-            raise HttpError(409, exc.messages[0]) from None
-        raise
+    e = do_claim_element(actor=request.user, element=e, department=dept)
     return Status(200, element_out(e))

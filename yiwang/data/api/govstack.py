@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from yiwang.core.errors import kind_of
 from yiwang.data import access
 from yiwang.data import gateway as gw
 from yiwang.data.actions.gateway import NotAuthoritative, do_write_record
@@ -106,20 +107,9 @@ def _run(request, registry: str, version: str, fn: Callable[[gw.Call], tuple[int
                 403, "not_authoritative", _("只有该基础库的权威提供方系统可以写入。")
             ) from None
         except ValidationError as exc:
-            details = (
-                [{"loc": [k], "msg": m} for k, v in exc.message_dict.items() for m in v]
-                if hasattr(exc, "error_dict")
-                else [{"loc": [], "msg": m} for m in exc.messages]
-            )
-            status = 409 if getattr(exc, "code", "") in ("exists",) else 422
-            if getattr(exc, "code", "") == "absent":
-                status = 404
-            err = gw.GatewayError(
-                status, "invalid" if status == 422 else "conflict", details[0]["msg"]
-            )
-            if status == 404:
-                err.code = "not_found"
-            raise err from None
+            # The gateway answers in its own envelope; status and code are the refusal's.
+            kind = kind_of(exc)
+            raise gw.GatewayError(kind.api_status, kind.kind, exc.messages[0]) from None
 
     from yiwang.data.api.gateway import _answer
 

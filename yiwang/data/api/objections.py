@@ -1,14 +1,12 @@
 """API: 数据异议 (raise, follow, correct, explain) and 数据冲突 (list, accept, object)."""
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import Field
 
@@ -22,7 +20,6 @@ from yiwang.data.actions.objections import (
     do_explain_objection,
     do_raise_objection,
     open_actions,
-    status_of,
 )
 from yiwang.data.actions.reads import do_record_objection_view
 from yiwang.data.models import Conflict
@@ -125,18 +122,6 @@ def _staff(request) -> None:
         raise PermissionDenied(_("数据异议仅对数据专员和审核人员开放。"))
 
 
-def _run(fn: Callable[[], Any]) -> Any:
-    """Run an action; a closed or duplicate item is a 409, an absent one a 404, other
-    refusals the 422 of the error envelope."""
-    try:
-        return fn()
-    except ValidationError as exc:
-        status = status_of(exc)
-        if status in (404, 409):
-            raise HttpError(status, exc.messages[0]) from None
-        raise
-
-
 def _objection(request, objection_id: int):
     obj = queries.visible_objections(request.user).filter(pk=objection_id).first()
     if obj is None:
@@ -186,7 +171,7 @@ def accept_conflict(request, conflict_id: int):
     require_scope(request, "write")
     _staff(request)
     obj = _conflict(request, conflict_id)
-    _run(lambda: do_accept_conflict(actor=request.user, conflict=obj))
+    do_accept_conflict(actor=request.user, conflict=obj)
     return queries.conflict_row(obj)
 
 
@@ -196,13 +181,11 @@ def object_conflict(request, conflict_id: int, payload: ObjectIn):
     require_scope(request, "write")
     _staff(request)
     obj = _conflict(request, conflict_id)
-    made = _run(
-        lambda: do_object_conflict(
-            actor=request.user,
-            conflict=obj,
-            reason=payload.reason,
-            proposed_value=payload.proposed_value,
-        )
+    made = do_object_conflict(
+        actor=request.user,
+        conflict=obj,
+        reason=payload.reason,
+        proposed_value=payload.proposed_value,
     )
     return Status(201, _detail(request, _objection(request, made.pk)))
 
@@ -221,15 +204,13 @@ def raise_objection(request, payload: ObjectionIn):
     """提出数据异议 on one field of the record with this natural key."""
     require_scope(request, "write")
     _staff(request)
-    made = _run(
-        lambda: do_raise_objection(
-            actor=request.user,
-            registry=payload.registry,
-            key=payload.key,
-            field=payload.field,
-            proposed_value=payload.proposed_value,
-            reason=payload.reason,
-        )
+    made = do_raise_objection(
+        actor=request.user,
+        registry=payload.registry,
+        key=payload.key,
+        field=payload.field,
+        proposed_value=payload.proposed_value,
+        reason=payload.reason,
     )
     return Status(201, _detail(request, _objection(request, made.pk)))
 
@@ -248,10 +229,8 @@ def correct_objection(request, objection_id: int, payload: CorrectIn):
     require_scope(request, "write")
     _staff(request)
     obj = _objection(request, objection_id)
-    _run(
-        lambda: do_correct_objection(
-            actor=request.user, objection=obj, value=payload.value, comment=payload.comment
-        )
+    do_correct_objection(
+        actor=request.user, objection=obj, value=payload.value, comment=payload.comment
     )
     return _detail(request, _objection(request, objection_id))
 
@@ -262,5 +241,5 @@ def explain_objection(request, objection_id: int, payload: ExplainIn):
     require_scope(request, "write")
     _staff(request)
     obj = _objection(request, objection_id)
-    _run(lambda: do_explain_objection(actor=request.user, objection=obj, comment=payload.comment))
+    do_explain_objection(actor=request.user, objection=obj, comment=payload.comment)
     return _detail(request, _objection(request, objection_id))

@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.access import departments_in_scope, has_perm, pick, require
+from yiwang.core.errors import refused, status_of
 from yiwang.core.inbox import case_events
 from yiwang.core.models import Department
 from yiwang.core.workflow import definition_of
@@ -42,18 +43,7 @@ from yiwang.data.models import Catalogue, DataElement, DataResource, Grade, Open
 from yiwang.data.search import search
 
 PAGE_SIZE = 30
-CONFLICT_CODES = {"not_editable", "version_pending", "not_submitted", "not_published"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def error_status(exc: ValidationError) -> int:
-    """409 when the resource is in the wrong state for the operation, else 400."""
-    codes = (
-        {e.code for errs in exc.error_dict.values() for e in errs}
-        if hasattr(exc, "error_dict")
-        else {e.code for e in exc.error_list}
-    )
-    return 409 if codes & CONFLICT_CODES else 400
 
 
 def manageable_departments(user) -> QuerySet:
@@ -237,10 +227,8 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             done, target = _post_resource(request, resource)
-        except PermissionDenied:
-            raise
         except ValidationError as exc:
-            errors, status = exc.messages, error_status(exc)
+            errors, _fields, status = refused(exc)
         else:
             messages.success(request, done)
             return redirect("data:resource", pk=target.pk)
@@ -391,7 +379,7 @@ def resource_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                         items=_form_items(formset),
                     )
             except ValidationError as exc:
-                errors, status = exc.messages, error_status(exc)
+                errors, _fields, status = refused(exc)
             else:
                 messages.success(request, _("已保存草稿 %s。") % resource.code)
                 return redirect("data:resource", pk=resource.pk)
@@ -517,7 +505,7 @@ def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
             done = _post_element(request, element)
         except ValidationError as exc:
             errors = exc.messages
-            status = 409 if getattr(exc, "code", "") == "element_has_source" else 400
+            status = status_of(exc)
         else:
             messages.success(request, done)
             return redirect("data:element", pk=element.pk)

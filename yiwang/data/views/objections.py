@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.access import has_perm
+from yiwang.core.errors import refused, status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.inbox import case_events
 from yiwang.data import access
@@ -30,7 +31,6 @@ from yiwang.data.actions.objections import (
     field_label,
     open_actions,
     registry_label,
-    status_of,
 )
 from yiwang.data.actions.reads import do_record_objection_view
 from yiwang.data.models import Conflict
@@ -50,10 +50,6 @@ STATUS_FILTERS = ("open", "overdue", "closed")
 def _staff(request: HttpRequest) -> None:
     if request.user.kind != "staff" or not has_perm(request.user, "data.view"):
         raise PermissionDenied(_("数据异议仅对数据专员和审核人员开放。"))
-
-
-def _messages_of(exc: ValidationError) -> list[str]:
-    return list(exc.messages)
 
 
 @login_required
@@ -192,10 +188,8 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
                 done = _("已答复提出部门。")
             else:
                 raise ValidationError(_("未知的操作。"))
-        except ValidationError as exc:
-            errors, status = _messages_of(exc), status_of(exc)
-        except PermissionDenied as exc:
-            errors, status = [str(exc)], 403
+        except (ValidationError, PermissionDenied) as exc:
+            errors, _fields, status = refused(exc)
         else:
             messages.success(request, done)
             return redirect("data:objection", pk=obj.pk)
@@ -263,10 +257,8 @@ def conflict(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("已提出数据异议 %s。") % made.number)
                 return redirect("data:objection", pk=made.pk)
             raise ValidationError(_("未知的操作。"))
-        except ValidationError as exc:
-            errors, status = _messages_of(exc), status_of(exc)
-        except PermissionDenied as exc:
-            errors, status = [str(exc)], 403
+        except (ValidationError, PermissionDenied) as exc:
+            errors, _fields, status = refused(exc)
     can_resolve = (
         obj.status == Conflict.Status.OPEN
         and access.by_department(

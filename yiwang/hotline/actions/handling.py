@@ -23,6 +23,7 @@ from yiwang.core.actions.workflow import (
     do_set_case_due,
     do_transition,
 )
+from yiwang.core.errors import Conflict
 from yiwang.core.models import Department, User
 from yiwang.hotline import access
 from yiwang.hotline.actions.tickets import resolve_category
@@ -291,7 +292,7 @@ def do_decide_extension(*, actor, ticket: Ticket, approve: bool, note: str = "")
     row = _locked(ticket)
     ext = row.extensions.filter(state=Extension.State.PENDING).last()
     if ext is None:
-        raise ValidationError(_("该工单没有待审核的延期申请。"), code="no_extension")
+        raise Conflict(_("该工单没有待审核的延期申请。"), code="no_extension")
     do_transition(
         actor=actor,
         case=row.case,
@@ -340,7 +341,7 @@ def do_supervise(*, actor, ticket: Ticket, comment: str) -> Ticket:
     if not comment:
         raise ValidationError({"comment": _("督办须写明要求。")}, code="comment_required")
     if row.case.closed_at is not None:
-        raise ValidationError(_("工单已办结，无需督办。"), code="case_closed")
+        raise Conflict(_("工单已办结，无需督办。"), code="case_closed")
     do_record_event(actor=actor, case=row.case, action="supervise", comment=comment)
     _record(actor, row, "supervise")
     if row.department_id:
@@ -379,7 +380,7 @@ def do_callback(
         )
     row = _locked(ticket)
     if row.case.state != "concluded":
-        raise ValidationError(_("工单尚未办结，暂不能评价。"), code="not_concluded")
+        raise Conflict(_("工单尚未办结，暂不能评价。"), code="not_concluded")
     comment = (comment or "").strip()[:2000]
     reopen = (
         satisfaction == Satisfaction.UNSATISFIED

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import audit, notify
 from yiwang.core.actions.notify import do_notify, do_notify_many
+from yiwang.core.errors import Conflict
 from yiwang.core.fields import index_for
 from yiwang.core.models import AuditEntry, Division, User
 from yiwang.core.numbering import next_number
@@ -385,7 +386,7 @@ def do_publish_warning(*, actor, warning: Warning) -> Warning:
     access.require_publish(actor)
     row = Warning.objects.select_for_update().get(pk=warning.pk)
     if row.state != Warning.State.DRAFT:
-        raise ValidationError(
+        raise Conflict(
             _("预警 %(number)s 已%(state)s，不能重复发布。")
             % {"number": row.number, "state": row.get_state_display()},
             code="already_published",
@@ -481,7 +482,7 @@ def do_cancel_warning(*, actor, warning: Warning, reason: str = "") -> Warning:
     access.require_publish(actor)
     row = Warning.objects.select_for_update().get(pk=warning.pk)
     if row.state != Warning.State.PUBLISHED:
-        raise ValidationError(_("只有已发布的预警可以解除。"), code="not_published")
+        raise Conflict(_("只有已发布的预警可以解除。"), code="not_published")
     reason = (reason or "").strip()
     if len(reason) > 500:
         raise ValidationError({"reason": _("解除说明不能超过 500 字。")}, code="reason_too_long")

@@ -18,7 +18,6 @@ from pydantic import Field
 
 from yiwang.core import masking
 from yiwang.core.api.pagination import Mapped, Pagination
-from yiwang.core.errors import error_codes
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.inbox import case_events
 from yiwang.core.models import Department
@@ -41,8 +40,6 @@ from yiwang.hotline.operations import operations as ticket_operations
 router = Router(tags=["12345 工单"])
 
 CITIZEN_KINDS = ("citizen", "enterprise")
-FORBIDDEN_CODES = {"role_missing", "assigned_elsewhere"}
-CONFLICT_CODES = {"action_not_allowed", "case_closed", "not_concluded", "no_extension"}
 RELATED = ("case", "category", "department", "division")
 
 
@@ -337,18 +334,6 @@ def _ticket(request, number: str) -> Ticket:
     return found
 
 
-def _refused(exc: ValidationError):
-    """A refused step in the envelope: no role is a 403, a ticket in another step a 409,
-    each with the engine's code; anything else stays a 422."""
-    codes = error_codes(exc)
-    message = exc.messages[0] if exc.messages else _("无法执行此操作。")
-    for status, known in ((403, FORBIDDEN_CODES), (409, CONFLICT_CODES)):
-        hit = sorted(codes & known)
-        if hit:
-            return Status(status, {"error": {"code": hit[0], "message": message, "details": []}})
-    raise exc
-
-
 def _department(code: str | None) -> Department | None:
     if not code:
         return None
@@ -628,8 +613,5 @@ def act(request, where: Path[OpPath], payload: ActionIn):
             _("未知的操作：%(op)s（可用：%(ops)s）") % {"op": op[:40], "ops": "、".join(OPS)}
         )
     ticket = _ticket(request, number)
-    try:
-        fn(request.user, ticket, payload)
-    except ValidationError as exc:
-        return _refused(exc)
+    fn(request.user, ticket, payload)
     return Status(200, _detail(request.user, ticket))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -167,12 +166,7 @@ def publish_warning(request, warning_id: int):
     require_scope(request, "write")
     require(request.user, "warning.publish")
     w = _warning(request.user, warning_id)
-    try:
-        w = do_publish_warning(actor=request.user, warning=w)
-    except ValidationError as exc:
-        if exc.error_list and exc.error_list[0].code == "already_published":
-            raise HttpError(409, exc.messages[0]) from exc
-        raise
+    w = do_publish_warning(actor=request.user, warning=w)
     out = detail_out(request.user, _warning(request.user, w.pk))
     return Status(200 if out["progress"]["finished"] else 202, out)
 

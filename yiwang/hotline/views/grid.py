@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import uploads
 from yiwang.core.access import has_perm
-from yiwang.core.errors import split_errors
+from yiwang.core.errors import refused
 from yiwang.core.inbox import case_events
 from yiwang.core.models import Division, User
 from yiwang.core.workflow import definition_of
@@ -112,8 +112,7 @@ def grid_home(request: HttpRequest) -> HttpResponse:
                 photos=photos,
             )
         except ValidationError as exc:
-            errors, field_errors = split_errors(exc)
-            status = 400
+            errors, field_errors, status = refused(exc)
         else:
             messages.success(
                 request,
@@ -172,8 +171,7 @@ def grid_event(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, ticket=ticket, satisfied=choice == "1", comment=comment
             )
         except ValidationError as exc:
-            errors, _fields = split_errors(exc)
-            status = 400
+            errors, _fields, status = refused(exc)
         else:
             messages.success(
                 request,
@@ -276,8 +274,7 @@ def grid_manage(request: HttpRequest) -> HttpResponse:
             else:
                 raise ValidationError(_("未知的操作。"), code="op_unknown")
         except ValidationError as exc:
-            errors, field_errors = split_errors(exc)
-            status = 400
+            errors, field_errors, status = refused(exc)
         else:
             return redirect(reverse("hotline:grid-manage") + f"?grid={grid.code}")
     grids = (

@@ -147,7 +147,7 @@ def track(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             add_errors(rate_form, exc)
-            status = status_of(exc, conflict={"not_concluded"})
+            status = status_of(exc)
         else:
             messages.success(
                 request,

@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm
-from yiwang.core.errors import split_errors, status_of
+from yiwang.core.errors import refused
 from yiwang.core.models import Department, Division
 from yiwang.hotline.actions.categories import do_set_routing_rule
 from yiwang.hotline.models import Category, RoutingRule
@@ -45,8 +45,7 @@ def routing(request: HttpRequest) -> HttpResponse:
                 note=request.POST.get("note", "")[:200],
             )
         except ValidationError as exc:
-            summary, _fields = split_errors(exc)
-            status = status_of(exc)
+            summary, _fields, status = refused(exc)
         else:
             messages.success(request, _("派单规则已保存。"))
             return redirect("hotline:routing")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
-from yiwang.core.errors import split_errors, status_of
+from yiwang.core.errors import refused
 from yiwang.core.inbox import case_events
 from yiwang.core.masking import masked, reveal
 from yiwang.core.models import Department
@@ -103,8 +103,7 @@ def console(request: HttpRequest) -> HttpResponse:
                 **values,
             )
         except ValidationError as exc:
-            summary, field_errors = split_errors(exc)
-            status = status_of(exc)
+            summary, field_errors, status = refused(exc)
         else:
             messages.success(
                 request,
@@ -282,8 +281,7 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 done = _do(request, t, op)
             except ValidationError as exc:
-                summary, _fields = split_errors(exc)
-                status = status_of(exc)
+                summary, _fields, status = refused(exc)
             else:
                 messages.success(request, done)
                 return redirect("hotline:ticket", pk=t.pk)

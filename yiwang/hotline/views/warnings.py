@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import notify
-from yiwang.core.errors import error_codes, split_errors
+from yiwang.core.errors import refused
 from yiwang.core.models import Division
 from yiwang.hotline import access
 from yiwang.hotline.actions.warnings import (
@@ -105,8 +105,7 @@ def warnings_home(request: HttpRequest) -> HttpResponse:
         try:
             warning = do_draft_warning(actor=user, **form)
         except ValidationError as exc:
-            errors, field_errors = split_errors(exc)
-            status = 400
+            errors, field_errors, status = refused(exc)
         else:
             messages.success(request, _("预警草稿已保存，核对后即可发布。"))
             return redirect("hotline:warning", pk=warning.pk)
@@ -168,8 +167,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 raise ValidationError(_("未知的操作。"), code="op_unknown")
         except ValidationError as exc:
-            errors, _fields = split_errors(exc)
-            status = 409 if error_codes(exc) & {"already_published", "not_published"} else 400
+            errors, _fields, status = refused(exc)
             warning = _warning(request, pk)
         else:
             return redirect("hotline:warning", pk=warning.pk)

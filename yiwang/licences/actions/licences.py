@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit, crypto
+from yiwang.core.errors import Conflict
 from yiwang.core.identifiers import (
     make_licence_identifier,
     validate_credit_code,
@@ -440,7 +441,7 @@ def do_change_status(*, actor, licence: Licence, action: str, reason: str) -> Li
         raise ValidationError({"reason": [_("请填写原因（2 至 500 字）。")]})
     licence = Licence.objects.select_for_update().select_related("licence_type").get(pk=licence.pk)
     if licence.status not in transition.sources:
-        raise ValidationError(
+        raise Conflict(
             _("证照当前状态为「%(status)s」，不能%(action)s。"),
             code="conflict",
             params={"status": licence.get_status_display(), "action": transition.label},

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit, crypto
+from yiwang.core.errors import Conflict
 from yiwang.core.models import Department
 from yiwang.core.numbering import next_value
 from yiwang.licences import access, sealing
@@ -112,7 +113,7 @@ def do_disable_seal(*, actor, seal: Seal, reason: str) -> Seal:
         raise ValidationError({"reason": [_("请填写停用原因（2 至 500 字）。")]})
     seal = Seal.objects.select_for_update().get(pk=seal.pk)
     if seal.status == Seal.Status.DISABLED:
-        raise ValidationError(_("该印章已停用。"), code="conflict")
+        raise Conflict(_("该印章已停用。"), code="conflict")
     seal.status = Seal.Status.DISABLED
     seal.disabled_reason = reason
     seal.disabled_at = timezone.now()

@@ -5,7 +5,7 @@ import datetime as dt
 import json
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -230,16 +230,6 @@ def seal_row(s: Seal) -> dict:
     }
 
 
-def _run(fn):
-    """Run an action: a state conflict is a 409, other refusals the envelope's 422."""
-    try:
-        return fn()
-    except ValidationError as exc:
-        if getattr(exc, "code", None) == "conflict":
-            raise HttpError(409, exc.messages[0]) from None
-        raise
-
-
 def _staff(request, perm: str = "licence.view") -> None:
     user = request.user
     if getattr(user, "kind", "") != "staff" or not has_perm(user, perm):
@@ -439,11 +429,7 @@ def change_status(
     require_scope(request, "write")
     _staff(request, "licence.manage")
     lic = _issued(request, licence_id)
-    _run(
-        lambda: do_change_status(
-            actor=request.user, licence=lic, action=action, reason=payload.reason
-        )
-    )
+    do_change_status(actor=request.user, licence=lic, action=action, reason=payload.reason)
     lic = LICENCE_QS.get(pk=lic.pk)
     return licence_detail(lic, [t.code for t in open_transitions(request.user, lic)])
 
@@ -505,9 +491,7 @@ def disable_seal(request, seal_id: int, payload: DisableIn):
     require_scope(request, "write")
     _staff(request, "seal.manage")
     seal = _seal(request, seal_id)
-    return seal_row(
-        _run(lambda: do_disable_seal(actor=request.user, seal=seal, reason=payload.reason))
-    )
+    return seal_row(do_disable_seal(actor=request.user, seal=seal, reason=payload.reason))
 
 
 @router.get("/seals/{seal_id}/usages", response=list[UsageOut])

@@ -20,6 +20,7 @@ from yiwang.core import audit
 from yiwang.core.actions.notify import do_notify
 from yiwang.core.actions.uploads import do_open_upload
 from yiwang.core.actions.workflow import do_comment, do_start_case, do_transition
+from yiwang.core.errors import Conflict
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.models import User
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
@@ -715,9 +716,9 @@ def do_add_materials(*, actor, application: Application, uploads: Mapping | None
     application = visible(actor, application)
     application = _locked(application)
     if application.outcome or application.case.closed_at is not None:
-        raise ValidationError(_("办件 %s 已办结。") % application.number, code="case_closed")
+        raise Conflict(_("办件 %s 已办结。") % application.number, code="case_closed")
     if application.case.state not in ("submitted", "correction"):
-        raise ValidationError(_("只有在待受理或补正环节才能补充材料。"), code="action_not_allowed")
+        raise Conflict(_("只有在待受理或补正环节才能补充材料。"), code="action_not_allowed")
     if actor.pk not in (application.applicant_id, application.clerk_id):
         raise PermissionDenied(_("只有申请人或受理窗口人员可以补充材料。"))
     if not uploads:
@@ -751,7 +752,7 @@ def do_act(
     case = application.case
     action = (action or "").strip()
     if application.outcome:
-        raise ValidationError(_("办件 %s 已办结，不能再办理。") % application.number, "case_closed")
+        raise Conflict(_("办件 %s 已办结，不能再办理。") % application.number, "case_closed")
     d = definition_of(case.workflow)
     if case.closed_at is not None:
         _catch_up(actor, application, action)
@@ -789,7 +790,7 @@ def _catch_up(actor, application: Application, action: str) -> None:
     """A case finished on the generic case page (办件页): only the step that brings the
     application up to date is allowed."""
     if action not in [a["code"] for a in open_actions(actor, application)]:
-        raise ValidationError(_("办件 %s 已办结，不能再办理。") % application.number, "case_closed")
+        raise Conflict(_("办件 %s 已办结，不能再办理。") % application.number, "case_closed")
     finish(actor, application, action)
 
 
@@ -800,7 +801,7 @@ def _resubmit(
     cleans, and the new materials are added."""
     case = application.case
     if case.state != "correction":
-        raise ValidationError(
+        raise Conflict(
             _("当前环节“%s”不能提交补正材料。") % d.state_name(case.state),
             code="action_not_allowed",
         )

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
+from yiwang.core.errors import Conflict
 from yiwang.core.models import Department, Division
 from yiwang.services import access
 from yiwang.services.events import ENTERPRISE, LIFE
@@ -632,7 +633,7 @@ def do_create_item(
         )
     if ServiceItem.objects.filter(code=code).exists():
         raise ValidationError(
-            {"code": ValidationError(_("事项编码 %s 已存在。") % code, code="duplicate_code")}
+            {"code": Conflict(_("事项编码 %s 已存在。") % code, code="duplicate_code")}
         )
     fields, mats, rows = clean_item(
         values, department=department, materials=materials or [], steps=steps or []
@@ -711,7 +712,7 @@ def do_publish_item(*, actor, item: ServiceItem) -> ServiceItem:
     )
     access.require_manage(actor, item.department)
     if item.status == Status.PUBLISHED:
-        raise ValidationError(_("该事项已发布。"), code="already_published")
+        raise Conflict(_("该事项已发布。"), code="already_published")
     problems = []
     if item.parent_id and item.parent.status != Status.PUBLISHED:
         problems.append(_("请先发布上级事项“%s”。") % item.parent.name)
@@ -720,7 +721,7 @@ def do_publish_item(*, actor, item: ServiceItem) -> ServiceItem:
     if item.level == Level.HANDLING and not item.steps.exists():
         problems.append(_("业务办理项须至少有一个办理环节后才能发布。"))
     if problems:
-        raise ValidationError([ValidationError(p, code="not_publishable") for p in problems])
+        raise ValidationError([Conflict(p, code="not_publishable") for p in problems])
     previous = item.status
     item.status = Status.PUBLISHED
     item.save(update_fields=["status", "updated_at"])
@@ -744,7 +745,7 @@ def do_withdraw_item(*, actor, item: ServiceItem, reason: str = "") -> ServiceIt
     )
     access.require_manage(actor, item.department)
     if item.status != Status.PUBLISHED:
-        raise ValidationError(_("只有已发布的事项可以停用。"), code="not_published")
+        raise Conflict(_("只有已发布的事项可以停用。"), code="not_published")
     withdrawn = [item]
     frontier = [item.pk]
     while frontier:

@@ -22,7 +22,7 @@ from yiwang.core import audit
 from yiwang.core.access import Grant, grant_covers
 from yiwang.core.actions.notify import do_notify
 from yiwang.core.actions.workflow import do_start_case, do_transition
-from yiwang.core.errors import status_of as core_status_of
+from yiwang.core.errors import Conflict, Invalid, NotFound, Refusal
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.models import Case, Department, Division, RoleAssignment, User
 from yiwang.core.numbering import next_number
@@ -59,27 +59,17 @@ TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 TOKEN_LENGTH = 8
 
 
-# Error codes of these actions that are not a plain 400 (see ``status_of``).
-CONFLICT_CODES = {"already_rated", "not_done", "case_closed"}
-FORBIDDEN_CODES = {"role_missing", "assigned_elsewhere"}
-
-
-def status_of(exc: ValidationError) -> int:
-    """The HTTP status a refused rating or action gets: 409 for a second rating or a
-    closed case, 404 for an unknown visit number, 403 for a missing role, else 400."""
-    return core_status_of(
-        exc, forbidden=FORBIDDEN_CODES, conflict=CONFLICT_CODES, not_found={"unknown_visit"}
-    )
-
-
 def rectify_days() -> int:
     """限期整改 in working days, counted from the rating (configurable, default 15)."""
     return int(settings.YIWANG.get("SERVICES_RECTIFY_DAYS", 15))
 
 
-def field_error(field: str, message: str, code: str) -> ValidationError:
-    """An error on one field that keeps its code (views and API map codes to statuses)."""
-    return ValidationError({field: ValidationError(message, code=code)})
+def field_error(
+    field: str, message: str, code: str, kind: type[Refusal] = Invalid
+) -> ValidationError:
+    """An error on one field that keeps its code, of the given kind (``Invalid`` unless
+    said otherwise)."""
+    return kind({field: kind(message, code=code)})
 
 
 def clean_level(level: Any) -> int:
@@ -185,7 +175,7 @@ def _create(**fields) -> Rating:
         with transaction.atomic():
             return Rating.objects.create(**fields)
     except IntegrityError:
-        raise ValidationError(
+        raise Conflict(
             _("该服务已经评价过，每次服务只能评价一次。"), code="already_rated"
         ) from None
 
@@ -289,11 +279,11 @@ def do_rate_application(
         raise PermissionDenied(_("只有申请人本人可以评价该办件。"))
     case = row.case
     if case is None or case.closed_at is None or case.state not in RATABLE_STATES:
-        raise ValidationError(
+        raise Conflict(
             _("办件 %s 尚未办结，办结（或不予受理）后才能评价。") % row.number, code="not_done"
         )
     if Rating.objects.filter(application=row).exists():
-        raise ValidationError(
+        raise Conflict(
             _("办件 %s 已经评价过，每个办件只能评价一次。") % row.number, code="already_rated"
         )
     rating = _create(
@@ -386,6 +376,7 @@ def find_visit(visit_number: str) -> WindowVisit:
             "visit_number",
             _("未找到窗口服务编号 %s，请核对窗口出示的编号。") % visit_number,
             "unknown_visit",
+            NotFound,
         )
     return visit
 
@@ -428,7 +419,7 @@ def do_rate_visit(
     _same(division, visit.division, "division", _("办理区划"))
     _same(staff, visit.clerk, "staff", _("被评价人员"))
     if Rating.objects.filter(visit_number=visit.number).exists():
-        raise ValidationError(
+        raise Conflict(
             _("窗口服务 %s 已经评价过，每次服务只能评价一次。") % visit.number,
             code="already_rated",
         )

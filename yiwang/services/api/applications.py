@@ -4,23 +4,20 @@ material upload (补正) and download."""
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Form, Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import Field
 
 from yiwang.core import masking, uploads
 from yiwang.core.api.pagination import Mapped, Pagination
-from yiwang.core.errors import FORBIDDEN_CODES, error_codes
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.inbox import case_events
 from yiwang.core.schemas.workflow import ActionOut, EventOut
@@ -140,20 +137,6 @@ def _detail(user, app: Application) -> dict:
     }
 
 
-def _run(fn: Callable[[], Any]) -> Any:
-    """Run an action: no role is a 403, a case that moved on a 409, bad input the 422 of
-    the error envelope."""
-    try:
-        return fn()
-    except ValidationError as exc:
-        codes = error_codes(exc)
-        if codes & FORBIDDEN_CODES:
-            raise PermissionDenied(exc.messages[0]) from None
-        if codes & {"case_closed", "action_not_allowed", "tampered"}:
-            raise HttpError(409, exc.messages[0]) from None
-        raise
-
-
 def _form_json(text: str) -> dict:
     try:
         data = json.loads(text or "{}")
@@ -190,14 +173,12 @@ def apply(
     免证 materials need no file. Nothing is saved when anything is wrong."""
     require_scope(request, "write")
     data = _form_json(form_data)
-    app = _run(
-        lambda: do_apply(
-            actor=request.user,
-            item=_item(item),
-            form_data=data,
-            uploads=request.FILES,
-            channel=channel,
-        )
+    app = do_apply(
+        actor=request.user,
+        item=_item(item),
+        form_data=data,
+        uploads=request.FILES,
+        channel=channel,
     )
     return Status(201, _detail(request.user, app))
 
@@ -218,18 +199,16 @@ def window_intake(
     require_scope(request, "write")
     data = _form_json(form_data)
     ids = [r.strip() for r in received.split(",") if r.strip().isdigit()]
-    app = _run(
-        lambda: do_window_intake(
-            actor=request.user,
-            item=_item(item),
-            applicant_name=applicant_name,
-            applicant_id_type=applicant_id_type,
-            applicant_id_number=applicant_id_number,
-            phone=phone,
-            form_data=data,
-            uploads=request.FILES,
-            received=ids,
-        )
+    app = do_window_intake(
+        actor=request.user,
+        item=_item(item),
+        applicant_name=applicant_name,
+        applicant_id_type=applicant_id_type,
+        applicant_id_number=applicant_id_number,
+        phone=phone,
+        form_data=data,
+        uploads=request.FILES,
+        received=ids,
     )
     return Status(201, _detail(request.user, app))
 
@@ -269,11 +248,7 @@ def act(request, number: str, payload: ActIn):
     refuse, not_accept, send_back, withdraw); approval issues the e-licence."""
     require_scope(request, "write")
     app = _application(request, number)
-    _run(
-        lambda: do_act(
-            actor=request.user, application=app, action=payload.action, comment=payload.comment
-        )
-    )
+    do_act(actor=request.user, application=app, action=payload.action, comment=payload.comment)
     return _detail(request.user, app)
 
 
@@ -283,7 +258,7 @@ def upload_materials(request, number: str):
     correction; then ``act`` with ``resubmit``."""
     require_scope(request, "write")
     app = _application(request, number)
-    _run(lambda: do_add_materials(actor=request.user, application=app, uploads=request.FILES))
+    do_add_materials(actor=request.user, application=app, uploads=request.FILES)
     return Status(201, _materials(app))
 
 
@@ -295,5 +270,5 @@ def download_material(request, number: str, material_id: int):
     material = app.materials.filter(pk=material_id).first()
     if material is None or not material.file:
         raise Http404(_("未找到该材料文件。"))
-    data = _run(lambda: do_open_material(actor=request.user, material=material))
+    data = do_open_material(actor=request.user, material=material)
     return uploads.download(material, data)

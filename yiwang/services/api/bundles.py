@@ -23,7 +23,7 @@ from yiwang.services.actions.bundles import (
     do_apply_bundle,
     material_groups,
 )
-from yiwang.services.api.applications import ApplicationOut, _form_json, _run
+from yiwang.services.api.applications import ApplicationOut, _form_json
 from yiwang.services.api.items import PUBLIC
 from yiwang.services.models import Bundle, BundleApplication
 from yiwang.services.queries import application_row, with_case
@@ -194,9 +194,7 @@ def apply_bundle(request, code: str, form_data: Form[str] = "{}"):
     require_scope(request, "write")
     bundle = _published(code)
     data = _form_json(form_data)
-    submission = _run(
-        lambda: do_apply_bundle(
-            actor=request.user, bundle=bundle, form_data=data, uploads=request.FILES
-        )
+    submission = do_apply_bundle(
+        actor=request.user, bundle=bundle, form_data=data, uploads=request.FILES
     )
     return Status(201, get_submission(request, submission.number))

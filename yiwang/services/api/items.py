@@ -4,11 +4,9 @@ their department's items (and see their drafts with ``manage=true``)."""
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.security import django_auth
 from pydantic import Field
@@ -29,7 +27,6 @@ from yiwang.services.models import ServiceItem
 from yiwang.services.search import by_event, search
 
 router = Router()
-STATE_CODES = {"already_published", "not_published", "not_publishable"}
 
 
 def _anyone(request):
@@ -236,22 +233,6 @@ def detail_out(i: ServiceItem) -> dict:
     }
 
 
-def _run(fn, **kw):
-    """Run an action: a duplicate code or a wrong-state refusal is a 409, other
-    refusals stay 422."""
-    try:
-        return fn(**kw)
-    except ValidationError as exc:
-        codes = (
-            {e.code for errs in exc.error_dict.values() for e in errs}
-            if hasattr(exc, "error_dict")
-            else {e.code for e in exc.error_list}
-        )
-        if "duplicate_code" in codes or codes & STATE_CODES:
-            raise HttpError(409, "；".join(exc.messages)) from None
-        raise
-
-
 def _payload(payload: ItemIn) -> tuple[dict, list | None, list | None]:
     data = payload.dict()
     materials = data.pop("materials")
@@ -349,8 +330,7 @@ def create_item(request, payload: ItemCreateIn):
     if department is None:
         raise Http404(_("未找到该部门。"))
     values, materials, steps = _payload(payload)
-    item = _run(
-        do_create_item,
+    item = do_create_item(
         actor=request.user,
         department=department,
         code=payload.code,
@@ -369,13 +349,8 @@ def update_item(request, code: str, payload: ItemIn):
     """修改事项: every element is replaced; materials and steps only when given."""
     item = _managed(request, code)
     values, materials, steps = _payload(payload)
-    item = _run(
-        do_update_item,
-        actor=request.user,
-        item=item,
-        values=values,
-        materials=materials,
-        steps=steps,
+    item = do_update_item(
+        actor=request.user, item=item, values=values, materials=materials, steps=steps
     )
     return Status(200, detail_out(item))
 
@@ -386,7 +361,7 @@ def update_item(request, code: str, payload: ItemIn):
 )
 def publish_item(request, code: str):
     """发布 to the service hall."""
-    item = _run(do_publish_item, actor=request.user, item=_managed(request, code))
+    item = do_publish_item(actor=request.user, item=_managed(request, code))
     return Status(200, detail_out(item))
 
 
@@ -396,10 +371,7 @@ def publish_item(request, code: str):
 )
 def withdraw_item(request, code: str, payload: WithdrawIn | None = None):
     """停用 (with its published lower-level items)."""
-    item = _run(
-        do_withdraw_item,
-        actor=request.user,
-        item=_managed(request, code),
-        reason=payload.reason if payload else "",
+    item = do_withdraw_item(
+        actor=request.user, item=_managed(request, code), reason=payload.reason if payload else ""
     )
     return Status(200, detail_out(item))

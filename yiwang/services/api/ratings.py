@@ -3,14 +3,12 @@ issue and rate window visits (the visitor needs only the rating code), my rating
 published statistics (per staff member for staff only) and 差评整改 (list, detail, act)."""
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.security import django_auth
 from pydantic import Field
@@ -25,7 +23,6 @@ from yiwang.services.actions.ratings import (
     do_rate_application,
     do_rate_visit,
     rectification_actions,
-    status_of,
 )
 from yiwang.services.models import Rating
 from yiwang.services.stats import (
@@ -166,18 +163,6 @@ class StatsOut(Schema):
     rows: list[LineOut]
 
 
-def _run(fn: Callable[[], Any]) -> Any:
-    """Run an action: a second rating or a closed case is a 409, an unknown visit a 404,
-    a missing role a 403, other refusals the 422 of the error envelope."""
-    try:
-        return fn()
-    except ValidationError as exc:
-        status = status_of(exc)
-        if status in (403, 404, 409):
-            raise HttpError(status, exc.messages[0]) from None
-        raise
-
-
 def _staff(request) -> None:
     if not access.is_staff(request.user):
         raise PermissionDenied(_("差评整改仅对工作人员开放。"))
@@ -238,13 +223,11 @@ def rate_application(request, number: str, payload: RateIn):
     application = access.own_applications(request.user).filter(number=number).first()
     if application is None:
         raise Http404(_("未找到该办件，或您无权查看。"))
-    rating = _run(
-        lambda: do_rate_application(
-            actor=request.user,
-            application=application,
-            level=payload.level,
-            comment=payload.comment,
-        )
+    rating = do_rate_application(
+        actor=request.user,
+        application=application,
+        level=payload.level,
+        comment=payload.comment,
     )
     return Status(201, _public_row(rating))
 
@@ -256,13 +239,11 @@ def issue_visit(request, payload: VisitIn):
     item = access.public_items().filter(code=payload.item).first()
     if item is None:
         raise Http404(_("未找到事项 %s。") % payload.item)
-    visit = _run(
-        lambda: do_issue_visit_ticket(
-            actor=request.user,
-            item=item,
-            applicant_id_type=payload.applicant_id_type,
-            applicant_id_number=payload.applicant_id_number,
-        )
+    visit = do_issue_visit_ticket(
+        actor=request.user,
+        item=item,
+        applicant_id_type=payload.applicant_id_type,
+        applicant_id_number=payload.applicant_id_number,
     )
     return Status(
         201,
@@ -284,16 +265,14 @@ def rate_visit(request, visit_number: str, payload: VisitRateIn):
     actor = request.user if getattr(request.user, "is_authenticated", False) else None
     if actor is not None:
         require_scope(request, "write")
-    rating = _run(
-        lambda: do_rate_visit(
-            actor=actor,
-            visit_number=visit_number,
-            level=payload.level,
-            comment=payload.comment,
-            channel="app",
-            token=payload.token,
-            contact_phone=payload.contact_phone,
-        )
+    rating = do_rate_visit(
+        actor=actor,
+        visit_number=visit_number,
+        level=payload.level,
+        comment=payload.comment,
+        channel="app",
+        token=payload.token,
+        contact_phone=payload.contact_phone,
     )
     return Status(201, _public_row(rating))
 
@@ -331,9 +310,7 @@ def act_rectification(request, rating_id: int, payload: ActIn):
     require_scope(request, "write")
     _staff(request)
     rating = _rectification(request, rating_id)
-    _run(
-        lambda: do_act_rectification(
-            actor=request.user, rating=rating, action=payload.action, comment=payload.comment
-        )
+    do_act_rectification(
+        actor=request.user, rating=rating, action=payload.action, comment=payload.comment
     )
     return _detail(request, _rectification(request, rating_id))

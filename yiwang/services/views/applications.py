@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import uploads
-from yiwang.core.errors import split_errors, status_of
+from yiwang.core.errors import refused, split_errors, status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.inbox import case_events
 from yiwang.core.workflow import definition_of
@@ -137,8 +137,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                 actor=request.user, item=item, form_data=request.POST, uploads=request.FILES
             )
         except ValidationError as exc:
-            summary, field_errors = split_errors(exc)
-            status = status_of(exc)
+            summary, field_errors, status = refused(exc)
         else:
             if app.outcome == Application.Outcome.APPROVED:
                 messages.success(request, _("申请已提交并秒批通过，办件编号 %s。") % app.number)
@@ -316,12 +315,7 @@ def material_file(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if material is None:
         raise Http404(_("未找到该材料，或您无权查看。"))
-    try:
-        data = do_open_material(actor=request.user, material=material)
-    except ValidationError as exc:
-        return HttpResponse(
-            " ".join(exc.messages), status=409, content_type="text/plain; charset=utf-8"
-        )
+    data = do_open_material(actor=request.user, material=material)  # altered file: 409
     ext = uploads.EXTENSION.get(material.content_type, "")
     return uploads.download(material, data, filename=f"{material.name}{ext}")
 

@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core.errors import split_errors, status_of
+from yiwang.core.errors import refused
 from yiwang.services import access
 from yiwang.services.actions.applications import applicant_from_account
 from yiwang.services.actions.bundles import (
@@ -104,8 +104,7 @@ def bundle_apply(request: HttpRequest, code: str) -> HttpResponse:
                 uploads=request.FILES,
             )
         except ValidationError as exc:
-            summary, field_errors = split_errors(exc)
-            status = status_of(exc)
+            summary, field_errors, status = refused(exc)
         else:
             messages.success(
                 request,

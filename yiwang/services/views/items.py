@@ -11,7 +11,7 @@ from collections import Counter
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from yiwang.core.access import departments_in_scope, has_perm, require
+from yiwang.core.errors import status_of
 from yiwang.core.models import Department, Division
 from yiwang.services import access
 from yiwang.services.actions.items import (
@@ -41,8 +42,6 @@ PAGE_SIZE = 20
 CITY = "410800"
 Level = ServiceItem.Level
 Status = ServiceItem.Status
-STATE_CODES = {"already_published", "not_published", "duplicate_code"}
-
 # Names of the e-licence types, when the licences room cannot say (not installed yet).
 LICENCE_NAMES = {
     "business_licence": "营业执照",
@@ -557,7 +556,7 @@ def item_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
                 if item is not None and item.pk is None:
                     item = None
                 errors = _attach_errors(exc, form)
-                status = 409 if _state_error(exc) else 400
+                status = status_of(exc)
             else:
                 messages.success(request, _("已保存事项 %s。") % item.code)
                 return redirect("services:manage-edit", code=item.code)
@@ -604,15 +603,6 @@ def item_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
     )
 
 
-def _state_error(exc: ValidationError) -> bool:
-    codes = (
-        {e.code for errs in exc.error_dict.values() for e in errs}
-        if hasattr(exc, "error_dict")
-        else {e.code for e in exc.error_list}
-    )
-    return bool(codes & STATE_CODES)
-
-
 @login_required
 @require_POST
 def item_op(request: HttpRequest, code: str, op: str) -> HttpResponse:
@@ -631,8 +621,6 @@ def item_op(request: HttpRequest, code: str, op: str) -> HttpResponse:
     except ValidationError as exc:
         for m in exc.messages:
             messages.error(request, m)
-    except PermissionDenied:
-        raise
     target = request.POST.get("next", "")
     if target == "list":
         return redirect("services:manage")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import masking
 from yiwang.core.access import has_perm
+from yiwang.core.errors import refused, status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.identity.totp import qr_svg_data_uri
 from yiwang.core.inbox import case_events
@@ -32,7 +33,6 @@ from yiwang.services.actions.ratings import (
     do_rate_visit,
     find_visit,
     rectification_actions,
-    status_of,
 )
 from yiwang.services.models import Level, Rating, ServiceItem, WindowVisit
 from yiwang.services.queries import (
@@ -241,7 +241,7 @@ def visit_issue(request: HttpRequest) -> HttpResponse:
                 applicant_id_number=request.POST.get("applicant_id_number", "")[:40],
             )
         except ValidationError as exc:
-            errors, status = list(exc.messages), status_of(exc)
+            errors, _fields, status = refused(exc)
         else:
             return redirect("services:visit", number=visit.number)
     recent = WindowVisit.objects.filter(clerk=request.user).select_related("item")[:10]
@@ -362,10 +362,8 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
                 action=request.POST.get("action", ""),
                 comment=request.POST.get("comment", "")[:2000],
             )
-        except ValidationError as exc:
-            errors, status = list(exc.messages), status_of(exc)
-        except PermissionDenied as exc:
-            errors, status = [str(exc)], 403
+        except (ValidationError, PermissionDenied) as exc:
+            errors, _fields, status = refused(exc)
         else:
             messages.success(request, _("已办理。"))
             return redirect("services:rectification", pk=rating.pk)

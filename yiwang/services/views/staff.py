@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import masking
 from yiwang.core.access import has_perm
-from yiwang.core.errors import split_errors, status_of
+from yiwang.core.errors import refused
 from yiwang.core.inbox import case_events
 from yiwang.services import access
 from yiwang.services.actions.applications import (
@@ -78,8 +78,7 @@ def window(request: HttpRequest) -> HttpResponse:
                 received=[r for r in request.POST.getlist("received") if r.isdigit()],
             )
         except ValidationError as exc:
-            summary, field_errors = split_errors(exc)
-            status = status_of(exc)
+            summary, field_errors, status = refused(exc)
         else:
             messages.success(
                 request,
@@ -187,11 +186,8 @@ def staff_application(request: HttpRequest, number: str) -> HttpResponse:
                 )
                 messages.success(request, _("已办理。"))
                 return redirect("services:staff-application", number=app.number)
-        except ValidationError as exc:
-            summary, _fields = split_errors(exc)
-            status = status_of(exc)
-        except PermissionDenied as exc:
-            summary, status = [str(exc)], 403
+        except (ValidationError, PermissionDenied) as exc:
+            summary, _fields, status = refused(exc)
         app = _visible(request, number)
     actions = open_actions(request.user, app)
     context = {
