@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yiwang.core.middleware.SessionEpochMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yiwang.core.middleware.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yiwang.web.middleware.ElderModeMiddleware",
 ]

@@ -54,3 +54,32 @@ class RejectNulMiddleware:
             if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
                 return any("\x00" in v for values in request.POST.lists() for v in values[1])
         return False
+
+
+class RefusalMiddleware:
+    """Pages: a refused action that no view caught answers by its kind — the messages on
+    an error page with the refusal's status (409 for a ``Conflict``, 400 for an
+    ``Invalid`` …). ``Forbidden`` and ``NotFound`` are left to Django's own 403 and 404
+    pages; under /api/ the API's envelope answers instead."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import PermissionDenied, ValidationError
+        from django.http import Http404
+        from django.shortcuts import render
+
+        from yiwang.core.errors import refused
+
+        if not isinstance(exception, ValidationError) or request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, (PermissionDenied, Http404)):
+            return None
+        summary, _fields, status = refused(exception)
+        return render(
+            request, "core/refused.html", {"errors": summary, "status": status}, status=status
+        )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.access import departments_in_scope, has_perm, pick, require
-from yiwang.core.errors import refused, status_of
+from yiwang.core.errors import refused
 from yiwang.core.inbox import case_events
 from yiwang.core.models import Department
 from yiwang.core.workflow import definition_of
@@ -504,8 +504,7 @@ def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             done = _post_element(request, element)
         except ValidationError as exc:
-            errors = exc.messages
-            status = status_of(exc)
+            errors, _fields, status = refused(exc)
         else:
             messages.success(request, done)
             return redirect("data:element", pk=element.pk)

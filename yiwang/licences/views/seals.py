@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
+from yiwang.core.errors import status_of
 from yiwang.licences import access
 from yiwang.licences.actions.seals import do_create_seal, do_disable_seal
 from yiwang.licences.models import Seal
@@ -90,8 +91,7 @@ def seal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             do_disable_seal(actor=request.user, seal=seal, reason=request.POST.get("reason", ""))
         except ValidationError as exc:
-            errors = _errors(exc)
-            status = 400
+            errors, status = _errors(exc), status_of(exc)
         else:
             messages.success(request, _("印章已停用。"))
             return redirect("licences:seal", pk=pk)

@@ -16,6 +16,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
+from yiwang.core.errors import status_of
 from yiwang.licences import access
 from yiwang.licences.actions.licences import (
     TRANSITIONS,
@@ -149,7 +150,7 @@ def licence_status(request: HttpRequest, pk: int) -> HttpResponse:
             reason=request.POST.get("reason", ""),
         )
     except ValidationError as exc:
-        return licence_detail(request, pk, errors=_errors(exc), status=400)
+        return licence_detail(request, pk, errors=_errors(exc), status=status_of(exc))
     label = TRANSITIONS[action].label
     messages.success(
         request, _("已%(action)s：%(number)s") % {"action": label, "number": licence.number}
