@@ -101,7 +101,7 @@ def test_case_page_actions_claim_comment_and_transition(client, desk):
         assert text in history
     # Refused action: the page says why, with a 4xx, and nothing moves.
     r = client.post(f"/cases/{case.pk}/", {"op": "transition", "action": "approve"})
-    assert r.status_code == 400
+    assert r.status_code == 409  # not a step of this state: a conflict
     assert "不能执行“准予许可”" in r.content.decode()
     assert Case.objects.get(pk=case.pk).state == "reviewing"
 

@@ -119,7 +119,7 @@ def test_objection_to_authority_value_corrected_with_history_and_notices(client,
     # The requester cannot answer its own objection.
     client.force_login(people.other)
     refused = client.post(reverse("data:objection", args=[objection.pk]), {"op": "correct"})
-    assert refused.status_code == 400
+    assert refused.status_code == 403
     assert Person.objects.get().name == "张三"
 
     client.force_login(people.authority)

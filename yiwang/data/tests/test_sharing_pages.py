@@ -140,4 +140,5 @@ def test_share_request_api(data_city, actors):  # noqa: F811
         {"action": "grant"},
         content_type="application/json",
     )
-    assert r.status_code == 422
+    # Granting is the bureau's step: without the role the provider is refused (403).
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"

@@ -128,7 +128,8 @@ def test_lifecycle_through_the_page(client, make_staff, issue):
     food.refresh_from_db()
     assert food.status == "02"
     again = client.post(url, {"action": "suspend", "reason": "重复"})
-    assert again.status_code == 400 and "暂扣" in again.content.decode()
+    # Already suspended: a conflict with the licence's state, as in the API.
+    assert again.status_code == 409 and "暂扣" in again.content.decode()
 
 
 def test_issue_page(client, make_staff, licence_types, enterprise_user):
