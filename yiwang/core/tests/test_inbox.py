@@ -155,9 +155,11 @@ def test_api_errors_use_the_envelope(client, desk):
     client.force_login(desk.clerk)
     url = f"/api/v1/inbox/{case.pk}/transitions"
     r = client.post(url, {"action": "approve"}, content_type="application/json")
-    assert r.status_code == 422
-    assert r.json()["error"]["code"] == "invalid"
+    # Not a step of this state: a conflict, with the engine's reason in the details.
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "conflict"
     assert r.json()["error"]["message"] == "当前环节“申请”不能执行“准予许可”。"
+    assert r.json()["error"]["details"][0]["code"] == "action_not_allowed"
     r = client.post(url, {"comment": "缺少 action"}, content_type="application/json")
     assert r.status_code == 422 and r.json()["error"]["details"]
     r = client.post(url, "not json", content_type="application/json")
