@@ -20,6 +20,7 @@ from yiwang.core.actions.workflow import (
     do_open_attachment,
     do_transition,
 )
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events, case_summary, inbox_for, visible_cases
 from yiwang.core.subjects import page_for
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
@@ -29,7 +30,7 @@ ERROR_STATUS = {"too_large": 413, "bad_type": 415}
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的待办: open cases waiting for me, soonest deadline first, overdue marked."""
     if request.user.kind != "staff":
         raise PermissionDenied(_("待办仅对工作人员开放。"))

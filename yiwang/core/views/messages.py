@@ -14,7 +14,7 @@ from yiwang.core.paging import KeysetPaginator
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def message_list(request: HttpRequest) -> HttpResponse:
+def message_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List my messages; POST ``id`` marks one read, POST ``all`` marks every one read."""
     if request.method == "POST":
         raw = request.POST.get("id", "")

@@ -42,7 +42,7 @@ def _crs(request: HttpRequest) -> str:
     return crs if crs in geo.CRS_CHOICES else geo.WGS84
 
 
-def _staff(request: HttpRequest) -> None:
+def _staff(request: AuthenticatedHttpRequest) -> None:
     if request.user.kind != "staff" or not has_perm(request.user, "data.view"):
         raise PermissionDenied(_("基础库仅对数据专员和审核人员开放。"))
 

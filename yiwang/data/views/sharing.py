@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events
 from yiwang.core.workflow import available_actions
 from yiwang.data import access
@@ -265,7 +266,7 @@ def _usage_chart(qs) -> dict:
 
 
 @login_required
-def my_data(request: HttpRequest) -> HttpResponse:
+def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """谁用了我的数据: every gateway read of the signed-in citizen's own record."""
     if request.user.kind != "citizen":
         raise PermissionDenied(_("此页面供群众查看本人数据的使用记录。"))

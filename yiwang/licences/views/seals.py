@@ -15,13 +15,14 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.licences import access
 from yiwang.licences.actions.seals import do_create_seal, do_disable_seal
 from yiwang.licences.models import Seal
 from yiwang.licences.sealing import maker_signature_ok
 
 
-def _admin(request: HttpRequest) -> None:
+def _admin(request: AuthenticatedHttpRequest) -> None:
     if request.user.kind != "staff" or not has_perm(request.user, "seal.manage"):
         raise PermissionDenied(_("电子印章管理仅对部门管理员开放。"))
 

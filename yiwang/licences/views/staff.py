@@ -30,7 +30,7 @@ from yiwang.licences.queries import holder_shown
 from yiwang.licences.views.wallet import pdf_response
 
 
-def _staff(request: HttpRequest, perm: str = "licence.view") -> None:
+def _staff(request: AuthenticatedHttpRequest, perm: str = "licence.view") -> None:
     if request.user.kind != "staff" or not has_perm(request.user, perm):
         raise PermissionDenied(_("该页面仅对有证照权限的工作人员开放。"))
 

@@ -10,13 +10,14 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.identity.totp import qr_svg_data_uri
 from yiwang.licences import access
 from yiwang.licences.actions.licences import verify_url
 from yiwang.licences.models import Licence
 
 
-def _holder(request: HttpRequest) -> None:
+def _holder(request: AuthenticatedHttpRequest) -> None:
     if request.user.kind not in ("citizen", "enterprise"):
         raise PermissionDenied(_("证照夹供群众和企业查看本人（本单位）持有的证照。"))
 
