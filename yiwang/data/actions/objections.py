@@ -273,9 +273,9 @@ def open_actions(user, objection: DataObjection) -> list[str]:
     generic case page, only the matching step, so the record and outcome catch up."""
     from yiwang.core.workflow import available_actions, handling_roles
 
-    if objection.outcome or objection.case_id is None:
-        return []
     case = objection.case
+    if objection.outcome or case is None:
+        return []
     if case.closed_at is None:
         return [a.code for a in available_actions(user, case)]
     step = {"corrected": "correct", "explained": "explain"}.get(case.state)
@@ -286,6 +286,7 @@ def _advance(actor, row: DataObjection, action: str, comment: str) -> None:
     """Move the case (or accept that it was already moved there) for ``action``."""
     target = {"correct": "corrected", "explain": "explained"}[action]
     case = row.case
+    assert case is not None, "_open refuses an objection without a case"
     if case.closed_at is None:
         do_transition(actor=actor, case=case, action_code=action, comment=comment)
         return

@@ -259,7 +259,7 @@ def do_decide_share(
     """Take a workflow action on a conditional request (提供方同意/不同意, 大数据局授权/不予共享,
     撤回); the request's status follows the case; a grant is issued on 授权."""
     req = ShareRequest.objects.select_for_update().get(pk=request.pk)
-    if req.case_id is None:
+    if req.case is None:
         raise ValidationError(_("该申请无需审核。"), code="no_case")
     case = do_transition(actor=actor, case=req.case, action_code=action, comment=comment)
     req.status = case.state

@@ -69,13 +69,13 @@ def grid_out(g: Grid) -> dict:
 
 
 def event_out(t: Ticket) -> dict:
-    state = t.case.state if t.case_id else ""
+    state = t.flow.state if t.case_id else ""
     return {
         "number": t.number,
         "title": t.title,
         "kind": t.kind,
         "status": state,
-        "status_name": definition_of(t.case.workflow).state_name(state) if t.case_id else "",
+        "status_name": definition_of(t.flow.workflow).state_name(state) if t.case_id else "",
         "category": t.category.code if t.category_id else None,
         "department": t.department.name if t.department_id else None,
         "grid": t.grid.code,

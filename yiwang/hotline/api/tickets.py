@@ -298,7 +298,7 @@ def _contact(user, ticket: Ticket) -> tuple[str, str]:
 def _detail(user, ticket: Ticket) -> dict:
     ticket = Ticket.objects.select_related(*RELATED, "predicted_category").get(pk=ticket.pk)
     name, phone = _contact(user, ticket)
-    events = case_events(ticket.case) if ticket.case_id else []
+    events = case_events(ticket.flow) if ticket.case_id else []
     if _is_citizen(user):
         events = [{**e, "actor": None} for e in events]  # staff names stay inside
     return {
@@ -590,7 +590,7 @@ def similar(request, number: str, filters: Query[SimilarFilter]):
     names = _state_names()
     out = []
     for t, score in found:
-        state = cases[t.pk].case.state if cases[t.pk].case_id else ""
+        state = cases[t.pk].flow.state if cases[t.pk].case_id else ""
         out.append(
             {
                 "number": t.number,

@@ -60,7 +60,7 @@ def _my_grids(user):
 def _state_names(tickets: list[Ticket]) -> list[Ticket]:
     for t in tickets:
         t.state_name = (
-            definition_of(t.case.workflow).state_name(t.case.state) if t.case_id else _("未流转")
+            definition_of(t.flow.workflow).state_name(t.flow.state) if t.case_id else _("未流转")
         )
     return tickets
 
@@ -189,10 +189,10 @@ def grid_event(request: HttpRequest, pk: int) -> HttpResponse:
         "hotline/grid/event.html",
         {
             "ticket": ticket,
-            "events": case_events(ticket.case) if ticket.case_id else [],
+            "events": case_events(ticket.flow) if ticket.case_id else [],
             "photos": list(ticket.attachments.all()),
             "callbacks": list(ticket.callbacks.select_related("by")),
-            "can_verify": may_verify and ticket.case_id and ticket.case.state == "concluded",
+            "can_verify": may_verify and ticket.case_id and ticket.flow.state == "concluded",
             "errors": errors,
             "comment": comment,
         },

@@ -162,7 +162,7 @@ def track(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def submit(request: HttpRequest) -> HttpResponse:
+def submit(request: AuthenticatedHttpRequest) -> HttpResponse:
     """网上诉求: a signed-in citizen or enterprise submits a request; the platform files,
     classifies and routes it like a call."""
     if getattr(request.user, "kind", "") not in ("citizen", "enterprise"):
@@ -233,7 +233,7 @@ def my_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_ticket(request: HttpRequest, pk: int) -> HttpResponse:
+def my_ticket(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One of the person's own tickets, with its timeline and the rating form."""
     t = with_case(Ticket.objects.filter(citizen=request.user, pk=pk)).first()
     if t is None:

@@ -498,14 +498,14 @@ def try_instant(application: Application) -> instant.Decision:
                 )
                 for code, comment in steps:
                     do_transition(
-                        actor=None, case=application.case, action_code=code, comment=comment
+                        actor=None, case=application.flow, action_code=code, comment=comment
                     )
                 application.decided_by_rule = str(decision.rule.get("code", ""))[:100]
                 finish(None, application, "approve")
             return decision
         except (ValidationError, PermissionDenied, OSError) as exc:
             application.refresh_from_db()
-            application.case.refresh_from_db()
+            application.flow.refresh_from_db()
             decision = instant.Decision(
                 None,
                 [
@@ -513,7 +513,7 @@ def try_instant(application: Application) -> instant.Decision:
                     % {"rule": decision.rule.get("name"), "err": _messages(exc)}
                 ],
             )
-    do_comment(actor=None, case=application.case, comment=decision.comment())
+    do_comment(actor=None, case=application.flow, comment=decision.comment())
     audit.record(
         actor=None,
         action="services.application.instant_refer",
@@ -573,7 +573,7 @@ def finish(actor, application: Application, action: str) -> None:
     """Bring the application in step with its case after ``action``: outcome and
     completion time at a final state; the licence issued on approval; a 一件事 it belongs
     to refreshed."""
-    case = application.case
+    case = application.flow
     fields = ["decided_by_rule"] if application.decided_by_rule else []
     if case.closed_at is not None and not application.outcome:
         application.outcome = OUTCOME_OF.get(action, application.outcome)
@@ -642,8 +642,8 @@ def _locked(application: Application) -> Application:
 
 def _last_action(application: Application) -> str:
     """The workflow action that moved the case last (engine notes skipped)."""
-    d = definition_of(application.case.workflow)
-    for event in application.case.events.order_by("-at", "-id"):
+    d = definition_of(application.flow.workflow)
+    for event in application.flow.events.order_by("-at", "-id"):
         if d.action(event.action) is not None:
             return event.action
     return ""
@@ -653,9 +653,9 @@ def open_actions(user, application: Application) -> list[dict]:
     """The workflow actions ``user`` may take now, as ``{"code", "name",
     "comment_required"}`` — including the applicant's ones a window clerk does for an
     applicant they took in, and the step that catches up a case finished elsewhere."""
-    if application.outcome or application.case_id is None:
-        return []
     case = application.case
+    if application.outcome or case is None:
+        return []
     d = definition_of(case.workflow)
     if case.closed_at is not None:
         last = _last_action(application)
@@ -714,9 +714,9 @@ def do_add_materials(*, actor, application: Application, uploads: Mapping | None
     the window clerk who took it in)."""
     application = visible(actor, application)
     application = _locked(application)
-    if application.outcome or application.case.closed_at is not None:
+    if application.outcome or application.flow.closed_at is not None:
         raise ValidationError(_("办件 %s 已办结。") % application.number, code="case_closed")
-    if application.case.state not in ("submitted", "correction"):
+    if application.flow.state not in ("submitted", "correction"):
         raise ValidationError(_("只有在待受理或补正环节才能补充材料。"), code="action_not_allowed")
     if actor.pk not in (application.applicant_id, application.clerk_id):
         raise PermissionDenied(_("只有申请人或受理窗口人员可以补充材料。"))
@@ -748,7 +748,7 @@ def do_act(
     on approval, the applicant told. On ``resubmit`` new uploads (and a corrected form)
     come with it. Someone else's application is a 404."""
     application = _locked(visible(actor, application))
-    case = application.case
+    case = application.flow
     action = (action or "").strip()
     if application.outcome:
         raise ValidationError(_("办件 %s 已办结，不能再办理。") % application.number, "case_closed")

@@ -48,10 +48,10 @@ PATH_POSITION = {"submitted": 0, "correction": 0, "reviewing": 1, "deciding": 2}
 def progress_steps(app: Application) -> list[dict]:
     """办理进度 for the applicant: 申请 → 审查 → 决定 → 办结, the current step marked
     (补正 shown in place of 申请; the outcome on the last step)."""
-    d = definition_of(app.case.workflow)
+    d = definition_of(app.flow.workflow)
     if any(code not in d.states for code in MAIN_PATH):
         return []
-    state = app.case.state
+    state = app.flow.state
     pos = PATH_POSITION.get(state, len(MAIN_PATH) - 1)
     steps = []
     for i, code in enumerate(MAIN_PATH):
@@ -109,7 +109,7 @@ def _published_item(code: str) -> ServiceItem:
     return item
 
 
-def _applicant_user(request: HttpRequest) -> None:
+def _applicant_user(request: AuthenticatedHttpRequest) -> None:
     if request.user.kind not in ("citizen", "enterprise"):
         raise PermissionDenied(
             _("在线申请仅对群众和企业用户开放；窗口人员请使用一窗受理为申请人代办。")
@@ -146,7 +146,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                 messages.success(
                     request,
                     _("申请已提交，办件编号 %(n)s，承诺 %(due)s 前办结。")
-                    % {"n": app.number, "due": app.case.case_due or "—"},
+                    % {"n": app.number, "due": app.flow.case_due or "—"},
                 )
             return redirect("services:my-application", number=app.number)
     elif request.method == "POST":
@@ -265,14 +265,14 @@ def my_application(request: HttpRequest, number: str) -> HttpResponse:
         app = _own(request, number)
     actions = {a["code"]: a for a in open_actions(request.user, app)}
     correction_note = ""
-    if app.case.state == "correction":
-        last = app.case.events.filter(action="request_correction").order_by("-at", "-id").first()
+    if app.flow.state == "correction":
+        last = app.flow.events.filter(action="request_correction").order_by("-at", "-id").first()
         correction_note = last.comment if last else ""
     context = {
         "app": app,
         "row": application_row(app),
         "steps": progress_steps(app),
-        "events": case_events(app.case),
+        "events": case_events(app.flow),
         "materials": material_rows(app),
         "can_resubmit": "resubmit" in actions,
         "can_withdraw": "withdraw" in actions,

@@ -222,7 +222,7 @@ def rate_visit(request: HttpRequest, visit_number: str) -> HttpResponse:
 
 
 @login_required
-def visit_issue(request: HttpRequest) -> HttpResponse:
+def visit_issue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """发放窗口服务编号: the clerk picks the item served; the number and QR code follow."""
     access.require_window_clerk(request.user, _("窗口服务编号由窗口人员发放。"))
     items = access.public_items().filter(level=ServiceItem.Level.HANDLING).order_by("code")
@@ -264,7 +264,7 @@ def visit_issue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def visit_ticket(request: HttpRequest, number: str) -> HttpResponse:
+def visit_ticket(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """The visit's number and QR code, for the clerk to show or print."""
     access.require_window_clerk(request.user, _("窗口服务编号由窗口人员发放。"))
     visit = (
@@ -292,7 +292,7 @@ def visit_ticket(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-def my_ratings(request: HttpRequest) -> HttpResponse:
+def my_ratings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的评价: the ratings a citizen or enterprise gave, with the department's reply."""
     qs = Rating.objects.filter(rater=request.user).select_related(*MINE_RELATED)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import masking
 from yiwang.core.access import has_perm
 from yiwang.core.errors import split_errors, status_of
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events
 from yiwang.services import access
 from yiwang.services.actions.applications import (
@@ -34,7 +35,7 @@ from yiwang.services.views.applications import _form_rows, material_rows, need_r
 STATUS_FILTERS = ("open", "overdue", "done", "mine")
 
 
-def _staff(request: HttpRequest) -> None:
+def _staff(request: AuthenticatedHttpRequest) -> None:
     if request.user.kind != "staff" or not has_perm(request.user, "case.view"):
         raise PermissionDenied(_("办件管理仅对工作人员开放。"))
 
@@ -197,7 +198,7 @@ def staff_application(request: HttpRequest, number: str) -> HttpResponse:
     context = {
         "app": app,
         "row": application_row(app),
-        "events": case_events(app.case),
+        "events": case_events(app.flow),
         "materials": material_rows(app),
         "fields": _form_rows(app),
         "actions": actions,
