@@ -161,7 +161,7 @@ def coverage(resources: Iterable) -> dict[str, int]:
     for registry, codes in by_registry.items():
         model = REGISTRIES[registry].model
         for code, n in (
-            model.objects.filter(source_resource__code__in=codes)
+            model._default_manager.filter(source_resource__code__in=codes)
             .values_list("source_resource__code")
             .annotate(n=Count("id"))
         ):

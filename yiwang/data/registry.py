@@ -64,7 +64,7 @@ class RegistrySpec:
 
     def get(self, key: str):
         """The record with this natural key, or None."""
-        return self.model.objects.filter(self.key_filter([key])).first()
+        return self.model._default_manager.filter(self.key_filter([key])).first()
 
 
 REGISTRIES: dict[str, RegistrySpec] = {

@@ -105,7 +105,7 @@ def _normalise(registry: str, field: str, raw: Any) -> str:
     s = REGISTRIES[registry]
     if field in s.fk_fields:
         target = s.model._meta.get_field(field).related_model
-        if not target.objects.filter(pk=text).exists():
+        if not target._default_manager.filter(pk=text).exists():
             raise _err("proposed_value", _("建议值不是有效的代码：%s") % text[:40], "invalid_value")
         return text
     try:  # the column's own limits (length, digits, choices) so the write cannot fail
@@ -322,7 +322,7 @@ def do_correct_objection(
     resource = live_resource(registry)
     if resource is None:
         raise ValidationError(_("该基础库没有已发布的数据资源，无法更正。"), code="no_resource")
-    record = s.model.objects.filter(pk=row.record_id).first()
+    record = s.model._default_manager.filter(pk=row.record_id).first()
     if record is None:
         raise ValidationError(_("该记录已不存在。"), code="not_found")
     comment = (comment or "").strip() or _("已按异议更正为：%s") % new_value

@@ -49,9 +49,9 @@ class Inserter:
         found: set[str] = set()
         for i in range(0, len(keys), 900):
             found |= set(
-                self.model.objects.filter(**{f"{column}__in": keys[i : i + 900]}).values_list(
-                    column, flat=True
-                )
+                self.model._default_manager.filter(
+                    **{f"{column}__in": keys[i : i + 900]}
+                ).values_list(column, flat=True)
             )
         return found
 

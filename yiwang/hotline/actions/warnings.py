@@ -91,7 +91,7 @@ def _citizens_in(division: Division) -> set[int]:
     person = REGISTRIES["person"].model
     # Both ID columns are encrypted with per-column blind indexes: the registry's ID
     # numbers of the area are read (decrypted) and re-indexed for the account table.
-    numbers = person.objects.filter(division__path__startswith=division.path).values_list(
+    numbers = person._default_manager.filter(division__path__startswith=division.path).values_list(
         "id_number", flat=True
     )
     found: set[int] = set()
@@ -114,7 +114,9 @@ def _enterprises_in(division: Division) -> set[int]:
     from yiwang.data.registry import REGISTRIES
 
     entity = REGISTRIES["legal_entity"].model
-    codes = entity.objects.filter(division__path__startswith=division.path).values("credit_code")
+    codes = entity._default_manager.filter(division__path__startswith=division.path).values(
+        "credit_code"
+    )
     return set(users.filter(credit_code__in=codes).values_list("pk", flat=True))
 
 
@@ -174,7 +176,7 @@ def estimate(warning: Warning) -> int:
                 qs = (
                     User.objects.filter(kind=User.Kind.CITIZEN, is_active=True)
                     if city
-                    else REGISTRIES["person"].model.objects.filter(
+                    else REGISTRIES["person"].model._default_manager.filter(
                         division__path__startswith=division.path
                     )
                 )
@@ -182,7 +184,7 @@ def estimate(warning: Warning) -> int:
             elif group == "enterprises" and not city:
                 total += (
                     REGISTRIES["legal_entity"]
-                    .model.objects.filter(division__path__startswith=division.path)
+                    .model._default_manager.filter(division__path__startswith=division.path)
                     .count()
                 )
             elif group in MEMBERS:
