@@ -13,10 +13,10 @@ CONFLICT_CODES = frozenset({"case_closed", "action_not_allowed"})
 
 
 def error_codes(exc: ValidationError) -> set[str]:
-    """The codes of every error inside ``exc``."""
+    """The codes of every error inside ``exc`` (an error raised without a code has none)."""
     if hasattr(exc, "error_dict"):
-        return {e.code for errs in exc.error_dict.values() for e in errs}
-    return {e.code for e in exc.error_list}
+        return {e.code for errs in exc.error_dict.values() for e in errs if e.code is not None}
+    return {e.code for e in exc.error_list if e.code is not None}
 
 
 def split_errors(exc: ValidationError) -> tuple[list[str], dict[str, list[str]]]:

@@ -55,7 +55,7 @@ class Call:
 
 def client_identifier(grant: ShareGrant) -> str:
     """The X-Road style identifier a grant's system presents: CN/GOV/<dept code>/<system>."""
-    system = grant.request.consumer_system if grant.request_id else grant.client.name
+    system = grant.request.consumer_system if grant.request is not None else grant.client.name
     return f"CN/GOV/{grant.consumer.code}/{system}"
 
 

@@ -42,7 +42,7 @@ PENDING_KEY = "yiwang_pending_login"
 ENROL_KEY = "yiwang_totp_enrol"
 PENDING_SECONDS = 300
 BACKEND = "yiwang.core.identity.backend.LockoutModelBackend"
-HOME_BY_KIND = {
+HOME_BY_KIND: dict[str, str] = {
     User.Kind.STAFF: "web:workbench",
     User.Kind.CITIZEN: "web:citizen",
     User.Kind.ENTERPRISE: "web:enterprise",
@@ -129,7 +129,12 @@ def login_totp(request: HttpRequest) -> HttpResponse:
     """Second login step: the 6-digit 动态口令; wrong codes count towards the lockout."""
     pending = request.session.get(PENDING_KEY)
     user = User.objects.filter(pk=pending["uid"], is_active=True).first() if pending else None
-    if user is None or time.time() - pending["at"] > PENDING_SECONDS or not user.totp_enabled:
+    if (
+        pending is None
+        or user is None
+        or time.time() - pending["at"] > PENDING_SECONDS
+        or not user.totp_enabled
+    ):
         request.session.pop(PENDING_KEY, None)
         messages.error(request, _("登录已超时，请重新输入用户名和密码。"))
         return redirect("web:login")
@@ -171,7 +176,7 @@ def _attach_errors(form, exc: ValidationError, password_field: str = "password1"
     """Put an action's ValidationError on the matching form fields."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
-            target = password_field if field == "password" else field
+            target: str | None = password_field if field == "password" else field
             form.add_error(target if target in form.fields else None, errors)
         return
     for error in exc.error_list:

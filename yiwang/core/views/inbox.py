@@ -49,7 +49,7 @@ def _error_status(exc: ValidationError) -> int:
         codes = {e.code for errs in exc.error_dict.values() for e in errs}
     else:
         codes = {e.code for e in exc.error_list}
-    return max((ERROR_STATUS.get(c, 400) for c in codes), default=400)
+    return max((ERROR_STATUS.get(c or "", 400) for c in codes), default=400)
 
 
 def _post(request: HttpRequest, case) -> str:

@@ -110,12 +110,12 @@ def do_merge_ticket(*, actor, ticket: Ticket, into: Ticket, comment: str) -> Tic
         .in_bulk([first, second])
     )
     ticket, into = locked[ticket.pk], locked[into.pk]
-    if ticket.merged_into_id is not None:
+    if ticket.merged_into is not None:
         raise ValidationError(
             _("工单 %(n)s 已合并到 %(m)s。") % {"n": ticket.number, "m": ticket.merged_into.number},
             code="already_merged",
         )
-    if into.merged_into_id is not None:
+    if into.merged_into is not None:
         raise ValidationError(
             _("目标工单 %(n)s 本身已合并到 %(m)s，请合并到 %(m)s。")
             % {"n": into.number, "m": into.merged_into.number},

@@ -58,7 +58,7 @@ def _sync(target: Ticket, source: Ticket) -> Ticket:
     return target
 
 
-def handlers_of(department: Department) -> list[User]:
+def handlers_of(department: Department | None) -> list[User]:
     """Active people who handle tickets for ``department`` (承办人员, 部门管理员)."""
     return list(
         User.objects.filter(
@@ -218,6 +218,7 @@ def do_return(
             code="return_too_late",
         )
     do_transition(actor=actor, case=row.flow, action_code="return", comment=reason)
+    assert row.department is not None, "a dispatched ticket has a department"
     TicketReturn.objects.create(
         ticket=row,
         department=row.department,

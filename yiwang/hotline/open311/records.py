@@ -47,7 +47,7 @@ def service(category: Category) -> dict:
         "metadata": True,
         "type": "realtime",
         "keywords": keywords(category),
-        "group": category.parent.name if category.parent_id else category.name,
+        "group": category.parent.name if category.parent is not None else category.name,
     }
 
 

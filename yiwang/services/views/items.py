@@ -477,7 +477,7 @@ def _values(form: ItemForm, fees: list[dict]) -> dict:
 def _initial(item: ServiceItem) -> tuple[dict, list, list, list]:
     data = {k: getattr(item, k) for k in ItemForm.base_fields if hasattr(item, k)}
     data["department"] = item.department_id
-    data["parent"] = item.parent.code if item.parent_id else ""
+    data["parent"] = item.parent.code if item.parent is not None else ""
     data["division"] = item.division_id
     mats = [{k: getattr(m, k) for k in MATERIAL_KEYS} for m in item.materials.all()]
     steps = [
