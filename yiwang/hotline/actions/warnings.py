@@ -411,7 +411,7 @@ def do_publish_warning(*, actor, warning: Warning) -> Warning:
     if background:
         from yiwang.hotline.tasks import deliver_warning
 
-        transaction.on_commit(lambda pk=row.pk: deliver_warning.enqueue(pk))
+        transaction.on_commit(partial(deliver_warning.enqueue, row.pk))
     else:
         for chunk in _chunks(ids, BATCH):
             _send(actor, row, chunk)
@@ -500,7 +500,7 @@ def do_cancel_warning(*, actor, warning: Warning, reason: str = "") -> Warning:
     if background:
         from yiwang.hotline.tasks import tell_cancelled
 
-        transaction.on_commit(lambda pk=row.pk: tell_cancelled.enqueue(pk, reason))
+        transaction.on_commit(partial(tell_cancelled.enqueue, row.pk, reason))
     else:
         _tell_cancelled(actor, row, reason, WarningRecipient.objects.filter(warning=row))
     warning.state = row.state
@@ -589,7 +589,7 @@ def _area_counts(warning: Warning, reached: set[int]) -> list[dict]:
         return found
     out = []
     for code, groups in audience(warning).items():
-        row = {"code": code, "groups": []}
+        row: dict[str, Any] = {"code": code, "groups": []}
         everyone: set[int] = set()
         for group in warning.groups:
             members = groups.get(group, set())

@@ -311,7 +311,7 @@ def _detail(user, ticket: Ticket) -> dict:
         "contact_name": name,
         "contact_phone": phone,
         "predicted_category": ticket.predicted_category.code
-        if ticket.predicted_category_id
+        if ticket.predicted_category is not None
         else None,
         "confidence": ticket.confidence,
         "respond_by": ticket.respond_by,
@@ -441,7 +441,7 @@ def _dates(first: dt.date | None, last: dt.date | None) -> Q:
 
 
 def _category_tree(rows: list[Category]) -> list[dict]:
-    nodes = {
+    nodes: dict[int, dict[str, Any]] = {
         c.pk: {
             "code": c.code,
             "name": c.name,
@@ -451,9 +451,9 @@ def _category_tree(rows: list[Category]) -> list[dict]:
         }
         for c in rows
     }
-    roots = []
+    roots: list[dict[str, Any]] = []
     for c in rows:
-        parent = nodes.get(c.parent_id)
+        parent = nodes.get(c.parent_id) if c.parent_id is not None else None
         (parent["children"] if parent else roots).append(nodes[c.pk])
     return roots
 

@@ -157,6 +157,7 @@ def track(request: HttpRequest) -> HttpResponse:
             )
             return redirect(f"{request.path}?number={t.number}&code={code}")
         t = _find(number, code)
+        assert t is not None, "the ticket found above is still there"
     context.update(_public_context(t))
     return render(request, "hotline/track.html", context, status=status)
 
