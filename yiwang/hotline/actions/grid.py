@@ -45,7 +45,9 @@ def _division(value) -> Division:
 
 
 @transaction.atomic
-def do_define_grid(*, actor, code: str, name: str, division, households: int | None = None) -> Grid:
+def do_define_grid(
+    *, actor, code: str, name: str, division, households: int | str | None = None
+) -> Grid:
     """划定网格: a new grid, or the name, area and households of an existing code."""
     access.require_manage_grids(actor)
     code = (code or "").strip()

@@ -69,6 +69,7 @@ def grid_out(g: Grid) -> dict:
 
 
 def event_out(t: Ticket) -> dict:
+    assert t.grid is not None, "grid events are reported in a grid"
     state = t.flow.state if t.case_id else ""
     return {
         "number": t.number,
@@ -122,7 +123,8 @@ def report_event(
     address: Form[str] = "",
     longitude: Form[str] = "",
     latitude: Form[str] = "",
-    photos: File[list[UploadedFile]] = None,
+    # django-ninja passes None when no file is sent; its File[...] marker has no Optional form.
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ):
     """网格事件上报 (multipart): ``content`` required; ``kind`` a 诉求类型 (default report
     问题隐患); optional ``category`` code, ``address``, WGS84 ``longitude``/``latitude`` and

@@ -85,7 +85,7 @@ def warnings_home(request: HttpRequest) -> HttpResponse:
     publisher = access.may_publish(user)
     errors: list[str] = []
     field_errors: dict[str, list[str]] = {}
-    form = {
+    form: dict[str, Any] = {
         "title": "",
         "kind": "",
         "level": Warning.Level.BLUE,
@@ -98,7 +98,7 @@ def warnings_home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not publisher:
             raise PermissionDenied(_("您没有发布预警信息的权限。"))
-        form: dict[str, Any] = {
+        form = {
             "title": _text(request, "title", 200),
             "kind": _text(request, "kind", 60),
             "level": _text(request, "level", 10),
