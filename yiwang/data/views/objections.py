@@ -57,7 +57,7 @@ def _messages_of(exc: ValidationError) -> list[str]:
 
 
 @login_required
-def objections(request: HttpRequest) -> HttpResponse:
+def objections(request: AuthenticatedHttpRequest) -> HttpResponse:
     """数据异议 list: raised by or owed by my department; overdue ones marked."""
     _staff(request)
     status = request.GET.get("status", "")
@@ -123,7 +123,7 @@ class ObjectionForm(forms.Form):
 
 
 @login_required
-def objection_new(request: HttpRequest) -> HttpResponse:
+def objection_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """提出数据异议: by registry + natural key (or from a record page), field, proposed
     value and reason."""
     _staff(request)
@@ -166,7 +166,7 @@ def objection_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def objection(request: HttpRequest, pk: int) -> HttpResponse:
+def objection(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One objection: facts, values, the case's history, and (for the authority's
     stewards) the actions 更正 / 说明."""
     _staff(request)
@@ -214,7 +214,7 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def conflicts(request: HttpRequest) -> HttpResponse:
+def conflicts(request: AuthenticatedHttpRequest) -> HttpResponse:
     """数据冲突 list: those my department must resolve, and those against my values."""
     _staff(request)
     status = request.GET.get("status", "open")
@@ -238,7 +238,7 @@ def conflicts(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def conflict(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One conflict: accept the authority's value, or raise an objection against it."""
     _staff(request)
     obj = visible_conflicts(request.user).filter(pk=pk).first()

@@ -48,7 +48,7 @@ def _staff(request: AuthenticatedHttpRequest) -> None:
 
 
 @login_required
-def registries(request: HttpRequest) -> HttpResponse:
+def registries(request: AuthenticatedHttpRequest) -> HttpResponse:
     """基础库 index: the registries this user may look into, with their size."""
     _staff(request)
     rows = [{**row, "hint": SEARCH_HINTS[row["code"]]} for row in registry_rows(request.user)]
@@ -56,7 +56,7 @@ def registries(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def registry(request: HttpRequest, registry: str) -> HttpResponse:
+def registry(request: AuthenticatedHttpRequest, registry: str) -> HttpResponse:
     """Search one registry by natural key; places also on a scatter chart."""
     _staff(request)
     visible_registry(request.user, registry)
@@ -79,7 +79,7 @@ def registry(request: HttpRequest, registry: str) -> HttpResponse:
 
 
 @login_required
-def record(request: HttpRequest, registry: str, pk: int) -> HttpResponse:
+def record(request: AuthenticatedHttpRequest, registry: str, pk: int) -> HttpResponse:
     """One record: values masked by default; POST a purpose to reveal (logged)."""
     _staff(request)
     obj = get_record(request.user, registry, pk)

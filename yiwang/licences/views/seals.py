@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ def _errors(exc: ValidationError) -> dict[str, list[str]]:
 
 
 @login_required
-def seal_list(request: HttpRequest) -> HttpResponse:
+def seal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The seals of the departments one manages, and the form to make a new one."""
     _admin(request)
     departments = access.issuing_departments(request.user, "seal.manage")
@@ -80,7 +80,7 @@ def seal_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def seal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def seal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One seal: image, seal data and the maker's signature check, its use log; POST
     disables it with a reason."""
     _admin(request)

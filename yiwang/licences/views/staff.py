@@ -65,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def licence_list(request: HttpRequest) -> HttpResponse:
+def licence_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """已签发证照 of the departments in the staff member's scope, filterable."""
     _staff(request)
     qs = access.staff_licences(request.user).select_related("licence_type", "issuer")
@@ -107,7 +107,7 @@ def _visible(request: HttpRequest, pk: int) -> Licence:
 
 
 @login_required
-def licence_detail(request: HttpRequest, pk: int, *, errors=None, status: int = 200):
+def licence_detail(request: AuthenticatedHttpRequest, pk: int, *, errors=None, status: int = 200):
     """One licence: the record (holder in clear, the view logged), status history, seal
     use, and the lifecycle actions open to the staff member."""
     _staff(request)
@@ -134,7 +134,7 @@ def licence_detail(request: HttpRequest, pk: int, *, errors=None, status: int = 
 
 
 @login_required
-def licence_status(request: HttpRequest, pk: int) -> HttpResponse:
+def licence_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """POST: 暂扣 / 恢复 / 撤销 / 注销 / 吊销 with a reason."""
     _staff(request, "licence.manage")
     if request.method != "POST":
@@ -158,7 +158,7 @@ def licence_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def licence_pdf(request: HttpRequest, pk: int):
+def licence_pdf(request: AuthenticatedHttpRequest, pk: int):
     _staff(request)
     licence = _visible(request, pk)
     do_record_licence_download(actor=request.user, licence=licence)
@@ -198,7 +198,7 @@ def _data_fields(licence_type: LicenceType | None, posted: dict) -> list[dict]:
 
 
 @login_required
-def issue(request: HttpRequest) -> HttpResponse:
+def issue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """签发电子证照 by hand (e.g. a paper licence being digitised): choose a type, fill
     the holder and its fields, choose the issuing department."""
     _staff(request, "licence.issue")

@@ -35,7 +35,7 @@ def _own(request: HttpRequest, pk: int) -> Licence:
 
 
 @login_required
-def wallet(request: HttpRequest) -> HttpResponse:
+def wallet(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的证照: every licence held, newest first, with its status."""
     _holder(request)
     licences = access.own_licences(request.user).select_related("licence_type")
@@ -43,7 +43,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def wallet_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def wallet_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One licence: the face data, the QR code to show at a counter, download."""
     _holder(request)
     licence = _own(request, pk)
@@ -62,7 +62,7 @@ def wallet_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def wallet_pdf(request: HttpRequest, pk: int) -> FileResponse:
+def wallet_pdf(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """Download one's own sealed licence file."""
     _holder(request)
     licence = _own(request, pk)

@@ -157,7 +157,7 @@ def files_for(uploads: Mapping | None, key: str, pk: int) -> list:
 def check_files(
     needs: Iterable[Need],
     uploads: Mapping | None,
-    received: Iterable[int] = (),
+    received: Iterable[int | str] = (),
     *,
     errors: dict[str, list[str]],
     checked: dict[str, CheckedUpload] | None = None,
@@ -202,7 +202,7 @@ def prepare(
     uploads: Mapping | None,
     *,
     channel: str,
-    received: Iterable[int] = (),
+    received: Iterable[int | str] = (),
     errors: dict[str, list[str]] | None = None,
 ) -> Prepared:
     """Check a submission for one item (eligibility, form, materials) without writing;
@@ -440,7 +440,7 @@ def do_window_intake(
     phone: str,
     form_data: Mapping | None,
     uploads: Mapping | None,
-    received: Iterable[int] = (),
+    received: Iterable[int | str] = (),
 ) -> Application:
     """一窗受理: a window clerk submits for an applicant standing at the counter, for an
     item of any department. The case is started by the platform with the clerk recorded
@@ -488,7 +488,8 @@ def try_instant(application: Application) -> instant.Decision:
     approves (the licence issued), naming the rule; otherwise — or when finishing fails —
     the case stays for normal review and the reasons are written on it."""
     decision = instant.evaluate(application.item.instant_rules, instant.facts_for(application))
-    if decision.approved:
+    rule = decision.rule
+    if rule is not None:  # decision.approved
         try:
             with transaction.atomic():
                 steps = (
@@ -500,7 +501,7 @@ def try_instant(application: Application) -> instant.Decision:
                     do_transition(
                         actor=None, case=application.flow, action_code=code, comment=comment
                     )
-                application.decided_by_rule = str(decision.rule.get("code", ""))[:100]
+                application.decided_by_rule = str(rule.get("code", ""))[:100]
                 finish(None, application, "approve")
             return decision
         except (ValidationError, PermissionDenied, OSError) as exc:
@@ -510,7 +511,7 @@ def try_instant(application: Application) -> instant.Decision:
                 None,
                 [
                     _("规则「%(rule)s」成立，但自动办结未能完成（%(err)s）")
-                    % {"rule": decision.rule.get("name"), "err": _messages(exc)}
+                    % {"rule": rule.get("name"), "err": _messages(exc)}
                 ],
             )
     do_comment(actor=None, case=application.flow, comment=decision.comment())
@@ -536,6 +537,8 @@ def licence_data(application: Application, fields: list[dict]) -> dict[str, str]
         record = registry_record("legal_entity", "001", application.applicant_id_number)
     for f in fields:
         key = f.get("key")
+        if key is None:
+            continue
         value = form.get(key)
         if value in (None, "") and record is not None and key in LICENCE_FROM_ENTITY:
             value = getattr(record, LICENCE_FROM_ENTITY[key], None)
@@ -601,7 +604,7 @@ def finish(actor, application: Application, action: str) -> None:
                 "licence": application.licence_identifier,
             },
         )
-    if application.bundle_application_id:
+    if application.bundle_application is not None:
         from yiwang.services.actions.bundles import do_refresh_bundle
 
         do_refresh_bundle(actor=actor, submission=application.bundle_application)

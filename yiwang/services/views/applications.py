@@ -117,7 +117,7 @@ def _applicant_user(request: AuthenticatedHttpRequest) -> None:
 
 
 @login_required
-def apply(request: HttpRequest, code: str) -> HttpResponse:
+def apply(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """在线申请: the item's form and materials; 免证 materials are not asked for. Errors
     are shown per field in Chinese and nothing is saved until everything is right."""
     _applicant_user(request)
@@ -166,7 +166,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def my_applications(request: HttpRequest) -> HttpResponse:
+def my_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的办件: my applications (open first), status, deadlines, overdue marks; and my
     一件事 submissions."""
     _applicant_user(request)
@@ -225,7 +225,7 @@ def _own(request: HttpRequest, number: str) -> Application:
 
 
 @login_required
-def my_application(request: HttpRequest, number: str) -> HttpResponse:
+def my_application(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """One of my applications: facts, timeline, materials; 补正 (new uploads) and 撤回
     while open; the issued licence once approved."""
     _applicant_user(request)

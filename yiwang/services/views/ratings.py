@@ -331,7 +331,7 @@ def rectifications(request: HttpRequest) -> HttpResponse:
 
 
 def _rater_label(r: Rating) -> str:
-    if r.rater_id:
+    if r.rater is not None:
         return masking.mask_name(r.rater.full_name or r.rater.username)
     return _("匿名（窗口评价器或扫码评价）")
 

@@ -130,7 +130,7 @@ def filtered(user, status: str, q: str = ""):
 
 
 @login_required
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """办件 of my jurisdiction: status, deadlines (working days), overdue marks."""
     _staff(request)
     status = request.GET.get("status", "open")
@@ -160,7 +160,7 @@ def _visible(request: HttpRequest, number: str) -> Application:
 
 
 @login_required
-def staff_application(request: HttpRequest, number: str) -> HttpResponse:
+def staff_application(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """One application for staff: applicant (masked; full values on a stated purpose,
     logged), form, materials, timeline and the actions open to me."""
     _staff(request)
