@@ -49,7 +49,7 @@ def seal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                 errors["valid_until"] = [_("日期格式应为 YYYY-MM-DD。")]
         if department is None:
             errors["department"] = [_("请选择用章部门。")]
-        if not errors:
+        if not errors and department is not None:
             try:
                 seal = do_create_seal(
                     actor=request.user,

@@ -4,6 +4,7 @@ detail with history, seal use and lifecycle actions), issuing by hand, the è¯ç…
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
