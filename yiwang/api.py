@@ -3,6 +3,8 @@ envelope ``{"error": {"code", "message", "details"}}``, OpenAPI 3 for free."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -76,6 +78,7 @@ def _invalid(request, exc: NinjaValidationError):
 
 @api.exception_handler(ValidationError)
 def _domain_invalid(request, exc: ValidationError):
+    details: list[dict[str, Any]]
     if hasattr(exc, "error_dict"):
         details = [{"loc": [k], "msg": str(m)} for k, v in exc.message_dict.items() for m in v]
     else:
