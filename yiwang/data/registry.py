@@ -22,6 +22,7 @@ from yiwang.data.models import (
     Person,
     Place,
     RecordHistory,
+    RegistryRecord,
 )
 from yiwang.data.standards import display
 
@@ -31,7 +32,7 @@ class RegistrySpec:
     """How one registry is stored: model, natural key, and which key is blind-indexed."""
 
     code: str
-    model: type[models.Model]
+    model: type[RegistryRecord]
     key: str
     blind_key: bool = False  # the key is encrypted: look it up through its blind index
     fk_fields: frozenset[str] = field(default_factory=frozenset)  # "division" → division_id

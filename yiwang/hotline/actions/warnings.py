@@ -86,12 +86,11 @@ def _citizens_in(division: Division) -> set[int]:
     users = User.objects.filter(kind=User.Kind.CITIZEN, is_active=True)
     if division.level == Division.Level.CITY:
         return set(users.values_list("pk", flat=True))
-    from yiwang.data.registry import REGISTRIES
+    from yiwang.data.models import Person
 
-    person = REGISTRIES["person"].model
     # Both ID columns are encrypted with per-column blind indexes: the registry's ID
     # numbers of the area are read (decrypted) and re-indexed for the account table.
-    numbers = person._default_manager.filter(division__path__startswith=division.path).values_list(
+    numbers = Person.objects.filter(division__path__startswith=division.path).values_list(
         "id_number", flat=True
     )
     found: set[int] = set()
@@ -111,10 +110,9 @@ def _enterprises_in(division: Division) -> set[int]:
     users = User.objects.filter(kind=User.Kind.ENTERPRISE, is_active=True)
     if division.level == Division.Level.CITY:
         return set(users.values_list("pk", flat=True))
-    from yiwang.data.registry import REGISTRIES
+    from yiwang.data.models import LegalEntity
 
-    entity = REGISTRIES["legal_entity"].model
-    codes = entity._default_manager.filter(division__path__startswith=division.path).values(
+    codes = LegalEntity.objects.filter(division__path__startswith=division.path).values(
         "credit_code"
     )
     return set(users.filter(credit_code__in=codes).values_list("pk", flat=True))
@@ -166,7 +164,7 @@ def recipient_ids(warning: Warning) -> list[int]:
 def estimate(warning: Warning) -> int:
     """An upper bound of the audience from counts alone (no ID number is decrypted), to
     choose between sending at once and in the background."""
-    from yiwang.data.registry import REGISTRIES
+    from yiwang.data.models import LegalEntity, Person
 
     total = 0
     for division in warning.divisions.all():
@@ -176,17 +174,15 @@ def estimate(warning: Warning) -> int:
                 qs = (
                     User.objects.filter(kind=User.Kind.CITIZEN, is_active=True)
                     if city
-                    else REGISTRIES["person"].model._default_manager.filter(
+                    else Person.objects.filter(
                         division__path__startswith=division.path
                     )
                 )
                 total += qs.count()
             elif group == "enterprises" and not city:
-                total += (
-                    REGISTRIES["legal_entity"]
-                    .model._default_manager.filter(division__path__startswith=division.path)
-                    .count()
-                )
+                total += LegalEntity.objects.filter(
+                    division__path__startswith=division.path
+                ).count()
             elif group in MEMBERS:
                 total += len(MEMBERS[group](division))
     return total
