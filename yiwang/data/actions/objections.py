@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,10 +53,17 @@ def registry_label(registry: str) -> str:
     return str(REGISTRIES[registry].model._meta.verbose_name_plural)
 
 
+def _column(model: type[models.Model], field: str) -> models.Field:
+    """A registry model's own column by name (never a reverse relation)."""
+    found = model._meta.get_field(field)
+    assert isinstance(found, models.Field), f"{field} is not a column"
+    return found
+
+
 def field_label(registry: str, field: str) -> str:
     """A registry field's Chinese name (姓名 …)."""
     try:
-        return str(REGISTRIES[registry].model._meta.get_field(field).verbose_name)
+        return str(_column(REGISTRIES[registry].model, field).verbose_name)
     except FieldDoesNotExist:  # an unknown name is shown as is
         return field
 
@@ -80,7 +87,7 @@ def authority_of(registry: str, record, field: str) -> Department:
     """The department that answers for ``field``: its data element's source department,
     else the department whose value the record holds (一数一源)."""
     item = _item(live_resource(registry), field)
-    if item is not None and item.element.source_department_id:
+    if item is not None and item.element.source_department is not None:
         return item.element.source_department
     return Department.objects.select_related("division").get(pk=field_source(record, field))
 
@@ -104,12 +111,13 @@ def _normalise(registry: str, field: str, raw: Any) -> str:
             ) from None
     s = REGISTRIES[registry]
     if field in s.fk_fields:
-        target = s.model._meta.get_field(field).related_model
+        target = _column(s.model, field).related_model
+        assert target is not None and target != "self", "a foreign key names its model"
         if not target._default_manager.filter(pk=text).exists():
             raise _err("proposed_value", _("建议值不是有效的代码：%s") % text[:40], "invalid_value")
         return text
     try:  # the column's own limits (length, digits, choices) so the write cannot fail
-        s.model._meta.get_field(field).clean(text, None)
+        _column(s.model, field).clean(text, None)
     except ValidationError as exc:
         raise _err(
             "proposed_value", _("建议值不符合要求：%s") % " ".join(exc.messages), "invalid_value"
@@ -398,7 +406,7 @@ def seed_demo_objections(*, actor=None) -> dict:
     no people records or no such stewards (or when run again)."""
     from yiwang.data.models import Person
 
-    done = {"open": 0, "resolved": 0}
+    done: dict[str, Any] = {"open": 0, "resolved": 0}
     if DataObjection.objects.exists():
         return done
     people = list(Person.objects.order_by("pk")[:2])

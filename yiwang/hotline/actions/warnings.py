@@ -174,9 +174,7 @@ def estimate(warning: Warning) -> int:
                 qs = (
                     User.objects.filter(kind=User.Kind.CITIZEN, is_active=True)
                     if city
-                    else Person.objects.filter(
-                        division__path__startswith=division.path
-                    )
+                    else Person.objects.filter(division__path__startswith=division.path)
                 )
                 total += qs.count()
             elif group == "enterprises" and not city:
