@@ -190,6 +190,7 @@ def do_request_share(
         raise PermissionDenied(_("只有数据专员可以提出共享申请。"))
     consumer = _department_of(actor)
     cleaned = _clean(resource, fields, purpose, legal_basis, consumer_system, starts_on, ends_on)
+    assert starts_on is not None and ends_on is not None, "_clean refuses a missing date"
     from yiwang.core.numbering import next_number
 
     req = ShareRequest.objects.create(

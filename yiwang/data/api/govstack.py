@@ -106,7 +106,7 @@ def _run(request, registry: str, version: str, fn: Callable[[gw.Call], tuple[int
                 403, "not_authoritative", _("只有该基础库的权威提供方系统可以写入。")
             ) from None
         except ValidationError as exc:
-            details = (
+            details: list[dict[str, Any]] = (
                 [{"loc": [k], "msg": m} for k, v in exc.message_dict.items() for m in v]
                 if hasattr(exc, "error_dict")
                 else [{"loc": [], "msg": m} for m in exc.messages]

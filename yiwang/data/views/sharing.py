@@ -4,6 +4,7 @@ detail with 收回授权), the provider's 用数记录 and the citizen's "who re
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -81,7 +82,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     status = 200
     today = timezone.localdate()
-    form = {
+    form: dict[str, Any] = {
         "fields": request.POST.getlist("fields"),
         "purpose": request.POST.get("purpose", ""),
         "legal_basis": request.POST.get("legal_basis", ""),
