@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -205,7 +206,7 @@ def grid_event(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def grid_photo(request: HttpRequest, pk: int, photo_id: int) -> HttpResponse:
+def grid_photo(request: HttpRequest, pk: int, photo_id: int) -> HttpResponseBase:
     """A photo of an event, for those who may see the event: decrypted, its SM3 digest
     checked, the read logged."""
     ticket = _event(request, pk)

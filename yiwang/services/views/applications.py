@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -306,7 +307,7 @@ def _form_rows(app: Application) -> list[tuple[str, Any]]:
 
 
 @login_required
-def material_file(request: HttpRequest, pk: int) -> HttpResponse:
+def material_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Download a material: the applicant, the clerk who took it in, or staff who can see
     the case; decrypted and its SM3 digest checked first."""
     material = (
