@@ -14,6 +14,9 @@ from yiwang.core.access import has_perm
 from yiwang.core.notify import unread_count
 from yiwang.core.rooms import NavEntry, nav_entries
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # One entry in the room list; each installed room declares its own in its manifest.
 Room = NavEntry
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from yiwang.core.access import has_perm
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.data import geo
 from yiwang.data.actions.objections import registry_label
 from yiwang.data.actions.reads import do_reveal_record

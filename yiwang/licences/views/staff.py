@@ -17,6 +17,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.licences import access
 from yiwang.licences.actions.licences import (
     TRANSITIONS,
