@@ -1410,7 +1410,7 @@ def _slot_tables() -> dict[str, dict[str, list[str]]]:
     made: dict[str, dict[str, list[str]]] = {}
     for code, spec in LEAVES.items():
         made[code + "t"] = {**COMMON, **spec["slots"]}
-        slots = {**COMMON, **spec["slots"]}
+        held = {**COMMON, **spec["slots"]}
         for k, extra in spec.get("held_slots", {}).items():
             held[k] = held[k] + extra
         made[code + "h"] = held

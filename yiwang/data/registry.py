@@ -207,7 +207,9 @@ def apply_rows(
     latest: dict[str, dict[str, Any]] = {}
     for row in rows:  # a key repeated within the chunk: the last row wins, once
         latest[display(row[s.key])] = row
-    existing = {display(getattr(r, s.key)): r for r in s.model.objects.filter(s.key_filter(latest))}
+    existing = {
+        display(getattr(r, s.key)): r for r in s.model._default_manager.filter(s.key_filter(latest))
+    }
     run = _Upsert(
         registry=registry,
         spec=s,
@@ -240,7 +242,7 @@ def apply_rows(
         run.restamp(record)
         changed.append(record)
     if new:
-        s.model.objects.bulk_create(new, batch_size=500)
+        s.model._default_manager.bulk_create(new, batch_size=500)
     if changed:
         _save_changed(s, changed)
     if history:

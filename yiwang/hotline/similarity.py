@@ -237,7 +237,7 @@ def _scored(probe: _Probe, mine, span: dt.timedelta, rows) -> list[tuple[int, fl
     # A quick count of shared words on the raw text first: only the best few are cut
     # into words by jieba (the costly part) and scored.
     rows = sorted(
-        candidates,
+        rows,
         key=lambda r: -sum(w in r[1] or w in r[2][:TEXT_CHARS] for w in mine),
     )[:SCORED]
     scored: list[tuple[int, float]] = []

@@ -20,6 +20,7 @@ default 500) by a background task in batches, each batch committed so the page s
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import Any
 
 from django.conf import settings

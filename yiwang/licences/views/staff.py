@@ -208,7 +208,7 @@ def issue(request: AuthenticatedHttpRequest) -> HttpResponse:
     slug = request.POST.get("type") or request.GET.get("type", "")
     licence_type = types.filter(slug=slug).first() if slug else None
     departments = _issuers_for(request.user, licence_type)
-    form = {
+    form: dict[str, Any] = {
         k: request.POST.get(k, "")
         for k in ("holder_name", "holder_id", "holder_id_type", "valid_until", "issuer", "source")
     }

@@ -801,7 +801,7 @@ def _resubmit(
 ) -> None:
     """补正: only in the correction step; a corrected 申请表 replaces the old one once it
     cleans, and the new materials are added."""
-    case = application.case
+    case = application.flow
     if case.state != "correction":
         raise ValidationError(
             _("当前环节“%s”不能提交补正材料。") % d.state_name(case.state),
