@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.access import has_perm
 from yiwang.core.forms import add_errors
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events
 from yiwang.data import access
 from yiwang.data.actions.conflicts import do_accept_conflict, do_object_conflict, objection_for

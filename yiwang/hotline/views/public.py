@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.errors import status_of
 from yiwang.core.forms import MultipleFileField, add_errors
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.paging import KeysetPaginator
 from yiwang.core.ratelimit import client_ip, spend
 from yiwang.core.templatetags.kit import status_tag

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _l
 from yiwang.core import uploads
 from yiwang.core.errors import split_errors, status_of
 from yiwang.core.forms import add_errors
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events
 from yiwang.core.workflow import definition_of
 from yiwang.services import access

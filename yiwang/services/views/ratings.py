@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _l
 from yiwang.core import masking
 from yiwang.core.access import has_perm
 from yiwang.core.forms import add_errors
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.identity.totp import qr_svg_data_uri
 from yiwang.core.inbox import case_events
 from yiwang.services import access
