@@ -106,7 +106,7 @@ def _public_context(t: Ticket) -> dict[str, Any]:
         "t": t,
         "r": row(t),
         "timeline": public_timeline(t),
-        "can_rate": t.case.state == "concluded",
+        "can_rate": t.flow.state == "concluded",
         "reopen_left": settings.YIWANG["HOTLINE_MAX_REOPENS"] - t.reopen_count,
     }
 
@@ -199,7 +199,7 @@ MY_TICKET_SORTS = {"submitted": "created_at", "number": "number"}
 
 
 @login_required
-def my_list(request: HttpRequest) -> HttpResponse:
+def my_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的诉求: the signed-in person's own tickets, newest first, sortable by number or
     date and paged by cursor."""
     qs = with_case(Ticket.objects.filter(citizen=request.user))
