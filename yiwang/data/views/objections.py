@@ -90,7 +90,7 @@ class _Clipped(forms.CharField):
         super().__init__(*args, **kwargs)
 
     def to_python(self, value: Any) -> str:
-        return super().to_python(value)[:2000]
+        return (super().to_python(value) or "")[:2000]
 
 
 class ObjectionForm(forms.Form):

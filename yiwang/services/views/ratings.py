@@ -67,7 +67,7 @@ class _Clipped(forms.CharField):
         super().__init__(*args, **kwargs)
 
     def to_python(self, value: Any) -> str:
-        return super().to_python(value)[: self.clip]
+        return (super().to_python(value) or "")[: self.clip]
 
 
 class RateApplicationForm(forms.Form):
