@@ -120,7 +120,7 @@ class ObjectionForm(forms.Form):
             for code, s in REGISTRIES.items()
         ]
         for name in ("key", "proposed_value", "reason"):
-            self.fields[name].required_mark = True
+            setattr(self.fields[name], "required_mark", True)  # noqa: B010 - read by the field partial
 
 
 @login_required

@@ -73,7 +73,7 @@ class SubmitForm(forms.Form):
             (top.name, [(c.code, c.name) for c in leaves]) for top, leaves in category_groups()
         ]
         content = self.fields["content"]
-        content.required_mark = True
+        setattr(content, "required_mark", True)  # noqa: B010 - read by the field partial
         content.widget.attrs["maxlength"] = limit
         content.help_text = _("请写清时间、地点和事情经过，最多 %(max)d 字。") % {"max": limit}
         self.fields["attachments"].widget.attrs["accept"] = ATTACHMENT_TYPES
@@ -98,7 +98,7 @@ class RateForm(forms.Form):
         super().__init__(*args, **kwargs)
         satisfaction = self.fields["satisfaction"]
         satisfaction.widget.choices = [c for c in Satisfaction.choices if c[0]]
-        satisfaction.required_mark = True
+        setattr(satisfaction, "required_mark", True)  # noqa: B010 - read by the field partial
 
 
 def _public_context(t: Ticket) -> dict[str, Any]:
