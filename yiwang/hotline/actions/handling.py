@@ -188,7 +188,7 @@ def do_sign(*, actor, ticket: Ticket) -> Ticket:
     """签收: the department takes the ticket; the signer becomes its handler."""
     row = _locked(ticket)
     access.require_handler(actor, row)
-    do_transition(actor=actor, case=row.case, action_code="sign")
+    do_transition(actor=actor, case=row.flow, action_code="sign")
     _record(actor, row, "sign")
     return _sync(ticket, row)
 
