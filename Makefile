@@ -40,6 +40,9 @@ lint: install
 imports: install
 	$(BIN)/lint-imports
 
+typecheck: install
+	$(BIN)/mypy yiwang
+
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .

@@ -3,6 +3,8 @@ envelope ``{"error": {"code", "message", "details"}}``, OpenAPI 3 for free."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
@@ -93,6 +95,7 @@ def _refused(request, exc: ValidationError):
     ``rate_limited`` 429; a plain ``ValidationError`` is ``invalid``), each message is a
     detail with its field and reason code."""
     kind = kind_of(exc)
+    details: list[dict[str, Any]]
     if hasattr(exc, "error_dict"):
         details = [
             {"loc": [k], "msg": str(m), "code": e.code or kind.kind}

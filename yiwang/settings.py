@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -201,7 +202,7 @@ TASKS = {
     }
 }
 
-OAUTH2_PROVIDER = {
+OAUTH2_PROVIDER: dict[str, Any] = {
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": "",  # filled in by yiwang.core.keys at start-up
     "PKCE_REQUIRED": True,
@@ -243,7 +244,7 @@ LOGGING = {
 }
 
 # --- Domain defaults (configurable; DOMAIN.md) ---
-YIWANG = {
+YIWANG: dict[str, Any] = {
     "CITY_DIVISION": "410800",
     "LOCKOUT_THRESHOLD": int(os.environ.get("YIWANG_LOCKOUT_THRESHOLD", "5")),
     "LOCKOUT_MINUTES": int(os.environ.get("YIWANG_LOCKOUT_MINUTES", "15")),

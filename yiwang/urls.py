@@ -3,12 +3,12 @@ its manifest mounts them (``yiwang.core.rooms``)."""
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from yiwang.api import api
 from yiwang.core.rooms import url_mounts
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("o/", include("yiwang.core.identity.oauth_urls", namespace="oauth2_provider")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -256,7 +256,7 @@ def _seal_one(*, cutoff: datetime, watermark: int | None, size: int) -> tuple[in
                 break
         if not rows:
             return None
-        leaves = [[entry_id, leaf] for entry_id, leaf, _ in rows]
+        leaves: list[list[Any]] = [[entry_id, leaf] for entry_id, leaf, _ in rows]
         block = AuditBlock(
             number=(last.number + 1) if last else 1,
             first_entry=rows[0][0],

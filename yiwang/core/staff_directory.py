@@ -33,6 +33,6 @@ def staff_row(member: User) -> dict:
         "full_name": masked("full_name", member.full_name),
         "phone": masked("phone", member.phone) if member.phone else "",
         "org_unit": member.org_unit_id,
-        "org_unit_name": member.org_unit.name if member.org_unit_id else "",
+        "org_unit_name": member.org_unit.name if member.org_unit is not None else "",
         "roles": sorted(ra.role for ra in member.role_assignments.all()),
     }

@@ -271,8 +271,8 @@ def download(record, data: bytes, *, inline: bool = False, filename: str = "") -
         content_type=record.content_type or "application/octet-stream",
     )
     response["Content-Length"] = str(len(data))
-    response["Content-Disposition"] = content_disposition_header(
-        not inline, filename or record.name
-    )
+    disposition = content_disposition_header(not inline, filename or record.name)
+    if disposition is not None:  # None only for an inline file without a name
+        response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     return response

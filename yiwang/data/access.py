@@ -194,8 +194,8 @@ def registry_records(user, registry: str) -> QuerySet:
 
     model = REGISTRIES[registry].model
     if registry not in registry_codes(user):
-        return model.objects.none()
-    return model.objects.all()
+        return model._default_manager.none()
+    return model._default_manager.all()
 
 
 # --- 归集 and 数据质量 ---

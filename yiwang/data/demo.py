@@ -112,14 +112,16 @@ def _stewards() -> dict[str, User]:
         username = steward_username(line)
         user = User.objects.filter(username=username).first()
         if user is None:
-            unit = OrgUnit.objects.filter(department__code=f"{CITY}-{line}", division_id=CITY)
-            if not unit.exists():
+            unit = OrgUnit.objects.filter(
+                department__code=f"{CITY}-{line}", division_id=CITY
+            ).first()
+            if unit is None:
                 continue
             user = do_create_staff(
                 actor=None,
                 username=username,
                 full_name=full_name,
-                org_unit=unit.first(),
+                org_unit=unit,
                 roles=["data_steward"],
                 password=None,
                 validate=False,

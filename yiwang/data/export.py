@@ -75,6 +75,7 @@ def catalogue_workbook(resources: QuerySet) -> bytes:
     )
     wb = Workbook()
     ws = wb.active
+    assert ws is not None, "a new workbook has its sheet"
     ws.title = _("数据资源")
     rows = list(resources)
     _sheet(ws, resource_columns(), rows)

@@ -55,7 +55,7 @@ class Call:
 
 def client_identifier(grant: ShareGrant) -> str:
     """The X-Road style identifier a grant's system presents: CN/GOV/<dept code>/<system>."""
-    system = grant.request.consumer_system if grant.request_id else grant.client.name
+    system = grant.request.consumer_system if grant.request is not None else grant.client.name
     return f"CN/GOV/{grant.consumer.code}/{system}"
 
 
@@ -232,7 +232,7 @@ def find(call: Call, keys: list[str]) -> dict[str, Any]:
     cols = set(call.fields) | {s.key}
     if s.blind_key:
         cols.add(f"{s.key}_index")
-    for r in s.model.objects.filter(s.key_filter(keys)).only(*cols):
+    for r in s.model._default_manager.filter(s.key_filter(keys)).only(*cols):
         found[display(getattr(r, s.key))] = r
     return {k: found.get(k) for k in keys}
 
@@ -281,10 +281,10 @@ def verify(call: Call, key: str, claims: dict[str, str], *, require_claims: bool
     if s.blind_key:
         key = key.upper()
         subject = index_for(model, s.key, key)
-        qs = model.objects.filter(**{f"{s.key}_index": subject})
+        qs = model._default_manager.filter(**{f"{s.key}_index": subject})
     else:
         subject = ""
-        qs = model.objects.filter(**{s.key: key})
+        qs = model._default_manager.filter(**{s.key: key})
     row = qs.values("pk", *cols.values()).first()
     match = row is not None and _holds(call, claims, row, cols, blind)
     record = _Ref(row["pk"]) if row is not None else None

@@ -139,7 +139,7 @@ def resource_scores(resources: Iterable) -> dict[str, float | None]:
     from yiwang.data.models import QualityResult
 
     last = latest_batches(resources)
-    by_batch: dict[int, list] = {}
+    by_batch: dict[int | None, list] = {}
     for r in QualityResult.objects.filter(batch__in=[b.id for b in last.values()]).select_related(
         "rule"
     ):
@@ -161,7 +161,9 @@ def coverage(resources: Iterable) -> dict[str, int]:
     for registry, codes in by_registry.items():
         model = REGISTRIES[registry].model
         for code, n in (
-            model.objects.filter(source_resource__code__in=codes)
+            # The plugin resolves this lookup on the abstract RegistryRecord, whose foreign
+            # key is a string reference, and wrongly types ``code__in`` as the related model.
+            model._default_manager.filter(source_resource__code__in=codes)  # type: ignore[misc]
             .values_list("source_resource__code")
             .annotate(n=Count("id"))
         ):

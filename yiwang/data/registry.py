@@ -22,6 +22,7 @@ from yiwang.data.models import (
     Person,
     Place,
     RecordHistory,
+    RegistryRecord,
 )
 from yiwang.data.standards import display
 
@@ -31,7 +32,7 @@ class RegistrySpec:
     """How one registry is stored: model, natural key, and which key is blind-indexed."""
 
     code: str
-    model: type[models.Model]
+    model: type[RegistryRecord]
     key: str
     blind_key: bool = False  # the key is encrypted: look it up through its blind index
     fk_fields: frozenset[str] = field(default_factory=frozenset)  # "division" → division_id
@@ -64,7 +65,7 @@ class RegistrySpec:
 
     def get(self, key: str):
         """The record with this natural key, or None."""
-        return self.model.objects.filter(self.key_filter([key])).first()
+        return self.model._default_manager.filter(self.key_filter([key])).first()
 
 
 REGISTRIES: dict[str, RegistrySpec] = {
@@ -206,7 +207,9 @@ def apply_rows(
     latest: dict[str, dict[str, Any]] = {}
     for row in rows:  # a key repeated within the chunk: the last row wins, once
         latest[display(row[s.key])] = row
-    existing = {display(getattr(r, s.key)): r for r in s.model.objects.filter(s.key_filter(latest))}
+    existing = {
+        display(getattr(r, s.key)): r for r in s.model._default_manager.filter(s.key_filter(latest))
+    }
     run = _Upsert(
         registry=registry,
         spec=s,
@@ -239,7 +242,7 @@ def apply_rows(
         run.restamp(record)
         changed.append(record)
     if new:
-        s.model.objects.bulk_create(new, batch_size=500)
+        s.model._default_manager.bulk_create(new, batch_size=500)
     if changed:
         _save_changed(s, changed)
     if history:

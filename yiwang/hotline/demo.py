@@ -130,7 +130,7 @@ def _tickets(agent: User, supervisor: User) -> int:
                 contact_phone=f"139{rng.randrange(10**8):08d}",
             )
             made += 1
-            if t.case.state == "registered" and kind == "consult":
+            if t.flow.state == "registered" and kind == "consult":
                 if (i + round_) % 2 == 0:
                     h.do_answer_now(actor=agent, ticket=t, answer="已按知识库口径答复。")
                 continue

@@ -76,7 +76,7 @@ def _handler(ticket: Ticket) -> User | None:
 
 def _advance(ticket: Ticket, steps: int, passes: bool | None, worker: User, agent: User) -> None:
     handler = _handler(ticket)
-    if handler is None or ticket.case.state != "dispatched" or steps <= 0:
+    if handler is None or ticket.flow.state != "dispatched" or steps <= 0:
         return
     h.do_sign(actor=handler, ticket=ticket)
     if steps == 1:

@@ -4,6 +4,8 @@ wording is illustrative, written for the demo city. Runs once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from yiwang.core.models import User
@@ -11,7 +13,7 @@ from yiwang.hotline.actions.warnings import GROUPS, do_draft_warning, do_publish
 from yiwang.hotline.models import Warning
 
 PUBLISHER = "jiaozuo_hotline_supervisor"
-RAIN = {
+RAIN: dict[str, Any] = {
     "title": "武陟县气象台发布暴雨黄色预警",
     "kind": "暴雨",
     "level": Warning.Level.YELLOW,
@@ -22,7 +24,7 @@ RAIN = {
         "农业生产注意清沟排水。遇险情请拨打110、119，咨询请拨打12345。"
     ),
 }
-WIND = {
+WIND: dict[str, Any] = {
     "title": "博爱县大风蓝色预警（待审核）",
     "kind": "大风",
     "level": Warning.Level.BLUE,

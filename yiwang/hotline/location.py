@@ -119,7 +119,7 @@ def locate(address: str = "", longitude: float | None = None, latitude: float | 
     city itself; raises ValidationError for a place outside 焦作市 or half a coordinate."""
     if (longitude is None) != (latitude is None):
         raise ValidationError({"location": _("经度和纬度须同时填写。")}, code="location_incomplete")
-    if longitude is not None and not in_city(longitude, latitude):
+    if longitude is not None and latitude is not None and not in_city(longitude, latitude):
         raise ValidationError(
             {
                 "location": _("该位置不在焦作市范围内（经度 %(lon).4f，纬度 %(lat).4f）。")
@@ -133,6 +133,6 @@ def locate(address: str = "", longitude: float | None = None, latitude: float | 
             {"address": _("地址不在焦作市范围内，请拨打当地 12345 热线。")},
             code="location_outside",
         )
-    if code is None and longitude is not None:
+    if code is None and longitude is not None and latitude is not None:
         code = nearest_county(longitude, latitude)
     return code or CITY_CODE

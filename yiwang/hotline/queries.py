@@ -33,7 +33,7 @@ def state_name(ticket: Ticket) -> str:
     """The ticket's step as people read it (e.g. 已派单待签收)."""
     if ticket.case_id is None:
         return ""
-    return definition_of(ticket.case.workflow).state_name(ticket.case.state)
+    return definition_of(ticket.flow.workflow).state_name(ticket.flow.state)
 
 
 def row(ticket: Ticket, today=None) -> dict[str, Any]:
@@ -69,9 +69,9 @@ def category_groups() -> list[tuple[Category, list[Category]]]:
 
 def public_timeline(ticket: Ticket) -> list[dict[str, Any]]:
     """Steps a citizen sees: what happened and when, which department; no staff names."""
-    d = definition_of(ticket.case.workflow)
+    d = definition_of(ticket.flow.workflow)
     out = []
-    for e in ticket.case.events.all():
+    for e in ticket.flow.events.all():
         if e.action not in PUBLIC_EVENTS:
             continue
         out.append(

@@ -14,7 +14,8 @@ def _ancestors(division: Division) -> list[str]:
 
 
 def _category_chain(category: Category) -> list[int]:
-    chain, seen = [], category
+    chain: list[int] = []
+    seen: Category | None = category
     while seen is not None and len(chain) < 5:
         chain.append(seen.pk)
         seen = seen.parent
@@ -38,7 +39,7 @@ def route(category: Category | None, division: Division) -> Department | None:
             rule = rules.get((cat, div))
             if rule is not None:
                 return rule.department
-    line = category.line or (category.parent.line if category.parent_id else "")
+    line = category.line or (category.parent.line if category.parent is not None else "")
     if not line:
         return None
     found = {

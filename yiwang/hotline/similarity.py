@@ -93,7 +93,7 @@ def place_score(
     """1 within ~500 m or in the same township, 0.8 when the township is the same but the
     points are farther apart, 0.4 in the same county, else 0."""
     near = None
-    if None not in (lon, lat, other_lon, other_lat):
+    if lon is not None and lat is not None and other_lon is not None and other_lat is not None:
         near = metres(lon, lat, other_lon, other_lat) <= NEAR_METRES
         if near:
             return 1.0

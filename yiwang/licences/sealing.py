@@ -185,7 +185,7 @@ def maker_signature_ok(seal_data: str, maker_signature: str) -> bool:
     """Whether the seal data carries a valid signature of the platform key (a pure check
     of its inputs, cached: a seal signs many documents)."""
     sig = unb64(maker_signature)
-    return bool(sig) and signing.platform_verify(sig, seal_data.encode())
+    return sig is not None and bool(sig) and signing.platform_verify(sig, seal_data.encode())
 
 
 # --- the seal's own key ---

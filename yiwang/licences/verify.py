@@ -129,7 +129,7 @@ def status_verdict(licence: Licence, checks: dict[str, bool], on: dt.date | None
         return Verdict(
             "valid", _("核验通过：该%(name)s真实有效。") % {"name": name}, licence, checks
         )
-    messages = {
+    messages: dict[str, tuple[str, str]] = {
         Status.SUSPENDED: ("suspended", _("该%(name)s真实，但已被暂扣，暂不能使用。")),
         Status.REVOKED: ("revoked", _("该%(name)s真实，但已被撤销，不再有效。")),
         Status.WITHDRAWN: ("revoked", _("该%(name)s真实，但已被吊销，不再有效。")),
@@ -163,8 +163,10 @@ def check_signature(licence: Licence, pdf_bytes: bytes) -> dict[str, bool]:
         and sealing.maker_signature_ok(seal.seal_data, seal.maker_signature),
     }
     signature = sealing.unb64(licence.signature)
-    checks["signature"] = bool(signature) and sealing.seal_verify(
-        seal.sm2_public_pem, signature, licence.sign_data.encode()
+    checks["signature"] = (
+        signature is not None
+        and bool(signature)
+        and sealing.seal_verify(seal.sm2_public_pem, signature, licence.sign_data.encode())
     )
     return checks
 

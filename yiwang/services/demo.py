@@ -169,8 +169,9 @@ def _seed_bundles(specs: list[dict]) -> int:
     for spec in specs:
         if Bundle.objects.filter(code=spec["code"]).exists():
             continue
-        items = [ServiceItem.objects.filter(code=c).first() for c in spec["items"]]
-        if any(i is None for i in items):
+        found = [ServiceItem.objects.filter(code=c).first() for c in spec["items"]]
+        items = [i for i in found if i is not None]
+        if len(items) != len(found):
             continue
         do_define_bundle(
             actor=None,

@@ -27,13 +27,13 @@ def status_label(app: Application) -> str:
         return _("已办结（%s）") % app.get_outcome_display()
     if app.case_id is None:
         return ""
-    return definition_of(app.case.workflow).state_name(app.case.state)
+    return definition_of(app.flow.workflow).state_name(app.flow.state)
 
 
 def application_row(app: Application, today=None) -> dict[str, Any]:
     """One application as lists show it: names, status, deadlines, overdue mark."""
     today = today or timezone.localdate()
-    case = app.case
+    case = app.flow
     dues = [d for d in (case.state_due, case.case_due) if d is not None]
     return {
         "id": app.pk,
@@ -53,7 +53,7 @@ def application_row(app: Application, today=None) -> dict[str, Any]:
         "overdue": case.closed_at is None and any(d < today for d in dues),
         "estimated": case.calendar_estimated,
         "instant": bool(app.decided_by_rule),
-        "bundle": app.bundle_application.number if app.bundle_application_id else "",
+        "bundle": app.bundle_application.number if app.bundle_application is not None else "",
     }
 
 
@@ -100,10 +100,11 @@ def rating_row(
 ) -> dict:
     """A rating as lists show it: service, level, the rectification's state and time
     limit from the workflow engine (staff names only for staff)."""
-    case = case_summary(r.rectification, today) if r.rectification_id else None
+    rectification = r.rectification
+    case = case_summary(rectification, today) if rectification is not None else None
     answer = ""
-    if reply and case and case["closed_at"]:
-        last = r.rectification.events.exclude(action__in=("start", "escalate")).last()
+    if reply and rectification is not None and case and case["closed_at"]:
+        last = rectification.events.exclude(action__in=("start", "escalate")).last()
         answer = last.comment if last else ""
     return {
         "id": r.pk,

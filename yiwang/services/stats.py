@@ -133,6 +133,7 @@ def rating_stats(
     # the groups with one small query.
     grouped = list(rows.order_by().values(key).annotate(**AGGREGATES))
     model = Rating._meta.get_field(key.removesuffix("_id")).related_model
+    assert model is not None and model != "self", "grouped by a foreign key"
     names = {
         pk: (c, n)
         for pk, c, n in model._default_manager.filter(pk__in=[r[key] for r in grouped]).values_list(

@@ -5,6 +5,7 @@ declares its entries, ``yiwang.core.rooms.NavEntry``)."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from yiwang.core.access import has_perm
 from yiwang.core.notify import unread_count
 from yiwang.core.rooms import NavEntry, nav_entries
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # One entry in the room list; each installed room declares its own in its manifest.
 Room = NavEntry
@@ -74,9 +78,9 @@ def home_url(user) -> str | None:
     }.get(user.kind)
 
 
-def navigation(user) -> list[tuple[str, str]]:
+def navigation(user) -> list[tuple[StrOrPromise, str]]:
     """(label, url) pairs for the top navigation, by what the user may reach."""
-    items = [(_("首页"), reverse("web:home"))]
+    items: list[tuple[StrOrPromise, str]] = [(_("首页"), reverse("web:home"))]
     if not getattr(user, "is_authenticated", False):
         return items
     if user.kind == "staff":

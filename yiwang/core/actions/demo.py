@@ -274,7 +274,7 @@ def do_seed_population(
     enterprises: int,
     batch_size: int = 5000,
     seed: int | None = None,
-    on_batch: Callable[[str, int], None] | None = None,
+    on_batch: Callable[[str, int], object] | None = None,
 ) -> dict[str, int]:
     """Bring the citizen and enterprise accounts up to ``people`` and ``enterprises``
     (city scale: 3.5 M and 300 k), continuing the synthetic stream after the rows already

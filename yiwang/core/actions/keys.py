@@ -64,12 +64,12 @@ def encrypted_columns() -> list[EncryptedColumn]:
         for field in model._meta.local_concrete_fields:
             if isinstance(field, EncryptedTextField):
                 out.append(EncryptedColumn(model, field.attname, field.context))
-    for label, field, context in _EXTRA_COLUMNS:
+    for label, column, context in _EXTRA_COLUMNS:
         try:
             model = apps.get_model(label)
         except LookupError:
             continue
-        out.append(EncryptedColumn(model, field, context))
+        out.append(EncryptedColumn(model, column, context))
     return sorted(out, key=lambda c: c.label)
 
 
@@ -131,10 +131,11 @@ def _conditional_update(col: EncryptedColumn, updates: list[tuple[Any, str, str]
     alias = router.db_for_write(col.model)
     connection = connections[alias]
     qn = connection.ops.quote_name
-    column = qn(meta.get_field(col.field).column)
+    field, pk = meta.get_field(col.field), meta.pk
+    assert isinstance(field, models.Field) and field.column and pk is not None and pk.column
+    column = qn(field.column)
     sql = (
-        f"UPDATE {qn(meta.db_table)} SET {column} = %s "
-        f"WHERE {qn(meta.pk.column)} = %s AND {column} = %s"
+        f"UPDATE {qn(meta.db_table)} SET {column} = %s WHERE {qn(pk.column)} = %s AND {column} = %s"
     )
     pk_field = meta.pk
     params = [(new, pk_field.get_db_prep_value(pk, connection), old) for pk, old, new in updates]

@@ -4,6 +4,7 @@ the user can be reached on, and queue the sending; mark messages read."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,7 +41,7 @@ def do_notify(
         change={"user": user.pk, "title": note.title, "channels": [d.channel for d in deliveries]},
     )
     for d in deliveries:
-        transaction.on_commit(lambda pk=d.pk: send_delivery.enqueue(pk))
+        transaction.on_commit(partial(send_delivery.enqueue, d.pk))
     return note
 
 

@@ -37,7 +37,7 @@ def stored_file_models() -> list[type[StoredFile]]:
 
 def _shared(name: str) -> bool:
     """Whether any row (of any stored-file model) still points at these stored bytes."""
-    return any(m.objects.filter(file=name).exists() for m in stored_file_models())
+    return any(m._default_manager.filter(file=name).exists() for m in stored_file_models())
 
 
 def do_reencrypt_files(*, actor) -> dict[str, dict[str, int]]:
@@ -54,9 +54,10 @@ def do_reencrypt_files(*, actor) -> dict[str, dict[str, int]]:
     results: dict[str, dict[str, int]] = {}
     for model in stored_file_models():
         counts = {"reencrypted": 0, "skipped": 0, "failed": 0}
-        pending = model.objects.exclude(file="").exclude(key_version=active).order_by("pk")
+        pending = model._default_manager.exclude(file="").exclude(key_version=active).order_by("pk")
         for record in pending.iterator():
             old_name, old_version = record.file.name, record.key_version
+            assert old_name, "rows without a file are excluded above"
             try:
                 data, intact = uploads.read_verified(record)
             except Exception:  # a missing file (404) is reported, the rest goes on
@@ -66,12 +67,14 @@ def do_reencrypt_files(*, actor) -> dict[str, dict[str, int]]:
                 continue
             upload = uploads.CheckedUpload(record.name, record.content_type, data, record.sm3)
             uploads.store(record, upload, name=record.name)
+            new_name = record.file.name
+            assert new_name, "store() names the new bytes"
             with transaction.atomic():
-                moved = model.objects.filter(pk=record.pk, key_version=old_version).update(
-                    file=record.file.name, key_version=record.key_version
+                moved = model._default_manager.filter(pk=record.pk, key_version=old_version).update(
+                    file=new_name, key_version=record.key_version
                 )
             if not moved:
-                record.file.storage.delete(record.file.name)
+                record.file.storage.delete(new_name)
                 counts["skipped"] += 1
                 continue
             counts["reencrypted"] += 1

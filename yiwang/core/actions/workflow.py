@@ -279,7 +279,7 @@ def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> 
         state_est = False
     else:
         row.state_due, state_est = _deadline(timezone.localdate(now), d.time_limit(action.to))
-    case_est = bool(row.case_due) and workdays.is_estimated(
+    case_est = row.case_due is not None and workdays.is_estimated(
         timezone.localdate(row.opened_at), row.case_due
     )
     row.calendar_estimated = state_est or (case_est and row.closed_at is None)
@@ -505,8 +505,8 @@ def _role_holders(roles: set[str], case: Case) -> list:
             continue
         g = access.Grant(
             ra.role,
-            None if role.city_wide else unit.division.path,
-            None if role.city_wide else unit.department_id,
+            None if role.city_wide or unit is None else unit.division.path,
+            None if role.city_wide or unit is None else unit.department_id,
         )
         if access.grant_covers(
             g, case.division.path, case.department_id, case.department.parent_id

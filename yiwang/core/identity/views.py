@@ -24,6 +24,7 @@ from oauth2_provider.views import AuthorizationView
 from yiwang.core import access
 from yiwang.core.actions import identity as actions
 from yiwang.core.actions.users import do_create_citizen, do_create_enterprise
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.identity import lockout, throttle, totp
 from yiwang.core.identity.forms import (
     CitizenRegistrationForm,
@@ -41,7 +42,7 @@ PENDING_KEY = "yiwang_pending_login"
 ENROL_KEY = "yiwang_totp_enrol"
 PENDING_SECONDS = 300
 BACKEND = "yiwang.core.identity.backend.LockoutModelBackend"
-HOME_BY_KIND = {
+HOME_BY_KIND: dict[str, str] = {
     User.Kind.STAFF: "web:workbench",
     User.Kind.CITIZEN: "web:citizen",
     User.Kind.ENTERPRISE: "web:enterprise",
@@ -128,7 +129,12 @@ def login_totp(request: HttpRequest) -> HttpResponse:
     """Second login step: the 6-digit 动态口令; wrong codes count towards the lockout."""
     pending = request.session.get(PENDING_KEY)
     user = User.objects.filter(pk=pending["uid"], is_active=True).first() if pending else None
-    if user is None or time.time() - pending["at"] > PENDING_SECONDS or not user.totp_enabled:
+    if (
+        pending is None
+        or user is None
+        or time.time() - pending["at"] > PENDING_SECONDS
+        or not user.totp_enabled
+    ):
         request.session.pop(PENDING_KEY, None)
         messages.error(request, _("登录已超时，请重新输入用户名和密码。"))
         return redirect("web:login")
@@ -170,7 +176,7 @@ def _attach_errors(form, exc: ValidationError, password_field: str = "password1"
     """Put an action's ValidationError on the matching form fields."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
-            target = password_field if field == "password" else field
+            target: str | None = password_field if field == "password" else field
             form.add_error(target if target in form.fields else None, errors)
         return
     for error in exc.error_list:
@@ -241,7 +247,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
-def change_password(request: HttpRequest) -> HttpResponse:
+def change_password(request: AuthenticatedHttpRequest) -> HttpResponse:
     """修改密码: other sessions end; this one stays signed in."""
     form = PasswordChangeForm(request.user, request.POST)
     if form.is_valid():
@@ -262,7 +268,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def set_elder_mode(request: HttpRequest) -> HttpResponse:
+def set_elder_mode(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Save the 长辈模式 preference on the account and apply it in this browser."""
     form = ElderModeForm(request.POST)
     form.is_valid()
@@ -276,7 +282,7 @@ def set_elder_mode(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def logout_everywhere(request: HttpRequest) -> HttpResponse:
+def logout_everywhere(request: AuthenticatedHttpRequest) -> HttpResponse:
     """全部下线: every session and token of this account ends, this one included."""
     actions.do_logout_everywhere(actor=request.user, user=request.user)
     logout(request)
@@ -287,7 +293,7 @@ def logout_everywhere(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @sensitive_post_parameters("code")
-def totp_setup(request: HttpRequest) -> HttpResponse:
+def totp_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """动态口令 enrolment: scan the QR code (or type the secret), confirm with a code."""
     access.require_staff(request.user, _("动态口令仅面向工作人员开放。"))
     user = request.user
@@ -319,7 +325,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @sensitive_post_parameters("password")
-def totp_disable(request: HttpRequest) -> HttpResponse:
+def totp_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Turn 动态口令 off after checking the password."""
     access.require_staff(request.user, _("动态口令仅面向工作人员开放。"))
     form = TOTPDisableForm(request.POST)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar, Self
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -43,7 +45,7 @@ class User(AbstractUser):
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
     elder_mode = models.BooleanField(_("长辈模式"), default=False)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
 
     class Meta:
         verbose_name = _("用户")

@@ -53,7 +53,7 @@ def field(
     described = ([hint_id] if hint_text else []) + ([error_id] if bound.errors else [])
     widget = bound.field.widget
     group = isinstance(widget, CHOICE_WIDGETS)
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str | bool] = {}
     if described and not group:
         attrs["aria-describedby"] = " ".join(described)
     if bound.errors and not group:

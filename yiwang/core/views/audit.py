@@ -61,13 +61,13 @@ def audit_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
     if entry is None:
         raise Http404
     proof = check = None
-    if entry.block_id:
+    if entry.block is not None:
         try:
             proof = ledger.inclusion_proof(entry.pk)
             check = ledger.verify_proof(proof)
         except ledger.NotListed:
             proof = {"block_number": entry.block.number}
-            check = ledger.ProofCheck(False, _("所属区块的记录清单中没有该记录"))
+            check = ledger.ProofCheck(False, str(_("所属区块的记录清单中没有该记录")))
     return render(
         request,
         "core/audit_entry.html",

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from yiwang.core.actions.workflow import (
     do_transition,
 )
 from yiwang.core.errors import error_codes, refused
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events, case_summary, inbox_for, visible_cases
 from yiwang.core.subjects import page_for
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
@@ -30,7 +32,7 @@ UPLOAD_STATUS = {"too_large": 413, "bad_type": 415}
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的待办: open cases waiting for me, soonest deadline first, overdue marked."""
     if request.user.kind != "staff":
         raise PermissionDenied(_("待办仅对工作人员开放。"))
@@ -117,7 +119,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponseBase:
     """Download an attachment of a visible case: decrypted, its SM3 digest checked."""
     case = access.pick(visible_cases(request.user), pk)
     att = get_object_or_404(case.attachments, pk=attachment_id)

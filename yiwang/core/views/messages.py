@@ -4,17 +4,18 @@ mark-as-read."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from yiwang.core.actions.notify import do_mark_read
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.paging import KeysetPaginator
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def message_list(request: HttpRequest) -> HttpResponse:
+def message_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List my messages; POST ``id`` marks one read, POST ``all`` marks every one read."""
     if request.method == "POST":
         raw = request.POST.get("id", "")

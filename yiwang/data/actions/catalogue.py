@@ -90,7 +90,7 @@ def check_grade(grade: str, level: int | None, elements: list[DataElement]) -> N
     if level is None or not 1 <= int(level) <= 4:
         raise ValidationError({"level": _("一般数据须定为 1–4 级。")}, code="level_missing")
     floor, cause = minimum_level(elements)
-    if int(level) < floor:
+    if int(level) < floor and cause is not None:  # a floor above 1 always has its cause
         kind = _("敏感个人信息") if cause.sensitive else _("个人信息")
         raise ValidationError(
             {

@@ -63,7 +63,7 @@ def do_object_conflict(
     from yiwang.data.actions.objections import do_raise_objection
 
     row = _resolvable(actor, conflict)
-    record = REGISTRIES[row.registry].model.objects.filter(pk=row.record_id).first()
+    record = REGISTRIES[row.registry].model._default_manager.filter(pk=row.record_id).first()
     if record is None:
         raise errors.NotFound(_("该记录已不存在。"), code="not_found")
     objection = do_raise_objection(

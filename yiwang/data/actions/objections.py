@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,10 +41,17 @@ def registry_label(registry: str) -> str:
     return str(REGISTRIES[registry].model._meta.verbose_name_plural)
 
 
+def _column(model: type[models.Model], field: str) -> models.Field:
+    """A registry model's own column by name (never a reverse relation)."""
+    found = model._meta.get_field(field)
+    assert isinstance(found, models.Field), f"{field} is not a column"
+    return found
+
+
 def field_label(registry: str, field: str) -> str:
     """A registry field's Chinese name (姓名 …)."""
     try:
-        return str(REGISTRIES[registry].model._meta.get_field(field).verbose_name)
+        return str(_column(REGISTRIES[registry].model, field).verbose_name)
     except FieldDoesNotExist:  # an unknown name is shown as is
         return field
 
@@ -68,7 +75,7 @@ def authority_of(registry: str, record, field: str) -> Department:
     """The department that answers for ``field``: its data element's source department,
     else the department whose value the record holds (一数一源)."""
     item = _item(live_resource(registry), field)
-    if item is not None and item.element.source_department_id:
+    if item is not None and item.element.source_department is not None:
         return item.element.source_department
     return Department.objects.select_related("division").get(pk=field_source(record, field))
 
@@ -92,12 +99,13 @@ def _normalise(registry: str, field: str, raw: Any) -> str:
             ) from None
     s = REGISTRIES[registry]
     if field in s.fk_fields:
-        target = s.model._meta.get_field(field).related_model
-        if not target.objects.filter(pk=text).exists():
+        target = _column(s.model, field).related_model
+        assert target is not None and target != "self", "a foreign key names its model"
+        if not target._default_manager.filter(pk=text).exists():
             raise _err("proposed_value", _("建议值不是有效的代码：%s") % text[:40], "invalid_value")
         return text
     try:  # the column's own limits (length, digits, choices) so the write cannot fail
-        s.model._meta.get_field(field).clean(text, None)
+        _column(s.model, field).clean(text, None)
     except ValidationError as exc:
         raise _err(
             "proposed_value", _("建议值不符合要求：%s") % " ".join(exc.messages), "invalid_value"
@@ -261,9 +269,9 @@ def open_actions(user, objection: DataObjection) -> list[str]:
     generic case page, only the matching step, so the record and outcome catch up."""
     from yiwang.core.workflow import available_actions, handling_roles
 
-    if objection.outcome or objection.case_id is None:
-        return []
     case = objection.case
+    if objection.outcome or case is None:
+        return []
     if case.closed_at is None:
         return [a.code for a in available_actions(user, case)]
     step = {"corrected": "correct", "explained": "explain"}.get(case.state)
@@ -274,6 +282,7 @@ def _advance(actor, row: DataObjection, action: str, comment: str) -> None:
     """Move the case (or accept that it was already moved there) for ``action``."""
     target = {"correct": "corrected", "explain": "explained"}[action]
     case = row.case
+    assert case is not None, "_open refuses an objection without a case"
     if case.closed_at is None:
         do_transition(actor=actor, case=case, action_code=action, comment=comment)
         return
@@ -309,7 +318,7 @@ def do_correct_objection(
     resource = live_resource(registry)
     if resource is None:
         raise ValidationError(_("该基础库没有已发布的数据资源，无法更正。"), code="no_resource")
-    record = s.model.objects.filter(pk=row.record_id).first()
+    record = s.model._default_manager.filter(pk=row.record_id).first()
     if record is None:
         raise NotFound(_("该记录已不存在。"), code="not_found")
     comment = (comment or "").strip() or _("已按异议更正为：%s") % new_value
@@ -385,7 +394,7 @@ def seed_demo_objections(*, actor=None) -> dict:
     no people records or no such stewards (or when run again)."""
     from yiwang.data.models import Person
 
-    done = {"open": 0, "resolved": 0}
+    done: dict[str, Any] = {"open": 0, "resolved": 0}
     if DataObjection.objects.exists():
         return done
     people = list(Person.objects.order_by("pk")[:2])

@@ -190,6 +190,7 @@ def do_request_share(
         raise PermissionDenied(_("只有数据专员可以提出共享申请。"))
     consumer = _department_of(actor)
     cleaned = _clean(resource, fields, purpose, legal_basis, consumer_system, starts_on, ends_on)
+    assert starts_on is not None and ends_on is not None, "_clean refuses a missing date"
     from yiwang.core.numbering import next_number
 
     req = ShareRequest.objects.create(
@@ -259,7 +260,7 @@ def do_decide_share(
     """Take a workflow action on a conditional request (提供方同意/不同意, 大数据局授权/不予共享,
     撤回); the request's status follows the case; a grant is issued on 授权."""
     req = ShareRequest.objects.select_for_update().get(pk=request.pk)
-    if req.case_id is None:
+    if req.case is None:
         raise ValidationError(_("该申请无需审核。"), code="no_case")
     case = do_transition(actor=actor, case=req.case, action_code=action, comment=comment)
     req.status = case.state

@@ -49,7 +49,8 @@ def do_claim_element(*, actor, element: DataElement, department: Department) -> 
     if actor is not None and not has_perm(actor, "data.review"):
         raise PermissionDenied(_("只有大数据局可以认定数据元的权威来源部门。"))
     element = DataElement.objects.select_for_update().get(pk=element.pk)
-    if element.source_department_id not in (None, department.id):
+    holder_id = element.source_department_id
+    if holder_id not in (None, department.id) and element.source_department is not None:
         raise Conflict(
             _("数据元“%(e)s”已由%(d)s作为权威来源，不能由第二个部门认领。")
             % {"e": element.name, "d": element.source_department.name},

@@ -184,7 +184,7 @@ def resource_out(r: DataResource, cutoff: dt.date | None = None) -> dict:
         "graded_at": r.graded_at,
         "needs_regrade": bool(r.graded_at and r.graded_at < cutoff),
         "publish_date": r.publish_date,
-        "case": r.case.number if r.case_id else None,
+        "case": r.case.number if r.case is not None else None,
     }
 
 

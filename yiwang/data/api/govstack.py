@@ -166,9 +166,9 @@ def list_records(request, registryname: str, versionnumber: str, params: Query[L
             raise gw.GatewayError(
                 403, "list_not_allowed", _("个人信息库不提供列表查询，请按主键查询或核验。")
             )
-        qs = s.model.objects.order_by("pk")
+        qs = s.model._default_manager.order_by("pk")
         if params.search and "name" in {f.name for f in s.model._meta.fields}:
-            qs = qs.filter(name__contains=params.search)
+            qs = qs.filter(**{"name__contains": params.search})
         start = (params.page - 1) * params.page_size
         keys = [str(k) for k in qs.values_list(s.key, flat=True)[start : start + params.page_size]]
         count = qs.count()

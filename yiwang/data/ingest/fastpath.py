@@ -17,6 +17,53 @@ from yiwang.data.standards import display
 
 PROVENANCE = {"source_resource", "source_department", "batch", "version", "sources"}
 
+# A column maker: (row, key value) → the value to bind for one column.
+Maker = Callable[[dict, str], Any]
+
+
+def _column(f: models.Field) -> str:
+    """A concrete field's column name (only relations without a column have none)."""
+    assert f.column is not None, f"{f.name} has no column"
+    return f.column
+
+
+def _constant(value: Any) -> Maker:
+    return lambda row, key: value
+
+
+def _the_key(row: dict, key: str) -> Any:
+    return key
+
+
+def _blind_index(f: BlindIndexField) -> Maker:
+    return lambda row, key: (
+        f.index_of(display(row[f.source])) if row.get(f.source) not in (None, "") else ""
+    )
+
+
+def _encrypted(f: EncryptedTextField, name: str) -> Maker:
+    return lambda row, key: (
+        f.get_prep_value(display(row[name]))
+        if row.get(name) not in (None, "")
+        else ("" if not f.null else None)
+    )
+
+
+def _as_given(name: str) -> Maker:
+    return lambda row, key: row.get(name)
+
+
+def _adapted(name: str, adapt: Callable[[Any], Any]) -> Maker:
+    return lambda row, key: adapt(row.get(name))
+
+
+def _text(name: str, empty: str | None) -> Maker:
+    return lambda row, key: row.get(name) or empty
+
+
+def _prepared(f: models.Field, name: str, default: Any) -> Maker:
+    return lambda row, key: f.get_db_prep_save(row.get(name, default), connection)
+
 
 class Inserter:
     """Builds INSERT rows for one registry's model straight from checked values."""
@@ -27,7 +74,7 @@ class Inserter:
         self.model = model
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in self.fields)
+        columns = ", ".join(quote(_column(f)) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
         self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
         self.key_index = next(
@@ -39,65 +86,47 @@ class Inserter:
             None,
         )
 
+    def _blind_key_index(self) -> BlindIndexField:
+        """The blind-index column of an encrypted key (every blind key has one)."""
+        assert self.key_index is not None, f"{self.spec.code}: blind key without an index"
+        return self.key_index
+
     def key_of(self, row: dict) -> str:
         """What the key column (or its blind index) holds for ``row``."""
         key = display(row[self.spec.key])
-        return self.key_index.index_of(key) if self.spec.blind_key else key
+        return self._blind_key_index().index_of(key) if self.spec.blind_key else key
 
     def existing(self, keys: list[str]) -> set[str]:
-        column = self.key_index.attname if self.spec.blind_key else self.spec.key
+        column = self._blind_key_index().attname if self.spec.blind_key else self.spec.key
         found: set[str] = set()
         for i in range(0, len(keys), 900):
             found |= set(
-                self.model.objects.filter(**{f"{column}__in": keys[i : i + 900]}).values_list(
-                    column, flat=True
-                )
+                self.model._default_manager.filter(
+                    **{f"{column}__in": keys[i : i + 900]}
+                ).values_list(column, flat=True)
             )
         return found
 
-    def makers(self, constants: dict[str, Any]) -> list[Callable[[dict, str], Any]]:
+    def makers(self, constants: dict[str, Any]) -> list[Maker]:
         """One function per column: (row, key value) → the value to bind."""
-        out: list[Callable[[dict, str], Any]] = []
+        out: list[Maker] = []
         fk = self.spec.fk_fields
         for f in self.fields:
             name = f.name
             if name in constants:
-                value = constants[name]
-                out.append(lambda row, key, v=value: v)
+                out.append(_constant(constants[name]))
             elif isinstance(f, BlindIndexField):
-                if f is self.key_index:
-                    out.append(lambda row, key: key)
-                else:
-                    out.append(
-                        lambda row, key, f=f: (
-                            f.index_of(display(row[f.source]))
-                            if row.get(f.source) not in (None, "")
-                            else ""
-                        )
-                    )
+                out.append(_the_key if f is self.key_index else _blind_index(f))
             elif isinstance(f, EncryptedTextField):
-                out.append(
-                    lambda row, key, f=f, n=name: (
-                        f.get_prep_value(display(row[n]))
-                        if row.get(n) not in (None, "")
-                        else ("" if not f.null else None)
-                    )
-                )
+                out.append(_encrypted(f, name))
             elif name in fk:
-                out.append(lambda row, key, n=name: row.get(n))
+                out.append(_as_given(name))
             elif isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField):
-                adapt = connection.ops.adapt_datefield_value
-                out.append(lambda row, key, n=name, a=adapt: a(row.get(n)))
+                out.append(_adapted(name, connection.ops.adapt_datefield_value))
             elif isinstance(f, models.CharField | models.TextField):
-                empty = None if f.null else ""
-                out.append(lambda row, key, n=name, e=empty: row.get(n) or e)
+                out.append(_text(name, None if f.null else ""))
             else:
-                default = f.get_default()
-                out.append(
-                    lambda row, key, f=f, n=name, d=default: f.get_db_prep_save(
-                        row.get(n, d), connection
-                    )
-                )
+                out.append(_prepared(f, name, f.get_default()))
         return out
 
     def bind(self, *, resource, department, batch, now) -> None:

@@ -95,7 +95,7 @@ def read_csv(data: bytes) -> Table:
                 if not cells or not any(c.strip() for c in cells):
                     continue
                 n += 1
-                row = dict(zip(columns, cells, strict=False))
+                row: dict[str, Any] = dict(zip(columns, cells, strict=False))
                 if len(cells) > width:
                     row[EXTRA] = cells[width:]
                 yield n, row

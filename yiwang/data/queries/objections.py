@@ -29,7 +29,7 @@ def _names(registry: str, field: str) -> dict[str, str]:
 def objection_row(o: DataObjection, today=None, *, clear: bool = False) -> dict[str, Any]:
     """An objection as lists show it: names, values (masked unless ``clear``), the case's
     time limit and overdue mark from the workflow engine."""
-    case = case_summary(o.case, today) if o.case_id else None
+    case = case_summary(o.case, today) if o.case is not None else None
     show = (lambda v: v) if clear else (lambda v: mask_value(o.registry, o.field, v))
     return {
         "id": o.pk,

@@ -164,7 +164,7 @@ def _value_row(
         "field": name,
         "label": field_label(registry, name),
         "value": clear.get(name, raw)
-        if is_personal and revealed
+        if is_personal and clear is not None  # revealed
         else (mask_value(registry, name, raw)),
         "personal": is_personal,
         "masked": is_personal and not revealed and bool(raw),

@@ -78,9 +78,11 @@ def as_csv(header: list[str], rows: list[list[str]], encoding: str = "utf-8") ->
 
 def as_xlsx(header: list[str], rows: list[list[str]]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)
     sheet.append(header)
     for r in rows:
         sheet.append(r)

@@ -5,6 +5,8 @@ the 数据元 pages (一数一源一标准) with the bureau's define / claim / r
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -44,6 +46,11 @@ from yiwang.data.search import search
 
 PAGE_SIZE = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _provider_field(form: forms.Form) -> forms.ModelChoiceField:
+    """The resource form's 提供部门 field, a model choice the page narrows to the user's."""
+    return cast(forms.ModelChoiceField, form.fields["provider"])
 
 
 def manageable_departments(user) -> QuerySet:
@@ -358,7 +365,7 @@ def resource_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = ResourceForm(request.POST)
-        form.fields["provider"].queryset = departments
+        _provider_field(form).queryset = departments
         formset = ItemFormSet(request.POST, prefix="items")
         if form.is_valid() and formset.is_valid():
             try:
@@ -389,9 +396,10 @@ def resource_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     else:
         data, items = _initial(resource) if resource else ({}, [])
         form = ResourceForm(initial=data)
-        form.fields["provider"].queryset = departments
-        if resource is None and departments.count() >= 1:
-            form.fields["provider"].initial = departments.first().pk
+        _provider_field(form).queryset = departments
+        first = departments.first() if resource is None else None
+        if first is not None:
+            form.fields["provider"].initial = first.pk
         formset = ItemFormSet(initial=items, prefix="items")
     return render(
         request,

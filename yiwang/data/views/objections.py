@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _l
 from yiwang.core.access import has_perm
 from yiwang.core.errors import refused, status_of
 from yiwang.core.forms import add_errors
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events
 from yiwang.data import access
 from yiwang.data.actions.conflicts import do_accept_conflict, do_object_conflict, objection_for
@@ -47,13 +48,13 @@ from yiwang.data.registry import REGISTRIES
 STATUS_FILTERS = ("open", "overdue", "closed")
 
 
-def _staff(request: HttpRequest) -> None:
+def _staff(request: AuthenticatedHttpRequest) -> None:
     if request.user.kind != "staff" or not has_perm(request.user, "data.view"):
         raise PermissionDenied(_("数据异议仅对数据专员和审核人员开放。"))
 
 
 @login_required
-def objections(request: HttpRequest) -> HttpResponse:
+def objections(request: AuthenticatedHttpRequest) -> HttpResponse:
     """数据异议 list: raised by or owed by my department; overdue ones marked."""
     _staff(request)
     status = request.GET.get("status", "")
@@ -85,7 +86,7 @@ class _Clipped(forms.CharField):
         super().__init__(*args, **kwargs)
 
     def to_python(self, value: Any) -> str:
-        return super().to_python(value)[:2000]
+        return (super().to_python(value) or "")[:2000]
 
 
 class ObjectionForm(forms.Form):
@@ -115,11 +116,11 @@ class ObjectionForm(forms.Form):
             for code, s in REGISTRIES.items()
         ]
         for name in ("key", "proposed_value", "reason"):
-            self.fields[name].required_mark = True
+            setattr(self.fields[name], "required_mark", True)  # noqa: B010 - read by the field partial
 
 
 @login_required
-def objection_new(request: HttpRequest) -> HttpResponse:
+def objection_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """提出数据异议: by registry + natural key (or from a record page), field, proposed
     value and reason."""
     _staff(request)
@@ -162,7 +163,7 @@ def objection_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def objection(request: HttpRequest, pk: int) -> HttpResponse:
+def objection(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One objection: facts, values, the case's history, and (for the authority's
     stewards) the actions 更正 / 说明."""
     _staff(request)
@@ -208,7 +209,7 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def conflicts(request: HttpRequest) -> HttpResponse:
+def conflicts(request: AuthenticatedHttpRequest) -> HttpResponse:
     """数据冲突 list: those my department must resolve, and those against my values."""
     _staff(request)
     status = request.GET.get("status", "open")
@@ -232,7 +233,7 @@ def conflicts(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def conflict(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One conflict: accept the authority's value, or raise an objection against it."""
     _staff(request)
     obj = visible_conflicts(request.user).filter(pk=pk).first()

@@ -34,7 +34,7 @@ def quality_home(request: HttpRequest) -> HttpResponse:
         .select_related("resource")
         .order_by("-finished_at")[:30]
     )
-    by_batch: dict[int, list] = {}
+    by_batch: dict[int | None, list] = {}
     for r in QualityResult.objects.filter(batch__in=recent).select_related("rule"):
         by_batch.setdefault(r.batch_id, []).append(r)
     scored = [{"batch": b, "score": quality.score_of(by_batch.get(b.pk, []))} for b in recent]

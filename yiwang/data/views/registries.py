@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from yiwang.core.access import has_perm
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.data import geo
 from yiwang.data.actions.objections import registry_label
 from yiwang.data.actions.reads import do_reveal_record
@@ -42,13 +43,13 @@ def _crs(request: HttpRequest) -> str:
     return crs if crs in geo.CRS_CHOICES else geo.WGS84
 
 
-def _staff(request: HttpRequest) -> None:
+def _staff(request: AuthenticatedHttpRequest) -> None:
     if request.user.kind != "staff" or not has_perm(request.user, "data.view"):
         raise PermissionDenied(_("基础库仅对数据专员和审核人员开放。"))
 
 
 @login_required
-def registries(request: HttpRequest) -> HttpResponse:
+def registries(request: AuthenticatedHttpRequest) -> HttpResponse:
     """基础库 index: the registries this user may look into, with their size."""
     _staff(request)
     rows = [{**row, "hint": SEARCH_HINTS[row["code"]]} for row in registry_rows(request.user)]
@@ -56,7 +57,7 @@ def registries(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def registry(request: HttpRequest, registry: str) -> HttpResponse:
+def registry(request: AuthenticatedHttpRequest, registry: str) -> HttpResponse:
     """Search one registry by natural key; places also on a scatter chart."""
     _staff(request)
     visible_registry(request.user, registry)
@@ -79,7 +80,7 @@ def registry(request: HttpRequest, registry: str) -> HttpResponse:
 
 
 @login_required
-def record(request: HttpRequest, registry: str, pk: int) -> HttpResponse:
+def record(request: AuthenticatedHttpRequest, registry: str, pk: int) -> HttpResponse:
     """One record: values masked by default; POST a purpose to reveal (logged)."""
     _staff(request)
     obj = get_record(request.user, registry, pk)

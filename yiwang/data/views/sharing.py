@@ -4,6 +4,7 @@ detail with 收回授权), the provider's 用数记录 and the citizen's "who re
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events
 from yiwang.core.workflow import available_actions
 from yiwang.data import access
@@ -80,7 +82,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     status = 200
     today = timezone.localdate()
-    form = {
+    form: dict[str, Any] = {
         "fields": request.POST.getlist("fields"),
         "purpose": request.POST.get("purpose", ""),
         "legal_basis": request.POST.get("legal_basis", ""),
@@ -265,7 +267,7 @@ def _usage_chart(qs) -> dict:
 
 
 @login_required
-def my_data(request: HttpRequest) -> HttpResponse:
+def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """谁用了我的数据: every gateway read of the signed-in citizen's own record."""
     if request.user.kind != "citizen":
         raise PermissionDenied(_("此页面供群众查看本人数据的使用记录。"))

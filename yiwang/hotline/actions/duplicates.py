@@ -88,7 +88,7 @@ def do_link_similar(
 
 def _closed(ticket: Ticket) -> bool:
     if ticket.case_id is not None:
-        return ticket.case.state in CLOSED_STATES or ticket.case.closed_at is not None
+        return ticket.flow.state in CLOSED_STATES or ticket.flow.closed_at is not None
     return ticket.concluded_at is not None
 
 
@@ -110,12 +110,12 @@ def do_merge_ticket(*, actor, ticket: Ticket, into: Ticket, comment: str) -> Tic
         .in_bulk([first, second])
     )
     ticket, into = locked[ticket.pk], locked[into.pk]
-    if ticket.merged_into_id is not None:
+    if ticket.merged_into is not None:
         raise ValidationError(
             _("工单 %(n)s 已合并到 %(m)s。") % {"n": ticket.number, "m": ticket.merged_into.number},
             code="already_merged",
         )
-    if into.merged_into_id is not None:
+    if into.merged_into is not None:
         raise ValidationError(
             _("目标工单 %(n)s 本身已合并到 %(m)s，请合并到 %(m)s。")
             % {"n": into.number, "m": into.merged_into.number},
@@ -141,7 +141,7 @@ def do_merge_ticket(*, actor, ticket: Ticket, into: Ticket, comment: str) -> Tic
     if ticket.case_id is not None:
         from yiwang.core.actions.workflow import do_transition
 
-        do_transition(actor=actor, case=ticket.case, action_code="merge", comment=comment)
+        do_transition(actor=actor, case=ticket.flow, action_code="merge", comment=comment)
     audit.record(
         actor=actor,
         action="hotline.ticket.merge",

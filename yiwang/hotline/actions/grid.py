@@ -30,6 +30,7 @@ MAX_PHOTOS = 9
 
 
 def _division(value) -> Division:
+    division: Division | None
     if isinstance(value, Division):
         division = value
     else:
@@ -44,7 +45,9 @@ def _division(value) -> Division:
 
 
 @transaction.atomic
-def do_define_grid(*, actor, code: str, name: str, division, households: int | None = None) -> Grid:
+def do_define_grid(
+    *, actor, code: str, name: str, division, households: int | str | None = None
+) -> Grid:
     """划定网格: a new grid, or the name, area and households of an existing code."""
     access.require_manage_grids(actor)
     code = (code or "").strip()
@@ -73,7 +76,7 @@ def do_define_grid(*, actor, code: str, name: str, division, households: int | N
             )
     grid = Grid.objects.select_for_update().filter(code=code).first()
     created = grid is None
-    if created:
+    if grid is None:
         grid = Grid(code=code)
     else:
         if grid.division_id != division.code and grid.tickets.exists():
@@ -209,7 +212,7 @@ def do_verify_grid_event(*, actor, ticket: Ticket, satisfied: bool, comment: str
     from yiwang.hotline.actions.handling import do_callback
 
     ticket = Ticket.objects.select_related("grid").get(pk=ticket.pk)
-    if ticket.channel != Channel.GRID or ticket.grid_id is None:
+    if ticket.channel != Channel.GRID or ticket.grid is None:
         raise ValidationError(_("工单 %s 不是网格事件。") % ticket.number, code="not_grid_event")
     if actor is None or not access.is_worker_of(actor, ticket.grid):
         raise PermissionDenied(_("只有网格“%s”的网格员可以核查此事件。") % ticket.grid.name)

@@ -59,7 +59,7 @@ def _sync(target: Ticket, source: Ticket) -> Ticket:
     return target
 
 
-def handlers_of(department: Department) -> list[User]:
+def handlers_of(department: Department | None) -> list[User]:
     """Active people who handle tickets for ``department`` (承办人员, 部门管理员)."""
     return list(
         User.objects.filter(
@@ -119,17 +119,17 @@ def do_dispatch(
             {"department": _("没有找到该分类在该区划的承办部门，请手动选择。")},
             code="department_required",
         )
-    redispatch = row.case.state == "returned"
+    redispatch = row.flow.state == "returned"
     if redispatch and department.pk == row.department_id:
         raise ValidationError(
             {"department": _("退单后改派须选择另一个承办部门；如退单理由不成立，请由值班长驳回。")},
             code="same_department",
         )
     note = comment.strip() or _("派往 %s") % department.name
-    do_route_case(actor=actor, case=row.case, department=department, comment=note)
+    do_route_case(actor=actor, case=row.flow, department=department, comment=note)
     do_transition(
         actor=actor,
-        case=row.case,
+        case=row.flow,
         action_code="redispatch" if redispatch else "dispatch",
         comment=note,
     )
@@ -150,7 +150,7 @@ def do_answer_now(*, actor, ticket: Ticket, answer: str, entry=None) -> Ticket:
     ticket is concluded; it still gets its callback or the caller's own rating."""
     access.require_perm(actor, "hotline.intake")
     row = _locked(ticket)
-    do_transition(actor=actor, case=row.case, action_code="answer_now", comment=answer)
+    do_transition(actor=actor, case=row.flow, action_code="answer_now", comment=answer)
     now = timezone.now()
     row.reply, row.result, row.replied_at = answer.strip(), Result.RESOLVED, now
     row.concluded_at, row.on_time = now, True
@@ -173,7 +173,7 @@ def do_hand_off(*, actor, ticket: Ticket, service: str, comment: str) -> Ticket:
         )
     row = _locked(ticket)
     text = _("已移交 %(service)s：%(comment)s") % {"service": service, "comment": comment}
-    do_transition(actor=actor, case=row.case, action_code="hand_off", comment=text)
+    do_transition(actor=actor, case=row.flow, action_code="hand_off", comment=text)
     row.emergency = service
     row.concluded_at = timezone.now()
     row.save(update_fields=["emergency", "concluded_at"])
@@ -189,13 +189,13 @@ def do_sign(*, actor, ticket: Ticket) -> Ticket:
     """签收: the department takes the ticket; the signer becomes its handler."""
     row = _locked(ticket)
     access.require_handler(actor, row)
-    do_transition(actor=actor, case=row.case, action_code="sign")
+    do_transition(actor=actor, case=row.flow, action_code="sign")
     _record(actor, row, "sign")
     return _sync(ticket, row)
 
 
 def _dispatched_on(row: Ticket) -> date:
-    event = row.case.events.filter(action__in=["dispatch", "redispatch", "reject_return"]).last()
+    event = row.flow.events.filter(action__in=["dispatch", "redispatch", "reject_return"]).last()
     return timezone.localtime(event.at if event else row.created_at).date()
 
 
@@ -218,7 +218,8 @@ def do_return(
             % {"days": days, "day": last_day},
             code="return_too_late",
         )
-    do_transition(actor=actor, case=row.case, action_code="return", comment=reason)
+    do_transition(actor=actor, case=row.flow, action_code="return", comment=reason)
+    assert row.department is not None, "a dispatched ticket has a department"
     TicketReturn.objects.create(
         ticket=row,
         department=row.department,
@@ -236,7 +237,7 @@ def do_reject_return(*, actor, ticket: Ticket, comment: str) -> Ticket:
     """退单不成立: the duty supervisor sends the ticket back to the same department."""
     access.require_perm(actor, "hotline.supervise")
     row = _locked(ticket)
-    do_transition(actor=actor, case=row.case, action_code="reject_return", comment=comment)
+    do_transition(actor=actor, case=row.flow, action_code="reject_return", comment=comment)
     TicketReturn.objects.filter(ticket=row, accepted=None).update(accepted=False)
     _record(actor, row, "reject_return")
     _tell(
@@ -257,7 +258,7 @@ def do_reply(*, actor, ticket: Ticket, result: str, reply: str) -> Ticket:
     reply = (reply or "").strip()
     if len(reply) > 5000:
         raise ValidationError({"reply": _("答复不能超过 5000 字。")})
-    do_transition(actor=actor, case=row.case, action_code="reply", comment=reply)
+    do_transition(actor=actor, case=row.flow, action_code="reply", comment=reply)
     row.result, row.reply, row.replied_at = result, reply, timezone.now()
     row.save(update_fields=["result", "reply", "replied_at"])
     _record(actor, row, "reply", result=result)
@@ -272,7 +273,7 @@ def do_request_extension(*, actor, ticket: Ticket, days: int, reason: str) -> Ex
     access.require_handler(actor, row)
     if not isinstance(days, int) or not 1 <= days <= 30:
         raise ValidationError({"days": _("延期天数须为 1 至 30 个工作日。")}, code="days_invalid")
-    do_transition(actor=actor, case=row.case, action_code="request_extension", comment=reason)
+    do_transition(actor=actor, case=row.flow, action_code="request_extension", comment=reason)
     ext = Extension.objects.create(
         ticket=row,
         days=days,
@@ -295,16 +296,16 @@ def do_decide_extension(*, actor, ticket: Ticket, approve: bool, note: str = "")
         raise Conflict(_("该工单没有待审核的延期申请。"), code="no_extension")
     do_transition(
         actor=actor,
-        case=row.case,
+        case=row.flow,
         action_code="approve_extension" if approve else "refuse_extension",
         comment=note,
     )
     if approve:
-        base = row.case.case_due or timezone.localdate()
+        base = row.flow.case_due or timezone.localdate()
         due, _est = workdays.add_working_days(base, ext.days)
         do_set_case_due(
             actor=actor,
-            case=row.case,
+            case=row.flow,
             due=due,
             comment=_("同意延期 %(days)d 个工作日，至 %(due)s") % {"days": ext.days, "due": due},
         )
@@ -323,7 +324,7 @@ def do_send_back(*, actor, ticket: Ticket, comment: str) -> Ticket:
     """答复不合格: the centre sends the answer back to the department to redo."""
     access.require_perm(actor, "hotline.intake")
     row = _locked(ticket)
-    do_transition(actor=actor, case=row.case, action_code="send_back", comment=comment)
+    do_transition(actor=actor, case=row.flow, action_code="send_back", comment=comment)
     _record(actor, row, "send_back")
     _tell(
         handlers_of(row.department), row, _("答复被退回：%s") % row.number, comment, _staff_url(row)
@@ -340,9 +341,9 @@ def do_supervise(*, actor, ticket: Ticket, comment: str) -> Ticket:
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": _("督办须写明要求。")}, code="comment_required")
-    if row.case.closed_at is not None:
+    if row.flow.closed_at is not None:
         raise Conflict(_("工单已办结，无需督办。"), code="case_closed")
-    do_record_event(actor=actor, case=row.case, action="supervise", comment=comment)
+    do_record_event(actor=actor, case=row.flow, action="supervise", comment=comment)
     _record(actor, row, "supervise")
     if row.department_id:
         _tell(
@@ -356,10 +357,10 @@ def do_conclude(*, actor, ticket: Ticket) -> Ticket:
     """办结: the centre accepts the answer; on time when within the whole-ticket limit."""
     access.require_perm(actor, "hotline.intake")
     row = _locked(ticket)
-    do_transition(actor=actor, case=row.case, action_code="conclude")
+    do_transition(actor=actor, case=row.flow, action_code="conclude")
     now = timezone.now()
     row.concluded_at = now
-    row.on_time = row.case.case_due is None or timezone.localdate(now) <= row.case.case_due
+    row.on_time = row.flow.case_due is None or timezone.localdate(now) <= row.flow.case_due
     row.save(update_fields=["concluded_at", "on_time"])
     _record(actor, row, "conclude", on_time=row.on_time)
     _tell_citizen(row, _("您的诉求已办结：%s") % row.number, row.reply)
@@ -379,7 +380,7 @@ def do_callback(
             {"satisfaction": _("请选择满意、基本满意或不满意。")}, code="satisfaction_unknown"
         )
     row = _locked(ticket)
-    if row.case.state != "concluded":
+    if row.flow.state != "concluded":
         raise Conflict(_("工单尚未办结，暂不能评价。"), code="not_concluded")
     comment = (comment or "").strip()[:2000]
     reopen = (
@@ -392,14 +393,14 @@ def do_callback(
     if reopen:
         do_transition(
             actor=engine_actor,
-            case=row.case,
+            case=row.flow,
             action_code="reopen",
             comment=_("回访不满意：%s") % (comment or label),
         )
         due, _est = workdays.add_working_days(
             timezone.localdate(), settings.YIWANG["HOTLINE_REOPEN_DAYS"]
         )
-        do_set_case_due(actor=engine_actor, case=row.case, due=due, comment=_("重办时限"))
+        do_set_case_due(actor=engine_actor, case=row.flow, due=due, comment=_("重办时限"))
         row.reopen_count += 1
         row.result = ""
         row.concluded_at = None
@@ -414,7 +415,7 @@ def do_callback(
     else:
         do_transition(
             actor=engine_actor,
-            case=row.case,
+            case=row.flow,
             action_code="archive",
             comment=_("评价：%(label)s %(comment)s") % {"label": label, "comment": comment},
         )

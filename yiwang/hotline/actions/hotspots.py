@@ -132,7 +132,9 @@ def do_raise_hotspot_alerts(*, actor=None, now: dt.datetime | None = None) -> li
                     sample=_sample(c, c.window_start),
                 )
         except IntegrityError:  # raised at the same moment by another worker
-            out.append(_update(_same_burst(c), c, actor))
+            existing = _same_burst(c)
+            assert existing is not None, "the other worker's alert is there"
+            out.append(_update(existing, c, actor))
             continue
         audit.record(
             actor=actor,

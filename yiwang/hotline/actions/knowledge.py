@@ -91,7 +91,7 @@ def do_save_entry(
         }
     )
     created = entry is None
-    if created:
+    if entry is None:
         entry = KnowledgeEntry(department=department)
     else:
         entry = KnowledgeEntry.objects.select_for_update().get(pk=entry.pk)

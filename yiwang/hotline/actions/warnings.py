@@ -20,6 +20,7 @@ default 500) by a background task in batches, each batch committed so the page s
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -87,12 +88,11 @@ def _citizens_in(division: Division) -> set[int]:
     users = User.objects.filter(kind=User.Kind.CITIZEN, is_active=True)
     if division.level == Division.Level.CITY:
         return set(users.values_list("pk", flat=True))
-    from yiwang.data.registry import REGISTRIES
+    from yiwang.data.models import Person
 
-    person = REGISTRIES["person"].model
     # Both ID columns are encrypted with per-column blind indexes: the registry's ID
     # numbers of the area are read (decrypted) and re-indexed for the account table.
-    numbers = person.objects.filter(division__path__startswith=division.path).values_list(
+    numbers = Person.objects.filter(division__path__startswith=division.path).values_list(
         "id_number", flat=True
     )
     found: set[int] = set()
@@ -112,10 +112,11 @@ def _enterprises_in(division: Division) -> set[int]:
     users = User.objects.filter(kind=User.Kind.ENTERPRISE, is_active=True)
     if division.level == Division.Level.CITY:
         return set(users.values_list("pk", flat=True))
-    from yiwang.data.registry import REGISTRIES
+    from yiwang.data.models import LegalEntity
 
-    entity = REGISTRIES["legal_entity"].model
-    codes = entity.objects.filter(division__path__startswith=division.path).values("credit_code")
+    codes = LegalEntity.objects.filter(division__path__startswith=division.path).values(
+        "credit_code"
+    )
     return set(users.filter(credit_code__in=codes).values_list("pk", flat=True))
 
 
@@ -165,7 +166,7 @@ def recipient_ids(warning: Warning) -> list[int]:
 def estimate(warning: Warning) -> int:
     """An upper bound of the audience from counts alone (no ID number is decrypted), to
     choose between sending at once and in the background."""
-    from yiwang.data.registry import REGISTRIES
+    from yiwang.data.models import LegalEntity, Person
 
     total = 0
     for division in warning.divisions.all():
@@ -175,17 +176,13 @@ def estimate(warning: Warning) -> int:
                 qs = (
                     User.objects.filter(kind=User.Kind.CITIZEN, is_active=True)
                     if city
-                    else REGISTRIES["person"].model.objects.filter(
-                        division__path__startswith=division.path
-                    )
+                    else Person.objects.filter(division__path__startswith=division.path)
                 )
                 total += qs.count()
             elif group == "enterprises" and not city:
-                total += (
-                    REGISTRIES["legal_entity"]
-                    .model.objects.filter(division__path__startswith=division.path)
-                    .count()
-                )
+                total += LegalEntity.objects.filter(
+                    division__path__startswith=division.path
+                ).count()
             elif group in MEMBERS:
                 total += len(MEMBERS[group](division))
     return total
@@ -410,7 +407,7 @@ def do_publish_warning(*, actor, warning: Warning) -> Warning:
     if background:
         from yiwang.hotline.tasks import deliver_warning
 
-        transaction.on_commit(lambda pk=row.pk: deliver_warning.enqueue(pk))
+        transaction.on_commit(partial(deliver_warning.enqueue, row.pk))
     else:
         for chunk in _chunks(ids, BATCH):
             _send(actor, row, chunk)
@@ -499,7 +496,7 @@ def do_cancel_warning(*, actor, warning: Warning, reason: str = "") -> Warning:
     if background:
         from yiwang.hotline.tasks import tell_cancelled
 
-        transaction.on_commit(lambda pk=row.pk: tell_cancelled.enqueue(pk, reason))
+        transaction.on_commit(partial(tell_cancelled.enqueue, row.pk, reason))
     else:
         _tell_cancelled(actor, row, reason, WarningRecipient.objects.filter(warning=row))
     warning.state = row.state
@@ -588,7 +585,7 @@ def _area_counts(warning: Warning, reached: set[int]) -> list[dict]:
         return found
     out = []
     for code, groups in audience(warning).items():
-        row = {"code": code, "groups": []}
+        row: dict[str, Any] = {"code": code, "groups": []}
         everyone: set[int] = set()
         for group in warning.groups:
             members = groups.get(group, set())

@@ -69,15 +69,16 @@ def grid_out(g: Grid) -> dict:
 
 
 def event_out(t: Ticket) -> dict:
-    state = t.case.state if t.case_id else ""
+    assert t.grid is not None, "grid events are reported in a grid"
+    state = t.flow.state if t.case_id else ""
     return {
         "number": t.number,
         "title": t.title,
         "kind": t.kind,
         "status": state,
-        "status_name": definition_of(t.case.workflow).state_name(state) if t.case_id else "",
-        "category": t.category.code if t.category_id else None,
-        "department": t.department.name if t.department_id else None,
+        "status_name": definition_of(t.flow.workflow).state_name(state) if t.case_id else "",
+        "category": t.category.code if t.category is not None else None,
+        "department": t.department.name if t.department is not None else None,
         "grid": t.grid.code,
         "created_at": t.created_at,
         "concluded_at": t.concluded_at,
@@ -122,7 +123,8 @@ def report_event(
     address: Form[str] = "",
     longitude: Form[str] = "",
     latitude: Form[str] = "",
-    photos: File[list[UploadedFile]] = None,
+    # django-ninja passes None when no file is sent; its File[...] marker has no Optional form.
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ):
     """网格事件上报 (multipart): ``content`` required; ``kind`` a 诉求类型 (default report
     问题隐患); optional ``category`` code, ``address``, WGS84 ``longitude``/``latitude`` and

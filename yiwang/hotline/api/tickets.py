@@ -264,13 +264,13 @@ def _row(ticket: Ticket, names: dict[str, str] | None = None, today=None) -> dic
         "emergency": ticket.emergency,
         "state": state,
         "state_name": names.get(state, state),
-        "category": ticket.category.code if ticket.category_id else None,
-        "category_name": ticket.category.name if ticket.category_id else "",
+        "category": ticket.category.code if ticket.category is not None else None,
+        "category_name": ticket.category.name if ticket.category is not None else "",
         "needs_review": ticket.needs_review,
         "division": ticket.division_id,
         "division_name": ticket.division.name,
-        "department": ticket.department.code if ticket.department_id else None,
-        "department_name": ticket.department.name if ticket.department_id else "",
+        "department": ticket.department.code if ticket.department is not None else None,
+        "department_name": ticket.department.name if ticket.department is not None else "",
         "created_at": ticket.created_at,
         "state_due": case.state_due if case else None,
         "case_due": case.case_due if case else None,
@@ -295,7 +295,7 @@ def _contact(user, ticket: Ticket) -> tuple[str, str]:
 def _detail(user, ticket: Ticket) -> dict:
     ticket = Ticket.objects.select_related(*RELATED, "predicted_category").get(pk=ticket.pk)
     name, phone = _contact(user, ticket)
-    events = case_events(ticket.case) if ticket.case_id else []
+    events = case_events(ticket.flow) if ticket.case_id else []
     if _is_citizen(user):
         events = [{**e, "actor": None} for e in events]  # staff names stay inside
     return {
@@ -308,7 +308,7 @@ def _detail(user, ticket: Ticket) -> dict:
         "contact_name": name,
         "contact_phone": phone,
         "predicted_category": ticket.predicted_category.code
-        if ticket.predicted_category_id
+        if ticket.predicted_category is not None
         else None,
         "confidence": ticket.confidence,
         "respond_by": ticket.respond_by,
@@ -426,7 +426,7 @@ def _dates(first: dt.date | None, last: dt.date | None) -> Q:
 
 
 def _category_tree(rows: list[Category]) -> list[dict]:
-    nodes = {
+    nodes: dict[int, dict[str, Any]] = {
         c.pk: {
             "code": c.code,
             "name": c.name,
@@ -436,9 +436,9 @@ def _category_tree(rows: list[Category]) -> list[dict]:
         }
         for c in rows
     }
-    roots = []
+    roots: list[dict[str, Any]] = []
     for c in rows:
-        parent = nodes.get(c.parent_id)
+        parent = nodes.get(c.parent_id) if c.parent_id is not None else None
         (parent["children"] if parent else roots).append(nodes[c.pk])
     return roots
 
@@ -575,7 +575,7 @@ def similar(request, number: str, filters: Query[SimilarFilter]):
     names = _state_names()
     out = []
     for t, score in found:
-        state = cases[t.pk].case.state if cases[t.pk].case_id else ""
+        state = cases[t.pk].flow.state if cases[t.pk].case_id else ""
         out.append(
             {
                 "number": t.number,

@@ -192,6 +192,14 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
+    @property
+    def flow(self) -> Case:
+        """The ticket's 流转 (its case). Every ticket has one once intake has started it;
+        asking for it before then is a programming error."""
+        if self.case is None:
+            raise LookupError(f"ticket {self.number} has no case yet")
+        return self.case
+
 
 class TicketAttachment(StoredFile):
     """工单附件 (photo or document): a stored file, SM4 encrypted at rest, SM3 digest."""

@@ -32,7 +32,7 @@ _ID_NUMBER = re.compile(r"(?<![0-9Xx])\d{17}[0-9Xx](?![0-9Xx])")
 def keywords(category: Category) -> str:
     """Comma-separated synonyms: the name, the group and the words of the description."""
     words = [category.name]
-    if category.parent_id:
+    if category.parent is not None:
         words.append(category.parent.name)
     words += [w.strip() for w in _SPLIT.split(category.description or "") if w.strip()]
     return ", ".join(dict.fromkeys(words))
@@ -47,7 +47,7 @@ def service(category: Category) -> dict:
         "metadata": True,
         "type": "realtime",
         "keywords": keywords(category),
-        "group": category.parent.name if category.parent_id else category.name,
+        "group": category.parent.name if category.parent is not None else category.name,
     }
 
 
@@ -97,7 +97,7 @@ def is_closed(ticket: Ticket) -> bool:
 def status_notes(ticket: Ticket) -> str:
     """The richer status: the case's Chinese state (e.g. 已派单待签收) and the result code,
     or the ticket a merged one went into."""
-    if ticket.merged_into_id:
+    if ticket.merged_into is not None:
         return _("已合并至工单 %s，请查询该工单的办理进度。") % ticket.merged_into.number
     case = ticket.case
     if case is None:

@@ -68,7 +68,9 @@ def endpoint(*methods: str) -> Callable:
         @functools.wraps(view)
         def inner(request: HttpRequest, *args, fmt: str = "xml", **kwargs) -> HttpResponse:
             if request.method not in allowed:
-                response = formats.errors(fmt, 405, [_("不支持 %s 方法。") % request.method[:10]])
+                response = formats.errors(
+                    fmt, 405, [_("不支持 %s 方法。") % (request.method or "")[:10]]
+                )
                 response["Allow"] = ", ".join(sorted(allowed))
                 return response
             try:
@@ -187,6 +189,7 @@ def parse_w3c(value: str, name: str, *, end: bool = False) -> dt.datetime:
         _("%(name)s 须为 W3C 日期时间格式，例如 2026-05-01T00:00:00+08:00（收到 %(value)s）。")
         % {"name": name, "value": value[:40]},
     )
+    moment: dt.datetime | None
     try:
         day = parse_date(text) if _DATE_ONLY.match(text) else None
         if day is not None:
@@ -212,11 +215,11 @@ def _window(request: HttpRequest) -> tuple[dt.datetime, dt.datetime]:
     end_text = request.GET.get("end_date", "").strip()
     start = parse_w3c(start_text, "start_date") if start_text else None
     end = parse_w3c(end_text, "end_date", end=True) if end_text else None
-    if start is None and end is None:
-        end = timezone.now()
     if start is None:
+        if end is None:
+            end = timezone.now()
         start = end - span
-    if end is None:
+    elif end is None:
         end = start + span
     if end < start:
         raise Open311Error(400, _("end_date 不能早于 start_date。"))

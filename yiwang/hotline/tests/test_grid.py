@@ -30,8 +30,8 @@ def png(name: str = "现场.png") -> SimpleUploadedFile:
 
 
 def state(ticket: Ticket) -> str:
-    ticket.case.refresh_from_db()
-    return ticket.case.state
+    ticket.flow.refresh_from_db()
+    return ticket.flow.state
 
 
 @pytest.fixture(autouse=True)

@@ -20,8 +20,8 @@ SH = ZoneInfo("Asia/Shanghai")
 
 
 def state(ticket: Ticket) -> str:
-    ticket.case.refresh_from_db()
-    return ticket.case.state
+    ticket.flow.refresh_from_db()
+    return ticket.flow.state
 
 
 def test_intake_routes_to_county_department_and_encrypts_contact(take, city):

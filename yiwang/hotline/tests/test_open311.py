@@ -412,7 +412,7 @@ def test_bad_json_body_wrong_method_and_unknown_jurisdiction(client, api_key):
 def _set_state(number: str, state: str, **ticket_fields) -> None:
     """Move a ticket's case to ``state`` directly: the handling loop is tested elsewhere."""
     ticket = Ticket.objects.get(number=number)
-    Case.objects.filter(pk=ticket.case_id).update(state=state, closed_at=timezone.now())
+    Case.objects.filter(ticket=ticket).update(state=state, closed_at=timezone.now())
     if ticket_fields:
         Ticket.objects.filter(pk=ticket.pk).update(**ticket_fields)
 

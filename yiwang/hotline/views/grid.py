@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -57,11 +58,14 @@ def _my_grids(user):
     return Grid.objects.filter(workers=user).select_related("division").order_by("code")
 
 
+def _state_name(t: Ticket) -> str:
+    return definition_of(t.flow.workflow).state_name(t.flow.state) if t.case_id else _("未流转")
+
+
 def _state_names(tickets: list[Ticket]) -> list[Ticket]:
+    """The tickets, each with its ``state_name`` set for the templates."""
     for t in tickets:
-        t.state_name = (
-            definition_of(t.case.workflow).state_name(t.case.state) if t.case_id else _("未流转")
-        )
+        setattr(t, "state_name", _state_name(t))  # noqa: B010 - an attribute the model lacks
     return tickets
 
 
@@ -117,7 +121,7 @@ def grid_home(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("已上报，事件编号 %(number)s，当前环节：%(state)s。")
-                % {"number": ticket.number, "state": _state_names([ticket])[0].state_name},
+                % {"number": ticket.number, "state": _state_name(ticket)},
             )
             return redirect("hotline:grid-event", pk=ticket.pk)
     return render(
@@ -161,7 +165,8 @@ def grid_event(request: HttpRequest, pk: int) -> HttpResponse:
     comment = ""
     if request.method == "POST":
         if not may_verify:
-            raise PermissionDenied(_("只有网格“%s”的网格员可以核查此事件。") % ticket.grid.name)
+            grid_name = ticket.grid.name if ticket.grid is not None else ""
+            raise PermissionDenied(_("只有网格“%s”的网格员可以核查此事件。") % grid_name)
         comment = _text(request, "comment")
         choice = request.POST.get("satisfied", "")
         try:
@@ -187,10 +192,10 @@ def grid_event(request: HttpRequest, pk: int) -> HttpResponse:
         "hotline/grid/event.html",
         {
             "ticket": ticket,
-            "events": case_events(ticket.case) if ticket.case_id else [],
+            "events": case_events(ticket.flow) if ticket.case_id else [],
             "photos": list(ticket.attachments.all()),
             "callbacks": list(ticket.callbacks.select_related("by")),
-            "can_verify": may_verify and ticket.case_id and ticket.case.state == "concluded",
+            "can_verify": may_verify and ticket.case_id and ticket.flow.state == "concluded",
             "errors": errors,
             "comment": comment,
         },
@@ -199,7 +204,7 @@ def grid_event(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def grid_photo(request: HttpRequest, pk: int, photo_id: int) -> HttpResponse:
+def grid_photo(request: HttpRequest, pk: int, photo_id: int) -> HttpResponseBase:
     """A photo of an event, for those who may see the event: decrypted, its SM3 digest
     checked, the read logged."""
     ticket = _event(request, pk)
@@ -263,9 +268,10 @@ def grid_manage(request: HttpRequest) -> HttpResponse:
                 assign["grid"] = _text(request, "grid", 24)
                 ids = [i for i in request.POST.getlist("workers") if i.isdigit()][:500]
                 assign["workers"] = ids
-                grid = Grid.objects.filter(code=assign["grid"]).first()
-                if grid is None:
+                found = Grid.objects.filter(code=assign["grid"]).first()
+                if found is None:
                     raise ValidationError({"grid": _("请选择网格。")}, code="grid_unknown")
+                grid = found
                 workers = list(User.objects.filter(pk__in=ids))
                 if len(workers) != len(set(ids)):
                     raise ValidationError({"workers": _("所选网格员不存在。")}, code="unknown")

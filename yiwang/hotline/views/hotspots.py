@@ -4,6 +4,8 @@ beside the agent's intake form (相似工单)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -40,13 +42,13 @@ def hotspots(request: HttpRequest) -> HttpResponse:
     """热点预警 (open first, last 30 days) and 诉求趋势 charts: tickets per day of the
     busiest matters (line) and per county (bar, totals over the period)."""
     require(request.user, "hotline.view")
-    since = timezone.now() - timezone.timedelta(days=ALERT_DAYS)
+    since = timezone.now() - dt.timedelta(days=ALERT_DAYS)
     alerts = list(
         HotspotAlert.objects.filter(window_end__gte=since)
         .select_related("category", "division", "acknowledged_by")
         .order_by("state", "-window_end")[:100]
     )
-    order = {HotspotAlert.State.OPEN: 0, HotspotAlert.State.ACKNOWLEDGED: 1}
+    order: dict[str, int] = {HotspotAlert.State.OPEN: 0, HotspotAlert.State.ACKNOWLEDGED: 1}
     alerts.sort(key=lambda a: (order.get(a.state, 2), -a.window_end.timestamp()))
     days = _period(request)
     by_category = trend_by_category(days)

@@ -5,6 +5,8 @@ beside its colour."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -31,6 +33,9 @@ from yiwang.hotline.actions.warnings import (
     reach_summary,
 )
 from yiwang.hotline.models import Warning
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PER_PAGE = 30
 CHANNEL_LABELS = {"sms": _l("短信"), "email": _l("邮件")}
@@ -65,11 +70,11 @@ def division_options() -> list[dict]:
     return groups
 
 
-def _channel_choices() -> list[tuple[str, str]]:
+def _channel_choices() -> list[tuple[str, StrOrPromise]]:
     return [(c, CHANNEL_LABELS.get(c, c)) for c in notify.channel_names()]
 
 
-def _levels() -> list[tuple[str, str]]:
+def _levels() -> list[tuple[str, StrOrPromise]]:
     return list(Warning.Level.choices)
 
 
@@ -80,7 +85,7 @@ def warnings_home(request: HttpRequest) -> HttpResponse:
     publisher = access.may_publish(user)
     errors: list[str] = []
     field_errors: dict[str, list[str]] = {}
-    form = {
+    form: dict[str, Any] = {
         "title": "",
         "kind": "",
         "level": Warning.Level.BLUE,

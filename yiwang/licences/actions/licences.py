@@ -26,7 +26,7 @@ from yiwang.core.identifiers import (
     validate_credit_code,
     validate_id_number,
 )
-from yiwang.core.models import Department
+from yiwang.core.models import Department, User
 from yiwang.core.numbering import next_value
 from yiwang.licences import access, sealing
 from yiwang.licences.actions.seals import log_usage, usable_seal
@@ -46,6 +46,7 @@ FIELDS_MAX = 40
 
 def resolve_type(licence_type: LicenceType | str) -> LicenceType:
     """A licence type given as object, 证照类型代码 or slug; must be in use."""
+    obj: LicenceType | None
     if isinstance(licence_type, LicenceType):
         obj = licence_type
     else:
@@ -337,7 +338,7 @@ def do_issue_licence(
         source=source,
         token=secrets.token_hex(8).upper(),
         seal=seal,
-        issued_by=actor if isinstance(actor, models.Model) else None,
+        issued_by=actor if isinstance(actor, User) else None,
     )
     licence.data = values
     pdf = render_licence_pdf(licence_face(licence))
@@ -461,7 +462,7 @@ def _set_status(actor, licence: Licence, action: str, target: str, reason: str) 
         from_status=before,
         to_status=target,
         reason=reason[:500],
-        actor=actor if isinstance(actor, models.Model) else None,
+        actor=actor if isinstance(actor, User) else None,
     )
     audit.record(
         actor=actor,

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit, crypto
 from yiwang.core.errors import Conflict
-from yiwang.core.models import Department
+from yiwang.core.models import Department, User
 from yiwang.core.numbering import next_value
 from yiwang.licences import access, sealing
 from yiwang.licences.models import Seal, SealUsage
@@ -86,7 +86,7 @@ def do_create_seal(
         maker_key_id=crypto.platform_key_id(),
         valid_from=today,
         valid_until=until,
-        created_by=actor if isinstance(actor, models.Model) else None,
+        created_by=actor if isinstance(actor, User) else None,
     )
     audit.record(
         actor=actor,
@@ -158,7 +158,7 @@ def log_usage(
     *, actor, seal: Seal, document_ref: str, digest: str, purpose: str, licence=None
 ) -> SealUsage:
     """Append one 用章记录 (called inside the signing action's transaction)."""
-    user = actor if isinstance(actor, models.Model) else None
+    user = actor if isinstance(actor, User) else None
     return SealUsage.objects.create(
         seal=seal,
         licence=licence,

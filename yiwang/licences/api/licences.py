@@ -158,7 +158,7 @@ def type_row(t: LicenceType) -> dict:
         "name": t.name,
         "definer_name": t.definer_name,
         "line": t.line,
-        "department": t.department.name if t.department_id else None,
+        "department": t.department.name if t.department is not None else None,
         "holder_kind": t.holder_kind,
         "validity_years": t.validity_years,
         "fields": t.fields or [],
@@ -204,7 +204,7 @@ def licence_detail(lic: Licence, actions: list[str]) -> dict:
                 "from_status": e.from_status,
                 "to_status": e.to_status,
                 "reason": e.reason,
-                "actor": e.actor.get_username() if e.actor_id else None,
+                "actor": e.actor.get_username() if e.actor is not None else None,
                 "at": e.at.isoformat(),
             }
             for e in lic.events.select_related("actor")

@@ -9,20 +9,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
 from yiwang.core.errors import status_of
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.licences import access
 from yiwang.licences.actions.seals import do_create_seal, do_disable_seal
 from yiwang.licences.models import Seal
 from yiwang.licences.sealing import maker_signature_ok
 
 
-def _admin(request: HttpRequest) -> None:
+def _admin(request: AuthenticatedHttpRequest) -> None:
     if request.user.kind != "staff" or not has_perm(request.user, "seal.manage"):
         raise PermissionDenied(_("电子印章管理仅对部门管理员开放。"))
 
@@ -32,7 +33,7 @@ def _errors(exc: ValidationError) -> dict[str, list[str]]:
 
 
 @login_required
-def seal_list(request: HttpRequest) -> HttpResponse:
+def seal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The seals of the departments one manages, and the form to make a new one."""
     _admin(request)
     departments = access.issuing_departments(request.user, "seal.manage")
@@ -49,7 +50,7 @@ def seal_list(request: HttpRequest) -> HttpResponse:
                 errors["valid_until"] = [_("日期格式应为 YYYY-MM-DD。")]
         if department is None:
             errors["department"] = [_("请选择用章部门。")]
-        if not errors:
+        if not errors and department is not None:
             try:
                 seal = do_create_seal(
                     actor=request.user,
@@ -80,7 +81,7 @@ def seal_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def seal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def seal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One seal: image, seal data and the maker's signature check, its use log; POST
     disables it with a reason."""
     _admin(request)

@@ -4,6 +4,7 @@ detail with history, seal use and lifecycle actions), issuing by hand, the 证�
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
 from yiwang.core.errors import status_of
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.licences import access
 from yiwang.licences.actions.licences import (
     TRANSITIONS,
@@ -31,7 +33,7 @@ from yiwang.licences.queries import holder_shown
 from yiwang.licences.views.wallet import pdf_response
 
 
-def _staff(request: HttpRequest, perm: str = "licence.view") -> None:
+def _staff(request: AuthenticatedHttpRequest, perm: str = "licence.view") -> None:
     if request.user.kind != "staff" or not has_perm(request.user, perm):
         raise PermissionDenied(_("该页面仅对有证照权限的工作人员开放。"))
 
@@ -66,7 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def licence_list(request: HttpRequest) -> HttpResponse:
+def licence_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """已签发证照 of the departments in the staff member's scope, filterable."""
     _staff(request)
     qs = access.staff_licences(request.user).select_related("licence_type", "issuer")
@@ -108,7 +110,7 @@ def _visible(request: HttpRequest, pk: int) -> Licence:
 
 
 @login_required
-def licence_detail(request: HttpRequest, pk: int, *, errors=None, status: int = 200):
+def licence_detail(request: AuthenticatedHttpRequest, pk: int, *, errors=None, status: int = 200):
     """One licence: the record (holder in clear, the view logged), status history, seal
     use, and the lifecycle actions open to the staff member."""
     _staff(request)
@@ -135,7 +137,7 @@ def licence_detail(request: HttpRequest, pk: int, *, errors=None, status: int = 
 
 
 @login_required
-def licence_status(request: HttpRequest, pk: int) -> HttpResponse:
+def licence_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """POST: 暂扣 / 恢复 / 撤销 / 注销 / 吊销 with a reason."""
     _staff(request, "licence.manage")
     if request.method != "POST":
@@ -159,7 +161,7 @@ def licence_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def licence_pdf(request: HttpRequest, pk: int):
+def licence_pdf(request: AuthenticatedHttpRequest, pk: int):
     _staff(request)
     licence = _visible(request, pk)
     do_record_licence_download(actor=request.user, licence=licence)
@@ -199,7 +201,7 @@ def _data_fields(licence_type: LicenceType | None, posted: dict) -> list[dict]:
 
 
 @login_required
-def issue(request: HttpRequest) -> HttpResponse:
+def issue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """签发电子证照 by hand (e.g. a paper licence being digitised): choose a type, fill
     the holder and its fields, choose the issuing department."""
     _staff(request, "licence.issue")
@@ -207,7 +209,7 @@ def issue(request: HttpRequest) -> HttpResponse:
     slug = request.POST.get("type") or request.GET.get("type", "")
     licence_type = types.filter(slug=slug).first() if slug else None
     departments = _issuers_for(request.user, licence_type)
-    form = {
+    form: dict[str, Any] = {
         k: request.POST.get(k, "")
         for k in ("holder_name", "holder_id", "holder_id_type", "valid_until", "issuer", "source")
     }

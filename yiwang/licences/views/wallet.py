@@ -10,13 +10,14 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.identity.totp import qr_svg_data_uri
 from yiwang.licences import access
 from yiwang.licences.actions.licences import verify_url
 from yiwang.licences.models import Licence
 
 
-def _holder(request: HttpRequest) -> None:
+def _holder(request: AuthenticatedHttpRequest) -> None:
     if request.user.kind not in ("citizen", "enterprise"):
         raise PermissionDenied(_("证照夹供群众和企业查看本人（本单位）持有的证照。"))
 
@@ -34,7 +35,7 @@ def _own(request: HttpRequest, pk: int) -> Licence:
 
 
 @login_required
-def wallet(request: HttpRequest) -> HttpResponse:
+def wallet(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的证照: every licence held, newest first, with its status."""
     _holder(request)
     licences = access.own_licences(request.user).select_related("licence_type")
@@ -42,7 +43,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def wallet_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def wallet_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One licence: the face data, the QR code to show at a counter, download."""
     _holder(request)
     licence = _own(request, pk)
@@ -61,7 +62,7 @@ def wallet_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def wallet_pdf(request: HttpRequest, pk: int) -> FileResponse:
+def wallet_pdf(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """Download one's own sealed licence file."""
     _holder(request)
     licence = _own(request, pk)

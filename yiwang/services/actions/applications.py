@@ -158,7 +158,7 @@ def files_for(uploads: Mapping | None, key: str, pk: int) -> list:
 def check_files(
     needs: Iterable[Need],
     uploads: Mapping | None,
-    received: Iterable[int] = (),
+    received: Iterable[int | str] = (),
     *,
     errors: dict[str, list[str]],
     checked: dict[str, CheckedUpload] | None = None,
@@ -203,7 +203,7 @@ def prepare(
     uploads: Mapping | None,
     *,
     channel: str,
-    received: Iterable[int] = (),
+    received: Iterable[int | str] = (),
     errors: dict[str, list[str]] | None = None,
 ) -> Prepared:
     """Check a submission for one item (eligibility, form, materials) without writing;
@@ -441,7 +441,7 @@ def do_window_intake(
     phone: str,
     form_data: Mapping | None,
     uploads: Mapping | None,
-    received: Iterable[int] = (),
+    received: Iterable[int | str] = (),
 ) -> Application:
     """一窗受理: a window clerk submits for an applicant standing at the counter, for an
     item of any department. The case is started by the platform with the clerk recorded
@@ -489,7 +489,8 @@ def try_instant(application: Application) -> instant.Decision:
     approves (the licence issued), naming the rule; otherwise — or when finishing fails —
     the case stays for normal review and the reasons are written on it."""
     decision = instant.evaluate(application.item.instant_rules, instant.facts_for(application))
-    if decision.approved:
+    rule = decision.rule
+    if rule is not None:  # decision.approved
         try:
             with transaction.atomic():
                 steps = (
@@ -499,22 +500,22 @@ def try_instant(application: Application) -> instant.Decision:
                 )
                 for code, comment in steps:
                     do_transition(
-                        actor=None, case=application.case, action_code=code, comment=comment
+                        actor=None, case=application.flow, action_code=code, comment=comment
                     )
-                application.decided_by_rule = str(decision.rule.get("code", ""))[:100]
+                application.decided_by_rule = str(rule.get("code", ""))[:100]
                 finish(None, application, "approve")
             return decision
         except (ValidationError, PermissionDenied, OSError) as exc:
             application.refresh_from_db()
-            application.case.refresh_from_db()
+            application.flow.refresh_from_db()
             decision = instant.Decision(
                 None,
                 [
                     _("规则「%(rule)s」成立，但自动办结未能完成（%(err)s）")
-                    % {"rule": decision.rule.get("name"), "err": _messages(exc)}
+                    % {"rule": rule.get("name"), "err": _messages(exc)}
                 ],
             )
-    do_comment(actor=None, case=application.case, comment=decision.comment())
+    do_comment(actor=None, case=application.flow, comment=decision.comment())
     audit.record(
         actor=None,
         action="services.application.instant_refer",
@@ -537,6 +538,8 @@ def licence_data(application: Application, fields: list[dict]) -> dict[str, str]
         record = registry_record("legal_entity", "001", application.applicant_id_number)
     for f in fields:
         key = f.get("key")
+        if key is None:
+            continue
         value = form.get(key)
         if value in (None, "") and record is not None and key in LICENCE_FROM_ENTITY:
             value = getattr(record, LICENCE_FROM_ENTITY[key], None)
@@ -574,7 +577,7 @@ def finish(actor, application: Application, action: str) -> None:
     """Bring the application in step with its case after ``action``: outcome and
     completion time at a final state; the licence issued on approval; a 一件事 it belongs
     to refreshed."""
-    case = application.case
+    case = application.flow
     fields = ["decided_by_rule"] if application.decided_by_rule else []
     if case.closed_at is not None and not application.outcome:
         application.outcome = OUTCOME_OF.get(action, application.outcome)
@@ -602,7 +605,7 @@ def finish(actor, application: Application, action: str) -> None:
                 "licence": application.licence_identifier,
             },
         )
-    if application.bundle_application_id:
+    if application.bundle_application is not None:
         from yiwang.services.actions.bundles import do_refresh_bundle
 
         do_refresh_bundle(actor=actor, submission=application.bundle_application)
@@ -643,8 +646,8 @@ def _locked(application: Application) -> Application:
 
 def _last_action(application: Application) -> str:
     """The workflow action that moved the case last (engine notes skipped)."""
-    d = definition_of(application.case.workflow)
-    for event in application.case.events.order_by("-at", "-id"):
+    d = definition_of(application.flow.workflow)
+    for event in application.flow.events.order_by("-at", "-id"):
         if d.action(event.action) is not None:
             return event.action
     return ""
@@ -654,9 +657,9 @@ def open_actions(user, application: Application) -> list[dict]:
     """The workflow actions ``user`` may take now, as ``{"code", "name",
     "comment_required"}`` — including the applicant's ones a window clerk does for an
     applicant they took in, and the step that catches up a case finished elsewhere."""
-    if application.outcome or application.case_id is None:
-        return []
     case = application.case
+    if application.outcome or case is None:
+        return []
     d = definition_of(case.workflow)
     if case.closed_at is not None:
         last = _last_action(application)
@@ -715,9 +718,9 @@ def do_add_materials(*, actor, application: Application, uploads: Mapping | None
     the window clerk who took it in)."""
     application = visible(actor, application)
     application = _locked(application)
-    if application.outcome or application.case.closed_at is not None:
+    if application.outcome or application.flow.closed_at is not None:
         raise Conflict(_("办件 %s 已办结。") % application.number, code="case_closed")
-    if application.case.state not in ("submitted", "correction"):
+    if application.flow.state not in ("submitted", "correction"):
         raise Conflict(_("只有在待受理或补正环节才能补充材料。"), code="action_not_allowed")
     if actor.pk not in (application.applicant_id, application.clerk_id):
         raise PermissionDenied(_("只有申请人或受理窗口人员可以补充材料。"))
@@ -749,7 +752,7 @@ def do_act(
     on approval, the applicant told. On ``resubmit`` new uploads (and a corrected form)
     come with it. Someone else's application is a 404."""
     application = _locked(visible(actor, application))
-    case = application.case
+    case = application.flow
     action = (action or "").strip()
     if application.outcome:
         raise Conflict(_("办件 %s 已办结，不能再办理。") % application.number, "case_closed")
@@ -799,7 +802,7 @@ def _resubmit(
 ) -> None:
     """补正: only in the correction step; a corrected 申请表 replaces the old one once it
     cleans, and the new materials are added."""
-    case = application.case
+    case = application.flow
     if case.state != "correction":
         raise Conflict(
             _("当前环节“%s”不能提交补正材料。") % d.state_name(case.state),

@@ -36,7 +36,7 @@ from yiwang.services.models import (
     ServiceItem,
 )
 
-BUNDLE_KINDS = {Bundle.Kind.LIFE: "person", Bundle.Kind.ENTERPRISE: "entity"}
+BUNDLE_KINDS: dict[str, str] = {Bundle.Kind.LIFE: "person", Bundle.Kind.ENTERPRISE: "entity"}
 STATUS_LABELS = {
     "open": gettext_lazy("办理中"),
     "partial": gettext_lazy("部分办结"),

@@ -77,7 +77,11 @@ ITEM_FIELDS = (
     "licence_type_code",
     "instant_rules",
 )
-PARENT_LEVELS = {Level.MAIN: (), Level.SUB: (Level.MAIN,), Level.HANDLING: (Level.MAIN, Level.SUB)}
+PARENT_LEVELS: dict[str, tuple[str, ...]] = {
+    Level.MAIN: (),
+    Level.SUB: (Level.MAIN,),
+    Level.HANDLING: (Level.MAIN, Level.SUB),
+}
 
 
 class _Errors:
@@ -320,7 +324,8 @@ def _division(ref: Any, department: Department, errors: _Errors) -> Division:
 
 
 def _descends_from(candidate: ServiceItem, item: ServiceItem) -> bool:
-    node, seen = candidate, set()
+    node: ServiceItem | None = candidate
+    seen: set[int] = set()
     while node is not None and node.pk not in seen:
         if node.pk == item.pk:
             return True
@@ -714,7 +719,7 @@ def do_publish_item(*, actor, item: ServiceItem) -> ServiceItem:
     if item.status == Status.PUBLISHED:
         raise Conflict(_("该事项已发布。"), code="already_published")
     problems = []
-    if item.parent_id and item.parent.status != Status.PUBLISHED:
+    if item.parent is not None and item.parent.status != Status.PUBLISHED:
         problems.append(_("请先发布上级事项“%s”。") % item.parent.name)
     if item.level == Level.HANDLING and item.promised_days is None:
         problems.append(_("业务办理项须填写承诺办结时限后才能发布。"))

@@ -158,7 +158,7 @@ def _handler(application: Application) -> User | None:
     """The staff member who handled the case last (谁办理、谁负责): the actor of the last
     workflow action taken by staff, else the window clerk who took it in."""
     event = (
-        application.case.events.filter(actor__kind=User.Kind.STAFF)
+        application.flow.events.filter(actor__kind=User.Kind.STAFF)
         .exclude(action__in=list(ENGINE_EVENTS))
         .select_related("actor")
         .order_by("-at", "-id")

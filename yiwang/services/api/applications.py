@@ -133,7 +133,7 @@ def _detail(user, app: Application) -> dict:
         "form_data": app.form_data or {},
         "materials": _materials(app),
         "actions": open_actions(user, app),
-        "events": case_events(app.case),
+        "events": case_events(app.flow),
     }
 
 

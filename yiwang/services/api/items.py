@@ -177,7 +177,7 @@ def item_out(i: ServiceItem) -> dict:
         "kind": i.kind,
         "level": i.level,
         "handling": i.handling,
-        "parent": i.parent.code if i.parent_id else None,
+        "parent": i.parent.code if i.parent is not None else None,
         "department": i.department.code,
         "department_name": i.department.name,
         "division": i.division_id,

@@ -176,10 +176,12 @@ def _rectification(request, rating_id: int) -> Rating:
 
 
 def _detail(request, rating: Rating) -> dict:
+    case = rating.rectification
+    assert case is not None, "only ratings under rectification are listed"
     return {
         **queries.rating_row(rating, reply=True),
         "actions": rectification_actions(request.user, rating),
-        "events": case_events(rating.rectification),
+        "events": case_events(case),
     }
 
 

@@ -105,6 +105,14 @@ class Application(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.item.name}"
 
+    @property
+    def flow(self) -> Case:
+        """The application's 流转 (its case), linked in the transaction that creates the
+        application; asking for it before then is a programming error."""
+        if self.case is None:
+            raise LookupError(f"application {self.number} has no case yet")
+        return self.case
+
 
 class Material(StoredFile):
     """A material on a case: an uploaded file (a stored file, SM4 encrypted at rest, SM3

@@ -145,7 +145,7 @@ class Rating(models.Model):
     @property
     def case_number(self) -> str:
         """办件编号 of the rated service: the application's number or the visit number."""
-        return self.application.number if self.application_id else self.visit_number
+        return self.application.number if self.application is not None else self.visit_number
 
     @property
     def is_bad(self) -> bool:

@@ -4,6 +4,7 @@ fails, or lacks an input, leaves the case for normal review with the reason writ
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -187,7 +188,7 @@ def test_licence_held_rule(make_item, enterprise_user, licence_types, registry):
 
 
 def _facts(**kw) -> Facts:
-    base = {
+    base: dict[str, Any] = {
         "form": {},
         "kind": "person",
         "id_type": "111",

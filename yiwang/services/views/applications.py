@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _l
 from yiwang.core import uploads
 from yiwang.core.errors import refused, split_errors, status_of
 from yiwang.core.forms import add_errors
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events
 from yiwang.core.workflow import definition_of
 from yiwang.services import access
@@ -48,10 +50,10 @@ PATH_POSITION = {"submitted": 0, "correction": 0, "reviewing": 1, "deciding": 2}
 def progress_steps(app: Application) -> list[dict]:
     """办理进度 for the applicant: 申请 → 审查 → 决定 → 办结, the current step marked
     (补正 shown in place of 申请; the outcome on the last step)."""
-    d = definition_of(app.case.workflow)
+    d = definition_of(app.flow.workflow)
     if any(code not in d.states for code in MAIN_PATH):
         return []
-    state = app.case.state
+    state = app.flow.state
     pos = PATH_POSITION.get(state, len(MAIN_PATH) - 1)
     steps = []
     for i, code in enumerate(MAIN_PATH):
@@ -109,7 +111,7 @@ def _published_item(code: str) -> ServiceItem:
     return item
 
 
-def _applicant_user(request: HttpRequest) -> None:
+def _applicant_user(request: AuthenticatedHttpRequest) -> None:
     if request.user.kind not in ("citizen", "enterprise"):
         raise PermissionDenied(
             _("在线申请仅对群众和企业用户开放；窗口人员请使用一窗受理为申请人代办。")
@@ -117,7 +119,7 @@ def _applicant_user(request: HttpRequest) -> None:
 
 
 @login_required
-def apply(request: HttpRequest, code: str) -> HttpResponse:
+def apply(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """在线申请: the item's form and materials; 免证 materials are not asked for. Errors
     are shown per field in Chinese and nothing is saved until everything is right."""
     _applicant_user(request)
@@ -145,7 +147,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                 messages.success(
                     request,
                     _("申请已提交，办件编号 %(n)s，承诺 %(due)s 前办结。")
-                    % {"n": app.number, "due": app.case.case_due or "—"},
+                    % {"n": app.number, "due": app.flow.case_due or "—"},
                 )
             return redirect("services:my-application", number=app.number)
     elif request.method == "POST":
@@ -165,7 +167,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def my_applications(request: HttpRequest) -> HttpResponse:
+def my_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的办件: my applications (open first), status, deadlines, overdue marks; and my
     一件事 submissions."""
     _applicant_user(request)
@@ -224,7 +226,7 @@ def _own(request: HttpRequest, number: str) -> Application:
 
 
 @login_required
-def my_application(request: HttpRequest, number: str) -> HttpResponse:
+def my_application(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """One of my applications: facts, timeline, materials; 补正 (new uploads) and 撤回
     while open; the issued licence once approved."""
     _applicant_user(request)
@@ -264,14 +266,14 @@ def my_application(request: HttpRequest, number: str) -> HttpResponse:
         app = _own(request, number)
     actions = {a["code"]: a for a in open_actions(request.user, app)}
     correction_note = ""
-    if app.case.state == "correction":
-        last = app.case.events.filter(action="request_correction").order_by("-at", "-id").first()
+    if app.flow.state == "correction":
+        last = app.flow.events.filter(action="request_correction").order_by("-at", "-id").first()
         correction_note = last.comment if last else ""
     context = {
         "app": app,
         "row": application_row(app),
         "steps": progress_steps(app),
-        "events": case_events(app.case),
+        "events": case_events(app.flow),
         "materials": material_rows(app),
         "can_resubmit": "resubmit" in actions,
         "can_withdraw": "withdraw" in actions,
@@ -305,7 +307,7 @@ def _form_rows(app: Application) -> list[tuple[str, Any]]:
 
 
 @login_required
-def material_file(request: HttpRequest, pk: int) -> HttpResponse:
+def material_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Download a material: the applicant, the clerk who took it in, or staff who can see
     the case; decrypted and its SM3 digest checked first."""
     material = (

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core.errors import refused
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.services import access
 from yiwang.services.actions.applications import applicant_from_account
 from yiwang.services.actions.bundles import (
@@ -78,7 +79,7 @@ def _group_rows(groups, errors):
 
 
 @login_required
-def bundle_apply(request: HttpRequest, code: str) -> HttpResponse:
+def bundle_apply(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """The combined form of a 一件事: one submission, one application per item."""
     _applicant_user(request)
     bundle = published_bundles().filter(code=code).first()

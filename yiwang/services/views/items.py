@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -63,14 +64,19 @@ def licence_name(slug: str, cache: dict | None = None) -> str:
     try:
         from yiwang.licences.public import licence_type_by_slug
     except ImportError:  # pragma: no cover - the licences room is optional
-        licence_type_by_slug = None
-    if licence_type_by_slug is not None:
+        pass
+    else:
         t = licence_type_by_slug(slug)
         if t is not None:
             name = t.name
     if cache is not None:
         cache[slug] = name
     return name
+
+
+def _department_field(form: forms.Form) -> forms.ModelChoiceField:
+    """The item form's 实施部门 field, a model choice whose departments a page narrows."""
+    return cast(forms.ModelChoiceField, form.fields["department"])
 
 
 def apply_url(item: ServiceItem) -> str:
@@ -195,7 +201,7 @@ def item_guide(request: HttpRequest, code: str) -> HttpResponse:
     (conditions, materials with 免证可办 marks, steps with time limits, fees, time
     limits, visits, place, hours, contacts) and the 在线申请 button."""
     item = _visible_item(request, code)
-    chain = []
+    chain: list[ServiceItem] = []
     node = item.parent
     while node is not None and len(chain) < 3:
         chain.insert(0, node)
@@ -476,7 +482,7 @@ def _values(form: ItemForm, fees: list[dict]) -> dict:
 def _initial(item: ServiceItem) -> tuple[dict, list, list, list]:
     data = {k: getattr(item, k) for k in ItemForm.base_fields if hasattr(item, k)}
     data["department"] = item.department_id
-    data["parent"] = item.parent.code if item.parent_id else ""
+    data["parent"] = item.parent.code if item.parent is not None else ""
     data["division"] = item.division_id
     mats = [{k: getattr(m, k) for k in MATERIAL_KEYS} for m in item.materials.all()]
     steps = [
@@ -526,18 +532,18 @@ def item_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
     if request.method == "POST":
         fixed = {"code": item.code, "department": item.department_id} if item else {}
         form = ItemForm(request.POST, initial=fixed)
-        form.fields["department"].queryset = departments
+        _department_field(form).queryset = departments
         if item is not None:  # code and department are kept as they are
             form.fields["code"].disabled = True
             form.fields["department"].disabled = True
-            form.fields["department"].queryset = Department.objects.filter(pk=item.department_id)
+            _department_field(form).queryset = Department.objects.filter(pk=item.department_id)
         mats = MaterialFormSet(request.POST, prefix="materials")
         steps = StepFormSet(request.POST, prefix="steps")
         fees = FeeFormSet(request.POST, prefix="fees")
         valid = all([form.is_valid(), mats.is_valid(), steps.is_valid(), fees.is_valid()])
         if valid:
             values = _values(form, _rows(fees, ("name", "amount", "basis")))
-            kw = {
+            kw: dict[str, Any] = {
                 "values": values,
                 "materials": _rows(mats, MATERIAL_KEYS),
                 "steps": _rows(steps, ("name", "days", "description")),
@@ -568,12 +574,12 @@ def item_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
             data, m_init, s_init, f_init = _initial(item)
         else:
             data, m_init, s_init, f_init = {"online": True, "visits": 0}, [], [], []
-            if departments.exists():
-                dept = departments.first()
+            dept = departments.first()
+            if dept is not None:
                 data["department"] = dept.pk
                 data["implementer"] = dept.name
         form = ItemForm(initial=data)
-        form.fields["department"].queryset = departments
+        _department_field(form).queryset = departments
         mats = MaterialFormSet(initial=m_init, prefix="materials")
         steps = StepFormSet(initial=s_init, prefix="steps")
         fees = FeeFormSet(initial=f_init, prefix="fees")

@@ -23,6 +23,7 @@ from yiwang.core import masking
 from yiwang.core.access import has_perm
 from yiwang.core.errors import refused, status_of
 from yiwang.core.forms import add_errors
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.identity.totp import qr_svg_data_uri
 from yiwang.core.inbox import case_events
 from yiwang.services import access
@@ -66,7 +67,7 @@ class _Clipped(forms.CharField):
         super().__init__(*args, **kwargs)
 
     def to_python(self, value: Any) -> str:
-        return super().to_python(value)[: self.clip]
+        return (super().to_python(value) or "")[: self.clip]
 
 
 class RateApplicationForm(forms.Form):
@@ -222,7 +223,7 @@ def rate_visit(request: HttpRequest, visit_number: str) -> HttpResponse:
 
 
 @login_required
-def visit_issue(request: HttpRequest) -> HttpResponse:
+def visit_issue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """发放窗口服务编号: the clerk picks the item served; the number and QR code follow."""
     access.require_window_clerk(request.user, _("窗口服务编号由窗口人员发放。"))
     items = access.public_items().filter(level=ServiceItem.Level.HANDLING).order_by("code")
@@ -264,7 +265,7 @@ def visit_issue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def visit_ticket(request: HttpRequest, number: str) -> HttpResponse:
+def visit_ticket(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """The visit's number and QR code, for the clerk to show or print."""
     access.require_window_clerk(request.user, _("窗口服务编号由窗口人员发放。"))
     visit = (
@@ -292,7 +293,7 @@ def visit_ticket(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-def my_ratings(request: HttpRequest) -> HttpResponse:
+def my_ratings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的评价: the ratings a citizen or enterprise gave, with the department's reply."""
     qs = Rating.objects.filter(rater=request.user).select_related(*MINE_RELATED)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
@@ -331,7 +332,7 @@ def rectifications(request: HttpRequest) -> HttpResponse:
 
 
 def _rater_label(r: Rating) -> str:
-    if r.rater_id:
+    if r.rater is not None:
         return masking.mask_name(r.rater.full_name or r.rater.username)
     return _("匿名（窗口评价器或扫码评价）")
 

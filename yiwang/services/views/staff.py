@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import masking
 from yiwang.core.access import has_perm
 from yiwang.core.errors import refused
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events
 from yiwang.services import access
 from yiwang.services.actions.applications import (
@@ -34,7 +35,7 @@ from yiwang.services.views.applications import _form_rows, material_rows, need_r
 STATUS_FILTERS = ("open", "overdue", "done", "mine")
 
 
-def _staff(request: HttpRequest) -> None:
+def _staff(request: AuthenticatedHttpRequest) -> None:
     if request.user.kind != "staff" or not has_perm(request.user, "case.view"):
         raise PermissionDenied(_("办件管理仅对工作人员开放。"))
 
@@ -128,7 +129,7 @@ def filtered(user, status: str, q: str = ""):
 
 
 @login_required
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """办件 of my jurisdiction: status, deadlines (working days), overdue marks."""
     _staff(request)
     status = request.GET.get("status", "open")
@@ -158,7 +159,7 @@ def _visible(request: HttpRequest, number: str) -> Application:
 
 
 @login_required
-def staff_application(request: HttpRequest, number: str) -> HttpResponse:
+def staff_application(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """One application for staff: applicant (masked; full values on a stated purpose,
     logged), form, materials, timeline and the actions open to me."""
     _staff(request)
@@ -193,7 +194,7 @@ def staff_application(request: HttpRequest, number: str) -> HttpResponse:
     context = {
         "app": app,
         "row": application_row(app),
-        "events": case_events(app.case),
+        "events": case_events(app.flow),
         "materials": material_rows(app),
         "fields": _form_rows(app),
         "actions": actions,

@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
 from yiwang.core.access import role_codes
+from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.masking import mask_id_number, mask_phone
 from yiwang.core.roles import ROLES
 from yiwang.core.rooms import data_read_sources
@@ -69,7 +70,7 @@ def _inbox_summary(user) -> dict | None:
 
 
 @login_required
-def workbench(request: HttpRequest) -> HttpResponse:
+def workbench(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff workbench (工作台): inbox summary and shortcuts by role."""
     if request.user.kind != "staff":
         raise PermissionDenied
@@ -109,7 +110,7 @@ def _my_space(user) -> dict:
 
 
 @login_required
-def citizen_home(request: HttpRequest) -> HttpResponse:
+def citizen_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """个人中心 for citizens: my cases, my messages, my (masked) identity."""
     if request.user.kind != "citizen":
         raise PermissionDenied
@@ -132,7 +133,7 @@ def _data_reads(user) -> list[dict]:
 
 
 @login_required
-def enterprise_home(request: HttpRequest) -> HttpResponse:
+def enterprise_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """企业中心 for enterprise users: the enterprise, its cases and messages."""
     if request.user.kind != "enterprise":
         raise PermissionDenied

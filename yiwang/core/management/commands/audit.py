@@ -78,6 +78,7 @@ class Command(BaseCommand):
                 )
             return
         first = result.first
+        assert first is not None, "a ledger that is not sound has a first problem"
         if not opts["json"]:
             self.stderr.write(
                 _("账本被篡改：发现 %(n)s 处问题；%(s)s")

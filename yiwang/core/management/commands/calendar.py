@@ -58,6 +58,7 @@ class Command(BaseCommand):
         if years:
             out = do_load_calendar_from_package(actor=None, years=parse_years(years))
         else:
+            assert file is not None, "either a file or years, checked above"
             out = do_load_calendar_file(actor=None, path=file)
         for year, rows in out.items():
             self.stdout.write(f"{year}: {rows} 个特殊日期")

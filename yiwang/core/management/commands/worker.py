@@ -23,7 +23,8 @@ class Command(DbWorkerCommand):
             help="only run queued tasks; another worker enqueues the periodic jobs",
         )
 
-    def handle(self, *args, schedule: bool = True, **options) -> None:
+    def handle(self, *args, **options) -> None:
+        schedule = options.pop("schedule", True)
         reloading = options.get("reload") and not options.get("batch")
         in_child = os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"
         scheduler = None
