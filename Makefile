@@ -30,7 +30,7 @@ test-postgres: install
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/yiwang $(BIN)/python -m pytest
 
 # Every static check CI runs before the suite.
-check: lint imports
+check: lint imports typecheck
 
 lint: install
 	$(BIN)/ruff check .
