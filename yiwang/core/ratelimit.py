@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from yiwang.core.errors import RateLimited
+
 
 def spend(scope: str, who: str, limit: int, window_seconds: int = 60) -> bool:
     """Count one use of ``scope`` by ``who`` in the current window; False once the
@@ -23,6 +25,13 @@ def spend(scope: str, who: str, limit: int, window_seconds: int = 60) -> bool:
         cache.set(key, 1, timeout=window_seconds + 10)
         used = 1
     return used <= limit
+
+
+def charge(scope: str, request: HttpRequest, limit: int, message: str) -> None:
+    """Count one use of ``scope`` by the caller's address; over ``limit`` a minute, raise
+    ``RateLimited`` with ``message`` (429 in the API and on pages)."""
+    if not spend(scope, client_ip(request), limit):
+        raise RateLimited(message)
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from yiwang.core.masking import mask_id_number, mask_name
-from yiwang.core.ratelimit import client_ip, spend
+from yiwang.core.ratelimit import charge
 from yiwang.licences import verify as core_verify
 from yiwang.licences.models import ENTITY_ID_TYPES, Licence
 
@@ -36,10 +36,14 @@ def max_bytes() -> int:
 
 
 def spend_budget(request: HttpRequest) -> None:
-    """Count one verification against the caller's address; Refused(429) over budget."""
+    """Count one verification against the caller's address; RateLimited over budget."""
     limit = int(settings.YIWANG["LICENCE_VERIFY_PER_MINUTE"])
-    if not spend("licence-verify", client_ip(request), limit):
-        raise Refused(429, _("核验过于频繁：每分钟最多 %(n)s 次，请稍后再试。") % {"n": limit})
+    charge(
+        "licence-verify",
+        request,
+        limit,
+        _("核验过于频繁：每分钟最多 %(n)s 次，请稍后再试。") % {"n": limit},
+    )
 
 
 def read_upload(upload) -> bytes:

@@ -21,11 +21,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from yiwang.core.errors import status_of
+from yiwang.core.errors import RateLimited, status_of
 from yiwang.core.forms import MultipleFileField, add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.paging import KeysetPaginator
-from yiwang.core.ratelimit import client_ip, spend
+from yiwang.core.ratelimit import charge
 from yiwang.core.templatetags.kit import status_tag
 from yiwang.hotline.actions.handling import do_callback
 from yiwang.hotline.actions.tickets import do_take_ticket
@@ -126,9 +126,11 @@ def track(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"number": number, "code": code, "errors": []}
     if not number and not code:
         return render(request, "hotline/track.html", context)
-    if not spend("hotline-track", client_ip(request), LOOKUPS_PER_MINUTE):
-        context["errors"] = [_("查询过于频繁，请一分钟后再试。")]
-        return render(request, "hotline/track.html", context, status=429)
+    try:
+        charge("hotline-track", request, LOOKUPS_PER_MINUTE, _("查询过于频繁，请一分钟后再试。"))
+    except RateLimited as exc:
+        context["errors"] = exc.messages
+        return render(request, "hotline/track.html", context, status=exc.status)
     t = _find(number, code)
     if t is None:
         context["errors"] = [_("工单编号或查询码不正确。")]

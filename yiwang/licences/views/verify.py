@@ -9,6 +9,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 
+from yiwang.core.errors import RateLimited
 from yiwang.licences import verify as core_verify
 from yiwang.licences.queries import Refused, max_bytes, run
 
@@ -43,6 +44,8 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             verdict = run(request, payload=payload)
     except Refused as exc:
         error, status = exc.message, exc.status
+    except RateLimited as exc:
+        error, status = exc.messages[0], exc.status
     return render(
         request,
         "licences/verify.html",
