@@ -3,11 +3,21 @@ is public; publishing needs ``opendata.publish`` over the providing department."
 
 from __future__ import annotations
 
-from yiwang.core.access import departments_in_scope
+from django.utils.translation import gettext as _
+
+from yiwang.core.access import covers, require
 
 
 def may_publish(user, department) -> bool:
     """Whether ``user`` may publish datasets that ``department`` provides (数据开放)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return departments_in_scope(user, "opendata.publish").filter(pk=department.pk).exists()
+    return covers(user, "opendata.publish", department=department)
+
+
+def require_publish(actor, department) -> None:
+    """Refuse unless ``actor`` holds ``opendata.publish`` over ``department``."""
+    require(
+        actor,
+        "opendata.publish",
+        department=department,
+        message=_("您没有发布该部门开放数据的权限。"),
+    )

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from yiwang.core import audit
 from yiwang.opendata import access
@@ -17,9 +15,13 @@ def do_publish_dataset(
     *, actor, code: str, title: str, department, summary: str = "", condition: str = ""
 ) -> Dataset:
     """Publish (or update) the open dataset ``code`` provided by ``department``. The
-    actor needs ``opendata.publish`` there; ``actor=None`` is the system (demo seeding)."""
-    if actor is not None and not access.may_publish(actor, department):
-        raise PermissionDenied(_("您没有发布该部门开放数据的权限。"))
+    actor needs ``opendata.publish`` there, and over the department that provides the
+    dataset now when it exists (nobody takes over another department's dataset);
+    ``actor=None`` is the platform (demo seeding)."""
+    access.require_publish(actor, department)
+    current = Dataset.objects.select_for_update().filter(code=code).first()
+    if current is not None and current.department_id != department.pk:
+        access.require_publish(actor, current.department)
     dataset, created = Dataset.objects.update_or_create(
         code=code,
         defaults={

@@ -88,6 +88,28 @@ def test_publishing_needs_the_permission_over_the_department(city, make_staff):
     assert entry.actor_id == steward.pk and entry.object_id == str(published.pk)
 
 
+def test_a_steward_cannot_take_over_another_departments_dataset(city, make_staff):
+    """Re-publishing a dataset code needs the permission over the department that
+    provides it now, not only over the one named in the request."""
+    market = city.department("410800", "market")
+    theirs = do_publish_dataset(
+        actor=make_staff("data_steward", "410800", "market"),
+        code="JZ-OD-9003",
+        title="市场主体名录",
+        department=market,
+    )
+    intruder = make_staff("data_steward", "410800", "big_data")
+    with pytest.raises(PermissionDenied):
+        do_publish_dataset(
+            actor=intruder,
+            code="JZ-OD-9003",
+            title="被改的标题",
+            department=city.department("410800", "big_data"),
+        )
+    theirs.refresh_from_db()
+    assert (theirs.title, theirs.department_id) == ("市场主体名录", market.pk)
+
+
 def test_steward_sees_the_publishing_note_and_the_public_does_not(client, city, make_staff):
     assert 'id="can-publish"' not in client.get("/opendata/").content.decode()
     client.force_login(make_staff("data_steward", "410800", "big_data"))
