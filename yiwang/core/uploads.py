@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import os
+import uuid
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -196,8 +197,9 @@ def store(
     """Put a checked upload on ``record`` (a ``StoredFile``, not yet saved): SM4-GCM
     ciphertext under the active key version written to storage, and the name, size,
     true type and SM3 digest of the clear content. Call inside the room's action.
-    The stored name is ``filename`` (default an SM3 prefix), the type's ``ending`` and
-    ``.sm4``."""
+    The stored name is ``filename`` (default a random one: a name derived from the clear
+    content would let whoever lists the store confirm a known document), the type's
+    ``ending`` and ``.sm4``."""
     ring = keyring()
     record.name = (name or upload.name)[:200]
     record.size = upload.size
@@ -205,7 +207,7 @@ def store(
     record.sm3 = upload.sm3
     record.key_version = ring.active
     blob = crypto.sm4_gcm_encrypt(ring.active_key, upload.data, FILE_AAD)
-    stem = filename or upload.sm3[:24]
+    stem = filename or uuid.uuid4().hex
     ending = ending or EXTENSION.get(upload.content_type, "")
     record.file.save(f"{stem}{ending}.sm4", ContentFile(blob), save=False)
 

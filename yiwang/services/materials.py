@@ -70,7 +70,7 @@ def save_material(
         uploads.share(material, stored_as)
         material.name = name
     else:
-        uploads.store(material, upload, filename=upload.sm3[:24], name=name)
+        uploads.store(material, upload, name=name)
     material.save()
     return material
 
