@@ -107,11 +107,14 @@ def _page_request(path="/services/somewhere/"):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", [Conflict, Invalid, RateLimited])
-def test_an_uncaught_refusal_on_a_page_shows_its_message_with_its_status(kind):
+def test_an_uncaught_refusal_on_a_page_shows_its_message_with_its_status(kind, caplog):
     middleware = RefusalMiddleware(lambda r: HttpResponse())
     response = middleware.process_exception(_page_request(), kind("办件已办结，不能再办理。"))
     assert response.status_code == kind.status
     assert "办件已办结，不能再办理。" in response.content.decode()
+    # The view let it through: the log keeps a trace of where.
+    logged = [r for r in caplog.records if r.name == "yiwang.core.middleware"]
+    assert logged and "/services/somewhere/" in logged[0].getMessage()
 
 
 @pytest.mark.django_db

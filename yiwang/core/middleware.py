@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth import logout
+
+logger = logging.getLogger(__name__)
 
 EPOCH_KEY = "yiwang_epoch"
 
@@ -80,6 +84,14 @@ class RefusalMiddleware:
         if isinstance(exception, (PermissionDenied, Http404)):
             return None
         summary, _fields, status = refused(exception)
+        # A view that lets a refusal through may have meant to catch it: keep a trace.
+        logger.warning(
+            "refusal not handled by the view: %s %s -> %s %s",
+            request.method,
+            request.path,
+            status,
+            "; ".join(summary),
+        )
         return render(
             request, "core/refused.html", {"errors": summary, "status": status}, status=status
         )
