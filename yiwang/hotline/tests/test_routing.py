@@ -85,3 +85,29 @@ def test_overdue_ticket_is_escalated_to_the_supervisor_once(take, supervisor, wu
     assert notes.count() == before  # each rule fires once
     t.case.refresh_from_db()
     assert t.case.escalation_level >= 1
+
+
+def test_a_rule_with_a_bad_value_shows_the_error_on_its_field_and_keeps_the_input(
+    client, supervisor
+):
+    client.force_login(supervisor)
+    missing = client.post(
+        reverse("hotline:routing"),
+        {"category": "", "division": "410823", "department": "410823-housing", "note": "试行"},
+    )
+    page = missing.content.decode()
+    assert missing.status_code == 400
+    assert (
+        'id="error-summary"' in page
+        and '<a href="#category">请选择诉求分类、区划和承办部门。' in page
+    )
+    assert 'value="试行"' in page
+    assert '<option value="410823-housing" selected>' in page
+    outside = client.post(
+        reverse("hotline:routing"),
+        {"category": "0204", "division": "410822", "department": "410823-housing"},
+    )
+    page = outside.content.decode()
+    assert outside.status_code == 400
+    assert '<a href="#department">承办部门须位于该区划或其上级区划。' in page
+    assert 'id="department-error"' in page and '<option value="0204" selected>' in page

@@ -13,10 +13,11 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm
-from yiwang.core.errors import refused
-from yiwang.core.models import Department, Division
+from yiwang.core.errors import status_of
+from yiwang.core.forms import add_errors
 from yiwang.hotline.actions.categories import do_set_routing_rule
-from yiwang.hotline.models import Category, RoutingRule
+from yiwang.hotline.forms import RoutingRuleForm
+from yiwang.hotline.models import RoutingRule
 from yiwang.hotline.queries import category_groups
 
 
@@ -26,29 +27,22 @@ def routing(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, "hotline.view"):
         raise PermissionDenied(_("您无权查看派单规则。"))
     can_edit = has_perm(request.user, "hotline.supervise")
-    summary: list[str] = []
+    form = RoutingRuleForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied(_("只有 12345 值班长可以维护派单规则。"))
-        try:
-            category = Category.objects.filter(code=request.POST.get("category", "")).first()
-            division = Division.objects.filter(code=request.POST.get("division", "")).first()
-            department = Department.objects.filter(code=request.POST.get("department", "")).first()
-            if category is None or division is None or department is None:
-                raise ValidationError(_("请选择诉求分类、区划和承办部门。"), code="required")
-            do_set_routing_rule(
-                actor=request.user,
-                category=category,
-                division=division,
-                department=department,
-                note=request.POST.get("note", "")[:200],
-            )
-        except ValidationError as exc:
-            summary, _fields, status = refused(exc)
+        if form.is_valid():
+            try:
+                do_set_routing_rule(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+                status = status_of(exc)
+            else:
+                messages.success(request, _("派单规则已保存。"))
+                return redirect("hotline:routing")
         else:
-            messages.success(request, _("派单规则已保存。"))
-            return redirect("hotline:routing")
+            status = 400
     rules: dict[int, list[RoutingRule]] = {}
     for rule in RoutingRule.objects.select_related("division", "department"):
         rules.setdefault(rule.category_id, []).append(rule)
@@ -59,12 +53,7 @@ def routing(request: HttpRequest) -> HttpResponse:
     context = {
         "groups": groups,
         "can_edit": can_edit,
-        "summary": summary,
-        "category_groups": category_groups(),
-        "divisions": Division.objects.filter(level__in=["city", "county"]).order_by("code"),
-        "departments": Department.objects.select_related("division").order_by(
-            "division_id", "code"
-        ),
+        "form": form,
     }
     return render(request, "hotline/routing.html", context, status=status)
 

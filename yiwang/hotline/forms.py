@@ -1,0 +1,67 @@
+"""Forms of the 12345 staff pages: they parse what a page sends and leave the rules to
+the actions (``hotline.actions``), whose refusals go back onto the form with
+``core.forms.add_errors``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _l
+
+from yiwang.core.models import Department, Division
+from yiwang.hotline.models import Category
+from yiwang.hotline.queries import category_groups
+
+# One message for a rule with a part missing, as the page has always said it.
+RULE_INCOMPLETE = _l("请选择诉求分类、区划和承办部门。")
+
+
+class RoutingRuleForm(forms.Form):
+    """派单规则: the department that handles a matter (诉求分类) in an area (区划).
+
+    The choices are codes; a code that names no matter, area or department is the same
+    refusal as leaving it out. The action checks that the department lies in the area
+    or above it."""
+
+    category = forms.CharField(label=_l("诉求分类"), error_messages={"required": RULE_INCOMPLETE})
+    division = forms.CharField(label=_l("区划"), error_messages={"required": RULE_INCOMPLETE})
+    department = forms.CharField(label=_l("承办部门"), error_messages={"required": RULE_INCOMPLETE})
+    note = forms.CharField(label=_l("说明"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        self.fields["category"].widget = forms.Select(
+            choices=[("", _l("请选择"))]
+            + [(top.name, [(c.code, c.name) for c in leaves]) for top, leaves in category_groups()]
+        )
+        self.fields["division"].widget = forms.Select(
+            choices=[
+                (d.code, d.name)
+                for d in Division.objects.filter(level__in=["city", "county"]).order_by("code")
+            ]
+        )
+        self.fields["department"].widget = forms.Select(
+            choices=[
+                (d.code, d.name)
+                for d in Department.objects.select_related("division").order_by(
+                    "division_id", "code"
+                )
+            ]
+        )
+
+    def _lookup(self, name: str, model: Any) -> Any:
+        found = model.objects.filter(code=self.cleaned_data[name]).first()
+        if found is None:
+            raise forms.ValidationError(RULE_INCOMPLETE, code="required")
+        return found
+
+    def clean_category(self) -> Category:
+        return self._lookup("category", Category)
+
+    def clean_division(self) -> Division:
+        return self._lookup("division", Division)
+
+    def clean_department(self) -> Department:
+        return self._lookup("department", Department)
