@@ -65,3 +65,44 @@ class RoutingRuleForm(forms.Form):
 
     def clean_department(self) -> Department:
         return self._lookup("department", Department)
+
+
+class _VerdictRadio(forms.RadioSelect):
+    """The two answers of a check, each input with the id the page has always given it
+    (``verify-ok``, ``verify-bad``)."""
+
+    option_ids = {"0": "verify-ok", "1": "verify-bad"}
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        if index is None:
+            return ""
+        return self.option_ids.get(str(index)) or super().id_for_label(id_, index)
+
+
+VERIFY_CHOICE_MISSING = _l("请选择核查结果。")
+
+
+class GridVerifyForm(forms.Form):
+    """网格员核查: whether the concluded result holds on the spot, and what was seen.
+    The action insists on a note when it does not."""
+
+    satisfied = forms.ChoiceField(
+        label=_l("核查结果"),
+        choices=[("1", _l("已解决")), ("0", _l("未解决，退回重办"))],
+        widget=_VerdictRadio,
+        error_messages={
+            "required": VERIFY_CHOICE_MISSING,
+            "invalid_choice": VERIFY_CHOICE_MISSING,
+        },
+    )
+    comment = forms.CharField(
+        label=_l("核查说明"),
+        max_length=2000,
+        required=False,
+        help_text=_l("未解决时必填。"),
+        widget=forms.Textarea(attrs={"maxlength": "2000"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "verify-%s")
+        super().__init__(*args, **kwargs)

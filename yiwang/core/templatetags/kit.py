@@ -88,7 +88,8 @@ def _form_items(form: forms.BaseForm) -> list[tuple[str, str]]:
             bound = form[name]
             anchor = bound.id_for_label or bound.auto_id or name
             if isinstance(bound.field.widget, CHOICE_WIDGETS) and bound.auto_id:
-                anchor = f"{bound.auto_id}_0"  # the first option takes the focus
+                # the first option takes the focus (its id as the widget gives it)
+                anchor = bound.field.widget.id_for_label(bound.auto_id, "0") or anchor
             target = "#" + anchor
         items.extend((str(m), target) for m in messages)
     return items

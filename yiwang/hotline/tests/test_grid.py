@@ -296,7 +296,16 @@ def test_verify_on_the_page(client, grids, worker, other_worker, agent, city_han
     url = reverse("hotline:grid-event", args=[t.pk])
     page = client.get(url).content.decode()
     assert 'id="verify-form"' in page and "已补装" in page
-    assert client.post(url, {"comment": "x"}).status_code == 400  # no choice made
+    none = client.post(url, {"comment": "现场查看中"})  # no choice made
+    page = none.content.decode()
+    assert none.status_code == 400 and 'id="form-errors"' in page
+    assert '<a href="#verify-ok">请选择核查结果。</a>' in page and "现场查看中</textarea>" in page
+    bare = client.post(url, {"satisfied": "0", "comment": " "})  # unsatisfied needs a note
+    page = bare.content.decode()
+    assert bare.status_code == 400 and state(t) != "archived"
+    assert '<a href="#verify-comment">核查未通过时须写明现场情况。</a>' in page
+    assert 'id="verify-comment-error"' in page
+    assert 'value="0" required id="verify-bad" checked' in page
     r = client.post(url, {"satisfied": "1", "comment": "已修复"})
     assert r.status_code == 302 and state(t) == "archived"
     assert 'id="verify-form"' not in client.get(url).content.decode()

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import uploads
 from yiwang.core.access import has_perm
-from yiwang.core.errors import refused
+from yiwang.core.errors import refused, status_of
+from yiwang.core.forms import add_errors
 from yiwang.core.inbox import case_events
 from yiwang.core.models import Division, User
 from yiwang.core.workflow import definition_of
@@ -35,6 +36,7 @@ from yiwang.hotline.actions.grid import (
     do_verify_grid_event,
 )
 from yiwang.hotline.actions.tickets import do_open_ticket_attachment
+from yiwang.hotline.forms import GridVerifyForm
 from yiwang.hotline.models import Category, Channel, Grid, Kind, Ticket, TicketAttachment
 
 EVENTS_SHOWN = 50
@@ -160,31 +162,32 @@ def grid_event(request: HttpRequest, pk: int) -> HttpResponse:
     for the grid's workers once concluded — the check form (核查)."""
     ticket = _event(request, pk)
     may_verify = access.is_worker_of(request.user, ticket.grid)
-    errors: list[str] = []
+    form = GridVerifyForm(request.POST if request.method == "POST" else None)
     status = 200
-    comment = ""
     if request.method == "POST":
         if not may_verify:
             grid_name = ticket.grid.name if ticket.grid is not None else ""
             raise PermissionDenied(_("只有网格“%s”的网格员可以核查此事件。") % grid_name)
-        comment = _text(request, "comment")
-        choice = request.POST.get("satisfied", "")
-        try:
-            if choice not in ("1", "0"):
-                raise ValidationError({"satisfied": _("请选择核查结果。")}, code="choice_required")
-            cb = do_verify_grid_event(
-                actor=request.user, ticket=ticket, satisfied=choice == "1", comment=comment
-            )
-        except ValidationError as exc:
-            errors, _fields, status = refused(exc)
-        else:
-            messages.success(
-                request,
-                _("核查不通过，已退回承办部门重新办理。")
-                if cb.reopened
-                else _("核查通过，事件已归档。"),
-            )
-            return redirect("hotline:grid-event", pk=ticket.pk)
+        status = 400
+        if form.is_valid():
+            try:
+                cb = do_verify_grid_event(
+                    actor=request.user,
+                    ticket=ticket,
+                    satisfied=form.cleaned_data["satisfied"] == "1",
+                    comment=form.cleaned_data["comment"],
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+                status = status_of(exc)
+            else:
+                messages.success(
+                    request,
+                    _("核查不通过，已退回承办部门重新办理。")
+                    if cb.reopened
+                    else _("核查通过，事件已归档。"),
+                )
+                return redirect("hotline:grid-event", pk=ticket.pk)
         ticket = _event(request, pk)
     _state_names([ticket])
     return render(
@@ -196,8 +199,7 @@ def grid_event(request: HttpRequest, pk: int) -> HttpResponse:
             "photos": list(ticket.attachments.all()),
             "callbacks": list(ticket.callbacks.select_related("by")),
             "can_verify": may_verify and ticket.case_id and ticket.flow.state == "concluded",
-            "errors": errors,
-            "comment": comment,
+            "form": form,
         },
         status=status,
     )
