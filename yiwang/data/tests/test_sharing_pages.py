@@ -79,7 +79,11 @@ def test_unconditional_page_shows_the_secret_once(data_city, actors):  # noqa: F
     grant = ShareGrant.objects.get()
     page = c.get(f"/data/sharing/grants/{grant.pk}/")
     assert "CN/GOV/410800-civil_affairs/social-assistance" in page.content.decode()
-    assert c.post(f"/data/sharing/grants/{grant.pk}/", {"reason": ""}).status_code == 400
+    blank = c.post(f"/data/sharing/grants/{grant.pk}/", {"reason": " "})
+    page = blank.content.decode()
+    assert blank.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#reason">请填写收回授权的理由。</a>' in page
+    assert 'id="reason-error"' in page and 'aria-invalid="true"' in page
     assert c.post(f"/data/sharing/grants/{grant.pk}/", {"reason": "系统下线"}).status_code == 302
     grant.refresh_from_db()
     assert grant.revoked_at is not None

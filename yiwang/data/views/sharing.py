@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
+from yiwang.core.errors import status_of
+from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events
 from yiwang.core.workflow import available_actions
@@ -26,6 +28,7 @@ from yiwang.data.actions.sharing import (
     do_request_share,
     do_revoke_grant,
 )
+from yiwang.data.forms import GrantRevokeForm
 from yiwang.data.gateway import client_identifier
 from yiwang.data.models import ShareRequest
 
@@ -188,16 +191,20 @@ def grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
         access.grants(request.user).select_related("resource", "consumer", "client", "request"),
         pk,
     )
-    errors: list[str] = []
+    form = GrantRevokeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        try:
-            do_revoke_grant(actor=request.user, grant=grant, reason=request.POST.get("reason", ""))
-        except ValidationError as exc:
-            errors, status = exc.messages, 400
-        else:
-            messages.success(request, _("授权已收回。"))
-            return redirect("data:grant", pk=grant.pk)
+        status = 400
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            try:
+                do_revoke_grant(actor=request.user, grant=grant, reason=reason)
+            except ValidationError as exc:
+                add_errors(form, exc)
+                status = status_of(exc)
+            else:
+                messages.success(request, _("授权已收回。"))
+                return redirect("data:grant", pk=grant.pk)
     return render(
         request,
         "data/sharing/grant_detail.html",
@@ -206,7 +213,7 @@ def grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "identifier": client_identifier(grant),
             "can_revoke": grant.revoked_at is None and access.may_revoke(request.user, grant),
             "accesses": grant.accesses.select_related("consumer")[:20],
-            "errors": errors,
+            "form": form,
             "now": timezone.now(),
         },
         status=status,

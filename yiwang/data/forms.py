@@ -1,0 +1,24 @@
+"""Forms of the data pages (数据共享交换): they parse what a page sends and leave the
+rules to the actions (``data.actions``), whose refusals go back onto the form with
+``core.forms.add_errors``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _l
+
+
+class GrantRevokeForm(forms.Form):
+    """收回授权: why the grant is taken back. The action insists on a reason (one rule
+    for page and API), so the form only marks it."""
+
+    reason = forms.CharField(
+        label=_l("收回理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        setattr(self.fields["reason"], "required_mark", True)  # noqa: B010 - read by the field partial
