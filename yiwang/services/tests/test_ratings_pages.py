@@ -89,6 +89,18 @@ def test_api_rates_once_with_clear_errors(client, finished, citizen):
 
 def test_clerk_issues_a_visit_and_the_visitor_rates_it(client, people, item):
     client.force_login(people.clerk)
+    none = client.post(reverse("services:visit-issue"), {"item": "", "applicant_id_number": ""})
+    page = none.content.decode()
+    assert none.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#visit-item">请选择已发布的办理事项。</a>' in page
+    bad = client.post(
+        reverse("services:visit-issue"),
+        {"item": item.code, "applicant_id_type": "111", "applicant_id_number": "41082319"},
+    )
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'id="error-summary"' in page
+    assert 'value="41082319"' in page and "<details open>" in page
+    assert f'<option value="{item.code}" selected>' in page
     issue = client.post(reverse("services:visit-issue"), {"item": item.code})
     assert issue.status_code == 302
     number = issue.url.rstrip("/").split("/")[-1]

@@ -35,6 +35,7 @@ from yiwang.services.actions.ratings import (
     find_visit,
     rectification_actions,
 )
+from yiwang.services.forms import VisitIssueForm
 from yiwang.services.models import Level, Rating, ServiceItem, WindowVisit
 from yiwang.services.queries import (
     MINE_RELATED,
@@ -227,32 +228,27 @@ def visit_issue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """发放窗口服务编号: the clerk picks the item served; the number and QR code follow."""
     access.require_window_clerk(request.user, _("窗口服务编号由窗口人员发放。"))
     items = access.public_items().filter(level=ServiceItem.Level.HANDLING).order_by("code")
-    errors: list[str] = []
-    status = 200
-    code = request.POST.get("item", request.GET.get("item", "")).strip()[:40]
     if request.method == "POST":
-        item = items.filter(code=code).first()
-        try:
-            if item is None:
-                raise ValidationError(_("请选择已发布的办理事项。"))
-            visit = do_issue_visit_ticket(
-                actor=request.user,
-                item=item,
-                applicant_id_type=request.POST.get("applicant_id_type", ""),
-                applicant_id_number=request.POST.get("applicant_id_number", "")[:40],
-            )
-        except ValidationError as exc:
-            errors, _fields, status = refused(exc)
-        else:
-            return redirect("services:visit", number=visit.number)
+        form = VisitIssueForm(request.POST, items=items)
+    else:
+        form = VisitIssueForm(initial={"item": request.GET.get("item", "")[:40]}, items=items)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                visit = do_issue_visit_ticket(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+                status = status_of(exc)
+            else:
+                return redirect("services:visit", number=visit.number)
     recent = WindowVisit.objects.filter(clerk=request.user).select_related("item")[:10]
     return render(
         request,
         "services/ratings/visit_issue.html",
         {
-            "items": items.select_related("department")[:500],
-            "code": code,
-            "errors": errors,
+            "form": form,
             "recent": recent,
             "rated": set(
                 Rating.objects.filter(visit_number__in=[v.number for v in recent]).values_list(
