@@ -56,3 +56,37 @@ class VisitIssueForm(forms.Form):
         if item is None:
             raise forms.ValidationError(ITEM_MISSING, code="required")
         return item
+
+
+class _ActionRadio(forms.RadioSelect):
+    """The actions open now, each input with the id the page has always given it
+    (``act-<code>``)."""
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        if index is None:
+            return ""
+        choices = list(self.choices)
+        i = int(index)
+        return f"act-{choices[i][0]}" if i < len(choices) else super().id_for_label(id_, index)
+
+
+class RectificationActForm(forms.Form):
+    """差评整改 办理: one of the actions open to the user now, and the comment the
+    workflow asks for (回访情况、整改措施、解释或申诉理由). Whether the action may be
+    taken (403 when not the user's step), whether the comment is needed and how long it
+    may be, the action decides."""
+
+    action = forms.CharField(label=_l("操作"), required=False, widget=_ActionRadio)
+    comment = forms.CharField(
+        label=_l("意见（必填：回访情况、整改措施、解释或申诉理由）"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": "1000"}),
+    )
+
+    def __init__(self, *args: Any, actions: list[dict], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "act-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["action"].widget.choices = [(a["code"], a["name"]) for a in actions]
+        if actions:
+            self.fields["action"].initial = actions[0]["code"]

@@ -177,6 +177,10 @@ def test_rectification_list_detail_and_actions(client, people, item, visit_ratin
     assert 'id="history"' in html
     missing = client.post(url, {"action": "fix_now", "comment": ""})
     assert missing.status_code == 400 and "须填写意见" in missing.content.decode()
+    page = missing.content.decode()
+    assert 'id="error-summary"' in page and '<a href="#act-comment">' in page
+    assert 'id="act-comment-error"' in page
+    assert 'value="fix_now" id="act-fix_now" checked' in page
     done = client.post(url, {"action": "schedule_fix", "comment": "已回访，限期整改"})
     assert done.status_code == 302
     rating.rectification.refresh_from_db()

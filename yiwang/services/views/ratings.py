@@ -35,7 +35,7 @@ from yiwang.services.actions.ratings import (
     find_visit,
     rectification_actions,
 )
-from yiwang.services.forms import VisitIssueForm
+from yiwang.services.forms import RectificationActForm, VisitIssueForm
 from yiwang.services.models import Level, Rating, ServiceItem, WindowVisit
 from yiwang.services.queries import (
     MINE_RELATED,
@@ -344,6 +344,8 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[str] = []
     status = 200
     phone = masking.mask_phone(rating.contact_phone) if rating.contact_phone else ""
+    actions = rectification_actions(request.user, rating)
+    form = RectificationActForm(actions=actions)
     if request.method == "POST" and request.POST.get("op") == "reveal":
         try:
             phone = masking.reveal(
@@ -352,19 +354,26 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied as exc:
             errors, status = [str(exc)], 403
     elif request.method == "POST":
-        try:
-            do_act_rectification(
-                actor=request.user,
-                rating=rating,
-                action=request.POST.get("action", ""),
-                comment=request.POST.get("comment", "")[:2000],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            errors, _fields, status = refused(exc)
-        else:
-            messages.success(request, _("已办理。"))
-            return redirect("services:rectification", pk=rating.pk)
+        form = RectificationActForm(request.POST, actions=actions)
+        status = 400
+        if form.is_valid():
+            try:
+                do_act_rectification(
+                    actor=request.user,
+                    rating=rating,
+                    action=form.cleaned_data["action"],
+                    comment=form.cleaned_data["comment"][:2000],
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+                status = status_of(exc)
+            except PermissionDenied as exc:
+                errors, _fields, status = refused(exc)
+            else:
+                messages.success(request, _("已办理。"))
+                return redirect("services:rectification", pk=rating.pk)
         rating = filtered_rectifications(request.user, "").get(pk=pk)
+        actions = rectification_actions(request.user, rating)
     context: dict[str, Any] = {
         "r": rating,
         "row": rating_row(rating, reply=True),
@@ -372,7 +381,8 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
         "applicant_id": masking.mask_id_number(rating.applicant_id_number or ""),
         "phone": phone,
         "can_reveal": bool(rating.contact_phone) and has_perm(request.user, "personal.unmask"),
-        "actions": rectification_actions(request.user, rating),
+        "actions": actions,
+        "form": form,
         "events": case_events(rating.rectification),
         "errors": errors,
         "application_url": _url("services:staff-application", rating.application.number)
