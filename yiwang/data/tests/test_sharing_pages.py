@@ -56,6 +56,13 @@ def test_new_request_page_with_errors_then_provider_agrees(data_city, actors):  
     assert "提供方同意" in p.get(f"/data/sharing/requests/{req.pk}/").content.decode()
     refused = p.post(f"/data/sharing/requests/{req.pk}/", {"action": "provider_refuse"})
     assert refused.status_code == 400 and "须填写意见" in refused.content.decode()
+    page = refused.content.decode()
+    assert 'id="error-summary"' in page and '<a href="#comment">' in page
+    assert 'id="comment-error"' in page
+    unknown = p.post(f"/data/sharing/requests/{req.pk}/", {"action": "x", "comment": "再议"})
+    page = unknown.content.decode()
+    assert unknown.status_code == 400 and 'id="error-summary"' in page
+    assert "再议</textarea>" in page
     agreed = p.post(
         f"/data/sharing/requests/{req.pk}/",
         {"action": "provider_agree", "comment": "同意按需共享"},

@@ -28,7 +28,7 @@ from yiwang.data.actions.sharing import (
     do_request_share,
     do_revoke_grant,
 )
-from yiwang.data.forms import GrantRevokeForm
+from yiwang.data.forms import GrantRevokeForm, ShareDecideForm
 from yiwang.data.gateway import client_identifier
 from yiwang.data.models import ShareRequest
 
@@ -131,7 +131,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _request_page(request, req, *, credentials=None, errors=None, status=200) -> HttpResponse:
+def _request_page(request, req, *, credentials=None, form=None, status=200) -> HttpResponse:
     actions = available_actions(request.user, req.case) if req.case_id else []
     grant = getattr(req, "grant", None) if req.status == "granted" else None
     return render(
@@ -142,7 +142,7 @@ def _request_page(request, req, *, credentials=None, errors=None, status=200) ->
             "actions": actions,
             "grant": grant,
             "credentials": credentials,
-            "errors": errors or [],
+            "form": form or ShareDecideForm(),
             "events": case_events(req.case) if req.case_id else [],
         },
         status=status,
@@ -158,15 +158,14 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     req = pick(qs, pk)
     if request.method == "POST":
+        form = ShareDecideForm(request.POST)
+        if not form.is_valid():
+            return _request_page(request, req, form=form, status=400)
         try:
-            out = do_decide_share(
-                actor=request.user,
-                request=req,
-                action=request.POST.get("action", ""),
-                comment=request.POST.get("comment", ""),
-            )
+            out = do_decide_share(actor=request.user, request=req, **form.cleaned_data)
         except ValidationError as exc:
-            return _request_page(request, req, errors=exc.messages, status=400)
+            add_errors(form, exc)
+            return _request_page(request, req, form=form, status=400)
         if out.credentials:
             return _request_page(request, out.request, credentials=out.credentials)
         messages.success(request, _("已办理：%s") % out.request.get_status_display())
