@@ -42,3 +42,68 @@ class ShareDecideForm(forms.Form):
     def add_error(self, field: str | None, error: Any) -> None:
         # The step is a button, not a question: a refusal of it is about the whole form.
         super().add_error(None if field == "action" else field, error)
+
+
+class _ItemCheckboxes(forms.CheckboxSelectMultiple):
+    """The resource's items, each box with the id the page has always given it
+    (``f-<item id>``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ids: list[int] = []
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        if index is None:
+            return ""
+        i = int(index)
+        return f"f-{self.ids[i]}" if i < len(self.ids) else super().id_for_label(id_, index)
+
+
+class _ItemNames(forms.MultipleChoiceField):
+    """Item names as sent; which of them the resource has, the action checks."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
+class ShareRequestForm(forms.Form):
+    """提出共享申请: the items of one published resource (按最小必要原则), the purpose,
+    the legal basis, the consuming system and the period of use. Every rule on them
+    (at least one item, dates in order, at most three years) is the action's."""
+
+    fields = _ItemNames(
+        label=_l("申请的信息项（按最小必要原则选择）"), required=False, widget=_ItemCheckboxes
+    )
+    purpose = forms.CharField(
+        label=_l("用途"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    legal_basis = forms.CharField(
+        label=_l("依据"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    consumer_system = forms.CharField(
+        label=_l("使用系统（英文标识，用于 X-Road-Client）"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": "120"}),
+    )
+    starts_on = forms.DateField(
+        label=_l("使用起始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    ends_on = forms.DateField(
+        label=_l("使用截止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, items: list[Any], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        names = self.fields["fields"]
+        assert isinstance(names, forms.MultipleChoiceField)
+        names.choices = [(item.name, item.name) for item in items]
+        widget = names.widget
+        assert isinstance(widget, _ItemCheckboxes)
+        widget.ids = [item.pk for item in items]
+        for name in ("fields", "purpose", "legal_basis", "consumer_system", "starts_on", "ends_on"):
+            setattr(self.fields[name], "required_mark", True)  # noqa: B010 - read by the field partial

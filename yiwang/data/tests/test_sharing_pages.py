@@ -45,6 +45,13 @@ def test_new_request_page_with_errors_then_provider_agrees(data_city, actors):  
     bad = c.post("/data/sharing/requests/new/", form(fields=[], ends_on="2000-01-01"))
     assert bad.status_code == 400
     assert "请至少选择一个信息项" in bad.content.decode()
+    text = bad.content.decode()
+    assert 'id="error-summary"' in text and '<a href="#f-' in text
+    assert 'id="fields-error"' in text and 'id="ends_on-error"' in text
+    assert "低保审核身份核验</textarea>" in text and 'value="2000-01-01"' in text
+    assert 'value="social-assistance"' in text
+    unknown = c.post("/data/sharing/requests/new/", form(resource="999-9999"))
+    assert unknown.status_code == 400 and "请选择已发布的数据资源。" in unknown.content.decode()
     assert not ShareRequest.objects.exists()
     ok = c.post("/data/sharing/requests/new/", form())
     assert ok.status_code == 302

@@ -4,7 +4,6 @@ detail with 收回授权), the provider's 用数记录 and the citizen's "who re
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,7 +27,7 @@ from yiwang.data.actions.sharing import (
     do_request_share,
     do_revoke_grant,
 )
-from yiwang.data.forms import GrantRevokeForm, ShareDecideForm
+from yiwang.data.forms import GrantRevokeForm, ShareDecideForm, ShareRequestForm
 from yiwang.data.gateway import client_identifier
 from yiwang.data.models import ShareRequest
 
@@ -36,19 +35,6 @@ from yiwang.data.models import ShareRequest
 def _staff(request: HttpRequest) -> None:
     if not has_perm(request.user, "data.view"):
         raise PermissionDenied(_("共享交换仅对数据工作人员开放。"))
-
-
-def _date(raw: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return None
-
-
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return exc.message_dict
-    return {"__all__": exc.messages}
 
 
 @login_required
@@ -82,36 +68,24 @@ def request_new(request: HttpRequest) -> HttpResponse:
     resources = access.resources(request.user).filter(status="published").order_by("code")
     code = request.POST.get("resource") or request.GET.get("resource", "")
     resource = resources.filter(code=code).first() if code else None
-    errors: dict[str, list[str]] = {}
-    status = 200
+    items = list(resource.items.all()) if resource else []
     today = timezone.localdate()
-    form: dict[str, Any] = {
-        "fields": request.POST.getlist("fields"),
-        "purpose": request.POST.get("purpose", ""),
-        "legal_basis": request.POST.get("legal_basis", ""),
-        "consumer_system": request.POST.get("consumer_system", ""),
-        "starts_on": request.POST.get("starts_on", today.isoformat()),
-        "ends_on": request.POST.get("ends_on", (today + dt.timedelta(days=365)).isoformat()),
-    }
+    initial = {"starts_on": today, "ends_on": today + dt.timedelta(days=365)}
     if request.method == "POST":
+        form = ShareRequestForm(request.POST, items=items)
+    else:
+        form = ShareRequestForm(initial=initial, items=items)
+    missing: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        status = 400
         if resource is None:
-            errors = {"resource": [_("请选择已发布的数据资源。")]}
-            status = 400
-        else:
+            missing = {"resource": [_("请选择已发布的数据资源。")]}
+        elif form.is_valid():
             try:
-                out = do_request_share(
-                    actor=request.user,
-                    resource=resource,
-                    fields=form["fields"],
-                    purpose=form["purpose"],
-                    legal_basis=form["legal_basis"],
-                    consumer_system=form["consumer_system"],
-                    starts_on=_date(form["starts_on"]),
-                    ends_on=_date(form["ends_on"]),
-                )
+                out = do_request_share(actor=request.user, resource=resource, **form.cleaned_data)
             except ValidationError as exc:
-                errors = _errors(exc)
-                status = 400
+                add_errors(form, exc)
             else:
                 if out.credentials:  # shown once: render instead of redirecting
                     return _request_page(request, out.request, credentials=out.credentials)
@@ -123,9 +97,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
         {
             "resources": resources,
             "resource": resource,
-            "items": list(resource.items.all()) if resource else [],
             "form": form,
-            "errors": errors,
+            "missing": missing,
         },
         status=status,
     )
