@@ -71,9 +71,6 @@ class ShareRequestForm(forms.Form):
     the legal basis, the consuming system and the period of use. Every rule on them
     (at least one item, dates in order, at most three years) is the action's."""
 
-    fields = _ItemNames(
-        label=_l("申请的信息项（按最小必要原则选择）"), required=False, widget=_ItemCheckboxes
-    )
     purpose = forms.CharField(
         label=_l("用途"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -99,8 +96,12 @@ class ShareRequestForm(forms.Form):
     def __init__(self, *args: Any, items: list[Any], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
-        names = self.fields["fields"]
-        assert isinstance(names, forms.MultipleChoiceField)
+        # Added here, not declared: a class attribute named ``fields`` would shadow the
+        # form's own ``fields``.
+        names = _ItemNames(
+            label=_l("申请的信息项（按最小必要原则选择）"), required=False, widget=_ItemCheckboxes
+        )
+        self.fields["fields"] = names
         names.choices = [(item.name, item.name) for item in items]
         widget = names.widget
         assert isinstance(widget, _ItemCheckboxes)
