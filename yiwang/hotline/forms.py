@@ -106,3 +106,28 @@ class GridVerifyForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "verify-%s")
         super().__init__(*args, **kwargs)
+
+
+class WarningStepForm(forms.Form):
+    """One step on a warning (预警): publish (发布) or lift (解除) with an explanation.
+    The step comes from the form's hidden ``op``; the length of the explanation and
+    whether the step may be taken now, the actions decide."""
+
+    op = forms.ChoiceField(
+        choices=[("publish", "publish"), ("cancel", "cancel")],
+        widget=forms.HiddenInput,
+        error_messages={"required": _l("未知的操作。"), "invalid_choice": _l("未知的操作。")},
+    )
+    reason = forms.CharField(
+        label=_l("解除说明"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": "500"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "cancel-%s")
+        super().__init__(*args, **kwargs)
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        # The step is a hidden input, not a question: its refusal is about the form.
+        super().add_error(None if field == "op" else field, error)

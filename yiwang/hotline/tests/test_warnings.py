@@ -332,6 +332,13 @@ def test_pages_for_the_publisher(client, people, supervisor):
     assert 'id="cancel-form"' in detail
     again = client.post(r.url, {"op": "publish"})
     assert again.status_code == 409 and "不能重复发布" in again.content.decode()
+    long = client.post(r.url, {"op": "cancel", "reason": "雨" * 501})
+    page = long.content.decode()
+    assert long.status_code == 400 and 'id="form-errors"' in page
+    assert '<a href="#cancel-reason">解除说明不能超过 500 字。</a>' in page
+    assert 'id="cancel-reason-error"' in page and 'value="' + "雨" * 501 + '"' in page
+    odd = client.post(r.url, {"op": "withdraw"})
+    assert odd.status_code == 400 and "未知的操作。" in odd.content.decode()
     partial = client.get(reverse("hotline:warning-progress", args=[w.pk]))
     assert partial.status_code == 200 and "hx-get" not in partial.content.decode()
 

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import notify
-from yiwang.core.errors import refused
+from yiwang.core.errors import refused, status_of
+from yiwang.core.forms import add_errors
 from yiwang.core.models import Division
 from yiwang.hotline import access
 from yiwang.hotline.actions.warnings import (
@@ -32,6 +33,7 @@ from yiwang.hotline.actions.warnings import (
     public,
     reach_summary,
 )
+from yiwang.hotline.forms import WarningStepForm
 from yiwang.hotline.models import Warning
 
 if TYPE_CHECKING:
@@ -149,34 +151,34 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     progress and who was reached."""
     warning = _warning(request, pk)
     publisher = access.may_publish(request.user)
-    errors: list[str] = []
+    form = WarningStepForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if not publisher:
             raise PermissionDenied(_("您没有发布预警信息的权限。"))
-        op = request.POST.get("op", "")
-        try:
-            if op == "publish":
-                warning = do_publish_warning(actor=request.user, warning=warning)
-                info = progress(warning)
-                if info["finished"]:
-                    note = _("已发布，送达 %d 人。") % warning.reached
+        status = 400
+        if form.is_valid():
+            try:
+                if form.cleaned_data["op"] == "publish":
+                    warning = do_publish_warning(actor=request.user, warning=warning)
+                    info = progress(warning)
+                    if info["finished"]:
+                        note = _("已发布，送达 %d 人。") % warning.reached
+                    else:
+                        note = _("已发布，接收人较多，正在后台发送，可在本页查看进度。")
+                    messages.success(request, note)
                 else:
-                    note = _("已发布，接收人较多，正在后台发送，可在本页查看进度。")
-                messages.success(request, note)
-            elif op == "cancel":
-                do_cancel_warning(
-                    actor=request.user, warning=warning, reason=_text(request, "reason", 600)
-                )
-                messages.success(request, _("预警已解除，已通知原接收人。"))
+                    do_cancel_warning(
+                        actor=request.user, warning=warning, reason=form.cleaned_data["reason"]
+                    )
+                    messages.success(request, _("预警已解除，已通知原接收人。"))
+            except ValidationError as exc:
+                add_errors(form, exc)
+                status = status_of(exc)
+                warning = _warning(request, pk)
             else:
-                raise ValidationError(_("未知的操作。"), code="op_unknown")
-        except ValidationError as exc:
-            errors, _fields, status = refused(exc)
-            warning = _warning(request, pk)
-        else:
-            return redirect("hotline:warning", pk=warning.pk)
-    context = {"warning": warning, "publisher": publisher, "errors": errors}
+                return redirect("hotline:warning", pk=warning.pk)
+    context = {"warning": warning, "publisher": publisher, "form": form}
     if publisher and warning.state != Warning.State.DRAFT:
         context["progress"] = progress(warning)
         context["summary"] = reach_summary(warning)
