@@ -287,6 +287,13 @@ def may_override_assignment(user, case) -> bool:
     return covers(user, "case.assign", division=case.division, department=case.department)
 
 
+def require_override_assignment(actor, case, message: str) -> None:
+    """分派 (or release of someone else's case): ``case.assign`` over the case's place."""
+    require(
+        actor, "case.assign", division=case.division, department=case.department, message=message
+    )
+
+
 def require_participant(actor, case) -> None:
     """Comments and attachments: staff who can see the case, or its applicant."""
     if is_platform(actor) or (case.applicant_id is not None and actor.pk == case.applicant_id):

@@ -50,6 +50,8 @@ def reveal(user, obj, field: str, purpose: str) -> str:
     """Return the clear value of a personal field for a stated purpose, logged in the
     ledger; refuse without the ``personal.unmask`` permission or without a purpose."""
     purpose = (purpose or "").strip()
+    # A question, not a guard: the platform (``None``) is refused too, for a clear value
+    # is only ever shown to a named person, whom the ledger must record (个人信息保护).
     if not has_perm(user, "personal.unmask"):
         raise PermissionDenied(_("您的角色不允许查看完整个人信息。"))
     if len(purpose) < 2:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.urls import reverse
@@ -426,8 +426,7 @@ def _check_claim(actor, row: Case, acting_roles) -> None:
 def _check_assign(actor, row: Case, assignee, acting_roles) -> None:
     """分派 (or release of someone else's case): only who may override assignments, and
     only to a person holding a role acting in the current step."""
-    if not access.may_override_assignment(actor, row):
-        raise PermissionDenied(_("您没有分派此案件的权限。"))
+    access.require_override_assignment(actor, row, _("您没有分派此案件的权限。"))
     if assignee is not None and not (handling_roles(assignee, row) & acting_roles):
         raise ValidationError(
             {"assignee": _("%(name)s 在当前环节没有办理此案件的角色。") % {"name": assignee}},
