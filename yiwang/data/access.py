@@ -6,10 +6,11 @@ guard."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from yiwang.core.access import covers, deny_unless, has_perm, require, restrict
+from yiwang.core.access import covers, deny_unless, has_perm, is_platform, require, restrict
 
 PUBLISHED = "published"
 
@@ -45,6 +46,33 @@ def require_ingest(actor, resource) -> None:
         manageable_resources(actor).filter(pk=resource.pk).exists(),
         _("只有该资源提供部门的数据管理员可以归集数据。"),
     )
+
+
+def require_review(actor, message: str) -> None:
+    """审核目录、维护数据元标准: the big-data bureau's ``data.review`` (city-wide)."""
+    require(actor, "data.review", message=message)
+
+
+def may_work_with_data(user) -> bool:
+    """Staff who see the data room's registers (基础库、数据异议): ``data.view``."""
+    return getattr(user, "kind", "") == "staff" and has_perm(user, "data.view")
+
+
+def require_data_staff(user, message: str) -> None:
+    """Pages and API of the registers and objections open only to ``may_work_with_data``."""
+    deny_unless(user, may_work_with_data(user), message)
+
+
+def require_steward(actor, message: str) -> None:
+    """提出共享申请、数据异议: a department's data steward (``data.manage``), in person.
+
+    The one guard that refuses the platform (``None``) too: the request is made in the
+    name of the steward's own department (the share's consumer, the objection's
+    requester) and records who raised it (``raised_by`` may not be empty), so there is
+    no platform spelling of it — a missing actor here is a caller that lost its user."""
+    if is_platform(actor):
+        raise PermissionDenied(message)
+    require(actor, "data.manage", message=message)
 
 
 # --- 共享授权 (share grants) ---

@@ -8,14 +8,13 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.access import has_perm
 from yiwang.core.actions.workflow import do_start_case, do_transition
 from yiwang.core.errors import Conflict
 from yiwang.core.models import Department
@@ -388,8 +387,7 @@ def do_review_resource(
 ) -> DataResource:
     """大数据局审核: ``publish`` (the previous published version becomes superseded) or
     ``return`` with a comment; the resource's status follows the review case."""
-    if actor is not None and not has_perm(actor, "data.review"):
-        raise PermissionDenied(_("只有大数据局可以审核数据资源目录。"))
+    access.require_review(actor, _("只有大数据局可以审核数据资源目录。"))
     if action not in ("publish", "return"):
         raise ValidationError(_("未知的审核操作。"), code="action_unknown")
     row = _locked(resource)

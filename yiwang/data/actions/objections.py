@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.access import has_perm
 from yiwang.core.actions.notify import do_notify
 from yiwang.core.actions.workflow import do_start_case, do_transition
 from yiwang.core.errors import Conflict, Invalid, NotFound
 from yiwang.core.models import Department, RoleAssignment
+from yiwang.data import access
 from yiwang.data.models import DataItem, DataObjection, DataResource, ShareGrant
 from yiwang.data.registry import REGISTRIES, apply_rows, field_source, get_value
 from yiwang.data.standards import check_value, display
@@ -174,8 +174,7 @@ def do_raise_objection(
 ) -> DataObjection:
     """提出数据异议: flag ``field`` of one record (by natural ``key`` or ``record``) as
     wrong, with a reason and the proposed value; opens a case at the authority."""
-    if actor is None or not has_perm(actor, "data.manage"):
-        raise PermissionDenied(_("只有数据专员可以提出数据异议。"))
+    access.require_steward(actor, _("只有数据专员可以提出数据异议。"))
     if requester is None:
         unit = getattr(actor, "org_unit", None)
         if unit is None:

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from yiwang.core import audit
-from yiwang.core.access import has_perm
 from yiwang.core.actions.identity import ApiClientCredentials, do_create_api_client
 from yiwang.core.actions.workflow import do_start_case, do_transition
 from yiwang.core.models import Department
@@ -186,8 +185,7 @@ def do_request_share(
     """共享申请: a consuming department's data steward asks for items of a published
     resource. 无条件共享 is granted at once, 不予共享 refused at once with the resource's
     legal reason, 有条件共享 goes to the provider then the bureau on the workflow."""
-    if actor is None or not has_perm(actor, "data.manage"):
-        raise PermissionDenied(_("只有数据专员可以提出共享申请。"))
+    access.require_steward(actor, _("只有数据专员可以提出共享申请。"))
     consumer = _department_of(actor)
     cleaned = _clean(resource, fields, purpose, legal_basis, consumer_system, starts_on, ends_on)
     assert starts_on is not None and ends_on is not None, "_clean refuses a missing date"

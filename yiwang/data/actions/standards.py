@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.access import has_perm
 from yiwang.core.errors import Conflict
 from yiwang.core.models import Department
+from yiwang.data import access
 from yiwang.data.actions.catalogue import check_grade
 from yiwang.data.models import Catalogue, DataElement, DataItem, DataResource
 
@@ -46,8 +46,7 @@ def do_claim_element(*, actor, element: DataElement, department: Department) -> 
     """Make ``department`` the authoritative source (权威来源) of ``element``. An element
     has exactly one source: a second department's claim is refused until the bureau
     releases the first (一数一源)."""
-    if actor is not None and not has_perm(actor, "data.review"):
-        raise PermissionDenied(_("只有大数据局可以认定数据元的权威来源部门。"))
+    access.require_review(actor, _("只有大数据局可以认定数据元的权威来源部门。"))
     element = DataElement.objects.select_for_update().get(pk=element.pk)
     holder_id = element.source_department_id
     if holder_id not in (None, department.id) and element.source_department is not None:
@@ -71,8 +70,7 @@ def do_claim_element(*, actor, element: DataElement, department: Department) -> 
 @transaction.atomic
 def do_release_element(*, actor, element: DataElement, reason: str) -> DataElement:
     """Remove an element's authoritative source (e.g. after a reorganisation), with reason."""
-    if actor is not None and not has_perm(actor, "data.review"):
-        raise PermissionDenied(_("只有大数据局可以变更数据元的权威来源部门。"))
+    access.require_review(actor, _("只有大数据局可以变更数据元的权威来源部门。"))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请说明变更原因。")})
     previous = element.source_department.code if element.source_department else ""
@@ -91,8 +89,7 @@ def do_release_element(*, actor, element: DataElement, reason: str) -> DataEleme
 @transaction.atomic
 def do_define_element(*, actor, code: str, values: dict[str, Any]) -> DataElement:
     """Create or update a data element's standard (not its source: see claim)."""
-    if actor is not None and not has_perm(actor, "data.review"):
-        raise PermissionDenied(_("只有大数据局可以维护数据元标准。"))
+    access.require_review(actor, _("只有大数据局可以维护数据元标准。"))
     clean = {k: values[k] for k in ELEMENT_FIELDS if k in values}
     element, created = DataElement.objects.get_or_create(code=code, defaults=clean)
     if not created:

@@ -3,17 +3,16 @@
 import datetime as dt
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
-from yiwang.core.access import has_perm
 from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.inbox import case_events
+from yiwang.data import access
 from yiwang.data.actions.conflicts import do_accept_conflict, do_object_conflict
 from yiwang.data.actions.objections import (
     do_correct_objection,
@@ -117,9 +116,7 @@ class ObjectIn(Schema):
 
 
 def _staff(request) -> None:
-    user = request.user
-    if getattr(user, "kind", "") != "staff" or not has_perm(user, "data.view"):
-        raise PermissionDenied(_("数据异议仅对数据专员和审核人员开放。"))
+    access.require_data_staff(request.user, _("数据异议仅对数据专员和审核人员开放。"))
 
 
 def _objection(request, objection_id: int):

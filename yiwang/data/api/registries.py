@@ -4,15 +4,14 @@ values masked; reveal with a purpose, logged), places in WGS84 or GCJ-02."""
 import datetime as dt
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import Field
 
-from yiwang.core.access import has_perm
 from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity.tokens import require_scope
+from yiwang.data import access
 from yiwang.data.actions.reads import do_reveal_record
 from yiwang.data.queries import registries as reg
 
@@ -102,9 +101,7 @@ class PointOut(Schema):
 
 
 def _staff(request) -> None:
-    user = request.user
-    if getattr(user, "kind", "") != "staff" or not has_perm(user, "data.view"):
-        raise PermissionDenied(_("基础库仅对数据专员和审核人员开放。"))
+    access.require_data_staff(request.user, _("基础库仅对数据专员和审核人员开放。"))
 
 
 @router.get("", response=list[RegistryOut])

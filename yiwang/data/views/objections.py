@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from yiwang.core.access import has_perm
+from yiwang.core.access import has_perm, require
 from yiwang.core.errors import refused, status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
@@ -49,8 +49,7 @@ STATUS_FILTERS = ("open", "overdue", "closed")
 
 
 def _staff(request: AuthenticatedHttpRequest) -> None:
-    if request.user.kind != "staff" or not has_perm(request.user, "data.view"):
-        raise PermissionDenied(_("数据异议仅对数据专员和审核人员开放。"))
+    access.require_data_staff(request.user, _("数据异议仅对数据专员和审核人员开放。"))
 
 
 @login_required
@@ -124,8 +123,7 @@ def objection_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """提出数据异议: by registry + natural key (or from a record page), field, proposed
     value and reason."""
     _staff(request)
-    if not has_perm(request.user, "data.manage"):
-        raise PermissionDenied(_("只有数据专员可以提出数据异议。"))
+    require(request.user, "data.manage", message=_("只有数据专员可以提出数据异议。"))
     status = 200
     if request.method == "POST":
         form = ObjectionForm(request.POST)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from yiwang.core.access import has_perm
 from yiwang.core.http import AuthenticatedHttpRequest
-from yiwang.data import geo
+from yiwang.data import access, geo
 from yiwang.data.actions.objections import registry_label
 from yiwang.data.actions.reads import do_reveal_record
 from yiwang.data.queries.registries import (
@@ -44,8 +44,7 @@ def _crs(request: HttpRequest) -> str:
 
 
 def _staff(request: AuthenticatedHttpRequest) -> None:
-    if request.user.kind != "staff" or not has_perm(request.user, "data.view"):
-        raise PermissionDenied(_("基础库仅对数据专员和审核人员开放。"))
+    access.require_data_staff(request.user, _("基础库仅对数据专员和审核人员开放。"))
 
 
 @login_required

@@ -15,7 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core.access import has_perm, pick
+from yiwang.core.access import has_perm, pick, require
 from yiwang.core.errors import status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
@@ -33,8 +33,7 @@ from yiwang.data.models import ShareRequest
 
 
 def _staff(request: HttpRequest) -> None:
-    if not has_perm(request.user, "data.view"):
-        raise PermissionDenied(_("共享交换仅对数据工作人员开放。"))
+    require(request.user, "data.view", message=_("共享交换仅对数据工作人员开放。"))
 
 
 @login_required
@@ -63,8 +62,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 def request_new(request: HttpRequest) -> HttpResponse:
     """提出共享申请: choose a published resource, then its items, purpose and period."""
     _staff(request)
-    if not has_perm(request.user, "data.manage"):
-        raise PermissionDenied(_("只有数据专员可以提出共享申请。"))
+    require(request.user, "data.manage", message=_("只有数据专员可以提出共享申请。"))
     resources = access.resources(request.user).filter(status="published").order_by("code")
     code = request.POST.get("resource") or request.GET.get("resource", "")
     resource = resources.filter(code=code).first() if code else None
