@@ -10,7 +10,7 @@ import hmac
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from yiwang.core.access import covers, deny_unless, require, role_codes, scope
+from yiwang.core.access import covers, deny_unless, has_perm, require, role_codes, scope
 
 # --- 窗口人员 (window clerks) ---
 
@@ -26,6 +26,11 @@ def require_window_clerk(actor, message: str | None = None) -> None:
 
 
 # --- 办件 (applications) ---
+
+
+def require_case_staff(user, message: str) -> None:
+    """办件管理 pages: staff who may see cases (``case.view``)."""
+    deny_unless(user, getattr(user, "kind", "") == "staff" and has_perm(user, "case.view"), message)
 
 
 def applications(user, qs: QuerySet | None = None) -> QuerySet:

@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yiwang.core import audit
-from yiwang.core.access import has_perm
+from yiwang.core.access import require
 from yiwang.core.numbering import next_number
 from yiwang.services.actions.applications import (
     Applicant,
@@ -58,8 +58,7 @@ def do_define_bundle(
     published: bool = True,
 ) -> Bundle:
     """Define a 一件事 over published items, in the order its combined form asks them."""
-    if actor is not None and not has_perm(actor, "service.manage"):
-        raise PermissionDenied(_("只有事项管理人员可以定义一件事。"))
+    require(actor, "service.manage", message=_("只有事项管理人员可以定义一件事。"))
     if Bundle.objects.filter(code=code).exists():
         raise ValidationError({"code": _("编码 %s 已被使用。") % code}, code="duplicate")
     bundle = Bundle.objects.create(

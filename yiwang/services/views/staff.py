@@ -36,8 +36,7 @@ STATUS_FILTERS = ("open", "overdue", "done", "mine")
 
 
 def _staff(request: AuthenticatedHttpRequest) -> None:
-    if request.user.kind != "staff" or not has_perm(request.user, "case.view"):
-        raise PermissionDenied(_("办件管理仅对工作人员开放。"))
+    access.require_case_staff(request.user, _("办件管理仅对工作人员开放。"))
 
 
 def _items(q: str):
