@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from yiwang.core.access import covers, has_perm, require, restrict
+from yiwang.core.access import covers, deny_unless, has_perm, require, restrict
 from yiwang.core.fields import index_for
 
 
@@ -64,6 +64,11 @@ def covers_department(user, department, perm: str) -> bool:
     """Whether one of the user's grants of ``perm`` reaches ``department`` (its own
     department or one under it, within the grant's division subtree)."""
     return covers(user, perm, department=department)
+
+
+def require_staff_with(user, perm: str, message: str) -> None:
+    """Staff pages and API of the licence room: staff (工作人员) holding ``perm``."""
+    deny_unless(user, getattr(user, "kind", "") == "staff" and has_perm(user, perm), message)
 
 
 def require_issue(actor, issuer) -> None:

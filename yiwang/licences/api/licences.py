@@ -14,7 +14,6 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import Field
 
-from yiwang.core.access import has_perm
 from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.licences import access
@@ -231,9 +230,7 @@ def seal_row(s: Seal) -> dict:
 
 
 def _staff(request, perm: str = "licence.view") -> None:
-    user = request.user
-    if getattr(user, "kind", "") != "staff" or not has_perm(user, perm):
-        raise PermissionDenied(_("该接口仅对有证照权限的工作人员开放。"))
+    access.require_staff_with(request.user, perm, _("该接口仅对有证照权限的工作人员开放。"))
 
 
 def _holder(request) -> None:

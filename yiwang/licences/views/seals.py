@@ -7,14 +7,14 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from yiwang.core.access import has_perm, pick
+from yiwang.core.access import pick
 from yiwang.core.errors import status_of
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.licences import access
@@ -24,8 +24,7 @@ from yiwang.licences.sealing import maker_signature_ok
 
 
 def _admin(request: AuthenticatedHttpRequest) -> None:
-    if request.user.kind != "staff" or not has_perm(request.user, "seal.manage"):
-        raise PermissionDenied(_("电子印章管理仅对部门管理员开放。"))
+    access.require_staff_with(request.user, "seal.manage", _("电子印章管理仅对部门管理员开放。"))
 
 
 def _errors(exc: ValidationError) -> dict[str, list[str]]:

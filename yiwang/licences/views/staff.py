@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -34,8 +34,7 @@ from yiwang.licences.views.wallet import pdf_response
 
 
 def _staff(request: AuthenticatedHttpRequest, perm: str = "licence.view") -> None:
-    if request.user.kind != "staff" or not has_perm(request.user, perm):
-        raise PermissionDenied(_("该页面仅对有证照权限的工作人员开放。"))
+    access.require_staff_with(request.user, perm, _("该页面仅对有证照权限的工作人员开放。"))
 
 
 def _errors(exc: ValidationError) -> dict[str, list[str]]:
