@@ -82,9 +82,9 @@ def department_tickets(user, qs: QuerySet | None = None) -> QuerySet:
     return scope(user, qs.filter(~Q(department=None)), "hotline.handle")
 
 
-def require_perm(actor, perm: str) -> None:
-    """A ticket step needing ``perm`` anywhere (派单、督办、回访 …)."""
-    require(actor, perm)
+def require_perm(actor, perm: str, message: str | None = None) -> None:
+    """A step or page needing ``perm`` anywhere (派单、督办、回访、合并、派单规则 …)."""
+    require(actor, perm, message=message)
 
 
 def require_handler(actor, ticket) -> None:
@@ -153,6 +153,22 @@ def is_worker_of(user, grid) -> bool:
     if grid is None or not getattr(user, "is_authenticated", False):
         return False
     return grid.workers.filter(pk=user.pk, is_active=True).exists()
+
+
+def require_worker_of(actor, grid, message: str) -> None:
+    """网格员上报、核查: one of ``grid``'s own workers, in person.
+
+    Refuses the platform (``None``) too: a grid event is reported, and its result checked
+    on the spot, in the name of the worker who stood there (the ticket's reporter, the
+    回访's caller), which the platform is not."""
+    if is_platform(actor) or not is_worker_of(actor, grid):
+        raise PermissionDenied(message)
+
+
+def require_grid_reporter(actor, grid) -> None:
+    """网格事件上报: a worker of ``grid`` holding ``grid.report``."""
+    require_worker_of(actor, grid, _("您不是网格“%s”的网格员。") % grid.name)
+    require(actor, "grid.report", message=_("您没有上报网格事件的权限。"))
 
 
 # --- 知识库 (knowledge) ---

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -48,8 +48,7 @@ def do_set_routing_rule(
     *, actor, category: Category, division: Division, department: Department, note: str = ""
 ) -> RoutingRule:
     """Name the department that handles ``category`` in ``division`` (and below it)."""
-    if actor is not None and not access.has_perm(actor, "hotline.supervise"):
-        raise PermissionDenied(_("只有 12345 值班长可以维护派单规则。"))
+    access.require(actor, "hotline.supervise", message=_("只有 12345 值班长可以维护派单规则。"))
     if not department.division.path or not division.path.startswith(department.division.path):
         raise ValidationError(
             {"department": _("承办部门须位于该区划或其上级区划。")}, code="department_outside"

@@ -4,22 +4,17 @@ case ends in the final state “已合并” so the department handles the matte
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.access import has_perm
+from yiwang.hotline import access
 from yiwang.hotline.models import Ticket, TicketLink
 from yiwang.hotline.similarity import similar_tickets, text_similarity, words
 
 # Case states after which a ticket can no longer be merged or merged into.
 CLOSED_STATES = frozenset({"concluded", "archived", "handed_off", "merged"})
-
-
-def _require(actor, perm: str, message: str) -> None:
-    if actor is not None and not has_perm(actor, perm):
-        raise PermissionDenied(message)
 
 
 def _link(ticket: Ticket, other: Ticket, score: float, merged: bool = False) -> tuple:
@@ -46,7 +41,7 @@ def do_link_similar(
     """关联相似工单: link ``ticket`` both ways to the tickets scoring at least
     ``threshold``; running it again adds nothing twice. Returns the links from
     ``ticket``'s side, best first."""
-    _require(actor, "hotline.view", _("您没有关联相似工单的权限。"))
+    access.require_perm(actor, "hotline.view", _("您没有关联相似工单的权限。"))
     found = [(t, s) for t, s in similar_tickets(ticket, limit=limit) if s >= threshold]
     if not found:
         return []
@@ -97,7 +92,7 @@ def do_merge_ticket(*, actor, ticket: Ticket, into: Ticket, comment: str) -> Tic
     """合并工单: ``ticket`` is a duplicate of ``into``; it points there, the pair is
     marked merged and its case ends as “已合并”. Refused for the ticket itself, a merged
     target, or when either ticket is already concluded or archived."""
-    _require(actor, "hotline.intake", _("只有 12345 话务员和值班长可以合并工单。"))
+    access.require_perm(actor, "hotline.intake", _("只有 12345 话务员和值班长可以合并工单。"))
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": _("合并工单须填写意见。")}, code="comment_required")

@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit, uploads
-from yiwang.core.access import has_perm
 from yiwang.core.models import Division, User
 from yiwang.core.uploads import CheckedUpload
 from yiwang.hotline import access
@@ -176,10 +175,7 @@ def do_report_grid_event(
     category is certain, is dispatched to the responsible department at once."""
     from yiwang.hotline.actions.tickets import do_take_ticket
 
-    if actor is None or not access.is_worker_of(actor, grid):
-        raise PermissionDenied(_("您不是网格“%s”的网格员。") % grid.name)
-    if not has_perm(actor, "grid.report"):
-        raise PermissionDenied(_("您没有上报网格事件的权限。"))
+    access.require_grid_reporter(actor, grid)
     if kind not in Kind.values:
         raise ValidationError({"kind": _("未知的事件类型：%s") % kind}, code="kind_unknown")
     files = _check_photos(photos)
@@ -214,8 +210,9 @@ def do_verify_grid_event(*, actor, ticket: Ticket, satisfied: bool, comment: str
     ticket = Ticket.objects.select_related("grid").get(pk=ticket.pk)
     if ticket.channel != Channel.GRID or ticket.grid is None:
         raise ValidationError(_("工单 %s 不是网格事件。") % ticket.number, code="not_grid_event")
-    if actor is None or not access.is_worker_of(actor, ticket.grid):
-        raise PermissionDenied(_("只有网格“%s”的网格员可以核查此事件。") % ticket.grid.name)
+    access.require_worker_of(
+        actor, ticket.grid, _("只有网格“%s”的网格员可以核查此事件。") % ticket.grid.name
+    )
     comment = (comment or "").strip()
     if not satisfied and not comment:
         raise ValidationError(

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import uploads
-from yiwang.core.access import has_perm
 from yiwang.core.errors import refused, status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.inbox import case_events
@@ -88,8 +87,7 @@ def _events(grids) -> list[Ticket]:
 def grid_home(request: HttpRequest) -> HttpResponse:
     """网格员工作台: their grids, the report form, their grids' recent events."""
     user = request.user
-    if not has_perm(user, "grid.report"):
-        raise PermissionDenied(_("只有网格员可以上报网格事件。"))
+    access.require_perm(user, "grid.report", _("只有网格员可以上报网格事件。"))
     grids = list(_my_grids(user))
     errors: list[str] = []
     field_errors: dict[str, list[str]] = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from yiwang.core.access import has_perm
 from yiwang.core.errors import status_of
 from yiwang.core.forms import add_errors
+from yiwang.hotline import access
 from yiwang.hotline.actions.categories import do_set_routing_rule
 from yiwang.hotline.forms import RoutingRuleForm
 from yiwang.hotline.models import RoutingRule
@@ -24,14 +25,14 @@ from yiwang.hotline.queries import category_groups
 @login_required
 def routing(request: HttpRequest) -> HttpResponse:
     """派单规则: the matter tree with each matter's line and the rules that override it."""
-    if not has_perm(request.user, "hotline.view"):
-        raise PermissionDenied(_("您无权查看派单规则。"))
+    access.require_perm(request.user, "hotline.view", _("您无权查看派单规则。"))
     can_edit = has_perm(request.user, "hotline.supervise")
     form = RoutingRuleForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied(_("只有 12345 值班长可以维护派单规则。"))
+        access.require_perm(
+            request.user, "hotline.supervise", _("只有 12345 值班长可以维护派单规则。")
+        )
         if form.is_valid():
             try:
                 do_set_routing_rule(actor=request.user, **form.cleaned_data)

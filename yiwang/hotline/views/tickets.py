@@ -315,8 +315,7 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
 def department_list(request: HttpRequest) -> HttpResponse:
     """承办工单: the tickets of the user's departments, to sign, handle and answer, the
     overdue ones first."""
-    if not has_perm(request.user, "hotline.handle"):
-        raise PermissionDenied(_("只有承办部门的人员可以查看承办工单。"))
+    access.require_perm(request.user, "hotline.handle", _("只有承办部门的人员可以查看承办工单。"))
     qs = with_case(access.department_tickets(request.user))
     tab = request.GET.get("tab", "open")
     if tab == "open":
@@ -342,8 +341,7 @@ def department_list(request: HttpRequest) -> HttpResponse:
 def overview(request: HttpRequest) -> HttpResponse:
     """运行总览 for the duty supervisor and leaders: on-time closure, closure and
     satisfaction rates, per department, trends, and what waits on the centre."""
-    if not has_perm(request.user, "hotline.view"):
-        raise PermissionDenied(_("您无权查看 12345 运行总览。"))
+    access.require_perm(request.user, "hotline.view", _("您无权查看 12345 运行总览。"))
     qs = access.tickets(request.user)
     days = 30
     overdue = with_case(qs).filter(stats.overdue_q()).order_by("case__case_due")[:20]
