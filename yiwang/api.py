@@ -3,6 +3,7 @@ envelope ``{"error": {"code", "message", "details"}}``, OpenAPI 3 for free."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
+from yiwang.core import rooms
 from yiwang.core.errors import Conflict, Forbidden, kind_of
 from yiwang.core.identity.tokens import BearerAuth
 
@@ -78,14 +80,15 @@ def _invalid(request, exc: NinjaValidationError):
     return error(request, 422, "invalid", _("请求内容不符合要求。"), details)
 
 
-# API areas whose clients were promised the step's own reason code (``role_missing``,
-# ``action_not_allowed`` …) for a 403 or 409 instead of the kind: the 12345 ticket API.
-REASON_CODE_PATHS = ("hotline/tickets/",)
+@lru_cache(maxsize=8)
+def _reason_code_prefixes(root: str) -> tuple[str, ...]:
+    """Full paths of the API areas whose room declared (``api_reason_codes``) that a 403
+    or 409 answers with the step's own reason code instead of the kind."""
+    return tuple(root + p for p in rooms.api_reason_code_paths())
 
 
 def _reason_codes(request) -> bool:
-    root = reverse("api:api-root")
-    return any(request.path.startswith(root + p) for p in REASON_CODE_PATHS)
+    return request.path.startswith(_reason_code_prefixes(reverse("api:api-root")))
 
 
 @api.exception_handler(ValidationError)

@@ -112,6 +112,9 @@ class Manifest:
     nav: tuple[NavEntry, ...] = ()
     urls: tuple[tuple[str, str], ...] = ()
     api: str | None = None
+    # API path prefixes (below /api/v1/) whose clients were promised the step's own
+    # reason code (``role_missing`` …) as the envelope code of a 403 or 409.
+    api_reason_codes: tuple[str, ...] = ()
     workflows: str | None = "workflows"
     demo: DemoSeeder | None = None
     periodic: tuple[PeriodicJob, ...] = ()
@@ -186,6 +189,11 @@ def api_registrars() -> list[Callable[[Any], None]]:
     from django.utils.module_loading import import_string
 
     return [import_string(m.api) for m in manifests() if m.api]
+
+
+def api_reason_code_paths() -> tuple[str, ...]:
+    """Every room's API prefixes that answer refusals with their reason code."""
+    return tuple(p for m in manifests() for p in m.api_reason_codes)
 
 
 def workflow_dirs() -> list[Path]:

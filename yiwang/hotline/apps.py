@@ -70,6 +70,8 @@ class HotlineConfig(AppConfig):
             ("open311/v2/", "yiwang.hotline.open311.urls"),
         ),
         api="yiwang.hotline.api.register",
+        # The 12345 ticket API documents the step's reason as the error code.
+        api_reason_codes=("hotline/tickets/",),
         demo=DemoSeeder("yiwang.hotline.demo.seed_for_demo", order=40),
         periodic=(PeriodicJob(3600, "yiwang.hotline.tasks.raise_hotspot_alerts"),),  # 热点发现
     )
