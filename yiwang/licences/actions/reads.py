@@ -11,25 +11,23 @@ from yiwang.core import audit
 from yiwang.licences.models import Licence
 
 
+def _record(actor, licence: Licence, action: str, purpose: str) -> None:
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=licence,
+        purpose=purpose,
+        change={"identifier": licence.identifier},
+    )
+
+
 @transaction.atomic
 def do_record_licence_view(*, actor, licence: Licence) -> None:
     """A staff member saw one licence with its holder in clear (查看电子证照)."""
-    audit.record(
-        actor=actor,
-        action="licences.licence.view",
-        obj=licence,
-        purpose=_("查看电子证照（含持证主体信息）"),
-        change={"identifier": licence.identifier},
-    )
+    _record(actor, licence, "licences.licence.view", _("查看电子证照（含持证主体信息）"))
 
 
 @transaction.atomic
 def do_record_licence_download(*, actor, licence: Licence) -> None:
     """A staff member downloaded one licence's file (下载电子证照文件)."""
-    audit.record(
-        actor=actor,
-        action="licences.licence.download",
-        obj=licence,
-        purpose=_("下载电子证照文件"),
-        change={"identifier": licence.identifier},
-    )
+    _record(actor, licence, "licences.licence.download", _("下载电子证照文件"))
