@@ -35,6 +35,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from yiwang.core.errors import Forbidden, Invalid
 from yiwang.core.roles import ROLES
 
 
@@ -57,16 +58,50 @@ def grants(user) -> list[Grant]:
     out: list[Grant] = []
     if user.kind == "staff":
         for ra in user.role_assignments.select_related("org_unit__division"):
-            role = ROLES.get(ra.role)
-            if role is None:
-                continue
-            unit = ra.org_unit or user.org_unit
-            if role.city_wide:
-                out.append(Grant(ra.role, None, None))
-            elif unit is not None:
-                out.append(Grant(ra.role, unit.division.path, unit.department_id))
+            g = grant_for(ra.role, ra.org_unit or user.org_unit)
+            if g is not None:
+                out.append(g)
     user._yiwang_grants = out
     return out
+
+
+CITY_LEVELS = frozenset({"province", "city"})
+
+
+def grant_for(role_code: str, unit) -> Grant | None:
+    """The reach of ``role_code`` held in org unit ``unit`` (管辖范围), the one rule:
+
+    - a city-wide role (``Role.city_wide``) held at city level reaches the whole city;
+      held in a county it reaches that county's subtree, every department in it;
+    - any other role reaches the unit's division subtree × its department (and the
+      department's county counterparts, 条线).
+
+    None when the role is unknown, or has no unit to be held in."""
+    role = ROLES.get(role_code)
+    if role is None or unit is None:
+        return None
+    division = unit.division
+    if role.city_wide:
+        if division.level in CITY_LEVELS:
+            return Grant(role_code, None, None)
+        return Grant(role_code, division.path, None)
+    return Grant(role_code, division.path, unit.department_id)
+
+
+def grant_within(inner: Grant, outer: Grant, inner_parent_id: int | None = None) -> bool:
+    """Whether ``inner``'s reach lies inside ``outer``'s: nobody hands out more than they
+    hold. ``inner_parent_id`` is the parent of ``inner``'s department (a city department's
+    reach includes its county counterparts)."""
+    if outer.division_path is None:
+        return True
+    if inner.division_path is None or not inner.division_path.startswith(outer.division_path):
+        return False
+    if outer.department_id is None:
+        return True
+    return inner.department_id is not None and outer.department_id in (
+        inner.department_id,
+        inner_parent_id,
+    )
 
 
 def is_platform(actor) -> bool:
@@ -102,7 +137,7 @@ def grant_covers(
         return True
     if division_path is not None and not division_path.startswith(g.division_path):
         return False
-    return department_id is None or g.department_id in (department_id, parent_id)
+    return department_id is None or g.department_id in (None, department_id, parent_id)
 
 
 def grant_q(g: Grant, prefix: str = "", *, division: str | None = None, department=None) -> Q:
@@ -116,7 +151,7 @@ def grant_q(g: Grant, prefix: str = "", *, division: str | None = None, departme
     q = Q()
     if division:
         q &= Q(**{f"{division}__path__startswith": g.division_path})
-    if department:
+    if department and g.department_id is not None:
         q &= Q(**{f"{department}_id": g.department_id}) | Q(
             **{f"{department}__parent_id": g.department_id}
         )
@@ -217,6 +252,22 @@ def scope(
     return restrict(qs, user, perm, division=division, department=department, owners=owners)
 
 
+def reach_divisions(user, perm: str) -> list[str] | None:
+    """The division codes whose subtrees ``user`` holds ``perm`` in: None for the whole
+    city (a city-level grant, or a superuser), ``[]`` for nowhere. For figures counted
+    over places (趋势, 统计) that must stop at the holder's reach."""
+    if _superuser(user):
+        return None
+    codes: set[str] = set()
+    for g in grants(user):
+        if perm not in ROLES[g.role].permissions:
+            continue
+        if g.division_path is None:
+            return None
+        codes.add(g.division_path.rstrip("/").rsplit("/", 1)[-1])
+    return sorted(codes)
+
+
 def departments_in_scope(user, perm: str) -> QuerySet:
     """Departments (and their sub-departments) where ``user`` holds ``perm``: e.g. whose
     catalogue or service items the user keeps. ``covers(user, perm, department=d)`` for
@@ -234,9 +285,10 @@ def departments_in_scope(user, perm: str) -> QuerySet:
             continue
         if g.division_path is None:
             return qs
-        cond |= grant_q(g, division="division", department="") & (
-            Q(pk=g.department_id) | Q(parent_id=g.department_id)
-        )
+        q = grant_q(g, division="division", department="")
+        if g.department_id is not None:
+            q &= Q(pk=g.department_id) | Q(parent_id=g.department_id)
+        cond |= q
     return qs.filter(cond)
 
 
@@ -299,3 +351,86 @@ def require_participant(actor, case) -> None:
     if is_platform(actor) or (case.applicant_id is not None and actor.pk == case.applicant_id):
         return
     deny_unless(actor, can_see(actor, case, "case.view"), _("您无权处理此案件。"))
+
+
+# --- 授权: who may grant (or revoke) which role, where ---
+
+
+def _grant_refusal(actor, member, role_code: str, unit) -> Forbidden | None:
+    """Why ``actor`` may not give (or take) ``role_code`` held in ``unit`` to ``member``,
+    or None when they may. The rules, in order: nobody changes their own roles; the
+    member must be in the actor's 人员管理 (``user.manage``) jurisdiction; the actor holds
+    one of the roles the role's ``granted_by`` names, with ``user.manage``, whose reach
+    contains the reach the new grant would have (nobody hands out more than they hold)."""
+    if getattr(actor, "pk", None) == member.pk:
+        return Forbidden(_("不能给自己授予或收回角色。"), code="self_grant")
+    home = member.org_unit
+    if home is not None and not covers(
+        actor, "user.manage", division=home.division, department=home.department
+    ):
+        return Forbidden(_("该人员不在您的管理范围内。"), code="out_of_reach")
+    if _superuser(actor):
+        return None
+    wanted = grant_for(role_code, unit)
+    role = ROLES[role_code]
+    parent_id = unit.department.parent_id
+    if not any(
+        g.role in role.granted_by
+        and "user.manage" in ROLES[g.role].permissions
+        and wanted is not None
+        and grant_within(wanted, g, parent_id)
+        for g in grants(actor)
+    ):
+        return Forbidden(
+            _("您无权在该范围授予“%(role)s”角色。") % {"role": role.label},
+            code="grant_out_of_reach",
+        )
+    return None
+
+
+def may_grant(actor, member, role_code: str, unit) -> bool:
+    """Whether ``actor`` may grant ``role_code`` in ``unit`` to ``member`` (the page's
+    choice list asks this; the platform is not a person and is never offered choices)."""
+    if is_platform(actor) or role_code not in ROLES or unit is None:
+        return False
+    return _grant_refusal(actor, member, role_code, unit) is None
+
+
+def require_grant(actor, member, role_code: str, unit) -> None:
+    """The 授权 guard for granting and revoking: refuse what ``may_grant`` refuses, with
+    the reason (``self_grant``, ``out_of_reach``, ``grant_out_of_reach``); the platform
+    (``actor=None``, e.g. ``yiwang users grant``) passes, as every guard."""
+    if role_code not in ROLES:
+        raise Invalid({"role": Invalid(_("未知角色：%s") % role_code, code="unknown_role")})
+    if getattr(member, "kind", "") != "staff":
+        # Roles only take effect for staff accounts: a grant to an API client's system
+        # user or a citizen would be silently ignored, so it is refused instead.
+        raise Invalid({"role": Invalid(_("只能给工作人员授予角色。"), code="not_staff")})
+    if unit is None:
+        raise Invalid({"org_unit": Invalid(_("请选择角色所在的组织。"), code="no_unit")})
+    if is_platform(actor):
+        return
+    refusal = _grant_refusal(actor, member, role_code, unit)
+    if refusal is not None:
+        raise refusal
+
+
+def grantable_roles(actor, member) -> list[str]:
+    """The roles ``actor`` may grant ``member`` in the member's own org unit."""
+    return [code for code in ROLES if may_grant(actor, member, code, member.org_unit)]
+
+
+def holders(roles: Iterable[str], *, division_path: str, department=None) -> list:
+    """Active staff holding one of ``roles`` whose reach covers the place (e.g. the
+    bureau's administrators to tell of a grant, the supervisors of a case)."""
+    from yiwang.core.models import RoleAssignment
+
+    out: dict[int, object] = {}
+    dept_id = department.pk if department is not None else None
+    parent_id = department.parent_id if department is not None else None
+    held = RoleAssignment.objects.filter(role__in=list(roles), user__is_active=True)
+    for ra in held.select_related("user__org_unit__division", "org_unit__division"):
+        g = grant_for(ra.role, ra.org_unit or ra.user.org_unit)
+        if g is not None and grant_covers(g, division_path, dept_id, parent_id):
+            out[ra.user_id] = ra.user
+    return list(out.values())

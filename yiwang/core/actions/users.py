@@ -6,11 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from yiwang.core import audit
+from yiwang.core import access, audit
 from yiwang.core.fields import index_for
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.models import OrgUnit, RoleAssignment, User
-from yiwang.core.roles import ROLES
+from yiwang.core.roles import ROLES, role_label
 
 
 def _check_username(username: str) -> None:
@@ -60,6 +60,12 @@ def do_create_staff(
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise ValidationError({"roles": _("未知角色：%s") % ", ".join(unknown)})
+    if actor is not None:
+        # Creating an account with roles is granting them: the same rules, checked
+        # against the new member's org unit before anything is written.
+        probe = User(kind=User.Kind.STAFF, org_unit=org_unit)
+        for code in roles:
+            access.require_grant(actor, probe, code, org_unit)
     user = User(
         username=username,
         full_name=full_name,
@@ -84,26 +90,70 @@ def do_create_staff(
 
 @transaction.atomic
 def do_grant_role(*, actor, user: User, role: str, org_unit: OrgUnit | None = None):
-    """Give a staff member a role in an org unit (their own by default)."""
-    if role not in ROLES:
-        raise ValidationError({"role": _("未知角色：%s") % role})
-    ra, _created = RoleAssignment.objects.get_or_create(
-        user=user, role=role, org_unit=org_unit or user.org_unit
-    )
-    audit.record(
-        actor=actor,
-        action="core.user.grant_role",
-        obj=user,
-        change={"role": role, "org_unit": ra.org_unit_id},
-    )
+    """Give a staff member a role (授予角色) held in an org unit (their own by default).
+
+    ``access.require_grant`` decides: nobody grants to themselves, only the roles the
+    role's ``granted_by`` names grant it, never wider than the granter's own reach; only
+    staff accounts hold roles. Recorded in the ledger and told to the bureau."""
+    unit = org_unit or user.org_unit
+    access.require_grant(actor, user, role, unit)
+    ra, created = RoleAssignment.objects.get_or_create(user=user, role=role, org_unit=unit)
+    if created:
+        _record_role_change(actor, user, "core.user.grant_role", role, [ra.org_unit_id])
     return ra
 
 
 @transaction.atomic
-def do_revoke_role(*, actor, user: User, role: str) -> int:
-    deleted, _detail = RoleAssignment.objects.filter(user=user, role=role).delete()
-    audit.record(actor=actor, action="core.user.revoke_role", obj=user, change={"role": role})
-    return deleted
+def do_revoke_role(*, actor, user: User, role: str, org_unit: OrgUnit | None = None) -> int:
+    """Take a role back (收回角色) — in one org unit, or everywhere the member holds it —
+    under the same rules as granting it."""
+    held = RoleAssignment.objects.filter(user=user, role=role).select_related(
+        "org_unit__division", "org_unit__department"
+    )
+    if org_unit is not None:
+        held = held.filter(org_unit=org_unit)
+    assignments = list(held)
+    for ra in assignments:
+        access.require_grant(actor, user, role, ra.org_unit or user.org_unit)
+    if not assignments:
+        return 0
+    RoleAssignment.objects.filter(pk__in=[ra.pk for ra in assignments]).delete()
+    units = [ra.org_unit_id for ra in assignments]
+    _record_role_change(actor, user, "core.user.revoke_role", role, units)
+    return len(assignments)
+
+
+def _record_role_change(actor, user: User, action: str, role: str, units: list) -> None:
+    """Ledger entry for a grant or revoke, and a message to the bureau's administrators
+    (大数据局) whose reach covers the member, so no role changes hands unseen."""
+    from yiwang.core.actions.notify import do_notify_many
+
+    audit.record(actor=actor, action=action, obj=user, change={"role": role, "org_unit": units})
+    home = user.org_unit
+    if home is None:
+        return
+    bureau = [
+        u
+        for u in access.holders(
+            {"bureau_admin"}, division_path=home.division.path, department=home.department
+        )
+        if getattr(actor, "pk", None) != u.pk
+    ]
+    verb = _("授予") if action.endswith("grant_role") else _("收回")
+    title = _("角色变更：%(verb)s %(user)s “%(role)s”") % {
+        "verb": verb,
+        "user": user.username,
+        "role": role_label(role),
+    }
+    by = getattr(actor, "username", "") or _("系统")
+    do_notify_many(
+        actor=actor,
+        users=bureau,
+        title=title,
+        body=_("操作人：%(by)s。") % {"by": by},
+        url=f"/org/staff/{user.pk}/",
+        channels=(),
+    )
 
 
 @transaction.atomic

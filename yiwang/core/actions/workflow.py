@@ -23,7 +23,6 @@ from yiwang.core.models import (
     CaseEvent,
     Department,
     Division,
-    RoleAssignment,
     Workflow,
 )
 from yiwang.core.numbering import next_number
@@ -493,25 +492,7 @@ def do_attach(*, actor, case: Case, uploaded_file, comment: str = "") -> CaseAtt
 
 def _role_holders(roles: set[str], case: Case) -> list:
     """Active users holding one of ``roles`` whose jurisdiction covers the case."""
-    out: dict[int, Any] = {}
-    holdings = RoleAssignment.objects.filter(role__in=roles, user__is_active=True).select_related(
-        "user__org_unit__division", "org_unit__division"
-    )
-    for ra in holdings:
-        role = ROLES.get(ra.role)
-        unit = ra.org_unit or ra.user.org_unit
-        if role is None or (unit is None and not role.city_wide):
-            continue
-        g = access.Grant(
-            ra.role,
-            None if role.city_wide or unit is None else unit.division.path,
-            None if role.city_wide or unit is None else unit.department_id,
-        )
-        if access.grant_covers(
-            g, case.division.path, case.department_id, case.department.parent_id
-        ):
-            out[ra.user_id] = ra.user
-    return list(out.values())
+    return access.holders(roles, division_path=case.division.path, department=case.department)
 
 
 def _overdue_days(case: Case, today: date) -> int | None:

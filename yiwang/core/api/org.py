@@ -7,7 +7,7 @@ from ninja import Router
 from ninja.pagination import paginate
 
 from yiwang.core import access, masking
-from yiwang.core.actions.users import do_grant_role
+from yiwang.core.actions.users import do_grant_role, do_revoke_role
 from yiwang.core.api.pagination import Pagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.models import Department, Division, OrgUnit
@@ -92,9 +92,21 @@ def reveal_staff(request, user_id: int, payload: RevealIn):
 
 @router.post("/staff/{user_id}/roles", response=StaffOut)
 def grant_role(request, user_id: int, payload: RoleIn):
-    """Give a staff member in one's jurisdiction a role (needs ``user.manage``)."""
+    """Give a staff member in one's jurisdiction a role in their own org unit (授予角色):
+    only the roles the caller may grant there (``access.require_grant``); 403 with the
+    reason ``self_grant``, ``out_of_reach`` or ``grant_out_of_reach`` otherwise."""
     require_scope(request, "write")
     access.require(request.user, "user.manage")
     member = access.pick(visible_staff(request.user, "user.manage"), user_id)
     do_grant_role(actor=request.user, user=member, role=payload.role)
+    return staff_row(visible_staff(request.user).get(pk=member.pk))
+
+
+@router.delete("/staff/{user_id}/roles/{role}", response=StaffOut)
+def revoke_role(request, user_id: int, role: str):
+    """Take a role back (收回角色) wherever the member holds it, under the granting rules."""
+    require_scope(request, "write")
+    access.require(request.user, "user.manage")
+    member = access.pick(visible_staff(request.user, "user.manage"), user_id)
+    do_revoke_role(actor=request.user, user=member, role=role)
     return staff_row(visible_staff(request.user).get(pk=member.pk))

@@ -28,6 +28,12 @@ REACH = {
     "410800": {"city_market", "own_county_market", "other_county_market"},  # 条线
     "410823": {"own_county_market"},
 }
+# Where a city-wide role reaches: the whole city from city level, one county from a
+# county (a county leader or auditor never reads another county).
+CITY_WIDE_REACH = {
+    "410800": set(PLACES),
+    "410823": {"own_county_market", "own_county_housing"},
+}
 ALL_PERMS = sorted({p for role in ROLES.values() for p in role.permissions})
 
 
@@ -40,7 +46,7 @@ def _expected(role, perm: str, holder: str) -> set[str]:
     if perm not in role.permissions:
         return set()
     if role.city_wide:
-        return set(PLACES)
+        return CITY_WIDE_REACH[holder]
     return REACH[holder]
 
 

@@ -1,16 +1,23 @@
-"""Staff directory page (工作人员名录): masked by default, purpose-bound reveal."""
+"""Staff directory pages (工作人员名录): the list, masked by default with a purpose-bound
+reveal, and one member's page where an administrator grants and revokes roles."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from yiwang.core import access, masking
-from yiwang.core.staff_directory import REVEALABLE, staff_row, visible_staff
+from yiwang.core.actions.users import do_grant_role, do_revoke_role
+from yiwang.core.forms import add_errors
+from yiwang.core.models import OrgUnit
+from yiwang.core.roles import role_label
+from yiwang.core.staff_directory import staff_row, visible_staff
+from yiwang.core.staff_forms import GrantRoleForm, RevealForm, RevokeRoleForm
 
 
 @login_required
@@ -18,33 +25,104 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     """List staff in the user's jurisdiction; POST reveals one field for a stated purpose."""
     access.require(request.user, "user.view")
     revealed = None
-    error = ""
-    if request.method == "POST":
-        field = request.POST.get("field", "")
-        purpose = request.POST.get("purpose", "")
-        if field not in REVEALABLE:
-            error = _("不支持查看该字段。")
-        else:
-            member = access.pick(visible_staff(request.user), request.POST.get("user_id") or 0)
-            try:
-                revealed = {
-                    "id": member.pk,
-                    "field": field,
-                    "value": masking.reveal(request.user, member, field, purpose),
-                }
-            except PermissionDenied as exc:
-                error = str(exc)
+    form = RevealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        member = access.pick(visible_staff(request.user), form.cleaned_data["user_id"])
+        field = form.cleaned_data["field"]
+        try:
+            value = masking.reveal(request.user, member, field, form.cleaned_data["purpose"])
+            revealed = {"id": member.pk, "field": field, "value": value}
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
     page = Paginator(visible_staff(request.user), 50).get_page(request.GET.get("page"))
-    rows = [staff_row(u) for u in page.object_list]
+    refused = request.method == "POST" and not form.is_valid()
     return render(
         request,
         "core/staff_list.html",
         {
             "page": page,
-            "rows": rows,
+            "rows": [staff_row(u) for u in page.object_list],
             "revealed": revealed,
-            "error": error,
+            "form": form if request.method == "POST" else None,
             "can_unmask": access.has_perm(request.user, "personal.unmask"),
         },
-        status=400 if error else 200,
+        status=400 if refused else 200,
     )
+
+
+@login_required
+def staff_member(request: HttpRequest, pk: int) -> HttpResponse:
+    """One member: masked facts, roles held where, and — for an administrator who may —
+    the 授予角色 form and a 收回 button per role."""
+    access.require(request.user, "user.view")
+    member = access.pick(visible_staff(request.user), pk)
+    grantable = access.grantable_roles(request.user, member)
+    form = GrantRoleForm(grantable=grantable)
+    if request.method == "POST":
+        form, done = _change_roles(request, member, grantable)
+        if done:
+            return redirect("core:staff-member", pk=member.pk)
+    held = member.role_assignments.select_related("org_unit__division", "org_unit__department")
+    roles = [
+        {
+            "label": role_label(ra.role),
+            "code": ra.role,
+            "unit": ra.org_unit,
+            "granted_at": ra.granted_at,
+            "revocable": ra.org_unit is not None
+            and access.may_grant(request.user, member, ra.role, ra.org_unit),
+        }
+        for ra in held.order_by("role")
+    ]
+    return render(
+        request,
+        "core/staff_member.html",
+        {
+            "member": member,
+            "facts": _facts(member),
+            "row": staff_row(member),
+            "roles": roles,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _facts(member) -> list[tuple[str, str]]:
+    """The member's masked facts (信息摘要), as the directory shows them."""
+    row = staff_row(member)
+    return [
+        (_("姓名"), row["full_name"]),
+        (_("手机号码"), row["phone"]),
+        (_("所在组织"), row["org_unit_name"]),
+    ]
+
+
+def _change_roles(request: HttpRequest, member, grantable: list[str]):
+    """Run a grant or revoke from the member page: (the grant form to show, done?)."""
+    if "revoke" in request.POST:
+        revoke = RevokeRoleForm(request.POST)
+        form = GrantRoleForm(grantable=grantable)
+        if not revoke.is_valid():
+            form.add_error(None, _("请求不完整，请刷新页面后重试。"))
+            return form, False
+        unit = OrgUnit.objects.filter(pk=revoke.cleaned_data["org_unit"]).first()
+        try:
+            do_revoke_role(
+                actor=request.user, user=member, role=revoke.cleaned_data["role"], org_unit=unit
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+            return form, False
+        messages.success(request, _("已收回角色。"))
+        return form, True
+    form = GrantRoleForm(request.POST, grantable=grantable)
+    if not form.is_valid():
+        return form, False
+    try:
+        do_grant_role(actor=request.user, user=member, role=form.cleaned_data["role"])
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return form, False
+    messages.success(request, _("已授予角色。"))
+    return form, True

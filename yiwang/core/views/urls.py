@@ -14,6 +14,7 @@ urlpatterns: list = [
     ),
     path("messages/", messages.message_list, name="messages"),
     path("org/staff/", staff.staff_list, name="staff-list"),
+    path("org/staff/<int:pk>/", staff.staff_member, name="staff-member"),
     path("audit/", audit.audit_search, name="audit-search"),
     path("audit/entries/<int:entry_id>/", audit.audit_entry, name="audit-entry"),
 ]
