@@ -15,6 +15,7 @@ from yiwang.core.access import (
     has_perm,
     is_platform,
     require,
+    restrict,
     scope,
 )
 
@@ -95,13 +96,26 @@ def require_handler(actor, ticket) -> None:
 # --- 热点预警 (hotspots) and 预警信息 (warnings) ---
 
 
-def may_acknowledge(user) -> bool:
-    """值班长 and leaders acknowledge hotspots."""
-    return has_perm(user, "hotline.supervise") or has_perm(user, "cockpit.view")
+def hotspots(user) -> QuerySet:
+    """热点预警 the user may see: those in divisions where they hold ``hotline.view`` (a
+    county's staff see their county's hotspots, never another county's ticket numbers)."""
+    from yiwang.hotline.models import HotspotAlert
+
+    return restrict(HotspotAlert.objects.all(), user, "hotline.view", department=None)
 
 
-def require_acknowledge(actor) -> None:
-    deny_unless(actor, may_acknowledge(actor), _("只有 12345 值班长和领导可以确认热点预警。"))
+def may_acknowledge(user, alert=None) -> bool:
+    """值班长 and leaders acknowledge hotspots — of their own area when ``alert`` is given."""
+    division = alert.division if alert is not None else None
+    return covers(user, "hotline.supervise", division=division) or covers(
+        user, "cockpit.view", division=division
+    )
+
+
+def require_acknowledge(actor, alert) -> None:
+    deny_unless(
+        actor, may_acknowledge(actor, alert), _("只有 12345 值班长和领导可以确认热点预警。")
+    )
 
 
 def may_publish(user) -> bool:

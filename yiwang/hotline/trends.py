@@ -37,6 +37,17 @@ def _division_filter(code: str | None) -> Q:
     return Q(division_id__gte=code, division_id__lte=code + "9" * (12 - len(code)))
 
 
+def _within(divisions: list[str] | None) -> Q:
+    """Tickets inside any of ``divisions``' subtrees (None: the whole city) — a county's
+    staff count their county only."""
+    if divisions is None:
+        return Q()
+    q = Q(pk__in=[])
+    for code in divisions:
+        q |= _division_filter(code) if code != CITY else Q()
+    return q
+
+
 def _category_ids(category) -> list[int] | None:
     from yiwang.hotline.models import Category
 
@@ -53,10 +64,15 @@ def _category_ids(category) -> list[int] | None:
 
 
 def trend_by_category(
-    days: int = 30, division: str | None = None, *, top: int = TOP, today: dt.date | None = None
+    days: int = 30,
+    division: str | None = None,
+    *,
+    top: int = TOP,
+    today: dt.date | None = None,
+    within: list[str] | None = None,
 ) -> dict:
     """Tickets per day of the ``top`` busiest matters over the last ``days`` days (in the
-    division's area when given): ``{"dates": [...], "series": [{"code", "name",
+    division's area when given, inside the ``within`` divisions when given): ``{"dates": [...], "series": [{"code", "name",
     "total", "data": [...]}]}``."""
     from yiwang.hotline.models import Category
 
@@ -65,6 +81,7 @@ def trend_by_category(
     rows = (
         _base(dates)
         .filter(_division_filter(getattr(division, "pk", division)), category_id__isnull=False)
+        .filter(_within(within))
         .values_list("day", "category_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -90,16 +107,23 @@ def trend_by_category(
     }
 
 
-def trend_by_division(days: int = 30, category=None, *, today: dt.date | None = None) -> dict:
+def trend_by_division(
+    days: int = 30,
+    category=None,
+    *,
+    today: dt.date | None = None,
+    within: list[str] | None = None,
+) -> dict:
     """Tickets per day of each county (tickets known only city-wide under the city) over
-    the last ``days`` days, of one matter (and its sub-matters) when given:
+    the last ``days`` days, of one matter (and its sub-matters) when given, inside the
+    ``within`` divisions when given:
     ``{"dates": [...], "series": [{"code", "name", "total", "data": [...]}]}``, busiest
     first."""
     from yiwang.core.models import Division
 
     dates = _days(days, today or timezone.localdate())
     index = {d: i for i, d in enumerate(dates)}
-    qs = _base(dates)
+    qs = _base(dates).filter(_within(within))
     ids = _category_ids(category)
     if ids is not None:
         qs = qs.filter(category_id__in=ids)

@@ -156,8 +156,8 @@ def do_raise_hotspot_alerts(*, actor=None, now: dt.datetime | None = None) -> li
 @transaction.atomic
 def do_acknowledge_hotspot(*, actor, alert: HotspotAlert) -> HotspotAlert:
     """已知悉: a supervisor or leader has seen the hotspot (it stays listed)."""
-    access.require_acknowledge(actor)
-    alert = HotspotAlert.objects.select_for_update().get(pk=alert.pk)
+    alert = HotspotAlert.objects.select_for_update().select_related("division").get(pk=alert.pk)
+    access.require_acknowledge(actor, alert)
     if alert.state != State.OPEN:
         raise ValidationError(
             _("该热点预警已是“%s”状态。") % alert.get_state_display(), code="not_open"

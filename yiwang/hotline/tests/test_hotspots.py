@@ -260,3 +260,32 @@ def test_hotspots_page(client, city, now, leader, agent, citizen):
     assert client.post(f"/hotline/hotspots/{alert.pk}/acknowledge/").status_code == 403
     client.force_login(citizen)
     assert client.get("/hotline/hotspots/").status_code == 403
+
+
+def test_county_staff_see_and_acknowledge_only_their_county(client, city, now, make_staff):
+    """热点预警 and trends stop at the holder's reach: another county's leader and staff
+    see neither the alert, its place and ticket numbers, nor its tickets in the trend."""
+    burst(now, 12)
+    many(4, "拖欠工资", start=now - 2 * HOUR, step=HOUR / 10, category="0601", division="410822001")
+    alert = do_raise_hotspot_alerts(now=now)[0]
+    numbers = [s["number"] for s in alert.sample if isinstance(s, dict) and "number" in s]
+    boai_leader = make_staff("leader", "410822", "market")
+    boai_handler = make_staff("hotline_handler", "410822", "housing")
+    wuzhi_leader = make_staff("leader", "410823", "market")
+    for user in (boai_leader, boai_handler):
+        client.force_login(user)
+        html = client.get("/hotline/hotspots/").content.decode()
+        assert f'id="hotspot-{alert.pk}"' not in html and "武陟县城关镇" not in html
+        assert not any(n in html for n in numbers)
+        assert "武陟县" not in html  # the county trend holds Boai's tickets only
+        assert client.post(f"/hotline/hotspots/{alert.pk}/acknowledge/").status_code == 404
+    with pytest.raises(PermissionDenied):
+        do_acknowledge_hotspot(actor=boai_leader, alert=alert)
+    assert HotspotAlert.objects.get(pk=alert.pk).state == "open"
+    client.force_login(wuzhi_leader)
+    assert (
+        f"/hotline/hotspots/{alert.pk}/acknowledge/"
+        in client.get("/hotline/hotspots/").content.decode()
+    )
+    assert client.post(f"/hotline/hotspots/{alert.pk}/acknowledge/").status_code == 302
+    assert HotspotAlert.objects.get(pk=alert.pk).state == "acknowledged"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yiwang.core.access import require
+from yiwang.core.access import reach_divisions, require
 from yiwang.core.models import Division
 from yiwang.hotline import access
 from yiwang.hotline.actions.hotspots import do_acknowledge_hotspot
@@ -44,15 +44,17 @@ def hotspots(request: HttpRequest) -> HttpResponse:
     require(request.user, "hotline.view")
     since = timezone.now() - dt.timedelta(days=ALERT_DAYS)
     alerts = list(
-        HotspotAlert.objects.filter(window_end__gte=since)
+        access.hotspots(request.user)
+        .filter(window_end__gte=since)
         .select_related("category", "division", "acknowledged_by")
         .order_by("state", "-window_end")[:100]
     )
     order: dict[str, int] = {HotspotAlert.State.OPEN: 0, HotspotAlert.State.ACKNOWLEDGED: 1}
     alerts.sort(key=lambda a: (order.get(a.state, 2), -a.window_end.timestamp()))
     days = _period(request)
-    by_category = trend_by_category(days)
-    by_division = trend_by_division(days)
+    within = reach_divisions(request.user, "hotline.view")
+    by_category = trend_by_category(days, within=within)
+    by_division = trend_by_division(days, within=within)
     chart = {
         "dates": by_category["dates"],
         "categories": by_category["series"],
@@ -69,6 +71,7 @@ def hotspots(request: HttpRequest) -> HttpResponse:
             "alerts": alerts,
             "open_count": sum(a.state == HotspotAlert.State.OPEN for a in alerts),
             "can_acknowledge": access.may_acknowledge(request.user),
+            "acknowledgeable": {a.pk for a in alerts if access.may_acknowledge(request.user, a)},
             "days": days,
             "periods": PERIODS,
             "by_category": by_category,
@@ -83,7 +86,7 @@ def hotspots(request: HttpRequest) -> HttpResponse:
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """已知悉 a hotspot alert (值班长, leaders)."""
     require(request.user, "hotline.view")
-    alert = HotspotAlert.objects.filter(pk=pk).first()
+    alert = access.hotspots(request.user).filter(pk=pk).first()
     if alert is None:
         raise Http404(_("未找到该热点预警。"))
     try:
