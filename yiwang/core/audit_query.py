@@ -14,6 +14,21 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def visible_entries(user) -> QuerySet:
+    """Ledger entries ``user`` may read (审计范围): every entry for an auditor at city
+    level; for one held in a county, the entries of staff working in that county — a
+    county auditor never reads another county's, nor the city's, work."""
+    from yiwang.core.models import AuditEntry
+
+    return access.restrict(
+        AuditEntry.objects.all(),
+        user,
+        "audit.view",
+        division="actor__org_unit__division",
+        department=None,
+    )
+
+
 def search_entries(
     user,
     *,
@@ -26,11 +41,9 @@ def search_entries(
     date_to: date | None = None,
 ) -> QuerySet:
     """Entries matching the filters, newest first; raises PermissionDenied unless the
-    user holds ``audit.view`` (审计人员)."""
-    from yiwang.core.models import AuditEntry
-
+    user holds ``audit.view`` (审计人员); only the entries in the user's reach."""
     access.require(user, "audit.view")
-    qs = AuditEntry.objects.annotate(block_number=F("block__number"))
+    qs = visible_entries(user).annotate(block_number=F("block__number"))
     if actor:
         qs = qs.filter(actor_label=actor.strip())
     if action:

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from yiwang.core import access, ledger
 from yiwang.core.api.pagination import Pagination
-from yiwang.core.audit_query import search_entries
+from yiwang.core.audit_query import search_entries, visible_entries
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.models import AuditEntry
 from yiwang.core.schemas.ledger import (
@@ -63,6 +63,8 @@ def entries(request, filters: Query[AuditEntryFilter]):
 def proof(request, entry_id: int):
     """存在性证明 for one entry; 409 while the entry awaits sealing."""
     _allow(request)
+    if not visible_entries(request.user).filter(pk=entry_id).exists():
+        raise Http404(_("未找到该审计记录。"))
     try:
         data = ledger.inclusion_proof(entry_id)
     except AuditEntry.DoesNotExist:

@@ -246,3 +246,28 @@ def test_verify_api_checks_published_heads(client, entries, auditor):
     assert client.get("/api/v1/ledger/verify", {"anchor": head}).json()["ok"] is True
     body = client.get("/api/v1/ledger/verify", {"anchor": ["ab" * 32, head]}).json()
     assert body["ok"] is False and "ab" * 32 in body["problems"][0]["detail"]
+
+
+def test_county_auditor_reads_only_its_countys_staff(client, city, make_staff):
+    """An auditor held in a county reads the entries of that county's staff — not
+    another county's, the city's or the platform's — in the search page, the entry
+    page, the search API and the proof API; one at city level reads them all."""
+    wuzhi_clerk = make_staff("window_clerk", "410823", "market")
+    boai_clerk = make_staff("window_clerk", "410822", "market")
+    own = audit.record(actor=wuzhi_clerk, action="core.case.view", obj=("services.case", "W-1"))
+    other = audit.record(actor=boai_clerk, action="core.case.view", obj=("services.case", "B-1"))
+    platform = audit.record(actor=None, action="core.org.rename", obj=("core.orgunit", "7"))
+    ledger.seal_pending(grace_seconds=0)
+    county_auditor = make_staff("auditor", "410823", "market")
+    client.force_login(county_auditor)
+    listed = {e["id"] for e in client.get("/api/v1/ledger/entries?page_size=500").json()["items"]}
+    assert own.pk in listed and other.pk not in listed and platform.pk not in listed
+    page = client.get(reverse("core:audit-search"), {"action": "core.case.view"})
+    assert "W-1" in page.content.decode() and "B-1" not in page.content.decode()
+    assert client.get(reverse("core:audit-entry", args=[own.pk])).status_code == 200
+    assert client.get(reverse("core:audit-entry", args=[other.pk])).status_code == 404
+    assert client.get(f"/api/v1/ledger/entries/{other.pk}/proof").status_code == 404
+    assert client.get(f"/api/v1/ledger/entries/{own.pk}/proof").status_code == 200
+    client.force_login(make_staff("auditor", "410800", "big_data"))
+    listed = {e["id"] for e in client.get("/api/v1/ledger/entries?page_size=500").json()["items"]}
+    assert {own.pk, other.pk, platform.pk} <= listed

@@ -13,8 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core import access, ledger
-from yiwang.core.audit_query import search_entries
-from yiwang.core.models import AuditEntry
+from yiwang.core.audit_query import search_entries, visible_entries
 
 PAGE_SIZE = 50
 
@@ -57,7 +56,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
 def audit_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
     """One entry with its sealed block and inclusion proof, checked on the server."""
     access.require(request.user, "audit.view")
-    entry = AuditEntry.objects.select_related("block").filter(pk=entry_id).first()
+    entry = visible_entries(request.user).select_related("block").filter(pk=entry_id).first()
     if entry is None:
         raise Http404
     proof = check = None
