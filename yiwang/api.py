@@ -18,7 +18,7 @@ from ninja.security import django_auth
 
 from yiwang.core import rooms
 from yiwang.core.errors import Conflict, Forbidden, kind_of
-from yiwang.core.identity.tokens import BearerAuth
+from yiwang.core.identity.tokens import BearerAuth, enforce_scopes_first
 
 api = NinjaAPI(
     title="Yiwang 一网 API",
@@ -164,6 +164,7 @@ def _register() -> None:
 
     for register in api_registrars():
         register(api)
+    enforce_scopes_first(api)
 
 
 _register()

@@ -13,7 +13,7 @@ from pydantic import Field
 from yiwang.core import access, ledger
 from yiwang.core.api.pagination import Pagination
 from yiwang.core.audit_query import search_entries, visible_entries
-from yiwang.core.identity.tokens import require_scope
+from yiwang.core.identity.tokens import api_scope, require_scope
 from yiwang.core.models import AuditEntry
 from yiwang.core.schemas.ledger import (
     AuditEntryFilter,
@@ -42,6 +42,7 @@ def _allow(request, perm: str = "audit.view") -> None:
 
 
 @router.get("/head", response=LedgerHeadOut)
+@api_scope("audit")
 def head(request):
     """最新区块头: the newest signed head, to publish or compare later."""
     _allow(request)
@@ -60,6 +61,7 @@ def entries(request, filters: Query[AuditEntryFilter]):
 
 
 @router.get("/entries/{int:entry_id}/proof", response=InclusionProofOut, url_name="ledger-proof")
+@api_scope("audit")
 def proof(request, entry_id: int):
     """存在性证明 for one entry; 409 while the entry awaits sealing."""
     _allow(request)
@@ -79,6 +81,7 @@ def proof(request, entry_id: int):
 
 
 @router.get("/verify", response=LedgerVerifyOut)
+@api_scope("audit")
 def verify(request, params: Query[VerifyParams]):
     """账本校验: re-derive every leaf, root, head and signature (from ``from_block`` on,
     trusting the head before it); each ``anchor`` (a head published earlier) must still

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from yiwang.core.access import pick, require
 from yiwang.core.api.pagination import Mapped, Pagination
-from yiwang.core.identity.tokens import require_scope
+from yiwang.core.identity.tokens import api_scope, require_scope
 from yiwang.core.models import Department
 from yiwang.data import access
 from yiwang.data.actions.catalogue import (
@@ -283,6 +283,7 @@ def _filtered(request, f: ResourceFilter):
 
 @router.get("/resources", response=list[ResourceOut], url_name="data-catalogue-resources")
 @paginate(Pagination, page_size=50)
+@api_scope("read")
 def list_resources(request, filters: Query[ResourceFilter]):
     """政务数据目录: the published resources (or the user's drafts and history), filtered
     and searched."""
@@ -296,12 +297,14 @@ def list_resources(request, filters: Query[ResourceFilter]):
     response={200: ResourceDetailOut, 404: ErrorOut},
     url_name="data-resource",
 )
+@api_scope("read")
 def get_resource(request, pk: int):
     _staff(request)
     return Status(200, detail_out(request.user, _resource(request, pk)))
 
 
 @router.post("/resources", response={201: ResourceDetailOut, 404: ErrorOut, 422: ErrorOut})
+@api_scope("write")
 def create_resource(request, payload: ResourceIn):
     """编目: a data steward drafts a resource of their department."""
     _staff(request, write=True)
@@ -324,6 +327,7 @@ def create_resource(request, payload: ResourceIn):
     "/resources/{int:pk}",
     response={200: ResourceDetailOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
+@api_scope("write")
 def update_resource(request, pk: int, payload: ResourceIn):
     """Edit a draft or returned version (submitted and published ones: 409)."""
     _staff(request, write=True)
@@ -339,6 +343,7 @@ def update_resource(request, pk: int, payload: ResourceIn):
     "/resources/{int:pk}/submit",
     response={200: ResourceDetailOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
+@api_scope("write")
 def submit_resource(request, pk: int):
     """提交审核 (starts the bureau's review)."""
     _staff(request, write=True)
@@ -350,6 +355,7 @@ def submit_resource(request, pk: int):
     "/resources/{int:pk}/review",
     response={200: ResourceDetailOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
+@api_scope("write")
 def review_resource(request, pk: int, payload: ReviewIn):
     """大数据局审核: publish or return (with comment)."""
     _staff(request, write=True)
@@ -365,6 +371,7 @@ def review_resource(request, pk: int, payload: ReviewIn):
     "/resources/{int:pk}/new-version",
     response={201: ResourceDetailOut, 404: ErrorOut, 409: ErrorOut},
 )
+@api_scope("write")
 def new_version(request, pk: int):
     """新建版本: a draft v+1 copied from the published version."""
     _staff(request, write=True)
@@ -373,6 +380,7 @@ def new_version(request, pk: int):
 
 
 @router.get("/export.xlsx", url_name="data-catalogue-export")
+@api_scope("read")
 def export(request, filters: Query[ResourceFilter]):
     """目录导出 (Excel, .xlsx): one sheet of resources, one of data items."""
     _staff(request)
@@ -385,6 +393,7 @@ def export(request, filters: Query[ResourceFilter]):
 
 @router.get("/elements", response=list[ElementOut], url_name="data-elements")
 @paginate(Pagination, page_size=100)
+@api_scope("read")
 def list_elements(request, q: str = Query("", max_length=60)):
     """数据元 (一数一源一标准)."""
     _staff(request)
@@ -400,6 +409,7 @@ def _element(pk: int) -> DataElement:
 
 
 @router.get("/elements/{int:pk}", response={200: ElementDetailOut, 404: ErrorOut})
+@api_scope("read")
 def get_element(request, pk: int):
     _staff(request)
     e = _element(pk)
@@ -416,6 +426,7 @@ def get_element(request, pk: int):
     "/elements/{int:pk}/claim",
     response={200: ElementOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
+@api_scope("write")
 def claim_element(request, pk: int, payload: ClaimIn):
     """认定权威来源部门 (bureau); a second department's claim is a 409."""
     _staff(request, write=True)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
-from yiwang.core.identity.tokens import BearerAuth
+from yiwang.core.identity.tokens import BearerAuth, api_scope
 from yiwang.data import gateway as gw
 
 # Bearer first: a token call must not trip the session authenticator's CSRF check.
@@ -93,6 +93,7 @@ def _answer(request, registry: str, fn: Callable[[gw.Call], tuple[int, dict]]) -
 @router.post(
     "/{registry}/verify", response={200: VerifyOut, **RESPONSES}, url_name="exchange-verify"
 )
+@api_scope("exchange")
 def verify(request, registry: str, payload: VerifyIn):
     """核验: does the record with this key hold these values? Answers only yes or no."""
 
@@ -105,6 +106,7 @@ def verify(request, registry: str, payload: VerifyIn):
 
 
 @router.post("/{registry}/read", response={200: ReadOut, **RESPONSES}, url_name="exchange-read")
+@api_scope("exchange")
 def read(request, registry: str, payload: ReadIn):
     """按主键查询: one record, only the granted fields asked for (logged as 用数记录)."""
 
@@ -118,6 +120,7 @@ def read(request, registry: str, payload: ReadIn):
 
 
 @router.post("/{registry}/batch", response={200: BatchOut, **RESPONSES}, url_name="exchange-batch")
+@api_scope("exchange")
 def batch(request, registry: str, payload: BatchIn):
     """批量查询: up to SHARE_BATCH_MAX keys per call; absent keys come back ``found: false``."""
 

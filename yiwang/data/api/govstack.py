@@ -19,6 +19,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from yiwang.core.errors import kind_of
+from yiwang.core.identity.tokens import api_scope
 from yiwang.data import access
 from yiwang.data import gateway as gw
 from yiwang.data.actions.gateway import NotAuthoritative, do_write_record
@@ -157,6 +158,7 @@ def personal_data_usage(request, params: Query[UsageParams]):
 
 
 @router.get("/data/{registryname}/{versionnumber}", response={200: ListOut, **RESPONSES})
+@api_scope("exchange")
 def list_records(request, registryname: str, versionnumber: str, params: Query[ListParams]):
     """list: a page of records with the granted fields (not for personal registries)."""
 
@@ -184,6 +186,7 @@ def list_records(request, registryname: str, versionnumber: str, params: Query[L
 
 
 @router.post("/data/{registryname}/{versionnumber}/read", response={200: ContentOut, **RESPONSES})
+@api_scope("exchange")
 def read(request, registryname: str, versionnumber: str, payload: QueryIn):
     """read: one record by key, with only the granted fields."""
 
@@ -197,6 +200,7 @@ def read(request, registryname: str, versionnumber: str, payload: QueryIn):
 
 
 @router.post("/data/{registryname}/{versionnumber}/exists", response={200: ExistsOut, **RESPONSES})
+@api_scope("exchange")
 def exists(request, registryname: str, versionnumber: str, payload: QueryIn):
     """exists: does a record with this key (and these values) exist? true/false only."""
 
@@ -213,6 +217,7 @@ def exists(request, registryname: str, versionnumber: str, payload: QueryIn):
 
 
 @router.post("/data/{registryname}/{versionnumber}/create", response={200: ContentOut, **RESPONSES})
+@api_scope("exchange")
 def create(request, registryname: str, versionnumber: str, payload: WriteIn):
     """create: a new record, by the registry's authoritative provider system only."""
 
@@ -234,6 +239,7 @@ def create(request, registryname: str, versionnumber: str, payload: WriteIn):
 
 
 @router.put("/data/{registryname}/{versionnumber}/update", response={200: ContentOut, **RESPONSES})
+@api_scope("exchange")
 def update(request, registryname: str, versionnumber: str, payload: UpdateIn):
     """update: change one record found by key (authoritative provider system only)."""
 

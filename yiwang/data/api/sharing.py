@@ -14,7 +14,7 @@ from pydantic import Field
 
 from yiwang.core.access import pick, require
 from yiwang.core.api.pagination import Mapped, Pagination
-from yiwang.core.identity.tokens import require_scope
+from yiwang.core.identity.tokens import api_scope, require_scope
 from yiwang.data import access
 from yiwang.data.actions.sharing import (
     ShareOutcome,
@@ -175,6 +175,7 @@ def _staff(request, write: bool = False) -> None:
 
 @router.get("/requests", response=list[ShareRequestOut])
 @paginate(Pagination, page_size=50)
+@api_scope("read")
 def list_requests(request, status: str = ""):
     """共享申请 the user's department asked for or must answer."""
     _staff(request)
@@ -185,6 +186,7 @@ def list_requests(request, status: str = ""):
 
 
 @router.post("/requests", response={201: OutcomeOut}, url_name="share-request-create")
+@api_scope("write")
 def create_request(request, payload: ShareRequestIn):
     """提出共享申请 (data steward of the consuming department)."""
     _staff(request, write=True)
@@ -200,12 +202,14 @@ def create_request(request, payload: ShareRequestIn):
 
 
 @router.get("/requests/{int:pk}", response=ShareRequestOut)
+@api_scope("read")
 def get_request(request, pk: int):
     _staff(request)
     return request_out(pick(access.share_requests(request.user), pk))
 
 
 @router.post("/requests/{int:pk}/decide", response=OutcomeOut)
+@api_scope("write")
 def decide(request, pk: int, payload: DecisionIn):
     """办理共享申请: provider_agree/provider_refuse (提供方), grant/refuse (大数据局), withdraw."""
     _staff(request, write=True)
@@ -219,6 +223,7 @@ def decide(request, pk: int, payload: DecisionIn):
 
 @router.get("/grants", response=list[GrantOut])
 @paginate(Pagination, page_size=50)
+@api_scope("read")
 def list_grants(request):
     _staff(request)
     qs = access.grants(request.user).select_related("resource", "consumer", "client", "request")
@@ -226,12 +231,14 @@ def list_grants(request):
 
 
 @router.get("/grants/{int:pk}", response=GrantOut)
+@api_scope("read")
 def get_grant(request, pk: int):
     _staff(request)
     return grant_out(pick(access.grants(request.user), pk))
 
 
 @router.post("/grants/{int:pk}/revoke", response=GrantOut)
+@api_scope("write")
 def revoke(request, pk: int, payload: RevokeIn):
     """收回授权."""
     _staff(request, write=True)
@@ -249,6 +256,7 @@ def my_data(request):
 
 @router.get("/usage", response=list[AccessOut], url_name="data-usage")
 @paginate(Pagination, page_size=50)
+@api_scope("read")
 def usage(request):
     """用数记录 of the data our department provides."""
     _staff(request)

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from yiwang.core.access import require
 from yiwang.core.api.pagination import Mapped, Pagination
-from yiwang.core.identity.tokens import BearerAuth, require_scope
+from yiwang.core.identity.tokens import BearerAuth, api_scope, require_scope
 from yiwang.core.models import Department
 from yiwang.services import access
 from yiwang.services.actions.items import (
@@ -345,6 +345,7 @@ def create_item(request, payload: ItemCreateIn):
     "/items/{code}",
     response={200: ItemDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
+@api_scope("write")
 def update_item(request, code: str, payload: ItemIn):
     """修改事项: every element is replaced; materials and steps only when given."""
     item = _managed(request, code)
@@ -359,6 +360,7 @@ def update_item(request, code: str, payload: ItemIn):
     "/items/{code}/publish",
     response={200: ItemDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
+@api_scope("write")
 def publish_item(request, code: str):
     """发布 to the service hall."""
     item = do_publish_item(actor=request.user, item=_managed(request, code))
@@ -369,6 +371,7 @@ def publish_item(request, code: str):
     "/items/{code}/withdraw",
     response={200: ItemDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
+@api_scope("write")
 def withdraw_item(request, code: str, payload: WithdrawIn | None = None):
     """停用 (with its published lower-level items)."""
     item = do_withdraw_item(
