@@ -4,14 +4,18 @@ rules to the actions (``data.actions``), whose refusals go back onto the form wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from yiwang.core.models import Department
 from yiwang.data.actions.objections import field_label, registry_label
+from yiwang.data.models import Catalogue, DataElement, DataResource, Grade, OpenType, ShareType
 from yiwang.data.registry import REGISTRIES
 
 
@@ -142,7 +146,7 @@ class Steps:
     ``steps.<op>``; ``{% error_summary steps %}`` lists the errors of all of them,
     an unknown step included."""
 
-    def __init__(self, data: Any, forms_by_step: Mapping[str, type[forms.Form]]) -> None:
+    def __init__(self, data: Any, forms_by_step: Mapping[str, Callable[..., forms.Form]]) -> None:
         self.choice = StepChoice(data, steps=forms_by_step)
         self.op = self.choice.cleaned_data["op"] if self.choice.is_valid() else ""
         self.forms = {
@@ -290,5 +294,209 @@ class ConflictObjectForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "object-%s")
+        super().__init__(*args, **kwargs)
+        _mark_required(self, "reason")
+
+
+# ---- 政务数据目录 and 数据元 -----------------------------------------------------------
+
+
+class CatalogueFilter(forms.Form):
+    """目录检索: the catalogue's filters (keyword, classification node, kind, provider,
+    share and open type, grade, status), all optional."""
+
+    q = forms.CharField(label=_l("关键词"), required=False, max_length=100)
+    node = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=_l("目录类别"), required=False, choices=[("", _l("全部")), *Catalogue.Kind.choices]
+    )
+    provider = forms.ModelChoiceField(
+        label=_l("提供方"),
+        required=False,
+        queryset=Department.objects.none(),
+        empty_label=_l("全部"),
+    )
+    share_type = forms.ChoiceField(
+        label=_l("共享属性"), required=False, choices=[("", _l("全部")), *ShareType.choices]
+    )
+    open_type = forms.ChoiceField(
+        label=_l("开放属性"), required=False, choices=[("", _l("全部")), *OpenType.choices]
+    )
+    grade = forms.ChoiceField(
+        label=_l("数据级别"), required=False, choices=[("", _l("全部")), *Grade.choices]
+    )
+    status = forms.ChoiceField(
+        label=_l("状态"),
+        required=False,
+        choices=[
+            ("", _l("已发布")),
+            ("all", _l("全部（含草稿和历史版本）")),
+            *DataResource.Status.choices,
+        ],
+    )
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.fields["provider"].queryset = Department.objects.filter(
+            pk__in=DataResource.objects.values("provider")
+        ).order_by("code")
+
+
+class ResourceForm(forms.Form):
+    """编目表单: one data resource's metadata (资源信息). The rules across fields (grade and
+    level, no-share basis …) are ``do_draft_resource``'s."""
+
+    provider = forms.ModelChoiceField(label=_l("提供方"), queryset=Department.objects.none())
+    catalogue = forms.ModelChoiceField(
+        label=_l("目录分类"), queryset=Catalogue.objects.all(), to_field_name="code"
+    )
+    name = forms.CharField(label=_l("资源名称"), max_length=200)
+    abstract = forms.CharField(
+        label=_l("资源摘要"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    format = forms.CharField(label=_l("资源格式"), max_length=40, initial="数据库")
+    registry = forms.ChoiceField(
+        label=_l("对应基础库"), choices=DataResource.Registry.choices, required=False
+    )
+    share_type = forms.ChoiceField(label=_l("共享属性"), choices=ShareType.choices)
+    share_condition = forms.CharField(
+        label=_l("共享条件"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    share_method = forms.CharField(label=_l("共享方式"), max_length=40, initial="接口")
+    no_share_basis = forms.CharField(
+        label=_l("不予共享依据"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    open_type = forms.ChoiceField(label=_l("开放属性"), choices=OpenType.choices)
+    open_condition = forms.CharField(
+        label=_l("开放条件"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    update_cycle = forms.ChoiceField(label=_l("更新周期"), choices=DataResource.UpdateCycle.choices)
+    grade = forms.ChoiceField(label=_l("数据级别"), choices=Grade.choices, initial=Grade.GENERAL)
+    level = forms.TypedChoiceField(
+        label=_l("一般数据分级"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—"), (1, _l("1 级")), (2, _l("2 级")), (3, _l("3 级")), (4, _l("4 级"))],
+    )
+
+
+class ItemForm(forms.Form):
+    """One information item (信息项) of a resource, citing its data element (数据元)."""
+
+    name = forms.CharField(label=_l("信息项名称"), max_length=100)
+    element = forms.ModelChoiceField(
+        label=_l("数据元"), queryset=DataElement.objects.all(), required=False
+    )
+    field = forms.CharField(label=_l("基础库字段"), max_length=40, required=False)
+    required = forms.BooleanField(label=_l("必填"), required=False)
+    is_key = forms.BooleanField(label=_l("主键"), required=False)
+
+
+ItemFormSet = forms.formset_factory(ItemForm, extra=3, can_delete=True, max_num=200)
+
+
+class ElementForm(forms.Form):
+    """定义数据元: a data element's standard (code, names, type, length, format,
+    validator, whether personal)."""
+
+    code = forms.RegexField(label=_l("数据元编码"), regex=r"^[A-Za-z0-9_-]{1,20}$", max_length=20)
+    name = forms.CharField(label=_l("中文名称"), max_length=60)
+    name_en = forms.CharField(label=_l("英文名称"), max_length=60, required=False)
+    definition = forms.CharField(
+        label=_l("定义"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    data_type = forms.ChoiceField(label=_l("数据类型"), choices=DataElement.DataType.choices)
+    max_length = forms.IntegerField(
+        label=_l("最大长度"), required=False, min_value=1, max_value=100000
+    )
+    pattern = forms.CharField(label=_l("格式（正则）"), max_length=200, required=False)
+    validator = forms.CharField(label=_l("校验规则"), max_length=40, required=False)
+    personal = forms.BooleanField(label=_l("个人信息"), required=False)
+    sensitive = forms.BooleanField(label=_l("敏感个人信息"), required=False)
+    standard = forms.CharField(label=_l("依据标准"), max_length=100, required=False)
+
+    def clean_pattern(self):
+        import re
+
+        text = self.cleaned_data["pattern"]
+        try:
+            re.compile(text)
+        except re.error:
+            raise forms.ValidationError(_("不是有效的正则表达式。")) from None
+        return text
+
+    def clean_validator(self):
+        from yiwang.data.standards import VALIDATORS
+
+        name = self.cleaned_data["validator"].strip()
+        if name and name not in VALIDATORS:
+            raise forms.ValidationError(
+                _("未知的校验规则，可用：%s") % "、".join(sorted(VALIDATORS))
+            )
+        return name
+
+
+class ResourceReviewForm(forms.Form):
+    """大数据局审核: 审核通过并发布 or 退回修改 (the button pressed) with the opinion
+    (审核意见), which a return needs; both are the action's to check."""
+
+    action = forms.CharField(required=False, max_length=16)
+    comment = forms.CharField(
+        label=_l("审核意见（退回时必填）"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "review-%s")
+        super().__init__(*args, **kwargs)
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        # The step is a button, not a question: a refusal of it is about the whole form.
+        super().add_error(None if field == "action" else field, error)
+
+
+class ResourceWithdrawForm(forms.Form):
+    """撤回: why the steward takes a submitted or returned version back (the workflow
+    insists on it)."""
+
+    comment = forms.CharField(
+        label=_l("撤回原因"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "withdraw-%s")
+        super().__init__(*args, **kwargs)
+        _mark_required(self, "comment")
+
+
+class ElementClaimForm(forms.Form):
+    """权威来源认定: the city department that is a data element's single source
+    (一数一源); whether another already holds it, the action says."""
+
+    department = forms.ModelChoiceField(
+        label=_l("权威来源部门"),
+        queryset=Department.objects.none(),
+        empty_label=None,
+        error_messages={"required": _l("请选择部门。"), "invalid_choice": _l("请选择部门。")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "claim-%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["department"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Department.objects.filter(
+            division_id=settings.YIWANG["CITY_DIVISION"]
+        ).order_by("code")
+
+
+class ElementReleaseForm(forms.Form):
+    """解除权威来源: why the element's source department is released (the action insists
+    on a reason)."""
+
+    reason = forms.CharField(label=_l("解除原因"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "release-%s")
         super().__init__(*args, **kwargs)
         _mark_required(self, "reason")
