@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -73,6 +74,36 @@ class _ItemNames(forms.MultipleChoiceField):
 
     def valid_value(self, value: Any) -> bool:
         return True
+
+
+RESOURCE_MISSING = _l("请选择已发布的数据资源。")
+
+
+class ShareResourceForm(forms.Form):
+    """提出共享申请, first step: the published resource asked for (数据资源), by its
+    code. ``resources`` are those the steward may ask for; a code outside them is the
+    same refusal as none."""
+
+    resource = forms.CharField(
+        label=_l("数据资源"),
+        max_length=40,
+        widget=forms.Select,
+        error_messages={"required": RESOURCE_MISSING, "max_length": RESOURCE_MISSING},
+    )
+
+    def __init__(self, *args: Any, resources: QuerySet[DataResource], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s-choice")
+        super().__init__(*args, **kwargs)
+        self.resources = resources
+        self.fields["resource"].widget.choices = [("", _l("请选择"))] + [
+            (r.code, f"{r.code} {r.name}（{r.get_share_type_display()}）") for r in resources
+        ]
+
+    def clean_resource(self) -> DataResource:
+        found = self.resources.filter(code=self.cleaned_data["resource"]).first()
+        if found is None:
+            raise forms.ValidationError(RESOURCE_MISSING, code="required")
+        return found
 
 
 class ShareRequestForm(forms.Form):
