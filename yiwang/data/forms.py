@@ -329,6 +329,27 @@ class ConflictObjectForm(forms.Form):
         _mark_required(self, "reason")
 
 
+# ---- 基础库 -----------------------------------------------------------------------
+
+PURPOSE_MISSING = _l("查看完整个人信息须说明用途。")
+
+
+class RevealForm(forms.Form):
+    """查看完整个人信息: the purpose (用途) the ledger records with every clear value; at
+    least two characters, as ``core.masking.reveal`` requires."""
+
+    purpose = forms.CharField(
+        label=_l("查看完整个人信息的用途（必填，将记入审计账本）"),
+        min_length=2,
+        max_length=200,
+        error_messages={"required": PURPOSE_MISSING, "min_length": PURPOSE_MISSING},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+
+
 # ---- 政务数据目录 and 数据元 -----------------------------------------------------------
 
 
