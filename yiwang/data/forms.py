@@ -552,3 +552,33 @@ class ElementReleaseForm(forms.Form):
         kwargs.setdefault("auto_id", "release-%s")
         super().__init__(*args, **kwargs)
         _mark_required(self, "reason")
+
+
+# ---- 数据归集 ----------------------------------------------------------------------
+
+
+class RowFixForm(forms.Form):
+    """修正一行问题数据: one question per column of the file, labelled with the column's
+    name and sent as ``col-<n>`` in the file's order. Whether the row now passes, the
+    batch's checks say; their reasons go back onto the column they name."""
+
+    def __init__(self, *args: Any, columns: list[str], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        self.columns = columns
+        for i, name in enumerate(columns):
+            self.fields[f"col-{i}"] = forms.CharField(
+                label=name, required=False, max_length=500, strip=False
+            )
+
+    def values(self) -> dict[str, str]:
+        """Column name → the value as edited."""
+        return {name: self.cleaned_data[f"col-{i}"] for i, name in enumerate(self.columns)}
+
+    def add_reasons(self, reasons: list[dict]) -> None:
+        """The checks' reasons (问题原因) for the row still refused: each on the column of
+        the same name, the others (another item's, the whole row's) on the form."""
+        for reason in reasons:
+            name = reason.get("field") or ""
+            field = f"col-{self.columns.index(name)}" if name in self.columns else None
+            self.add_error(field, reason.get("message") or reason.get("code") or "")
