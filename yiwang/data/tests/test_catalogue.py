@@ -224,7 +224,10 @@ def test_pages_draft_submit_and_publish(steward, ps, bureau, client):
     bad = client.post(reverse("data:resource-new"), {**form, "items-1-element": ""})
     assert bad.status_code == 400 and "必须引用一个数据元" in bad.content.decode()
     low = client.post(reverse("data:resource-new"), {**form, "level": "1"})
-    assert low.status_code == 400 and "至少为 4 级" in low.content.decode()
+    page = low.content.decode()
+    assert low.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#id_level">' in page and "至少为 4 级" in page
+    assert 'id="id_level-error"' in page and 'value="居住证信息"' in page
     resp = client.post(reverse("data:resource-new"), form)
     assert resp.status_code == 302
     r = DataResource.objects.get(name="居住证信息")
@@ -232,6 +235,12 @@ def test_pages_draft_submit_and_publish(steward, ps, bureau, client):
     assert resp.status_code == 302
     r.refresh_from_db()
     assert r.status == "submitted"
+    url = reverse("data:resource", args=[r.pk])
+    bare = client.post(url, {"op": "withdraw", "comment": " "})
+    page = bare.content.decode()
+    assert bare.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#withdraw-comment">执行“撤回”须填写意见。</a>' in page
+    assert 'id="withdraw-comment-error"' in page and '<details class="panel" open>' in page
     # Editing a submitted version through the page is refused.
     resp = client.post(reverse("data:resource-edit", args=[r.pk]), form)
     assert resp.status_code == 302
@@ -240,6 +249,17 @@ def test_pages_draft_submit_and_publish(steward, ps, bureau, client):
     client.force_login(bureau)
     page = client.get(reverse("data:resource", args=[r.pk]))
     assert "审核通过并发布" in page.content.decode()
+    bare = client.post(url, {"op": "review", "action": "return", "comment": ""})
+    page = bare.content.decode()
+    assert bare.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#review-comment">执行“退回修改”须填写意见。</a>' in page
+    assert 'id="review-comment-error"' in page and 'aria-invalid="true"' in page
+    odd = client.post(url, {"op": "review", "action": "approve", "comment": "符合编目要求"})
+    page = odd.content.decode()
+    assert odd.status_code == 400 and "未知的审核操作。" in page
+    assert "符合编目要求</textarea>" in page
+    r.refresh_from_db()
+    assert r.status == "submitted"
     resp = client.post(reverse("data:resource", args=[r.pk]), {"op": "review", "action": "publish"})
     assert resp.status_code == 302
     r.refresh_from_db()

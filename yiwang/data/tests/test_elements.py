@@ -36,13 +36,25 @@ def test_second_source_claim_refused_in_page(bureau, data_city, client):
     resp = client.post(
         reverse("data:element", args=[e.pk]), {"op": "claim", "department": market.pk}
     )
-    assert resp.status_code == 409
-    assert "不能由第二个部门认领" in resp.content.decode()
+    page = resp.content.decode()
+    assert resp.status_code == 409 and 'id="error-summary"' in page
+    assert "不能由第二个部门认领" in page and f'<option value="{market.pk}" selected>' in page
     e.refresh_from_db()
     assert e.source_department.line == "public_security"
     # Released with a reason, the element can be claimed by another department.
-    resp = client.post(reverse("data:element", args=[e.pk]), {"op": "release", "reason": ""})
-    assert resp.status_code == 400
+    resp = client.post(reverse("data:element", args=[e.pk]), {"op": "release", "reason": " "})
+    page = resp.content.decode()
+    assert resp.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#release-reason">请说明变更原因。</a>' in page
+    assert 'id="release-reason-error"' in page
+    long = client.post(
+        reverse("data:element", args=[e.pk]), {"op": "release", "reason": "改" * 201}
+    )
+    page = long.content.decode()
+    assert long.status_code == 400 and '<a href="#release-reason">' in page
+    assert 'value="' + "改" * 201 + '"' in page
+    odd = client.post(reverse("data:element", args=[e.pk]), {"op": "transfer"})
+    assert odd.status_code == 400 and "未知的操作。" in odd.content.decode()
     client.post(reverse("data:element", args=[e.pk]), {"op": "release", "reason": "机构改革"})
     resp = client.post(
         reverse("data:element", args=[e.pk]), {"op": "claim", "department": market.pk}
@@ -102,4 +114,6 @@ def test_bureau_defines_element(bureau, steward, client):
     dup = client.post(
         reverse("data:element-new"), {"code": "DE09001", "name": "其他", "data_type": "string"}
     )
-    assert dup.status_code == 409
+    page = dup.content.decode()
+    assert dup.status_code == 409 and '<a href="#id_code">数据元编码 DE09001 已存在。</a>' in page
+    assert 'id="id_code-error"' in page and 'value="其他"' in page

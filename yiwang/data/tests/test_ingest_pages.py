@@ -91,7 +91,16 @@ def test_upload_page_runs_batch_and_shows_report(
     # Still wrong: stays open with fresh reasons, 422.
     other = QuarantinedRow.objects.filter(batch=batch, status="open").first()
     still = client.post(reverse("data:bad-row", args=[batch.pk, other.pk]), {"col-0": "123"})
-    assert still.status_code == 422
+    page = still.content.decode()
+    assert still.status_code == 422 and 'id="error-summary"' in page
+    assert 'id="col-0-error"' in page and 'value="123"' in page
+    long = client.post(
+        reverse("data:bad-row", args=[batch.pk, other.pk]), {"col-0": "1" * 501, "col-1": "张三"}
+    )
+    page = long.content.decode()
+    assert long.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#col-0">' in page and 'id="col-0-error"' in page
+    assert 'value="' + "1" * 501 + '"' in page and 'value="张三"' in page
     other.refresh_from_db()
     assert other.status == "open"
 

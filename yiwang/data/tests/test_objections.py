@@ -289,3 +289,55 @@ def test_case_closed_on_the_generic_case_page_still_corrects_the_record(client, 
     assert Person.objects.get().name == "张山"
     client.force_login(people.other)
     assert client.post(url, {"op": "correct"}).status_code == 409
+
+
+def test_refused_objection_step_re_renders_its_form_with_the_input_kept(client, people):
+    client.force_login(people.other)
+    raised = client.post(
+        reverse("data:objection_new"),
+        {"registry": "person", "key": IDN, "field": "ethnicity", "proposed_value": "03"},
+    )
+    page = raised.content.decode()
+    assert raised.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#reason">请说明异议理由。</a>' in page and 'id="reason-error"' in page
+    assert 'value="03"' in page
+    client.post(
+        reverse("data:objection_new"),
+        {
+            "registry": "person",
+            "key": IDN,
+            "field": "ethnicity",
+            "proposed_value": "03",
+            "reason": "低保材料记载为回族。",
+        },
+    )
+    objection = DataObjection.objects.get()
+    client.force_login(people.authority)
+    url = reverse("data:objection", args=[objection.pk])
+    bad = client.post(url, {"op": "correct", "value": "abc", "comment": "按档案更正"})
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#correct-value">' in page and 'id="correct-value-error"' in page
+    assert 'value="abc"' in page and "按档案更正</textarea>" in page
+    long = client.post(url, {"op": "explain", "comment": "无误" * 1001})
+    page = long.content.decode()
+    assert long.status_code == 400
+    assert '<a href="#explain-comment">说明不能超过 2000 字。</a>' in page
+    assert 'id="explain-comment-error"' in page and "无误" * 1001 + "</textarea>" in page
+    odd = client.post(url, {"op": "withdraw"})
+    assert odd.status_code == 400 and "未知的操作。" in odd.content.decode()
+    objection.refresh_from_db()
+    assert objection.outcome == ""
+
+
+def test_refused_objection_to_a_conflict_re_renders_with_the_input_kept(client, people):
+    client.force_login(people.other)
+    url = reverse("data:conflict", args=[people.conflict.pk])
+    bad = client.post(url, {"op": "object", "proposed_value": "张珊", "reason": "档"})
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#object-reason">请说明异议理由。</a>' in page
+    assert 'id="object-reason-error"' in page and 'aria-invalid="true"' in page
+    assert 'value="张珊"' in page and "档</textarea>" in page
+    people.conflict.refresh_from_db()
+    assert people.conflict.status == Conflict.Status.OPEN and not DataObjection.objects.exists()

@@ -69,6 +69,11 @@ def test_reveal_needs_the_permission_and_a_purpose_and_is_logged(client, steward
     assert b"reveal-form" in client.get(url).content
     no_purpose = client.post(url, {"purpose": " "})
     assert no_purpose.status_code == 400 and IDN not in no_purpose.content.decode()
+    short = client.post(url, {"purpose": "核"})
+    page = short.content.decode()
+    assert short.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#purpose">查看完整个人信息须说明用途。</a>' in page
+    assert 'id="purpose-error"' in page and 'value="核"' in page and IDN not in page
     shown = client.post(url, {"purpose": "核对户籍信息"})
     body = shown.content.decode()
     assert shown.status_code == 200
@@ -127,3 +132,14 @@ def test_place_page_converts_to_gcj02_at_the_edge(client, steward, data_city):
     search = client.get(reverse("data:registry", args=["place"]), {"q": "人民政府", "crs": "gcj02"})
     body = search.content.decode()
     assert "places-chart" in body and "places-data" in body and f"{lon:.6f}" in body
+
+
+def test_record_page_objection_form_offers_the_registry_s_fields(client, steward, person):
+    client.force_login(steward("civil_affairs"))
+    page = client.get(reverse("data:record", args=["person", person.pk])).content.decode()
+    form = page.split('id="objection-form"')[1].split("</form>")[0]
+    assert 'name="registry" value="person"' in form
+    assert f'name="record" value="{person.pk}"' in form
+    assert '<label for="obj-field">' in form and '<option value="ethnicity">' in form
+    assert '<option value="id_number">' not in form  # the natural key is not objectable
+    assert 'id="obj-proposed_value"' in form and 'id="obj-reason"' in form

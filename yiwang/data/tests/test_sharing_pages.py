@@ -50,8 +50,17 @@ def test_new_request_page_with_errors_then_provider_agrees(data_city, actors):  
     assert 'id="fields-error"' in text and 'id="ends_on-error"' in text
     assert "低保审核身份核验</textarea>" in text and 'value="2000-01-01"' in text
     assert 'value="social-assistance"' in text
+    assert '<option value="101-0001" selected>' in text  # the resource chosen is kept
     unknown = c.post("/data/sharing/requests/new/", form(resource="999-9999"))
-    assert unknown.status_code == 400 and "请选择已发布的数据资源。" in unknown.content.decode()
+    text = unknown.content.decode()
+    assert unknown.status_code == 400 and 'id="error-summary"' in text
+    assert '<a href="#resource-choice">请选择已发布的数据资源。</a>' in text
+    assert 'id="resource-choice-error"' in text and 'aria-invalid="true"' in text
+    assert 'id="share-form"' not in text
+    first = c.get("/data/sharing/requests/new/")
+    assert first.status_code == 200 and 'id="error-summary"' not in first.content.decode()
+    asked = c.get("/data/sharing/requests/new/", {"resource": "999-9999"})
+    assert asked.status_code == 400 and 'id="resource-choice-error"' in asked.content.decode()
     assert not ShareRequest.objects.exists()
     ok = c.post("/data/sharing/requests/new/", form())
     assert ok.status_code == 302

@@ -5,10 +5,10 @@ the 数据元 pages (一数一源一标准) with the bureau's define / claim / r
 
 from __future__ import annotations
 
+from functools import partial
 from typing import cast
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -20,12 +20,11 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.access import departments_in_scope, has_perm, pick, require
-from yiwang.core.errors import refused
+from yiwang.core.errors import status_of
+from yiwang.core.forms import add_errors
 from yiwang.core.inbox import case_events
-from yiwang.core.models import Department
 from yiwang.core.workflow import definition_of
 from yiwang.data import access
 from yiwang.data.actions.catalogue import (
@@ -41,7 +40,19 @@ from yiwang.data.actions.catalogue import (
 )
 from yiwang.data.actions.standards import do_claim_element, do_define_element, do_release_element
 from yiwang.data.export import catalogue_workbook
-from yiwang.data.models import Catalogue, DataElement, DataResource, Grade, OpenType, ShareType
+from yiwang.data.forms import (
+    CatalogueFilter,
+    ElementClaimForm,
+    ElementForm,
+    ElementReleaseForm,
+    ItemFormSet,
+    NoQuestions,
+    ResourceForm,
+    ResourceReviewForm,
+    ResourceWithdrawForm,
+    Steps,
+)
+from yiwang.data.models import Catalogue, DataElement, DataResource
 from yiwang.data.search import search
 
 PAGE_SIZE = 30
@@ -59,44 +70,6 @@ def manageable_departments(user) -> QuerySet:
 
 
 # --- catalogue browsing ---
-
-
-class CatalogueFilter(forms.Form):
-    q = forms.CharField(label=_l("关键词"), required=False, max_length=100)
-    node = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
-    kind = forms.ChoiceField(
-        label=_l("目录类别"), required=False, choices=[("", _l("全部")), *Catalogue.Kind.choices]
-    )
-    provider = forms.ModelChoiceField(
-        label=_l("提供方"),
-        required=False,
-        queryset=Department.objects.none(),
-        empty_label=_l("全部"),
-    )
-    share_type = forms.ChoiceField(
-        label=_l("共享属性"), required=False, choices=[("", _l("全部")), *ShareType.choices]
-    )
-    open_type = forms.ChoiceField(
-        label=_l("开放属性"), required=False, choices=[("", _l("全部")), *OpenType.choices]
-    )
-    grade = forms.ChoiceField(
-        label=_l("数据级别"), required=False, choices=[("", _l("全部")), *Grade.choices]
-    )
-    status = forms.ChoiceField(
-        label=_l("状态"),
-        required=False,
-        choices=[
-            ("", _l("已发布")),
-            ("all", _l("全部（含草稿和历史版本）")),
-            *DataResource.Status.choices,
-        ],
-    )
-
-    def __init__(self, *a, **kw):
-        super().__init__(*a, **kw)
-        self.fields["provider"].queryset = Department.objects.filter(
-            pk__in=DataResource.objects.values("provider")
-        ).order_by("code")
 
 
 def filtered_resources(user, params) -> tuple[QuerySet, CatalogueFilter]:
@@ -180,24 +153,33 @@ def catalogue_export(request: HttpRequest) -> HttpResponse:
 # --- resource detail and operations ---
 
 
-def _post_resource(request: HttpRequest, resource: DataResource) -> tuple[str, DataResource]:
-    op = request.POST.get("op", "")
-    user = request.user
-    comment = request.POST.get("comment", "")
+RESOURCE_STEPS = {
+    "submit": NoQuestions,
+    "review": ResourceReviewForm,
+    "withdraw": ResourceWithdrawForm,
+    "new_version": NoQuestions,
+}
+
+
+def _resource_button(user, resource: DataResource, op: str) -> tuple[str, DataResource] | None:
+    """提交审核 and 新建版本, buttons alone: nothing to re-render, so a refusal is
+    ``RefusalMiddleware``'s to answer. None for the other steps."""
     if op == "submit":
         r = do_submit_resource(actor=user, resource=resource)
         return _("已提交大数据局审核。"), r
-    if op == "review":
-        action = request.POST.get("action", "")
-        r = do_review_resource(actor=user, resource=resource, action=action, comment=comment)
-        return (_("已发布。") if action == "publish" else _("已退回修改。")), r
-    if op == "withdraw":
-        r = do_withdraw_resource(actor=user, resource=resource, comment=comment)
-        return _("已撤回。"), r
     if op == "new_version":
         r = do_new_version(actor=user, resource=resource)
         return _("已新建草稿 v%s，发布后替代当前版本。") % r.version, r
-    raise ValidationError(_("未知的操作。"))
+    return None
+
+
+def _resource_step(user, resource: DataResource, op: str, data: dict) -> tuple[str, DataResource]:
+    """审核 (publish or return) or 撤回, with the form's opinion."""
+    if op == "review":
+        r = do_review_resource(actor=user, resource=resource, **data)
+        return (_("已发布。") if data["action"] == "publish" else _("已退回修改。")), r
+    r = do_withdraw_resource(actor=user, resource=resource, **data)
+    return _("已撤回。"), r
 
 
 def _resource_actions(user, resource: DataResource) -> dict[str, bool]:
@@ -229,16 +211,21 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resource = pick(visible.select_related("provider", "catalogue", "case"), pk)
     if resource.case and CASE_STATUS.get(resource.case.state, resource.status) != resource.status:
         resource = do_sync_resource_with_case(actor=request.user, resource=resource)
-    errors: list[str] = []
+    steps = Steps(request.POST if request.method == "POST" else None, RESOURCE_STEPS)
     status = 200
     if request.method == "POST":
-        try:
-            done, target = _post_resource(request, resource)
-        except ValidationError as exc:
-            errors, _fields, status = refused(exc)
-        else:
-            messages.success(request, done)
-            return redirect("data:resource", pk=target.pk)
+        status = 400
+        done = _resource_button(request.user, resource, steps.op)
+        form = steps.sent
+        if done is None and form is not None and form.is_valid():
+            try:
+                done = _resource_step(request.user, resource, steps.op, form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+                status = status_of(exc)
+        if done is not None:
+            messages.success(request, done[0])
+            return redirect("data:resource", pk=done[1].pk)
     user = request.user
     case = resource.case
     context = {
@@ -251,61 +238,12 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": case_events(case) if case else [],
         **_resource_actions(user, resource),
         "needs_regrade": bool(resource.graded_at and resource.graded_at < grade_review_cutoff()),
-        "errors": errors,
+        "steps": steps,
     }
     return render(request, "data/catalogue/detail.html", context, status=status)
 
 
 # --- drafting ---
-
-
-class ResourceForm(forms.Form):
-    provider = forms.ModelChoiceField(label=_l("提供方"), queryset=Department.objects.none())
-    catalogue = forms.ModelChoiceField(
-        label=_l("目录分类"), queryset=Catalogue.objects.all(), to_field_name="code"
-    )
-    name = forms.CharField(label=_l("资源名称"), max_length=200)
-    abstract = forms.CharField(
-        label=_l("资源摘要"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    format = forms.CharField(label=_l("资源格式"), max_length=40, initial="数据库")
-    registry = forms.ChoiceField(
-        label=_l("对应基础库"), choices=DataResource.Registry.choices, required=False
-    )
-    share_type = forms.ChoiceField(label=_l("共享属性"), choices=ShareType.choices)
-    share_condition = forms.CharField(
-        label=_l("共享条件"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    share_method = forms.CharField(label=_l("共享方式"), max_length=40, initial="接口")
-    no_share_basis = forms.CharField(
-        label=_l("不予共享依据"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    open_type = forms.ChoiceField(label=_l("开放属性"), choices=OpenType.choices)
-    open_condition = forms.CharField(
-        label=_l("开放条件"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    update_cycle = forms.ChoiceField(label=_l("更新周期"), choices=DataResource.UpdateCycle.choices)
-    grade = forms.ChoiceField(label=_l("数据级别"), choices=Grade.choices, initial=Grade.GENERAL)
-    level = forms.TypedChoiceField(
-        label=_l("一般数据分级"),
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", "—"), (1, _l("1 级")), (2, _l("2 级")), (3, _l("3 级")), (4, _l("4 级"))],
-    )
-
-
-class ItemForm(forms.Form):
-    name = forms.CharField(label=_l("信息项名称"), max_length=100)
-    element = forms.ModelChoiceField(
-        label=_l("数据元"), queryset=DataElement.objects.all(), required=False
-    )
-    field = forms.CharField(label=_l("基础库字段"), max_length=40, required=False)
-    required = forms.BooleanField(label=_l("必填"), required=False)
-    is_key = forms.BooleanField(label=_l("主键"), required=False)
-
-
-ItemFormSet = forms.formset_factory(ItemForm, extra=3, can_delete=True, max_num=200)
 
 
 def _form_values(form: ResourceForm) -> dict:
@@ -361,7 +299,6 @@ def resource_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if resource.status not in (DataResource.Status.DRAFT, DataResource.Status.RETURNED):
             messages.error(request, _("已提交或已发布的版本不能直接修改；请新建版本。"))
             return redirect("data:resource", pk=resource.pk)
-    errors: list[str] = []
     status = 200
     if request.method == "POST":
         form = ResourceForm(request.POST)
@@ -386,13 +323,13 @@ def resource_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                         items=_form_items(formset),
                     )
             except ValidationError as exc:
-                errors, _fields, status = refused(exc)
+                add_errors(form, exc)
+                status = status_of(exc)
             else:
                 messages.success(request, _("已保存草稿 %s。") % resource.code)
                 return redirect("data:resource", pk=resource.pk)
         else:
             status = 400
-            errors = [_("请检查标红的内容。")]
     else:
         data, items = _initial(resource) if resource else ({}, [])
         form = ResourceForm(initial=data)
@@ -404,50 +341,12 @@ def resource_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(
         request,
         "data/catalogue/form.html",
-        {"form": form, "formset": formset, "resource": resource, "errors": errors},
+        {"form": form, "formset": formset, "resource": resource},
         status=status,
     )
 
 
 # --- data elements ---
-
-
-class ElementForm(forms.Form):
-    code = forms.RegexField(label=_l("数据元编码"), regex=r"^[A-Za-z0-9_-]{1,20}$", max_length=20)
-    name = forms.CharField(label=_l("中文名称"), max_length=60)
-    name_en = forms.CharField(label=_l("英文名称"), max_length=60, required=False)
-    definition = forms.CharField(
-        label=_l("定义"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    data_type = forms.ChoiceField(label=_l("数据类型"), choices=DataElement.DataType.choices)
-    max_length = forms.IntegerField(
-        label=_l("最大长度"), required=False, min_value=1, max_value=100000
-    )
-    pattern = forms.CharField(label=_l("格式（正则）"), max_length=200, required=False)
-    validator = forms.CharField(label=_l("校验规则"), max_length=40, required=False)
-    personal = forms.BooleanField(label=_l("个人信息"), required=False)
-    sensitive = forms.BooleanField(label=_l("敏感个人信息"), required=False)
-    standard = forms.CharField(label=_l("依据标准"), max_length=100, required=False)
-
-    def clean_pattern(self):
-        import re
-
-        text = self.cleaned_data["pattern"]
-        try:
-            re.compile(text)
-        except re.error:
-            raise forms.ValidationError(_("不是有效的正则表达式。")) from None
-        return text
-
-    def clean_validator(self):
-        from yiwang.data.standards import VALIDATORS
-
-        name = self.cleaned_data["validator"].strip()
-        if name and name not in VALIDATORS:
-            raise forms.ValidationError(
-                _("未知的校验规则，可用：%s") % "、".join(sorted(VALIDATORS))
-            )
-        return name
 
 
 def visible_elements(user) -> QuerySet:
@@ -484,20 +383,23 @@ def elements(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _post_element(request: HttpRequest, element: DataElement) -> str:
-    op = request.POST.get("op", "")
+def _element_steps(request: HttpRequest, element: DataElement) -> Steps:
+    """认定 (claim) and 解除 (release) of the element's source, the claim form showing
+    the present source."""
+    claim = partial(ElementClaimForm, initial={"department": element.source_department_id})
+    return Steps(
+        request.POST if request.method == "POST" else None,
+        {"claim": claim, "release": ElementReleaseForm},
+    )
+
+
+def _element_step(user, element: DataElement, op: str, data: dict) -> str:
+    """Claim or release the element's source; what to tell the user."""
     if op == "claim":
-        dept = Department.objects.filter(pk=request.POST.get("department") or 0).first()
-        if dept is None:
-            raise ValidationError({"department": _("请选择部门。")})
-        do_claim_element(actor=request.user, element=element, department=dept)
-        return _("已认定%s为权威来源部门。") % dept.name
-    if op == "release":
-        do_release_element(
-            actor=request.user, element=element, reason=request.POST.get("reason", "")
-        )
-        return _("已解除权威来源部门。")
-    raise ValidationError(_("未知的操作。"))
+        do_claim_element(actor=user, element=element, department=data["department"])
+        return _("已认定%s为权威来源部门。") % data["department"].name
+    do_release_element(actor=user, element=element, reason=data["reason"])
+    return _("已解除权威来源部门。")
 
 
 @login_required
@@ -506,16 +408,20 @@ def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
     the bureau claims or releases its single source here."""
     require(request.user, "data.view")
     element = pick(visible_elements(request.user), pk)
-    errors: list[str] = []
+    steps = _element_steps(request, element)
     status = 200
     if request.method == "POST":
-        try:
-            done = _post_element(request, element)
-        except ValidationError as exc:
-            errors, _fields, status = refused(exc)
-        else:
-            messages.success(request, done)
-            return redirect("data:element", pk=element.pk)
+        status = 400
+        form = steps.sent
+        if form is not None and form.is_valid():
+            try:
+                done = _element_step(request.user, element, steps.op, form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+                status = status_of(exc)
+            else:
+                messages.success(request, done)
+                return redirect("data:element", pk=element.pk)
     used_by = (
         access.resources(request.user)
         .filter(items__element=element, status="published")
@@ -529,13 +435,8 @@ def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "e": element,
             "used_by": used_by,
-            "departments": Department.objects.filter(
-                division_id=settings.YIWANG["CITY_DIVISION"]
-            ).order_by("code")
-            if has_perm(request.user, "data.review")
-            else [],
             "can_review": has_perm(request.user, "data.review"),
-            "errors": errors,
+            "steps": steps,
         },
         status=status,
     )
@@ -545,30 +446,28 @@ def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def element_form(request: HttpRequest) -> HttpResponse:
     """定义数据元 (bureau only): a new element's standard."""
     require(request.user, "data.review")
-    errors: list[str] = []
     status = 200
     if request.method == "POST":
         form = ElementForm(request.POST)
+        status = 400
         if form.is_valid():
             values = dict(form.cleaned_data)
             code = values.pop("code")
             if DataElement.objects.filter(code=code).exists():
-                errors, status = [_("数据元编码 %s 已存在。") % code], 409
+                form.add_error("code", _("数据元编码 %s 已存在。") % code)
+                status = 409
             else:
                 try:
                     element = do_define_element(actor=request.user, code=code, values=values)
                 except ValidationError as exc:
-                    errors, status = exc.messages, 400
+                    add_errors(form, exc)
+                    status = status_of(exc)
                 else:
                     messages.success(request, _("已定义数据元 %s。") % element.name)
                     return redirect("data:element", pk=element.pk)
-        else:
-            status = 400
     else:
         form = ElementForm()
-    return render(
-        request, "data/elements/form.html", {"form": form, "errors": errors}, status=status
-    )
+    return render(request, "data/elements/form.html", {"form": form}, status=status)
 
 
 urlpatterns: list = [

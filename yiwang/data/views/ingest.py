@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from yiwang.core.access import pick, require
+from yiwang.core.errors import status_of
+from yiwang.core.forms import add_errors
 from yiwang.data import access, quality
 from yiwang.data.actions.ingest import (
     do_create_batch,
@@ -27,6 +29,7 @@ from yiwang.data.actions.ingest import (
     enqueue_batch,
     max_bytes,
 )
+from yiwang.data.forms import RowFixForm
 from yiwang.data.ingest.mapping import ROW_NUMBER
 from yiwang.data.models import DataResource, ImportBatch, QuarantinedRow
 
@@ -248,23 +251,28 @@ def bad_row(request: HttpRequest, pk: int, row_id: int) -> HttpResponse:
         raise Http404(_("未找到该记录，或您无权查看。"))
     values = {k: v for k, v in json.loads(row.values or "{}").items() if k != "__extra__"}
     values.pop(ROW_NUMBER, None)
+    columns = list(values)
     status = 200
     if request.method == "POST":
-        edited = {k: request.POST.get(f"col-{i}", "")[:500] for i, k in enumerate(values)}
-        try:
-            row = do_fix_row(actor=request.user, row=row, values=edited)
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-            status = 422
-        else:
-            if row.status == QuarantinedRow.Status.FIXED:
-                messages.success(request, _("第 %(n)s 行已修正入库。") % {"n": row.row_number})
-                return redirect("data:batch", b.pk)
-            values = edited
-            status = 422
-    fields = [{"index": i, "name": k, "value": v} for i, (k, v) in enumerate(values.items())]
+        form = RowFixForm(request.POST, columns=columns)
+        status = 400
+        if form.is_valid():
+            try:
+                row = do_fix_row(actor=request.user, row=row, values=form.values())
+            except ValidationError as exc:
+                add_errors(form, exc)
+                status = status_of(exc)
+            else:
+                if row.status == QuarantinedRow.Status.FIXED:
+                    messages.success(request, _("第 %(n)s 行已修正入库。") % {"n": row.row_number})
+                    return redirect("data:batch", b.pk)
+                form.add_reasons(row.reasons)  # still refused by the checks
+                status = 422
+    else:
+        initial = {f"col-{i}": "" if v is None else str(v) for i, v in enumerate(values.values())}
+        form = RowFixForm(initial=initial, columns=columns)
     return render(
-        request, "data/ingest/row.html", {"batch": b, "row": row, "fields": fields}, status=status
+        request, "data/ingest/row.html", {"batch": b, "row": row, "form": form}, status=status
     )
 
 

@@ -4,22 +4,18 @@ list the conflicts a department must resolve and accept or object."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.access import has_perm, require
-from yiwang.core.errors import refused, status_of
+from yiwang.core.errors import status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events
@@ -29,12 +25,19 @@ from yiwang.data.actions.objections import (
     do_correct_objection,
     do_explain_objection,
     do_raise_objection,
-    field_label,
     open_actions,
-    registry_label,
 )
 from yiwang.data.actions.reads import do_record_objection_view
-from yiwang.data.models import Conflict
+from yiwang.data.forms import (
+    ConflictObjectForm,
+    NoQuestions,
+    ObjectionCorrectForm,
+    ObjectionExplainForm,
+    ObjectionForm,
+    Steps,
+    renamed,
+)
+from yiwang.data.models import Conflict, DataObjection
 from yiwang.data.queries.objections import (
     conflict_row,
     filtered_objections,
@@ -76,48 +79,6 @@ def objections(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-class _Clipped(forms.CharField):
-    """Text trimmed and cut to 2000 characters, as the page always took it; whether it
-    is acceptable is ``do_raise_objection``'s to say."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def to_python(self, value: Any) -> str:
-        return (super().to_python(value) or "")[:2000]
-
-
-class ObjectionForm(forms.Form):
-    """提出数据异议: the record (by registry and natural key, or a record page's id), the
-    field in doubt, the proposed value and the reason."""
-
-    record = _Clipped(widget=forms.HiddenInput)
-    registry = _Clipped(label=_l("基础库"), widget=forms.Select)
-    key = _Clipped(
-        label=_l("记录主键（公民身份号码、统一社会信用代码、记录编号或地名地址编码）"),
-        widget=forms.TextInput(attrs={"maxlength": 64}),
-    )
-    field = _Clipped(label=_l("有误的字段"), widget=forms.Select)
-    proposed_value = _Clipped(label=_l("建议值"), widget=forms.TextInput(attrs={"maxlength": 500}))
-    reason = _Clipped(
-        label=_l("异议理由"), widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000})
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "%s")
-        super().__init__(*args, **kwargs)
-        self.fields["registry"].widget.choices = [
-            (code, registry_label(code)) for code in REGISTRIES
-        ]
-        self.fields["field"].widget.choices = [
-            (registry_label(code), [(f, field_label(code, f)) for f in s.fields() if f != s.key])
-            for code, s in REGISTRIES.items()
-        ]
-        for name in ("key", "proposed_value", "reason"):
-            setattr(self.fields[name], "required_mark", True)  # noqa: B010 - read by the field partial
-
-
 @login_required
 def objection_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """提出数据异议: by registry + natural key (or from a record page), field, proposed
@@ -131,12 +92,12 @@ def objection_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         form = ObjectionForm({k: request.GET.get(k, "") for k in ObjectionForm.base_fields})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        record = None
+        if data["record"]:
+            if not data["record"].isdigit() or data["registry"] not in REGISTRIES:
+                raise Http404
+            record = get_record(request.user, data["registry"], int(data["record"]))
         try:
-            record = None
-            if data["record"]:
-                if not data["record"].isdigit() or data["registry"] not in REGISTRIES:
-                    raise Http404
-                record = get_record(request.user, data["registry"], int(data["record"]))
             objection = do_raise_objection(
                 actor=request.user,
                 registry=data["registry"],
@@ -149,15 +110,24 @@ def objection_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
             status = status_of(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-            status = 403
         else:
             messages.success(
                 request, _("数据异议 %s 已提交，权威部门将在时限内核实。") % objection.number
             )
             return redirect("data:objection", pk=objection.pk)
     return render(request, "data/objections/new.html", {"form": form}, status=status)
+
+
+OBJECTION_STEPS = {"correct": ObjectionCorrectForm, "explain": ObjectionExplainForm}
+
+
+def _answer(user, obj: DataObjection, op: str, data: dict) -> str:
+    """Take the authority's step on an objection; what to tell the user."""
+    if op == "correct":
+        do_correct_objection(actor=user, objection=obj, **data)
+        return _("已更正，基础库记录已生成新版本，已通知提出部门和共享使用部门。")
+    do_explain_objection(actor=user, objection=obj, **data)
+    return _("已答复提出部门。")
 
 
 @login_required
@@ -168,30 +138,21 @@ def objection(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obj = visible_objections(request.user).filter(pk=pk).first()
     if obj is None:
         raise Http404(_("未找到该记录，或您无权查看。"))
-    errors: list[str] = []
+    steps = Steps(request.POST if request.method == "POST" else None, OBJECTION_STEPS)
+    steps["correct"].fields["value"].widget.attrs["placeholder"] = obj.proposed_value
     status = 200
     if request.method == "POST":
-        op = request.POST.get("op", "")
-        comment = request.POST.get("comment", "")
-        try:
-            if op == "correct":
-                do_correct_objection(
-                    actor=request.user,
-                    objection=obj,
-                    value=request.POST.get("value", ""),
-                    comment=comment,
-                )
-                done = _("已更正，基础库记录已生成新版本，已通知提出部门和共享使用部门。")
-            elif op == "explain":
-                do_explain_objection(actor=request.user, objection=obj, comment=comment)
-                done = _("已答复提出部门。")
+        status = 400
+        form = steps.sent
+        if form is not None and form.is_valid():
+            try:
+                done = _answer(request.user, obj, steps.op, form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, renamed(exc, proposed_value="value"))
+                status = status_of(exc)
             else:
-                raise ValidationError(_("未知的操作。"))
-        except (ValidationError, PermissionDenied) as exc:
-            errors, _fields, status = refused(exc)
-        else:
-            messages.success(request, done)
-            return redirect("data:objection", pk=obj.pk)
+                messages.success(request, done)
+                return redirect("data:objection", pk=obj.pk)
     personal = do_record_objection_view(actor=request.user, objection=obj)
     actions = open_actions(request.user, obj)
     context = {
@@ -200,7 +161,7 @@ def objection(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "events": case_events(obj.case) if obj.case_id else [],
         "can_correct": "correct" in actions,
         "can_explain": "explain" in actions,
-        "errors": errors,
+        "steps": steps,
         "personal": personal,
     }
     return render(request, "data/objections/detail.html", context, status=status)
@@ -237,27 +198,27 @@ def conflict(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obj = visible_conflicts(request.user).filter(pk=pk).first()
     if obj is None:
         raise Http404(_("未找到该记录，或您无权查看。"))
-    errors: list[str] = []
+    steps = Steps(
+        request.POST if request.method == "POST" else None,
+        {"accept": NoQuestions, "object": ConflictObjectForm},
+    )
     status = 200
     if request.method == "POST":
-        op = request.POST.get("op", "")
-        try:
-            if op == "accept":
-                do_accept_conflict(actor=request.user, conflict=obj)
-                messages.success(request, _("已采纳权威值。"))
-                return redirect("data:conflict", pk=obj.pk)
-            if op == "object":
-                made = do_object_conflict(
-                    actor=request.user,
-                    conflict=obj,
-                    reason=request.POST.get("reason", ""),
-                    proposed_value=request.POST.get("proposed_value", ""),
-                )
+        status = 400
+        if steps.op == "accept":  # a button alone: RefusalMiddleware answers its refusal
+            do_accept_conflict(actor=request.user, conflict=obj)
+            messages.success(request, _("已采纳权威值。"))
+            return redirect("data:conflict", pk=obj.pk)
+        form = steps.sent
+        if form is not None and form.is_valid():
+            try:
+                made = do_object_conflict(actor=request.user, conflict=obj, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+                status = status_of(exc)
+            else:
                 messages.success(request, _("已提出数据异议 %s。") % made.number)
                 return redirect("data:objection", pk=made.pk)
-            raise ValidationError(_("未知的操作。"))
-        except (ValidationError, PermissionDenied) as exc:
-            errors, _fields, status = refused(exc)
     can_resolve = (
         obj.status == Conflict.Status.OPEN
         and access.by_department(
@@ -269,7 +230,7 @@ def conflict(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "row": conflict_row(obj),
         "objection": objection_for(obj),
         "can_resolve": can_resolve,
-        "errors": errors,
+        "steps": steps,
     }
     return render(request, "data/conflicts/detail.html", context, status=status)
 

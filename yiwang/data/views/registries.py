@@ -5,7 +5,6 @@ a stated purpose (logged) — and the places of 空间地理库 on a scatter cha
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,6 +17,7 @@ from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.data import access, geo
 from yiwang.data.actions.objections import registry_label
 from yiwang.data.actions.reads import do_reveal_record
+from yiwang.data.forms import ObjectionForm, RevealForm
 from yiwang.data.queries.registries import (
     PERSONAL,
     detail,
@@ -28,7 +28,6 @@ from yiwang.data.queries.registries import (
     summary,
     visible_registry,
 )
-from yiwang.data.registry import REGISTRIES
 
 SEARCH_HINTS = {
     "person": _lazy("公民身份号码（精确匹配）"),
@@ -83,34 +82,33 @@ def record(request: AuthenticatedHttpRequest, registry: str, pk: int) -> HttpRes
     """One record: values masked by default; POST a purpose to reveal (logged)."""
     _staff(request)
     obj = get_record(request.user, registry, pk)
-    purpose = ""
-    errors: list[str] = []
+    form = RevealForm(request.POST if request.method == "POST" else None)
     status = 200
-    if request.method == "POST":
-        purpose = request.POST.get("purpose", "").strip()[:200]
-        if not purpose:
-            errors.append(_("查看完整个人信息须说明用途。"))
-            status = 400
-    crs = _crs(request)
     clear = None
-    if purpose and not errors:
-        try:
+    if request.method == "POST":
+        if form.is_valid():  # without personal.unmask, reveal's refusal is a 403 page
             clear = do_reveal_record(
-                actor=request.user, registry=registry, record=obj, purpose=purpose
+                actor=request.user,
+                registry=registry,
+                record=obj,
+                purpose=form.cleaned_data["purpose"],
             )
-        except PermissionDenied as exc:
-            errors.append(str(exc))
-            status = 403
-    info = detail(registry, obj, clear=clear, crs=crs)
+        else:
+            status = 400
+    info = detail(registry, obj, clear=clear, crs=_crs(request))
     can_object = has_perm(request.user, "data.manage")
     context = {
         **info,
         "record": obj,
-        "errors": errors,
+        "form": form,
         "can_reveal": bool(PERSONAL.get(registry)) and has_perm(request.user, "personal.unmask"),
         "has_personal": bool(PERSONAL.get(registry)),
         "can_object": can_object,
-        "objectable": [v for v in info["values"] if v["field"] != REGISTRIES[registry].key],
+        "objection_form": ObjectionForm(
+            initial={"registry": registry, "record": obj.pk}, registry=registry, auto_id="obj-%s"
+        )
+        if can_object
+        else None,
     }
     return render(request, "data/registries/record.html", context, status=status)
 

@@ -27,7 +27,12 @@ from yiwang.data.actions.sharing import (
     do_request_share,
     do_revoke_grant,
 )
-from yiwang.data.forms import GrantRevokeForm, ShareDecideForm, ShareRequestForm
+from yiwang.data.forms import (
+    GrantRevokeForm,
+    ShareDecideForm,
+    ShareRequestForm,
+    ShareResourceForm,
+)
 from yiwang.data.gateway import client_identifier
 from yiwang.data.models import ShareRequest
 
@@ -64,8 +69,13 @@ def request_new(request: HttpRequest) -> HttpResponse:
     _staff(request)
     require(request.user, "data.manage", message=_("只有数据专员可以提出共享申请。"))
     resources = access.resources(request.user).filter(status="published").order_by("code")
-    code = request.POST.get("resource") or request.GET.get("resource", "")
-    resource = resources.filter(code=code).first() if code else None
+    if request.method == "POST":
+        choice = ShareResourceForm(request.POST, resources=resources)
+    elif "resource" in request.GET:  # the first step's form, sent by GET
+        choice = ShareResourceForm(request.GET, resources=resources)
+    else:
+        choice = ShareResourceForm(resources=resources)
+    resource = choice.cleaned_data["resource"] if choice.is_valid() else None
     items = list(resource.items.all()) if resource else []
     today = timezone.localdate()
     initial = {"starts_on": today, "ends_on": today + dt.timedelta(days=365)}
@@ -73,17 +83,15 @@ def request_new(request: HttpRequest) -> HttpResponse:
         form = ShareRequestForm(request.POST, items=items)
     else:
         form = ShareRequestForm(initial=initial, items=items)
-    missing: dict[str, list[str]] = {}
-    status = 200
-    if request.method == "POST":
+    status = 400 if choice.is_bound and resource is None else 200
+    if request.method == "POST" and resource is not None:
         status = 400
-        if resource is None:
-            missing = {"resource": [_("请选择已发布的数据资源。")]}
-        elif form.is_valid():
+        if form.is_valid():
             try:
                 out = do_request_share(actor=request.user, resource=resource, **form.cleaned_data)
             except ValidationError as exc:
                 add_errors(form, exc)
+                status = status_of(exc)
             else:
                 if out.credentials:  # shown once: render instead of redirecting
                     return _request_page(request, out.request, credentials=out.credentials)
@@ -92,12 +100,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "data/sharing/request_new.html",
-        {
-            "resources": resources,
-            "resource": resource,
-            "form": form,
-            "missing": missing,
-        },
+        {"resource": resource, "choice": choice, "form": form},
         status=status,
     )
 
@@ -136,7 +139,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             out = do_decide_share(actor=request.user, request=req, **form.cleaned_data)
         except ValidationError as exc:
             add_errors(form, exc)
-            return _request_page(request, req, form=form, status=400)
+            return _request_page(request, req, form=form, status=status_of(exc))
         if out.credentials:
             return _request_page(request, out.request, credentials=out.credentials)
         messages.success(request, _("已办理：%s") % out.request.get_status_display())
