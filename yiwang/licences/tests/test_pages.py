@@ -132,6 +132,21 @@ def test_lifecycle_through_the_page(client, make_staff, issue):
     assert again.status_code == 409 and "暂扣" in again.content.decode()
 
 
+def test_a_refused_status_change_shows_the_reason_on_its_field_and_keeps_it(
+    client, make_staff, issue
+):
+    food = issue()
+    client.force_login(make_staff("approver", "410800", "market"))
+    short = client.post(f"/licences/issued/{food.pk}/status", {"action": "revoke", "reason": "短"})
+    page = short.content.decode()
+    assert short.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#reason">请填写原因（2 至 500 字）。</a>' in page
+    assert 'id="reason-error"' in page and "\n短</textarea>" in page
+    assert '<option value="revoke" selected>' in page
+    food.refresh_from_db()
+    assert food.status == "01"
+
+
 def test_issue_page(client, make_staff, licence_types, enterprise_user):
     from yiwang.licences.tests.conftest import ENTERPRISE_CODE, FOOD_DATA
 
@@ -155,6 +170,42 @@ def test_issue_page(client, make_staff, licence_types, enterprise_user):
     assert ok.status_code == 302
     licence = Licence.objects.get()
     assert licence.issued_by is not None and licence.data == FOOD_DATA
+
+
+def test_a_refused_issue_shows_each_message_on_its_field_and_keeps_the_input(
+    client, make_staff, licence_types
+):
+    from yiwang.licences.tests.conftest import ENTERPRISE_CODE, FOOD_DATA
+
+    client.force_login(make_staff("approver", "410800", "market"))
+    post = {
+        "type": "food_business",
+        "issuer": licence_types["food_business"].department.pk,
+        "holder_name": "焦作示例科技有限公司",
+        "holder_id_type": "001",
+        "holder_id": ENTERPRISE_CODE[:-1] + "0",
+        **{f"data_{k}": v for k, v in FOOD_DATA.items()},
+        "source": "JZ-2026-0001",
+    }
+    bad = client.post("/licences/issue/", post)
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#holder_id">统一社会信用代码校验位不正确。</a>' in page
+    assert 'id="holder_id-error"' in page and f'value="{post["holder_id"]}"' in page
+    assert 'value="焦作示例科技有限公司"' in page and f'value="{FOOD_DATA["address"]}"' in page
+    assert 'value="JZ-2026-0001"' in page and '<option value="001" selected>' in page
+    odd = client.post(
+        "/licences/issue/", {**post, "issuer": "elsewhere", "valid_until": "2030-13-01"}
+    )
+    page = odd.content.decode()
+    assert odd.status_code == 400
+    assert '<a href="#issuer">请选择颁发机构。</a>' in page
+    assert '<a href="#valid_until">日期格式应为 YYYY-MM-DD。</a>' in page
+    assert 'value="2030-13-01"' in page
+    untyped = client.post("/licences/issue/", {**post, "type": "no_such_type"})
+    page = untyped.content.decode()
+    assert untyped.status_code == 400 and '<a href="#type">请选择证照类型。</a>' in page
+    assert not Licence.objects.exists()
 
 
 def test_seal_pages(client, make_staff, licence_types, issue):
