@@ -12,10 +12,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.models import Department
-from yiwang.licences.models import LicenceType
+from yiwang.licences.models import LicenceType, Seal
 
 DATE_FORMAT = _l("日期格式应为 YYYY-MM-DD。")
 ISSUER_MISSING = _l("请选择颁发机构。")
+DEPARTMENT_MISSING = _l("请选择用章部门。")
 
 
 def _mark_required(form: forms.Form, *names: str) -> None:
@@ -161,3 +162,47 @@ class LicenceIssueForm(forms.Form):
     def licence_data(self) -> dict[str, str]:
         """The 照面信息 as the action takes it: ``{key: value}``."""
         return {k: self.cleaned_data[f"data_{k}"] for k in self.keys}
+
+
+# ---- 电子印章 ----------------------------------------------------------------------
+
+
+class SealCreateForm(forms.Form):
+    """制作电子印章: the department that will use it (用章部门), the kind, a name and how
+    long it is valid. Kind, name and validity the action checks."""
+
+    department = _DepartmentChoice(
+        label=_l("用章部门"),
+        error_messages={"required": DEPARTMENT_MISSING, "invalid_choice": DEPARTMENT_MISSING},
+    )
+    kind = forms.CharField(
+        label=_l("印章类型"),
+        required=False,
+        widget=forms.Select(choices=Seal.Kind.choices),
+    )
+    name = forms.CharField(
+        label=_l("印章名称（留空用部门名称）"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": "24"}),
+    )
+    valid_until = _date_field(_l("有效期截止（留空为五年）"))
+
+    def __init__(self, *args: Any, departments: Sequence[Department], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        _departments(self, "department", departments, DEPARTMENT_MISSING)
+        _mark_required(self, "kind")
+
+
+class SealDisableForm(forms.Form):
+    """停用印章: why (停用原因); its length the action checks."""
+
+    reason = forms.CharField(
+        label=_l("停用原因（必填）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": "500"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)

@@ -240,6 +240,38 @@ def test_seal_pages(client, make_staff, licence_types, issue):
     assert client.get("/licences/seals/").status_code == 403
 
 
+def test_refused_seal_forms_show_each_message_on_its_field_and_keep_the_input(
+    client, make_staff, licence_types
+):
+    client.force_login(make_staff("dept_admin", "410800", "market"))
+    market_seal = Seal.objects.get(owner__code="410800-market")
+    long_name = "焦" * 30
+    made = client.post(
+        "/licences/seals/",
+        {"department": market_seal.owner_id, "kind": "contract", "name": long_name},
+    )
+    page = made.content.decode()
+    assert made.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#name">印章名称应为 1 至 24 个字。</a>' in page
+    assert 'id="name-error"' in page and f'value="{long_name}"' in page
+    assert '<option value="contract" selected>' in page
+    odd = client.post(
+        "/licences/seals/", {"department": "0", "kind": "contract", "valid_until": "明年"}
+    )
+    page = odd.content.decode()
+    assert odd.status_code == 400
+    assert '<a href="#department">请选择用章部门。</a>' in page
+    assert '<a href="#valid_until">日期格式应为 YYYY-MM-DD。</a>' in page and 'value="明年"' in page
+    assert not Seal.objects.filter(kind="contract").exists()
+    short = client.post(f"/licences/seals/{market_seal.pk}/", {"reason": "换"})
+    page = short.content.decode()
+    assert short.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#reason">请填写停用原因（2 至 500 字）。</a>' in page
+    assert 'id="reason-error"' in page and "\n换</textarea>" in page
+    market_seal.refresh_from_db()
+    assert market_seal.status == "active"
+
+
 def test_catalogue_and_home_are_public(client, licence_types):
     html = client.get("/licences/types/").content.decode()
     for slug in (
