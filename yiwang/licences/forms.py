@@ -1,6 +1,6 @@
 """Forms of the 电子证照 pages: they parse what a page sends and leave the rules to the
 actions (``licences.actions``), whose refusals go back onto the form with
-``core.forms.add_errors``."""
+``core.forms.add_errors``; 证照核验 puts the query's refusal on the input it is about."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.models import Department
 from yiwang.licences.models import LicenceType, Seal
+from yiwang.licences.verify import PAYLOAD_MAX
 
 DATE_FORMAT = _l("日期格式应为 YYYY-MM-DD。")
 ISSUER_MISSING = _l("请选择颁发机构。")
@@ -206,3 +208,42 @@ class SealDisableForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
+
+
+# ---- 证照核验 ----------------------------------------------------------------------
+
+
+class VerifyForm(forms.Form):
+    """证照核验: the pasted QR content (or an identifier), or the licence's PDF file. One
+    of the two is needed; what they say, the verification decides."""
+
+    payload = forms.CharField(
+        label=_l("二维码内容或电子证照标识"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": "1000"}),
+    )
+    file = forms.FileField(
+        required=False,
+        allow_empty_file=True,  # an empty file is refused by the upload check, with its words
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+    def __init__(self, *args: Any, max_mb: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = _("或上传证照 PDF 文件（不超过 %(max_mb)s MB）") % {
+            "max_mb": max_mb
+        }
+
+    def clean_payload(self) -> str:
+        # Bounded before anything reads it; one character over tells the check it is long.
+        return self.cleaned_data["payload"][: PAYLOAD_MAX + 1]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("file") is None and not data.get("payload", "").strip():
+            raise forms.ValidationError(
+                _l("请粘贴二维码内容、输入电子证照标识或上传证照文件。"), code="empty"
+            )
+        return data

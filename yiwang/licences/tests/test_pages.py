@@ -53,6 +53,29 @@ def test_verify_page_bad_inputs(client, settings, issue):
     assert gif.status_code == 400 and "不是 PDF" in gif.content.decode()
 
 
+def test_a_refused_verification_shows_the_message_on_its_input_and_keeps_the_paste(
+    client, settings, issue
+):
+    issue()
+    garbage = client.post("/licences/verify/", {"payload": "not a licence at all"})
+    page = garbage.content.decode()
+    assert garbage.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#payload">电子证照标识格式不正确' in page
+    assert 'id="payload-error"' in page and "\nnot a licence at all</textarea>" in page
+    empty = client.post("/licences/verify/", {"payload": "  "})
+    page = empty.content.decode()
+    assert empty.status_code == 400 and 'id="error-summary"' in page
+    assert "<li>请粘贴二维码内容、输入电子证照标识或上传证照文件。</li>" in page
+    settings.YIWANG = {**settings.YIWANG, "LICENCE_VERIFY_MAX_BYTES": 1024}
+    big = client.post(
+        "/licences/verify/",
+        {"payload": "kept", "file": SimpleUploadedFile("a.pdf", b"%PDF-" + b"0" * 2000)},
+    )
+    page = big.content.decode()
+    assert big.status_code == 413 and '<a href="#file">文件过大' in page
+    assert 'id="file-error"' in page and "\nkept</textarea>" in page
+
+
 def test_verify_rate_limit(client, settings, issue):
     licence = issue()
     settings.YIWANG = {**settings.YIWANG, "LICENCE_VERIFY_PER_MINUTE": 2}
