@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -41,6 +43,22 @@ class LoginForm(AuthenticationForm):
                 params={"time": timezone.localtime(until).strftime("%H:%M")},
             )
         return super().get_invalid_login_error()
+
+
+class NextForm(forms.Form):
+    """Where to go after login (``next``), as the login form or its link sends it; whether
+    it is a safe place on this site, ``landing_url`` decides."""
+
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    @classmethod
+    def next_of(cls, *sources: Any) -> str:
+        """The first ``next`` given in ``sources`` (the posted form, then the query)."""
+        for source in sources:
+            form = cls(source)
+            if form.is_valid() and form.cleaned_data["next"]:
+                return form.cleaned_data["next"]
+        return ""
 
 
 class TOTPCodeForm(forms.Form):

@@ -31,6 +31,7 @@ from yiwang.core.identity.forms import (
     ElderModeForm,
     EnterpriseRegistrationForm,
     LoginForm,
+    NextForm,
     TOTPCodeForm,
     TOTPDisableForm,
 )
@@ -79,7 +80,7 @@ def _complete_login(request, user: User, next_url: str, reason: str, backend: st
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
     """统一身份认证登录: password first; staff with 动态口令 continue to the code step."""
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    next_url = NextForm.next_of(request.POST, request.GET)
     if request.method == "GET" and request.user.is_authenticated and not next_url:
         # With a ``next`` (e.g. OIDC prompt=login) the form is shown again to re-authenticate.
         return redirect(landing_url(request, request.user))

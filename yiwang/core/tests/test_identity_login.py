@@ -71,6 +71,22 @@ def test_wrong_password_and_unknown_user_get_the_same_generic_message(client, ci
     assert failed.filter(object_id="nobody-here", actor__isnull=True).exists()
 
 
+def test_a_refused_login_keeps_where_to_go_next(client, citizen):
+    # A refused login re-renders as it always has (200, one generic message); the
+    # ``next`` the link or the form gave is kept for the next try.
+    refused = post_login(client, citizen.username, "not-the-password", next_url="/account/")
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "用户名或密码不正确。" in page
+    assert '<input type="hidden" name="next" value="/account/">' in page
+    linked = client.get(reverse("web:login"), {"next": "/messages/"}).content.decode()
+    assert '<input type="hidden" name="next" value="/messages/">' in linked
+    response = client.post(
+        reverse("web:login") + "?next=/messages/",
+        {"username": citizen.username, "password": PASSWORD},
+    )
+    assert response["Location"] == "/messages/"
+
+
 def test_lockout_after_threshold_refuses_even_the_right_password(client, citizen, settings):
     settings.YIWANG = {**settings.YIWANG, "LOCKOUT_THRESHOLD": 3, "LOCKOUT_MINUTES": 15}
     for _ in range(2):

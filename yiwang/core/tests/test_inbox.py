@@ -237,3 +237,34 @@ def test_tests_run_on_the_fixed_date():
 def test_real_clock_marker_gives_the_real_time():
     real = time_machine.escape_hatch.time.time()
     assert abs(timezone.now().timestamp() - real) < 60
+
+
+def test_a_refused_case_form_re_renders_with_the_summary_its_field_and_the_input(client, desk):
+    case = desk.case("补正告知")
+    client.force_login(desk.clerk)
+    url = f"/cases/{case.pk}/"
+    # 一次性告知补正 needs an opinion: the message sits on the opinion box.
+    r = client.post(url, {"op": "transition", "action": "request_correction", "comment": " "})
+    page = r.content.decode()
+    assert r.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#act-comment">执行“一次性告知补正”须填写意见。</a>' in page
+    assert 'id="act-comment-error"' in page and 'aria-invalid="true"' in page
+    # A step not open now is a conflict about the form; the opinion typed is kept.
+    r = client.post(url, {"op": "transition", "action": "approve", "comment": "同意许可"})
+    page = r.content.decode()
+    assert r.status_code == 409 and 'id="error-summary"' in page
+    assert "不能执行“准予许可”" in page and "\n同意许可</textarea>" in page
+    # A note over the limit: on the note's box, the text kept.
+    long = "备" * 5001
+    r = client.post(url, {"op": "comment", "comment": long})
+    page = r.content.decode()
+    assert r.status_code == 400 and '<a href="#cmt-comment">意见不能超过 5000 字。</a>' in page
+    assert 'id="cmt-comment-error"' in page and f"\n{long}</textarea>" in page
+    # No file chosen (a browser cannot keep a chosen file across pages).
+    r = client.post(url, {"op": "attach"})
+    page = r.content.decode()
+    assert r.status_code == 400 and '<a href="#att-file">请选择要上传的文件。</a>' in page
+    # A form the page does not have.
+    r = client.post(url, {"op": "archive"})
+    assert r.status_code == 400 and "未知的操作。" in r.content.decode()
+    assert not CaseEvent.objects.filter(case=case).exclude(action="start").exists()

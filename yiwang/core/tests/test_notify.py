@@ -134,3 +134,13 @@ def test_notify_many_inserts_in_bulk_and_sends_the_batch(
     ids = list(Delivery.objects.values_list("pk", flat=True))
     assert send_deliveries.call(ids) == {"sent": 2}
     assert mail.outbox[-1].subject == "暴雨预警"
+
+
+def test_a_mark_read_post_naming_no_message_marks_nothing(client, reachable):
+    # The buttons carry nothing typed: an odd post returns to the list (no form to
+    # re-render) and marks nothing.
+    do_notify(actor=None, user=reachable, title="第三条", channels=())
+    client.force_login(reachable)
+    for odd in ({"id": "abc"}, {"id": "-1"}, {"id": "99999999999999999999"}, {}):
+        assert client.post("/messages/", odd).status_code == 302
+    assert Notification.objects.filter(read_at__isnull=True).count() == 1

@@ -21,7 +21,9 @@ from yiwang.core.actions.workflow import (
     do_open_attachment,
     do_transition,
 )
-from yiwang.core.errors import error_codes, refused
+from yiwang.core.errors import error_codes, status_of
+from yiwang.core.forms import add_errors
+from yiwang.core.forms_pages import CaseOpForm, case_forms
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events, case_summary, inbox_for, visible_cases
 from yiwang.core.subjects import page_for
@@ -46,15 +48,10 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _post(request: HttpRequest, case) -> str:
-    """Run the posted operation; returns the success message."""
-    op = request.POST.get("op", "")
-    user = request.user
-    comment = request.POST.get("comment", "")
+def _run(op: str, data: dict, user, case) -> str:
+    """Run the operation of the form sent (``op``); returns the success message."""
     if op == "transition":
-        do_transition(
-            actor=user, case=case, action_code=request.POST.get("action", ""), comment=comment
-        )
+        do_transition(actor=user, case=case, action_code=data["action"], comment=data["comment"])
         return _("已办理：%(state)s") % {
             "state": definition_of(case.workflow).state_name(case.state)
         }
@@ -65,36 +62,40 @@ def _post(request: HttpRequest, case) -> str:
         do_assign(actor=user, case=case, assignee=None)
         return _("已退回组内待办。")
     if op == "comment":
-        do_comment(actor=user, case=case, comment=comment)
+        do_comment(actor=user, case=case, comment=data["comment"])
         return _("意见已保存。")
-    if op == "attach":
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise ValidationError({"file": _("请选择要上传的文件。")})
-        do_attach(actor=user, case=case, uploaded_file=upload, comment=comment)
-        return _("附件已上传。")
-    raise ValidationError(_("未知的操作。"))
+    do_attach(actor=user, case=case, uploaded_file=data["file"])
+    return _("附件已上传。")
 
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """办件详情: history, attachments, the actions open to me as buttons, comment box."""
+    """办件详情: history, attachments, the actions open to me as buttons, comment box.
+    Each of its forms says which it is by a hidden ``op``; a refused one re-renders with
+    the error summary, its messages on its fields and what was typed kept."""
     case = access.pick(visible_cases(request.user), pk)
     room_page = page_for(case, request.user)
     if room_page:
         return redirect(room_page)
-    errors: list[str] = []
+    posted = request.method == "POST"
+    op_form = CaseOpForm(request.POST if posted else None)
+    op = op_form.cleaned_data["op"] if posted and op_form.is_valid() else ""
+    forms = case_forms(op, request.POST, request.FILES) if op else case_forms()
     status = 200
-    if request.method == "POST":
-        try:
-            done = _post(request, case)
-        except ValidationError as exc:
-            errors, _fields, status = refused(exc)
-            # An upload the attachment check refused keeps its own status.
-            status = max([status, *(UPLOAD_STATUS.get(c, 0) for c in error_codes(exc))])
-        else:
-            messages.success(request, done)
-            return redirect("core:case", pk=case.pk)
+    if posted:
+        status = 400
+        form = forms.get(op)
+        if form is not None and form.is_valid():
+            try:
+                done = _run(op, form.cleaned_data, request.user, case)
+            except ValidationError as exc:
+                add_errors(form, exc)
+                # An upload the attachment check refused keeps its own status.
+                codes = error_codes(exc)
+                status = max([status_of(exc), *(UPLOAD_STATUS.get(c, 0) for c in codes)])
+            else:
+                messages.success(request, done)
+                return redirect("core:case", pk=case.pk)
     d = definition_of(case.workflow)
     user = request.user
     actions = available_actions(user, case)
@@ -113,7 +114,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "attachments": case.attachments.all(),
         "can_claim": can_claim,
         "can_release": case.closed_at is None and case.assignee_id == user.pk,
-        "errors": errors,
+        "op_form": op_form,
+        "forms": forms,
     }
     return render(request, "core/case.html", context, status=status)
 

@@ -53,6 +53,29 @@ def test_verify_page_bad_inputs(client, settings, issue):
     assert gif.status_code == 400 and "不是 PDF" in gif.content.decode()
 
 
+def test_a_refused_verification_shows_the_message_on_its_input_and_keeps_the_paste(
+    client, settings, issue
+):
+    issue()
+    garbage = client.post("/licences/verify/", {"payload": "not a licence at all"})
+    page = garbage.content.decode()
+    assert garbage.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#payload">电子证照标识格式不正确' in page
+    assert 'id="payload-error"' in page and "\nnot a licence at all</textarea>" in page
+    empty = client.post("/licences/verify/", {"payload": "  "})
+    page = empty.content.decode()
+    assert empty.status_code == 400 and 'id="error-summary"' in page
+    assert "<li>请粘贴二维码内容、输入电子证照标识或上传证照文件。</li>" in page
+    settings.YIWANG = {**settings.YIWANG, "LICENCE_VERIFY_MAX_BYTES": 1024}
+    big = client.post(
+        "/licences/verify/",
+        {"payload": "kept", "file": SimpleUploadedFile("a.pdf", b"%PDF-" + b"0" * 2000)},
+    )
+    page = big.content.decode()
+    assert big.status_code == 413 and '<a href="#file">文件过大' in page
+    assert 'id="file-error"' in page and "\nkept</textarea>" in page
+
+
 def test_verify_rate_limit(client, settings, issue):
     licence = issue()
     settings.YIWANG = {**settings.YIWANG, "LICENCE_VERIFY_PER_MINUTE": 2}
@@ -132,6 +155,21 @@ def test_lifecycle_through_the_page(client, make_staff, issue):
     assert again.status_code == 409 and "暂扣" in again.content.decode()
 
 
+def test_a_refused_status_change_shows_the_reason_on_its_field_and_keeps_it(
+    client, make_staff, issue
+):
+    food = issue()
+    client.force_login(make_staff("approver", "410800", "market"))
+    short = client.post(f"/licences/issued/{food.pk}/status", {"action": "revoke", "reason": "短"})
+    page = short.content.decode()
+    assert short.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#reason">请填写原因（2 至 500 字）。</a>' in page
+    assert 'id="reason-error"' in page and "\n短</textarea>" in page
+    assert '<option value="revoke" selected>' in page
+    food.refresh_from_db()
+    assert food.status == "01"
+
+
 def test_issue_page(client, make_staff, licence_types, enterprise_user):
     from yiwang.licences.tests.conftest import ENTERPRISE_CODE, FOOD_DATA
 
@@ -155,6 +193,42 @@ def test_issue_page(client, make_staff, licence_types, enterprise_user):
     assert ok.status_code == 302
     licence = Licence.objects.get()
     assert licence.issued_by is not None and licence.data == FOOD_DATA
+
+
+def test_a_refused_issue_shows_each_message_on_its_field_and_keeps_the_input(
+    client, make_staff, licence_types
+):
+    from yiwang.licences.tests.conftest import ENTERPRISE_CODE, FOOD_DATA
+
+    client.force_login(make_staff("approver", "410800", "market"))
+    post = {
+        "type": "food_business",
+        "issuer": licence_types["food_business"].department.pk,
+        "holder_name": "焦作示例科技有限公司",
+        "holder_id_type": "001",
+        "holder_id": ENTERPRISE_CODE[:-1] + "0",
+        **{f"data_{k}": v for k, v in FOOD_DATA.items()},
+        "source": "JZ-2026-0001",
+    }
+    bad = client.post("/licences/issue/", post)
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#holder_id">统一社会信用代码校验位不正确。</a>' in page
+    assert 'id="holder_id-error"' in page and f'value="{post["holder_id"]}"' in page
+    assert 'value="焦作示例科技有限公司"' in page and f'value="{FOOD_DATA["address"]}"' in page
+    assert 'value="JZ-2026-0001"' in page and '<option value="001" selected>' in page
+    odd = client.post(
+        "/licences/issue/", {**post, "issuer": "elsewhere", "valid_until": "2030-13-01"}
+    )
+    page = odd.content.decode()
+    assert odd.status_code == 400
+    assert '<a href="#issuer">请选择颁发机构。</a>' in page
+    assert '<a href="#valid_until">日期格式应为 YYYY-MM-DD。</a>' in page
+    assert 'value="2030-13-01"' in page
+    untyped = client.post("/licences/issue/", {**post, "type": "no_such_type"})
+    page = untyped.content.decode()
+    assert untyped.status_code == 400 and '<a href="#type">请选择证照类型。</a>' in page
+    assert not Licence.objects.exists()
 
 
 def test_seal_pages(client, make_staff, licence_types, issue):
@@ -187,6 +261,38 @@ def test_seal_pages(client, make_staff, licence_types, issue):
     # An approver may not manage seals.
     client.force_login(make_staff("approver", "410800", "market"))
     assert client.get("/licences/seals/").status_code == 403
+
+
+def test_refused_seal_forms_show_each_message_on_its_field_and_keep_the_input(
+    client, make_staff, licence_types
+):
+    client.force_login(make_staff("dept_admin", "410800", "market"))
+    market_seal = Seal.objects.get(owner__code="410800-market")
+    long_name = "焦" * 30
+    made = client.post(
+        "/licences/seals/",
+        {"department": market_seal.owner_id, "kind": "contract", "name": long_name},
+    )
+    page = made.content.decode()
+    assert made.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#name">印章名称应为 1 至 24 个字。</a>' in page
+    assert 'id="name-error"' in page and f'value="{long_name}"' in page
+    assert '<option value="contract" selected>' in page
+    odd = client.post(
+        "/licences/seals/", {"department": "0", "kind": "contract", "valid_until": "明年"}
+    )
+    page = odd.content.decode()
+    assert odd.status_code == 400
+    assert '<a href="#department">请选择用章部门。</a>' in page
+    assert '<a href="#valid_until">日期格式应为 YYYY-MM-DD。</a>' in page and 'value="明年"' in page
+    assert not Seal.objects.filter(kind="contract").exists()
+    short = client.post(f"/licences/seals/{market_seal.pk}/", {"reason": "换"})
+    page = short.content.decode()
+    assert short.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#reason">请填写停用原因（2 至 500 字）。</a>' in page
+    assert 'id="reason-error"' in page and "\n换</textarea>" in page
+    market_seal.refresh_from_db()
+    assert market_seal.status == "active"
 
 
 def test_catalogue_and_home_are_public(client, licence_types):

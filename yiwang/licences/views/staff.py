@@ -3,9 +3,6 @@ detail with history, seal use and lifecycle actions), issuing by hand, the 证�
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
 from yiwang.core.errors import status_of
+from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.licences import access
 from yiwang.licences.actions.licences import (
@@ -28,6 +26,7 @@ from yiwang.licences.actions.licences import (
     resolve_type,
 )
 from yiwang.licences.actions.reads import do_record_licence_download, do_record_licence_view
+from yiwang.licences.forms import LicenceIssueForm, LicenceStatusForm, LicenceTypeForm
 from yiwang.licences.models import ENTITY_ID_TYPES, HolderIdType, Licence, LicenceType, Status
 from yiwang.licences.queries import holder_shown
 from yiwang.licences.views.wallet import pdf_response
@@ -35,12 +34,6 @@ from yiwang.licences.views.wallet import pdf_response
 
 def _staff(request: AuthenticatedHttpRequest, perm: str = "licence.view") -> None:
     access.require_staff_with(request.user, perm, _("该页面仅对有证照权限的工作人员开放。"))
-
-
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return exc.message_dict
-    return {"__all__": exc.messages}
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -109,14 +102,22 @@ def _visible(request: HttpRequest, pk: int) -> Licence:
 
 
 @login_required
-def licence_detail(request: AuthenticatedHttpRequest, pk: int, *, errors=None, status: int = 200):
+def licence_detail(
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    *,
+    form: LicenceStatusForm | None = None,
+    status: int = 200,
+):
     """One licence: the record (holder in clear, the view logged), status history, seal
-    use, and the lifecycle actions open to the staff member."""
+    use, and the lifecycle actions open to the staff member; ``form`` is a refused
+    status change shown again with its errors."""
     _staff(request)
     licence = _visible(request, pk)
     if request.method == "GET":
         do_record_licence_view(actor=request.user, licence=licence)
     labels = {f["key"]: f.get("label", f["key"]) for f in licence.licence_type.fields or []}
+    transitions = open_transitions(request.user, licence)
     return render(
         request,
         "licences/licence_detail.html",
@@ -125,8 +126,8 @@ def licence_detail(request: AuthenticatedHttpRequest, pk: int, *, errors=None, s
             "rows": [(labels.get(k, k), v) for k, v in licence.data.items()],
             "events": licence.events.select_related("actor"),
             "usages": licence.seal_usages.select_related("seal"),
-            "transitions": open_transitions(request.user, licence),
-            "errors": errors or {},
+            "transitions": transitions,
+            "form": form or LicenceStatusForm(transitions=transitions),
             "id_type": HolderIdType(licence.holder_id_type).label
             if licence.holder_id_type in HolderIdType.values
             else licence.holder_id_type,
@@ -137,21 +138,23 @@ def licence_detail(request: AuthenticatedHttpRequest, pk: int, *, errors=None, s
 
 @login_required
 def licence_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """POST: 暂扣 / 恢复 / 撤销 / 注销 / 吊销 with a reason."""
+    """POST: 暂扣 / 恢复 / 撤销 / 注销 / 吊销 with a reason; a refused change shows the
+    licence page again with the error summary, the reason on its field and kept."""
     _staff(request, "licence.manage")
     if request.method != "POST":
         return redirect("licences:licence", pk=pk)
     licence = _visible(request, pk)
-    action = request.POST.get("action", "")
+    form = LicenceStatusForm(request.POST, transitions=open_transitions(request.user, licence))
+    if not form.is_valid():
+        return licence_detail(request, pk, form=form, status=400)
+    action = form.cleaned_data["action"]
     try:
         do_change_status(
-            actor=request.user,
-            licence=licence,
-            action=action,
-            reason=request.POST.get("reason", ""),
+            actor=request.user, licence=licence, action=action, reason=form.cleaned_data["reason"]
         )
     except ValidationError as exc:
-        return licence_detail(request, pk, errors=_errors(exc), status=status_of(exc))
+        add_errors(form, exc)
+        return licence_detail(request, pk, form=form, status=status_of(exc))
     label = TRANSITIONS[action].label
     messages.success(
         request, _("已%(action)s：%(number)s") % {"action": label, "number": licence.number}
@@ -165,13 +168,6 @@ def licence_pdf(request: AuthenticatedHttpRequest, pk: int):
     licence = _visible(request, pk)
     do_record_licence_download(actor=request.user, licence=licence)
     return pdf_response(licence)
-
-
-def _date(raw: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return None
 
 
 def _issuers_for(user, licence_type: LicenceType | None) -> list:
@@ -192,69 +188,63 @@ def _holder_id_types(licence_type: LicenceType | None) -> list:
     return id_types
 
 
-def _data_fields(licence_type: LicenceType | None, posted: dict) -> list[dict]:
-    """The type's 照面信息 fields with the values posted so far."""
-    if licence_type is None:
-        return []
-    return [{**f, "value": posted.get(f["key"], "")} for f in licence_type.fields]
+def _issue_with(
+    request: AuthenticatedHttpRequest, form: LicenceIssueForm, licence_type: LicenceType
+) -> Licence | int:
+    """Issue what the form holds; a refusal goes onto the form. Returns the licence, or
+    the status to re-render the form with."""
+    if not form.is_valid():
+        return 400
+    data = form.cleaned_data
+    try:
+        return do_issue_licence(
+            actor=request.user,
+            licence_type=resolve_type(licence_type),
+            holder_name=data["holder_name"],
+            holder_id=data["holder_id"],
+            holder_id_type=data["holder_id_type"],
+            data=form.licence_data(),
+            valid_until=data["valid_until"],
+            issuer=data["issuer"],
+            source=data["source"],
+        )
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return status_of(exc)
 
 
 @login_required
 def issue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """签发电子证照 by hand (e.g. a paper licence being digitised): choose a type, fill
-    the holder and its fields, choose the issuing department."""
+    the holder and its fields, choose the issuing department. A refused issue shows the
+    form again with the error summary, each message on its field and the input kept."""
     _staff(request, "licence.issue")
     types = LicenceType.objects.filter(status=LicenceType.Status.ACTIVE)
-    slug = request.POST.get("type") or request.GET.get("type", "")
-    licence_type = types.filter(slug=slug).first() if slug else None
-    departments = _issuers_for(request.user, licence_type)
-    form: dict[str, Any] = {
-        k: request.POST.get(k, "")
-        for k in ("holder_name", "holder_id", "holder_id_type", "valid_until", "issuer", "source")
-    }
-    errors: dict[str, list[str]] = {}
+    posted = request.method == "POST"
+    picker = LicenceTypeForm(request.POST if posted else request.GET, types=types)
+    licence_type = picker.licence_type()
     status = 200
-    if request.method == "POST" and licence_type is not None:
-        data = {f["key"]: request.POST.get(f"data_{f['key']}", "") for f in licence_type.fields}
-        issuer = next((d for d in departments if str(d.pk) == form["issuer"]), None)
-        if form["valid_until"] and _date(form["valid_until"]) is None:
-            errors["valid_until"] = [_("日期格式应为 YYYY-MM-DD。")]
-        elif issuer is None:
-            errors["issuer"] = [_("请选择颁发机构。")]
-        else:
-            try:
-                licence = do_issue_licence(
-                    actor=request.user,
-                    licence_type=resolve_type(licence_type),
-                    holder_name=form["holder_name"],
-                    holder_id=form["holder_id"],
-                    holder_id_type=form["holder_id_type"],
-                    data=data,
-                    valid_until=_date(form["valid_until"]),
-                    issuer=issuer,
-                    source=form["source"],
-                )
-            except ValidationError as exc:
-                errors = _errors(exc)
-            else:
-                messages.success(request, _("已签发：%s") % licence.number)
-                return redirect("licences:licence", pk=licence.pk)
+    form = None
+    if licence_type is not None:
+        form = LicenceIssueForm(
+            request.POST if posted else None,
+            licence_type=licence_type,
+            issuers=_issuers_for(request.user, licence_type),
+            id_types=_holder_id_types(licence_type),
+        )
+        if posted:
+            outcome = _issue_with(request, form, licence_type)
+            if isinstance(outcome, Licence):
+                messages.success(request, _("已签发：%s") % outcome.number)
+                return redirect("licences:licence", pk=outcome.pk)
+            status = outcome
+    elif posted:
+        picker.add_error("type", _("请选择证照类型。"))
         status = 400
-        form["data"] = data
-    id_types = _holder_id_types(licence_type)
-    fields = _data_fields(licence_type, form.get("data", {}))
     return render(
         request,
         "licences/issue.html",
-        {
-            "types": types,
-            "licence_type": licence_type,
-            "departments": departments,
-            "fields": fields,
-            "id_types": id_types,
-            "form": form,
-            "errors": errors,
-        },
+        {"picker": picker, "licence_type": licence_type, "form": form},
         status=status,
     )
 

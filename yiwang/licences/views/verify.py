@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 
 from yiwang.core.errors import RateLimited
-from yiwang.licences import verify as core_verify
+from yiwang.core.forms import add_errors
+from yiwang.licences.forms import VerifyForm
 from yiwang.licences.queries import Refused, max_bytes, run
+from yiwang.licences.verify import Verdict
 
 RESULT_CLASSES = {
     "valid": "ok",
@@ -24,28 +25,43 @@ RESULT_CLASSES = {
 }
 
 
+def _verify_form(request: HttpRequest, form: VerifyForm) -> tuple[Verdict | None, int]:
+    """Verify what the form sent: (the verdict, the status). A refusal goes onto the form,
+    on the input it is about (the file when one was sent, else the pasted content)."""
+    if not form.is_valid():
+        return None, 400
+    upload = form.cleaned_data["file"]
+    try:
+        return run(request, payload=form.cleaned_data["payload"], upload=upload), 200
+    except Refused as exc:
+        form.add_error("file" if upload is not None else "payload", exc.message)
+        return None, exc.status
+    except RateLimited as exc:
+        add_errors(form, exc)
+        return None, exc.status
+
+
 @csrf_protect
 def verify_page(request: HttpRequest) -> HttpResponse:
     """GET with ?id=…&t=… (the QR code's URL) verifies at once; POST takes a pasted
-    payload or an uploaded PDF."""
+    payload or an uploaded PDF, and a refused one shows the form again with the error
+    summary, the message on its input and the pasted content kept."""
+    max_mb = max_bytes() // 1024**2
     verdict = None
-    error = ""
+    errors: list[str] = []
     status = 200
-    payload = ""
-    try:
-        if request.method == "POST":
-            payload = request.POST.get("payload", "")[: core_verify.PAYLOAD_MAX + 1]
-            upload = request.FILES.get("file")
-            if upload is None and not payload.strip():
-                raise Refused(400, _("请粘贴二维码内容、输入电子证照标识或上传证照文件。"))
-            verdict = run(request, payload=payload, upload=upload)
-        elif request.GET.get("id"):
-            payload = request.get_full_path()
-            verdict = run(request, payload=payload)
-    except Refused as exc:
-        error, status = exc.message, exc.status
-    except RateLimited as exc:
-        error, status = exc.messages[0], exc.status
+    if request.method == "POST":
+        form = VerifyForm(request.POST, request.FILES, max_mb=max_mb)
+        verdict, status = _verify_form(request, form)
+    else:
+        form = VerifyForm(max_mb=max_mb)
+        if request.GET.get("id"):
+            try:
+                verdict = run(request, payload=request.get_full_path())
+            except Refused as exc:
+                errors, status = [exc.message], exc.status
+            except RateLimited as exc:
+                errors, status = exc.messages, exc.status
     return render(
         request,
         "licences/verify.html",
@@ -53,9 +69,8 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             "verdict": verdict,
             "info": verdict.public() if verdict else None,
             "css": RESULT_CLASSES.get(verdict.result, "") if verdict else "",
-            "error": error,
-            "payload": payload if request.method == "POST" else "",
-            "max_mb": max_bytes() // 1024**2,
+            "form": form,
+            "errors": errors,
         },
         status=status,
     )

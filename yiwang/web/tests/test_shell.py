@@ -112,6 +112,16 @@ def test_elder_toggle_sets_cookie_and_body_class(client):
     assert r["Location"] == "/"
 
 
+def test_elder_toggle_post_with_odd_values_switches_off_and_goes_home(client):
+    # A button with nothing typed: no form to re-render, so an odd post still returns.
+    client.cookies[COOKIE] = "1"
+    r = client.post(reverse("web:elder"), {"on": "yes", "next": ""})
+    assert r.status_code == 302 and r["Location"] == "/"
+    assert r.cookies[COOKIE].value == "0"
+    r = client.post(reverse("web:elder"), {"on": "1", "next": "/licences/?q=1"})
+    assert r["Location"] == "/licences/?q=1" and r.cookies[COOKIE].value == "1"
+
+
 def test_language_switch_to_english(client):
     r = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert r.status_code == 302

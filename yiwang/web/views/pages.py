@@ -17,6 +17,7 @@ from yiwang.core.masking import mask_id_number, mask_phone
 from yiwang.core.roles import ROLES
 from yiwang.core.rooms import data_read_sources
 from yiwang.web.context import PORTAL_KEYS, home_url, resolve_first, rooms_for
+from yiwang.web.forms import ElderToggleForm
 from yiwang.web.middleware import COOKIE
 
 # Shortcuts (快捷入口) each role sees on the workbench; rooms not installed are left out.
@@ -142,9 +143,11 @@ def enterprise_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_POST
 def toggle_elder(request: HttpRequest) -> HttpResponse:
-    """Switch elder mode (长辈模式) on or off for this browser."""
-    on = request.POST.get("on") == "1"
-    target = request.POST.get("next") or "/"
+    """Switch elder mode (长辈模式) on or off for this browser. The switch is a button:
+    nothing to refuse, so any post answers with the return to the page."""
+    form = ElderToggleForm(request.POST)
+    on = form.switched_on()
+    target = form.target()
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
         target = "/"
     response = redirect(target)
