@@ -1,4 +1,4 @@
-"""Forms of the 政务服务 staff pages: they parse what a page sends and leave the rules
+"""Forms of the 政务服务 pages: they parse what a page sends and leave the rules
 to the actions (``services.actions``), whose refusals go back onto the form with
 ``core.forms.add_errors``."""
 
@@ -13,6 +13,19 @@ from django.utils.translation import gettext_lazy as _l
 from yiwang.services.models import ServiceItem
 
 ITEM_MISSING = _l("请选择已发布的办理事项。")
+
+
+class _Clipped(forms.CharField):
+    """Text cut to the length the page always accepted (the action checks the rest)."""
+
+    def __init__(self, *args: Any, clip: int, **kwargs: Any) -> None:
+        self.clip = clip
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("strip", False)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return (super().to_python(value) or "")[: self.clip]
 
 
 class VisitIssueForm(forms.Form):
@@ -90,3 +103,46 @@ class RectificationActForm(forms.Form):
         self.fields["action"].widget.choices = [(a["code"], a["name"]) for a in actions]
         if actions:
             self.fields["action"].initial = actions[0]["code"]
+
+
+class RateApplicationForm(forms.Form):
+    """评价办件: a comment and the level (the level buttons submit it)."""
+
+    level = _Clipped(clip=2000, widget=forms.HiddenInput)
+    comment = _Clipped(
+        label=_l("评价内容（选填；不满意请写明原因，便于整改）"),
+        clip=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "rate-%s")
+        super().__init__(*args, **kwargs)
+
+
+class RateVisitForm(RateApplicationForm):
+    """评价窗口服务: a comment, a phone number for the call-back, the level, and the
+    rating code (评价码, ``t``) from the QR code or the clerk's screen."""
+
+    contact_phone = _Clipped(
+        label=_l("手机号码（选填，不满意时便于回访）"),
+        clip=20,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "numeric", "maxlength": 20, "autocomplete": "tel"}
+        ),
+    )
+    t = _Clipped(clip=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        comment = self.fields["comment"]
+        comment.label = _l("想说的话（选填）")
+        comment.widget.attrs["rows"] = 2
+        self.fields["contact_phone"].widget.attrs["id"] = "rate-phone"
+
+    def token(self, fallback: str = "") -> str:
+        """The rating code sent with the form, else ``fallback`` (the link's ``?t=``)."""
+        sent = ""
+        if self.is_bound and "t" not in self.errors:
+            sent = self.cleaned_data.get("t", "")
+        return sent or fallback[:64]
