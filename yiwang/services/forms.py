@@ -4,6 +4,7 @@ to the actions (``services.actions``), whose refusals go back onto the form with
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -26,6 +27,22 @@ class _Clipped(forms.CharField):
 
     def to_python(self, value: Any) -> str:
         return (super().to_python(value) or "")[: self.clip]
+
+
+class SentForm(forms.Form):
+    """Which of a page's forms was sent, told by its hidden field (``op``, or the one
+    named by ``field``): one of ``names``, or ``""`` for none of them."""
+
+    def __init__(self, data: Any, *, names: Iterable[str], field: str = "op") -> None:
+        super().__init__(data)
+        self.name_field = field
+        self.fields[field] = forms.ChoiceField(choices=[(n, n) for n in names], required=False)
+
+    @property
+    def sent(self) -> str:
+        if not self.is_bound or not self.is_valid():
+            return ""
+        return str(self.cleaned_data[self.name_field])
 
 
 class VisitIssueForm(forms.Form):
@@ -103,6 +120,31 @@ class RectificationActForm(forms.Form):
         self.fields["action"].widget.choices = [(a["code"], a["name"]) for a in actions]
         if actions:
             self.fields["action"].initial = actions[0]["code"]
+
+
+class RevealForm(forms.Form):
+    """查看完整个人信息: the purpose (用途) the ledger records with the clear values.
+    Whether the user may see them and whether the purpose says enough,
+    ``core.masking.reveal`` decides. ``hidden`` sends a purpose the page sets itself."""
+
+    op = forms.CharField(required=False, initial="reveal", widget=forms.HiddenInput)
+    purpose = forms.CharField(
+        label=_l("查看完整信息的用途"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": "100"}),
+    )
+
+    def __init__(self, *args: Any, purpose: str = "", hidden: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].initial = purpose
+        if hidden:
+            self.fields["purpose"].widget = forms.HiddenInput()
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        # A hidden purpose is not a question the user can answer: its refusal is the form's.
+        hidden = field == "purpose" and self.fields["purpose"].widget.is_hidden
+        super().add_error(None if hidden or field == "op" else field, error)
 
 
 class RateApplicationForm(forms.Form):

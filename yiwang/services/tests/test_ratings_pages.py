@@ -388,3 +388,19 @@ def test_visit_rating_refused_keeps_the_input_and_the_code(client, people, item)
     done = client.post(f"{url}?t={visit.token}", {"level": "2"})
     assert done.status_code == 302 and done.url == f"{url}?t={visit.token}"
     assert Rating.objects.get(visit_number=visit.number).level == 2
+
+
+def test_callback_phone_reveal_refused_without_the_role(client, people, item):
+    visit = do_issue_visit_ticket(actor=people.clerk, item=item)
+    client.post(
+        reverse("services:rate-visit", args=[visit.number]),
+        {"level": "5", "t": visit.token, "contact_phone": "13912345678"},
+    )
+    rating = Rating.objects.get(visit_number=visit.number)
+    client.force_login(people.bureau)
+    url = reverse("services:rectification", args=[rating.pk])
+    refused = client.post(url, {"op": "reveal", "purpose": "差评回访"})
+    page = refused.content.decode()
+    assert refused.status_code == 403 and 'id="error-summary"' in page
+    assert "您的角色不允许查看完整个人信息。" in page
+    assert "139****5678" in page and "13912345678" not in page

@@ -37,6 +37,8 @@ from yiwang.services.forms import (
     RateApplicationForm,
     RateVisitForm,
     RectificationActForm,
+    RevealForm,
+    SentForm,
     VisitIssueForm,
 )
 from yiwang.services.models import Level, Rating, ServiceItem, WindowVisit
@@ -289,18 +291,22 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
     rating = filtered_rectifications(request.user, "").filter(pk=pk).first()
     if rating is None:
         raise Http404(_("未找到该差评整改，或您无权查看。"))
-    errors: list[str] = []
     status = 200
     phone = masking.mask_phone(rating.contact_phone) if rating.contact_phone else ""
     actions = rectification_actions(request.user, rating)
     form = RectificationActForm(actions=actions)
-    if request.method == "POST" and request.POST.get("op") == "reveal":
+    sent = SentForm(request.POST, names=["reveal"]).sent if request.method == "POST" else ""
+    reveal = RevealForm(
+        request.POST if sent else None, purpose=_("差评回访"), hidden=True, auto_id="reveal-%s"
+    )
+    if sent == "reveal" and reveal.is_valid():
         try:
             phone = masking.reveal(
-                request.user, rating, "contact_phone", request.POST.get("purpose", "")
+                request.user, rating, "contact_phone", reveal.cleaned_data["purpose"]
             )
         except PermissionDenied as exc:
-            errors, status = [str(exc)], 403
+            reveal.add_error(None, str(exc))
+            status = refused(exc).status
     elif request.method == "POST":
         form = RectificationActForm(request.POST, actions=actions)
         status = 400
@@ -316,7 +322,8 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
                 add_errors(form, exc)
                 status = status_of(exc)
             except PermissionDenied as exc:
-                errors, _fields, status = refused(exc)
+                form.add_error(None, str(exc))
+                status = refused(exc).status
             else:
                 messages.success(request, _("已办理。"))
                 return redirect("services:rectification", pk=rating.pk)
@@ -331,8 +338,8 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reveal": bool(rating.contact_phone) and has_perm(request.user, "personal.unmask"),
         "actions": actions,
         "form": form,
+        "reveal_form": reveal,
         "events": case_events(rating.rectification),
-        "errors": errors,
         "application_url": _url("services:staff-application", rating.application.number)
         if rating.application_id
         else "",
