@@ -147,6 +147,28 @@ class RevealForm(forms.Form):
         super().add_error(None if hidden or field == "op" else field, error)
 
 
+class StaffActForm(forms.Form):
+    """办理 an application (受理, 审查, 准予, 一次性告知补正 …): the step, from the button
+    pressed, and the opinion (办理意见). Whether the step is open to the user now and
+    whether it needs an opinion, the action decides."""
+
+    action = forms.CharField(required=False, widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_l("办理意见"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": "5000"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "act-%s")
+        super().__init__(*args, **kwargs)
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        # The step is a button, not a question: its refusal is about the form.
+        super().add_error(None if field == "action" else field, error)
+
+
 class RateApplicationForm(forms.Form):
     """评价办件: a comment and the level (the level buttons submit it)."""
 

@@ -326,3 +326,41 @@ def test_generic_case_page_sends_people_to_the_application_pages(
     client.force_login(enterprise_user)
     r = client.get(case_url)
     assert r.url == reverse("services:my-application", args=[app.number])
+
+
+def test_staff_step_refused_shows_the_opinion_field_and_keeps_it(
+    client, food_item, enterprise_user, officials
+):
+    app = _apply(enterprise_user, food_item)
+    client.force_login(officials.clerk)
+    url = reverse("services:staff-application", args=[app.number])
+    page = client.get(url).content.decode()
+    assert 'for="act-comment"' in page and 'name="comment"' in page
+    missing = client.post(url, {"op": "act", "action": "not_accept", "comment": ""})
+    page = missing.content.decode()
+    assert missing.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#act-comment">执行“不予受理”须填写意见。</a>' in page
+    assert 'id="act-comment-error"' in page
+    # A step the state does not allow: a conflict, the opinion typed is kept.
+    early = client.post(url, {"action": "approve", "comment": "材料齐全，同意"})
+    page = early.content.decode()
+    assert early.status_code == 409 and 'id="error-summary"' in page
+    assert "不能执行“准予”" in page and "材料齐全，同意</textarea>" in page
+    app.refresh_from_db()
+    assert app.case.state == "submitted"
+
+
+def test_reveal_without_a_purpose_is_refused_on_its_field(
+    client, food_item, enterprise_user, officials
+):
+    app = _apply(enterprise_user, food_item)
+    client.force_login(officials.clerk)
+    url = reverse("services:staff-application", args=[app.number])
+    assert 'value="办件审查"' in client.get(url).content.decode()
+    short = client.post(url, {"op": "reveal", "purpose": "看"})
+    page = short.content.decode()
+    assert short.status_code == 403 and 'id="error-summary"' in page
+    assert '<a href="#purpose">查看完整个人信息须说明用途。</a>' in page
+    assert 'id="purpose-error"' in page and 'value="看"' in page
+    assert enterprise_user.credit_code not in page
+    assert not AuditEntry.objects.filter(action="core.personal.unmask").exists()

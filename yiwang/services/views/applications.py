@@ -96,6 +96,19 @@ def need_rows(needs: list[Need], errors: dict[str, list[str]], received=()) -> l
     ]
 
 
+def input_errors(field_errors: dict[str, list[str]], item: ServiceItem) -> dict[str, list[str]]:
+    """The messages of a refusal for the item's 申请表 and its materials, keyed by the id
+    of their input (``f-<name>``, ``material_<pk>``) so the error summary links each."""
+    names = {f.get("name") for f in item.form_fields or []}
+    out: dict[str, list[str]] = {}
+    for key, msgs in field_errors.items():
+        if key in names:
+            out[f"f-{key}"] = msgs
+        elif key.startswith("material_"):
+            out[key] = msgs
+    return out
+
+
 def upload_context() -> dict:
     return {"accept": ACCEPT, "max_mb": max_bytes() // (1024 * 1024)}
 
