@@ -11,7 +11,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _l
 
-from yiwang.services.models import ServiceItem
+from yiwang.services.models import HolderIdType, ServiceItem
 
 ITEM_MISSING = _l("请选择已发布的办理事项。")
 
@@ -27,6 +27,18 @@ class _Clipped(forms.CharField):
 
     def to_python(self, value: Any) -> str:
         return (super().to_python(value) or "")[: self.clip]
+
+
+class _Ids(forms.Field):
+    """The ids ticked in a group of boxes the page draws itself (the materials received
+    on paper, 已收取纸质材料); a value that is not a number is dropped, as the page
+    always did."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        return [int(v) for v in values if isinstance(v, str) and v.isascii() and v.isdigit()]
 
 
 class SentForm(forms.Form):
@@ -120,6 +132,46 @@ class RectificationActForm(forms.Form):
         self.fields["action"].widget.choices = [(a["code"], a["name"]) for a in actions]
         if actions:
             self.fields["action"].initial = actions[0]["code"]
+
+
+class WindowIntakeForm(forms.Form):
+    """一窗受理: the item taken in (its code, carried by the form), the applicant the
+    clerk enters (申请人: name, 证件类型 and number, phone) and the materials received
+    on paper (收取纸质材料, by spec id). The item's 申请表 is its own set of questions
+    (``formdata.bound_fields``). Which name, ID number, credit code and phone are
+    acceptable, the action decides, so the form takes them as typed."""
+
+    item = forms.CharField(required=False, widget=forms.HiddenInput)
+    applicant_name = forms.CharField(
+        label=_l("申请人姓名或单位名称"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": "100", "autocomplete": "off"}),
+    )
+    applicant_id_type = forms.CharField(
+        label=_l("证件类型"), required=False, widget=forms.Select(choices=HolderIdType.choices)
+    )
+    applicant_id_number = forms.CharField(
+        label=_l("证件号码"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": "18", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_l("联系电话"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "maxlength": "20", "autocomplete": "off"}),
+    )
+    received = _Ids(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        for name in ("applicant_name", "applicant_id_number"):
+            setattr(self.fields[name], "required_mark", True)  # noqa: B010 - read by the field partial
+
+    def applicant(self) -> dict[str, str]:
+        """The applicant as ``do_window_intake`` takes it."""
+        names = ("applicant_name", "applicant_id_type", "applicant_id_number", "phone")
+        return {name: self.cleaned_data[name] for name in names}
 
 
 class RevealForm(forms.Form):

@@ -328,6 +328,39 @@ def test_generic_case_page_sends_people_to_the_application_pages(
     assert r.url == reverse("services:my-application", args=[app.number])
 
 
+def test_window_intake_refused_names_each_field_and_keeps_the_input(
+    client, food_item, officials, enterprise_user
+):
+    client.force_login(officials.hall_clerk)
+    url = reverse("services:window") + f"?item={food_item.code}"
+    specs = _specs(food_item)
+    place = specs["经营场所使用证明"]
+    bad = client.post(
+        url,
+        {
+            "item": food_item.code,
+            "applicant_name": "",
+            "applicant_id_type": "001",
+            "applicant_id_number": enterprise_user.credit_code,
+            "received": [str(specs["营业执照"].pk)],
+            **FOOD_FORM,
+            "legal_rep": "",
+        },
+    )
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#applicant_name">请填写申请人姓名或单位名称（不超过 100 字）。</a>' in page
+    assert 'id="applicant_name-error"' in page
+    # the 申请表 and the materials are linked by the ids of their inputs
+    assert '<a href="#f-legal_rep">请填写「法定代表人（负责人）」。</a>' in page
+    assert f'<a href="#material_{place.pk}">' in page
+    # what was typed and ticked is kept
+    assert f'value="{enterprise_user.credit_code}"' in page
+    assert '<option value="001" selected>' in page and "武陟县木城镇建设路 8 号" in page
+    assert f'value="{specs["营业执照"].pk}" checked' in page
+    assert not Application.objects.exists()
+
+
 def test_staff_step_refused_shows_the_opinion_field_and_keeps_it(
     client, food_item, enterprise_user, officials
 ):

@@ -28,9 +28,9 @@ from yiwang.services.actions.applications import (
     open_actions,
 )
 from yiwang.services.formdata import bound_fields
-from yiwang.services.forms import RevealForm, SentForm, StaffActForm
+from yiwang.services.forms import RevealForm, SentForm, StaffActForm, WindowIntakeForm
 from yiwang.services.materials import Need
-from yiwang.services.models import Application, HolderIdType, ServiceItem
+from yiwang.services.models import Application, ServiceItem
 from yiwang.services.queries import application_row, licence_links, with_case
 from yiwang.services.views.applications import (
     _form_rows,
@@ -62,54 +62,55 @@ def window(request: HttpRequest) -> HttpResponse:
     """一窗受理: pick any department's item, enter the applicant (linked to their account
     when they have one), the form and the materials scanned or received on paper."""
     access.require_window_clerk(request.user)
-    code = request.POST.get("item") or request.GET.get("item", "")
+    form = WindowIntakeForm(request.POST if request.method == "POST" else None)
+    sent = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    received = sent.get("received", [])
+    code = sent.get("item") or request.GET.get("item", "")
     q = request.GET.get("q", "")
     item = None
     if code:
         item = _items("").filter(code=code).first()
         if item is None:
             raise Http404(_("未找到该事项，或它尚未发布。"))
-    summary: list[str] = []
     field_errors: dict[str, list[str]] = {}
     status = 200
-    if request.method == "POST" and item is not None:
-        try:
-            app = do_window_intake(
-                actor=request.user,
-                item=item,
-                applicant_name=request.POST.get("applicant_name", ""),
-                applicant_id_type=request.POST.get("applicant_id_type", ""),
-                applicant_id_number=request.POST.get("applicant_id_number", ""),
-                phone=request.POST.get("phone", ""),
-                form_data=request.POST,
-                uploads=request.FILES,
-                received=[r for r in request.POST.getlist("received") if r.isdigit()],
-            )
-        except ValidationError as exc:
-            summary, field_errors, status = refused(exc)
-        else:
-            messages.success(
-                request,
-                _("已受理并转 %(dept)s 办理，办件编号 %(n)s。")
-                % {"dept": item.department.name, "n": app.number},
-            )
-            return redirect("services:staff-application", number=app.number)
+    if form.is_bound and item is not None:
+        status = 400
+        if form.is_valid():
+            try:
+                app = do_window_intake(
+                    actor=request.user,
+                    item=item,
+                    **form.applicant(),
+                    form_data=request.POST,
+                    uploads=request.FILES,
+                    received=received,
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+                field_errors = split_errors(exc)[1]
+                status = status_of(exc)
+            else:
+                messages.success(
+                    request,
+                    _("已受理并转 %(dept)s 办理，办件编号 %(n)s。")
+                    % {"dept": item.department.name, "n": app.number},
+                )
+                return redirect("services:staff-application", number=app.number)
     context = {
         "q": q,
         "item": item,
+        "form": form,
         "results": list(_items(q)[:50]) if item is None else [],
-        "summary": summary,
-        "field_errors": field_errors,
-        "post": request.POST,
-        "id_types": HolderIdType.choices,
         **upload_context(),
     }
     if item is not None:
+        context["input_errors"] = input_errors(field_errors, item)
         context["fields"] = bound_fields(item.form_fields, request.POST or None, field_errors)
         context["needs"] = need_rows(
             [Need(s) for s in item.materials.all()],
             field_errors,
-            request.POST.getlist("received"),
+            received,
         )
     return render(request, "services/applications/window.html", context, status=status)
 
