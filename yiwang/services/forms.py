@@ -221,6 +221,30 @@ class StaffActForm(forms.Form):
         super().add_error(None if field == "action" else field, error)
 
 
+class ApplicantStepForm(forms.Form):
+    """补正 or 撤回 by the applicant: which step, and the comment that goes with it
+    (required for a withdrawal; ``do_act`` checks it)."""
+
+    LABELS = {"resubmit": _l("补正说明（选填）"), "withdraw": _l("撤回理由（必填）")}
+
+    action = forms.CharField(required=False, widget=forms.HiddenInput)
+    comment = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+    )
+
+    def __init__(self, *args: Any, step: str, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{step}-%s")
+        kwargs.setdefault("initial", {"action": step})
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].label = self.LABELS[step]
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        # The step is a hidden input, not a question: its refusal is about the form.
+        super().add_error(None if field == "action" else field, error)
+
+
 class RateApplicationForm(forms.Form):
     """评价办件: a comment and the level (the level buttons submit it)."""
 

@@ -397,3 +397,31 @@ def test_reveal_without_a_purpose_is_refused_on_its_field(
     assert 'id="purpose-error"' in page and 'value="看"' in page
     assert enterprise_user.credit_code not in page
     assert not AuditEntry.objects.filter(action="core.personal.unmask").exists()
+
+
+def test_applicant_steps_refused_on_their_form(client, food_item, enterprise_user, officials):
+    app = _apply(enterprise_user, food_item)
+    specs = _specs(food_item)
+    do_act(actor=officials.clerk, application=app, action="request_correction", comment="补盖章页")
+    client.force_login(enterprise_user)
+    url = reverse("services:my-application", args=[app.number])
+    odd = client.post(url, {"action": "approve"})
+    assert odd.status_code == 400 and "未知的操作。" in odd.content.decode()
+    place = specs["经营场所使用证明"]
+    bad = client.post(
+        url,
+        {
+            "action": "resubmit",
+            "comment": "已补盖公章",
+            f"material_{place.pk}": SimpleUploadedFile("a.pdf", b"MZ"),
+        },
+    )
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'id="error-summary"' in page
+    assert f'<a href="#material_{place.pk}">' in page and "文件类型不被接受" in page
+    assert "已补盖公章</textarea>" in page  # the comment is kept
+    empty = client.post(url, {"action": "withdraw", "comment": ""})
+    page = empty.content.decode()
+    assert empty.status_code == 400
+    assert '<a href="#withdraw-comment">执行“撤回申请”须填写意见。</a>' in page
+    assert 'id="withdraw-comment-error"' in page
