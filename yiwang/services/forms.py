@@ -245,6 +245,22 @@ class ApplicantStepForm(forms.Form):
         super().add_error(None if field == "action" else field, error)
 
 
+class ItemOpForm(forms.Form):
+    """发布 / 停用 an item: for a withdrawal the reason (停用理由) the ledger keeps, and
+    the page to go back to (``next``: ``list`` for the list, else the item's page)."""
+
+    reason = _Clipped(
+        label=_l("停用理由"),
+        clip=500,
+        widget=forms.TextInput(attrs={"maxlength": "500", "placeholder": _l("停用理由")}),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "withdraw-%s")
+        super().__init__(*args, **kwargs)
+
+
 class RateApplicationForm(forms.Form):
     """评价办件: a comment and the level (the level buttons submit it)."""
 
