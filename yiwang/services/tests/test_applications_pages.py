@@ -326,3 +326,102 @@ def test_generic_case_page_sends_people_to_the_application_pages(
     client.force_login(enterprise_user)
     r = client.get(case_url)
     assert r.url == reverse("services:my-application", args=[app.number])
+
+
+def test_window_intake_refused_names_each_field_and_keeps_the_input(
+    client, food_item, officials, enterprise_user
+):
+    client.force_login(officials.hall_clerk)
+    url = reverse("services:window") + f"?item={food_item.code}"
+    specs = _specs(food_item)
+    place = specs["经营场所使用证明"]
+    bad = client.post(
+        url,
+        {
+            "item": food_item.code,
+            "applicant_name": "",
+            "applicant_id_type": "001",
+            "applicant_id_number": enterprise_user.credit_code,
+            "received": [str(specs["营业执照"].pk)],
+            **FOOD_FORM,
+            "legal_rep": "",
+        },
+    )
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#applicant_name">请填写申请人姓名或单位名称（不超过 100 字）。</a>' in page
+    assert 'id="applicant_name-error"' in page
+    # the 申请表 and the materials are linked by the ids of their inputs
+    assert '<a href="#f-legal_rep">请填写「法定代表人（负责人）」。</a>' in page
+    assert f'<a href="#material_{place.pk}">' in page
+    # what was typed and ticked is kept
+    assert f'value="{enterprise_user.credit_code}"' in page
+    assert '<option value="001" selected>' in page and "武陟县木城镇建设路 8 号" in page
+    assert f'value="{specs["营业执照"].pk}" checked' in page
+    assert not Application.objects.exists()
+
+
+def test_staff_step_refused_shows_the_opinion_field_and_keeps_it(
+    client, food_item, enterprise_user, officials
+):
+    app = _apply(enterprise_user, food_item)
+    client.force_login(officials.clerk)
+    url = reverse("services:staff-application", args=[app.number])
+    page = client.get(url).content.decode()
+    assert 'for="act-comment"' in page and 'name="comment"' in page
+    missing = client.post(url, {"op": "act", "action": "not_accept", "comment": ""})
+    page = missing.content.decode()
+    assert missing.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#act-comment">执行“不予受理”须填写意见。</a>' in page
+    assert 'id="act-comment-error"' in page
+    # A step the state does not allow: a conflict, the opinion typed is kept.
+    early = client.post(url, {"action": "approve", "comment": "材料齐全，同意"})
+    page = early.content.decode()
+    assert early.status_code == 409 and 'id="error-summary"' in page
+    assert "不能执行“准予”" in page and "材料齐全，同意</textarea>" in page
+    app.refresh_from_db()
+    assert app.case.state == "submitted"
+
+
+def test_reveal_without_a_purpose_is_refused_on_its_field(
+    client, food_item, enterprise_user, officials
+):
+    app = _apply(enterprise_user, food_item)
+    client.force_login(officials.clerk)
+    url = reverse("services:staff-application", args=[app.number])
+    assert 'value="办件审查"' in client.get(url).content.decode()
+    short = client.post(url, {"op": "reveal", "purpose": "看"})
+    page = short.content.decode()
+    assert short.status_code == 403 and 'id="error-summary"' in page
+    assert '<a href="#purpose">查看完整个人信息须说明用途。</a>' in page
+    assert 'id="purpose-error"' in page and 'value="看"' in page
+    assert enterprise_user.credit_code not in page
+    assert not AuditEntry.objects.filter(action="core.personal.unmask").exists()
+
+
+def test_applicant_steps_refused_on_their_form(client, food_item, enterprise_user, officials):
+    app = _apply(enterprise_user, food_item)
+    specs = _specs(food_item)
+    do_act(actor=officials.clerk, application=app, action="request_correction", comment="补盖章页")
+    client.force_login(enterprise_user)
+    url = reverse("services:my-application", args=[app.number])
+    odd = client.post(url, {"action": "approve"})
+    assert odd.status_code == 400 and "未知的操作。" in odd.content.decode()
+    place = specs["经营场所使用证明"]
+    bad = client.post(
+        url,
+        {
+            "action": "resubmit",
+            "comment": "已补盖公章",
+            f"material_{place.pk}": SimpleUploadedFile("a.pdf", b"MZ"),
+        },
+    )
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'id="error-summary"' in page
+    assert f'<a href="#material_{place.pk}">' in page and "文件类型不被接受" in page
+    assert "已补盖公章</textarea>" in page  # the comment is kept
+    empty = client.post(url, {"action": "withdraw", "comment": ""})
+    page = empty.content.decode()
+    assert empty.status_code == 400
+    assert '<a href="#withdraw-comment">执行“撤回申请”须填写意见。</a>' in page
+    assert 'id="withdraw-comment-error"' in page

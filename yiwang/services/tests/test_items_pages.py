@@ -238,3 +238,30 @@ def test_edit_page_saves_changes(client, items, make_staff):
     assert item.promised_days == 8 and item.status == "published"
     assert [m.name for m in item.materials.all()] == ["营业执照"]
     assert [s.name for s in item.steps.all()] == ["受理"]
+
+
+def test_withdraw_reason_is_kept_and_a_refused_publish_answers_409(client, items, make_staff):
+    from yiwang.core.models import AuditEntry
+    from yiwang.services.actions.items import do_withdraw_item
+
+    admin = make_staff("dept_admin", "410823", "market")
+    client.force_login(admin)
+    item = items["food"]
+    edit = reverse("services:manage-edit", args=[item.code])
+    page = client.get(edit).content.decode()
+    assert '<label for="withdraw-reason" class="sr-only">停用理由</label>' in page
+    assert 'id="withdraw-reason"' in page and 'placeholder="停用理由"' in page
+    reason = "政策调整" * 200
+    r = client.post(reverse("services:manage-op", args=[item.code, "withdraw"]), {"reason": reason})
+    assert r.status_code == 302 and r.url == edit
+    entry = AuditEntry.objects.filter(action="services.item.withdraw").latest("id")
+    assert entry.change["reason"] == reason[:500]
+    # The item's 主项 withdrawn: publishing the item alone is a conflict, said on the page.
+    do_withdraw_item(actor=admin, item=ServiceItem.objects.get(pk=item.parent_id))
+    refused = client.post(
+        reverse("services:manage-op", args=[item.code, "publish"]), {"next": "list"}
+    )
+    assert refused.status_code == 409 and "请先发布上级事项" in refused.content.decode()
+    item.refresh_from_db()
+    assert item.status == "withdrawn"
+    assert client.post(reverse("services:manage-op", args=[item.code, "rename"])).status_code == 404

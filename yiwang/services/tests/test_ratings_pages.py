@@ -369,3 +369,38 @@ def test_my_ratings_show_the_departments_reply(client, people, item, citizen):
     assert replies[made[1].case_number] == "已说明法定材料要求"
     client.force_login(people.approver)
     assert client.get(f"{API}/mine").json()["count"] == 0
+
+
+def test_visit_rating_refused_keeps_the_input_and_the_code(client, people, item):
+    visit = do_issue_visit_ticket(actor=people.clerk, item=item)
+    url = reverse("services:rate-visit", args=[visit.number])
+    bad = client.post(
+        url, {"level": "5", "comment": "排队太久", "contact_phone": "12345", "t": visit.token}
+    )
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#rate-phone">手机号码应为以 1 开头的 11 位数字。</a>' in page
+    assert 'id="rate-contact_phone-error"' in page
+    assert 'value="12345"' in page and "排队太久</textarea>" in page
+    assert f'name="t" value="{visit.token}"' in page  # the rating code goes back with it
+    assert not Rating.objects.exists()
+    # The code from the QR link (?t=) serves when the form does not send one.
+    done = client.post(f"{url}?t={visit.token}", {"level": "2"})
+    assert done.status_code == 302 and done.url == f"{url}?t={visit.token}"
+    assert Rating.objects.get(visit_number=visit.number).level == 2
+
+
+def test_callback_phone_reveal_refused_without_the_role(client, people, item):
+    visit = do_issue_visit_ticket(actor=people.clerk, item=item)
+    client.post(
+        reverse("services:rate-visit", args=[visit.number]),
+        {"level": "5", "t": visit.token, "contact_phone": "13912345678"},
+    )
+    rating = Rating.objects.get(visit_number=visit.number)
+    client.force_login(people.bureau)
+    url = reverse("services:rectification", args=[rating.pk])
+    refused = client.post(url, {"op": "reveal", "purpose": "差评回访"})
+    page = refused.content.decode()
+    assert refused.status_code == 403 and 'id="error-summary"' in page
+    assert "您的角色不允许查看完整个人信息。" in page
+    assert "139****5678" in page and "13912345678" not in page

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +17,6 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import uploads
 from yiwang.core.errors import refused, split_errors, status_of
@@ -36,11 +34,14 @@ from yiwang.services.actions.applications import (
     open_actions,
 )
 from yiwang.services.formdata import bound_fields
+from yiwang.services.forms import ApplicantStepForm, SentForm
 from yiwang.services.materials import Need, current_materials, max_bytes, resolve_materials
 from yiwang.services.models import Application, Material, ServiceItem
 from yiwang.services.queries import application_row, licence_links, status_label, with_case
 
 ACCEPT = ".pdf,.ofd,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+# The applicant's own steps on an open application: 补正 and 撤回.
+STEPS = ("resubmit", "withdraw")
 
 
 MAIN_PATH = ("submitted", "reviewing", "deciding", "completed")
@@ -94,6 +95,19 @@ def need_rows(needs: list[Need], errors: dict[str, list[str]], received=()) -> l
         }
         for n in needs
     ]
+
+
+def input_errors(field_errors: dict[str, list[str]], item: ServiceItem) -> dict[str, list[str]]:
+    """The messages of a refusal for the item's 申请表 and its materials, keyed by the id
+    of their input (``f-<name>``, ``material_<pk>``) so the error summary links each."""
+    names = {f.get("name") for f in item.form_fields or []}
+    out: dict[str, list[str]] = {}
+    for key, msgs in field_errors.items():
+        if key in names:
+            out[f"f-{key}"] = msgs
+        elif key.startswith("material_"):
+            out[key] = msgs
+    return out
 
 
 def upload_context() -> dict:
@@ -198,26 +212,6 @@ def my_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-class ApplicantStepForm(forms.Form):
-    """补正 or 撤回 by the applicant: which step, and the comment that goes with it
-    (required for a withdrawal; ``do_act`` checks it)."""
-
-    LABELS = {"resubmit": _l("补正说明（选填）"), "withdraw": _l("撤回理由（必填）")}
-
-    action = forms.CharField(required=False, widget=forms.HiddenInput)
-    comment = forms.CharField(
-        required=False,
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
-    )
-
-    def __init__(self, *args: Any, step: str, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", f"{step}-%s")
-        kwargs.setdefault("initial", {"action": step})
-        super().__init__(*args, **kwargs)
-        self.fields["comment"].label = self.LABELS[step]
-
-
 def _own(request: HttpRequest, number: str) -> Application:
     app = with_case(access.own_applications(request.user)).filter(number=number).first()
     if app is None:
@@ -234,35 +228,39 @@ def my_application(request: AuthenticatedHttpRequest, number: str) -> HttpRespon
     summary: list[str] = []
     field_errors: dict[str, list[str]] = {}
     status = 200
-    posted = request.POST.get("action", "") if request.method == "POST" else ""
+    posted = ""
+    if request.method == "POST":
+        posted = SentForm(request.POST, names=STEPS, field="action").sent
     steps = {
         step: ApplicantStepForm(request.POST if posted == step else None, step=step)
-        for step in ("resubmit", "withdraw")
+        for step in STEPS
     }
     if request.method == "POST":
+        status = 400
         form = steps.get(posted)
-        try:
-            if form is None or not form.is_valid():
-                raise ValidationError(_("未知的操作。"))
-            action = form.cleaned_data["action"]
-            do_act(
-                actor=request.user,
-                application=app,
-                action=action,
-                comment=form.cleaned_data["comment"],
-                uploads=request.FILES if action == "resubmit" else None,
-            )
-        except ValidationError as exc:
-            summary, field_errors = split_errors(exc)
-            if form is not None:
+        if form is None:
+            summary = [_("未知的操作。")]
+        elif form.is_valid():
+            try:
+                do_act(
+                    actor=request.user,
+                    application=app,
+                    action=posted,
+                    comment=form.cleaned_data["comment"],
+                    uploads=request.FILES if posted == "resubmit" else None,
+                )
+            except ValidationError as exc:
                 add_errors(form, exc)
-            status = status_of(exc)
-        else:
-            messages.success(
-                request,
-                _("补正材料已提交，等待重新受理。") if action == "resubmit" else _("申请已撤回。"),
-            )
-            return redirect("services:my-application", number=app.number)
+                field_errors = split_errors(exc)[1]
+                status = status_of(exc)
+            else:
+                messages.success(
+                    request,
+                    _("补正材料已提交，等待重新受理。")
+                    if posted == "resubmit"
+                    else _("申请已撤回。"),
+                )
+                return redirect("services:my-application", number=app.number)
         app = _own(request, number)
     actions = {a["code"]: a for a in open_actions(request.user, app)}
     correction_note = ""
@@ -282,7 +280,7 @@ def my_application(request: AuthenticatedHttpRequest, number: str) -> HttpRespon
         "fields": _form_rows(app),
         "licence": licence_links(app.licence_identifier),
         "summary": summary,
-        "field_errors": field_errors,
+        "input_errors": input_errors(field_errors, app.item),
         "resubmit_form": steps["resubmit"],
         "withdraw_form": steps["withdraw"],
         **upload_context(),

@@ -35,6 +35,7 @@ from yiwang.services.actions.items import (
     do_withdraw_item,
 )
 from yiwang.services.events import ENTERPRISE_EVENTS, LIFE_EVENTS, event_label
+from yiwang.services.forms import ItemOpForm
 from yiwang.services.formspec import FIELD_TYPES
 from yiwang.services.models import ItemKind, MaterialSpec, ServiceItem
 from yiwang.services.search import by_event, search
@@ -602,6 +603,7 @@ def item_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
             "fees": fees,
             "item": item,
             "errors": errors,
+            "withdraw_form": ItemOpForm(),
             "parents": parents,
             "field_types": FIELD_TYPES,
         },
@@ -612,23 +614,21 @@ def item_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
 @login_required
 @require_POST
 def item_op(request: HttpRequest, code: str, op: str) -> HttpResponse:
-    """发布 / 停用 an item (from the list or the edit page)."""
+    """发布 / 停用 an item (from the list or the edit page). A refusal (a parent not yet
+    published, an item already in that state) is answered by its kind, with its
+    messages, by ``RefusalMiddleware``."""
     require(request.user, "service.manage")
     item = _managed_item(request, code)
-    try:
-        if op == "publish":
-            do_publish_item(actor=request.user, item=item)
-            messages.success(request, _("已发布：%s") % item.name)
-        elif op == "withdraw":
-            do_withdraw_item(actor=request.user, item=item, reason=request.POST.get("reason", ""))
-            messages.success(request, _("已停用：%s") % item.name)
-        else:
-            raise Http404(_("未知的操作。"))
-    except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
-    target = request.POST.get("next", "")
-    if target == "list":
+    form = ItemOpForm(request.POST)
+    if op not in ("publish", "withdraw") or not form.is_valid():
+        raise Http404(_("未知的操作。"))
+    if op == "publish":
+        do_publish_item(actor=request.user, item=item)
+        messages.success(request, _("已发布：%s") % item.name)
+    else:
+        do_withdraw_item(actor=request.user, item=item, reason=form.cleaned_data["reason"])
+        messages.success(request, _("已停用：%s") % item.name)
+    if form.cleaned_data["next"] == "list":
         return redirect("services:manage")
     return redirect("services:manage-edit", code=item.code)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import masking
 from yiwang.core.access import has_perm
@@ -35,7 +33,14 @@ from yiwang.services.actions.ratings import (
     find_visit,
     rectification_actions,
 )
-from yiwang.services.forms import RectificationActForm, VisitIssueForm
+from yiwang.services.forms import (
+    RateApplicationForm,
+    RateVisitForm,
+    RectificationActForm,
+    RevealForm,
+    SentForm,
+    VisitIssueForm,
+)
 from yiwang.services.models import Level, Rating, ServiceItem, WindowVisit
 from yiwang.services.queries import (
     MINE_RELATED,
@@ -56,53 +61,6 @@ LEVEL_BUTTONS = [
     (Level.DISSATISFIED, "★★"),
     (Level.VERY_DISSATISFIED, "★"),
 ]
-
-
-class _Clipped(forms.CharField):
-    """Text cut to the length the page always accepted (the action checks the rest)."""
-
-    def __init__(self, *args: Any, clip: int, **kwargs: Any) -> None:
-        self.clip = clip
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("strip", False)
-        super().__init__(*args, **kwargs)
-
-    def to_python(self, value: Any) -> str:
-        return (super().to_python(value) or "")[: self.clip]
-
-
-class RateApplicationForm(forms.Form):
-    """评价办件: a comment and the level (the level buttons submit it)."""
-
-    level = _Clipped(clip=2000, widget=forms.HiddenInput)
-    comment = _Clipped(
-        label=_l("评价内容（选填；不满意请写明原因，便于整改）"),
-        clip=2000,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "rate-%s")
-        super().__init__(*args, **kwargs)
-
-
-class RateVisitForm(RateApplicationForm):
-    """评价窗口服务: a comment, a phone number for the call-back, and the level."""
-
-    contact_phone = _Clipped(
-        label=_l("手机号码（选填，不满意时便于回访）"),
-        clip=20,
-        widget=forms.TextInput(
-            attrs={"type": "tel", "inputmode": "numeric", "maxlength": 20, "autocomplete": "tel"}
-        ),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        comment = self.fields["comment"]
-        comment.label = _l("想说的话（选填）")
-        comment.widget.attrs["rows"] = 2
-        self.fields["contact_phone"].widget.attrs["id"] = "rate-phone"
 
 
 def level_buttons() -> list[dict]:
@@ -173,18 +131,11 @@ def rate_application(request: HttpRequest, number: str) -> HttpResponse:
 def rate_visit(request: HttpRequest, visit_number: str) -> HttpResponse:
     """评价 a window visit: public, five large buttons; the rating code comes from the QR
     code (``?t=``) or the clerk's evaluation screen."""
-    token = (request.POST.get("t") or request.GET.get("t") or "")[:64]
-    try:
-        visit = find_visit(visit_number)
-    except ValidationError as exc:
-        return render(
-            request,
-            "services/ratings/rate_visit.html",
-            {"errors": exc.messages, "visit": None, "levels": []},
-            status=404,
-        )
+    visit = find_visit(visit_number)  # an unknown number is a 404
     status = 200
-    form = RateVisitForm(request.POST or None)
+    link_token = request.GET.get("t", "")[:64]
+    form = RateVisitForm(request.POST or None, initial={"t": link_token})
+    token = form.token(link_token)
     if request.method == "POST" and form.is_valid():
         try:
             do_rate_visit(
@@ -215,7 +166,6 @@ def rate_visit(request: HttpRequest, visit_number: str) -> HttpResponse:
             "visit": visit,
             "rating": rating,
             "allowed": allowed,
-            "token": token,
             "form": form,
             "levels": level_buttons(),
         },
@@ -341,18 +291,22 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
     rating = filtered_rectifications(request.user, "").filter(pk=pk).first()
     if rating is None:
         raise Http404(_("未找到该差评整改，或您无权查看。"))
-    errors: list[str] = []
     status = 200
     phone = masking.mask_phone(rating.contact_phone) if rating.contact_phone else ""
     actions = rectification_actions(request.user, rating)
     form = RectificationActForm(actions=actions)
-    if request.method == "POST" and request.POST.get("op") == "reveal":
+    sent = SentForm(request.POST, names=["reveal"]).sent if request.method == "POST" else ""
+    reveal = RevealForm(
+        request.POST if sent else None, purpose=_("差评回访"), hidden=True, auto_id="reveal-%s"
+    )
+    if sent == "reveal" and reveal.is_valid():
         try:
             phone = masking.reveal(
-                request.user, rating, "contact_phone", request.POST.get("purpose", "")
+                request.user, rating, "contact_phone", reveal.cleaned_data["purpose"]
             )
         except PermissionDenied as exc:
-            errors, status = [str(exc)], 403
+            reveal.add_error(None, str(exc))
+            status = refused(exc).status
     elif request.method == "POST":
         form = RectificationActForm(request.POST, actions=actions)
         status = 400
@@ -368,7 +322,8 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
                 add_errors(form, exc)
                 status = status_of(exc)
             except PermissionDenied as exc:
-                errors, _fields, status = refused(exc)
+                form.add_error(None, str(exc))
+                status = refused(exc).status
             else:
                 messages.success(request, _("已办理。"))
                 return redirect("services:rectification", pk=rating.pk)
@@ -383,8 +338,8 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reveal": bool(rating.contact_phone) and has_perm(request.user, "personal.unmask"),
         "actions": actions,
         "form": form,
+        "reveal_form": reveal,
         "events": case_events(rating.rectification),
-        "errors": errors,
         "application_url": _url("services:staff-application", rating.application.number)
         if rating.application_id
         else "",

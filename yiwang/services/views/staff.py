@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import masking
 from yiwang.core.access import has_perm
-from yiwang.core.errors import refused
+from yiwang.core.errors import refused, split_errors, status_of
+from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import case_events
 from yiwang.services import access
@@ -27,10 +28,17 @@ from yiwang.services.actions.applications import (
     open_actions,
 )
 from yiwang.services.formdata import bound_fields
+from yiwang.services.forms import RevealForm, SentForm, StaffActForm, WindowIntakeForm
 from yiwang.services.materials import Need
-from yiwang.services.models import Application, HolderIdType, ServiceItem
+from yiwang.services.models import Application, ServiceItem
 from yiwang.services.queries import application_row, licence_links, with_case
-from yiwang.services.views.applications import _form_rows, material_rows, need_rows, upload_context
+from yiwang.services.views.applications import (
+    _form_rows,
+    input_errors,
+    material_rows,
+    need_rows,
+    upload_context,
+)
 
 STATUS_FILTERS = ("open", "overdue", "done", "mine")
 
@@ -54,54 +62,55 @@ def window(request: HttpRequest) -> HttpResponse:
     """一窗受理: pick any department's item, enter the applicant (linked to their account
     when they have one), the form and the materials scanned or received on paper."""
     access.require_window_clerk(request.user)
-    code = request.POST.get("item") or request.GET.get("item", "")
+    form = WindowIntakeForm(request.POST if request.method == "POST" else None)
+    sent = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    received = sent.get("received", [])
+    code = sent.get("item") or request.GET.get("item", "")
     q = request.GET.get("q", "")
     item = None
     if code:
         item = _items("").filter(code=code).first()
         if item is None:
             raise Http404(_("未找到该事项，或它尚未发布。"))
-    summary: list[str] = []
     field_errors: dict[str, list[str]] = {}
     status = 200
-    if request.method == "POST" and item is not None:
-        try:
-            app = do_window_intake(
-                actor=request.user,
-                item=item,
-                applicant_name=request.POST.get("applicant_name", ""),
-                applicant_id_type=request.POST.get("applicant_id_type", ""),
-                applicant_id_number=request.POST.get("applicant_id_number", ""),
-                phone=request.POST.get("phone", ""),
-                form_data=request.POST,
-                uploads=request.FILES,
-                received=[r for r in request.POST.getlist("received") if r.isdigit()],
-            )
-        except ValidationError as exc:
-            summary, field_errors, status = refused(exc)
-        else:
-            messages.success(
-                request,
-                _("已受理并转 %(dept)s 办理，办件编号 %(n)s。")
-                % {"dept": item.department.name, "n": app.number},
-            )
-            return redirect("services:staff-application", number=app.number)
+    if form.is_bound and item is not None:
+        status = 400
+        if form.is_valid():
+            try:
+                app = do_window_intake(
+                    actor=request.user,
+                    item=item,
+                    **form.applicant(),
+                    form_data=request.POST,
+                    uploads=request.FILES,
+                    received=received,
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+                field_errors = split_errors(exc)[1]
+                status = status_of(exc)
+            else:
+                messages.success(
+                    request,
+                    _("已受理并转 %(dept)s 办理，办件编号 %(n)s。")
+                    % {"dept": item.department.name, "n": app.number},
+                )
+                return redirect("services:staff-application", number=app.number)
     context = {
         "q": q,
         "item": item,
+        "form": form,
         "results": list(_items(q)[:50]) if item is None else [],
-        "summary": summary,
-        "field_errors": field_errors,
-        "post": request.POST,
-        "id_types": HolderIdType.choices,
         **upload_context(),
     }
     if item is not None:
+        context["input_errors"] = input_errors(field_errors, item)
         context["fields"] = bound_fields(item.form_fields, request.POST or None, field_errors)
         context["needs"] = need_rows(
             [Need(s) for s in item.materials.all()],
             field_errors,
-            request.POST.getlist("received"),
+            received,
         )
     return render(request, "services/applications/window.html", context, status=status)
 
@@ -163,31 +172,41 @@ def staff_application(request: AuthenticatedHttpRequest, number: str) -> HttpRes
     logged), form, materials, timeline and the actions open to me."""
     _staff(request)
     app = _visible(request, number)
-    summary: list[str] = []
+    can_reveal = has_perm(request.user, "personal.unmask")
+    sent = SentForm(request.POST, names=["reveal", "act"]).sent if request.method == "POST" else ""
+    reveal = RevealForm(request.POST if sent == "reveal" else None, purpose=_("办件审查"))
+    form = StaffActForm(request.POST if request.method == "POST" and sent != "reveal" else None)
+    field_errors: dict[str, list[str]] = {}
     status = 200
     revealed: dict[str, str] = {}
-    if request.method == "POST":
-        op = request.POST.get("op", "act")
+    if sent == "reveal" and reveal.is_valid():
         try:
-            if op == "reveal":
-                purpose = request.POST.get("purpose", "")
-                revealed = {
-                    f: masking.reveal(request.user, app, f, purpose)
-                    for f in ("applicant_name", "applicant_id_number", "contact_phone")
-                }
-            else:
-                action = request.POST.get("action", "")
+            revealed = {
+                f: masking.reveal(request.user, app, f, reveal.cleaned_data["purpose"])
+                for f in ("applicant_name", "applicant_id_number", "contact_phone")
+            }
+        except PermissionDenied as exc:
+            # Without the role the refusal is the form's; with it, the purpose said too little.
+            reveal.add_error("purpose" if can_reveal else None, str(exc))
+            status = refused(exc).status
+    elif form.is_bound:
+        status = 400
+        if form.is_valid():
+            try:
                 do_act(
                     actor=request.user,
                     application=app,
-                    action=action,
-                    comment=request.POST.get("comment", ""),
+                    action=form.cleaned_data["action"],
+                    comment=form.cleaned_data["comment"],
                     uploads=request.FILES or None,
                 )
+            except ValidationError as exc:
+                add_errors(form, exc)
+                field_errors = split_errors(exc)[1]
+                status = status_of(exc)
+            else:
                 messages.success(request, _("已办理。"))
                 return redirect("services:staff-application", number=app.number)
-        except (ValidationError, PermissionDenied) as exc:
-            summary, _fields, status = refused(exc)
         app = _visible(request, number)
     actions = open_actions(request.user, app)
     context = {
@@ -199,7 +218,9 @@ def staff_application(request: AuthenticatedHttpRequest, number: str) -> HttpRes
         "actions": actions,
         "primary_action": next((a["code"] for a in actions if not a["comment_required"]), ""),
         "licence": licence_links(app.licence_identifier),
-        "summary": summary,
+        "form": form,
+        "reveal_form": reveal,
+        "input_errors": input_errors(field_errors, app.item),
         "applicant": {
             "name": revealed.get("applicant_name") or masking.mask_name(app.applicant_name),
             "id_number": revealed.get("applicant_id_number")
@@ -207,8 +228,8 @@ def staff_application(request: AuthenticatedHttpRequest, number: str) -> HttpRes
             "phone": revealed.get("contact_phone") or masking.mask_phone(app.contact_phone),
             "revealed": bool(revealed),
         },
-        "can_reveal": has_perm(request.user, "personal.unmask"),
-        "resubmit_specs": need_rows([Need(s) for s in app.item.materials.all()], {})
+        "can_reveal": can_reveal,
+        "resubmit_specs": need_rows([Need(s) for s in app.item.materials.all()], field_errors)
         if any(a["code"] == "resubmit" for a in actions)
         else [],
         **upload_context(),
