@@ -175,7 +175,7 @@ def test_roles_keep_their_shape():
 # The worker's periodic jobs as they stood when core listed them by name.
 PERIODIC_JOBS = [
     (300, "yiwang.core.tasks.escalate_overdue"),
-    (30, "yiwang.core.tasks.seal_ledger"),
+    (10, "yiwang.core.tasks.seal_ledger"),  # YIWANG["LEDGER_SEAL_EVERY_SECONDS"]
     (6 * 3600, "yiwang.core.tasks.prune_task_results"),
     (300, "yiwang.data.tasks.pull_due_sources"),
     (3600, "yiwang.licences.tasks.expire_licences"),

@@ -254,6 +254,10 @@ YIWANG: dict[str, Any] = {
     "TRUSTED_PROXIES": int(os.environ.get("YIWANG_TRUSTED_PROXIES", "0")),
     "LEDGER_BLOCK_SIZE": int(os.environ.get("YIWANG_LEDGER_BLOCK_SIZE", "1000")),
     "LEDGER_SEAL_GRACE_SECONDS": float(os.environ.get("YIWANG_LEDGER_GRACE", "2")),
+    # 审计账本封存: the worker seals every so many seconds; entries still unsealed after
+    # the alarm period (at least twice interval + grace) raise the alarm on the audit page.
+    "LEDGER_SEAL_EVERY_SECONDS": float(os.environ.get("YIWANG_LEDGER_SEAL_EVERY", "10")),
+    "LEDGER_SEAL_ALARM_SECONDS": float(os.environ.get("YIWANG_LEDGER_SEAL_ALARM", "60")),
     "NOTIFY_CHANNELS": {
         "email": "yiwang.core.notify.channels.EmailChannel",
         "sms": "yiwang.core.notify.channels.LoggingSmsChannel",

@@ -1,11 +1,14 @@
 """Core room: org model, identity, access, audit ledger, crypto, workflow, calendar."""
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.rooms import Manifest, NavEntry, PeriodicJob
 
 STAFF = frozenset({"staff"})
+# 审计账本封存: seconds between two seals (YIWANG["LEDGER_SEAL_EVERY_SECONDS"], 10 s).
+SEAL_EVERY = float(settings.YIWANG.get("LEDGER_SEAL_EVERY_SECONDS", 10))
 
 
 class CoreConfig(AppConfig):
@@ -65,13 +68,12 @@ class CoreConfig(AppConfig):
         api="yiwang.core.api.register",
         periodic=(
             PeriodicJob(300, "yiwang.core.tasks.escalate_overdue"),  # 超期督办
-            PeriodicJob(30, "yiwang.core.tasks.seal_ledger"),  # 审计账本封存
+            PeriodicJob(SEAL_EVERY, "yiwang.core.tasks.seal_ledger"),  # 审计账本封存
             PeriodicJob(6 * 3600, "yiwang.core.tasks.prune_task_results"),
         ),
     )
 
     def ready(self) -> None:
-        from django.conf import settings
         from django.db.models.signals import post_migrate
 
         from yiwang.core.keys import oidc_rsa_pem

@@ -320,6 +320,56 @@ def seal_pending(
     return result
 
 
+# --- Sealing alarm (封存告警) ---
+
+
+def alarm_seconds() -> float:
+    """How long an entry may wait unsealed before it raises the alarm:
+    ``YIWANG["LEDGER_SEAL_ALARM_SECONDS"]`` (60 s), and never less than two sealing
+    rounds (twice interval + grace), so a seal merely due does not raise it."""
+    conf = _settings()
+    every = float(conf.get("LEDGER_SEAL_EVERY_SECONDS", 10))
+    grace = float(conf.get("LEDGER_SEAL_GRACE_SECONDS", 2))
+    return max(float(conf.get("LEDGER_SEAL_ALARM_SECONDS", 60)), 2 * (every + grace))
+
+
+@dataclass(frozen=True)
+class SealStatus:
+    """封存状态: entries waiting to be sealed, and those waiting longer than
+    ``alarm_after`` seconds (``overdue``, the oldest recorded at ``overdue_since``) —
+    the ledger is not being sealed, e.g. no ``yiwang worker`` runs."""
+
+    unsealed: int
+    overdue: int
+    overdue_since: datetime | None
+    alarm_after: float
+    last_sealed_at: datetime | None
+
+    @property
+    def alarm(self) -> bool:
+        return self.overdue > 0
+
+
+def seal_status() -> SealStatus:
+    """How far sealing lags behind (for the audit page and the API)."""
+    from django.db.models import Count, Min
+
+    from yiwang.core.models import AuditBlock, AuditEntry
+
+    after = alarm_seconds()
+    cutoff = timezone.now() - timedelta(seconds=after)
+    unsealed = AuditEntry.objects.filter(block__isnull=True)
+    overdue = unsealed.filter(at__lt=cutoff).aggregate(n=Count("id"), since=Min("at"))
+    last = AuditBlock.objects.order_by("-number").values_list("sealed_at", flat=True).first()
+    return SealStatus(
+        unsealed=unsealed.count(),
+        overdue=overdue["n"],
+        overdue_since=overdue["since"],
+        alarm_after=after,
+        last_sealed_at=last,
+    )
+
+
 # --- Verification (校验) ---
 
 KIND_LABELS = {

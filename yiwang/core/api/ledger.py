@@ -1,5 +1,5 @@
-"""API: the audit ledger (审计账本) — signed head, inclusion proofs, verification, search.
-Auditors only (``audit.view``); bearer tokens need the ``audit`` scope."""
+"""API: the audit ledger (审计账本) — signed head, sealing status, inclusion proofs, verification,
+search. Auditors only (``audit.view``); bearer tokens need the ``audit`` scope."""
 
 from typing import Annotated
 
@@ -20,6 +20,7 @@ from yiwang.core.schemas.ledger import (
     AuditEntryOut,
     InclusionProofOut,
     LedgerHeadOut,
+    LedgerStatusOut,
     LedgerVerifyOut,
 )
 
@@ -50,6 +51,22 @@ def head(request):
     if latest is None:
         raise Http404(_("账本尚无已封存的区块。"))
     return latest
+
+
+@router.get("/status", response=LedgerStatusOut)
+def status(request):
+    """封存状态: entries awaiting sealing and the alarm when some wait longer than
+    ``alarm_after`` seconds (no worker sealing the ledger); for monitoring."""
+    _allow(request)
+    seal = ledger.seal_status()
+    return {
+        "alarm": seal.alarm,
+        "unsealed": seal.unsealed,
+        "overdue": seal.overdue,
+        "overdue_since": seal.overdue_since,
+        "alarm_after": seal.alarm_after,
+        "last_sealed_at": seal.last_sealed_at,
+    }
 
 
 @router.get("/entries", response=list[AuditEntryOut])

@@ -60,6 +60,18 @@ class LedgerHeadOut(Schema):
     public_key: str
 
 
+class LedgerStatusOut(Schema):
+    """封存状态: how far sealing lags; ``alarm`` when ``overdue`` entries have waited
+    longer than ``alarm_after`` seconds, the oldest since ``overdue_since``."""
+
+    alarm: bool
+    unsealed: int
+    overdue: int
+    overdue_since: datetime | None
+    alarm_after: float
+    last_sealed_at: datetime | None
+
+
 class ProofPathStep(Schema):
     side: str
     hash: str

@@ -271,3 +271,64 @@ def test_county_auditor_reads_only_its_countys_staff(client, city, make_staff):
     client.force_login(make_staff("auditor", "410800", "big_data"))
     listed = {e["id"] for e in client.get("/api/v1/ledger/entries?page_size=500").json()["items"]}
     assert {own.pk, other.pk, platform.pk} <= listed
+
+
+# --- sealing alarm (封存告警) ---
+
+
+def test_audit_page_and_api_raise_the_alarm_for_entries_left_unsealed(
+    client, entries, auditor, clock
+):
+    """No worker sealing: entries older than the alarm period show a banner saying how
+    many and since when, on the page and in the API; once sealed, the alarm is gone."""
+    client.force_login(auditor)
+    url = reverse("core:audit-search")
+    first = audit.record(actor=None, action="core.test.late", obj=("t", "1"))
+    audit.record(actor=None, action="core.test.late", obj=("t", "2"))
+    html = client.get(url).content.decode()
+    assert 'id="seal-alarm"' not in html  # waiting for the next seal is normal
+    assert client.get("/api/v1/ledger/status").json()["alarm"] is False
+
+    clock.shift(dt.timedelta(seconds=61))
+    html = client.get(url).content.decode()
+    since = timezone.localtime(first.at).strftime("%Y-%m-%d %H:%M:%S")
+    assert 'id="seal-alarm"' in html and 'class="alarm" role="alert"' in html
+    assert "有 2 条审计记录超过 60 秒仍未封存" in html and f"最早一条记于 {since}" in html
+    assert '<strong class="tag bad">告警</strong>' in html
+    body = client.get("/api/v1/ledger/status").json()
+    assert body["alarm"] is True and body["overdue"] == body["unsealed"] == 2
+    assert body["alarm_after"] == 60
+    since_api = dt.datetime.fromisoformat(body["overdue_since"])
+    assert abs(since_api - first.at) < dt.timedelta(milliseconds=1)  # JSON keeps ms
+    client.cookies["django_language"] = "en"
+    english = client.get(url).content.decode()
+    del client.cookies["django_language"]
+    assert "2 audit entries have waited more than 60 seconds" in english
+
+    ledger.seal_pending()
+    assert 'id="seal-alarm"' not in client.get(url).content.decode()
+    body = client.get("/api/v1/ledger/status").json()
+    assert (body["alarm"], body["overdue"], body["unsealed"]) == (False, 0, 0)
+    assert body["overdue_since"] is None and body["last_sealed_at"]
+
+
+def test_ledger_status_is_for_auditors_with_the_audit_scope(client, entries, auditor, citizen):
+    assert client.get("/api/v1/ledger/status").status_code == 401
+    client.force_login(citizen)
+    assert client.get("/api/v1/ledger/status").status_code == 403
+    client.logout()
+    assert client.get("/api/v1/ledger/status", **bearer_for(auditor, "read")).status_code == 403
+    ok = client.get("/api/v1/ledger/status", **bearer_for(auditor, "audit"))
+    assert ok.status_code == 200 and ok.json()["alarm"] is False
+
+
+def test_alarm_period_is_never_shorter_than_two_sealing_rounds(settings):
+    settings.YIWANG = {
+        **settings.YIWANG,
+        "LEDGER_SEAL_ALARM_SECONDS": 5,
+        "LEDGER_SEAL_EVERY_SECONDS": 30,
+        "LEDGER_SEAL_GRACE_SECONDS": 2,
+    }
+    assert ledger.alarm_seconds() == 64
+    settings.YIWANG = {**settings.YIWANG, "LEDGER_SEAL_ALARM_SECONDS": 600}
+    assert ledger.alarm_seconds() == 600

@@ -36,7 +36,8 @@ class AuditSearchForm(forms.Form):
 
 @login_required
 def audit_search(request: HttpRequest) -> HttpResponse:
-    """Search the ledger; 403 for anyone without ``audit.view``."""
+    """Search the ledger; 403 for anyone without ``audit.view``. Above the results, the
+    alarm when entries wait unsealed too long (封存告警, ``ledger.seal_status``)."""
     access.require(request.user, "audit.view")
     form = AuditSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -47,7 +48,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/audit_search.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": query.urlencode(), "seal": ledger.seal_status()},
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
 

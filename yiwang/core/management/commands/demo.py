@@ -1,11 +1,20 @@
 """``yiwang demo``: migrate, seed the deterministic demo city 焦作 once, run each
 installed room's demo seeder (its manifest names it and its order), print the demo
-accounts, then serve. Never asks a question; re-running reuses the database."""
+accounts, then serve — with a ``yiwang worker`` alongside, so the audit ledger is sealed
+within seconds (审计账本封存), notifications go out and overdue cases escalate, as in any
+deployment. Never asks a question; re-running reuses the database."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
+from types import FrameType
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -23,6 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="port to serve on")
         parser.add_argument("--addr", default="127.0.0.1", help="address to serve on")
         parser.add_argument("--no-serve", action="store_true", help="seed only, do not serve")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="serve without the background worker (run `yiwang worker` yourself)",
+        )
         parser.add_argument(
             "--scale",
             choices=["demo", "city"],
@@ -64,7 +78,42 @@ class Command(BaseCommand):
 
         self._print_accounts(accounts)
         if not opts["no_serve"]:
-            call_command("runserver", f"{opts['addr']}:{opts['port']}", use_reloader=False)
+            self._serve(opts["addr"], opts["port"], worker=not opts["no_worker"])
+
+    def _serve(self, addr: str, port: int, *, worker: bool) -> None:
+        """The development server, with the worker as a child process that ends with it:
+        on Ctrl-C, SIGTERM or SIGHUP here, and (``--stop-with``) however this process
+        ends, even by ``kill -9`` or a server that cannot bind its port."""
+        child = self._start_worker() if worker else None
+        previous = {sig: signal.signal(sig, _exit_on_signal) for sig in STOP_SIGNALS}
+        try:
+            call_command("runserver", f"{addr}:{port}", use_reloader=False)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            if child is not None:
+                _stop(child)
+
+    def _start_worker(self) -> subprocess.Popen:
+        """``yiwang worker`` in its own session (Ctrl-C reaches the server, which stops
+        the worker once), its output in ``var/worker.log``."""
+        log_path = Path(settings.VAR_DIR) / "worker.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        command = [
+            sys.executable,
+            "-m",
+            "yiwang.cli",
+            "worker",
+            "--no-reload",
+            "--stop-with",
+            str(os.getpid()),
+        ]
+        with log_path.open("ab") as log:
+            child = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.stdout.write(f"worker started (pid {child.pid}), log: {log_path}")
+        return child
 
     def _rooms(self, run: DemoRun) -> bool:
         """Each installed room's demo seeder, in its manifest's order; True when one
@@ -114,6 +163,27 @@ class Command(BaseCommand):
             if n == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
         self.stdout.write("")
+
+
+# Signals that end the demo server the way Ctrl-C does, so the worker is stopped with it.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+WORKER_STOP_SECONDS = 15
+
+
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(child: subprocess.Popen) -> None:
+    """Ask the worker to stop (it finishes a running task first); kill it if it hangs."""
+    if child.poll() is not None:
+        return
+    child.terminate()
+    try:
+        child.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def _width(text: str) -> int:

@@ -4,11 +4,33 @@ jobs of ``yiwang.core.schedule.PERIODIC`` (超期督办, 审计账本封存)."""
 from __future__ import annotations
 
 import os
+import signal
+import threading
+import time
 
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from yiwang.core.schedule import Scheduler
+
+# How often a worker started with ``--stop-with`` looks whether its parent still lives.
+PARENT_CHECK_SECONDS = 1.0
+
+
+def stop_with(parent: int, *, every: float = PARENT_CHECK_SECONDS) -> threading.Thread:
+    """Stop this worker (a SIGTERM to itself: the worker's own graceful shutdown, which
+    lets a running task finish) once process ``parent`` is no longer its parent — it
+    ended, however it ended, even by ``kill -9``. ``yiwang demo`` starts its worker so,
+    and no worker outlives the demo server."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    thread = threading.Thread(target=watch, name="yiwang-parent-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 class Command(DbWorkerCommand):
@@ -22,9 +44,18 @@ class Command(DbWorkerCommand):
             dest="schedule",
             help="only run queued tasks; another worker enqueues the periodic jobs",
         )
+        parser.add_argument(
+            "--stop-with",
+            type=int,
+            metavar="PID",
+            help="stop when process PID, this worker's parent, ends (used by yiwang demo)",
+        )
 
     def handle(self, *args, **options) -> None:
         schedule = options.pop("schedule", True)
+        parent = options.pop("stop_with", None)
+        if parent is not None:
+            stop_with(parent)
         reloading = options.get("reload") and not options.get("batch")
         in_child = os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"
         scheduler = None
