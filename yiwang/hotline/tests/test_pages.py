@@ -236,3 +236,34 @@ def test_generic_case_page_sends_people_to_the_ticket_pages(client, take, wuzhi_
     own = take("我家门口路灯坏了", actor=citizen, channel="web", category="0204", citizen=citizen)
     r = login(client, citizen).get(reverse("core:case", args=[own.case_id]))
     assert r.status_code == 302 and r.url == reverse("hotline:my_ticket", args=[own.pk])
+
+
+def test_console_refusal_re_renders_with_the_summary_and_keeps_the_input(client, agent, city):
+    login(client, agent)
+    url = reverse("hotline:console")
+    bad = client.post(
+        url,
+        {
+            "channel": "phone",
+            "kind": "help",
+            "content": "路灯坏了",
+            "category": "0204",
+            "contact_name": "周先生",
+            "contact_phone": "12345",
+        },
+    )
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'class="error-summary" id="error-summary"' in page
+    assert '<a href="#contact_phone">联系电话格式不正确' in page
+    assert 'id="contact_phone-error"' in page and 'aria-invalid="true"' in page
+    assert 'value="12345"' in page and 'value="周先生"' in page and "路灯坏了</textarea>" in page
+    assert '<option value="help" selected>' in page and '<option value="0204" selected>' in page
+    # A place the locator refuses shows on the longitude, the first of its two inputs.
+    outside = client.post(
+        url,
+        {"channel": "phone", "kind": "help", "content": "路灯坏了", "longitude": "113.2"},
+    )
+    page = outside.content.decode()
+    assert outside.status_code == 400 and '<a href="#longitude">经度和纬度须同时填写。</a>' in page
+    assert 'id="longitude-error"' in page and 'value="113.2"' in page
+    assert not Ticket.objects.exists()

@@ -18,32 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
-from yiwang.core.errors import refused
+from yiwang.core.errors import refused, status_of
 from yiwang.core.inbox import case_events
 from yiwang.core.masking import masked, reveal
 from yiwang.core.models import Department
 from yiwang.hotline import access, stats
 from yiwang.hotline.actions import handling
 from yiwang.hotline.actions.tickets import do_take_ticket
+from yiwang.hotline.forms import TakeCallForm
 from yiwang.hotline.models import Callback, Extension, Result, Satisfaction, Ticket
 from yiwang.hotline.operations import operations
 from yiwang.hotline.queries import row, rows, with_case
 from yiwang.hotline.views.common import choices
-
-FORM_FIELDS = (
-    "channel",
-    "kind",
-    "title",
-    "content",
-    "category",
-    "address",
-    "longitude",
-    "latitude",
-    "urgency",
-    "emergency",
-    "contact_name",
-    "contact_phone",
-)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -89,35 +75,27 @@ def console(request: HttpRequest) -> HttpResponse:
     beside the form as the agent types."""
     if not access.may_take(request.user):
         raise PermissionDenied(_("只有 12345 话务员和值班长可以使用受理台。"))
-    values: dict[str, Any] = {"channel": "phone", "kind": "complaint", "urgency": "normal"}
-    summary: list[str] = []
-    field_errors: dict[str, list[str]] = {}
+    form = TakeCallForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     status = 200
     if request.method == "POST":
-        values = {f: request.POST.get(f, "") for f in FORM_FIELDS}
-        try:
-            ticket = do_take_ticket(
-                actor=request.user,
-                anonymous=request.POST.get("anonymous") == "on",
-                attachments=request.FILES.getlist("attachments"),
-                **values,
-            )
-        except ValidationError as exc:
-            summary, field_errors, status = refused(exc)
-        else:
-            messages.success(
-                request,
-                _("已受理，工单编号 %(number)s，查询码 %(code)s（请告知来电人）。")
-                % {"number": ticket.number, "code": ticket.query_code},
-            )
-            return redirect("hotline:ticket", pk=ticket.pk)
-    context = {
-        "values": values,
-        "summary": summary,
-        "field_errors": field_errors,
-        "queues": _queues(request.user),
-        **choices(),
-    }
+        status = 400
+        if form.is_valid():
+            try:
+                ticket = do_take_ticket(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_refusal(exc)
+                status = status_of(exc)
+            else:
+                messages.success(
+                    request,
+                    _("已受理，工单编号 %(number)s，查询码 %(code)s（请告知来电人）。")
+                    % {"number": ticket.number, "code": ticket.query_code},
+                )
+                return redirect("hotline:ticket", pk=ticket.pk)
+    context = {"form": form, "queues": _queues(request.user)}
     return render(request, "hotline/console.html", context, status=status)
 
 
