@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.forms import MultipleFileField, add_errors
 from yiwang.core.models import Department, Division
-from yiwang.hotline.models import Category, Channel, Emergency, Kind, Urgency
+from yiwang.hotline.models import (
+    Category,
+    Channel,
+    Emergency,
+    Kind,
+    Result,
+    Satisfaction,
+    Urgency,
+)
 from yiwang.hotline.queries import category_groups
 
 # One message for a rule with a part missing, as the page has always said it.
@@ -247,3 +255,273 @@ class WarningStepForm(forms.Form):
     def add_error(self, field: str | None, error: Any) -> None:
         # The step is a hidden input, not a question: its refusal is about the form.
         super().add_error(None if field == "op" else field, error)
+
+
+# --- the ticket page (工单办理) ---
+
+
+class _OpForm(forms.Form):
+    op = forms.CharField(required=False, max_length=40)
+
+
+def posted_op(data: Any) -> str:
+    """Which of a page's forms was sent: its hidden ``op`` (empty when there is none)."""
+    form = _OpForm(data)
+    return form.cleaned_data["op"] if form.is_valid() else ""
+
+
+class _ValueIdRadio(forms.RadioSelect):
+    """Radio buttons each with the id ``<prefix><value>`` the page has always given it."""
+
+    def __init__(self, *args: Any, prefix: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prefix = prefix
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        if index is None:
+            return ""
+        choices = list(self.choices)
+        i = int(index)
+        return (
+            f"{self.prefix}{choices[i][0]}"
+            if i < len(choices)
+            else super().id_for_label(id_, index)
+        )
+
+
+def _comment(label: Any, *, rows: int = 2, maxlength: int | None = None) -> forms.CharField:
+    attrs: dict[str, Any] = {"rows": rows}
+    if maxlength:
+        attrs["maxlength"] = str(maxlength)
+    return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs=attrs))
+
+
+class RevealForm(ActionForm):
+    """查看完整个人信息: the purpose (用途) the ledger records with the clear value."""
+
+    purpose = forms.CharField(
+        label=_l("查看完整信息的用途"),
+        max_length=100,
+        min_length=2,
+        initial=_l("回访联系"),
+        error_messages={
+            "required": _l("查看完整个人信息须说明用途。"),
+            "min_length": _l("查看完整个人信息须说明用途。"),
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+
+
+class TicketStepForm(ActionForm):
+    """One step on a 12345 ticket (工单办理), the page's hidden ``op`` naming it. The
+    forms parse what the step sends; whether the user may take it now and what it
+    needs (a reason, a known department …) the handling actions decide."""
+
+    step: ClassVar[str] = ""
+    id_prefix: ClassVar[str] = ""
+
+    def __init__(self, *args: Any, ticket: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix or self.step}-%s")
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+
+
+class DispatchForm(TicketStepForm):
+    """派单 (改派 after a return, when the explanation is needed): the category to keep
+    or change, and the department (the routing rules' when none is chosen)."""
+
+    step = "dispatch"
+    category = forms.CharField(label=_l("诉求分类"), required=False, widget=forms.Select)
+    department = forms.CharField(label=_l("承办部门"), required=False, widget=forms.Select)
+    comment = _comment(_l("派单说明"), maxlength=2000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category = self.ticket.category
+        self.fields["category"].widget.choices = category_choices(_("（保持当前分类）"))
+        self.fields["category"].initial = category.code if category is not None else ""
+        self.fields["department"].widget.choices = [("", _("按派单规则"))] + [
+            (d.code, d.name)
+            for d in Department.objects.select_related("division").order_by("division_id", "code")
+        ]
+        if self.ticket.flow.state == "returned":
+            self.fields["comment"].label = _("派单说明") + _("（须填）")
+
+    def clean_department(self) -> Department | None:
+        code = self.cleaned_data["department"]
+        if not code:
+            return None
+        found = Department.objects.filter(code=code).first()
+        if found is None:
+            raise ValidationError(_("未知的部门：%s") % code, code="department_unknown")
+        return found
+
+
+class AnswerNowForm(TicketStepForm):
+    """即接即办: the answer given to the caller at once."""
+
+    step = "answer_now"
+    action_fields = {"comment": "answer"}
+    input_ids = {"answer": "answer"}
+    answer = _comment(_l("答复内容"), rows=3, maxlength=5000)
+
+
+class HandOffForm(TicketStepForm):
+    """移交应急联动: to 110/119/120/122, with what was handed over."""
+
+    step = "hand_off"
+    id_prefix = "handoff"
+    input_ids = {"service": "service"}
+    service = forms.CharField(label=_l("移交至"), required=False, widget=forms.Select)
+    comment = _comment(_l("移交说明（须填）"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].widget.choices = [c for c in Emergency.choices if c[0]]
+        self.fields["service"].initial = self.ticket.emergency
+
+
+class MergeForm(TicketStepForm):
+    """合并工单: into the ticket of the number given (the most similar one offered)."""
+
+    step = "merge"
+    input_ids = {"into": "into"}
+    into = forms.CharField(label=_l("并入的工单编号"), required=False, max_length=40)
+    comment = forms.CharField(label=_l("合并理由（须填）"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        nearest = self.ticket.links.select_related("other").order_by("-score").first()
+        if nearest is not None:
+            self.fields["into"].initial = nearest.other.number
+
+
+class SignForm(TicketStepForm):
+    """签收: nothing to ask."""
+
+    step = "sign"
+
+
+class ReplyForm(TicketStepForm):
+    """答复: the result (解决/部分解决/未解决) and the reply to the caller."""
+
+    step = "reply"
+    action_fields = {"reply": "comment"}
+    input_ids = {"comment": "reply-text"}
+    result = forms.CharField(
+        label=_l("办理结果"),
+        required=False,
+        initial="resolved",
+        widget=_ValueIdRadio(prefix="result-"),
+    )
+    comment = _comment(_l("答复内容（须填）"), rows=4, maxlength=5000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["result"].widget.choices = [
+            c for c in Result.choices if c[0] in ("resolved", "partial", "unresolved")
+        ]
+
+
+class ExtensionForm(TicketStepForm):
+    """申请延期: how many more working days, and why."""
+
+    step = "extension"
+    id_prefix = "ext"
+    input_ids = {"days": "days", "comment": "ext-reason"}
+    days = forms.IntegerField(
+        label=_l("延期工作日"),
+        required=False,
+        initial=5,
+        widget=forms.NumberInput(attrs={"min": "1", "max": "30"}),
+        error_messages={"invalid": _l("延期天数须为 1 至 30 个工作日。")},
+    )
+    comment = _comment(_l("延期理由（须填）"))
+
+
+class ReturnForm(TicketStepForm):
+    """退单: why the ticket is not the department's."""
+
+    step = "return"
+    action_fields = {"reason": "comment"}
+    input_ids = {"comment": "return-reason"}
+    comment = _comment(_l("退单理由（须填，派单后 2 个工作日内）"))
+
+
+class RejectReturnForm(TicketStepForm):
+    """退单不成立: why the ticket goes back to the same department."""
+
+    step = "reject_return"
+    id_prefix = "reject"
+    comment = _comment(_l("理由（须填）"))
+
+
+class DecideExtensionForm(TicketStepForm):
+    """延期审核: approve or refuse (the button pressed) with an opinion."""
+
+    step = "decide_extension"
+    id_prefix = "decide"
+    action_fields = {"note": "comment"}
+    decision = forms.CharField(required=False, widget=forms.HiddenInput)
+    comment = _comment(_l("审核意见（不同意时须填）"))
+
+
+class SendBackForm(TicketStepForm):
+    """退回重办: why the reply is not good enough."""
+
+    step = "send_back"
+    id_prefix = "send-back"
+    comment = _comment(_l("退回重办理由（须填）"))
+
+
+class ConcludeForm(TicketStepForm):
+    """办结: nothing to ask."""
+
+    step = "conclude"
+
+
+class CallbackForm(TicketStepForm):
+    """回访: the caller's satisfaction (不满意 reopens the ticket) and the record."""
+
+    step = "callback"
+    id_prefix = "cb"
+    satisfaction = forms.CharField(
+        label=_l("来电人评价"), required=False, widget=_ValueIdRadio(prefix="cb-")
+    )
+    comment = _comment(_l("回访记录"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["satisfaction"].widget.choices = [c for c in Satisfaction.choices if c[0]]
+
+
+class SuperviseForm(TicketStepForm):
+    """督办: what the centre requires of the department."""
+
+    step = "supervise"
+    comment = _comment(_l("督办要求（须填）"))
+
+
+# The form of each page step (the ``op`` the ticket page sends).
+STEP_FORMS: dict[str, type[TicketStepForm]] = {
+    form.step: form
+    for form in (
+        DispatchForm,
+        AnswerNowForm,
+        HandOffForm,
+        MergeForm,
+        SignForm,
+        ReturnForm,
+        RejectReturnForm,
+        ReplyForm,
+        ExtensionForm,
+        DecideExtensionForm,
+        SendBackForm,
+        ConcludeForm,
+        CallbackForm,
+        SuperviseForm,
+    )
+}

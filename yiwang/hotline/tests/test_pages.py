@@ -267,3 +267,54 @@ def test_console_refusal_re_renders_with_the_summary_and_keeps_the_input(client,
     assert outside.status_code == 400 and '<a href="#longitude">经度和纬度须同时填写。</a>' in page
     assert 'id="longitude-error"' in page and 'value="113.2"' in page
     assert not Ticket.objects.exists()
+
+
+def test_ticket_step_refusal_re_renders_with_the_summary_and_keeps_the_input(
+    client, take, wuzhi_market, agent
+):
+    t = take()
+    url = reverse("hotline:ticket", args=[t.pk])
+    login(client, wuzhi_market)
+    client.post(url, {"op": "sign"})
+    # 退单 without a reason: the action's ``reason`` is the form's comment.
+    bare = client.post(url, {"op": "return", "comment": "  "})
+    page = bare.content.decode()
+    assert bare.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#return-reason">退单须写明理由。</a>' in page
+    assert 'id="return-comment-error"' in page
+    # 申请延期 beyond 30 working days: the days and the reason are kept.
+    long = client.post(url, {"op": "extension", "days": "45", "comment": "需要协调多个部门"})
+    page = long.content.decode()
+    assert long.status_code == 400 and '<a href="#days">延期天数须为 1 至 30 个工作日。</a>' in page
+    assert 'value="45"' in page and "需要协调多个部门</textarea>" in page
+    # 答复 with an unknown result: the message on the result, the reply kept.
+    odd = client.post(url, {"op": "reply", "result": "maybe", "comment": "已责令整改"})
+    page = odd.content.decode()
+    assert odd.status_code == 400 and '<a href="#result-resolved">请选择办理结果' in page
+    assert 'id="reply-result-error"' in page and "已责令整改</textarea>" in page
+    t.refresh_from_db()
+    assert t.case.state == "handling"
+    # The reveal form's purpose is asked for before anything is shown.
+    login(client, agent)
+    none = client.post(url, {"op": "reveal", "purpose": " "})
+    page = none.content.decode()
+    assert none.status_code == 400 and '<a href="#purpose">查看完整个人信息须说明用途。</a>' in page
+    assert "13912345678" not in page
+
+
+def test_dispatch_refusal_keeps_the_choice(client, take, agent):
+    t = take("请问路灯坏了找哪个部门", kind="consult", category="0204")
+    login(client, agent)
+    url = reverse("hotline:ticket", args=[t.pk])
+    page = client.get(url).content.decode()
+    assert 'id="op-dispatch"' in page and 'id="dispatch-department"' in page
+    unknown = client.post(url, {"op": "dispatch", "department": "nowhere", "comment": "请处理"})
+    page = unknown.content.decode()
+    assert (
+        unknown.status_code == 400 and '<a href="#dispatch-department">未知的部门：nowhere' in page
+    )
+    assert "请处理</textarea>" in page
+    merge = client.post(url, {"op": "merge", "into": "RX-NONE", "comment": "重复来电"})
+    page = merge.content.decode()
+    assert merge.status_code == 400 and '<a href="#into">未找到要并入的工单：RX-NONE</a>' in page
+    assert 'value="RX-NONE"' in page and 'value="重复来电"' in page

@@ -18,18 +18,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
-from yiwang.core.errors import refused, status_of
+from yiwang.core.errors import status_of
 from yiwang.core.inbox import case_events
 from yiwang.core.masking import masked, reveal
-from yiwang.core.models import Department
 from yiwang.hotline import access, stats
 from yiwang.hotline.actions import handling
 from yiwang.hotline.actions.tickets import do_take_ticket
-from yiwang.hotline.forms import TakeCallForm
-from yiwang.hotline.models import Callback, Extension, Result, Satisfaction, Ticket
+from yiwang.hotline.forms import (
+    STEP_FORMS,
+    RevealForm,
+    TakeCallForm,
+    TicketStepForm,
+    posted_op,
+)
+from yiwang.hotline.models import Callback, Extension, Ticket
 from yiwang.hotline.operations import operations
 from yiwang.hotline.queries import row, rows, with_case
-from yiwang.hotline.views.common import choices
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -99,118 +103,107 @@ def console(request: HttpRequest) -> HttpResponse:
     return render(request, "hotline/console.html", context, status=status)
 
 
-def _do(request: HttpRequest, ticket: Ticket, op: str) -> str:
-    """Run one page operation; returns the success message."""
-    run = PAGE_OPERATIONS.get(op)
-    if run is None:
-        raise ValidationError(_("未知的操作：%s") % op, code="op_unknown")
-    return run(request.user, ticket, request.POST, request.POST.get("comment", ""))
-
-
-def _dispatch(u, ticket: Ticket, p, comment: str) -> str:
+def _dispatch(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """派单: to the department chosen (or the one the routing rules suggest)."""
-    code = p.get("department", "")
-    dept = Department.objects.filter(code=code).first() if code else None
-    if code and dept is None:
-        raise ValidationError({"department": _("未知的部门：%s") % code})
     handling.do_dispatch(
-        actor=u, ticket=ticket, department=dept, category=p.get("category"), comment=comment
+        actor=u,
+        ticket=ticket,
+        department=data["department"],
+        category=data["category"],
+        comment=data["comment"],
     )
     return _("已派单。")
 
 
-def _answer_now(u, ticket: Ticket, p, comment: str) -> str:
+def _answer_now(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """即时办结: the agent answers the caller directly."""
-    handling.do_answer_now(actor=u, ticket=ticket, answer=p.get("answer", ""))
+    handling.do_answer_now(actor=u, ticket=ticket, answer=data["answer"])
     return _("已即时答复并办结。")
 
 
-def _hand_off(u, ticket: Ticket, p, comment: str) -> str:
+def _hand_off(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """移交应急联动: an emergency goes to 110/119/120."""
-    handling.do_hand_off(actor=u, ticket=ticket, service=p.get("service", ""), comment=comment)
+    handling.do_hand_off(actor=u, ticket=ticket, service=data["service"], comment=data["comment"])
     return _("已移交应急联动。")
 
 
-def _merge(u, ticket: Ticket, p, comment: str) -> str:
+def _merge(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """合并工单: into another ticket the user may see, named by its number."""
     from yiwang.hotline.actions.duplicates import do_merge_ticket
 
-    into = access.tickets(u).filter(number=p.get("into", "").strip()).first()
+    into = access.tickets(u).filter(number=data["into"]).first()
     if into is None:
-        raise ValidationError({"into": _("未找到要并入的工单：%s") % p.get("into", "")})
-    do_merge_ticket(actor=u, ticket=ticket, into=into, comment=comment)
+        raise ValidationError({"into": _("未找到要并入的工单：%s") % data["into"]})
+    do_merge_ticket(actor=u, ticket=ticket, into=into, comment=data["comment"])
     return _("已合并到 %s。") % into.number
 
 
-def _sign(u, ticket: Ticket, p, comment: str) -> str:
+def _sign(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """签收: the department accepts the ticket."""
     handling.do_sign(actor=u, ticket=ticket)
     return _("已签收。")
 
 
-def _return(u, ticket: Ticket, p, comment: str) -> str:
+def _return(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """退单: the department says it is not theirs, with the reason."""
-    handling.do_return(actor=u, ticket=ticket, reason=comment)
+    handling.do_return(actor=u, ticket=ticket, reason=data["comment"])
     return _("已退单。")
 
 
-def _reject_return(u, ticket: Ticket, p, comment: str) -> str:
+def _reject_return(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """退单不成立: the return is refused and the ticket goes back."""
-    handling.do_reject_return(actor=u, ticket=ticket, comment=comment)
+    handling.do_reject_return(actor=u, ticket=ticket, comment=data["comment"])
     return _("退单不成立，已退回原部门。")
 
 
-def _reply(u, ticket: Ticket, p, comment: str) -> str:
+def _reply(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """答复: the department's result and reply to the caller."""
-    handling.do_reply(actor=u, ticket=ticket, result=p.get("result", ""), reply=comment)
+    handling.do_reply(actor=u, ticket=ticket, result=data["result"], reply=data["comment"])
     return _("已答复。")
 
 
-def _request_extension(u, ticket: Ticket, p, comment: str) -> str:
+def _request_extension(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """申请延期: more working days, decided by the 12345 duty supervisor."""
-    try:
-        days = int(p.get("days", ""))
-    except ValueError:
-        days = 0
-    handling.do_request_extension(actor=u, ticket=ticket, days=days, reason=comment)
+    handling.do_request_extension(actor=u, ticket=ticket, days=data["days"], reason=data["comment"])
     return _("已申请延期，待 12345 值班长审核。")
 
 
-def _decide_extension(u, ticket: Ticket, p, comment: str) -> str:
+def _decide_extension(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """延期审核: the duty supervisor approves or refuses."""
-    approve = p.get("decision") == "approve"
-    handling.do_decide_extension(actor=u, ticket=ticket, approve=approve, note=comment)
+    approve = data["decision"] == "approve"
+    handling.do_decide_extension(actor=u, ticket=ticket, approve=approve, note=data["comment"])
     return _("已同意延期。") if approve else _("已不同意延期。")
 
 
-def _send_back(u, ticket: Ticket, p, comment: str) -> str:
+def _send_back(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """退回重办: the reply is not good enough."""
-    handling.do_send_back(actor=u, ticket=ticket, comment=comment)
+    handling.do_send_back(actor=u, ticket=ticket, comment=data["comment"])
     return _("已退回承办部门重办。")
 
 
-def _conclude(u, ticket: Ticket, p, comment: str) -> str:
+def _conclude(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """办结."""
     handling.do_conclude(actor=u, ticket=ticket)
     return _("已办结。")
 
 
-def _callback(u, ticket: Ticket, p, comment: str) -> str:
+def _callback(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """回访: an unsatisfied caller reopens the ticket."""
     cb = handling.do_callback(
-        actor=u, ticket=ticket, satisfaction=p.get("satisfaction", ""), comment=comment
+        actor=u, ticket=ticket, satisfaction=data["satisfaction"], comment=data["comment"]
     )
     return _("回访不满意，已重办。") if cb.reopened else _("已回访归档。")
 
 
-def _supervise(u, ticket: Ticket, p, comment: str) -> str:
+def _supervise(u, ticket: Ticket, data: dict[str, Any]) -> str:
     """督办."""
-    handling.do_supervise(actor=u, ticket=ticket, comment=comment)
+    handling.do_supervise(actor=u, ticket=ticket, comment=data["comment"])
     return _("已督办。")
 
 
-# Page operation (the form's ``op``) → what runs it; which of them a user may take on a
-# ticket is decided by ``operations``, not here.
+# Page operation (the form's ``op``) → what runs it, with what its form
+# (``hotline.forms.STEP_FORMS``) read; which of them a user may take on a ticket is
+# decided by ``operations``, not here.
 PAGE_OPERATIONS = {
     "dispatch": _dispatch,
     "answer_now": _answer_now,
@@ -229,48 +222,76 @@ PAGE_OPERATIONS = {
 }
 
 
+def _step_forms(t: Ticket, ops: set[str], posted: TicketStepForm | None) -> dict[str, Any]:
+    """The form of each step the user may take now; the one just sent as it was sent."""
+    return {
+        op: posted if posted is not None and posted.step == op else STEP_FORMS[op](ticket=t)
+        for op in ops
+        if op in STEP_FORMS
+    }
+
+
+def _reveal(request: HttpRequest, t: Ticket, form: RevealForm) -> tuple[dict[str, Any], int]:
+    """查看完整个人信息 for the purpose given: the contact in clear (logged), or the
+    form's refusal and its status."""
+    contact = {
+        "name": masked("name", t.contact_name),
+        "phone": masked("phone", t.contact_phone),
+        "revealed": False,
+    }
+    if not form.is_bound:
+        return contact, 200
+    if not form.is_valid():
+        return contact, 400
+    purpose = form.cleaned_data["purpose"]
+    try:
+        contact = {
+            "name": reveal(request.user, t, "contact_name", purpose),
+            "phone": reveal(request.user, t, "contact_phone", purpose),
+            "revealed": True,
+        }
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return contact, 403
+    return contact, 200
+
+
 @login_required
 def ticket(request: HttpRequest, pk: int) -> HttpResponse:
     """One ticket for staff: what was asked, where and by whom (masked), how it was
     classified and routed, deadlines, history, and the steps the user may take."""
     t = pick(with_case(access.tickets(request.user)), pk)
     summary: list[str] = []
-    status = 200
-    contact = {
-        "name": masked("name", t.contact_name),
-        "phone": masked("phone", t.contact_phone),
-        "revealed": False,
-    }
-    if request.method == "POST":
-        op = request.POST.get("op", "")
-        if op == "reveal":
-            try:
-                purpose = request.POST.get("purpose", "")
-                contact = {
-                    "name": reveal(request.user, t, "contact_name", purpose),
-                    "phone": reveal(request.user, t, "contact_phone", purpose),
-                    "revealed": True,
-                }
-            except PermissionDenied as exc:
-                summary, status = [str(exc)], 403
-        elif op not in set(operations(request.user, t)):
+    op = posted_op(request.POST) if request.method == "POST" else ""
+    reveal_form = RevealForm(request.POST if op == "reveal" else None)
+    contact, status = _reveal(request, t, reveal_form)
+    posted: TicketStepForm | None = None
+    if op and op != "reveal":
+        if op not in set(operations(request.user, t)) or op not in STEP_FORMS:
             summary, status = [_("您现在不能对该工单执行此操作。")], 403
         else:
-            try:
-                done = _do(request, t, op)
-            except ValidationError as exc:
-                summary, _fields, status = refused(exc)
-            else:
-                messages.success(request, done)
-                return redirect("hotline:ticket", pk=t.pk)
-    t = pick(with_case(access.tickets(request.user)), pk)
+            posted = STEP_FORMS[op](request.POST, ticket=t)
+            status = 400
+            if posted.is_valid():
+                try:
+                    done = PAGE_OPERATIONS[op](request.user, t, posted.cleaned_data)
+                except ValidationError as exc:
+                    posted.add_refusal(exc)
+                    status = status_of(exc)
+                else:
+                    messages.success(request, done)
+                    return redirect("hotline:ticket", pk=t.pk)
+            t = pick(with_case(access.tickets(request.user)), pk)
     ops = set(operations(request.user, t))
     context = {
         "t": t,
         "r": row(t),
         "contact": contact,
         "can_reveal": has_perm(request.user, "personal.unmask") and not t.anonymous,
+        "reveal_form": reveal_form,
         "ops": ops,
+        "steps": _step_forms(t, ops, posted),
+        "posted": posted,
         "summary": summary,
         "events": case_events(t.case) if t.case_id else [],
         "attachments": t.attachments.all(),
@@ -279,12 +300,6 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
         "pending_extension": t.extensions.filter(state=Extension.State.PENDING).last(),
         "callbacks": t.callbacks.all(),
         "links": t.links.select_related("other").order_by("-score")[:5],
-        "results": [c for c in Result.choices if c[0] in ("resolved", "partial", "unresolved")],
-        "satisfactions": [c for c in Satisfaction.choices if c[0]],
-        "departments": Department.objects.select_related("division").order_by("division_id", "code")
-        if "dispatch" in ops
-        else [],
-        **choices(),
     }
     return render(request, "hotline/ticket.html", context, status=status)
 
