@@ -1,12 +1,14 @@
-"""Forms of the 12345 staff pages: they parse what a page sends and leave the rules to
-the actions (``hotline.actions``), whose refusals go back onto the form with
-``core.forms.add_errors``."""
+"""Forms of the 12345 pages, staff's and citizens': they parse what a page sends and
+leave the rules to the actions (``hotline.actions``), whose refusals go back onto the
+form with ``core.forms.add_errors`` (``ActionForm.add_refusal`` where the action names a
+question otherwise)."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -255,6 +257,112 @@ class WarningStepForm(forms.Form):
     def add_error(self, field: str | None, error: Any) -> None:
         # The step is a hidden input, not a question: its refusal is about the form.
         super().add_error(None if field == "op" else field, error)
+
+
+# --- citizens' pages (网上诉求, 工单查询) ---
+
+
+class SubmitForm(forms.Form):
+    """网上诉求: what a citizen writes. The form reads and shows the input; the rules
+    (content required and not too long, a known category, a real address) are
+    ``do_take_ticket``'s, the same for the page, the API and the call centre."""
+
+    kind = forms.CharField(label=_l("诉求类型"), required=False, widget=forms.Select)
+    title = forms.CharField(
+        label=_l("标题（可不填）"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"maxlength": 120}),
+    )
+    content = forms.CharField(
+        label=_l("诉求内容"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    category = forms.CharField(
+        label=_l("诉求分类（不确定可不选）"), required=False, widget=forms.Select
+    )
+    address = forms.CharField(
+        label=_l("事发地址"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"maxlength": 200}),
+    )
+    longitude = forms.CharField(required=False, widget=forms.HiddenInput)
+    latitude = forms.CharField(required=False, widget=forms.HiddenInput)
+    attachments = MultipleFileField(label=_l("照片或材料（JPG、PNG、PDF）"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        limit = settings.YIWANG["HOTLINE_CONTENT_MAX"]
+        self.fields["kind"].widget.choices = Kind.choices
+        self.fields["category"].widget.choices = [("", _("不确定，由系统判断"))] + [
+            (top.name, [(c.code, c.name) for c in leaves]) for top, leaves in category_groups()
+        ]
+        content = self.fields["content"]
+        setattr(content, "required_mark", True)  # noqa: B010 - read by the field partial
+        content.widget.attrs["maxlength"] = limit
+        content.help_text = _("请写清时间、地点和事情经过，最多 %(max)d 字。") % {"max": limit}
+        self.fields["attachments"].widget.attrs["accept"] = ATTACHMENT_TYPES
+
+
+class RateForm(forms.Form):
+    """回访评价 by the citizen on the tracking page: satisfaction and an optional comment
+    (``do_callback`` decides what is acceptable)."""
+
+    satisfaction = forms.CharField(
+        label=_l("请评价本次办理"), required=False, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_l("意见（可选）"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "rate-%s")
+        super().__init__(*args, **kwargs)
+        satisfaction = self.fields["satisfaction"]
+        satisfaction.widget.choices = [c for c in Satisfaction.choices if c[0]]
+        setattr(satisfaction, "required_mark", True)  # noqa: B010 - read by the field partial
+
+
+TRACK_NUMBER_MISSING = _l("请填写工单编号。")
+TRACK_CODE_MISSING = _l("请填写查询码。")
+
+
+class TrackForm(forms.Form):
+    """工单查询 by the number and query code (查询码) a caller was given; no account
+    needed. Whether the pair names a ticket, the page decides (one answer for a wrong
+    number and a wrong code)."""
+
+    number = forms.CharField(
+        label=_l("工单编号"), required=False, max_length=40, widget=forms.TextInput()
+    )
+    code = forms.CharField(
+        label=_l("查询码（6 位数字）"),
+        required=False,
+        max_length=8,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+
+    def is_blank(self) -> bool:
+        """Nothing asked yet: neither a number nor a code."""
+        return not self.is_bound or not any(
+            str(self.data.get(name) or "").strip() for name in ("number", "code")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "number" in data and not data["number"]:
+            self.add_error("number", TRACK_NUMBER_MISSING)
+        if "code" in data and not data["code"]:
+            self.add_error("code", TRACK_CODE_MISSING)
+        return data
 
 
 # --- the ticket page (工单办理) ---

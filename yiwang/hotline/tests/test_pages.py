@@ -318,3 +318,29 @@ def test_dispatch_refusal_keeps_the_choice(client, take, agent):
     page = merge.content.decode()
     assert merge.status_code == 400 and '<a href="#into">未找到要并入的工单：RX-NONE</a>' in page
     assert 'value="RX-NONE"' in page and 'value="重复来电"' in page
+
+
+def test_tracking_form_refusal_re_renders_with_the_summary_and_keeps_the_input(
+    client, take, agent, wuzhi_market
+):
+    from yiwang.hotline.actions import handling as h
+
+    t = take()
+    url = reverse("hotline:track")
+    half = client.get(url, {"number": t.number, "code": ""})
+    page = half.content.decode()
+    assert half.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#code">请填写查询码。</a>' in page and 'id="code-error"' in page
+    assert f'value="{t.number}"' in page
+    h.do_sign(actor=wuzhi_market, ticket=t)
+    h.do_reply(actor=wuzhi_market, ticket=t, result="resolved", reply="已处理")
+    h.do_conclude(actor=agent, ticket=t)
+    unrated = client.post(
+        url, {"number": t.number, "code": t.query_code, "satisfaction": "", "comment": "还行"}
+    )
+    page = unrated.content.decode()
+    assert unrated.status_code == 400 and 'id="error-summary"' in page
+    assert '<a href="#rate-satisfaction_0">请选择满意、基本满意或不满意。</a>' in page
+    assert 'id="rate-satisfaction-error"' in page and "还行</textarea>" in page
+    t.refresh_from_db()
+    assert t.case.state == "concluded"

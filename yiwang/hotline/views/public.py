@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,86 +18,20 @@ from django.utils.crypto import constant_time_compare
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.errors import RateLimited, status_of
-from yiwang.core.forms import MultipleFileField, add_errors
+from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.paging import KeysetPaginator
 from yiwang.core.ratelimit import charge
 from yiwang.core.templatetags.kit import status_tag
 from yiwang.hotline.actions.handling import do_callback
 from yiwang.hotline.actions.tickets import do_take_ticket
-from yiwang.hotline.models import Callback, Kind, Satisfaction, Ticket
-from yiwang.hotline.queries import category_groups, public_timeline, row, with_case
+from yiwang.hotline.forms import RateForm, SubmitForm, TrackForm
+from yiwang.hotline.models import Callback, Ticket
+from yiwang.hotline.queries import public_timeline, row, with_case
 
 LOOKUPS_PER_MINUTE = 20
-ATTACHMENT_TYPES = ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
-
-
-class SubmitForm(forms.Form):
-    """网上诉求: what a citizen writes. The form reads and shows the input; the rules
-    (content required and not too long, a known category, a real address) are
-    ``do_take_ticket``'s, the same for the page, the API and the call centre."""
-
-    kind = forms.CharField(label=_l("诉求类型"), required=False, widget=forms.Select)
-    title = forms.CharField(
-        label=_l("标题（可不填）"),
-        required=False,
-        strip=False,
-        widget=forms.TextInput(attrs={"maxlength": 120}),
-    )
-    content = forms.CharField(
-        label=_l("诉求内容"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 6})
-    )
-    category = forms.CharField(
-        label=_l("诉求分类（不确定可不选）"), required=False, widget=forms.Select
-    )
-    address = forms.CharField(
-        label=_l("事发地址"),
-        required=False,
-        strip=False,
-        widget=forms.TextInput(attrs={"maxlength": 200}),
-    )
-    longitude = forms.CharField(required=False, widget=forms.HiddenInput)
-    latitude = forms.CharField(required=False, widget=forms.HiddenInput)
-    attachments = MultipleFileField(label=_l("照片或材料（JPG、PNG、PDF）"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "%s")
-        super().__init__(*args, **kwargs)
-        limit = settings.YIWANG["HOTLINE_CONTENT_MAX"]
-        self.fields["kind"].widget.choices = Kind.choices
-        self.fields["category"].widget.choices = [("", _("不确定，由系统判断"))] + [
-            (top.name, [(c.code, c.name) for c in leaves]) for top, leaves in category_groups()
-        ]
-        content = self.fields["content"]
-        setattr(content, "required_mark", True)  # noqa: B010 - read by the field partial
-        content.widget.attrs["maxlength"] = limit
-        content.help_text = _("请写清时间、地点和事情经过，最多 %(max)d 字。") % {"max": limit}
-        self.fields["attachments"].widget.attrs["accept"] = ATTACHMENT_TYPES
-
-
-class RateForm(forms.Form):
-    """回访评价 by the citizen on the tracking page: satisfaction and an optional comment
-    (``do_callback`` decides what is acceptable)."""
-
-    satisfaction = forms.CharField(
-        label=_l("请评价本次办理"), required=False, widget=forms.RadioSelect
-    )
-    comment = forms.CharField(
-        label=_l("意见（可选）"),
-        required=False,
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "rate-%s")
-        super().__init__(*args, **kwargs)
-        satisfaction = self.fields["satisfaction"]
-        satisfaction.widget.choices = [c for c in Satisfaction.choices if c[0]]
-        setattr(satisfaction, "required_mark", True)  # noqa: B010 - read by the field partial
 
 
 def _public_context(t: Ticket) -> dict[str, Any]:
@@ -121,47 +54,51 @@ def _find(number: str, code: str) -> Ticket | None:
 def track(request: HttpRequest) -> HttpResponse:
     """工单查询: anyone with the number and query code follows the ticket and, once it is
     concluded, rates the answer (an unsatisfied rating re-opens it)."""
-    number = (request.POST.get("number") or request.GET.get("number") or "").strip()
-    code = (request.POST.get("code") or request.GET.get("code") or "").strip()
-    context: dict[str, Any] = {"number": number, "code": code, "errors": []}
-    if not number and not code:
-        return render(request, "hotline/track.html", context)
+    rating = request.method == "POST"
+    lookup = TrackForm(request.POST if rating else request.GET)
+    context: dict[str, Any] = {"lookup": lookup}
+    if lookup.is_blank():
+        return render(request, "hotline/track.html", {"lookup": TrackForm()})
     try:
         charge("hotline-track", request, LOOKUPS_PER_MINUTE, _("查询过于频繁，请一分钟后再试。"))
     except RateLimited as exc:
-        context["errors"] = exc.messages
+        add_errors(lookup, exc)
         return render(request, "hotline/track.html", context, status=exc.status)
+    if not lookup.is_valid():
+        return render(request, "hotline/track.html", context, status=400)
+    number, code = lookup.cleaned_data["number"], lookup.cleaned_data["code"]
     t = _find(number, code)
     if t is None:
-        context["errors"] = [_("工单编号或查询码不正确。")]
+        lookup.add_error(None, _("工单编号或查询码不正确。"))
         return render(request, "hotline/track.html", context, status=404)
     status = 200
-    rating = request.method == "POST" and request.POST.get("op") == "rate"
     rate_form = RateForm(request.POST if rating else None)
     context["rate_form"] = rate_form
-    if rating and rate_form.is_valid():
-        try:
-            cb = do_callback(
-                actor=None,
-                ticket=t,
-                satisfaction=rate_form.cleaned_data["satisfaction"],
-                comment=rate_form.cleaned_data["comment"],
-                via=Callback.Via.CITIZEN,
-            )
-        except ValidationError as exc:
-            add_errors(rate_form, exc)
-            status = status_of(exc)
-        else:
-            messages.success(
-                request,
-                _("感谢评价。您的诉求已重新交办，我们会尽快处理。")
-                if cb.reopened
-                else _("感谢您的评价。"),
-            )
-            return redirect(f"{request.path}?number={t.number}&code={code}")
+    if rating:
+        status = 400
+        if rate_form.is_valid():
+            try:
+                cb = do_callback(
+                    actor=None,
+                    ticket=t,
+                    satisfaction=rate_form.cleaned_data["satisfaction"],
+                    comment=rate_form.cleaned_data["comment"],
+                    via=Callback.Via.CITIZEN,
+                )
+            except ValidationError as exc:
+                add_errors(rate_form, exc)
+                status = status_of(exc)
+            else:
+                messages.success(
+                    request,
+                    _("感谢评价。您的诉求已重新交办，我们会尽快处理。")
+                    if cb.reopened
+                    else _("感谢您的评价。"),
+                )
+                return redirect(f"{request.path}?number={t.number}&code={code}")
         t = _find(number, code)
         assert t is not None, "the ticket found above is still there"
-    context.update(_public_context(t))
+    context.update(_public_context(t), code=code)
     return render(request, "hotline/track.html", context, status=status)
 
 
@@ -171,29 +108,34 @@ def submit(request: AuthenticatedHttpRequest) -> HttpResponse:
     classifies and routes it like a call."""
     if getattr(request.user, "kind", "") not in ("citizen", "enterprise"):
         raise PermissionDenied(_("网上诉求由市民或企业本人提交；工作人员请使用受理台。"))
-    form = SubmitForm(request.POST or None, request.FILES or None, initial={"kind": "complaint"})
+    posted = request.method == "POST"
+    form = SubmitForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        initial={"kind": "complaint"},
+    )
     status = 200
-    if request.method == "POST" and form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
-        try:
-            t = do_take_ticket(
-                actor=request.user,
-                channel="web",
-                contact_name=request.user.get_full_name() or str(request.user),
-                contact_phone=getattr(request.user, "phone", "") or "",
-                attachments=form.cleaned_data["attachments"],
-                **values,
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-            status = status_of(exc)
-        else:
-            messages.success(
-                request,
-                _("已提交，工单编号 %(number)s，查询码 %(code)s。")
-                % {"number": t.number, "code": t.query_code},
-            )
-            return redirect("hotline:my_ticket", pk=t.pk)
+    if posted:
+        status = 400
+        if form.is_valid():
+            try:
+                t = do_take_ticket(
+                    actor=request.user,
+                    channel="web",
+                    contact_name=request.user.get_full_name() or str(request.user),
+                    contact_phone=getattr(request.user, "phone", "") or "",
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+                status = status_of(exc)
+            else:
+                messages.success(
+                    request,
+                    _("已提交，工单编号 %(number)s，查询码 %(code)s。")
+                    % {"number": t.number, "code": t.query_code},
+                )
+                return redirect("hotline:my_ticket", pk=t.pk)
     return render(request, "hotline/submit.html", {"form": form}, status=status)
 
 
@@ -247,7 +189,6 @@ def my_ticket(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "hotline/track.html",
         {
             **_public_context(t),
-            "number": t.number,
             "code": t.query_code,
             "own": True,
             "rate_form": RateForm(),
