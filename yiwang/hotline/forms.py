@@ -5,7 +5,7 @@ question otherwise)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from yiwang.core.access import departments_in_scope
 from yiwang.core.forms import MultipleFileField, add_errors
 from yiwang.core.models import Department, Division
 from yiwang.hotline.models import (
@@ -20,6 +21,7 @@ from yiwang.hotline.models import (
     Channel,
     Emergency,
     Kind,
+    KnowledgeEntry,
     Result,
     Satisfaction,
     Urgency,
@@ -28,6 +30,7 @@ from yiwang.hotline.queries import category_groups
 
 # One message for a rule with a part missing, as the page has always said it.
 RULE_INCOMPLETE = _l("请选择诉求分类、区划和承办部门。")
+State = KnowledgeEntry.State
 # Attachments a page offers to pick (the upload check decides by the bytes).
 ATTACHMENT_TYPES = ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
 
@@ -363,6 +366,72 @@ class TrackForm(forms.Form):
         if "code" in data and not data["code"]:
             self.add_error("code", TRACK_CODE_MISSING)
         return data
+
+
+# --- 知识库 ---
+
+
+class EntryForm(forms.Form):
+    """知识条目 a department keeps (答复口径): the departments offered are those the user
+    keeps the knowledge of; lengths and the rest, ``do_save_entry`` checks."""
+
+    department = forms.ModelChoiceField(label=_l("维护部门"), queryset=Department.objects.none())
+    category = forms.ModelChoiceField(
+        label=_l("诉求分类"), queryset=Category.objects.none(), required=False
+    )
+    question = forms.CharField(label=_l("问题"), max_length=200)
+    answer = forms.CharField(
+        label=_l("答复口径"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    keywords = forms.CharField(
+        label=_l("关键词"),
+        max_length=200,
+        required=False,
+        help_text=_l("市民常用的说法，空格分隔，如：公积金 提取 取钱"),
+    )
+    legal_basis = forms.CharField(label=_l("依据"), max_length=300, required=False)
+    valid_until = forms.DateField(
+        label=_l("有效期至"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_l("政策到期后不再检索到；留空为长期有效。"),
+    )
+    state = forms.ChoiceField(
+        label=_l("状态"),
+        choices=[(State.PUBLISHED, _l("发布")), (State.DRAFT, _l("草稿"))],
+        initial=State.PUBLISHED,
+    )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        department = cast(forms.ModelChoiceField, self.fields["department"])
+        department.queryset = departments_in_scope(user, "knowledge.manage").order_by(
+            "division_id", "code"
+        )
+        category = cast(forms.ModelChoiceField, self.fields["category"])
+        category.queryset = Category.objects.filter(active=True, parent__isnull=False).order_by(
+            "code"
+        )
+
+
+class CiteForm(forms.Form):
+    """引用 a knowledge entry: the ticket it answers (by number, optional) and the page to
+    return to without htmx (checked by the view to stay on this site)."""
+
+    ticket = forms.CharField(required=False)
+    next = forms.CharField(required=False)
+
+    def clean_ticket(self) -> str:
+        return self.cleaned_data["ticket"][:40]
+
+
+class WithdrawForm(forms.Form):
+    """停用 a knowledge entry, with an optional reason for the ledger."""
+
+    reason = forms.CharField(required=False)
+
+    def clean_reason(self) -> str:
+        return self.cleaned_data["reason"][:500]
 
 
 # --- the ticket page (工单办理) ---

@@ -210,7 +210,7 @@ def test_manage_pages_create_edit_withdraw(client, city, housing):
         "/hotline/knowledge/manage/new/",
         {"department": dept.pk, "question": "", "answer": "x", "state": "published"},
     )
-    assert r.status_code == 200 and "errorlist" in r.content.decode()
+    assert r.status_code == 400 and "errorlist" in r.content.decode()
     r = client.post(
         "/hotline/knowledge/manage/new/",
         {
@@ -248,6 +248,40 @@ def test_manage_pages_create_edit_withdraw(client, city, housing):
     assert r.status_code == 403
     assert client.post(f"/hotline/knowledge/manage/{other.pk}/withdraw/").status_code == 403
     assert KnowledgeEntry.objects.get(pk=other.pk).state == "published"
+
+
+def test_entry_form_refusal_re_renders_with_the_summary_and_keeps_the_input(client, city, housing):
+    client.force_login(housing)
+    dept = city.department("410800", "housing")
+    r = client.post(
+        "/hotline/knowledge/manage/new/",
+        {"department": dept.pk, "question": "", "answer": "先联系供热公司报修。", "state": "draft"},
+    )
+    page = r.content.decode()
+    assert r.status_code == 400 and 'id="form-errors"' in page
+    assert page.index('id="form-errors"') < page.index("<h1>")
+    assert '<a href="#id_question">' in page and 'id="id_question-error"' in page
+    assert "先联系供热公司报修。</textarea>" in page
+    assert '<option value="draft" selected>' in page
+    assert not KnowledgeEntry.objects.exists()
+
+
+def test_withdrawing_twice_and_citing_a_withdrawn_entry_are_refused(client, city, housing, agent):
+    e = entry(city, line="housing", question="暖气不热找谁")
+    client.force_login(housing)
+    url = f"/hotline/knowledge/manage/{e.pk}/withdraw/"
+    assert client.post(url, {"reason": "政策调整"}).status_code == 302
+    again = client.post(url)
+    assert again.status_code == 400 and "该知识条目已停用。" in again.content.decode()
+    client.force_login(agent)
+    cite = f"/hotline/knowledge/{e.pk}/cite/"
+    # From the console the button is answered in place; without htmx by the refusal page.
+    r = client.post(cite, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and "不能引用" in r.content.decode()
+    assert 'class="tag warn"' in r.content.decode()
+    r = client.post(cite, {"next": "/hotline/knowledge/"})
+    assert r.status_code == 400 and "不能引用" in r.content.decode()
+    assert KnowledgeEntry.objects.get(pk=e.pk).hits == 0
 
 
 # --- API ---

@@ -4,7 +4,6 @@ intake form; departments keep their own entries (list, create/edit, withdraw).""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,19 +13,20 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from yiwang.core.access import departments_in_scope, has_perm, require
-from yiwang.core.models import Department
+from yiwang.core.errors import status_of
+from yiwang.core.forms import add_errors
 from yiwang.hotline import access
 from yiwang.hotline.actions.knowledge import (
     do_cite_entry,
     do_save_entry,
     do_withdraw_entry,
 )
+from yiwang.hotline.forms import CiteForm, EntryForm, WithdrawForm
 from yiwang.hotline.knowledge import MAX_QUERY, fold, search
-from yiwang.hotline.models import Category, KnowledgeEntry
+from yiwang.hotline.models import KnowledgeEntry
 
 State = KnowledgeEntry.State
 RESULTS = 10
@@ -83,73 +83,41 @@ def _referer(request: HttpRequest) -> str:
     return target if _safe(request, target) else reverse("hotline:knowledge")
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or ""
+def _safe_next(request: HttpRequest, target: str, fallback: str) -> str:
     return target if _safe(request, target) else fallback
 
 
 @login_required
 @require_POST
 def knowledge_cite(request: HttpRequest, pk: int) -> HttpResponse:
-    """引用: count the entry as used for a caller (optionally naming the ticket)."""
+    """引用: count the entry as used for a caller (optionally naming the ticket). From
+    the console (htmx) the button is answered in place, a refusal too; otherwise the
+    page it came from shows the count."""
     access.require_search(request.user)
     entry = KnowledgeEntry.objects.filter(pk=pk).first()
     if entry is None:
         raise Http404(_("未找到该知识条目。"))
-    number = (request.POST.get("ticket") or "").replace("\x00", "").strip()[:40]
+    form = CiteForm(request.POST)
+    form.is_valid()
+    number = form.cleaned_data.get("ticket", "")
     ticket = access.tickets(request.user).filter(number=number).first() if number else None
-    try:
-        entry = do_cite_entry(actor=request.user, entry=entry, ticket=ticket)
-        note, ok = _("已引用（累计 %s 次）") % entry.hits, True
-    except ValidationError as exc:
-        note, ok = "；".join(exc.messages), False
     if request.headers.get("HX-Request"):
+        try:
+            entry = do_cite_entry(actor=request.user, entry=entry, ticket=ticket)
+        except ValidationError as exc:
+            note, ok = "；".join(exc.messages), False
+        else:
+            note, ok = _("已引用（累计 %s 次）") % entry.hits, True
         return render(
             request, "hotline/knowledge/_cited.html", {"entry": entry, "note": note, "ok": ok}
         )
-    (messages.success if ok else messages.error)(request, note)
-    return redirect(_safe_next(request, reverse("hotline:knowledge")))
+    entry = do_cite_entry(actor=request.user, entry=entry, ticket=ticket)
+    messages.success(request, _("已引用（累计 %s 次）") % entry.hits)
+    target = form.cleaned_data.get("next", "")
+    return redirect(_safe_next(request, target, reverse("hotline:knowledge")))
 
 
 # --- departments keep their entries ---
-
-
-class EntryForm(forms.Form):
-    department = forms.ModelChoiceField(label=_l("维护部门"), queryset=Department.objects.none())
-    category = forms.ModelChoiceField(
-        label=_l("诉求分类"), queryset=Category.objects.none(), required=False
-    )
-    question = forms.CharField(label=_l("问题"), max_length=200)
-    answer = forms.CharField(
-        label=_l("答复口径"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8})
-    )
-    keywords = forms.CharField(
-        label=_l("关键词"),
-        max_length=200,
-        required=False,
-        help_text=_l("市民常用的说法，空格分隔，如：公积金 提取 取钱"),
-    )
-    legal_basis = forms.CharField(label=_l("依据"), max_length=300, required=False)
-    valid_until = forms.DateField(
-        label=_l("有效期至"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_l("政策到期后不再检索到；留空为长期有效。"),
-    )
-    state = forms.ChoiceField(
-        label=_l("状态"),
-        choices=[(State.PUBLISHED, _l("发布")), (State.DRAFT, _l("草稿"))],
-        initial=State.PUBLISHED,
-    )
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments_in_scope(
-            user, "knowledge.manage"
-        ).order_by("division_id", "code")
-        self.fields["category"].queryset = Category.objects.filter(
-            active=True, parent__isnull=False
-        ).order_by("code")
 
 
 def _manageable(user):
@@ -185,14 +153,6 @@ def manage_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _form_errors(form: EntryForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _entry_or_404(pk: int) -> KnowledgeEntry:
     entry = KnowledgeEntry.objects.select_related("department").filter(pk=pk).first()
     if entry is None:
@@ -211,13 +171,16 @@ def entry_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             raise PermissionDenied(
                 _("您不是%s的知识库维护人员，不能修改其知识条目。") % entry.department.name
             )
+    status = 200
     if request.method == "POST":
         form = EntryForm(request.POST, user=request.user)
+        status = 400
         if form.is_valid():
             try:
                 saved = do_save_entry(actor=request.user, entry=entry, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_errors(form, exc)
+                status = status_of(exc)
             else:
                 messages.success(request, _("知识条目已保存：%s") % saved.question)
                 return redirect("hotline:knowledge-manage")
@@ -240,22 +203,22 @@ def entry_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         own = getattr(request.user, "department", None)
         initial = own.pk if own is not None and mine.filter(pk=own.pk).exists() else None
         form = EntryForm(user=request.user, initial={"department": initial})
-    return render(request, "hotline/knowledge/form.html", {"form": form, "entry": entry})
+    return render(
+        request, "hotline/knowledge/form.html", {"form": form, "entry": entry}, status=status
+    )
 
 
 @login_required
 @require_POST
 def entry_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    """停用知识条目 (only of the departments the user keeps)."""
+    """停用知识条目 (only of the departments the user keeps); a refusal (already
+    withdrawn) is answered by its kind."""
     require(request.user, "knowledge.manage")
     entry = _entry_or_404(pk)
-    try:
-        do_withdraw_entry(
-            actor=request.user, entry=entry, reason=(request.POST.get("reason") or "")[:500]
-        )
-        messages.success(request, _("知识条目已停用：%s") % entry.question)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+    form = WithdrawForm(request.POST)
+    form.is_valid()
+    do_withdraw_entry(actor=request.user, entry=entry, reason=form.cleaned_data.get("reason", ""))
+    messages.success(request, _("知识条目已停用：%s") % entry.question)
     return redirect("hotline:knowledge-manage")
 
 
