@@ -20,6 +20,7 @@ from yiwang.hotline.models import (
     Category,
     Channel,
     Emergency,
+    Grid,
     Kind,
     KnowledgeEntry,
     Result,
@@ -702,3 +703,102 @@ STEP_FORMS: dict[str, type[TicketStepForm]] = {
         SuperviseForm,
     )
 }
+
+
+# --- 网格化管理 ---
+
+
+# 网格事件 types as grid workers name them, each taken in as a 12345 诉求类型.
+EVENT_KINDS = [
+    (Kind.REPORT, _l("问题隐患（举报）")),
+    (Kind.HELP, _l("群众求助")),
+    (Kind.COMPLAINT, _l("矛盾纠纷（投诉）")),
+    (Kind.SUGGEST, _l("意见建议")),
+    (Kind.CONSULT, _l("政策咨询")),
+]
+GRID_MISSING = _l("请选择您所在的网格。")
+
+
+class GridReportForm(ActionForm):
+    """网格事件上报 from the worker's phone: the grid (the worker's own are offered; any
+    grid's code is read, and the action refuses one that is not the worker's), what was
+    found, where, and photos. The position inputs keep the ids the page's geolocation
+    script fills (``f-lon``, ``f-lat``)."""
+
+    action_fields = {"location": "longitude", "attachments": "photos"}
+    input_ids = {"longitude": "f-lon", "latitude": "f-lat"}
+
+    grid = forms.CharField(
+        label=_l("所在网格"),
+        required=False,
+        widget=forms.Select,
+        error_messages={"required": GRID_MISSING},
+    )
+    kind = forms.CharField(
+        label=_l("事件类型"), required=False, initial=Kind.REPORT, widget=forms.Select
+    )
+    title = forms.CharField(
+        label=_l("标题"),
+        required=False,
+        help_text=_l("可不填，默认取描述的前 30 字。"),
+        widget=forms.TextInput(attrs={"maxlength": "120"}),
+    )
+    content = forms.CharField(
+        label=_l("情况描述"),
+        required=False,
+        strip=False,
+        help_text=_l("写明发现了什么、在哪里、影响多大，最多 2000 字。"),
+        widget=forms.Textarea(attrs={"maxlength": "2000"}),
+    )
+    category = forms.CharField(
+        label=_l("诉求分类"),
+        required=False,
+        help_text=_l("选定分类后直接派往承办部门。"),
+        widget=forms.Select,
+    )
+    address = forms.CharField(
+        label=_l("地址"),
+        required=False,
+        help_text=_l("不填地址和位置时，按所在网格定位。"),
+        widget=forms.TextInput(attrs={"maxlength": "200"}),
+    )
+    longitude = forms.CharField(
+        label=_l("经度"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "maxlength": "20"}),
+    )
+    latitude = forms.CharField(
+        label=_l("纬度"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "maxlength": "20"}),
+    )
+    photos = MultipleFileField(label=_l("现场照片"))
+
+    def __init__(self, *args: Any, grids: list[Any], max_photos: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "f-%s")
+        super().__init__(*args, **kwargs)
+        offered = [(g.code, f"{g.name}（{g.code}）") for g in grids]
+        grid = self.fields["grid"]
+        grid.widget.choices = offered if len(offered) == 1 else [("", _("请选择")), *offered]
+        grid.initial = grids[0].code if len(grids) == 1 else ""
+        self.fields["kind"].widget.choices = EVENT_KINDS
+        self.fields["category"].widget.choices = [("", _("不确定（由系统或话务员分类）"))] + [
+            (c.code, f"{getattr(c.parent, 'name', '')} · {c.name}")
+            for c in Category.objects.filter(active=True, parent__isnull=False)
+            .select_related("parent")
+            .order_by("code")
+        ]
+        for name in ("grid", "kind", "content"):
+            setattr(self.fields[name], "required_mark", True)  # noqa: B010 - read by the field partial
+        photos = self.fields["photos"]
+        photos.widget.attrs.update({"accept": "image/*", "capture": "environment"})
+        photos.help_text = _("可拍照或从相册选择，JPG 或 PNG 格式，最多 %(n)s 张。") % {
+            "n": max_photos
+        }
+
+    def clean_grid(self) -> Grid:
+        code = self.cleaned_data["grid"][:24]
+        found = Grid.objects.select_related("division").filter(code=code).first() if code else None
+        if found is None:
+            raise ValidationError(GRID_MISSING, code="grid_unknown")
+        return found

@@ -254,6 +254,32 @@ def test_worker_page_shows_errors(client, grids, worker):
     assert not Ticket.objects.exists()
 
 
+def test_report_refusal_re_renders_with_the_summary_and_keeps_the_input(client, grids, worker):
+    grid, _other = grids
+    client.force_login(worker)
+    url = reverse("hotline:grid")
+    empty = client.post(
+        url,
+        {"grid": grid.code, "kind": "help", "content": " ", "address": "城关镇建设路 8 号"},
+    )
+    page = empty.content.decode()
+    assert empty.status_code == 400 and 'id="form-errors"' in page
+    assert page.index('id="form-errors"') < page.index("<h1>")
+    assert '<a href="#f-content">诉求内容不能为空。</a>' in page and 'id="f-content-error"' in page
+    assert 'value="城关镇建设路 8 号"' in page and '<option value="help" selected>' in page
+    # Half a position is refused on the longitude, the input the geolocation script fills.
+    half = client.post(
+        url, {"grid": grid.code, "kind": "report", "content": "井盖缺失", "longitude": "113.4"}
+    )
+    page = half.content.decode()
+    assert half.status_code == 400 and '<a href="#f-lon">经度和纬度须同时填写。</a>' in page
+    assert 'id="f-lon"' in page and 'value="113.4"' in page and "井盖缺失</textarea>" in page
+    unknown = client.post(url, {"grid": "NOPE", "kind": "report", "content": "井盖缺失"})
+    page = unknown.content.decode()
+    assert unknown.status_code == 400 and '<a href="#f-grid">请选择您所在的网格。</a>' in page
+    assert not Ticket.objects.exists()
+
+
 def test_photo_is_stored_encrypted_and_shown_only_to_those_who_see_the_event(
     client, grids, other_worker, worker
 ):

@@ -15,7 +15,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import uploads
 from yiwang.core.errors import refused, status_of
@@ -35,20 +34,11 @@ from yiwang.hotline.actions.grid import (
     do_verify_grid_event,
 )
 from yiwang.hotline.actions.tickets import do_open_ticket_attachment
-from yiwang.hotline.forms import GridVerifyForm
-from yiwang.hotline.models import Category, Channel, Grid, Kind, Ticket, TicketAttachment
+from yiwang.hotline.forms import GridReportForm, GridVerifyForm
+from yiwang.hotline.models import Channel, Grid, Ticket, TicketAttachment
 
 EVENTS_SHOWN = 50
 GRIDS_PER_PAGE = 50
-# 网格事件 types as grid workers name them, each taken in as a 12345 诉求类型.
-EVENT_KINDS = [
-    (Kind.REPORT, _l("问题隐患（举报）")),
-    (Kind.HELP, _l("群众求助")),
-    (Kind.COMPLAINT, _l("矛盾纠纷（投诉）")),
-    (Kind.SUGGEST, _l("意见建议")),
-    (Kind.CONSULT, _l("政策咨询")),
-]
-REPORT_FIELDS = ("grid", "kind", "title", "content", "category", "address", "longitude", "latitude")
 
 
 def _text(request: HttpRequest, name: str, limit: int = 2000) -> str:
@@ -70,10 +60,6 @@ def _state_names(tickets: list[Ticket]) -> list[Ticket]:
     return tickets
 
 
-def _leaf_categories():
-    return Category.objects.filter(active=True, parent__isnull=False).order_by("code")
-
-
 def _events(grids) -> list[Ticket]:
     rows = (
         Ticket.objects.filter(channel=Channel.GRID, grid__in=grids)
@@ -89,41 +75,41 @@ def grid_home(request: HttpRequest) -> HttpResponse:
     user = request.user
     access.require_perm(user, "grid.report", _("只有网格员可以上报网格事件。"))
     grids = list(_my_grids(user))
-    errors: list[str] = []
-    field_errors: dict[str, list[str]] = {}
-    form = {k: "" for k in REPORT_FIELDS}
-    form["kind"] = Kind.REPORT
-    if len(grids) == 1:
-        form["grid"] = grids[0].code
+    posted = request.method == "POST"
+    form = GridReportForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        grids=grids,
+        max_photos=MAX_PHOTOS,
+    )
     status = 200
-    if request.method == "POST":
-        form = {k: _text(request, k) for k in REPORT_FIELDS}
-        grid = Grid.objects.select_related("division").filter(code=form["grid"][:24]).first()
-        photos = request.FILES.getlist("photos")
-        try:
-            if grid is None:
-                raise ValidationError({"grid": _("请选择您所在的网格。")}, code="grid_unknown")
-            ticket = do_report_grid_event(
-                actor=user,
-                grid=grid,
-                kind=form["kind"],
-                title=form["title"],
-                content=form["content"],
-                category=form["category"] or None,
-                address=form["address"],
-                longitude=form["longitude"] or None,
-                latitude=form["latitude"] or None,
-                photos=photos,
-            )
-        except ValidationError as exc:
-            errors, field_errors, status = refused(exc)
-        else:
-            messages.success(
-                request,
-                _("已上报，事件编号 %(number)s，当前环节：%(state)s。")
-                % {"number": ticket.number, "state": _state_name(ticket)},
-            )
-            return redirect("hotline:grid-event", pk=ticket.pk)
+    if posted:
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = do_report_grid_event(
+                    actor=user,
+                    grid=data["grid"],
+                    kind=data["kind"],
+                    title=data["title"],
+                    content=data["content"],
+                    category=data["category"] or None,
+                    address=data["address"],
+                    longitude=data["longitude"] or None,
+                    latitude=data["latitude"] or None,
+                    photos=data["photos"],
+                )
+            except ValidationError as exc:
+                form.add_refusal(exc)
+                status = status_of(exc)
+            else:
+                messages.success(
+                    request,
+                    _("已上报，事件编号 %(number)s，当前环节：%(state)s。")
+                    % {"number": ticket.number, "state": _state_name(ticket)},
+                )
+                return redirect("hotline:grid-event", pk=ticket.pk)
     return render(
         request,
         "hotline/grid/home.html",
@@ -131,11 +117,6 @@ def grid_home(request: HttpRequest) -> HttpResponse:
             "grids": grids,
             "events": _events(grids),
             "form": form,
-            "errors": errors,
-            "field_errors": field_errors,
-            "kinds": EVENT_KINDS,
-            "categories": _leaf_categories(),
-            "max_photos": MAX_PHOTOS,
             "can_manage": access.may_manage_grids(user),
         },
         status=status,
@@ -206,17 +187,12 @@ def grid_event(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def grid_photo(request: HttpRequest, pk: int, photo_id: int) -> HttpResponseBase:
     """A photo of an event, for those who may see the event: decrypted, its SM3 digest
-    checked, the read logged."""
+    checked (a changed file is refused, 409), the read logged."""
     ticket = _event(request, pk)
     photo = TicketAttachment.objects.filter(ticket=ticket, pk=photo_id).first()
     if photo is None:
         raise Http404(_("未找到该照片。"))
-    try:
-        data = do_open_ticket_attachment(actor=request.user, attachment=photo)
-    except ValidationError as exc:
-        return HttpResponse(
-            " ".join(exc.messages), status=409, content_type="text/plain; charset=utf-8"
-        )
+    data = do_open_ticket_attachment(actor=request.user, attachment=photo)
     return uploads.download(photo, data, inline=True)
 
 
