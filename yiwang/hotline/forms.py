@@ -10,12 +10,13 @@ from typing import Any, ClassVar, cast
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core.access import departments_in_scope
 from yiwang.core.forms import MultipleFileField, add_errors
-from yiwang.core.models import Department, Division
+from yiwang.core.models import Department, Division, User
 from yiwang.hotline.models import (
     Category,
     Channel,
@@ -708,6 +709,14 @@ STEP_FORMS: dict[str, type[TicketStepForm]] = {
 # --- 网格化管理 ---
 
 
+class Ticks(forms.MultipleChoiceField):
+    """Several ticked values, as sent: which of them are known, the action decides (with
+    its own message), not the choices the page offers."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
 # 网格事件 types as grid workers name them, each taken in as a 12345 诉求类型.
 EVENT_KINDS = [
     (Kind.REPORT, _l("问题隐患（举报）")),
@@ -801,4 +810,88 @@ class GridReportForm(ActionForm):
         found = Grid.objects.select_related("division").filter(code=code).first() if code else None
         if found is None:
             raise ValidationError(GRID_MISSING, code="grid_unknown")
+        return found
+
+
+class GridDefineForm(forms.Form):
+    """划定网格 (or rename one by its code): code, name, the township or village it lies
+    in (offered: ``divisions``) and households; the action checks each."""
+
+    code = forms.CharField(
+        label=_l("网格编码"),
+        required=False,
+        help_text=_l("如 410823001-01；已有编码则修改该网格。"),
+        widget=forms.TextInput(attrs={"maxlength": "24"}),
+    )
+    name = forms.CharField(
+        label=_l("名称"), required=False, widget=forms.TextInput(attrs={"maxlength": "60"})
+    )
+    division = forms.CharField(
+        label=_l("所属乡镇街道或村社区"), required=False, widget=forms.Select
+    )
+    households = forms.CharField(
+        label=_l("户数"),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": "0", "max": "100000"}),
+    )
+
+    def __init__(self, *args: Any, divisions: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "d-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["division"].widget.choices = [("", _("请选择"))] + [
+            (d.code, f"{d.name}（{d.code}）") for d in divisions
+        ]
+        for name in ("code", "name", "division"):
+            setattr(self.fields[name], "required_mark", True)  # noqa: B010 - read by the field partial
+
+
+WORKERS_UNKNOWN = _l("所选网格员不存在。")
+
+
+class GridWorkersForm(forms.Form):
+    """配备网格员: the grid (chosen on the page, sent hidden) and its workers, ticked
+    among the staff holding the 网格员 role (``candidates``). Whether each may serve
+    that grid, the action decides."""
+
+    grid = forms.CharField(required=False, widget=forms.HiddenInput)
+    workers = Ticks(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_list": WORKERS_UNKNOWN},
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "a-%s")
+        super().__init__(*args, **kwargs)
+        workers = cast(Ticks, self.fields["workers"])
+        workers.choices = [
+            (
+                str(u.pk),
+                format_html(
+                    '{} <span class="muted">{} · {}</span>',
+                    u,
+                    u.username,
+                    getattr(u.org_unit, "name", ""),
+                ),
+            )
+            for u in candidates
+        ]
+        code = self["grid"].value() or ""
+        workers.label = _("网格 %(code)s 的网格员（勾选即配备，取消勾选即调出）") % {"code": code}
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        # The grid is chosen above the form, not asked in it: its refusal is the form's.
+        super().add_error(None if field == "grid" else field, error)
+
+    def clean_grid(self) -> Grid:
+        found = Grid.objects.filter(code=self.cleaned_data["grid"][:24]).first()
+        if found is None:
+            raise ValidationError(_("请选择网格。"), code="grid_unknown")
+        return found
+
+    def clean_workers(self) -> list[User]:
+        ids = self.cleaned_data["workers"]
+        found = list(User.objects.filter(pk__in=ids)) if all(i.isdigit() for i in ids) else []
+        if len(found) != len(set(ids)):
+            raise ValidationError(WORKERS_UNKNOWN, code="unknown")
         return found

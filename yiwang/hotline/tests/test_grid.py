@@ -379,6 +379,37 @@ def test_manage_page_defines_grids_and_assigns_workers(client, city, supervisor,
     assert "周网格" in client.get(url).content.decode()
 
 
+def test_manage_forms_refusals_re_render_with_the_summary_and_keep_the_input(
+    client, city, supervisor, worker
+):
+    client.force_login(supervisor)
+    url = reverse("hotline:grid-manage")
+    bad = client.post(
+        url,
+        {"op": "define", "code": "410802001 01", "name": "解放区一网格", "division": "410802001"},
+    )
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'id="form-errors"' in page
+    assert page.index('id="form-errors"') < page.index("<h1>")
+    assert '<a href="#d-code">网格编码须为 1–24 位字母、数字或连字符。</a>' in page
+    assert 'id="d-code-error"' in page and 'value="410802001 01"' in page
+    assert 'value="解放区一网格"' in page and '<option value="410802001" selected>' in page
+    grid = do_define_grid(
+        actor=supervisor, code="410802001-01", name="解放区一网格", division="410802001"
+    )
+    # 周网格 works in 武陟县: the grid stays shown with the tick kept and the reason on it.
+    far = client.post(url, {"op": "workers", "grid": grid.code, "workers": [str(worker.pk)]})
+    page = far.content.decode()
+    assert far.status_code == 400 and f'<a href="#a-workers_0">网格员 {worker} 的辖区' in page
+    assert 'id="a-workers-error"' in page and 'id="assign-form"' in page
+    assert f'value="{worker.pk}"' in page and 'id="a-workers_0" checked' in page
+    nobody = client.post(url, {"op": "workers", "grid": grid.code, "workers": ["999999"]})
+    assert nobody.status_code == 400 and "所选网格员不存在。" in nobody.content.decode()
+    odd = client.post(url, {"op": "rename"})
+    assert odd.status_code == 400 and "未知的操作。" in odd.content.decode()
+    assert list(grid.workers.all()) == []
+
+
 # --- API ---
 
 

@@ -5,6 +5,8 @@ the grid register for the 12345 值班长 and organisation admins (划定网格,
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +19,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from yiwang.core import uploads
-from yiwang.core.errors import refused, status_of
+from yiwang.core.errors import status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.inbox import case_events
 from yiwang.core.models import Division, User
@@ -34,15 +36,17 @@ from yiwang.hotline.actions.grid import (
     do_verify_grid_event,
 )
 from yiwang.hotline.actions.tickets import do_open_ticket_attachment
-from yiwang.hotline.forms import GridReportForm, GridVerifyForm
+from yiwang.hotline.forms import (
+    GridDefineForm,
+    GridReportForm,
+    GridVerifyForm,
+    GridWorkersForm,
+    posted_op,
+)
 from yiwang.hotline.models import Channel, Grid, Ticket, TicketAttachment
 
 EVENTS_SHOWN = 50
 GRIDS_PER_PAGE = 50
-
-
-def _text(request: HttpRequest, name: str, limit: int = 2000) -> str:
-    return (request.POST.get(name) or "").replace("\x00", "").strip()[:limit]
 
 
 def _my_grids(user):
@@ -216,49 +220,55 @@ def _candidates():
     )
 
 
+def _save(request: HttpRequest, op: str, data: dict[str, Any]) -> Grid:
+    """Run the grid register's form ``op`` (划定网格 or 配备网格员) and say it is done."""
+    if op == "define":
+        grid = do_define_grid(
+            actor=request.user,
+            code=data["code"],
+            name=data["name"],
+            division=data["division"],
+            households=data["households"] or None,
+        )
+        messages.success(request, _("已保存网格 %s。") % grid.name)
+    else:
+        grid = do_set_grid_workers(actor=request.user, grid=data["grid"], workers=data["workers"])
+        messages.success(request, _("已更新网格 %s 的网格员。") % grid.name)
+    return grid
+
+
 @login_required
 def grid_manage(request: HttpRequest) -> HttpResponse:
     """网格管理: the grid register, a form to define (or rename) a grid and one to set
-    a grid's workers."""
+    a grid's workers (the hidden ``op`` says which was sent)."""
     if not access.may_manage_grids(request.user):
         raise PermissionDenied(_("只有12345值班长或组织机构管理员可以管理网格。"))
-    errors: list[str] = []
-    field_errors: dict[str, list[str]] = {}
-    define = {"code": "", "name": "", "division": "", "households": ""}
-    assign = {"grid": request.GET.get("grid", "")[:24], "workers": []}
+    op = posted_op(request.POST) if request.method == "POST" else ""
+    if request.method == "POST" and op not in ("define", "workers"):
+        raise ValidationError(_("未知的操作。"), code="op_unknown")
+    define = GridDefineForm(request.POST if op == "define" else None, divisions=_grid_divisions())
+    picked = request.GET.get("grid", "")[:24]
+    chosen = Grid.objects.filter(code=picked).prefetch_related("workers").first()
+    assign = GridWorkersForm(
+        request.POST if op == "workers" else None,
+        candidates=_candidates(),
+        initial={
+            "grid": picked,
+            "workers": [str(u.pk) for u in chosen.workers.all()] if chosen else [],
+        },
+    )
     status = 200
-    if request.method == "POST":
-        op = request.POST.get("op", "")
-        try:
-            if op == "define":
-                define = {k: _text(request, k, 60) for k in define}
-                grid = do_define_grid(
-                    actor=request.user,
-                    code=define["code"],
-                    name=define["name"],
-                    division=define["division"],
-                    households=define["households"] or None,
-                )
-                messages.success(request, _("已保存网格 %s。") % grid.name)
-            elif op == "workers":
-                assign["grid"] = _text(request, "grid", 24)
-                ids = [i for i in request.POST.getlist("workers") if i.isdigit()][:500]
-                assign["workers"] = ids
-                found = Grid.objects.filter(code=assign["grid"]).first()
-                if found is None:
-                    raise ValidationError({"grid": _("请选择网格。")}, code="grid_unknown")
-                grid = found
-                workers = list(User.objects.filter(pk__in=ids))
-                if len(workers) != len(set(ids)):
-                    raise ValidationError({"workers": _("所选网格员不存在。")}, code="unknown")
-                do_set_grid_workers(actor=request.user, grid=grid, workers=workers)
-                messages.success(request, _("已更新网格 %s 的网格员。") % grid.name)
+    if op:
+        form = define if op == "define" else assign
+        status = 400
+        if form.is_valid():
+            try:
+                grid = _save(request, op, form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+                status = status_of(exc)
             else:
-                raise ValidationError(_("未知的操作。"), code="op_unknown")
-        except ValidationError as exc:
-            errors, field_errors, status = refused(exc)
-        else:
-            return redirect(reverse("hotline:grid-manage") + f"?grid={grid.code}")
+                return redirect(reverse("hotline:grid-manage") + f"?grid={grid.code}")
     grids = (
         Grid.objects.select_related("division")
         .prefetch_related("workers")
@@ -266,21 +276,15 @@ def grid_manage(request: HttpRequest) -> HttpResponse:
         .order_by("code")
     )
     page = Paginator(grids, GRIDS_PER_PAGE).get_page(request.GET.get("page"))
-    chosen = Grid.objects.filter(code=assign["grid"]).prefetch_related("workers").first()
-    if chosen is not None and not assign["workers"]:
-        assign["workers"] = [str(u.pk) for u in chosen.workers.all()]
     return render(
         request,
         "hotline/grid/manage.html",
         {
             "page": page,
             "all_grids": Grid.objects.select_related("division").order_by("code"),
-            "divisions": _grid_divisions(),
-            "candidates": _candidates(),
-            "define": define,
-            "assign": assign,
-            "errors": errors,
-            "field_errors": field_errors,
+            "define_form": define,
+            "workers_form": assign,
+            "shown_grid": assign["grid"].value() or "",
         },
         status=status,
     )
