@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _l
 from yiwang.core.access import departments_in_scope
 from yiwang.core.forms import MultipleFileField, add_errors
 from yiwang.core.models import Department, Division, User
+from yiwang.hotline.actions.warnings import GROUPS
 from yiwang.hotline.models import (
     Category,
     Channel,
@@ -27,6 +28,7 @@ from yiwang.hotline.models import (
     Result,
     Satisfaction,
     Urgency,
+    Warning,
 )
 from yiwang.hotline.queries import category_groups
 
@@ -895,3 +897,72 @@ class GridWorkersForm(forms.Form):
         if len(found) != len(set(ids)):
             raise ValidationError(WORKERS_UNKNOWN, code="unknown")
         return found
+
+
+# --- 预警信息发布 ---
+
+
+class WarningDraftForm(forms.Form):
+    """起草预警 (warning draft): title, kind (类别, suggestions offered), level, text, the
+    areas (``division_groups``: the city, then each county with its townships), the
+    groups told and the channels beyond the site message (``channels``). What is
+    required, how long each text may be and which areas, groups and channels are known,
+    ``do_draft_warning`` decides."""
+
+    title = forms.CharField(
+        label=_l("标题"), required=False, widget=forms.TextInput(attrs={"maxlength": "120"})
+    )
+    kind = forms.CharField(
+        label=_l("预警类别"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": "30", "list": "w-kinds"}),
+    )
+    level = forms.CharField(label=_l("预警级别"), required=False, widget=forms.RadioSelect)
+    body = forms.CharField(
+        label=_l("预警内容与防御指引"),
+        required=False,
+        help_text=_l("最多 2000 字。"),
+        widget=forms.Textarea(attrs={"maxlength": "2000"}),
+    )
+    divisions = Ticks(
+        label=_l("发布区域"),
+        required=False,
+        help_text=_l("可多选（按住 Ctrl 或 ⌘ 键）；选县区即包括其下所有乡镇街道。"),
+        widget=forms.SelectMultiple(attrs={"size": "10"}),
+    )
+    groups = Ticks(
+        label=_l("发布对象"),
+        required=False,
+        help_text=_l("群众按人口库户籍区划确定；选择全市时包括全部群众账号。"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    channels = Ticks(
+        label=_l("发布渠道"),
+        required=False,
+        help_text=_l("站内消息始终发送。"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        division_groups: list[dict],
+        channels: list[tuple[str, Any]],
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("auto_id", "w-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["level"].widget.choices = [
+            (value, format_html('<span class="level level-{}">{}</span>', value, label))
+            for value, label in Warning.Level.choices
+        ]
+        self.fields["level"].initial = Warning.Level.BLUE
+        cast(Ticks, self.fields["divisions"]).choices = [
+            (g["label"], [(d["code"], d["name"]) for d in g["options"]]) for g in division_groups
+        ]
+        cast(Ticks, self.fields["groups"]).choices = list(GROUPS.items())
+        self.fields["groups"].initial = list(GROUPS)
+        cast(Ticks, self.fields["channels"]).choices = channels
+        self.fields["channels"].initial = [value for value, _label in channels]
+        for name in ("title", "kind", "level", "body", "divisions", "groups"):
+            setattr(self.fields[name], "required_mark", True)  # noqa: B010 - read by the field partial

@@ -343,6 +343,32 @@ def test_pages_for_the_publisher(client, people, supervisor):
     assert partial.status_code == 200 and "hx-get" not in partial.content.decode()
 
 
+def test_draft_refusal_re_renders_with_the_summary_and_keeps_the_input(client, people, supervisor):
+    client.force_login(supervisor)
+    url = reverse("hotline:warnings")
+    bad = client.post(
+        url,
+        {
+            "title": "武陟县暴雨黄色预警",
+            "body": "注意防范",
+            "kind": "暴雨",
+            "level": "yellow",
+            "groups": ["staff"],
+            "channels": ["sms"],
+        },
+    )
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'id="form-errors"' in page
+    assert page.index('id="form-errors"') < page.index("<h1>")
+    assert '<a href="#w-divisions">请至少选择一个发布区域。</a>' in page
+    assert 'id="w-divisions-error"' in page
+    assert 'value="武陟县暴雨黄色预警"' in page and "注意防范</textarea>" in page
+    assert 'value="yellow" id="w-level_1" checked' in page
+    assert 'value="staff" id="w-groups_1" checked' in page
+    assert 'value="citizens" id="w-groups_0" checked' not in page
+    assert not Warning.objects.exists()
+
+
 def test_progress_partial_polls_while_sending(client, people, supervisor, settings):
     settings.YIWANG = {**settings.YIWANG, "HOTLINE_WARNING_SYNC_MAX": 1}
     w = draft(supervisor)

@@ -5,7 +5,7 @@ beside its colour."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from yiwang.core import notify
-from yiwang.core.errors import refused, status_of
+from yiwang.core.errors import status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.models import Division
 from yiwang.hotline import access
@@ -33,7 +33,7 @@ from yiwang.hotline.actions.warnings import (
     public,
     reach_summary,
 )
-from yiwang.hotline.forms import WarningStepForm
+from yiwang.hotline.forms import WarningDraftForm, WarningStepForm
 from yiwang.hotline.models import Warning
 
 if TYPE_CHECKING:
@@ -41,14 +41,6 @@ if TYPE_CHECKING:
 
 PER_PAGE = 30
 CHANNEL_LABELS = {"sms": _l("短信"), "email": _l("邮件")}
-
-
-def _text(request: HttpRequest, name: str, limit: int) -> str:
-    return (request.POST.get(name) or "").replace("\x00", "").strip()[:limit]
-
-
-def _list(request: HttpRequest, name: str) -> list[str]:
-    return [v.replace("\x00", "")[:32] for v in request.POST.getlist(name)][:200]
 
 
 def division_options() -> list[dict]:
@@ -76,46 +68,30 @@ def _channel_choices() -> list[tuple[str, StrOrPromise]]:
     return [(c, CHANNEL_LABELS.get(c, c)) for c in notify.channel_names()]
 
 
-def _levels() -> list[tuple[str, StrOrPromise]]:
-    return list(Warning.Level.choices)
-
-
 def warnings_home(request: HttpRequest) -> HttpResponse:
     """预警信息: for publishers every warning and the draft form; for everyone else the
     published ones."""
     user = request.user
     publisher = access.may_publish(user)
-    errors: list[str] = []
-    field_errors: dict[str, list[str]] = {}
-    form: dict[str, Any] = {
-        "title": "",
-        "kind": "",
-        "level": Warning.Level.BLUE,
-        "body": "",
-        "divisions": [],
-        "groups": ["citizens", "staff", "grid_workers", "enterprises"],
-        "channels": notify.channel_names(),
-    }
+    form = WarningDraftForm(
+        request.POST if request.method == "POST" else None,
+        division_groups=division_options() if publisher else [],
+        channels=_channel_choices(),
+    )
     status = 200
     if request.method == "POST":
         if not publisher:
             raise PermissionDenied(_("您没有发布预警信息的权限。"))
-        form = {
-            "title": _text(request, "title", 200),
-            "kind": _text(request, "kind", 60),
-            "level": _text(request, "level", 10),
-            "body": _text(request, "body", 4000),
-            "divisions": _list(request, "divisions"),
-            "groups": _list(request, "groups"),
-            "channels": _list(request, "channels"),
-        }
-        try:
-            warning = do_draft_warning(actor=user, **form)
-        except ValidationError as exc:
-            errors, field_errors, status = refused(exc)
-        else:
-            messages.success(request, _("预警草稿已保存，核对后即可发布。"))
-            return redirect("hotline:warning", pk=warning.pk)
+        status = 400
+        if form.is_valid():
+            try:
+                warning = do_draft_warning(actor=user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+                status = status_of(exc)
+            else:
+                messages.success(request, _("预警草稿已保存，核对后即可发布。"))
+                return redirect("hotline:warning", pk=warning.pk)
     qs = Warning.objects.all() if publisher else public()
     qs = qs.prefetch_related("divisions").order_by("-created_at", "-id")
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
@@ -126,13 +102,7 @@ def warnings_home(request: HttpRequest) -> HttpResponse:
             "page": page,
             "publisher": publisher,
             "form": form,
-            "errors": errors,
-            "field_errors": field_errors,
-            "levels": _levels(),
             "kinds": KINDS,
-            "groups": list(GROUPS.items()),
-            "channels": _channel_choices(),
-            "division_groups": division_options() if publisher else [],
         },
         status=status,
     )
