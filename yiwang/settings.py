@@ -180,14 +180,19 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# The cache is shared by every worker process and app server: Redis when configured, else
+# Django's database cache table (made by ``createcachetable`` after every ``migrate``).
+# Never per-process memory: rate limits and login throttles would multiply by the workers.
+REDIS_URL = os.environ.get("YIWANG_REDIS_URL", "")
 CACHES = {
     "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["YIWANG_REDIS_URL"],
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "yiwang_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
-        if os.environ.get("YIWANG_REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 
@@ -246,6 +251,9 @@ LOGGING = {
 # --- Domain defaults (configurable; DOMAIN.md) ---
 YIWANG: dict[str, Any] = {
     "CITY_DIVISION": "410800",
+    # Where rate limits and login throttles count (yiwang.core.ratelimit): "cache" (Redis)
+    # or "database" (the core_ratecounter table); both are shared by every process.
+    "RATE_STORE": os.environ.get("YIWANG_RATE_STORE", "cache" if REDIS_URL else "database"),
     "LOCKOUT_THRESHOLD": int(os.environ.get("YIWANG_LOCKOUT_THRESHOLD", "5")),
     "LOCKOUT_MINUTES": int(os.environ.get("YIWANG_LOCKOUT_MINUTES", "15")),
     "LOGIN_IP_FAILURES": int(os.environ.get("YIWANG_LOGIN_IP_FAILURES", "30")),
