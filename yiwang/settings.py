@@ -254,9 +254,17 @@ YIWANG: dict[str, Any] = {
     # Where rate limits and login throttles count (yiwang.core.ratelimit): "cache" (Redis)
     # or "database" (the core_ratecounter table); both are shared by every process.
     "RATE_STORE": os.environ.get("YIWANG_RATE_STORE", "cache" if REDIS_URL else "database"),
-    "LOCKOUT_THRESHOLD": int(os.environ.get("YIWANG_LOCKOUT_THRESHOLD", "5")),
-    "LOCKOUT_MINUTES": int(os.environ.get("YIWANG_LOCKOUT_MINUTES", "15")),
+    # 登录失败延时: after FREE failures for one username, each further failure makes the next
+    # attempt wait BASE, 2×BASE, 4×BASE … seconds, at most MAX; failures are forgotten
+    # MEMORY seconds after the last one.
+    "LOGIN_DELAY_FREE_FAILURES": int(os.environ.get("YIWANG_LOGIN_DELAY_FREE", "2")),
+    "LOGIN_DELAY_BASE_SECONDS": int(os.environ.get("YIWANG_LOGIN_DELAY_BASE", "10")),
+    "LOGIN_DELAY_MAX_SECONDS": int(os.environ.get("YIWANG_LOGIN_DELAY_MAX", "900")),
+    "LOGIN_FAILURE_MEMORY_SECONDS": int(os.environ.get("YIWANG_LOGIN_FAILURE_MEMORY", "86400")),
+    # 登录频率限制 per network address: FAILURES failed sign-ins, or failures for USERNAMES
+    # different usernames (撞库), within WINDOW seconds pause sign-ins from that address.
     "LOGIN_IP_FAILURES": int(os.environ.get("YIWANG_LOGIN_IP_FAILURES", "30")),
+    "LOGIN_IP_USERNAMES": int(os.environ.get("YIWANG_LOGIN_IP_USERNAMES", "5")),
     "LOGIN_IP_WINDOW_SECONDS": int(os.environ.get("YIWANG_LOGIN_IP_WINDOW", "600")),
     # Reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
     "TRUSTED_PROXIES": int(os.environ.get("YIWANG_TRUSTED_PROXIES", "0")),
