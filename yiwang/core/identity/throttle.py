@@ -51,11 +51,6 @@ def blocked_until(ip: str) -> dt.datetime | None:
     return None
 
 
-def blocked(ip: str) -> bool:
-    """Whether ``ip`` has reached a limit in the current window."""
-    return blocked_until(ip) is not None
-
-
 def spraying(ip: str) -> bool:
     """Whether ``ip`` has failed for ``LOGIN_IP_USERNAMES`` different usernames in the
     window: its failures then count against the address only, never against an account."""
