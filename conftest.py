@@ -62,13 +62,26 @@ def _isolated_keys(settings, tmp_path_factory):
     keys.keyring.cache_clear()
 
 
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "live_server"})
+
+
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Login throttles and one-time TOTP codes live in the cache: no test inherits them."""
+def _fresh_cache(request):
+    """No test inherits cached values, rate counts or login pauses. The cache is the
+    database cache table and the counters a table of their own (as in production without
+    Redis), so a test's own transaction takes them away; a test that commits (live
+    server, threads, subprocesses) also gets the cache table emptied before the flush,
+    which only knows model tables."""
+    uses_db = request.node.get_closest_marker("django_db") or (
+        DATABASE_FIXTURES & set(request.fixturenames)
+    )
+    if not uses_db:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # database access for our teardown too
+    yield
     from django.core.cache import cache
 
-    cache.clear()
-    yield
     cache.clear()
 
 

@@ -177,6 +177,7 @@ PERIODIC_JOBS = [
     (300, "yiwang.core.tasks.escalate_overdue"),
     (10, "yiwang.core.tasks.seal_ledger"),  # YIWANG["LEDGER_SEAL_EVERY_SECONDS"]
     (6 * 3600, "yiwang.core.tasks.prune_task_results"),
+    (3600, "yiwang.core.tasks.purge_rate_counters"),
     (300, "yiwang.data.tasks.pull_due_sources"),
     (3600, "yiwang.licences.tasks.expire_licences"),
     (3600, "yiwang.hotline.tasks.raise_hotspot_alerts"),

@@ -180,14 +180,19 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# The cache is shared by every worker process and app server: Redis when configured, else
+# Django's database cache table (made by ``createcachetable`` after every ``migrate``).
+# Never per-process memory: rate limits and login throttles would multiply by the workers.
+REDIS_URL = os.environ.get("YIWANG_REDIS_URL", "")
 CACHES = {
     "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["YIWANG_REDIS_URL"],
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "yiwang_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
-        if os.environ.get("YIWANG_REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 
@@ -246,9 +251,20 @@ LOGGING = {
 # --- Domain defaults (configurable; DOMAIN.md) ---
 YIWANG: dict[str, Any] = {
     "CITY_DIVISION": "410800",
-    "LOCKOUT_THRESHOLD": int(os.environ.get("YIWANG_LOCKOUT_THRESHOLD", "5")),
-    "LOCKOUT_MINUTES": int(os.environ.get("YIWANG_LOCKOUT_MINUTES", "15")),
+    # Where rate limits and login throttles count (yiwang.core.ratelimit): "cache" (Redis)
+    # or "database" (the core_ratecounter table); both are shared by every process.
+    "RATE_STORE": os.environ.get("YIWANG_RATE_STORE", "cache" if REDIS_URL else "database"),
+    # 登录失败延时: after FREE failures for one username, each further failure makes the next
+    # attempt wait BASE, 2×BASE, 4×BASE … seconds, at most MAX; failures are forgotten
+    # MEMORY seconds after the last one.
+    "LOGIN_DELAY_FREE_FAILURES": int(os.environ.get("YIWANG_LOGIN_DELAY_FREE", "2")),
+    "LOGIN_DELAY_BASE_SECONDS": int(os.environ.get("YIWANG_LOGIN_DELAY_BASE", "10")),
+    "LOGIN_DELAY_MAX_SECONDS": int(os.environ.get("YIWANG_LOGIN_DELAY_MAX", "900")),
+    "LOGIN_FAILURE_MEMORY_SECONDS": int(os.environ.get("YIWANG_LOGIN_FAILURE_MEMORY", "86400")),
+    # 登录频率限制 per network address: FAILURES failed sign-ins, or failures for USERNAMES
+    # different usernames (撞库), within WINDOW seconds pause sign-ins from that address.
     "LOGIN_IP_FAILURES": int(os.environ.get("YIWANG_LOGIN_IP_FAILURES", "30")),
+    "LOGIN_IP_USERNAMES": int(os.environ.get("YIWANG_LOGIN_IP_USERNAMES", "5")),
     "LOGIN_IP_WINDOW_SECONDS": int(os.environ.get("YIWANG_LOGIN_IP_WINDOW", "600")),
     # Reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
     "TRUSTED_PROXIES": int(os.environ.get("YIWANG_TRUSTED_PROXIES", "0")),

@@ -70,6 +70,7 @@ class CoreConfig(AppConfig):
             PeriodicJob(300, "yiwang.core.tasks.escalate_overdue"),  # 超期督办
             PeriodicJob(SEAL_EVERY, "yiwang.core.tasks.seal_ledger"),  # 审计账本封存
             PeriodicJob(6 * 3600, "yiwang.core.tasks.prune_task_results"),
+            PeriodicJob(3600, "yiwang.core.tasks.purge_rate_counters"),  # 频率计数清理
         ),
     )
 
@@ -77,8 +78,9 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from yiwang.core.keys import oidc_rsa_pem
-        from yiwang.core.seeding import seed_after_migrate
+        from yiwang.core.seeding import create_cache_table, seed_after_migrate
 
+        post_migrate.connect(create_cache_table, sender=self)
         post_migrate.connect(seed_after_migrate, sender=self)
 
         if not settings.OAUTH2_PROVIDER.get("OIDC_RSA_PRIVATE_KEY"):

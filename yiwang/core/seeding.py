@@ -1,5 +1,6 @@
-"""Data every database needs after ``migrate``: the official calendar years the
-``chinese-calendar`` package knows around now, and the shipped workflow definitions."""
+"""Data every database needs after ``migrate``: the database cache table, the official
+calendar years the ``chinese-calendar`` package knows around now, and the shipped
+workflow definitions."""
 
 from __future__ import annotations
 
@@ -8,6 +9,15 @@ import logging
 SEED_YEARS = (2024, 2025, 2026)
 
 logger = logging.getLogger("yiwang.core")
+
+
+def create_cache_table(sender=None, using: str = "default", **kwargs) -> None:
+    """post_migrate receiver: make Django's database cache table (``createcachetable``;
+    nothing to do with Redis), so ``migrate``, ``yiwang demo`` and the test database
+    all have the shared cache without a separate step."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 def seed_after_migrate(sender=None, using: str = "default", **kwargs) -> None:

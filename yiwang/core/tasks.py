@@ -87,3 +87,12 @@ def prune_task_results() -> None:
     from django.core.management import call_command
 
     call_command("prune_db_task_results", "--min-age-days", "2", "--queue-name", "*", verbosity=0)
+
+
+@task()
+def purge_rate_counters() -> dict:
+    """Delete rate counters and pauses whose time has passed (频率计数清理); without Redis
+    they are rows of ``core_ratecounter``, one per caller address or username seen."""
+    from yiwang.core.ratelimit import counters
+
+    return {"deleted": counters().purge()}

@@ -6,18 +6,16 @@ style client and request identifiers, and every served record is written to the 
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core import audit
+from yiwang.core import audit, ratelimit
 from yiwang.core.fields import BlindIndexField, index_for
 from yiwang.data.models import DataAccess, Person, ShareGrant
 from yiwang.data.registry import REGISTRIES, get_value
@@ -126,17 +124,9 @@ def open_call(request, registry: str, client_id: str, request_id: str) -> Call:
 
 
 def throttle(call: Call, n: int = 1) -> None:
-    """Count ``n`` records against the grant's per-minute limit (shared cache); 429 over."""
-    window = int(time.time() // 60)
-    key = f"yiwang:gw:{call.grant.pk}:{window}"
-    if cache.add(key, n, timeout=70):
-        used = n
-    else:
-        try:
-            used = cache.incr(key, n)
-        except ValueError:  # expired between add and incr
-            cache.set(key, n, timeout=70)
-            used = n
+    """Count ``n`` records against the grant's per-minute limit (the shared counters of
+    ``core.ratelimit``, so every worker counts against one number); 429 over."""
+    used = ratelimit.hit(f"gw:{call.grant.pk}", 60, n)
     if used > call.grant.rate_per_minute:
         raise GatewayError(
             429,

@@ -1,14 +1,17 @@
-"""Writes of unified identity (统一身份认证): login records, 动态口令, passwords, preferences,
-log out everywhere, API clients."""
+"""Writes of unified identity (统一身份认证): login records, lifting a login wait (解除登录
+等待), 动态口令, passwords, preferences, log out everywhere, API clients."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from oauth2_provider.models import (
@@ -19,9 +22,13 @@ from oauth2_provider.models import (
     get_refresh_token_model,
 )
 
-from yiwang.core import audit
+from yiwang.core import audit, notify
+from yiwang.core.errors import Invalid, RateLimited
 from yiwang.core.identity import lockout, totp
 from yiwang.core.models import ApiClient, OrgUnit, User
+from yiwang.core.notify import ChannelError
+
+logger = logging.getLogger("yiwang.core")
 
 
 @transaction.atomic
@@ -33,22 +40,120 @@ def do_record_login(
     reason: str = "",
     ip: str = "",
     user: User | None = None,
-):
-    """Append a login attempt to the ledger (登录留痕). A success clears the failure count;
-    a wrong 动态口令 counts as a failure and may lock the account. Returns the lock end,
-    if the attempt locked the account."""
-    locked = None
+    paused_until: dt.datetime | None = None,
+) -> None:
+    """Append a login attempt to the ledger (登录留痕). A success forgets the username's
+    failures and wait (登录失败延时); ``paused_until`` says until when the attempt's
+    address or username must wait."""
     if user is not None and success:
-        lockout.reset(user)
-    elif user is not None and reason == "totp":
-        locked = lockout.register_failure(user)
+        lockout.reset(user.username)
     audit.record(
         actor=actor or user,
         action="core.session.login" if success else "core.session.login_failed",
         obj=user if user is not None else ("core.user", username[:64]),
-        change={"username": username[:150], "reason": reason, "ip": ip, "locked": bool(locked)},
+        change={
+            "username": username[:150],
+            "reason": reason,
+            "ip": ip,
+            "paused_until": paused_until.isoformat() if paused_until else None,
+        },
     )
-    return locked
+
+
+@dataclass(frozen=True)
+class _TextMessage:
+    """A message handed straight to a channel, never stored (it carries a one-time code)."""
+
+    title: str
+    body: str = ""
+    url: str = ""
+
+
+def do_send_unlock_code(*, actor, username: str, ip: str = "") -> None:
+    """解除登录等待, step 1: send a one-time code by SMS to the phone of ``username``'s
+    account. The caller learns nothing about the account: the answer is the same whether
+    it exists, has a phone or not; only the rate limits (per address, per username, one
+    code a minute) refuse, with ``RateLimited``. The code goes straight to the SMS channel
+    (the logging channel in the demo), never into a stored message."""
+    until = lockout.unlock_send_refused(username, ip)
+    if until is not None:
+        raise RateLimited(
+            _("获取验证码过于频繁，请于 %(time)s 后再试。")
+            % {"time": timezone.localtime(until).strftime("%H:%M:%S")},
+            code="unlock_send_limited",
+        )
+    _send_unlock_code(actor=actor, username=username, ip=ip)
+
+
+@transaction.atomic
+def _send_unlock_code(*, actor, username: str, ip: str) -> None:
+    user = User.objects.filter(username=username, is_active=True).first()
+    sms = notify.channel("sms") if "sms" in notify.channel_names() else None
+    if user is None or sms is None or not sms.can_reach(user):
+        return
+    code = lockout.new_unlock_code(username)
+    text = _(
+        "【焦作一网】您正在解除登录等待，验证码 %(code)s，%(minutes)s 分钟内有效。如非本人操作，请尽快修改密码。"
+    ) % {
+        "code": code,
+        "minutes": lockout.UNLOCK_CODE_SECONDS // 60,
+    }
+    try:
+        sms.send(user, _TextMessage(title=text))
+        sent = True
+    except ChannelError as exc:
+        logger.warning("unlock code for user %s not sent: %s", user.pk, exc)
+        sent = False
+    audit.record(
+        actor=actor,
+        action="core.session.unlock_code",
+        obj=user,
+        change={"channel": "sms", "sent": sent, "ip": ip},
+    )
+
+
+def do_unlock_login(*, actor, username: str, code: str, ip: str = "") -> str:
+    """解除登录等待, step 2: a right SMS code or a current 动态口令 of ``username``'s
+    account forgets its failures and wait; returns how (``sms`` or ``totp``). A wrong or
+    expired code raises ``Invalid`` (the same for an unknown username), and too many
+    tries raise ``RateLimited``. The password is still needed to sign in."""
+    until = lockout.unlock_check_refused(username, ip)
+    if until is not None:
+        raise RateLimited(
+            _("验证码错误次数过多，请于 %(time)s 后再试。")
+            % {"time": timezone.localtime(until).strftime("%H:%M:%S")},
+            code="unlock_check_limited",
+        )
+    method = _unlock(actor=actor, username=username, code=code, ip=ip)
+    if not method:
+        raise Invalid(
+            {"code": _("验证码不正确或已过期，请重新输入或重新获取。")}, code="unlock_code"
+        )
+    return method
+
+
+@transaction.atomic
+def _unlock(*, actor, username: str, code: str, ip: str) -> str:
+    """Check the code and, if right, lift the wait; a wrong code is counted (and the
+    count kept: this returns instead of raising inside the transaction)."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    method = ""
+    if user is not None:
+        if lockout.take_unlock_code(username, code):
+            method = "sms"
+        elif user.totp_enabled and totp.verify(user.totp_secret, code, user_id=user.pk):
+            method = "totp"
+    if not method:
+        lockout.note_wrong_unlock_code(username)
+        return ""
+    lockout.reset(username)
+    audit.record(
+        actor=actor or user,
+        action="core.session.unlock",
+        obj=user,
+        change={"method": method, "ip": ip},
+    )
+    return method
 
 
 @transaction.atomic

@@ -1,40 +1,43 @@
-"""Password authentication with lockout after repeated failures (登录失败锁定)."""
+"""Password authentication behind the login delays and the address throttle
+(登录失败延时, 登录频率限制)."""
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
 
 from yiwang.core.identity import lockout
+from yiwang.core.ratelimit import client_ip
 
 
 class LockoutModelBackend(ModelBackend):
-    """ModelBackend that refuses locked accounts and counts failures.
+    """ModelBackend that asks ``lockout`` first and counts failures.
 
-    After ``LOCKOUT_THRESHOLD`` consecutive failures the account is locked for
-    ``LOCKOUT_MINUTES`` and ``request.yiwang_locked_until`` tells the login page until when.
-    A right password resets the count, except for accounts with 动态口令: there only the
-    complete login does, so guessing codes cannot hide behind a known password.
+    Every password check of the platform comes here — the login page (also when an OIDC
+    relying party sends the user to it) and Django admin's login alike — so the pauses hold
+    whichever page is used. A paused attempt is refused before the password is hashed;
+    ``request.yiwang_login_pause`` (a ``lockout.Pause``) tells the page what to say. A
+    right password clears the username's failures, except for accounts with 动态口令:
+    there only the complete login does, so guessing codes cannot hide behind a known
+    password.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
-        User = get_user_model()
-        user = User._default_manager.filter(username=username).first()
-        if user is None:
-            User().set_password(password)  # same cost as a real check: no timing oracle
-            return None
-        until = lockout.locked_until(user)
-        if until is not None:
-            if request is not None:
-                request.yiwang_locked_until = until
-            return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            if not user.totp_enabled:
-                lockout.reset(user)
-            return user
-        until = lockout.register_failure(user)
-        if until is not None and request is not None:
-            request.yiwang_locked_until = until
+        ip = client_ip(request) if isinstance(request, HttpRequest) else ""
+        pause = lockout.check(request, username, ip)
+        if pause is None:
+            User = get_user_model()
+            user = User._default_manager.filter(username=username).first()
+            if user is None:
+                User().set_password(password)  # same cost as a real check: no timing oracle
+            elif user.check_password(password) and self.user_can_authenticate(user):
+                if not user.totp_enabled:
+                    lockout.reset(username)
+                return user
+            pause = lockout.fail(request, username, ip)
+        if pause is not None and request is not None:
+            request.yiwang_login_pause = pause
         return None

@@ -7,20 +7,19 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 
 
 class LoginForm(AuthenticationForm):
-    """Username and password; one generic message for any wrong pair, a clear one with
-    the unlock time for a locked account."""
+    """Username and password; one generic message for any wrong pair, and when the
+    address or the username must wait (登录失败延时), what happened and until when — the
+    same for every username, so the page never tells whether an account exists."""
 
     error_messages = {
         "invalid_login": _("用户名或密码不正确。"),
         "inactive": _("用户名或密码不正确。"),
-        "locked": _("账号已锁定，请于 %(time)s 后再试。"),
     }
 
     username = forms.CharField(
@@ -35,13 +34,9 @@ class LoginForm(AuthenticationForm):
     )
 
     def get_invalid_login_error(self):
-        until = getattr(self.request, "yiwang_locked_until", None)
-        if until is not None:
-            return ValidationError(
-                self.error_messages["locked"],
-                code="locked",
-                params={"time": timezone.localtime(until).strftime("%H:%M")},
-            )
+        pause = getattr(self.request, "yiwang_login_pause", None)
+        if pause is not None:
+            return ValidationError(pause.message(), code="paused")
         return super().get_invalid_login_error()
 
 
@@ -59,6 +54,47 @@ class NextForm(forms.Form):
             if form.is_valid() and form.cleaned_data["next"]:
                 return form.cleaned_data["next"]
         return ""
+
+
+class UnlockStartForm(forms.Form):
+    """解除登录等待, step 1: the username whose wait to lift."""
+
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        help_text=_("如果该账号绑定了手机号码，我们会向其发送短信验证码。"),
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+
+class UnlockCodeForm(forms.Form):
+    """解除登录等待, step 2: the code from the SMS, or a current 动态口令."""
+
+    code = forms.CharField(
+        label=_("验证码或动态口令"),
+        min_length=6,
+        max_length=6,
+        help_text=_("短信验证码 10 分钟内有效；开启了动态口令的账号也可以输入动态口令。"),
+        error_messages={
+            "required": _("请输入 6 位验证码。"),
+            "min_length": _("验证码为 6 位数字。"),
+            "max_length": _("验证码为 6 位数字。"),
+        },
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9]{6}",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not code.isdigit():
+            raise ValidationError(_("验证码为 6 位数字。"), code="digits")
+        return code
 
 
 class TOTPCodeForm(forms.Form):

@@ -8,7 +8,8 @@ import io
 import pyotp
 import qrcode
 import qrcode.image.svg
-from django.core.cache import cache
+
+from yiwang.core import ratelimit
 
 ISSUER = "焦作一网"
 DIGITS = 6
@@ -49,5 +50,6 @@ def verify(secret: str, code: str, *, user_id: int | None = None) -> bool:
         return False
     if user_id is None:
         return True
-    # cache.add is atomic: only the first use of this code within its lifetime wins.
-    return cache.add(f"yiwang:totp-used:{user_id}:{code}", 1, timeout=REPLAY_SECONDS)
+    # Counted in the shared store: only the first use of this code within its lifetime
+    # wins, in whichever worker process it arrives.
+    return ratelimit.first_use(f"totp-used:{user_id}:{code}", REPLAY_SECONDS)

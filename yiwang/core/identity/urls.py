@@ -1,4 +1,4 @@
-"""Identity pages: second login step, registration, account and 动态口令."""
+"""Identity pages: second login step, lifting a login wait, registration, account and 动态口令."""
 
 from django.urls import path
 
@@ -6,6 +6,8 @@ from yiwang.core.identity import views
 
 urlpatterns = [
     path("login/totp/", views.login_totp, name="login_totp"),
+    path("login/unlock/", views.login_unlock, name="login_unlock"),
+    path("login/unlock/verify/", views.login_unlock_verify, name="login_unlock_verify"),
     path("register/citizen/", views.register_citizen, name="register_citizen"),
     path("register/enterprise/", views.register_enterprise, name="register_enterprise"),
     path("account/", views.account, name="account"),

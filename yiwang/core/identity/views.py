@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,9 +20,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from oauth2_provider.views import AuthorizationView
 
-from yiwang.core import access
+from yiwang.core import access, errors
 from yiwang.core.actions import identity as actions
 from yiwang.core.actions.users import do_create_citizen, do_create_enterprise
+from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.identity import lockout, throttle, totp
 from yiwang.core.identity.forms import (
@@ -34,6 +34,8 @@ from yiwang.core.identity.forms import (
     NextForm,
     TOTPCodeForm,
     TOTPDisableForm,
+    UnlockCodeForm,
+    UnlockStartForm,
 )
 from yiwang.core.middleware import ELDER_COOKIE, EPOCH_KEY
 from yiwang.core.models import User
@@ -41,6 +43,7 @@ from yiwang.core.ratelimit import client_ip
 
 PENDING_KEY = "yiwang_pending_login"
 ENROL_KEY = "yiwang_totp_enrol"
+UNLOCK_KEY = "yiwang_login_unlock"
 PENDING_SECONDS = 300
 BACKEND = "yiwang.core.identity.backend.LockoutModelBackend"
 HOME_BY_KIND: dict[str, str] = {
@@ -59,16 +62,11 @@ def landing_url(request: HttpRequest, user: User, next_url: str = "") -> str:
     return reverse(HOME_BY_KIND.get(user.kind, "web:home"))
 
 
-def _locked_message(until) -> str:
-    return _("账号已锁定，请于 %(time)s 后再试。") % {
-        "time": timezone.localtime(until).strftime("%H:%M")
-    }
-
-
 def _complete_login(request, user: User, next_url: str, reason: str, backend: str = BACKEND):
     """Log the session in, pin it to the user's session epoch and record the success."""
     login(request, user, backend=backend)
     request.session[EPOCH_KEY] = user.session_epoch
+    request.session.pop(lockout.GRANT_KEY, None)
     actions.do_record_login(
         actor=user, user=user, username=user.username, success=True, reason=reason,
         ip=client_ip(request),
@@ -76,58 +74,60 @@ def _complete_login(request, user: User, next_url: str, reason: str, backend: st
     return redirect(landing_url(request, user, next_url))
 
 
+def _login_page(request, form, next_url: str, status: int = 200, throttled: str = ""):
+    context = {"form": form, "next": next_url, "throttled": throttled}
+    return render(request, "core/identity/login.html", context, status=status)
+
+
 @sensitive_post_parameters("password")
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
-    """统一身份认证登录: password first; staff with 动态口令 continue to the code step."""
+    """统一身份认证登录: password first; staff with 动态口令 continue to the code step. A
+    paused address or username (登录频率限制, 登录失败延时) gets 429 with what happened
+    and when to try again."""
     next_url = NextForm.next_of(request.POST, request.GET)
     if request.method == "GET" and request.user.is_authenticated and not next_url:
         # With a ``next`` (e.g. OIDC prompt=login) the form is shown again to re-authenticate.
         return redirect(landing_url(request, request.user))
-    if request.method == "POST" and throttle.blocked(client_ip(request)):
-        message = _("此网络地址登录失败次数过多，请 %(n)s 分钟后再试。") % {
-            "n": throttle.window_minutes()
-        }
-        form = LoginForm(request)
-        return render(
-            request,
-            "core/identity/login.html",
-            {"form": form, "next": next_url, "throttled": message},
-            status=429,
-        )
+    blocked = throttle.blocked_until(client_ip(request)) if request.method == "POST" else None
+    if blocked is not None:
+        message = lockout.Pause("address", blocked).message()
+        return _login_page(request, LoginForm(request), next_url, 429, throttled=message)
     form = LoginForm(request, data=request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if form.is_valid():
-            user = form.get_user()
-            if user.totp_enabled:
-                request.session.pop(PENDING_KEY, None)
-                request.session[PENDING_KEY] = {
-                    "uid": user.pk,
-                    "backend": getattr(user, "backend", BACKEND),
-                    "at": time.time(),
-                    "next": next_url,
-                }
-                return redirect("core:login_totp")
-            return _complete_login(request, user, next_url, reason="password")
-        throttle.note_failure(client_ip(request))
-        username = form.cleaned_data.get("username")
-        if username and form.cleaned_data.get("password"):
-            locked = getattr(request, "yiwang_locked_until", None)
-            actions.do_record_login(
-                actor=None,
-                user=User.objects.filter(username=username).first(),
-                username=username,
-                success=False,
-                reason="locked" if locked else "password",
-                ip=client_ip(request),
-            )
-    return render(request, "core/identity/login.html", {"form": form, "next": next_url})
+    if request.method != "POST":
+        return _login_page(request, form, next_url)
+    if form.is_valid():
+        user = form.get_user()
+        if user.totp_enabled:
+            request.session.pop(PENDING_KEY, None)
+            request.session[PENDING_KEY] = {
+                "uid": user.pk,
+                "backend": getattr(user, "backend", BACKEND),
+                "at": time.time(),
+                "next": next_url,
+            }
+            return redirect("core:login_totp")
+        return _complete_login(request, user, next_url, reason="password")
+    pause = getattr(request, "yiwang_login_pause", None)
+    username = form.cleaned_data.get("username")
+    if username and form.cleaned_data.get("password"):
+        actions.do_record_login(
+            actor=None,
+            user=User.objects.filter(username=username).first(),
+            username=username,
+            success=False,
+            reason="paused" if pause is not None and not pause.failed else "password",
+            ip=client_ip(request),
+            paused_until=pause.until if pause is not None else None,
+        )
+    return _login_page(request, form, next_url, 429 if pause is not None else 200)
 
 
 @sensitive_post_parameters("code")
 @never_cache
 def login_totp(request: HttpRequest) -> HttpResponse:
-    """Second login step: the 6-digit 动态口令; wrong codes count towards the lockout."""
+    """Second login step: the 6-digit 动态口令; wrong codes count towards the username's
+    wait like wrong passwords, and while it runs no code is checked."""
     pending = request.session.get(PENDING_KEY)
     user = User.objects.filter(pk=pending["uid"], is_active=True).first() if pending else None
     if (
@@ -139,29 +139,79 @@ def login_totp(request: HttpRequest) -> HttpResponse:
         request.session.pop(PENDING_KEY, None)
         messages.error(request, _("登录已超时，请重新输入用户名和密码。"))
         return redirect("web:login")
-    until = lockout.locked_until(user)
-    if until is not None:
-        request.session.pop(PENDING_KEY, None)
-        messages.error(request, _locked_message(until))
-        return redirect("web:login")
+    ip = client_ip(request)
     form = TOTPCodeForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    pause = lockout.check(request, user.username, ip)
+    if request.method == "POST" and pause is None and form.is_valid():
         if totp.verify(user.totp_secret, form.cleaned_data["code"], user_id=user.pk):
             request.session.pop(PENDING_KEY, None)
             return _complete_login(
                 request, user, pending["next"], reason="totp", backend=pending["backend"]
             )
-        throttle.note_failure(client_ip(request))
-        locked = actions.do_record_login(
-            actor=None, user=user, username=user.username, success=False, reason="totp",
-            ip=client_ip(request),
+        pause = lockout.fail(request, user.username, ip)
+        actions.do_record_login(
+            actor=None, user=user, username=user.username, success=False, reason="totp", ip=ip,
+            paused_until=pause.until if pause is not None else None,
         )  # fmt: skip
-        if locked is not None:
-            request.session.pop(PENDING_KEY, None)
-            messages.error(request, _locked_message(locked))
-            return redirect("web:login")
         form.add_error("code", _("动态口令不正确或已过期，请重新输入。"))
-    return render(request, "core/identity/login_totp.html", {"form": form})
+    status = 200
+    if pause is not None:
+        form.add_error(None, lockout.Pause(pause.scope, pause.until).message())
+        status = 429 if request.method == "POST" else 200
+    return render(request, "core/identity/login_totp.html", {"form": form}, status=status)
+
+
+@sensitive_post_parameters("username")
+@never_cache
+def login_unlock(request: HttpRequest) -> HttpResponse:
+    """解除登录等待, step 1: the owner of a username that must wait asks for a one-time
+    code by SMS (or goes on to type a 动态口令). The answer is the same for every
+    username."""
+    form = UnlockStartForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        try:
+            actions.do_send_unlock_code(actor=None, username=username, ip=client_ip(request))
+        except ValidationError as exc:
+            add_errors(form, exc)
+            return render(
+                request, "core/identity/login_unlock.html", {"form": form},
+                status=errors.status_of(exc),
+            )  # fmt: skip
+        request.session[UNLOCK_KEY] = username
+        return redirect("core:login_unlock_verify")
+    status = 400 if form.errors else 200
+    return render(request, "core/identity/login_unlock.html", {"form": form}, status=status)
+
+
+@sensitive_post_parameters("code")
+@never_cache
+def login_unlock_verify(request: HttpRequest) -> HttpResponse:
+    """解除登录等待, step 2: the SMS code or a current 动态口令 lifts the username's wait;
+    this browser may then sign in without waiting on others' failures."""
+    username = request.session.get(UNLOCK_KEY)
+    if not username:
+        return redirect("core:login_unlock")
+    form = UnlockCodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_unlock_login(
+                actor=None, username=username, code=form.cleaned_data["code"],
+                ip=client_ip(request),
+            )  # fmt: skip
+        except ValidationError as exc:
+            add_errors(form, exc)
+            status = errors.status_of(exc)
+        else:
+            request.session.pop(UNLOCK_KEY, None)
+            lockout.grant(request, username)
+            messages.success(request, _("已解除该账号的登录等待，请输入密码登录。"))
+            return redirect(reverse("web:login"))
+    elif form.errors:
+        status = 400
+    context = {"form": form, "username": username}
+    return render(request, "core/identity/login_unlock_verify.html", context, status=status)
 
 
 @require_POST

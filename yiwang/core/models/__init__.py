@@ -1,5 +1,5 @@
-"""Core tables: organisation, users, audit ledger, calendar, workflow, numbering, messages;
-and the abstract stored file (StoredFile) every room's uploads inherit."""
+"""Core tables: organisation, users, audit ledger, calendar, workflow, numbering, messages,
+rate counters; and the abstract stored file (StoredFile) every room's uploads inherit."""
 
 from yiwang.core.models.calendar import CalendarDay, CalendarYear
 from yiwang.core.models.files import StoredFile
@@ -8,6 +8,7 @@ from yiwang.core.models.ledger import AuditBlock, AuditEntry
 from yiwang.core.models.notify import Delivery, Notification
 from yiwang.core.models.numbering import NumberSequence
 from yiwang.core.models.org import Department, Division, OrgUnit
+from yiwang.core.models.ratelimit import RateCounter
 from yiwang.core.models.users import RoleAssignment, User
 from yiwang.core.models.workflow import Case, CaseAttachment, CaseEvent, Workflow
 
@@ -26,6 +27,7 @@ __all__ = [
     "Notification",
     "NumberSequence",
     "OrgUnit",
+    "RateCounter",
     "RoleAssignment",
     "StoredFile",
     "User",

@@ -38,8 +38,6 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="staff",
     )
-    failed_logins = models.PositiveIntegerField(default=0, editable=False)
-    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
     totp_secret = EncryptedTextField(blank=True, editable=False)
     totp_enabled = models.BooleanField(_("启用动态口令"), default=False)
     session_epoch = models.PositiveIntegerField(default=0, editable=False)

@@ -1,4 +1,4 @@
-"""统一身份认证 login: generic errors, lockout, 动态口令 second step, redirects, ledger."""
+"""统一身份认证 login: generic errors, login waits, 动态口令 second step, redirects, ledger."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import time
 import pyotp
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from yiwang.core.models import AuditEntry, User
+from yiwang.core.models import AuditEntry
 
 PASSWORD = "Jz-test-pass-2026"
 
@@ -87,42 +86,36 @@ def test_a_refused_login_keeps_where_to_go_next(client, citizen):
     assert response["Location"] == "/messages/"
 
 
-def test_lockout_after_threshold_refuses_even_the_right_password(client, citizen, settings):
-    settings.YIWANG = {**settings.YIWANG, "LOCKOUT_THRESHOLD": 3, "LOCKOUT_MINUTES": 15}
+def test_a_wait_refuses_even_the_right_password_and_ends_after_its_time(
+    client, citizen, settings, clock
+):
+    settings.YIWANG = {**settings.YIWANG, "LOGIN_DELAY_FREE_FAILURES": 2}
     for _ in range(2):
         assert "用户名或密码不正确。" in post_login(client, "zhangsan", "bad").content.decode()
-    third = post_login(client, "zhangsan", "bad").content.decode()
-    citizen.refresh_from_db()
-    assert citizen.locked_until is not None
-    hhmm = timezone.localtime(citizen.locked_until).strftime("%H:%M")
-    assert f"账号已锁定，请于 {hhmm} 后再试。" in third
+    third = post_login(client, "zhangsan", "bad")
+    assert third.status_code == 429
+    assert "该用户名需等待至" in third.content.decode()
 
     right = post_login(client, "zhangsan", PASSWORD)
-    assert right.status_code == 200
-    assert f"账号已锁定，请于 {hhmm} 后再试。" in right.content.decode()
+    assert right.status_code == 429
+    assert "该用户名近期登录失败较多" in right.content.decode()
     assert "_auth_user_id" not in client.session
     assert AuditEntry.objects.filter(
-        action="core.session.login_failed", change__reason="locked"
+        action="core.session.login_failed", change__reason="paused"
     ).exists()
 
-
-def test_lock_ends_after_the_period(client, citizen):
-    User.objects.filter(pk=citizen.pk).update(
-        locked_until=timezone.now() - dt.timedelta(seconds=1), failed_logins=0
-    )
-    response = post_login(client, "zhangsan", PASSWORD)
-    assert response.status_code == 302
-    citizen.refresh_from_db()
-    assert citizen.locked_until is None and citizen.failed_logins == 0
+    clock.shift(dt.timedelta(seconds=settings.YIWANG["LOGIN_DELAY_BASE_SECONDS"] + 1))
+    assert post_login(client, "zhangsan", PASSWORD).status_code == 302
 
 
-def test_success_resets_failure_count(client, citizen):
+def test_success_resets_failure_count(client, citizen, settings):
+    settings.YIWANG = {**settings.YIWANG, "LOGIN_DELAY_FREE_FAILURES": 2}
     post_login(client, "zhangsan", "bad")
-    citizen.refresh_from_db()
-    assert citizen.failed_logins == 1
-    post_login(client, "zhangsan", PASSWORD)
-    citizen.refresh_from_db()
-    assert citizen.failed_logins == 0
+    post_login(client, "zhangsan", "bad")
+    assert post_login(client, "zhangsan", PASSWORD).status_code == 302
+    client.post(reverse("web:logout"))
+    for _ in range(2):  # counted from zero again: no wait yet
+        assert post_login(client, "zhangsan", "bad").status_code == 200
 
 
 def test_logout_is_post_only_and_recorded(client, citizen):
@@ -170,8 +163,10 @@ def test_totp_login_takes_two_steps(client, staff_with_totp):
     ).exists()
 
 
-def test_wrong_totp_is_refused_and_counts_towards_lockout(client, staff_with_totp, settings):
-    settings.YIWANG = {**settings.YIWANG, "LOCKOUT_THRESHOLD": 3}
+def test_wrong_totp_is_refused_and_counts_towards_the_wait(
+    client, staff_with_totp, settings, clock
+):
+    settings.YIWANG = {**settings.YIWANG, "LOGIN_DELAY_FREE_FAILURES": 2}
     staff, secret = staff_with_totp
     post_login(client, staff.username, PASSWORD)
     wrong = client.post(reverse("core:login_totp"), {"code": "000000"})
@@ -181,13 +176,16 @@ def test_wrong_totp_is_refused_and_counts_towards_lockout(client, staff_with_tot
     post_login(client, staff.username, PASSWORD)
     client.post(reverse("core:login_totp"), {"code": "000001"})
     post_login(client, staff.username, PASSWORD)
-    locked = client.post(reverse("core:login_totp"), {"code": "000002"}, follow=True)
-    assert "账号已锁定，请于" in locked.content.decode()
-    staff.refresh_from_db()
-    assert staff.locked_until is not None
-    # Even a right code is no longer accepted without a fresh password step.
-    assert client.post(reverse("core:login_totp"), {"code": next_code(secret)}).status_code == 302
-    assert "_auth_user_id" not in client.session
+    paused = client.post(reverse("core:login_totp"), {"code": "000002"})
+    assert paused.status_code == 429
+    assert "该用户名近期登录失败较多" in paused.content.decode()
+    # While the wait runs even a right code is not checked …
+    refused = client.post(reverse("core:login_totp"), {"code": next_code(secret)})
+    assert refused.status_code == 429 and "_auth_user_id" not in client.session
+    # … and afterwards it is.
+    clock.shift(dt.timedelta(seconds=settings.YIWANG["LOGIN_DELAY_BASE_SECONDS"] + 1))
+    done = client.post(reverse("core:login_totp"), {"code": next_code(secret)})
+    assert done.status_code == 302 and client.session["_auth_user_id"] == str(staff.pk)
 
 
 def test_totp_code_cannot_be_replayed(client, staff_with_totp):
@@ -246,9 +244,11 @@ def test_totp_enrolment_is_for_staff_only(client, citizen):
 
 
 def test_many_failures_from_one_address_are_throttled_before_hashing(client, citizen, settings):
-    settings.YIWANG = {**settings.YIWANG, "LOGIN_IP_FAILURES": 3, "LOCKOUT_THRESHOLD": 100}
-    for name in ("a1", "a2", "a3"):  # spraying different accounts from one address
+    settings.YIWANG = {**settings.YIWANG, "LOGIN_IP_FAILURES": 3}
+    for name in ("a1", "a2"):  # spraying different accounts from one address
         assert post_login(client, name, "wrong-password").status_code == 200
+    third = post_login(client, "a3", "wrong-password")  # reaches the limit: told at once
+    assert third.status_code == 429 and "此网络地址登录失败次数过多" in third.content.decode()
     refused = post_login(client, "zhangsan", PASSWORD)
     assert refused.status_code == 429
     assert "此网络地址登录失败次数过多" in refused.content.decode()
