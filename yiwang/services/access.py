@@ -48,8 +48,10 @@ def may_reveal_application(user, app) -> bool:
     holds ``personal.unmask``."""
     if covers(user, "personal.unmask", division=app.division, department=app.item.department):
         return True
-    return app.clerk_id is not None and app.clerk_id == getattr(user, "pk", None) and has_perm(
-        user, "personal.unmask"
+    return (
+        app.clerk_id is not None
+        and app.clerk_id == getattr(user, "pk", None)
+        and has_perm(user, "personal.unmask")
     )
 
 
