@@ -85,6 +85,7 @@ def _tables(client, batch) -> dict[str, list[dict]]:
     got = client.get(reverse("data:batch-bad-rows", args=[batch.pk, "xlsx"]))
     if got.status_code == 200:
         sheet = load_workbook(io.BytesIO(got.content)).active
+        assert sheet is not None
         values = [
             [c if c is not None else "" for c in r] for r in sheet.iter_rows(values_only=True)
         ]

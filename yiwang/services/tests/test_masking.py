@@ -17,7 +17,6 @@ from yiwang.core.identifiers import make_id_number
 from yiwang.core.masking import mask_value
 from yiwang.core.models import AuditEntry
 from yiwang.services.actions.applications import do_apply
-from yiwang.services.tests.test_applications import pdf
 
 pytestmark = pytest.mark.django_db
 
