@@ -1,12 +1,22 @@
-"""Masking of personal data (脱敏) and logged, purpose-bound unmasking."""
+"""Masking of personal data (脱敏) and logged, purpose-bound unmasking.
+
+The one place where a personal value is masked: pages, API and exports all ask
+``mask_value(kind, value)`` (one value whose kind is declared — a 申请表 field's type, a
+数据元's grade) or ``masked_mapping(user, spec, data)`` (a submitted form against its field
+list). A clear value is only shown to its owner, or to a named person with
+``personal.unmask`` over the record's place, for a stated purpose, logged (``reveal`` /
+``reveal_mapping``); bulk exports are masked for everyone."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.access import has_perm
+from yiwang.core.access import covers, has_perm
 
 
 def mask_id_number(v: str) -> str:
@@ -33,29 +43,110 @@ def mask_address(v: str) -> str:
     return v[:6] + "****" if v and len(v) > 6 else (v or "")
 
 
-MASKERS = {
+def mask_date(v: str) -> str:
+    """1990-01-01 → 1990-**-** (the year stays: ages can still be reckoned)."""
+    return v[:4] + "-**-**" if v else ""
+
+
+def mask_all(v: str) -> str:
+    """Every character hidden (民族 and other sensitive codes)."""
+    return "*" * len(v or "")
+
+
+MASKERS: dict[str, Callable[[str], str]] = {
     "id_number": mask_id_number,
+    "mobile": mask_phone,
     "phone": mask_phone,
     "full_name": mask_name,
     "name": mask_name,
     "address": mask_address,
+    "date": mask_date,
+    "secret": mask_all,
 }
+# The kinds of value that are personal (个人信息) and masked wherever they are shown to
+# someone other than their owner. A 申请表 field type or a 数据元 grade names one of them.
+PERSONAL_KINDS = frozenset(MASKERS)
 
 
 def masked(field: str, value: str) -> str:
     return MASKERS.get(field, mask_name)(value or "")
 
 
-def reveal(user, obj, field: str, purpose: str) -> str:
-    """Return the clear value of a personal field for a stated purpose, logged in the
-    ledger; refuse without the ``personal.unmask`` permission or without a purpose."""
+def mask_value(kind: str | None, value: Any) -> Any:
+    """``value`` as shown by default: masked when ``kind`` is a personal kind (身份证号码、
+    手机号码、姓名、地址 …), unchanged otherwise (and when empty)."""
+    masker = MASKERS.get(kind or "")
+    if masker is None or value is None or value == "":
+        return value
+    return masker(value if isinstance(value, str) else str(value))
+
+
+def personal_names(spec: Iterable[Mapping]) -> list[str]:
+    """The names of a 申请表 field list whose declared type is a personal kind."""
+    return [f["name"] for f in spec or [] if f.get("name") and f.get("type") in PERSONAL_KINDS]
+
+
+def masked_mapping(user, spec: Iterable[Mapping], data: Mapping | None, *, owner_id=None) -> dict:
+    """A submitted form (申请表) as ``user`` may see it: each field whose declared type is a
+    personal kind masked, unless ``user`` is the record's owner (``owner_id``: the applicant
+    sees their own data in full). Clear values for staff go through ``reveal_mapping``."""
+    data = dict(data or {})
+    if owner_id is not None and getattr(user, "pk", None) == owner_id:
+        return data
+    kinds = {f.get("name"): f.get("type") for f in spec or []}
+    return {k: mask_value(kinds.get(k), v) for k, v in data.items()}
+
+
+def may_reveal(user, *, division=None, department=None) -> bool:
+    """Whether ``user`` may ask for clear personal values of a record at this place:
+    ``personal.unmask`` over it (``core.access.covers``)."""
+    return covers(user, "personal.unmask", division=division, department=department)
+
+
+def _check_reveal(user, purpose: str, allowed: bool | None) -> str:
     purpose = (purpose or "").strip()
     # A question, not a guard: the platform (``None``) is refused too, for a clear value
     # is only ever shown to a named person, whom the ledger must record (个人信息保护).
-    if not has_perm(user, "personal.unmask"):
+    if allowed is None:
+        allowed = has_perm(user, "personal.unmask")
+    if not allowed or user is None:
         raise PermissionDenied(_("您的角色不允许查看完整个人信息。"))
     if len(purpose) < 2:
         raise PermissionDenied(_("查看完整个人信息须说明用途。"))
+    return purpose
+
+
+def reveal_mapping(
+    user,
+    obj,
+    spec: Iterable[Mapping],
+    data: Mapping | None,
+    purpose: str,
+    *,
+    allowed: bool | None = None,
+) -> dict:
+    """The clear values of a 申请表's personal fields for a stated purpose, one ledger
+    entry naming the fields; refused unless ``allowed`` (the room's answer, e.g.
+    ``may_reveal`` over the record's place; by default ``personal.unmask`` anywhere) or
+    without a purpose."""
+    purpose = _check_reveal(user, purpose, allowed)
+    data = dict(data or {})
+    names = [n for n in personal_names(spec) if n in data]
+    audit.record(
+        actor=user,
+        action="core.personal.unmask",
+        obj=obj,
+        purpose=purpose,
+        change={"fields": names},
+    )
+    return data
+
+
+def reveal(user, obj, field: str, purpose: str, *, allowed: bool | None = None) -> str:
+    """Return the clear value of a personal field for a stated purpose, logged in the
+    ledger; refuse without the ``personal.unmask`` permission (or, when the room passes
+    ``allowed``, its answer for this record's place) or without a purpose."""
+    purpose = _check_reveal(user, purpose, allowed)
     audit.record(
         actor=user,
         action="core.personal.unmask",

@@ -66,6 +66,17 @@ def covers_department(user, department, perm: str) -> bool:
     return covers(user, perm, department=department)
 
 
+def may_see_holder(user, licence) -> bool:
+    """Whether staff see a licence's holder in clear: an organisation always (its name and
+    credit code are public); a person only with ``personal.unmask`` over the issuing
+    department (the view is logged) — otherwise name and ID number are masked (脱敏)."""
+    from yiwang.licences.models import ENTITY_ID_TYPES
+
+    if licence.holder_id_type in ENTITY_ID_TYPES:
+        return True
+    return covers(user, "personal.unmask", department=licence.issuer)
+
+
 def require_staff_with(user, perm: str, message: str) -> None:
     """Staff pages and API of the licence room: staff (工作人员) holding ``perm``."""
     deny_unless(user, getattr(user, "kind", "") == "staff" and has_perm(user, perm), message)

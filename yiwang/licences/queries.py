@@ -9,18 +9,19 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from yiwang.core.masking import mask_id_number, mask_name
+from yiwang.core.masking import mask_value
 from yiwang.core.ratelimit import charge
 from yiwang.licences import verify as core_verify
 from yiwang.licences.models import ENTITY_ID_TYPES, Licence
 
 
-def holder_shown(licence: Licence) -> tuple[str, str]:
-    """Holder name and id as staff lists show them: organisations in clear, persons
-    masked (the detail page shows them in clear and logs the view)."""
-    if licence.holder_id_type in ENTITY_ID_TYPES:
+def holder_shown(licence: Licence, *, clear: bool = False) -> tuple[str, str]:
+    """Holder name and id as staff see them: organisations in clear, persons masked
+    unless ``clear`` (``access.may_see_holder``: the detail of a licence within the
+    viewer's ``personal.unmask`` reach, the view logged)."""
+    if clear or licence.holder_id_type in ENTITY_ID_TYPES:
         return licence.holder_name, licence.holder_id
-    return mask_name(licence.holder_name), mask_id_number(licence.holder_id)
+    return mask_value("name", licence.holder_name), mask_value("id_number", licence.holder_id)
 
 
 class Refused(Exception):

@@ -42,6 +42,19 @@ def applications(user, qs: QuerySet | None = None) -> QuerySet:
     return scope(user, qs, "case.view", owners=("applicant", "clerk"))
 
 
+def may_reveal_application(user, app) -> bool:
+    """显示完整个人信息 of one 办件: ``personal.unmask`` over its place (the item's
+    department in the application's division), or the window clerk who took it in and
+    holds ``personal.unmask``."""
+    if covers(user, "personal.unmask", division=app.division, department=app.item.department):
+        return True
+    return (
+        app.clerk_id is not None
+        and app.clerk_id == getattr(user, "pk", None)
+        and has_perm(user, "personal.unmask")
+    )
+
+
 def staff_applications(user, qs: QuerySet | None = None) -> QuerySet:
     """办件 handled within the staff member's jurisdiction (what the staff list shows)."""
     from yiwang.services.models import Application

@@ -31,8 +31,10 @@ FIELD_TYPES = (
     "credit_code",
     "phone",
     "division",
+    "name",
+    "address",
 )
-DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000}
+DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000, "name": 50}
 TRUE_WORDS = frozenset({"1", "true", "on", "yes", "y", "是"})
 FALSE_WORDS = frozenset({"", "0", "false", "off", "no", "n", "否"})
 NUMBER_LIMIT = Decimal("1e15")
@@ -169,6 +171,9 @@ _CLEANERS: dict[str, Any] = {
     "credit_code": _identifier(lambda text: validate_credit_code(text)),
     "phone": _identifier(lambda text: validate_mobile(text)),
     "division": _identifier(lambda text: validate_division_code(text)),
+    # 姓名 and 地址 are text, typed so that they are masked (脱敏) wherever shown.
+    "name": lambda field, text: text,
+    "address": lambda field, text: text,
 }
 
 

@@ -24,11 +24,13 @@ FIELD_TYPES: dict[str, Any] = {
     "credit_code": _l("统一社会信用代码"),
     "phone": _l("联系电话"),
     "division": _l("行政区划"),
+    "name": _l("姓名"),
+    "address": _l("地址"),
 }
 FIELD_KEYS = frozenset(
     {"name", "label", "type", "required", "choices", "max_length", "min", "max", "help"}
 )
-TEXT_TYPES = frozenset({"text", "textarea", "phone"})
+TEXT_TYPES = frozenset({"text", "textarea", "phone", "name", "address"})
 NUMERIC_TYPES = frozenset({"number", "integer"})
 MAX_FIELDS = 100
 MAX_TEXT = 10000

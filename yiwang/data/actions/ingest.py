@@ -21,6 +21,7 @@ from yiwang.data.ingest import mapping as colmap
 from yiwang.data.ingest import pipeline
 from yiwang.data.ingest.readers import sniff_format
 from yiwang.data.models import DataResource, ImportBatch, PullSource, QuarantinedRow
+from yiwang.data.queries.problem_rows import column_kinds, masked_row
 
 
 def max_bytes() -> int:
@@ -291,7 +292,9 @@ def due_sources(now=None) -> list[PullSource]:
 
 
 def bad_row_table(batch: ImportBatch, status: str = "open") -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a batch's problem rows: 行号, the original columns, 问题原因."""
+    """Header and rows of a batch's problem rows: 行号, the original columns, 问题原因 —
+    personal columns masked for everyone (an export leaves the platform; the ledger
+    cannot follow it), so a corrected file re-enters those values in full."""
     qs = QuarantinedRow.objects.filter(batch=batch).order_by("row_number")
     if status:
         qs = qs.filter(status=status)
@@ -303,13 +306,15 @@ def bad_row_table(batch: ImportBatch, status: str = "open") -> tuple[list[str], 
             if k not in columns and k not in (colmap.ROW_NUMBER, "__extra__"):
                 columns.append(k)
         records.append((q, values))
+    kinds = column_kinds(batch, columns)
     rows = []
     for q, values in records:
         why = "；".join(
             f"{r.get('field') or '-'}：{r.get('message', '')}（{r.get('code', '')}）"
             for r in q.reasons
         )
-        rows.append([str(q.row_number), *[_cell(values.get(c, "")) for c in columns], why])
+        shown = masked_row(kinds, values)
+        rows.append([str(q.row_number), *[_cell(shown.get(c, "")) for c in columns], why])
     return [colmap.ROW_NUMBER, *columns, colmap.REASONS], rows
 
 

@@ -19,6 +19,7 @@ from yiwang.core.identity.tokens import require_scope
 from yiwang.data import access
 from yiwang.data.actions.ingest import do_create_batch, do_resubmit, enqueue_batch, max_bytes
 from yiwang.data.models import DataResource, ImportBatch, QuarantinedRow
+from yiwang.data.queries.problem_rows import column_kinds, masked_row
 
 router = Router()
 
@@ -187,8 +188,10 @@ def bad_rows(request, batch_id: int, status: str = ""):
     if status:
         qs = qs.filter(status=status[:8])
     out = []
-    for q in qs[:10000]:
-        values = json.loads(q.values or "{}")
+    rows = [(q, json.loads(q.values or "{}")) for q in qs[:10000]]
+    kinds = column_kinds(batch, {k for _q, values in rows for k in values})
+    for q, values in rows:
+        values = masked_row(kinds, values)  # personal columns masked for everyone
         out.append(
             {
                 "id": q.pk,

@@ -50,3 +50,23 @@ class DataElement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def mask_kind(self) -> str | None:
+        """How a value of this element is masked (脱敏) wherever it is shown or exported:
+        ``None`` unless the element is graded personal (个人信息); then by what it is — an
+        ID number or a mobile by its validator, a date, a name (姓名), an address (住址),
+        and anything sensitive or otherwise personal hidden whole. The kinds are those of
+        ``core.masking.mask_value``."""
+        if not self.personal:
+            return None
+        if self.validator in ("id_number", "mobile"):
+            return self.validator
+        if self.data_type in (self.DataType.DATE, self.DataType.DATETIME):
+            return "date"
+        if self.sensitive or self.data_type == self.DataType.CODE:
+            return "secret"
+        if "姓名" in self.name:
+            return "name"
+        if "址" in self.name:
+            return "address"
+        return "secret"

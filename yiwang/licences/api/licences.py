@@ -166,7 +166,7 @@ def type_row(t: LicenceType) -> dict:
 
 
 def licence_row(lic: Licence, *, clear: bool = True) -> dict:
-    name, hid = (lic.holder_name, lic.holder_id) if clear else holder_shown(lic)
+    name, hid = holder_shown(lic, clear=clear)
     return {
         "id": lic.pk,
         "identifier": lic.identifier,
@@ -191,9 +191,10 @@ def licence_row(lic: Licence, *, clear: bool = True) -> dict:
     }
 
 
-def licence_detail(lic: Licence, actions: list[str]) -> dict:
+def licence_detail(lic: Licence, actions: list[str], *, clear: bool = True) -> dict:
+    """One licence; ``clear`` False masks a person holder's name and ID number."""
     return {
-        **licence_row(lic),
+        **licence_row(lic, clear=clear),
         "data": lic.data,
         "verify_url": verify_url(lic.identifier, lic.token),
         "actions": actions,
@@ -370,6 +371,16 @@ def list_issued(request, params: Query[ListIn]):
     return Mapped(qs, lambda lic: licence_row(lic, clear=False))
 
 
+def _staff_detail(request, lic: Licence) -> dict:
+    """A licence as staff see it: a person holder in clear only within the caller's
+    ``personal.unmask`` reach (``access.may_see_holder``), masked otherwise."""
+    return licence_detail(
+        lic,
+        [t.code for t in open_transitions(request.user, lic)],
+        clear=access.may_see_holder(request.user, lic),
+    )
+
+
 def _issued(request, licence_id: int) -> Licence:
     lic = access.staff_licences(request.user, LICENCE_QS.all()).filter(pk=licence_id).first()
     if lic is None:
@@ -379,12 +390,13 @@ def _issued(request, licence_id: int) -> Licence:
 
 @router.get("/issued/{licence_id}", response=LicenceDetailOut)
 def get_issued(request, licence_id: int):
-    """One licence in clear (the view is logged), with history and open actions."""
+    """One licence (a person holder in clear within the caller's ``personal.unmask``
+    reach, masked otherwise; the view is logged), with history and open actions."""
     require_scope(request, "read")
     _staff(request)
     lic = _issued(request, licence_id)
     do_record_licence_view(actor=request.user, licence=lic)
-    return licence_detail(lic, [t.code for t in open_transitions(request.user, lic)])
+    return _staff_detail(request, lic)
 
 
 @router.post("/issued", response={201: LicenceDetailOut})
@@ -412,7 +424,7 @@ def issue_licence(request, payload: IssueIn):
         source=payload.source,
     )
     lic = LICENCE_QS.get(pk=lic.pk)
-    return Status(201, licence_detail(lic, [t.code for t in open_transitions(request.user, lic)]))
+    return Status(201, _staff_detail(request, lic))
 
 
 @router.post("/issued/{licence_id}/{action}", response=LicenceDetailOut)
@@ -428,7 +440,7 @@ def change_status(
     lic = _issued(request, licence_id)
     do_change_status(actor=request.user, licence=lic, action=action, reason=payload.reason)
     lic = LICENCE_QS.get(pk=lic.pk)
-    return licence_detail(lic, [t.code for t in open_transitions(request.user, lic)])
+    return _staff_detail(request, lic)
 
 
 # --- seals ---

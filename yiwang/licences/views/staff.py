@@ -118,11 +118,16 @@ def licence_detail(
         do_record_licence_view(actor=request.user, licence=licence)
     labels = {f["key"]: f.get("label", f["key"]) for f in licence.licence_type.fields or []}
     transitions = open_transitions(request.user, licence)
+    clear = access.may_see_holder(request.user, licence)
+    holder_name, holder_id = holder_shown(licence, clear=clear)
     return render(
         request,
         "licences/licence_detail.html",
         {
             "licence": licence,
+            "holder_name": holder_name,
+            "holder_id": holder_id,
+            "holder_clear": clear,
             "rows": [(labels.get(k, k), v) for k, v in licence.data.items()],
             "events": licence.events.select_related("actor"),
             "usages": licence.seal_usages.select_related("seal"),

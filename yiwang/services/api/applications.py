@@ -75,7 +75,9 @@ class ApplicationDetailOut(ApplicationOut):
     decided_by_rule: str
     licence_identifier: str
     licence_pdf: str | None
-    form_data: dict[str, Any]
+    form_data: dict[str, Any] = Field(
+        description="申请表；身份证号码、手机号码、姓名、地址类字段对申请人以外的人脱敏"
+    )
     materials: list[MaterialOut]
     actions: list[ActionOut]
     events: list[EventOut]
@@ -130,7 +132,10 @@ def _detail(user, app: Application) -> dict:
         "licence_pdf": licence_links(app.licence_identifier).get("pdf")
         if app.applicant_id == user.pk
         else None,
-        "form_data": app.form_data or {},
+        # The applicant sees their own form in full; staff see personal fields masked.
+        "form_data": masking.masked_mapping(
+            user, app.item.form_fields, app.form_data, owner_id=app.applicant_id
+        ),
         "materials": _materials(app),
         "actions": open_actions(user, app),
         "events": case_events(app.flow),

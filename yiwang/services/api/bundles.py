@@ -12,6 +12,7 @@ from ninja import Form, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
+from yiwang.core import masking
 from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.services import access
@@ -154,7 +155,12 @@ def get_submission(request, number: str):
         parts = access.applications(request.user, parts)
     return {
         **_submission_row(submission),
-        "form_data": submission.form_data or {},
+        "form_data": masking.masked_mapping(
+            request.user,
+            combined_fields(submission.bundle),
+            submission.form_data,
+            owner_id=submission.applicant_id,
+        ),
         "parts": [application_row(p) for p in with_case(parts).order_by("id")],
     }
 

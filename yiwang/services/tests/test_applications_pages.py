@@ -238,7 +238,8 @@ def test_reveal_applicant_is_logged(client, food_item, enterprise_user, official
     assert enterprise_user.credit_code not in page
     page = client.post(url, {"op": "reveal", "purpose": "办件审查"}).content.decode()
     assert enterprise_user.credit_code in page
-    assert AuditEntry.objects.filter(action="core.personal.unmask", purpose="办件审查").count() == 3
+    # The applicant's name, ID number and phone, and the personal fields of the form.
+    assert AuditEntry.objects.filter(action="core.personal.unmask", purpose="办件审查").count() == 4
 
 
 def test_window_intake_page(client, food_item, officials, enterprise_user):

@@ -288,11 +288,13 @@ def my_application(request: AuthenticatedHttpRequest, number: str) -> HttpRespon
     return render(request, "services/applications/my_detail.html", context, status=status)
 
 
-def _form_rows(app: Application) -> list[tuple[str, Any]]:
-    """(label, value) of the submitted form in the item's field order."""
+def _form_rows(app: Application, values: dict | None = None) -> list[tuple[str, Any]]:
+    """(label, value) of the submitted form in the item's field order: ``values`` as the
+    viewer may see them (``masking.masked_mapping``), else the form as submitted — for
+    the applicant, who sees their own data in full."""
     labels = {f.get("name"): f for f in app.item.form_fields or []}
     out = []
-    for name, value in (app.form_data or {}).items():
+    for name, value in (app.form_data if values is None else values).items():
         spec = labels.get(name, {})
         if isinstance(value, bool):
             value = _("是") if value else _("否")

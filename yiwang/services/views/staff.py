@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import masking
-from yiwang.core.access import has_perm
 from yiwang.core.errors import refused, split_errors, status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
@@ -166,25 +165,45 @@ def _visible(request: HttpRequest, number: str) -> Application:
     return app
 
 
+def _masked_form(user, app: Application) -> dict:
+    """The 申请表 as staff see it: fields typed 身份证号码 / 手机 / 姓名 / 地址 masked."""
+    return masking.masked_mapping(
+        user, app.item.form_fields, app.form_data, owner_id=app.applicant_id
+    )
+
+
+def _reveal(user, app: Application, purpose: str) -> tuple[dict, dict]:
+    """显示完整信息: the applicant's name, ID number and phone and the personal fields of
+    the form in clear, for a stated purpose (logged; refused without ``personal.unmask``
+    over the application's place)."""
+    allowed = access.may_reveal_application(user, app)
+    revealed = {
+        f: masking.reveal(user, app, f, purpose, allowed=allowed)
+        for f in ("applicant_name", "applicant_id_number", "contact_phone")
+    }
+    form = masking.reveal_mapping(
+        user, app, app.item.form_fields, app.form_data, purpose, allowed=allowed
+    )
+    return revealed, form
+
+
 @login_required
 def staff_application(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """One application for staff: applicant (masked; full values on a stated purpose,
     logged), form, materials, timeline and the actions open to me."""
     _staff(request)
     app = _visible(request, number)
-    can_reveal = has_perm(request.user, "personal.unmask")
+    can_reveal = access.may_reveal_application(request.user, app)
     sent = SentForm(request.POST, names=["reveal", "act"]).sent if request.method == "POST" else ""
     reveal = RevealForm(request.POST if sent == "reveal" else None, purpose=_("办件审查"))
     form = StaffActForm(request.POST if request.method == "POST" and sent != "reveal" else None)
     field_errors: dict[str, list[str]] = {}
     status = 200
     revealed: dict[str, str] = {}
+    form_values = _masked_form(request.user, app)
     if sent == "reveal" and reveal.is_valid():
         try:
-            revealed = {
-                f: masking.reveal(request.user, app, f, reveal.cleaned_data["purpose"])
-                for f in ("applicant_name", "applicant_id_number", "contact_phone")
-            }
+            revealed, form_values = _reveal(request.user, app, reveal.cleaned_data["purpose"])
         except PermissionDenied as exc:
             # Without the role the refusal is the form's; with it, the purpose said too little.
             reveal.add_error("purpose" if can_reveal else None, str(exc))
@@ -208,13 +227,14 @@ def staff_application(request: AuthenticatedHttpRequest, number: str) -> HttpRes
                 messages.success(request, _("已办理。"))
                 return redirect("services:staff-application", number=app.number)
         app = _visible(request, number)
+        form_values = _masked_form(request.user, app)
     actions = open_actions(request.user, app)
     context = {
         "app": app,
         "row": application_row(app),
         "events": case_events(app.flow),
         "materials": material_rows(app),
-        "fields": _form_rows(app),
+        "fields": _form_rows(app, form_values),
         "actions": actions,
         "primary_action": next((a["code"] for a in actions if not a["comment_required"]), ""),
         "licence": licence_links(app.licence_identifier),

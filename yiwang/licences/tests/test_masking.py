@@ -1,0 +1,85 @@
+"""脱敏 of licence holders: a person holder's name and ID number are shown in clear on the
+staff licence page and the licence API only to staff with ``personal.unmask`` over the
+issuing department (the view logged); ``bureau_admin`` (licence.view, no unmask) and
+every list see them masked; the holder sees their own licence in full."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from yiwang.core.masking import mask_value
+from yiwang.licences.tests.conftest import ENTERPRISE_CODE, PERSON_ID
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/licences"
+NAME = "张三"
+
+
+@pytest.fixture
+def permit(issue):
+    """A 居住证 held by the ``citizen`` fixture's person, issued by the city's police."""
+    return issue("residence_permit")
+
+
+@pytest.fixture
+def viewers(make_staff):
+    class Viewers:
+        bureau_admin = make_staff("bureau_admin", "410800", "big_data")
+        approver = make_staff("approver", "410800", "public_security")
+
+    return Viewers
+
+
+def _masked(text: str) -> None:
+    assert PERSON_ID not in text
+    assert mask_value("id_number", PERSON_ID) in text
+
+
+def _page(client, licence) -> str:
+    response = client.get(reverse("licences:licence", args=[licence.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_bureau_admin_sees_person_holder_masked_on_every_surface(client, permit, viewers):
+    client.force_login(viewers.bureau_admin)
+    page = _page(client, permit)
+    _masked(page)
+    assert 'id="holder-masked"' in page and mask_value("name", NAME) in page
+    listing = client.get(reverse("licences:licences")).content.decode()
+    _masked(listing)
+    detail = client.get(f"{API}/issued/{permit.pk}")
+    assert detail.status_code == 200
+    body = detail.json()
+    assert body["holder_id"] == mask_value("id_number", PERSON_ID)
+    assert body["holder_name"] == mask_value("name", NAME)
+    _masked(detail.content.decode())
+    _masked(client.get(f"{API}/issued").content.decode())
+
+
+def test_staff_with_unmask_over_the_issuer_see_the_holder(client, permit, viewers):
+    from yiwang.core.models import AuditEntry
+
+    client.force_login(viewers.approver)
+    page = _page(client, permit)
+    assert PERSON_ID in page and 'id="holder-clear"' in page
+    assert client.get(f"{API}/issued/{permit.pk}").json()["holder_id"] == PERSON_ID
+    assert (
+        AuditEntry.objects.filter(action="licences.licence.view", actor=viewers.approver).count()
+        == 2
+    )
+    _masked(client.get(f"{API}/issued").content.decode())  # lists stay masked
+
+
+def test_organisation_holder_stays_in_clear(client, issue, viewers):
+    food = issue()
+    client.force_login(viewers.bureau_admin)
+    assert ENTERPRISE_CODE in _page(client, food)
+    assert client.get(f"{API}/issued/{food.pk}").json()["holder_id"] == ENTERPRISE_CODE
+
+
+def test_holder_sees_own_licence_in_full(client, permit, citizen):
+    client.force_login(citizen)
+    mine = client.get(f"{API}/mine/{permit.pk}").json()
+    assert mine["holder_id"] == PERSON_ID and mine["holder_name"] == NAME
