@@ -8,7 +8,7 @@ from yiwang.core.models.ledger import AuditBlock, AuditEntry
 from yiwang.core.models.notify import Delivery, Notification
 from yiwang.core.models.numbering import NumberSequence
 from yiwang.core.models.org import Department, Division, OrgUnit
-from yiwang.core.models.users import RoleAssignment, User
+from yiwang.core.models.users import RecoveryCode, RoleAssignment, User
 from yiwang.core.models.workflow import Case, CaseAttachment, CaseEvent, Workflow
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Notification",
     "NumberSequence",
     "OrgUnit",
+    "RecoveryCode",
     "RoleAssignment",
     "StoredFile",
     "User",
