@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yiwang.core.middleware.SessionEpochMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yiwang.core.identity.gate.StaffTOTPMiddleware",
     "yiwang.core.middleware.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yiwang.web.middleware.ElderModeMiddleware",
@@ -282,6 +283,15 @@ YIWANG: dict[str, Any] = {
 }
 
 # Key material (SM4 field keys, SM3 index key, SM2 platform key): yiwang.core.keys.
+# 动态口令 for staff (工作人员): when required, staff without it must enrol within the window
+# (days, counted from the first request the account makes while the requirement applies);
+# superusers and holders of ADMIN_ROLES have no window. On by default only in production.
+YIWANG["STAFF_TOTP_REQUIRED"] = env_bool("YIWANG_STAFF_TOTP_REQUIRED", default=PRODUCTION)
+YIWANG["STAFF_TOTP_WINDOW_DAYS"] = int(os.environ.get("YIWANG_STAFF_TOTP_WINDOW_DAYS", "7"))
+YIWANG["STAFF_TOTP_ADMIN_ROLES"] = ("sysadmin", "bureau_admin")
+# 恢复码: how many single-use recovery codes enrolment (and each regeneration) gives.
+YIWANG["TOTP_RECOVERY_CODES"] = int(os.environ.get("YIWANG_TOTP_RECOVERY_CODES", "10"))
+
 YIWANG_KEY_DIR = Path(os.environ.get("YIWANG_KEY_DIR", VAR_DIR / "keys"))
 
 # 数据归集: the largest file a department may upload into a resource (bytes).

@@ -23,9 +23,9 @@ from oauth2_provider.models import (
 )
 
 from yiwang.core import audit, notify
-from yiwang.core.errors import Invalid, RateLimited
-from yiwang.core.identity import lockout, totp
-from yiwang.core.models import ApiClient, OrgUnit, User
+from yiwang.core.errors import Conflict, Forbidden, Invalid, RateLimited
+from yiwang.core.identity import enrolment, lockout, totp
+from yiwang.core.models import ApiClient, OrgUnit, RecoveryCode, User
 from yiwang.core.notify import ChannelError
 
 logger = logging.getLogger("yiwang.core")
@@ -162,33 +162,123 @@ def do_record_logout(*, actor: User, ip: str = "") -> None:
     audit.record(actor=actor, action="core.session.logout", obj=actor, change={"ip": ip})
 
 
+@dataclass(frozen=True)
+class TOTPEnrolment:
+    """动态口令 switched on, with the 恢复码 to show once (only their hashes are kept)."""
+
+    user: User
+    recovery_codes: list[str]
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    """Drop the user's recovery codes, used or not, and store fresh ones (hashed)."""
+    RecoveryCode.objects.filter(user=user).delete()
+    codes = enrolment.new_codes()
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(user=user, code_hash=enrolment.code_hash(user.pk, code)) for code in codes
+    )
+    return codes
+
+
 @transaction.atomic
-def do_enable_totp(*, actor: User, user: User, secret: str, code: str) -> User:
-    """Turn on 动态口令 once the user proves their app holds ``secret`` with a valid code."""
+def do_enable_totp(*, actor: User, user: User, secret: str, code: str) -> TOTPEnrolment:
+    """Turn on 动态口令 once the user proves their app holds ``secret`` with a valid code,
+    and give them a fresh set of single-use 恢复码."""
     if actor.pk != user.pk:
         raise PermissionDenied(_("只能为本人开启动态口令。"))
-    if user.kind != User.Kind.STAFF:
+    if not enrolment.may_use(user):
         raise PermissionDenied(_("动态口令仅面向工作人员开放。"))
     if not totp.verify(secret, code, user_id=user.pk):
         raise ValidationError({"code": _("动态口令不正确或已过期，请重新输入。")}, code="totp")
     user.totp_secret = secret
     user.totp_enabled = True
     user.save(update_fields=["totp_secret", "totp_enabled"])
-    audit.record(actor=actor, action="core.user.enable_totp", obj=user, change={"enabled": True})
-    return user
+    codes = _replace_recovery_codes(user)
+    audit.record(
+        actor=actor,
+        action="core.user.enable_totp",
+        obj=user,
+        change={"enabled": True, "recovery_codes": len(codes)},
+    )
+    return TOTPEnrolment(user=user, recovery_codes=codes)
 
 
 @transaction.atomic
 def do_disable_totp(*, actor: User, user: User, password: str) -> User:
-    """Turn off 动态口令; the account password must be given again."""
+    """Turn off 动态口令; the account password must be given again. Refused while the
+    platform requires 动态口令 of this account (强制动态口令)."""
     if actor.pk != user.pk:
         raise PermissionDenied(_("只能为本人关闭动态口令。"))
+    if enrolment.applies_to(user):
+        raise Forbidden(
+            _("本平台要求工作人员使用动态口令，不能关闭。手机丢失时可用恢复码登录后重新绑定。"),
+            code="totp_required",
+        )
     if not user.check_password(password or ""):
         raise ValidationError({"password": _("密码不正确。")}, code="password")
     user.totp_secret = ""
     user.totp_enabled = False
     user.save(update_fields=["totp_secret", "totp_enabled"])
+    RecoveryCode.objects.filter(user=user).delete()
     audit.record(actor=actor, action="core.user.disable_totp", obj=user, change={"enabled": False})
+    return user
+
+
+@transaction.atomic
+def do_regenerate_recovery_codes(*, actor: User, user: User, password: str) -> list[str]:
+    """重新生成恢复码: the old codes stop working and new ones are returned, to show once.
+    The account password must be given again."""
+    if actor.pk != user.pk:
+        raise PermissionDenied(_("只能为本人生成恢复码。"))
+    if not user.totp_enabled:
+        raise Conflict(_("请先开启动态口令。"), code="totp_off")
+    if not user.check_password(password or ""):
+        raise ValidationError({"password": _("密码不正确。")}, code="password")
+    codes = _replace_recovery_codes(user)
+    audit.record(
+        actor=actor,
+        action="core.user.regenerate_recovery_codes",
+        obj=user,
+        change={"recovery_codes": len(codes)},
+    )
+    return codes
+
+
+@transaction.atomic
+def do_use_recovery_code(*, actor, user: User, code: str, ip: str = "") -> bool:
+    """Spend one 恢复码 in place of the 动态口令 at login: True if it was an unused code of
+    ``user`` (it is then used up, and the ledger says so, with how many are left)."""
+    spent = RecoveryCode.objects.filter(
+        user=user, code_hash=enrolment.code_hash(user.pk, code), used_at__isnull=True
+    ).update(used_at=timezone.now())
+    if not spent:
+        return False
+    left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+    audit.record(
+        actor=actor or user,
+        action="core.user.use_recovery_code",
+        obj=user,
+        change={"left": left, "ip": ip},
+    )
+    return True
+
+
+@transaction.atomic
+def do_start_totp_window(*, actor, user: User) -> User:
+    """Stamp when the staff 动态口令 requirement first applied to ``user`` (the enrolment
+    window counts from here). Done once; a stamped account keeps its date."""
+    now = timezone.now()
+    stamped = User.objects.filter(pk=user.pk, totp_required_since__isnull=True).update(
+        totp_required_since=now
+    )
+    user.refresh_from_db(fields=["totp_required_since"])
+    if stamped:
+        audit.record(
+            actor=actor or user,
+            action="core.user.totp_required",
+            obj=user,
+            change={"since": now.isoformat(), "window_days": enrolment.window().days},
+        )
     return user
 
 

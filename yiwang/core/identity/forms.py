@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
+from yiwang.core.identity import enrolment
 
 
 class LoginForm(AuthenticationForm):
@@ -126,7 +127,48 @@ class TOTPCodeForm(forms.Form):
         return code
 
 
+class LoginCodeForm(forms.Form):
+    """Second login step: the 6-digit 动态口令, or one 恢复码 (``ABCDE-FGHJK``) when the
+    phone is not at hand."""
+
+    code = forms.CharField(
+        label=_("动态口令或恢复码"),
+        max_length=16,
+        help_text=_("输入身份验证器显示的 6 位动态口令；手机不在身边时，可输入一个恢复码。"),
+        error_messages={"required": _("请输入 6 位动态口令或恢复码。")},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "characters",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().replace(" ", "")
+        if not (len(code) == 6 and code.isdigit()) and not enrolment.looks_like_code(code):
+            raise ValidationError(
+                _("请输入 6 位数字动态口令，或形如 ABCDE-FGHJK 的恢复码。"), code="format"
+            )
+        return code
+
+    @property
+    def is_recovery_code(self) -> bool:
+        return not self.cleaned_data["code"].isdigit()
+
+
 class TOTPDisableForm(forms.Form):
+    password = forms.CharField(
+        label=_("登录密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class RecoveryCodesForm(forms.Form):
+    """重新生成恢复码: the account password confirms it is the owner asking."""
+
     password = forms.CharField(
         label=_("登录密码"),
         strip=False,

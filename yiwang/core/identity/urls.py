@@ -16,4 +16,6 @@ urlpatterns = [
     path("account/logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("account/totp/", views.totp_setup, name="totp"),
     path("account/totp/disable/", views.totp_disable, name="totp_disable"),
+    path("account/totp/change/", views.totp_change, name="totp_change"),
+    path("account/totp/recovery-codes/", views.totp_recovery_codes, name="totp_recovery_codes"),
 ]

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -25,25 +26,28 @@ from yiwang.core.actions import identity as actions
 from yiwang.core.actions.users import do_create_citizen, do_create_enterprise
 from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
-from yiwang.core.identity import lockout, throttle, totp
+from yiwang.core.identity import enrolment, lockout, throttle, totp
 from yiwang.core.identity.forms import (
     CitizenRegistrationForm,
     ElderModeForm,
     EnterpriseRegistrationForm,
+    LoginCodeForm,
     LoginForm,
     NextForm,
+    RecoveryCodesForm,
     TOTPCodeForm,
     TOTPDisableForm,
     UnlockCodeForm,
     UnlockStartForm,
 )
 from yiwang.core.middleware import ELDER_COOKIE, EPOCH_KEY
-from yiwang.core.models import User
+from yiwang.core.models import RecoveryCode, User
 from yiwang.core.ratelimit import client_ip
 
 PENDING_KEY = "yiwang_pending_login"
 ENROL_KEY = "yiwang_totp_enrol"
 UNLOCK_KEY = "yiwang_login_unlock"
+CODES_KEY = "yiwang_recovery_codes"
 PENDING_SECONDS = 300
 BACKEND = "yiwang.core.identity.backend.LockoutModelBackend"
 HOME_BY_KIND: dict[str, str] = {
@@ -140,20 +144,26 @@ def login_totp(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("登录已超时，请重新输入用户名和密码。"))
         return redirect("web:login")
     ip = client_ip(request)
-    form = TOTPCodeForm(request.POST if request.method == "POST" else None)
+    form = LoginCodeForm(request.POST if request.method == "POST" else None)
     pause = lockout.check(request, user.username, ip)
     if request.method == "POST" and pause is None and form.is_valid():
-        if totp.verify(user.totp_secret, form.cleaned_data["code"], user_id=user.pk):
+        reason = _second_factor(request, user, form)
+        if reason:
             request.session.pop(PENDING_KEY, None)
             return _complete_login(
-                request, user, pending["next"], reason="totp", backend=pending["backend"]
+                request, user, pending["next"], reason=reason, backend=pending["backend"]
             )
         pause = lockout.fail(request, user.username, ip)
         actions.do_record_login(
             actor=None, user=user, username=user.username, success=False, reason="totp", ip=ip,
             paused_until=pause.until if pause is not None else None,
         )  # fmt: skip
-        form.add_error("code", _("动态口令不正确或已过期，请重新输入。"))
+        form.add_error(
+            "code",
+            _("恢复码不正确或已使用过。")
+            if form.is_recovery_code
+            else _("动态口令不正确或已过期，请重新输入。"),
+        )
     status = 200
     if pause is not None:
         form.add_error(None, lockout.Pause(pause.scope, pause.until).message())
@@ -212,6 +222,16 @@ def login_unlock_verify(request: HttpRequest) -> HttpResponse:
         status = 400
     context = {"form": form, "username": username}
     return render(request, "core/identity/login_unlock_verify.html", context, status=status)
+
+
+def _second_factor(request, user: User, form: LoginCodeForm) -> str:
+    """Check the second step: a 动态口令, or a 恢复码 (spent on use). Returns the login
+    reason for the ledger, or "" when the code is wrong."""
+    code = form.cleaned_data["code"]
+    if form.is_recovery_code:
+        used = actions.do_use_recovery_code(actor=None, user=user, code=code, ip=client_ip(request))
+        return "recovery_code" if used else ""
+    return "totp" if totp.verify(user.totp_secret, code, user_id=user.pk) else ""
 
 
 @require_POST
@@ -283,7 +303,8 @@ def _account_page(request, status: int = 200, **forms) -> HttpResponse:
         "elder_form": forms.get("elder_form")
         or ElderModeForm(initial={"elder_mode": user.elder_mode}),
         "masked_id_number": mask_id_number(user.id_number) if user.id_number else "",
-        "can_use_totp": user.kind == User.Kind.STAFF,
+        "can_use_totp": enrolment.may_use(user),
+        "recovery_codes_left": _codes_left(user),
     }
     return render(request, "core/identity/account.html", context, status=status)
 
@@ -341,21 +362,37 @@ def logout_everywhere(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("web:login")
 
 
-@login_required
-@never_cache
-@sensitive_post_parameters("code")
-def totp_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """动态口令 enrolment: scan the QR code (or type the secret), confirm with a code."""
-    access.require_staff(request.user, _("动态口令仅面向工作人员开放。"))
+def _codes_left(user: User) -> int:
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+def _totp_manage_page(request, status: int = 200, **forms) -> HttpResponse:
+    """动态口令 switched on: 恢复码 left and regeneration, changing phones, switching off
+    (not offered while the platform requires 动态口令)."""
     user = request.user
-    if user.totp_enabled:
-        return render(request, "core/identity/totp.html", {"disable_form": TOTPDisableForm()})
+    context = {
+        "recovery_codes_left": _codes_left(user),
+        "recovery_form": forms.get("recovery_form") or RecoveryCodesForm(),
+        "disable_form": None
+        if enrolment.applies_to(user)
+        else (forms.get("disable_form") or TOTPDisableForm()),
+    }
+    return render(request, "core/identity/totp_manage.html", context, status=status)
+
+
+def _enrol_page(request: AuthenticatedHttpRequest, change: bool) -> HttpResponse:
+    """Scan the QR code (or type the secret) and confirm with a code; on success the 恢复码
+    are shown, once. While the platform requires 动态口令 the page says until when the
+    user may wait, and lets them continue to where they were going if they still may."""
+    user = request.user
+    next_url = NextForm.next_of(request.POST, request.GET)
     secret = request.session.get(ENROL_KEY) or totp.new_secret()
     request.session[ENROL_KEY] = secret
     form = TOTPCodeForm(request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_enable_totp(
+            enrolled = actions.do_enable_totp(
                 actor=user, user=user, secret=secret, code=form.cleaned_data["code"]
             )
         except ValidationError as exc:
@@ -363,22 +400,61 @@ def totp_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             request.session.pop(ENROL_KEY, None)
             messages.success(request, _("动态口令已开启，下次登录时需要输入。"))
-            return redirect("core:account")
+            return _show_codes_once(
+                request, enrolled.recovery_codes, landing_url(request, user, next_url)
+            )
+    if form.errors:
+        status = 400
+    standing = enrolment.standing(user, timezone.now())
     uri = totp.provisioning_uri(secret, user.username)
     context = {
         "form": form,
         "qr": totp.qr_svg_data_uri(uri),
         "secret": totp.grouped(secret),
+        "change": change,
+        "next": next_url,
+        "standing": standing,
+        "continue_url": landing_url(request, user, next_url)
+        if standing.must_enrol and not standing.blocked
+        else "",
     }
-    return render(request, "core/identity/totp.html", context)
+    return render(request, "core/identity/totp.html", context, status=status)
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters("code")
+def totp_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """动态口令 enrolment (启用动态口令), or its management page once it is on."""
+    access.deny_unless(
+        request.user, enrolment.may_use(request.user), _("动态口令仅面向工作人员开放。")
+    )
+    if request.user.totp_enabled:
+        return _totp_manage_page(request)
+    return _enrol_page(request, change=False)
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters("code")
+def totp_change(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """更换手机: bind 动态口令 to a new authenticator (new secret, new 恢复码)."""
+    access.deny_unless(
+        request.user, enrolment.may_use(request.user), _("动态口令仅面向工作人员开放。")
+    )
+    if not request.user.totp_enabled:
+        return redirect("core:totp")
+    return _enrol_page(request, change=True)
 
 
 @login_required
 @require_POST
 @sensitive_post_parameters("password")
 def totp_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Turn 动态口令 off after checking the password."""
-    access.require_staff(request.user, _("动态口令仅面向工作人员开放。"))
+    """Turn 动态口令 off after checking the password; refused while it is required."""
+    access.deny_unless(
+        request.user, enrolment.may_use(request.user), _("动态口令仅面向工作人员开放。")
+    )
     form = TOTPDisableForm(request.POST)
     if form.is_valid():
         try:
@@ -387,10 +463,47 @@ def totp_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             _attach_errors(form, exc, password_field="password")
+            status = errors.status_of(exc)
         else:
             messages.success(request, _("动态口令已关闭。"))
             return redirect("core:account")
-    return render(request, "core/identity/totp.html", {"disable_form": form}, status=400)
+    else:
+        status = 400
+    return _totp_manage_page(request, status=status, disable_form=form)
+
+
+def _show_codes_once(request, codes: list[str], continue_url: str) -> HttpResponse:
+    """Keep new 恢复码 in the session just until the next page shows them (then gone)."""
+    request.session[CODES_KEY] = {"codes": codes, "continue": continue_url}
+    return redirect("core:totp_recovery_codes")
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters("password")
+def totp_recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """恢复码: GET shows new codes once (after enrolment or regeneration); POST regenerates
+    them (重新生成恢复码), after which the old codes stop working."""
+    if request.method != "POST":
+        shown = request.session.pop(CODES_KEY, None)
+        if not shown:
+            return redirect("core:totp")
+        context = {"codes": shown["codes"], "continue_url": shown["continue"]}
+        return render(request, "core/identity/totp_recovery_codes.html", context)
+    access.deny_unless(
+        request.user, enrolment.may_use(request.user), _("动态口令仅面向工作人员开放。")
+    )
+    form = RecoveryCodesForm(request.POST)
+    if form.is_valid():
+        try:
+            codes = actions.do_regenerate_recovery_codes(
+                actor=request.user, user=request.user, password=form.cleaned_data["password"]
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc, password_field="password")
+            return _totp_manage_page(request, status=errors.status_of(exc), recovery_form=form)
+        return _show_codes_once(request, codes, reverse("core:totp"))
+    return _totp_manage_page(request, status=400, recovery_form=form)
 
 
 class ConsentView(AuthorizationView):

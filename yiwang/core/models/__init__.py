@@ -9,7 +9,7 @@ from yiwang.core.models.notify import Delivery, Notification
 from yiwang.core.models.numbering import NumberSequence
 from yiwang.core.models.org import Department, Division, OrgUnit
 from yiwang.core.models.ratelimit import RateCounter
-from yiwang.core.models.users import RoleAssignment, User
+from yiwang.core.models.users import RecoveryCode, RoleAssignment, User
 from yiwang.core.models.workflow import Case, CaseAttachment, CaseEvent, Workflow
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "NumberSequence",
     "OrgUnit",
     "RateCounter",
+    "RecoveryCode",
     "RoleAssignment",
     "StoredFile",
     "User",

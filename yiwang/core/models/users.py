@@ -40,6 +40,9 @@ class User(AbstractUser):
     )
     totp_secret = EncryptedTextField(blank=True, editable=False)
     totp_enabled = models.BooleanField(_("启用动态口令"), default=False)
+    # When the staff 动态口令 requirement first applied to this account without TOTP: the
+    # enrolment window (YIWANG["STAFF_TOTP_WINDOW_DAYS"]) counts from here.
+    totp_required_since = models.DateTimeField(null=True, blank=True, editable=False)
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
     elder_mode = models.BooleanField(_("长辈模式"), default=False)
 
@@ -93,3 +96,21 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.role}"
+
+
+class RecoveryCode(models.Model):
+    """恢复码: a single-use code that stands in for the 动态口令 when the phone is lost.
+    Only a keyed SM3 hash (HMAC-SM3 with the blind-index key, bound to the user) is kept;
+    the clear codes are shown once, at enrolment or regeneration."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("恢复码")
+        verbose_name_plural = _("恢复码")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {_('恢复码')}"
