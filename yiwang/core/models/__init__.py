@@ -3,16 +3,17 @@ and the abstract stored file (StoredFile) every room's uploads inherit."""
 
 from yiwang.core.models.calendar import CalendarDay, CalendarYear
 from yiwang.core.models.files import StoredFile
-from yiwang.core.models.identity import ApiClient
+from yiwang.core.models.identity import ApiClient, PhoneChallenge
 from yiwang.core.models.ledger import AuditBlock, AuditEntry
 from yiwang.core.models.notify import Delivery, Notification
 from yiwang.core.models.numbering import NumberSequence
 from yiwang.core.models.org import Department, Division, OrgUnit
-from yiwang.core.models.users import RoleAssignment, User
+from yiwang.core.models.users import Assurance, RoleAssignment, User
 from yiwang.core.models.workflow import Case, CaseAttachment, CaseEvent, Workflow
 
 __all__ = [
     "ApiClient",
+    "Assurance",
     "AuditBlock",
     "AuditEntry",
     "CalendarDay",
@@ -26,6 +27,7 @@ __all__ = [
     "Notification",
     "NumberSequence",
     "OrgUnit",
+    "PhoneChallenge",
     "RoleAssignment",
     "StoredFile",
     "User",
