@@ -258,7 +258,7 @@ def _account_page(request, status: int = 200, **forms) -> HttpResponse:
         "can_verify_by_sms": user.kind == User.Kind.CITIZEN and level < assurance.VERIFIED,
         "masked_phone": mask_phone(user.phone) if user.phone else "",
         "phone_form": forms.get("phone_form") or PhoneCodeForm(),
-        "send_form": PhoneCodeSendForm(),
+        "send_form": forms.get("send_form") or PhoneCodeSendForm(),
     }
     return render(request, "core/identity/account.html", context, status=status)
 
@@ -275,13 +275,14 @@ def account(request: HttpRequest) -> HttpResponse:
 def send_phone_code(request: AuthenticatedHttpRequest) -> HttpResponse:
     """获取短信验证码 for 实名核验: sent to the account's mobile number (which must be the
     registry's); refusals (rate limits, a different number) show on the account page."""
-    form = PhoneCodeForm()
+    form = PhoneCodeSendForm(request.POST)
+    form.is_valid()
     try:
         charge("sms-code-ip", request, SMS_PER_MINUTE, _("获取验证码过于频繁，请稍后再试。"))
         assurance_actions.do_send_phone_code(actor=request.user, user=request.user)
     except ValidationError as exc:
         add_errors(form, exc)
-        return _account_page(request, status=refused(exc).status, phone_form=form)
+        return _account_page(request, status=refused(exc).status, send_form=form)
     messages.success(request, _("验证码已发送到您的手机，请在 5 分钟内输入。"))
     return redirect(reverse("core:account") + "#assurance-h")
 
