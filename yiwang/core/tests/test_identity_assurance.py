@@ -190,3 +190,115 @@ def test_code_goes_only_to_the_registry_mobile(client, resident, caplog):
     assert refused.status_code == 409
     assert "与人口库登记的联系电话不一致" in refused.content.decode()
     assert not PhoneChallenge.objects.exists() and "验证码为" not in caplog.text
+
+
+# ---- (d) an ID number bound to an account: re-bound only at a window ----------------
+
+
+@pytest.fixture
+def squatter(client, resident):
+    """An impostor who knew the real person's name and ID number registered first."""
+    register(client, username="squatter", phone="13511112222")
+    client.logout()
+    return User.objects.get(username="squatter")
+
+
+def test_bound_id_number_cannot_self_register(client, squatter):
+    response = register(client, username="zhaomin_real")
+    assert response.status_code == 400
+    assert "该身份证号码已注册账号。如非本人注册，请携带居民身份证到政务服务大厅窗口" in (
+        response.content.decode()
+    )
+    assert not User.objects.filter(username="zhaomin_real").exists()
+
+
+def test_window_clerk_rebinds_the_id_number_audited_and_the_old_account_told(squatter, make_staff):
+    from yiwang.core.actions.assurance import do_rebind_id_number
+    from yiwang.core.actions.users import do_create_citizen
+    from yiwang.core.models import Notification
+
+    clerk = make_staff("window_clerk", "410823", "big_data")
+    real = do_create_citizen(
+        actor=None,
+        username="zhaomin_real",
+        full_name=REAL_NAME,
+        id_number=make_id_number("410823", dt.date(2001, 1, 1), 11),
+        password=None,
+        assurance=Assurance.NONE,
+    )
+    old = do_rebind_id_number(
+        actor=clerk,
+        user=real,
+        full_name=REAL_NAME,
+        id_number=REAL_ID,
+        reason="本人持居民身份证到武陟县政务服务中心窗口核验",
+    )
+    assert old is not None and old.pk == squatter.pk
+    squatter.refresh_from_db()
+    real.refresh_from_db()
+    assert squatter.id_number == "" and squatter.assurance == Assurance.NONE
+    assert real.id_number == REAL_ID and real.assurance == Assurance.IN_PERSON
+    rebind = AuditEntry.objects.get(action="core.user.rebind_id_number")
+    assert rebind.actor_id == clerk.pk and rebind.object_id == str(real.pk)
+    assert rebind.purpose == "本人持居民身份证到武陟县政务服务中心窗口核验"
+    assert rebind.change["from_user"] == squatter.pk
+    unbind = AuditEntry.objects.get(action="core.user.unbind_id_number")
+    assert unbind.object_id == str(squatter.pk) and unbind.purpose == rebind.purpose
+    note = Notification.objects.get(user=squatter)
+    assert "解除身份证号码绑定" in note.title
+
+
+def test_rebind_needs_a_clerk_a_reason_and_a_registry_match(squatter, make_staff):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from yiwang.core.actions.assurance import do_rebind_id_number
+
+    approver = make_staff("approver", "410823", "market")
+    clerk = make_staff("window_clerk", "410823", "big_data")
+    with pytest.raises(PermissionDenied):
+        do_rebind_id_number(
+            actor=approver, user=squatter, full_name=REAL_NAME, id_number=REAL_ID, reason="x"
+        )
+    with pytest.raises(ValidationError) as no_reason:
+        do_rebind_id_number(
+            actor=clerk, user=squatter, full_name=REAL_NAME, id_number=REAL_ID, reason=" "
+        )
+    assert "reason" in no_reason.value.message_dict
+    with pytest.raises(ValidationError) as mismatch:
+        do_rebind_id_number(
+            actor=clerk, user=squatter, full_name="冒名者", id_number=REAL_ID, reason="核验"
+        )
+    assert NEUTRAL in mismatch.value.messages
+    # A clerk cannot re-bind their own account either.
+    with pytest.raises(PermissionDenied):
+        do_rebind_id_number(
+            actor=clerk, user=clerk, full_name=REAL_NAME, id_number=REAL_ID, reason="核验"
+        )
+    assert not AuditEntry.objects.filter(action="core.user.rebind_id_number").exists()
+
+
+def test_window_check_in_person_lifts_the_level(squatter, make_staff):
+    from yiwang.core.actions.assurance import do_verify_in_person
+
+    clerk = make_staff("window_clerk", "410823", "big_data")
+    do_verify_in_person(actor=clerk, user=squatter, reason="持身份证核验")
+    squatter.refresh_from_db()
+    assert squatter.assurance == Assurance.IN_PERSON
+    entry = AuditEntry.objects.get(action="core.user.assurance", object_id=str(squatter.pk))
+    assert entry.change["via"] == "window" and entry.actor_id == clerk.pk
+
+
+def test_staff_cannot_create_verified_accounts_without_the_permission(make_staff):
+    from django.core.exceptions import PermissionDenied
+
+    from yiwang.core.actions.users import do_create_citizen
+
+    approver = make_staff("approver", "410823", "market")
+    with pytest.raises(PermissionDenied):
+        do_create_citizen(
+            actor=approver,
+            username="made",
+            full_name=REAL_NAME,
+            id_number=REAL_ID,
+            password=None,
+        )
