@@ -211,7 +211,7 @@ def do_verify_phone_code(*, actor, user: User, code: str) -> User:
     raise failure
 
 
-def _require_verifier(actor, user: User, reason: str) -> str:
+def _require_verifier(actor, user: User, reason: str, kinds=(User.Kind.CITIZEN,)) -> str:
     access.require(
         actor,
         "identity.verify",
@@ -219,7 +219,7 @@ def _require_verifier(actor, user: User, reason: str) -> str:
     )
     if actor is not None and getattr(actor, "pk", None) == user.pk:
         raise Forbidden(_("不能为本人账号办理实名核验或换绑。"), code="self_verify")
-    if user.kind != User.Kind.CITIZEN:
+    if user.kind not in kinds:
         raise Conflict(_("只能为个人账号办理实名核验。"), code="not_citizen")
     reason = (reason or "").strip()
     if not reason:
@@ -229,10 +229,18 @@ def _require_verifier(actor, user: User, reason: str) -> str:
 
 @transaction.atomic
 def do_verify_in_person(*, actor, user: User, reason: str) -> User:
-    """窗口核验: a window clerk saw the account holder's ID card; the account's name and
-    ID number must still match the population registry where one is installed."""
-    reason = _require_verifier(actor, user, reason)
-    if registry.has_registry("person") and (
+    """窗口核验: a window clerk saw the account holder's ID card (for an enterprise: its
+    business licence and the legal representative's ID card); the account's name and ID
+    number (credit code) must still match the registry where one is installed."""
+    reason = _require_verifier(actor, user, reason, (User.Kind.CITIZEN, User.Kind.ENTERPRISE))
+    if user.kind == User.Kind.ENTERPRISE:
+        if registry.has_registry("legal_entity") and not registry.match_legal_entity(
+            user.credit_code
+        ):
+            raise Conflict(
+                _("该企业的统一社会信用代码未能通过法人库核验。"), code="registry_mismatch"
+            )
+    elif registry.has_registry("person") and (
         not user.id_number or registry.match_person(user.full_name, user.id_number) is None
     ):
         raise Conflict(

@@ -11,7 +11,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from yiwang.core.identifiers import make_id_number
+from yiwang.core.identifiers import make_credit_code, make_id_number
 from yiwang.core.models import Assurance, AuditEntry, PhoneChallenge, User
 from yiwang.core.tests.registry import add_person
 
@@ -302,3 +302,37 @@ def test_staff_cannot_create_verified_accounts_without_the_permission(make_staff
             id_number=REAL_ID,
             password=None,
         )
+
+
+# ---- enterprises: the credit code against the legal-person registry ----------------
+
+
+def test_enterprise_registration_checks_the_legal_person_registry(client, db, make_staff):
+    from yiwang.core.actions.assurance import do_verify_in_person
+    from yiwang.core.tests.registry import add_entity
+
+    code = make_credit_code("91", "410800", "MA9KLM02")
+    add_entity(code, "焦作宏达机械有限公司", REAL_NAME, REAL_ID)
+    data = {
+        "username": "hongda",
+        "enterprise_name": "焦作冒名机械有限公司",
+        "credit_code": code,
+        "full_name": REAL_NAME,
+        "phone": REAL_PHONE,
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
+    refused = client.post(reverse("core:register_enterprise"), data)
+    assert refused.status_code == 400
+    assert "企业名称与统一社会信用代码未能通过法人库核验" in refused.content.decode()
+    assert not User.objects.filter(username="hongda").exists()
+    ok = client.post(
+        reverse("core:register_enterprise"), {**data, "enterprise_name": "焦作宏达机械有限公司"}
+    )
+    assert ok.status_code == 302
+    user = User.objects.get(username="hongda")
+    assert user.assurance == Assurance.REGISTRY
+    assert client.get("/licences/wallet/").status_code == 403
+    clerk = make_staff("window_clerk", "410800", "big_data")
+    do_verify_in_person(actor=clerk, user=user, reason="营业执照与法定代表人身份证核验")
+    assert client.get("/licences/wallet/").status_code == 200
