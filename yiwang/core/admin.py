@@ -118,11 +118,12 @@ class UserAdmin(AuditedAdmin):
         "org_unit",
         "masked_id_number",
         "masked_phone",
+        "assurance",
         "is_active",
         "totp_enabled",
         "last_login",
     )
-    list_filter = ("kind", "is_active", "totp_enabled", "is_superuser")
+    list_filter = ("kind", "assurance", "is_active", "totp_enabled", "is_superuser")
     search_fields = ("username", "enterprise_name", "credit_code")
     list_select_related = ("org_unit",)
     fields = (

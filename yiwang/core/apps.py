@@ -26,6 +26,7 @@ class CoreConfig(AppConfig):
             "case.decide": "decide cases (审批决定)",
             "case.assign": "assign and reassign cases (分派)",
             "personal.unmask": "reveal masked personal data for a stated purpose (脱敏查看)",
+            "identity.verify": "check a citizen's ID card in person, re-bind ID numbers (窗口实名核验)",
             "org.view": "see the org model",
             "org.manage": "change divisions, departments and units",
             "user.view": "see staff and their roles (人员目录)",

@@ -51,7 +51,7 @@ BASE_ROLES: tuple[Role, ...] = (
     _role(
         "window_clerk",
         _("窗口人员"),
-        {"case.view", "case.handle", "case.intake", "personal.unmask"},
+        {"case.view", "case.handle", "case.intake", "personal.unmask", "identity.verify"},
     ),
     _role(
         "approver", _("审批人员"), {"case.view", "case.handle", "case.decide", "personal.unmask"}

@@ -3,8 +3,8 @@
 A room is a Django app whose ``AppConfig`` carries a ``manifest`` (:class:`Manifest`):
 the permissions it defines and the roles that get them, its navigation entries, its URL
 prefixes and urlconfs, the function that mounts its API routers, its workflow folder,
-its demo seeder and order, its periodic jobs, and where a citizen sees who read their
-data (谁用了我的数据). Core never imports a room by name: ``yiwang/urls.py``,
+its demo seeder and order, its periodic jobs, where a citizen sees who read their
+data (谁用了我的数据), and the registries that prove who registers (实名核验). Core never imports a room by name: ``yiwang/urls.py``,
 ``yiwang/api.py``, the role table, the room navigation, ``yiwang demo`` and the worker's
 scheduler iterate :func:`manifests`, so adding a room is one line in
 ``settings.INSTALLED_APPS``.
@@ -93,6 +93,18 @@ class ReadSource:
 
 
 @dataclass(frozen=True)
+class IdentityRegistry:
+    """Where self-registration checks who people and entities are (人口库 / 法人库):
+    dotted paths of ``person(full_name, id_number) -> dict | None`` (the record's facts,
+    e.g. ``{"phone": …}``, when name and ID number match one resident) and
+    ``legal_entity(credit_code) -> dict | None`` (``name``, ``legal_rep_name``,
+    ``legal_rep_id`` of the registered entity)."""
+
+    person: str | None = None
+    legal_entity: str | None = None
+
+
+@dataclass(frozen=True)
 class Manifest:
     """Everything the platform needs to know about a room (see the module docstring).
 
@@ -119,6 +131,7 @@ class Manifest:
     demo: DemoSeeder | None = None
     periodic: tuple[PeriodicJob, ...] = ()
     data_reads: tuple[ReadSource, ...] = ()
+    identity_registry: IdentityRegistry | None = None
 
 
 @dataclass(frozen=True)
@@ -217,3 +230,11 @@ def periodic_jobs() -> list[tuple[float, str]]:
 def data_read_sources() -> list[ReadSource]:
     """Where a citizen sees who read their data, across the installed rooms."""
     return [source for m in manifests() for source in m.data_reads]
+
+
+def identity_registries(kind: str) -> list[Callable[..., Any]]:
+    """The ``person`` or ``legal_entity`` registry checks the installed rooms provide."""
+    from django.utils.module_loading import import_string
+
+    paths = [getattr(m.identity_registry, kind) for m in manifests() if m.identity_registry]
+    return [import_string(p) for p in paths if p]

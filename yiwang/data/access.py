@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import covers, deny_unless, has_perm, is_platform, require, restrict
+from yiwang.core.identity import assurance
 
 PUBLISHED = "published"
 
@@ -173,7 +174,8 @@ def accesses_of_citizen(user, qs: QuerySet | None = None) -> QuerySet:
     qs = qs if qs is not None else DataAccess.objects.all()
     if not getattr(user, "is_authenticated", False) or user.kind != "citizen":
         return qs.none()
-    if not user.id_number:
+    if not user.id_number or not assurance.is_verified(user):
+        # Only a 实名 account sees who read the record of the ID number it names.
         return qs.none()
     from yiwang.core.fields import index_for
     from yiwang.data.models import Person

@@ -3,7 +3,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.rooms import DemoSeeder, Manifest, NavEntry, PeriodicJob, ReadSource
+from yiwang.core.rooms import (
+    DemoSeeder,
+    IdentityRegistry,
+    Manifest,
+    NavEntry,
+    PeriodicJob,
+    ReadSource,
+)
 
 
 class DataConfig(AppConfig):
@@ -41,5 +48,10 @@ class DataConfig(AppConfig):
             ReadSource(
                 _("谁用了我的数据"), "data:my-data", "yiwang.data.access.accesses_of_citizen"
             ),
+        ),
+        # 实名核验: self-registration checks names and credit codes here.
+        identity_registry=IdentityRegistry(
+            person="yiwang.data.identity.match_person",
+            legal_entity="yiwang.data.identity.match_legal_entity",
         ),
     )

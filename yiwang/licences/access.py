@@ -12,11 +12,16 @@ from django.utils.translation import gettext as _
 
 from yiwang.core.access import covers, deny_unless, has_perm, require, restrict
 from yiwang.core.fields import index_for
+from yiwang.core.identity import assurance
 
 
 def holder_id_of(user) -> str:
-    """The ID number (citizen) or credit code (enterprise) a user holds licences under."""
+    """The ID number (citizen) or credit code (enterprise) a user holds licences under —
+    only once the account is 实名 (``core.identity.assurance``): an account that merely
+    typed an ID number sees no licences issued to it."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ""
+    if not assurance.is_verified(user):
         return ""
     if user.kind == "citizen":
         return user.id_number or ""

@@ -17,7 +17,7 @@ from django.utils import timezone
 from yiwang.core import audit
 from yiwang.core.actions.org import do_seed_org
 from yiwang.core.actions.users import do_create_citizen, do_create_enterprise, do_create_staff
-from yiwang.core.models import OrgUnit, User
+from yiwang.core.models import Assurance, OrgUnit, User
 from yiwang.core.roles import ROLES
 from yiwang.core.synth import CitySynth
 
@@ -94,6 +94,7 @@ def do_seed_demo(
     citizens and ``enterprises`` enterprise users, all signing in with ``password``.
     Returns the accounts; does nothing but list them when the city is already seeded."""
     if is_seeded():
+        _assure_demo_accounts(actor)
         return demo_accounts(password)
     synth = CitySynth(seed) if seed is not None else CitySynth()
     do_seed_org(actor=actor, townships=True)
@@ -154,6 +155,24 @@ def do_seed_demo(
         change={"accounts": len(created), "citizens": people, "enterprises": enterprises},
     )
     return demo_accounts(password)
+
+
+def _assure_demo_accounts(actor) -> None:
+    """Demo citizens and enterprises seeded before 实名等级 existed are stated verified
+    (手机短信核验) as new demo accounts are, so a reused demo database stays usable."""
+    stale = User.objects.filter(
+        Q(kind=User.Kind.CITIZEN, username__startswith=CITIZEN_PREFIX)
+        | Q(kind=User.Kind.ENTERPRISE, username__startswith=ENTERPRISE_PREFIX),
+        assurance=Assurance.NONE,
+    )
+    count = stale.update(assurance=Assurance.SMS, assured_at=timezone.now())
+    if count:
+        audit.record(
+            actor=actor,
+            action="core.demo.assure_accounts",
+            obj=("core.division", "410800"),
+            change={"accounts": count, "assurance": int(Assurance.SMS)},
+        )
 
 
 def demo_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:

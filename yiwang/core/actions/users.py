@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core import access, audit
+from yiwang.core import access, audit, ratelimit
+from yiwang.core.errors import Invalid, RateLimited
 from yiwang.core.fields import index_for
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
-from yiwang.core.models import OrgUnit, RoleAssignment, User
+from yiwang.core.identity import registry
+from yiwang.core.models import Assurance, OrgUnit, RoleAssignment, User
 from yiwang.core.roles import ROLES, role_label
+
+# Self-registration attempts per ID number an hour: the registry match must not become
+# an oracle for guessing which name goes with an ID number.
+REGISTER_TRIES_PER_ID = 5
 
 
 def _check_username(username: str) -> None:
@@ -156,6 +163,55 @@ def _record_role_change(actor, user: User, action: str, role: str, units: list) 
     )
 
 
+def id_taken_error() -> ValidationError:
+    """An ID number already bound to an account: only a window clerk re-binds it."""
+    return ValidationError(
+        {
+            "id_number": _(
+                "该身份证号码已注册账号。如非本人注册，请携带居民身份证到政务服务大厅窗口"
+                "核验后办理账号换绑。"
+            )
+        },
+        code="id_taken",
+    )
+
+
+def identity_mismatch_error() -> Invalid:
+    """Name and ID number do not match the population registry — one neutral message
+    that does not say which of the two is wrong (or whether the ID number exists)."""
+    return Invalid(
+        _("姓名与身份证号码未能通过人口库核验，请核对后重新输入。"), code="identity_mismatch"
+    )
+
+
+def _require_assurance_grant(actor, level: int) -> None:
+    """Staff creating an account at a 实名等级 above 未实名 must be able to verify
+    identities (``identity.verify``, 窗口实名核验); the platform states its own."""
+    if actor is not None and level > Assurance.NONE:
+        access.require(
+            actor,
+            "identity.verify",
+            message=_("您没有实名核验的权限，不能创建已实名的账号。"),
+        )
+
+
+def _new_citizen(*, username, full_name, id_number, password, phone, validate, level: int) -> User:
+    if User.objects.filter(id_number_index=index_for(User, "id_number", id_number)).exists():
+        raise id_taken_error()
+    user = User(
+        username=username,
+        full_name=full_name,
+        kind=User.Kind.CITIZEN,
+        id_number=id_number,
+        phone=validate_mobile(phone) if phone else "",
+        assurance=level,
+        assured_at=timezone.now() if level > Assurance.NONE else None,
+    )
+    _set_password(user, password, validate)
+    _insert(user, id_taken_error())
+    return user
+
+
 @transaction.atomic
 def do_create_citizen(
     *,
@@ -166,27 +222,95 @@ def do_create_citizen(
     password: str | None,
     phone: str = "",
     validate: bool = True,
+    assurance: int = Assurance.SMS,
 ) -> User:
-    """Create a citizen account (群众) bound to a validated, unique ID number."""
+    """Create a citizen account (群众) bound to a validated, unique ID number, at the
+    实名等级 its creator states: the platform (seeding, imports from systems that
+    verified the person) or a window clerk who saw the ID card. Self-registration goes
+    through ``do_register_citizen``, which sets only the level it proved."""
     _check_username(username)
     id_number = validate_id_number(id_number)
-    if User.objects.filter(id_number_index=index_for(User, "id_number", id_number)).exists():
-        raise ValidationError({"id_number": _("该身份证号码已注册账号。")}, code="id_taken")
-    user = User(
+    _require_assurance_grant(actor, assurance)
+    user = _new_citizen(
         username=username,
         full_name=full_name,
-        kind=User.Kind.CITIZEN,
         id_number=id_number,
-        phone=validate_mobile(phone) if phone else "",
+        password=password,
+        phone=phone,
+        validate=validate,
+        level=assurance,
     )
-    _set_password(user, password, validate)
-    _insert(user, ValidationError({"id_number": _("该身份证号码已注册账号。")}, code="id_taken"))
     audit.record(
         actor=actor or user,
         action="core.user.create_citizen",
         obj=user,
-        change={"id_number": id_number},
+        change={"id_number": id_number, "assurance": int(assurance), "via": "stated"},
     )
+    return user
+
+
+@transaction.atomic
+def do_register_citizen(
+    *,
+    actor=None,
+    username: str,
+    full_name: str,
+    id_number: str,
+    password: str,
+    phone: str,
+    validate: bool = True,
+) -> User:
+    """个人注册 (self-registration): name and ID number must match one resident in the
+    population registry (人口库, through its blind index) — else one neutral refusal —
+    and the ID number must not be bound to an account yet (re-binding is a window
+    clerk's ``do_rebind_id_number``). The account starts at 基础库比对; the SMS code to
+    the registry's mobile number (``do_verify_phone_code``) takes it to 实名. With no
+    population registry installed it stays 未实名."""
+    _check_username(username)
+    id_number = validate_id_number(id_number)
+    full_name = "".join(full_name.split())
+    if not ratelimit.spend(
+        "register-id", index_for(User, "id_number", id_number), REGISTER_TRIES_PER_ID, 3600
+    ):
+        raise RateLimited(_("该身份证号码的注册尝试过于频繁，请一小时后再试。"))
+    level = Assurance.NONE
+    if registry.has_registry("person"):
+        if registry.match_person(full_name, id_number) is None:
+            raise identity_mismatch_error()
+        level = Assurance.REGISTRY
+    user = _new_citizen(
+        username=username,
+        full_name=full_name,
+        id_number=id_number,
+        password=password,
+        phone=phone,
+        validate=validate,
+        level=level,
+    )
+    audit.record(
+        actor=actor or user,
+        action="core.user.create_citizen",
+        obj=user,
+        change={"id_number": id_number, "assurance": int(level), "via": "self"},
+    )
+    return user
+
+
+def _new_enterprise(
+    *, username, enterprise_name, credit_code, full_name, password, phone, validate, level: int
+) -> User:
+    user = User(
+        username=username,
+        full_name=full_name,
+        kind=User.Kind.ENTERPRISE,
+        credit_code=credit_code,
+        enterprise_name=enterprise_name,
+        phone=validate_mobile(phone) if phone else "",
+        assurance=level,
+        assured_at=timezone.now() if level > Assurance.NONE else None,
+    )
+    _set_password(user, password, validate)
+    _insert(user)
     return user
 
 
@@ -201,24 +325,83 @@ def do_create_enterprise(
     password: str | None,
     phone: str = "",
     validate: bool = True,
+    assurance: int = Assurance.SMS,
 ) -> User:
-    """Create an enterprise account (企业用户) bound to a validated credit code."""
+    """Create an enterprise account (企业用户) bound to a validated credit code, at the
+    实名等级 its creator states (the platform, or staff with ``identity.verify``);
+    self-registration goes through ``do_register_enterprise``."""
     _check_username(username)
     credit_code = validate_credit_code(credit_code)
-    user = User(
+    _require_assurance_grant(actor, assurance)
+    user = _new_enterprise(
         username=username,
-        full_name=full_name,
-        kind=User.Kind.ENTERPRISE,
-        credit_code=credit_code,
         enterprise_name=enterprise_name,
-        phone=validate_mobile(phone) if phone else "",
+        credit_code=credit_code,
+        full_name=full_name,
+        password=password,
+        phone=phone,
+        validate=validate,
+        level=assurance,
     )
-    _set_password(user, password, validate)
-    _insert(user)
     audit.record(
         actor=actor or user,
         action="core.user.create_enterprise",
         obj=user,
-        change={"credit_code": credit_code},
+        change={"credit_code": credit_code, "assurance": int(assurance), "via": "stated"},
+    )
+    return user
+
+
+def enterprise_mismatch_error() -> Invalid:
+    """Credit code and enterprise name do not match the legal-person registry: one
+    neutral message."""
+    return Invalid(
+        _("企业名称与统一社会信用代码未能通过法人库核验，请核对后重新输入。"),
+        code="identity_mismatch",
+    )
+
+
+@transaction.atomic
+def do_register_enterprise(
+    *,
+    actor=None,
+    username: str,
+    enterprise_name: str,
+    credit_code: str,
+    full_name: str,
+    password: str,
+    phone: str,
+    validate: bool = True,
+) -> User:
+    """企业注册 (self-registration): where a legal-person registry (法人库) is installed,
+    the credit code must be registered under the name given (else one neutral refusal)
+    and the account starts at 基础库比对. It becomes 实名 only through a window check
+    of the licence and the legal representative's ID card."""
+    _check_username(username)
+    credit_code = validate_credit_code(credit_code)
+    enterprise_name = enterprise_name.strip()
+    if not ratelimit.spend("register-code", credit_code, REGISTER_TRIES_PER_ID, 3600):
+        raise RateLimited(_("该统一社会信用代码的注册尝试过于频繁，请一小时后再试。"))
+    level = Assurance.NONE
+    if registry.has_registry("legal_entity"):
+        facts = registry.match_legal_entity(credit_code)
+        if facts is None or facts.get("name", "").strip() != enterprise_name:
+            raise enterprise_mismatch_error()
+        level = Assurance.REGISTRY
+    user = _new_enterprise(
+        username=username,
+        enterprise_name=enterprise_name,
+        credit_code=credit_code,
+        full_name=full_name,
+        password=password,
+        phone=phone,
+        validate=validate,
+        level=level,
+    )
+    audit.record(
+        actor=actor or user,
+        action="core.user.create_enterprise",
+        obj=user,
+        change={"credit_code": credit_code, "assurance": int(level), "via": "self"},
     )
     return user

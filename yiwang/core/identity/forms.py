@@ -274,3 +274,31 @@ class ElderModeForm(forms.Form):
     elder_mode = forms.BooleanField(
         label=_("默认使用长辈模式（字号更大、版面更简洁）"), required=False
     )
+
+
+class PhoneCodeSendForm(forms.Form):
+    """获取短信验证码: nothing to type — the code goes to the account's own mobile number."""
+
+
+class PhoneCodeForm(forms.Form):
+    """The 6-digit 短信验证码 sent to the account's mobile number (实名核验)."""
+
+    code = forms.CharField(
+        label=_("短信验证码"),
+        min_length=6,
+        max_length=6,
+        error_messages={
+            "required": _("请输入 6 位短信验证码。"),
+            "min_length": _("短信验证码为 6 位数字。"),
+            "max_length": _("短信验证码为 6 位数字。"),
+        },
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not code.isdigit():
+            raise ValidationError(_("短信验证码为 6 位数字。"), code="digits")
+        return code

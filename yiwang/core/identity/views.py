@@ -22,11 +22,13 @@ from django.views.decorators.http import require_POST
 from oauth2_provider.views import AuthorizationView
 
 from yiwang.core import access, errors
+from yiwang.core.actions import assurance as assurance_actions
 from yiwang.core.actions import identity as actions
-from yiwang.core.actions.users import do_create_citizen, do_create_enterprise
+from yiwang.core.actions.users import do_register_citizen, do_register_enterprise
+from yiwang.core.errors import refused
 from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
-from yiwang.core.identity import enrolment, lockout, throttle, totp
+from yiwang.core.identity import assurance, enrolment, lockout, throttle, totp
 from yiwang.core.identity.forms import (
     CitizenRegistrationForm,
     ElderModeForm,
@@ -34,6 +36,8 @@ from yiwang.core.identity.forms import (
     LoginCodeForm,
     LoginForm,
     NextForm,
+    PhoneCodeForm,
+    PhoneCodeSendForm,
     RecoveryCodesForm,
     TOTPCodeForm,
     TOTPDisableForm,
@@ -42,13 +46,15 @@ from yiwang.core.identity.forms import (
 )
 from yiwang.core.middleware import ELDER_COOKIE, EPOCH_KEY
 from yiwang.core.models import RecoveryCode, User
-from yiwang.core.ratelimit import client_ip
+from yiwang.core.ratelimit import charge, client_ip
 
 PENDING_KEY = "yiwang_pending_login"
 ENROL_KEY = "yiwang_totp_enrol"
 UNLOCK_KEY = "yiwang_login_unlock"
 CODES_KEY = "yiwang_recovery_codes"
 PENDING_SECONDS = 300
+REGISTER_PER_MINUTE = 10  # registration submissions per address (人口库比对 is an oracle)
+SMS_PER_MINUTE = 5  # 短信验证码 requests per address
 BACKEND = "yiwang.core.identity.backend.LockoutModelBackend"
 HOME_BY_KIND: dict[str, str] = {
     User.Kind.STAFF: "web:workbench",
@@ -259,7 +265,9 @@ def _register(request, form_class, create, template: str) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(landing_url(request, request.user))
     form = form_class(request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST" and form.is_valid():
+        charge("register", request, REGISTER_PER_MINUTE, _("注册过于频繁，请稍后再试。"))
         data = dict(form.cleaned_data)
         password = data.pop("password1")
         data.pop("password2")
@@ -267,18 +275,26 @@ def _register(request, form_class, create, template: str) -> HttpResponse:
             user = create(actor=None, password=password, **data)
         except ValidationError as exc:
             _attach_errors(form, exc)
+            status = refused(exc).status
         else:
-            messages.success(request, _("注册成功，欢迎使用焦作一网。"))
+            if assurance.is_verified(user):
+                messages.success(request, _("注册成功，欢迎使用焦作一网。"))
+            else:
+                messages.success(
+                    request,
+                    _("注册成功。请在“账号与安全”中完成短信实名核验，之后即可使用证照夹等功能。"),
+                )
             return _complete_login(request, user, "", reason="register")
-    return render(request, template, {"form": form})
+    return render(request, template, {"form": form}, status=status)
 
 
 @sensitive_post_parameters("password1", "password2", "id_number")
 @never_cache
 def register_citizen(request: HttpRequest) -> HttpResponse:
-    """个人注册 (群众)."""
+    """个人注册 (群众): name and ID number are checked against the population registry
+    (人口库); the account starts at 基础库比对 and reaches 实名 with the SMS code."""
     return _register(
-        request, CitizenRegistrationForm, do_create_citizen, "core/identity/register_citizen.html"
+        request, CitizenRegistrationForm, do_register_citizen, "core/identity/register_citizen.html"
     )
 
 
@@ -289,15 +305,16 @@ def register_enterprise(request: HttpRequest) -> HttpResponse:
     return _register(
         request,
         EnterpriseRegistrationForm,
-        do_create_enterprise,
+        do_register_enterprise,
         "core/identity/register_enterprise.html",
     )
 
 
 def _account_page(request, status: int = 200, **forms) -> HttpResponse:
     user = request.user
-    from yiwang.core.masking import mask_id_number
+    from yiwang.core.masking import mask_id_number, mask_phone
 
+    level = assurance.level_of(user)
     context = {
         "password_form": forms.get("password_form") or PasswordChangeForm(user),
         "elder_form": forms.get("elder_form")
@@ -305,6 +322,13 @@ def _account_page(request, status: int = 200, **forms) -> HttpResponse:
         "masked_id_number": mask_id_number(user.id_number) if user.id_number else "",
         "can_use_totp": enrolment.may_use(user),
         "recovery_codes_left": _codes_left(user),
+        "shows_assurance": user.kind in (User.Kind.CITIZEN, User.Kind.ENTERPRISE),
+        "assurance_label": assurance.label(level),
+        "assurance_verified": assurance.is_verified(user),
+        "can_verify_by_sms": user.kind == User.Kind.CITIZEN and level < assurance.VERIFIED,
+        "masked_phone": mask_phone(user.phone) if user.phone else "",
+        "phone_form": forms.get("phone_form") or PhoneCodeForm(),
+        "send_form": forms.get("send_form") or PhoneCodeSendForm(),
     }
     return render(request, "core/identity/account.html", context, status=status)
 
@@ -314,6 +338,42 @@ def _account_page(request, status: int = 200, **forms) -> HttpResponse:
 def account(request: HttpRequest) -> HttpResponse:
     """账号与安全: profile summary, password, 长辈模式, 动态口令 and 全部下线."""
     return _account_page(request)
+
+
+@login_required
+@require_POST
+def send_phone_code(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """获取短信验证码 for 实名核验: sent to the account's mobile number (which must be the
+    registry's); refusals (rate limits, a different number) show on the account page."""
+    form = PhoneCodeSendForm(request.POST)
+    form.is_valid()
+    try:
+        charge("sms-code-ip", request, SMS_PER_MINUTE, _("获取验证码过于频繁，请稍后再试。"))
+        assurance_actions.do_send_phone_code(actor=request.user, user=request.user)
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return _account_page(request, status=refused(exc).status, send_form=form)
+    messages.success(request, _("验证码已发送到您的手机，请在 5 分钟内输入。"))
+    return redirect(reverse("core:account") + "#assurance-h")
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("code")
+def verify_phone_code(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Type back the 短信验证码: the account becomes 实名 (手机短信核验)."""
+    form = PhoneCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            assurance_actions.do_verify_phone_code(
+                actor=request.user, user=request.user, code=form.cleaned_data["code"]
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+            return _account_page(request, status=refused(exc).status, phone_form=form)
+        messages.success(request, _("实名核验已完成。"))
+        return redirect("core:account")
+    return _account_page(request, status=400, phone_form=form)
 
 
 @login_required

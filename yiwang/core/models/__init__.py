@@ -3,17 +3,18 @@ rate counters; and the abstract stored file (StoredFile) every room's uploads in
 
 from yiwang.core.models.calendar import CalendarDay, CalendarYear
 from yiwang.core.models.files import StoredFile
-from yiwang.core.models.identity import ApiClient
+from yiwang.core.models.identity import ApiClient, PhoneChallenge
 from yiwang.core.models.ledger import AuditBlock, AuditEntry
 from yiwang.core.models.notify import Delivery, Notification
 from yiwang.core.models.numbering import NumberSequence
 from yiwang.core.models.org import Department, Division, OrgUnit
 from yiwang.core.models.ratelimit import RateCounter
-from yiwang.core.models.users import RecoveryCode, RoleAssignment, User
+from yiwang.core.models.users import Assurance, RecoveryCode, RoleAssignment, User
 from yiwang.core.models.workflow import Case, CaseAttachment, CaseEvent, Workflow
 
 __all__ = [
     "ApiClient",
+    "Assurance",
     "AuditBlock",
     "AuditEntry",
     "CalendarDay",
@@ -27,6 +28,7 @@ __all__ = [
     "Notification",
     "NumberSequence",
     "OrgUnit",
+    "PhoneChallenge",
     "RateCounter",
     "RecoveryCode",
     "RoleAssignment",

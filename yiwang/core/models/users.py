@@ -12,9 +12,20 @@ from yiwang.core.fields import BlindIndexField, EncryptedTextField
 from yiwang.core.models.org import OrgUnit
 
 
+class Assurance(models.IntegerChoices):
+    """实名等级 (identity assurance): how far a citizen or enterprise account has proved
+    it belongs to the person or entity it names. Each level includes those below it."""
+
+    NONE = 0, _("未实名")
+    REGISTRY = 1, _("基础库比对")  # name + ID number (credit code) found in the registry
+    SMS = 2, _("手机短信核验")  # and a one-time code to the registry's mobile number
+    IN_PERSON = 3, _("窗口核验")  # and seen in person with the ID card at a window
+
+
 class User(AbstractUser):
     """A person or system that signs in. Personal identifiers are SM4-encrypted with a
-    blind index; ``session_epoch`` changes on "log out everywhere"."""
+    blind index; ``session_epoch`` changes on "log out everywhere"; ``assurance`` is
+    the 实名等级 the account reached (never more than it proved)."""
 
     class Kind(models.TextChoices):
         STAFF = "staff", _("工作人员")
@@ -45,6 +56,10 @@ class User(AbstractUser):
     totp_required_since = models.DateTimeField(null=True, blank=True, editable=False)
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
     elder_mode = models.BooleanField(_("长辈模式"), default=False)
+    assurance = models.PositiveSmallIntegerField(
+        _("实名等级"), choices=Assurance.choices, default=Assurance.NONE, editable=False
+    )
+    assured_at = models.DateTimeField(_("实名核验时间"), null=True, blank=True, editable=False)
 
     objects: ClassVar[UserManager[Self]] = UserManager()
 

@@ -58,6 +58,24 @@ def test_demo_seeds_city_accounts_and_cases_then_is_idempotent():
     assert AuditEntry.objects.count() == entries
 
 
+def test_demo_citizens_are_verified_and_found_in_the_population_registry():
+    """Demo accounts are stated 实名 (手机短信核验) and the data room's 人口库 holds the same
+    people, so registry checks and the SMS code work on demo data; a demo database from
+    before 实名等级 is brought up to it when ``yiwang demo`` runs again."""
+    from yiwang.core.identity import assurance, registry
+    from yiwang.core.models import Assurance
+
+    _demo()
+    citizen = User.objects.get(username="citizen001")
+    assert assurance.is_verified(citizen)
+    facts = registry.match_person(citizen.full_name, citizen.id_number)
+    assert facts is not None and facts["phone"] == citizen.phone
+    assert all(u.assurance == Assurance.SMS for u in User.objects.filter(kind="enterprise"))
+    User.objects.filter(kind="citizen").update(assurance=Assurance.NONE)
+    _demo()
+    assert not User.objects.filter(kind="citizen", assurance=Assurance.NONE).exists()
+
+
 def test_scale_seeding_adds_bulk_rows_and_resumes():
     out = _demo("--scale", "city", "--people", "300", "--enterprises", "80", "--batch-size", "64")
     assert "rows/s" in out

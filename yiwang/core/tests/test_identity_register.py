@@ -10,10 +10,23 @@ from django.urls import reverse
 from yiwang.core.fields import index_for
 from yiwang.core.identifiers import make_credit_code, make_id_number
 from yiwang.core.models import AuditEntry, User
+from yiwang.core.tests.registry import add_entity, add_person
 
 GOOD_ID = "11010519491231002X"
 OTHER_ID = make_id_number("410823", dt.date(1990, 1, 1), 123)
 PASSWORD = "Jz-Strong-Pass-88"
+TAKEN = (
+    "该身份证号码已注册账号。如非本人注册，请携带居民身份证到政务服务大厅窗口核验后办理账号换绑。"
+)
+
+
+@pytest.fixture
+def residents(db):
+    """李四 (GOOD_ID) and 王五 (OTHER_ID) in the population registry, and the
+    enterprise of ``enterprise_form`` in the legal-person registry."""
+    add_person("李四", GOOD_ID, "13912345678")
+    add_person("王五", OTHER_ID, "13712345678")
+    add_entity(make_credit_code("91", "410800", "MA9KLM01"), "焦作华兴机械有限公司", "王五")
 
 
 def citizen_form(**overrides) -> dict:
@@ -54,7 +67,7 @@ def test_register_page_labels_every_input(client, db):
     assert "居民身份证号码" in html
 
 
-def test_citizen_registers_and_is_signed_in(client, db):
+def test_citizen_registers_and_is_signed_in(client, residents):
     response = client.post(
         reverse("core:register_citizen"), citizen_form(id_number="11010519491231002x")
     )
@@ -87,23 +100,25 @@ def test_invalid_id_number_is_explained_and_nothing_is_written(client, db, id_nu
     assert "_auth_user_id" not in client.session
 
 
-def test_duplicate_id_number_is_refused(client, citizen):
+def test_duplicate_id_number_is_refused(client, citizen, residents):
     before = counts()
     response = client.post(reverse("core:register_citizen"), citizen_form())
-    assert "该身份证号码已注册账号。" in response.content.decode()
+    assert TAKEN in response.content.decode()
     assert counts() == before
     assert User.objects.filter(id_number_index=index_for(User, "id_number", GOOD_ID)).count() == 1
 
 
-def test_taken_username_and_password_rules_show_on_their_fields(client, citizen):
+def test_taken_username_and_password_rules_show_on_their_fields(client, citizen, residents):
     response = client.post(
         reverse("core:register_citizen"),
-        citizen_form(username="zhangsan", id_number=OTHER_ID),
+        citizen_form(username="zhangsan", full_name="王五", id_number=OTHER_ID),
     )
     assert "该用户名已被使用。" in response.content.decode()
     weak = client.post(
         reverse("core:register_citizen"),
-        citizen_form(id_number=OTHER_ID, password1="12345678", password2="12345678"),
+        citizen_form(
+            full_name="王五", id_number=OTHER_ID, password1="12345678", password2="12345678"
+        ),
     )
     html = weak.content.decode()
     assert "这个密码太常见了。" in html or "密码只包含数字" in html
@@ -123,7 +138,7 @@ def test_invalid_mobile_is_explained(client, db):
     assert "手机号码应为以 1 开头的 11 位数字。" in response.content.decode()
 
 
-def test_enterprise_registers(client, db):
+def test_enterprise_registers(client, residents):
     response = client.post(reverse("core:register_enterprise"), enterprise_form())
     assert response.status_code == 302 and response["Location"] == reverse("web:enterprise")
     user = User.objects.get(username="huaxing")
@@ -152,7 +167,7 @@ def test_concurrent_duplicate_id_is_refused_by_the_database(citizen, monkeypatch
         users.do_create_citizen(
             actor=None, username="racer", full_name="赛跑", id_number=GOOD_ID, password=None
         )
-    assert exc.value.message_dict == {"id_number": ["该身份证号码已注册账号。"]}
+    assert exc.value.message_dict == {"id_number": [TAKEN]}
     assert counts() == before
 
 

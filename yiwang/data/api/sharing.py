@@ -14,6 +14,7 @@ from pydantic import Field
 
 from yiwang.core.access import pick, require
 from yiwang.core.api.pagination import Mapped, Pagination
+from yiwang.core.identity import assurance
 from yiwang.core.identity.tokens import api_scope, require_scope
 from yiwang.data import access
 from yiwang.data.actions.sharing import (
@@ -249,7 +250,10 @@ def revoke(request, pk: int, payload: RevokeIn):
 @router.get("/my-data", response=list[AccessOut], url_name="data-my-data")
 @paginate(Pagination, page_size=50)
 def my_data(request):
-    """谁用了我的数据: gateway reads of the signed-in citizen's own record."""
+    """谁用了我的数据: gateway reads of the signed-in citizen's own record (实名 accounts;
+    403 ``assurance_required`` for a citizen below it)."""
+    if getattr(request.user, "kind", "") == "citizen":
+        assurance.require_verified(request.user)
     qs = access.accesses_of_citizen(request.user).select_related("consumer", "provider", "resource")
     return Mapped(qs, access_out)
 

@@ -342,3 +342,29 @@ def test_seed_demo_sharing(data_city):
     assert len(out["requests"]) == 3 and out["clients"]
     statuses = set(ShareRequest.objects.values_list("status", flat=True))
     assert statuses == {"granted", "bureau_review", "refused"}
+
+
+def test_who_read_my_data_needs_a_verified_account(data_city, actors, people, citizen):
+    """谁用了我的数据 lists reads of the record of the account's ID number only once the
+    account is 实名; below it the page and the API say how to get there."""
+    from yiwang.core.models import Assurance, User
+
+    grant = granted_person(data_city, actors).grant
+    r = post(Client(), "/api/v1/exchange/person/read", {"key": IDN}, **bearer(grant))
+    assert r.status_code == 200
+    User.objects.filter(pk=citizen.pk).update(assurance=Assurance.REGISTRY)
+    web = Client()
+    web.force_login(citizen)
+    page = web.get("/data/my-data/")
+    assert page.status_code == 403
+    html = page.content.decode()
+    assert "需要实名核验" in html and "social-assistance" not in html
+    api = web.get("/api/v1/data/sharing/my-data")
+    assert api.status_code == 403
+    assert api.json()["error"]["details"][0]["code"] == "assurance_required"
+    citizen.refresh_from_db()
+    from yiwang.data.access import accesses_of_citizen
+
+    assert not accesses_of_citizen(citizen).exists()
+    User.objects.filter(pk=citizen.pk).update(assurance=Assurance.SMS)
+    assert web.get("/api/v1/data/sharing/my-data").json()["count"] == 1

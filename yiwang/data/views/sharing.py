@@ -19,6 +19,7 @@ from yiwang.core.access import has_perm, pick, require
 from yiwang.core.errors import status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
+from yiwang.core.identity import assurance
 from yiwang.core.inbox import case_events
 from yiwang.core.workflow import available_actions
 from yiwang.data import access
@@ -251,6 +252,8 @@ def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """谁用了我的数据: every gateway read of the signed-in citizen's own record."""
     if request.user.kind != "citizen":
         raise PermissionDenied(_("此页面供群众查看本人数据的使用记录。"))
+    if not assurance.is_verified(request.user):
+        return assurance.refusal_page(request, _("谁用了我的数据"))
     qs = access.accesses_of_citizen(request.user).select_related("consumer", "resource")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(

@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from yiwang.core.api.pagination import Mapped, Pagination
+from yiwang.core.identity import assurance
 from yiwang.core.identity.tokens import require_scope
 from yiwang.licences import access
 from yiwang.licences.actions import (
@@ -235,8 +236,10 @@ def _staff(request, perm: str = "licence.view") -> None:
 
 
 def _holder(request) -> None:
+    """Citizens and enterprises that are 实名 (403 ``assurance_required`` below it)."""
     if getattr(request.user, "kind", "") not in ("citizen", "enterprise"):
         raise PermissionDenied(_("证照夹供群众和企业查看本人（本单位）持有的证照。"))
+    assurance.require_verified(request.user)
 
 
 LICENCE_QS = Licence.objects.select_related("licence_type", "seal")

@@ -6,20 +6,26 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
 from yiwang.core.http import AuthenticatedHttpRequest
+from yiwang.core.identity import assurance
 from yiwang.core.identity.totp import qr_svg_data_uri
 from yiwang.licences import access
 from yiwang.licences.actions.licences import verify_url
 from yiwang.licences.models import Licence
 
 
-def _holder(request: AuthenticatedHttpRequest) -> None:
+def _holder(request: AuthenticatedHttpRequest) -> HttpResponse | None:
+    """Citizens and enterprises only; below 实名 the page says how to get there."""
     if request.user.kind not in ("citizen", "enterprise"):
         raise PermissionDenied(_("证照夹供群众和企业查看本人（本单位）持有的证照。"))
+    if not assurance.is_verified(request.user):
+        return assurance.refusal_page(request, _("证照夹"))
+    return None
 
 
 def _own(request: HttpRequest, pk: int) -> Licence:
@@ -37,7 +43,8 @@ def _own(request: HttpRequest, pk: int) -> Licence:
 @login_required
 def wallet(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的证照: every licence held, newest first, with its status."""
-    _holder(request)
+    if refusal := _holder(request):
+        return refusal
     licences = access.own_licences(request.user).select_related("licence_type")
     return render(request, "licences/wallet.html", {"licences": licences})
 
@@ -45,7 +52,8 @@ def wallet(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def wallet_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One licence: the face data, the QR code to show at a counter, download."""
-    _holder(request)
+    if refusal := _holder(request):
+        return refusal
     licence = _own(request, pk)
     labels = {f["key"]: f.get("label", f["key"]) for f in licence.licence_type.fields or []}
     url = verify_url(licence.identifier, licence.token)
@@ -62,9 +70,10 @@ def wallet_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def wallet_pdf(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+def wallet_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """Download one's own sealed licence file."""
-    _holder(request)
+    if refusal := _holder(request):
+        return refusal
     licence = _own(request, pk)
     return pdf_response(licence)
 

@@ -22,6 +22,7 @@ from yiwang.core.actions.uploads import do_open_upload
 from yiwang.core.actions.workflow import do_comment, do_start_case, do_transition
 from yiwang.core.errors import Conflict
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
+from yiwang.core.identity import assurance
 from yiwang.core.models import User
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
 from yiwang.services import access, instant
@@ -86,8 +87,12 @@ class Prepared:
 
 def applicant_from_account(user) -> Applicant:
     """The applicant as their verified account says: a citizen's ID number and name, an
-    enterprise's credit code and name."""
+    enterprise's credit code and name. Only a 实名 account applies in that name (its
+    registry facts and licences stand in for materials, 免证可办): below it,
+    ``Forbidden`` with reason ``assurance_required`` and how to reach the level."""
     kind = getattr(user, "kind", "")
+    if kind in (User.Kind.CITIZEN, User.Kind.ENTERPRISE):
+        assurance.require_verified(user)
     if kind == User.Kind.CITIZEN:
         if not user.id_number:
             raise ValidationError(_("您的账号尚未绑定身份证号码，不能在线申请。"), code="no_id")

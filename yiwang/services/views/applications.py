@@ -22,6 +22,7 @@ from yiwang.core import uploads
 from yiwang.core.errors import refused, split_errors, status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
+from yiwang.core.identity import assurance
 from yiwang.core.inbox import case_events
 from yiwang.core.workflow import definition_of
 from yiwang.services import access
@@ -138,6 +139,8 @@ def apply(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     are shown per field in Chinese and nothing is saved until everything is right."""
     _applicant_user(request)
     item = _published_item(code)
+    if not assurance.is_verified(request.user):
+        return assurance.refusal_page(request, _("在线申请"))
     applicant = applicant_from_account(request.user)
     summary: list[str] = []
     field_errors: dict[str, list[str]] = {}

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core.errors import refused
 from yiwang.core.http import AuthenticatedHttpRequest
+from yiwang.core.identity import assurance
 from yiwang.services import access
 from yiwang.services.actions.applications import applicant_from_account
 from yiwang.services.actions.bundles import (
@@ -85,6 +86,8 @@ def bundle_apply(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     bundle = published_bundles().filter(code=code).first()
     if bundle is None:
         raise Http404(_("未找到该一件事，或它尚未发布。"))
+    if not assurance.is_verified(request.user):
+        return assurance.refusal_page(request, _("在线申请"))
     applicant = applicant_from_account(request.user)
     items = bundle_items(bundle)
     kind = BUNDLE_KINDS.get(bundle.kind)
