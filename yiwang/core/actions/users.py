@@ -249,7 +249,6 @@ def do_create_citizen(
     return user
 
 
-@transaction.atomic
 def do_register_citizen(
     *,
     actor=None,
@@ -273,6 +272,13 @@ def do_register_citizen(
         "register-id", index_for(User, "id_number", id_number), REGISTER_TRIES_PER_ID, 3600
     ):
         raise RateLimited(_("该身份证号码的注册尝试过于频繁，请一小时后再试。"))
+    return _register_citizen(actor, username, full_name, id_number, password, phone, validate)
+
+
+@transaction.atomic
+def _register_citizen(actor, username, full_name, id_number, password, phone, validate) -> User:
+    """The write of ``do_register_citizen``, in its own transaction: the try was counted
+    before it, so a refused one (no such resident) still counts."""
     level = Assurance.NONE
     if registry.has_registry("person"):
         if registry.match_person(full_name, id_number) is None:
@@ -361,7 +367,6 @@ def enterprise_mismatch_error() -> Invalid:
     )
 
 
-@transaction.atomic
 def do_register_enterprise(
     *,
     actor=None,
@@ -382,6 +387,17 @@ def do_register_enterprise(
     enterprise_name = enterprise_name.strip()
     if not ratelimit.spend("register-code", credit_code, REGISTER_TRIES_PER_ID, 3600):
         raise RateLimited(_("该统一社会信用代码的注册尝试过于频繁，请一小时后再试。"))
+    return _register_enterprise(
+        actor, username, enterprise_name, credit_code, full_name, password, phone, validate
+    )
+
+
+@transaction.atomic
+def _register_enterprise(
+    actor, username, enterprise_name, credit_code, full_name, password, phone, validate
+) -> User:
+    """The write of ``do_register_enterprise``, in its own transaction: the try was
+    counted before it, so a refused one (no such enterprise) still counts."""
     level = Assurance.NONE
     if registry.has_registry("legal_entity"):
         facts = registry.match_legal_entity(credit_code)
