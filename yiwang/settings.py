@@ -163,6 +163,10 @@ STORAGES = {
 # Uploads: refuse oversized bodies with a clear error instead of reading them whole.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("YIWANG_MAX_BODY", str(5 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Stored files (SM4 ciphertext) are readable by the app's own user only; nothing serves
+# MEDIA_ROOT directly (rooms answer files after their access checks).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 YIWANG_MAX_UPLOAD_BYTES = int(os.environ.get("YIWANG_MAX_UPLOAD", str(20 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True
