@@ -271,6 +271,22 @@ YIWANG_KEY_DIR = Path(os.environ.get("YIWANG_KEY_DIR", VAR_DIR / "keys"))
 # 数据归集: the largest file a department may upload into a resource (bytes).
 YIWANG["DATA_IMPORT_MAX_BYTES"] = int(os.environ.get("YIWANG_DATA_IMPORT_MAX_BYTES", 200 * 1024**2))
 YIWANG["DATA_IMPORT_CHUNK_ROWS"] = int(os.environ.get("YIWANG_DATA_IMPORT_CHUNK_ROWS", "2000"))
+# 解析限额: hard limits on parsing an import file in the background task, each refused
+# with a message naming it. Defaults in yiwang/data/ingest/limits.py (docs/data-ingest.md);
+# YIWANG_<name> in the environment overrides one.
+for _name in (
+    "DATA_IMPORT_MAX_UNZIPPED_BYTES",
+    "DATA_IMPORT_MAX_ZIP_MEMBERS",
+    "DATA_IMPORT_MAX_ROWS",
+    "DATA_IMPORT_MAX_COLUMNS",
+    "DATA_IMPORT_MAX_SHARED_STRINGS",
+    "DATA_IMPORT_MAX_SHARED_CHARS",
+    "DATA_IMPORT_MAX_CELL_CHARS",
+    "DATA_IMPORT_MAX_JSON_DEPTH",
+    "DATA_IMPORT_MAX_LINE_CHARS",
+):
+    if os.environ.get(f"YIWANG_{_name}"):
+        YIWANG[_name] = int(os.environ[f"YIWANG_{_name}"])
 
 # 共享交换: the scope of exchange-gateway credentials, default rate per grant, batch bound.
 OAUTH2_PROVIDER["SCOPES"]["exchange"] = _("共享交换")
