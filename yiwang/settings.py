@@ -164,6 +164,10 @@ STORAGES = {
 # Uploads: refuse oversized bodies with a clear error instead of reading them whole.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("YIWANG_MAX_BODY", str(5 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Stored files (SM4 ciphertext) are readable by the app's own user only; nothing serves
+# MEDIA_ROOT directly (rooms answer files after their access checks).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 YIWANG_MAX_UPLOAD_BYTES = int(os.environ.get("YIWANG_MAX_UPLOAD", str(20 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True
@@ -297,6 +301,22 @@ YIWANG_KEY_DIR = Path(os.environ.get("YIWANG_KEY_DIR", VAR_DIR / "keys"))
 # 数据归集: the largest file a department may upload into a resource (bytes).
 YIWANG["DATA_IMPORT_MAX_BYTES"] = int(os.environ.get("YIWANG_DATA_IMPORT_MAX_BYTES", 200 * 1024**2))
 YIWANG["DATA_IMPORT_CHUNK_ROWS"] = int(os.environ.get("YIWANG_DATA_IMPORT_CHUNK_ROWS", "2000"))
+# 解析限额: hard limits on parsing an import file in the background task, each refused
+# with a message naming it. Defaults in yiwang/data/ingest/limits.py (docs/data-ingest.md);
+# YIWANG_<name> in the environment overrides one.
+for _name in (
+    "DATA_IMPORT_MAX_UNZIPPED_BYTES",
+    "DATA_IMPORT_MAX_ZIP_MEMBERS",
+    "DATA_IMPORT_MAX_ROWS",
+    "DATA_IMPORT_MAX_COLUMNS",
+    "DATA_IMPORT_MAX_SHARED_STRINGS",
+    "DATA_IMPORT_MAX_SHARED_CHARS",
+    "DATA_IMPORT_MAX_CELL_CHARS",
+    "DATA_IMPORT_MAX_JSON_DEPTH",
+    "DATA_IMPORT_MAX_LINE_CHARS",
+):
+    if os.environ.get(f"YIWANG_{_name}"):
+        YIWANG[_name] = int(os.environ[f"YIWANG_{_name}"])
 
 # 共享交换: the scope of exchange-gateway credentials, default rate per grant, batch bound.
 OAUTH2_PROVIDER["SCOPES"]["exchange"] = _("共享交换")

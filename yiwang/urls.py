@@ -1,7 +1,6 @@
 """Top-level URLs: API, OIDC provider, admin, then every installed room's pages where
 its manifest mounts them (``yiwang.core.rooms``)."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -21,7 +20,5 @@ handler404 = "yiwang.web.views.errors.not_found"
 handler500 = "yiwang.web.views.errors.server_error"
 handler400 = "yiwang.web.views.errors.bad_request"
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT is never served as static files, not even with DEBUG: stored uploads are
+# answered only by their room's views, after login and the room's access check.

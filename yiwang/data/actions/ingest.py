@@ -8,8 +8,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from yiwang.core import uploads
@@ -19,7 +20,8 @@ from yiwang.data import access
 from yiwang.data.actions.quality import ensure_default_rules
 from yiwang.data.ingest import mapping as colmap
 from yiwang.data.ingest import pipeline
-from yiwang.data.ingest.readers import sniff_format
+from yiwang.data.ingest.pipeline import FORMAT_TYPES
+from yiwang.data.ingest.readers import sniff_table
 from yiwang.data.models import DataResource, ImportBatch, PullSource, QuarantinedRow
 from yiwang.data.queries.problem_rows import column_kinds, masked_row
 
@@ -43,27 +45,51 @@ def _too_large(size: int) -> ValidationError:
     )
 
 
+def check_import_file(uploaded_file) -> CheckedUpload:
+    """The upload check for a data file (归集文件), through ``core.uploads.check_upload``:
+    read within ``DATA_IMPORT_MAX_BYTES`` (413 ``too_large``), not empty, and a CSV,
+    JSON or Excel workbook by its content and name ending (415 ``bad_type``). Nothing
+    is parsed here: that is the background task's work, within the parsing limits."""
+    return uploads.check_upload(
+        uploaded_file,
+        allowed=FORMAT_TYPES.values(),
+        max_bytes=max_bytes(),
+        own_limit=True,
+        sniffer=sniff_table,
+        refused=_(
+            "不支持的文件类型：数据文件须为 CSV、Excel（.xlsx）或 JSON 文件（按文件内容检查）。"
+        ),
+    )
+
+
 def do_create_batch(
     *,
     actor,
     resource: DataResource,
-    filename: str,
-    data: bytes,
+    filename: str = "",
+    data: bytes | None = None,
+    file=None,
     source: str = "",
     columns: dict[str, str] | None = None,
     records_path: str = "",
     origin: ImportBatch | None = None,
 ) -> tuple[ImportBatch, bool]:
-    """创建归集批次: check the file whole (format, encoding, required columns, every row
-    parses) before any row is touched; store it (a stored file: SM4 encrypted at rest,
-    SM3 digest); return (batch, already_loaded). The same bytes (same SM3) for the same
-    resource find the earlier batch instead of loading twice."""
+    """创建归集批次: check the upload (size, type by content — ``check_import_file``),
+    store it (a stored file: SM4 encrypted at rest, SM3 digest, mode 0600) and create the
+    batch, pending; return (batch, already_loaded). ``file`` is an uploaded file, or
+    ``data`` the bytes and ``filename`` their name. Nothing is parsed in the caller's
+    request: the batch's task checks the whole file (``pipeline.check_file``) before any
+    row lands. The same bytes (same SM3) for the same resource find the earlier batch
+    instead of loading twice."""
     _check_resource(actor, resource)
     ensure_default_rules()
-    if len(data) > max_bytes():
-        raise _too_large(len(data))
-    fmt = sniff_format(filename, data)
-    upload = CheckedUpload.of(filename or fmt, pipeline.FORMAT_TYPES[fmt], data)
+    if file is None:
+        if data is not None and len(data) > max_bytes():
+            raise _too_large(len(data))
+        file = ContentFile(data or b"", name=filename or "upload")
+    upload = check_import_file(file)
+    filename = filename or upload.name
+    fmt = next(f for f, ct in FORMAT_TYPES.items() if ct == upload.content_type)
     existing = (
         ImportBatch.objects.filter(resource__code=resource.code, sm3=upload.sm3)
         .exclude(status=ImportBatch.Status.FAILED)
@@ -80,19 +106,12 @@ def do_create_batch(
     if origin is not None:
         options["origin"] = origin.pk
         options.setdefault("columns", (origin.mapping or {}).get("columns", {}))
-    kind = source or fmt
-    probe = ImportBatch(resource=resource, source=kind, name=filename, mapping=options)
-    table = pipeline.open_table(probe, data)
-    colmap.resolve(resource, table.columns, options.get("columns"))
-    total = sum(1 for _row in table.rows)  # a malformed row anywhere fails here, before any write
     with transaction.atomic():
         batch = ImportBatch(
             resource=resource,
             department=resource.provider,
-            source=kind,
-            encoding=table.encoding,
+            source=source or fmt,
             mapping=options,
-            total=total,
             created_by=actor,
         )
         uploads.store(batch, upload, name=filename[:200], ending=f".{fmt}")
@@ -105,18 +124,45 @@ def do_create_batch(
             change={
                 "resource": resource.code,
                 "file": filename[:200],
-                "rows": total,
+                "bytes": upload.size,
                 "sm3": upload.sm3,
             },
         )
     return batch, False
 
 
+def _texts(exc: ValidationError) -> dict[str, str]:
+    """A refusal's message in every language of the site."""
+    out = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            out[code] = str(exc.messages[0])[:1000]
+    return out
+
+
+def _failed(actor, batch: ImportBatch, message: str, code: str, texts: dict[str, str]) -> None:
+    """Mark ``batch`` failed (失败) with why, and audit it."""
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.FAILED,
+        error=message[:1000],
+        error_code=code[:40],
+        error_texts=texts,
+    )
+    record(
+        actor=actor,
+        action="data.ingest.fail",
+        obj=batch,
+        purpose=_("数据归集"),
+        change={"error": message[:200], "code": code[:40]},
+    )
+
+
 def do_process_batch(
     *, actor, batch: ImportBatch, chunk_size: int | None = None, progress=None, throttle=0.0
 ) -> ImportBatch:
-    """执行归集: run or resume ``batch`` to the end in chunked transactions; an error
-    marks it failed with the message and keeps what was committed (a re-run resumes)."""
+    """执行归集: run or resume ``batch`` to the end in chunked transactions — the first
+    run checks the whole file first; an error marks it failed with the message (in every
+    language, with its code) and keeps what was committed (a re-run resumes)."""
     if batch.status == ImportBatch.Status.DONE:
         return batch
     try:
@@ -124,22 +170,14 @@ def do_process_batch(
     except pipeline.Interrupted:
         batch.refresh_from_db()
         return batch
-    except Exception as exc:  # recorded on the batch; committed chunks stay
-        message = exc.messages[0] if isinstance(exc, ValidationError) else f"{type(exc).__name__}"
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.FAILED, error=str(message)[:1000]
-        )
-        record(
-            actor=actor,
-            action="data.ingest.fail",
-            obj=batch,
-            purpose=_("数据归集"),
-            change={"error": str(message)[:200]},
-        )
+    except ValidationError as exc:  # a refused file: recorded on the batch
+        code = getattr(exc, "code", None) or "invalid"
+        _failed(actor, batch, str(exc.messages[0]), code, _texts(exc))
         batch.refresh_from_db()
-        if not isinstance(exc, ValidationError):
-            raise
         return batch
+    except Exception as exc:  # recorded on the batch (committed chunks stay), then raised
+        _failed(actor, batch, type(exc).__name__, "error", {})
+        raise
     record(
         actor=actor,
         action="data.ingest.done",
@@ -161,7 +199,7 @@ def enqueue_batch(batch: ImportBatch) -> None:
 
 
 def do_resubmit(
-    *, actor, batch: ImportBatch, filename: str, data: bytes
+    *, actor, batch: ImportBatch, filename: str = "", data: bytes | None = None, file=None
 ) -> tuple[ImportBatch, bool]:
     """重新提交问题数据: a corrected file of ``batch``'s problem rows (its 行号 column
     names the original rows) becomes a new batch; rows that pass land and are marked fixed."""
@@ -174,6 +212,7 @@ def do_resubmit(
         resource=origin.resource,
         filename=filename,
         data=data,
+        file=file,
         source=ImportBatch.Source.RESUBMIT,
         origin=origin,
     )
@@ -240,15 +279,10 @@ def do_pull(*, actor, source: PullSource, client=None) -> ImportBatch | None:
         http = client or httpx.Client(timeout=30.0, follow_redirects=False)
         try:
             headers = json.loads(source.headers or "{}")
-            response = http.get(source.url, headers=headers)
+            data = _pulled(http, source.url, headers)
         finally:
             if client is None:
                 http.close()
-        if response.status_code != 200:
-            raise ValidationError(
-                _("接口返回状态 %(s)s。") % {"s": response.status_code}, code="pull_status"
-            )
-        data = response.content
         batch, _existed = do_create_batch(
             actor=actor,
             resource=source.resource,
@@ -276,6 +310,23 @@ def do_pull(*, actor, source: PullSource, client=None) -> ImportBatch | None:
     )
     source.refresh_from_db()
     return batch
+
+
+def _pulled(http, url: str, headers: dict) -> bytes:
+    """The body of a pull, read as it streams in and refused (``too_large``) as soon as
+    it passes ``DATA_IMPORT_MAX_BYTES``."""
+    with http.stream("GET", url, headers=headers) as response:
+        if response.status_code != 200:
+            raise ValidationError(
+                _("接口返回状态 %(s)s。") % {"s": response.status_code}, code="pull_status"
+            )
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > max_bytes():
+                raise _too_large(size)
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def due_sources(now=None) -> list[PullSource]:

@@ -34,6 +34,7 @@ class BatchOut(Schema):
     encoding: str
     status: str
     error: str
+    error_code: str
     total: int | None
     processed: int
     percent: int
@@ -74,7 +75,8 @@ def batch_out(b: ImportBatch, already_loaded: bool = False) -> dict:
         "filename": b.name,
         "encoding": b.encoding,
         "status": b.status,
-        "error": b.error,
+        "error": b.error_message,
+        "error_code": b.error_code,
         "total": b.total,
         "processed": b.processed,
         "percent": percent,
@@ -89,14 +91,14 @@ def batch_out(b: ImportBatch, already_loaded: bool = False) -> dict:
     }
 
 
-def _read(file: UploadedFile) -> bytes:
+def _checked(file: UploadedFile) -> UploadedFile:
     if file.size is not None and file.size > max_bytes():
         raise HttpError(
             413,
             _("文件过大（%(size)s 字节），上限为 %(max)s 字节。")
             % {"size": file.size, "max": max_bytes()},
         )
-    return file.read()
+    return file
 
 
 def _create(call, **kw):
@@ -133,10 +135,13 @@ def upload(
     file: File[UploadedFile],
     mapping: Form[str] = "",
 ):
-    """上传归集文件: checked whole (format, encoding, required columns) before any row is
-    touched, then processed in the background (202); the same file again → 200 with
-    ``already_loaded``. Oversized → 413; bad file or missing columns → 422. ``resource``
-    is the resource id; ``mapping`` an optional JSON object of file column → item name."""
+    """上传归集文件: the file is stored and the batch queued (202) — it is parsed by the
+    background task, which checks it whole (format, encoding, required columns, parsing
+    limits) before any row lands; a refused file ends the batch ``failed`` with its
+    ``error`` and ``error_code``. The same file again → 200 with ``already_loaded``.
+    Oversized → 413; empty or not a CSV, JSON or Excel file by its content → 422.
+    ``resource`` is the resource id; ``mapping`` an optional JSON object of file column
+    → item name."""
     require_scope(request, "write")
     require(request.user, "data.manage")
     target = pick(
@@ -159,8 +164,7 @@ def upload(
         do_create_batch,
         actor=request.user,
         resource=target,
-        filename=file.name or "upload",
-        data=_read(file),
+        file=_checked(file),
         columns=columns,
     )
     if existed and batch.status == ImportBatch.Status.DONE:
@@ -225,8 +229,7 @@ def resubmit(request, batch_id: int, file: File[UploadedFile]):
         do_resubmit,
         actor=request.user,
         batch=batch,
-        filename=file.name or "fixed",
-        data=_read(file),
+        file=_checked(file),
     )
     if existed and new.status == ImportBatch.Status.DONE:
         return Status(200, batch_out(new, already_loaded=True))

@@ -4,7 +4,7 @@ data element name, registry field or the element's English name."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 ROW_NUMBER = "行号"  # column of a downloaded bad-rows file naming the original row
 REASONS = "问题原因"  # column of a downloaded bad-rows file with the reasons
@@ -42,14 +42,16 @@ def resolve(resource, columns: list[str], explicit: dict[str, str] | None = None
     unknown = [c for c, t in explicit.items() if str(t).strip().lower() not in by_name]
     if unknown:
         raise ValidationError(
-            _("列映射指向不存在的信息项：%(c)s") % {"c": "、".join(unknown)}, code="bad_mapping"
+            _("列映射指向不存在的信息项：%(c)s"),
+            code="bad_mapping",
+            params={"c": "、".join(unknown)},
         )
     filled = set(mapping.values())
     missing = [i.name for i in items if (i.required or i.is_key) and i not in filled]
     if missing:
         raise ValidationError(
-            _("文件缺少必需的列：%(c)s。未处理任何数据行。") % {"c": "、".join(missing)},
+            _("文件缺少必需的列：%(c)s。未处理任何数据行。"),
             code="missing_columns",
-            params={"columns": missing},
+            params={"c": "、".join(missing), "columns": missing},
         )
     return mapping

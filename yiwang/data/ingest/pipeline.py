@@ -31,7 +31,7 @@ from yiwang.core.models import Division
 from yiwang.data import quality
 from yiwang.data.ingest import mapping as colmap
 from yiwang.data.ingest.fastpath import Inserter
-from yiwang.data.ingest.readers import EXTRA, Table, read_table, sniff_format
+from yiwang.data.ingest.readers import CONTENT_TYPES, EXTRA, Table, read_table, sniff_format
 from yiwang.data.registry import REGISTRIES, Authority, derive
 from yiwang.data.standards import check_value, display
 
@@ -51,11 +51,7 @@ def chunk_rows() -> int:
 
 
 # The content type a batch's stored file is kept under, by its format.
-FORMAT_TYPES = {
-    "csv": "text/csv",
-    "json": "application/json",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+FORMAT_TYPES = CONTENT_TYPES
 
 
 def batch_format(batch, data: bytes = b"") -> str:
@@ -70,11 +66,28 @@ def batch_format(batch, data: bytes = b"") -> str:
 
 
 def open_table(batch, data: bytes | None = None) -> Table:
-    """The batch's stored file opened as a table (decrypted, its SM3 digest checked)."""
+    """The batch's stored file opened as a table (decrypted, its SM3 digest checked),
+    within the parsing limits."""
     if data is None:
         data = uploads.read(batch)
     options = batch.mapping or {}
     return read_table(data, batch_format(batch, data), options.get("records_path", ""))
+
+
+def check_file(batch) -> Any:
+    """检查文件 (the first run's first step): parse the whole stored file once — format,
+    encoding, the columns the resource needs, every row, every parsing limit — before any
+    row lands; a file refused here changes nothing. Records the row count and encoding
+    on the batch and returns it refreshed."""
+    from yiwang.data.models import ImportBatch
+
+    _mark_running(batch)
+    table = open_table(batch)
+    colmap.resolve(batch.resource, table.columns, (batch.mapping or {}).get("columns"))
+    total = sum(1 for _row in table.rows)
+    ImportBatch.objects.filter(pk=batch.pk).update(total=total, encoding=table.encoding)
+    batch.refresh_from_db()
+    return batch
 
 
 class RowChecker:
@@ -334,6 +347,8 @@ def process(
     """Run (or resume) ``batch`` to the end; returns the refreshed batch. Call through
     ``do_process_batch`` (which audits)."""
     chunk_size = chunk_size or chunk_rows()
+    if batch.total is None:  # not yet checked whole (a run killed while checking too)
+        batch = check_file(batch)
     resource = batch.resource
     table = open_table(batch)
     options = batch.mapping or {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.fields import EncryptedTextField
@@ -46,6 +47,10 @@ class ImportBatch(StoredFile):
         _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     error = models.TextField(_("错误"), blank=True)
+    # Why the batch failed, for callers (e.g. ``limit_rows``), and its message in each
+    # language of the site, so a refused file reads in the reader's language.
+    error_code = models.CharField(_("错误代码"), max_length=40, blank=True)
+    error_texts = models.JSONField(_("错误说明（各语言）"), default=dict, blank=True)
     total = models.PositiveIntegerField(_("总行数"), null=True, blank=True)
     processed = models.PositiveIntegerField(_("已处理"), default=0)  # checkpoint: rows done
     created = models.PositiveIntegerField(_("新增"), default=0)
@@ -71,6 +76,12 @@ class ImportBatch(StoredFile):
     @property
     def division(self):
         return self.department.division
+
+    @property
+    def error_message(self) -> str:
+        """The batch's error in the active language (else as it was recorded)."""
+        texts = self.error_texts or {}
+        return texts.get(get_language() or "", "") or self.error
 
 
 class QuarantinedRow(models.Model):

@@ -80,10 +80,12 @@ def test_missing_required_column_refused_before_any_row(data_city):
     resource = data_city.resource("person")
     rows, _bad, _ps = mixed_rows()
     data = encode("csv-utf8", HEADER[1:], [r[1:] for r in rows])[1]
-    with pytest.raises(ValidationError) as err:
-        do_create_batch(actor=None, resource=resource, filename="x.csv", data=data)
-    assert err.value.code == "missing_columns" and "公民身份号码" in err.value.messages[0]
-    assert not ImportBatch.objects.exists() and not Person.objects.exists()
+    batch, _existed = do_create_batch(actor=None, resource=resource, filename="x.csv", data=data)
+    assert batch.status == "pending" and batch.total is None  # stored, not parsed
+    batch = do_process_batch(actor=None, batch=batch)
+    assert batch.status == "failed" and batch.error_code == "missing_columns"
+    assert "公民身份号码" in batch.error and batch.processed == 0
+    assert not Person.objects.exists()
 
 
 def test_explicit_mapping_and_element_names(data_city):
@@ -104,18 +106,34 @@ def test_explicit_mapping_and_element_names(data_city):
         ("bad.json", b'[{"a": 1}, ', "malformed"),
         ("bad.json", b'{"items": []}', "json_shape"),
         ("bad.xlsx", b"PK\x03\x04not really a zip", "malformed"),
-        ("bad.csv", b"", "empty"),
-        ("bad.csv", "公民身份号码,姓名\n".encode("utf-16"), "malformed"),
         ("bad.csv", b"\xff\xfe\xfa\xfb\x81\x30\x81", "encoding"),
     ],
 )
-def test_bad_files_get_clear_errors(data_city, filename, data, code):
+def test_bad_files_get_clear_errors_on_their_batch(data_city, filename, data, code):
+    batch, _existed = do_create_batch(
+        actor=None, resource=data_city.resource("person"), filename=filename, data=data
+    )
+    batch = do_process_batch(actor=None, batch=batch)
+    assert batch.status == "failed" and batch.error_code == code
+    assert batch.error and set(batch.error_texts) == {"zh-hans", "en"}
+    assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "code"),
+    [
+        ("bad.csv", b"", "empty"),
+        ("bad.csv", "公民身份号码,姓名\n".encode("utf-16"), "bad_type"),  # NUL bytes
+        ("bad.xlsx", "公民身份号码,姓名\n".encode(), "bad_type"),  # text named .xlsx
+        ("bad.csv", b"%PDF-1.7 not a table", "bad_type"),
+    ],
+)
+def test_upload_check_refuses_empty_and_wrong_type_before_storing(data_city, filename, data, code):
     with pytest.raises(ValidationError) as err:
         do_create_batch(
             actor=None, resource=data_city.resource("person"), filename=filename, data=data
         )
-    assert err.value.code in {code, "missing_columns", "encoding", "malformed"}
-    assert err.value.messages[0]
+    assert err.value.code == code and err.value.messages[0]
     assert not ImportBatch.objects.exists()
 
 

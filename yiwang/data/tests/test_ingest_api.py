@@ -97,10 +97,22 @@ def test_bad_input_status_codes(
     cap = django_capture_on_commit_callbacks
     rows, _bad, _ps = mixed_rows()
     missing = encode("csv-utf8", HEADER[1:], [r[1:] for r in rows])[1]
+    # Refused by the background task: queued (202), then failed with its message.
     r = post_file(client, url, "m.csv", missing, cap, resource=resource.pk)
-    assert r.status_code == 422 and "缺少必需的列" in r.json()["error"]["message"]
-    r = post_file(client, url, "m.csv", b"\xff\xfe\xfa\xfb\x81\x30\x81", cap, resource=resource.pk)
-    assert r.status_code == 422
+    assert r.status_code == 202, r.content
+    got = client.get(f"{API}/ingest/batches/{r.json()['id']}").json()
+    assert got["status"] == "failed" and got["error_code"] == "missing_columns"
+    assert "缺少必需的列" in got["error"]
+    r = post_file(client, url, "e.csv", b"\xff\xfe\xfa\xfb\x81\x30\x81", cap, resource=resource.pk)
+    assert r.status_code == 202
+    got = client.get(f"{API}/ingest/batches/{r.json()['id']}").json()
+    assert got["status"] == "failed" and got["error_code"] == "encoding"
+    got = client.get(f"{API}/ingest/batches/{r.json()['id']}", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert "encoding" in got["error"] and "编码" not in got["error"]
+    # Refused by the upload check, before anything is stored.
+    stored = ImportBatch.objects.count()
+    r = post_file(client, url, "n.csv", "a,b\n".encode("utf-16"), cap, resource=resource.pk)
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["code"] == "bad_type"
     r = post_file(client, url, "m.csv", missing, cap, resource=resource.pk, mapping="{oops")
     assert r.status_code == 422
     r = post_file(client, url, "m.csv", missing, cap, resource=999999)
@@ -112,7 +124,7 @@ def test_bad_input_status_codes(
     settings.YIWANG = {**settings.YIWANG, "DATA_IMPORT_MAX_BYTES": 10}
     r = post_file(client, url, "m.csv", missing, cap, resource=resource.pk)
     assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
-    assert not ImportBatch.objects.exists()
+    assert ImportBatch.objects.count() == stored
     assert client.get(f"{API}/ingest/batches/12345").status_code == 404
     client.logout()
     assert client.get(f"{API}/ingest/batches").status_code == 401

@@ -95,12 +95,13 @@ class ResubmitForm(forms.Form):
 
 
 def _status_for(exc: ValidationError) -> int:
-    return 413 if getattr(exc, "code", "") == "too_large" else 422
+    return {"too_large": 413, "bad_type": 415}.get(getattr(exc, "code", ""), 422)
 
 
 @login_required
 def batches(request: HttpRequest) -> HttpResponse:
-    """归集批次 list and the upload form (POST: create the batch and run it in the background)."""
+    """归集批次 list and the upload form (POST: store the file and create the batch; the
+    file is parsed and loaded by the background task, never in this request)."""
     require(request.user, "data.view")
     form = UploadForm(user=request.user)
     status = 200
@@ -112,8 +113,7 @@ def batches(request: HttpRequest) -> HttpResponse:
                 batch, existed = do_create_batch(
                     actor=request.user,
                     resource=form.cleaned_data["resource"],
-                    filename=form.cleaned_data["file"].name,
-                    data=form.cleaned_data["file"].read(),
+                    file=form.cleaned_data["file"],
                     columns=form.cleaned_data["mapping"],
                 )
             except ValidationError as exc:
@@ -147,7 +147,13 @@ def _batch(request, pk: int) -> ImportBatch:
 def _progress_context(batch: ImportBatch) -> dict:
     total = batch.total or 0
     percent = 100 if batch.status == "done" else int(100 * batch.processed / total) if total else 0
-    return {"batch": batch, "percent": percent, "running": batch.status in ("pending", "running")}
+    return {
+        "batch": batch,
+        "percent": percent,
+        "running": batch.status in ("pending", "running"),
+        # queued, or its file still being checked whole (the row count is not known yet)
+        "checking": batch.status in ("pending", "running") and batch.total is None,
+    }
 
 
 @login_required
@@ -232,7 +238,7 @@ def batch_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("文件过大。"))
         return redirect("data:batch", b.pk)
     try:
-        new, existed = do_resubmit(actor=request.user, batch=b, filename=f.name, data=f.read())
+        new, existed = do_resubmit(actor=request.user, batch=b, file=f)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
         return redirect("data:batch", b.pk)
