@@ -28,18 +28,8 @@ PRINCIPALS = principal_names(sorted(ROLES))
 REFUSED = {401, 403, 404}
 
 # Cases that fail today: (surface url, principal) → why.
-_WARNINGS = "预警 drafts of the city and of other counties are open to a county-held 值班长"
 _REGISTRIES = "基础库 records of the whole city are open to county-held stewards and reviewers"
 KNOWN: dict[tuple[str, str], str] = {
-    **{
-        (url, "hotline_supervisor@county"): _WARNINGS
-        for url in (
-            "/hotline/warnings/{pk}/",
-            "/api/v1/hotline/warnings/{pk}",
-            "/hotline/warnings/{pk}/progress/",
-            "/hotline/warnings/",
-        )
-    },
     **{
         (url, who): _REGISTRIES
         for url in (
