@@ -156,6 +156,7 @@ class Obj:
 class World:
     principals: dict[str, Any]  # name → User (None for anonymous)
     objects: list[Obj]
+    workers: dict[str, Any] = field(default_factory=dict)  # place → the staff working there
 
     def of(self, kind: str) -> list[Obj]:
         return [o for o in self.objects if o.kind == kind]
@@ -924,7 +925,7 @@ def build(roles: Iterable[str]) -> World:
     b.licences()
     b.hotline()
     b.data()
-    return World(b.principals, b.objects)
+    return World(b.principals, b.objects, b.workers)
 
 
 def _unused() -> None:  # keep imports referenced while the builder grows

@@ -162,6 +162,23 @@ def test_allowed_set_is_the_expected_set(world, client, surface, principal):
         }
 
 
+@pytest.mark.django_db
+def test_every_surface_lets_someone_through(world, client):
+    """No surface passes by refusing everybody: each lets at least one principal reach
+    one object (so a wrong URL cannot pass for a refusal); the visit page, which nobody
+    in the matrix may open, answers the clerk who served the visit."""
+    idle = [
+        s.name
+        for s in SURFACES
+        if s.rule
+        and not any(expected(p, o, s.rule, ROLES) for p in PRINCIPALS for o in world.of(s.kind))
+    ]
+    assert not idle, idle
+    visit = world.of("visit")[0]
+    client.force_login(world.workers[visit.place])
+    assert client.get(f"/services/visits/{visit.ref['number']}/").status_code == 200
+
+
 def matrix_size(world: World) -> int:
     """(role × level or account) × object × surface cases the matrix checks."""
     return sum(len(world.of(s.kind)) for s in SURFACES) * len(PRINCIPALS)
