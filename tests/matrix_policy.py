@@ -43,7 +43,7 @@ def sees(*perms: str, reach: str = "place", flag: str = "") -> Sees:
 
 
 OWNER = Sees(owners=True)
-EVERYONE = Sees(anyone="everyone")
+PUBLISHED = Sees(anyone="everyone", flag="published")
 
 
 @dataclass(frozen=True)
@@ -122,13 +122,12 @@ RESOURCE = (
 KNOWLEDGE_SEARCH = (sees("hotline.view", "knowledge.manage", reach="held", flag="published"),)
 KNOWLEDGE = (*KNOWLEDGE_SEARCH, sees("knowledge.manage", flag="draft"))
 # Published (or lifted) warnings are public; drafts are for the publishers of the area.
-WARNING = (
-    Sees(anyone="everyone", flag="published"),
-    sees("warning.publish", reach="division", flag="draft"),
-)
-# 基础库 records: the bureau's reviewers and the stewards of the line that is the
-# registry's source, within their reach (a county's steward reads the county's entities).
-REGISTRY = (sees("data.review", "data.manage"),)
+WARNING = (PUBLISHED, sees("warning.publish", reach="division", flag="draft"))
+# 基础库 records: the bureau's reviewers and the stewards of the registry (its providers,
+# the lines of its sources — the matrix's market stewards are both for 人口库 and 法人库),
+# records within the division reach of their grants (户籍区划, 登记区划): a county's
+# steward or reviewer reads the county's people and entities only.
+REGISTRY = (sees("data.review", "data.manage", reach="division"),)
 
 
 def _p(kind: str, url: str, rule, **kw) -> Surface:
@@ -235,8 +234,8 @@ SURFACES: tuple[Surface, ...] = (
     _a("warning", API + "/hotline/warnings/{pk}", WARNING),
     _p("warning", "/hotline/warnings/{pk}/progress/", [sees("warning.publish", reach="division")]),
     _lp("warning", "/hotline/warnings/", WARNING),
-    _lp("warning", "/hotline/warnings/public/", [Sees(anyone="everyone", flag="published")]),
-    _la("warning", API + "/hotline/warnings", [Sees(anyone="everyone", flag="published")]),
+    _lp("warning", "/hotline/warnings/public/", [PUBLISHED]),
+    _la("warning", API + "/hotline/warnings", [PUBLISHED]),
     _lp("hotspot", "/hotline/hotspots/", [sees("hotline.view", reach="division")]),
     Surface(
         "hotspot",

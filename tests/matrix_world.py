@@ -12,7 +12,6 @@ number, code or a probe string), the ids its URLs need and who owns it."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,7 +46,6 @@ PUBLISHED = frozenset({"published"})
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-PASSWORD = "Jz-test-pass-2026"
 CITIZEN_ID = "11010519491231002X"
 OTHER_CITIZEN_ID = "410823199001011234"
 # Divisions of tickets, hotspots and grid events: a district for the city (tickets are
@@ -188,9 +186,6 @@ class _Builder:
     def unit(self, place: str):
         code, line = ALL_PLACES[place]
         return self.OrgUnit.objects.get(department__code=f"{code}-{line}", division=code)
-
-    def division(self, place: str):
-        return self.Division.objects.get(code=ALL_PLACES[place][0])
 
     def township(self, place: str):
         return self.Division.objects.get(code=TOWNSHIP_OF[ALL_PLACES[place][0]])
@@ -700,18 +695,17 @@ class _Builder:
         self.batches()
 
     def registry_people(self) -> None:
-        from yiwang.core.identifiers import make_credit_code
+        from yiwang.core.identifiers import id_check_char, make_credit_code
         from yiwang.data.models import DataResource
         from yiwang.data.registry import REGISTRIES, apply_rows, derive
 
         resource = DataResource.objects.get(registry="person", status="published")
         self.people_ids: dict[str, str] = {}
+        # 人口库: one resident registered (户籍区划) in each place's division.
         for n, (place, code) in enumerate(
             (("city_market", "410802"), ("a_market", "410823"), ("b_market", "410822")), 1
         ):
             body = f"{code}19800101{n:02d}3"
-            from yiwang.core.identifiers import id_check_char
-
             idn = body + id_check_char(body)
             with transaction.atomic():
                 apply_rows(
@@ -926,7 +920,3 @@ def build(roles: Iterable[str]) -> World:
     b.hotline()
     b.data()
     return World(b.principals, b.objects, b.workers)
-
-
-def _unused() -> None:  # keep imports referenced while the builder grows
-    _ = (io,)
