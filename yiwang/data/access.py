@@ -10,7 +10,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from yiwang.core.access import covers, deny_unless, has_perm, is_platform, require, restrict
+from yiwang.core.access import (
+    covers,
+    deny_unless,
+    has_perm,
+    is_platform,
+    reach_divisions,
+    require,
+    restrict,
+)
 from yiwang.core.identity import assurance
 
 PUBLISHED = "published"
@@ -183,19 +191,24 @@ def accesses_of_citizen(user, qs: QuerySet | None = None) -> QuerySet:
     return qs.filter(subject_index=index_for(Person, "id_number", user.id_number))
 
 
+REGISTRY_PERMS = ("data.manage", "data.review")
+
+
 def registry_codes(user) -> set[str]:
     """基础库 the user may look into: those whose published resource their department
     provides, or with an element whose source department is on their department's line
     (stewards with ``data.manage``), and every registry for the bureau's reviewers
-    (``data.review``)."""
+    (``data.review``). Which records of it they read is ``registry_records``' reach."""
     from yiwang.data.models import DataItem, DataResource
 
     if not has_perm(user, "data.view"):
         return set()
     live = DataResource.objects.filter(status=PUBLISHED).exclude(registry="")
-    codes: set[str] = set()
-    for perm in ("data.manage", "data.review"):
-        codes |= set(by_department(user, live, perm, "provider").values_list("registry", flat=True))
+    if has_perm(user, "data.review"):
+        return set(live.values_list("registry", flat=True))
+    codes = set(
+        by_department(user, live, "data.manage", "provider").values_list("registry", flat=True)
+    )
     # Stewards on the line (条线) of an element's source department: the same rule that
     # makes a department authoritative for a field in ``registry.Authority``.
     from yiwang.core.access import grants
@@ -218,14 +231,45 @@ def registry_codes(user) -> set[str]:
 
 
 def registry_records(user, registry: str) -> QuerySet:
-    """A registry's records for this user: all of them when the registry is theirs to
-    see (``registry_codes``), none otherwise (same 404 as an absent record)."""
+    """A registry's records for this user (none when the registry is not theirs to see,
+    ``registry_codes``: the same 404 as an absent record), within the reach of their
+    ``data.manage`` or ``data.review``: all of them from city level; from a county, the
+    records registered there (户籍区划, 登记区划, 所在区划) — a county's steward or
+    reviewer never reads another county's people or entities. A registry whose records
+    have no division (信用库) is read from city level only."""
     from yiwang.data.registry import REGISTRIES
 
     model = REGISTRIES[registry].model
+    qs = model._default_manager.all()
     if registry not in registry_codes(user):
-        return model._default_manager.none()
-    return model._default_manager.all()
+        return qs.none()
+    paths = _county_reach(user)
+    if paths is None:
+        return qs
+    if not paths or not any(f.name == "division" for f in model._meta.get_fields()):
+        return qs.none()
+    inside = Q(pk__in=[])
+    for path in paths:
+        inside |= Q(division__path__startswith=path)
+    return qs.filter(inside)
+
+
+def _county_reach(user) -> list[str] | None:
+    """The division paths the user's ``data.manage``/``data.review`` reach: None when
+    one of them is held at city level (every record, those without a division too)."""
+    from yiwang.core.access import CITY_LEVELS
+    from yiwang.core.models import Division
+
+    codes: set[str] = set()
+    for perm in REGISTRY_PERMS:
+        reach = reach_divisions(user, perm)
+        if reach is None:
+            return None
+        codes |= set(reach)
+    places = Division.objects.filter(code__in=codes)
+    if any(d.level in CITY_LEVELS for d in places):
+        return None
+    return [d.path for d in places]
 
 
 # --- 归集 and 数据质量 ---

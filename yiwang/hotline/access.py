@@ -14,6 +14,7 @@ from yiwang.core.access import (
     grants,
     has_perm,
     is_platform,
+    reach_divisions,
     require,
     restrict,
     scope,
@@ -125,6 +126,66 @@ def may_publish(user) -> bool:
 
 def require_publish(actor) -> None:
     require(actor, "warning.publish", message=_("您没有发布预警信息的权限。"))
+
+
+PUBLIC_WARNING_STATES = ("published", "cancelled")
+
+
+def kept_warnings(user, qs: QuerySet | None = None) -> QuerySet:
+    """预警 a publisher keeps (drafts included): those whose every area (发布区域) lies
+    in the reach of their ``warning.publish`` — a county's 值班长 keeps the county's
+    warnings, never another county's or the city's."""
+    from yiwang.core.models import Division
+    from yiwang.hotline.models import Warning
+
+    qs = qs if qs is not None else Warning.objects.all()
+    if not has_perm(user, "warning.publish"):
+        return qs.none()
+    codes = reach_divisions(user, "warning.publish")
+    if codes is None:
+        return qs
+    inside = Q(pk__in=[])
+    for path in Division.objects.filter(code__in=codes).values_list("path", flat=True):
+        inside |= Q(path__startswith=path)
+    return qs.exclude(divisions__in=Division.objects.exclude(inside))
+
+
+def warnings(user, qs: QuerySet | None = None) -> QuerySet:
+    """预警信息 the user may open: published or lifted ones for everyone (signed in or
+    not), drafts only for the publishers who keep them (``kept_warnings``)."""
+    from yiwang.hotline.models import Warning
+
+    qs = qs if qs is not None else Warning.objects.all()
+    kept = kept_warnings(user, qs).values("pk")
+    return qs.filter(Q(state__in=PUBLIC_WARNING_STATES) | Q(pk__in=kept))
+
+
+def may_keep_warning(user, warning) -> bool:
+    """Whether ``user`` may publish or lift ``warning`` (and see its sending progress)."""
+    return kept_warnings(user).filter(pk=warning.pk).exists()
+
+
+def require_keep_warning(actor, warning) -> None:
+    """发布、解除预警: a publisher whose reach covers every area of the warning."""
+    require_publish(actor)
+    deny_unless(actor, may_keep_warning(actor, warning), _("该预警的发布区域超出了您的管辖范围。"))
+
+
+def may_publish_in(user, division) -> bool:
+    """Whether ``user`` may name ``division`` (a Division or its path) as a warning's area."""
+    return covers(user, "warning.publish", division=division)
+
+
+def require_publish_in(actor, divisions) -> None:
+    """起草预警: every area chosen lies in the publisher's reach."""
+    require_publish(actor)
+    for division in divisions:
+        require(
+            actor,
+            "warning.publish",
+            division=division,
+            message=_("发布区域“%s”超出了您的管辖范围。") % division.name,
+        )
 
 
 def require_open311_manage(actor) -> None:

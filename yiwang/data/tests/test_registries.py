@@ -95,9 +95,14 @@ def test_other_departments_get_404_and_reviewers_see_every_registry(
     client.force_login(steward("market"))
     assert client.get(reverse("data:record", args=["person", person.pk])).status_code == 404
     assert client.get(reverse("data:registry", args=["legal_entity"])).status_code == 200
-    # A county public-security steward is on the authority's line (条线): sees people.
+    # A county public-security steward is on the authority's line (条线): sees the people
+    # registered in the county (户籍区划), not those of another county or elsewhere.
     client.force_login(steward("public_security", division="410823"))
+    assert client.get(reverse("data:record", args=["person", person.pk])).status_code == 404
+    Person.objects.filter(pk=person.pk).update(division="410823")
     assert client.get(reverse("data:record", args=["person", person.pk])).status_code == 200
+    client.force_login(steward("public_security", division="410822"))
+    assert client.get(reverse("data:record", args=["person", person.pk])).status_code == 404
     client.force_login(make_staff("bureau_admin", "410800", "big_data"))
     assert client.get(reverse("data:record", args=["person", person.pk])).status_code == 200
     index = client.get(reverse("data:registries")).content.decode()

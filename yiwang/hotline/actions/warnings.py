@@ -306,6 +306,7 @@ def do_draft_warning(
     if actor is None:
         raise PermissionDenied(_("预警信息须由发布人起草。"))
     clean = _clean(title, body, kind, level, divisions, groups, list(channels))
+    access.require_publish_in(actor, clean["divisions"])
     warning = Warning.objects.create(
         number=next_number(CITY_CODE, "YJ"),
         title=clean["title"],
@@ -380,7 +381,7 @@ def do_publish_warning(*, actor, warning: Warning) -> Warning:
     """发布预警: lock the draft, find its audience and send it — at once when small,
     otherwise by the ``deliver_warning`` task after commit (the page polls ``reached``).
     A warning is published once; a second publish is refused."""
-    access.require_publish(actor)
+    access.require_keep_warning(actor, warning)
     row = Warning.objects.select_for_update().get(pk=warning.pk)
     if row.state != Warning.State.DRAFT:
         raise Conflict(
@@ -476,7 +477,7 @@ def deliver_in_batches(warning_id: int) -> int:
 def do_cancel_warning(*, actor, warning: Warning, reason: str = "") -> Warning:
     """解除预警: the warning stops showing as current and everyone it reached is told —
     at once when few, otherwise in the background."""
-    access.require_publish(actor)
+    access.require_keep_warning(actor, warning)
     row = Warning.objects.select_for_update().get(pk=warning.pk)
     if row.state != Warning.State.PUBLISHED:
         raise Conflict(_("只有已发布的预警可以解除。"), code="not_published")

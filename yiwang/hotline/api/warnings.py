@@ -21,7 +21,6 @@ from yiwang.hotline.actions.warnings import (
     do_draft_warning,
     do_publish_warning,
     progress,
-    public,
     reach_summary,
 )
 from yiwang.hotline.models import Warning
@@ -108,7 +107,7 @@ def warning_out(w: Warning) -> dict:
 
 def detail_out(user, w: Warning) -> dict:
     out = warning_out(w)
-    if access.may_publish(user):
+    if access.may_keep_warning(user, w):
         out.update(groups=w.groups, channels=w.channels, reached=w.reached)
         if w.state != Warning.State.DRAFT:
             out.update(progress=progress(w), summary=reach_summary(w))
@@ -116,8 +115,7 @@ def detail_out(user, w: Warning) -> dict:
 
 
 def _warning(user, warning_id: int) -> Warning:
-    qs = Warning.objects.all() if access.may_publish(user) else public()
-    w = qs.prefetch_related("divisions").filter(pk=warning_id).first()
+    w = access.warnings(user).prefetch_related("divisions").filter(pk=warning_id).first()
     if w is None:
         raise Http404(_("未找到该预警信息。"))
     return w

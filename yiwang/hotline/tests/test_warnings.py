@@ -253,6 +253,27 @@ def test_no_permission_refused(people, supervisor, agent):
     assert w.state == "draft" and not WarningRecipient.objects.exists()
 
 
+def test_a_county_publisher_keeps_the_county_warnings_only(client, people, supervisor, make_staff):
+    """A 值班长 held in 武陟县 drafts, publishes and lifts 武陟县's warnings; another
+    county's or the city's drafts are not theirs to read, publish or name as areas."""
+    county = make_staff("hotline_supervisor", "410823", "big_data")
+    city_draft = draft(supervisor, divisions=["410800"])
+    boai_draft = draft(supervisor, divisions=["410822"])
+    with pytest.raises(PermissionDenied):
+        draft(county, divisions=["410823", "410822"])
+    with pytest.raises(PermissionDenied):
+        do_publish_warning(actor=county, warning=boai_draft)
+    own = draft(county, divisions=["410823"])
+    do_publish_warning(actor=county, warning=own)
+    do_cancel_warning(actor=county, warning=own)
+    client.force_login(county)
+    assert client.get(reverse("hotline:warning", args=[boai_draft.pk])).status_code == 404
+    assert client.get(f"/api/v1/hotline/warnings/{city_draft.pk}").status_code == 404
+    listed = client.get(reverse("hotline:warnings")).content.decode()
+    assert own.title in listed and boai_draft.number not in listed
+    assert b'value="410822"' not in client.get(reverse("hotline:warnings")).content
+
+
 def test_large_audience_is_sent_in_the_background_with_progress(
     people, supervisor, settings, django_capture_on_commit_callbacks
 ):

@@ -30,7 +30,6 @@ from yiwang.hotline.actions.warnings import (
     do_draft_warning,
     do_publish_warning,
     progress,
-    public,
     reach_summary,
 )
 from yiwang.hotline.forms import WarningDraftForm, WarningStepForm
@@ -43,14 +42,17 @@ PER_PAGE = 30
 CHANNEL_LABELS = {"sms": _l("短信"), "email": _l("邮件")}
 
 
-def division_options() -> list[dict]:
-    """The city, then each county with its townships (for a grouped multiple choice)."""
-    rows = list(
-        Division.objects.filter(path__startswith=CITY_PATH)
+def division_options(user) -> list[dict]:
+    """The city, then each county with its townships (for a grouped multiple choice):
+    the areas within the publisher's reach."""
+    rows = [
+        r
+        for r in Division.objects.filter(path__startswith=CITY_PATH)
         .exclude(level=Division.Level.VILLAGE)
         .order_by("path")
-        .values("code", "name", "level", "parent_id")
-    )
+        .values("code", "name", "level", "parent_id", "path")
+        if access.may_publish_in(user, r["path"])
+    ]
     city = [r for r in rows if r["level"] == Division.Level.CITY]
     counties = [r for r in rows if r["level"] == Division.Level.COUNTY]
     groups = [{"label": _("全市"), "options": city}]
@@ -75,7 +77,7 @@ def warnings_home(request: HttpRequest) -> HttpResponse:
     publisher = access.may_publish(user)
     form = WarningDraftForm(
         request.POST if request.method == "POST" else None,
-        division_groups=division_options() if publisher else [],
+        division_groups=division_options(user) if publisher else [],
         channels=_channel_choices(),
     )
     status = 200
@@ -92,8 +94,7 @@ def warnings_home(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("预警草稿已保存，核对后即可发布。"))
                 return redirect("hotline:warning", pk=warning.pk)
-    qs = Warning.objects.all() if publisher else public()
-    qs = qs.prefetch_related("divisions").order_by("-created_at", "-id")
+    qs = access.warnings(user).prefetch_related("divisions").order_by("-created_at", "-id")
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -109,7 +110,7 @@ def warnings_home(request: HttpRequest) -> HttpResponse:
 
 
 def _warning(request: HttpRequest, pk: int) -> Warning:
-    qs = Warning.objects.all() if access.may_publish(request.user) else public()
+    qs = access.warnings(request.user)
     warning = qs.select_related("created_by").prefetch_related("divisions").filter(pk=pk).first()
     if warning is None:
         raise Http404(_("未找到该预警信息。"))
@@ -120,7 +121,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """一条预警: its text and areas; for publishers also publish / lift, the sending
     progress and who was reached."""
     warning = _warning(request, pk)
-    publisher = access.may_publish(request.user)
+    publisher = access.may_keep_warning(request.user, warning)
     form = WarningStepForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -160,9 +161,9 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def warning_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx partial polled while a large warning is being sent (reached / audience)."""
-    if not access.may_publish(request.user):
-        raise PermissionDenied(_("您没有发布预警信息的权限。"))
     warning = _warning(request, pk)
+    if not access.may_keep_warning(request.user, warning):
+        raise PermissionDenied(_("您没有发布预警信息的权限。"))
     return render(
         request,
         "hotline/warnings/_progress.html",
