@@ -280,6 +280,11 @@ YIWANG: dict[str, Any] = {
     # the alarm period (at least twice interval + grace) raise the alarm on the audit page.
     "LEDGER_SEAL_EVERY_SECONDS": float(os.environ.get("YIWANG_LEDGER_SEAL_EVERY", "10")),
     "LEDGER_SEAL_ALARM_SECONDS": float(os.environ.get("YIWANG_LEDGER_SEAL_ALARM", "60")),
+    # Security alarms (安全告警, core.alarms): the same alarm at most once per interval.
+    "ALARM_INTERVAL_SECONDS": int(os.environ.get("YIWANG_ALARM_INTERVAL", "3600")),
+    # Read values stored before row binding (column-bound ciphertexts, clear text); switch
+    # off once `yiwang keys status` shows none left (docs/security.md).
+    "FIELD_LEGACY_READ": env_bool("YIWANG_FIELD_LEGACY_READ", default=True),
     "NOTIFY_CHANNELS": {
         "email": "yiwang.core.notify.channels.EmailChannel",
         "sms": "yiwang.core.notify.channels.LoggingSmsChannel",
