@@ -71,15 +71,21 @@ def _fresh_cache(request):
     database cache table and the counters a table of their own (as in production without
     Redis), so a test's own transaction takes them away; a test that commits (live
     server, threads, subprocesses) also gets the cache table emptied before the flush,
-    which only knows model tables."""
+    which only knows model tables. Alarm throttles also live in the process, and alarms
+    may be pending: neither passes to the next test."""
+    from yiwang.core import alarms
+
+    alarms.forget()
     uses_db = request.node.get_closest_marker("django_db") or (
         DATABASE_FIXTURES & set(request.fixturenames)
     )
     if not uses_db:
         yield
+        alarms.forget()
         return
     request.getfixturevalue("_django_db_helper")  # database access for our teardown too
     yield
+    alarms.forget()
     from django.core.cache import cache
 
     cache.clear()

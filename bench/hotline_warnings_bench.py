@@ -28,6 +28,7 @@ def _setup(n: int):
 
     from yiwang.core.actions.org import do_seed_org
     from yiwang.core.actions.users import do_create_staff
+    from yiwang.core.fields import assign_row_ids
     from yiwang.core.identifiers import make_id_number
     from yiwang.core.models import Department, OrgUnit, User
     from yiwang.data.models import Person
@@ -70,6 +71,8 @@ def _setup(n: int):
                     updated_at=now,
                 )
             )
+        assign_row_ids(users)  # one query each: encrypted values are bound to their rows
+        assign_row_ids(people)
         User.objects.bulk_create(users, batch_size=2000)
         Person.objects.bulk_create(people, batch_size=2000)
     return publisher

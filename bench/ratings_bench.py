@@ -29,6 +29,7 @@ def _setup(n: int) -> None:
 
     from yiwang.core.actions.org import do_seed_org
     from yiwang.core.actions.users import do_create_staff
+    from yiwang.core.fields import assign_row_ids
     from yiwang.core.models import Case, Department, OrgUnit, Workflow
     from yiwang.services.models import Rating, ServiceItem
 
@@ -109,6 +110,7 @@ def _setup(n: int) -> None:
             made = Case.objects.bulk_create([c for _, c in cases])
             for (pos, _), case in zip(cases, made, strict=True):
                 rows[pos].rectification = case
+            assign_row_ids(rows)  # one query: encrypted values are bound to their rows
             Rating.objects.bulk_create(rows)
     # Spread the ratings over the last twelve months (created_at is set on insert).
     ids = list(Rating.objects.order_by("pk").values_list("pk", flat=True))

@@ -58,6 +58,7 @@ def _setup(n: int) -> tuple:
     from django.db import transaction
 
     from yiwang.core.actions.org import do_seed_org
+    from yiwang.core.fields import assign_row_ids
     from yiwang.core.identifiers import make_id_number
     from yiwang.core.models import Department, User
     from yiwang.data.actions.standards import do_seed_data_standards
@@ -98,12 +99,12 @@ def _setup(n: int) -> tuple:
     ids = [
         make_id_number("410811", dt.date(1970, 1, 1) + dt.timedelta(days=i), 11) for i in range(n)
     ]
-    users = User.objects.bulk_create(
-        [
-            User(username=f"bench{i}", full_name=f"测试{i}", kind="citizen", id_number=idn)
-            for i, idn in enumerate(ids)
-        ]
-    )
+    users = [
+        User(username=f"bench{i}", full_name=f"测试{i}", kind="citizen", id_number=idn)
+        for i, idn in enumerate(ids)
+    ]
+    assign_row_ids(users)  # one query: encrypted values are bound to their rows
+    users = User.objects.bulk_create(users)
     resource = DataResource.objects.get(registry="person", status="published")
     with transaction.atomic():
         apply_rows(

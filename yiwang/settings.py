@@ -20,7 +20,10 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 PRODUCTION = os.environ.get("YIWANG_ENV", "development") == "production"
-DEBUG = env_bool("YIWANG_DEBUG", default=not PRODUCTION)
+# Off unless asked for (YIWANG_DEBUG=1, development only): a traceback page shows settings,
+# SQL and local values to whoever triggers an error, so no deployment — the demo
+# included — runs with it by default.
+DEBUG = env_bool("YIWANG_DEBUG") and not PRODUCTION
 
 SECRET_KEY = os.environ.get("YIWANG_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -148,7 +151,10 @@ STATICFILES_DIRS = [
     for prefix, sub in _ASSETS.items()
     if (BASE_DIR / "node_modules" / sub).exists()
 ]
-WHITENOISE_USE_FINDERS = DEBUG
+# Outside production WhiteNoise serves straight from the apps' static folders and
+# node_modules (no collectstatic), so the demo has its styles and scripts with DEBUG off;
+# production serves the collected, hashed files from STATIC_ROOT.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("YIWANG_MEDIA_ROOT", VAR_DIR / "media"))
@@ -279,6 +285,11 @@ YIWANG: dict[str, Any] = {
     # the alarm period (at least twice interval + grace) raise the alarm on the audit page.
     "LEDGER_SEAL_EVERY_SECONDS": float(os.environ.get("YIWANG_LEDGER_SEAL_EVERY", "10")),
     "LEDGER_SEAL_ALARM_SECONDS": float(os.environ.get("YIWANG_LEDGER_SEAL_ALARM", "60")),
+    # Security alarms (安全告警, core.alarms): the same alarm at most once per interval.
+    "ALARM_INTERVAL_SECONDS": int(os.environ.get("YIWANG_ALARM_INTERVAL", "3600")),
+    # Read values stored before row binding (column-bound ciphertexts, clear text); switch
+    # off once `yiwang keys status` shows none left (docs/security.md).
+    "FIELD_LEGACY_READ": env_bool("YIWANG_FIELD_LEGACY_READ", default=True),
     "NOTIFY_CHANNELS": {
         "email": "yiwang.core.notify.channels.EmailChannel",
         "sms": "yiwang.core.notify.channels.LoggingSmsChannel",

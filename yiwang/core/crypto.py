@@ -24,12 +24,12 @@ from yiwang.core.keys import keyring, platform_sm2_pem, sm4_key
 NONCE_BYTES = 12
 TAG_BYTES = 16
 FIELD_PREFIX = "sm4:v"
-_FIELD_RE = re.compile(r"^sm4:v(\d+):(.*)$", re.DOTALL)
+_FIELD_RE = re.compile(r"^sm4:v(\d+):(r:)?(.*)$", re.DOTALL)
 
 
 class DecryptionError(ValueError):
-    """A stored ciphertext could not be decrypted: tampered, moved to another column
-    (other associated data), truncated, or encrypted with an unknown key version."""
+    """A stored ciphertext could not be decrypted: tampered, moved to another column or
+    row (other associated data), truncated, or encrypted with an unknown key version."""
 
 
 def sm3(data: bytes) -> bytes:
@@ -77,20 +77,41 @@ def sm4_gcm_decrypt(key: bytes, blob: bytes, aad: bytes = b"") -> bytes:
         raise DecryptionError("SM4-GCM authentication failed") from None
 
 
-def encrypt_field(value: str, context: str) -> str:
-    """Encrypt a personal-data value for storage: ``sm4:v{version}:{base64}``.
+ROW_MARK = "r:"
 
-    ``context`` (e.g. ``core.User.id_number``) is bound as associated data so a ciphertext
-    copied into another column fails to decrypt.
+
+def _row_aad(context: str, row: str) -> bytes:
+    """Associated data of a row-bound value: the column and the row's primary key."""
+    return f"{context}\x1f{row}".encode()
+
+
+def encrypt_field(value: str, context: str, row: str | None = None) -> str:
+    """Encrypt a personal-data value for storage.
+
+    ``context`` (``app_label.Model.field``: the table and column) is always bound as
+    associated data, so a ciphertext copied into another column fails to decrypt. With
+    ``row`` (the row's primary key) the value is *row-bound* (``sm4:v{n}:r:{base64}``,
+    associated data ``context ␟ row``): copied into another row of the same column it fails
+    too. Without it (``sm4:v{n}:{base64}``) it is *column-bound*, as every value was before
+    row binding and as plain columns holding one key each still are.
     """
     ring = keyring()
-    blob = sm4_gcm_encrypt(ring.active_key, value.encode(), context.encode())
-    return f"{FIELD_PREFIX}{ring.active}:{base64.b64encode(blob).decode()}"
+    if row is None:
+        blob = sm4_gcm_encrypt(ring.active_key, value.encode(), context.encode())
+        return f"{FIELD_PREFIX}{ring.active}:{base64.b64encode(blob).decode()}"
+    blob = sm4_gcm_encrypt(ring.active_key, value.encode(), _row_aad(context, row))
+    return f"{FIELD_PREFIX}{ring.active}:{ROW_MARK}{base64.b64encode(blob).decode()}"
 
 
 def is_encrypted(stored: str) -> bool:
     """Whether a stored value has the ``sm4:v{n}:`` form (else it is legacy clear text)."""
     return bool(stored) and _FIELD_RE.match(stored) is not None
+
+
+def is_row_bound(stored: str) -> bool:
+    """Whether a stored value is bound to its row (``sm4:v{n}:r:…``)."""
+    match = _FIELD_RE.match(stored or "")
+    return match is not None and match.group(2) is not None
 
 
 def field_version(stored: str) -> int | None:
@@ -99,26 +120,42 @@ def field_version(stored: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def decrypt_field(stored: str, context: str) -> str:
-    """Decrypt a stored value with the key of the version it names; clear text passes
-    through (rows written before encryption was switched on, until `keys rotate`)."""
+def decrypt_field(stored: str, context: str, row: str | None = None, *, legacy: bool = True) -> str:
+    """Decrypt a stored value with the key of the version it names.
+
+    A row-bound value opens only with the ``row`` it was written for. ``legacy`` says
+    whether a read for a row also accepts what was stored before row binding: clear text
+    (rows written before encryption was switched on) and column-bound ciphertexts, until
+    `keys rotate --reencrypt-only` has bound them. Without ``row`` (plain columns) clear
+    text passes through, as it always has."""
     match = _FIELD_RE.match(stored or "")
     if match is None:
+        if row is not None and not legacy and stored:
+            raise DecryptionError("clear text where a row-bound ciphertext is expected")
         return stored
     version = int(match.group(1))
+    if match.group(2) is not None:
+        if row is None:
+            raise DecryptionError("a row-bound ciphertext needs its row to be read")
+        aad = _row_aad(context, row)
+    elif row is not None and not legacy:
+        raise DecryptionError("column-bound ciphertext where a row-bound one is expected")
+    else:
+        aad = context.encode()
     key = sm4_key(version)
     if key is None:
         raise DecryptionError(f"SM4 key version {version} is not in the key ring")
     try:
-        blob = base64.b64decode(match.group(2), validate=True)
+        blob = base64.b64decode(match.group(3), validate=True)
     except (binascii.Error, ValueError):
         raise DecryptionError("stored ciphertext is not valid base64") from None
-    return sm4_gcm_decrypt(key, blob, context.encode()).decode()
+    return sm4_gcm_decrypt(key, blob, aad).decode()
 
 
-def reencrypt_field(stored: str, context: str) -> str:
-    """The same clear value under the active key version (for key rotation)."""
-    return encrypt_field(decrypt_field(stored, context), context)
+def reencrypt_field(stored: str, context: str, row: str | None = None) -> str:
+    """The same clear value under the active key version (for key rotation); with ``row``
+    a legacy value (clear text, column-bound) comes out bound to that row."""
+    return encrypt_field(decrypt_field(stored, context, row, legacy=True), context, row)
 
 
 def blind_index(value: str, context: str) -> str:

@@ -10,6 +10,7 @@ list). A clear value is only shown to its owner, or to a named person with
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -17,18 +18,33 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import audit
 from yiwang.core.access import covers, has_perm
+from yiwang.core.fields import undecryptable
 
 
+def _keeps_placeholder(mask: Callable[[str], str]) -> Callable[[str], str]:
+    """A value that did not decrypt is shown as its placeholder (数据无法解密), not masked
+    into asterisks that would pass for data."""
+
+    @wraps(mask)
+    def masking(v: str) -> str:
+        return v if undecryptable(v) else mask(v)
+
+    return masking
+
+
+@_keeps_placeholder
 def mask_id_number(v: str) -> str:
     """410802199001011234 → 4108**********1234."""
     return v[:4] + "*" * (len(v) - 8) + v[-4:] if v and len(v) > 8 else ("*" * len(v or ""))
 
 
+@_keeps_placeholder
 def mask_phone(v: str) -> str:
     """13812345678 → 138****5678."""
     return v[:3] + "****" + v[-4:] if v and len(v) >= 7 else ("*" * len(v or ""))
 
 
+@_keeps_placeholder
 def mask_name(v: str) -> str:
     """张三 → 张*; 欧阳明月 → 欧**月."""
     if not v:
@@ -38,16 +54,19 @@ def mask_name(v: str) -> str:
     return v[0] + "*" * (len(v) - 2) + v[-1]
 
 
+@_keeps_placeholder
 def mask_address(v: str) -> str:
     """Keep the first six characters (division-level place), hide the rest."""
     return v[:6] + "****" if v and len(v) > 6 else (v or "")
 
 
+@_keeps_placeholder
 def mask_date(v: str) -> str:
     """1990-01-01 → 1990-**-** (the year stays: ages can still be reckoned)."""
     return v[:4] + "-**-**" if v else ""
 
 
+@_keeps_placeholder
 def mask_all(v: str) -> str:
     """Every character hidden (民族 and other sensitive codes)."""
     return "*" * len(v or "")

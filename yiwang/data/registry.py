@@ -12,7 +12,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from yiwang.core.fields import BlindIndexField, index_for
+from yiwang.core.fields import BlindIndexField, assign_row_ids, bulk_update, index_for
 from yiwang.core.identifiers import id_birth_date
 from yiwang.core.models import Department
 from yiwang.data.models import (
@@ -241,14 +241,18 @@ def apply_rows(
         history.append(run.history(record, old_values))
         run.restamp(record)
         changed.append(record)
+    # Primary keys first, one query per table: encrypted values are bound to their rows.
     if new:
+        assign_row_ids(new)
         s.model._default_manager.bulk_create(new, batch_size=500)
     if changed:
         _save_changed(s, changed)
     if history:
+        assign_row_ids(history)
         RecordHistory.objects.bulk_create(history, batch_size=500)
     conflicts = _not_yet_open(registry, department, run.conflicts)
     if conflicts:
+        assign_row_ids(conflicts)
         Conflict.objects.bulk_create(conflicts, batch_size=500)
     out.created, out.updated, out.conflicts = len(new), len(changed), len(conflicts)
     out.unchanged += len(rows) - len(latest)
@@ -359,14 +363,12 @@ class _Upsert:
 
 
 def _save_changed(s: Any, changed: list) -> None:
-    """Save changed records in bulk. bulk_update does not run pre_save, so the blind
-    indexes (盲索引) of changed values are refreshed here."""
+    """Save changed records in bulk: ``fields.bulk_update`` refreshes the blind indexes
+    (盲索引) and seals the encrypted values for their rows (bulk_update runs no pre_save)."""
     blind = [f for f in s.model._meta.fields if isinstance(f, BlindIndexField)]
-    for record in changed:
-        for f in blind:
-            setattr(record, f.attname, f.index_of(getattr(record, f.source)))
     names = [n for n in s.fields() if n != s.key] + [f.name for f in blind]
-    s.model.objects.bulk_update(
+    bulk_update(
+        s.model.objects,
         changed,
         [
             *names,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from yiwang.core import audit
 from yiwang.core.actions.org import do_seed_org
 from yiwang.core.actions.users import do_create_citizen, do_create_enterprise, do_create_staff
+from yiwang.core.fields import allocate_row_ids
 from yiwang.core.models import Assurance, OrgUnit, User
 from yiwang.core.roles import ROLES
 from yiwang.core.synth import CitySynth
@@ -246,26 +247,34 @@ BULK_VARYING = {
 
 
 def _insert_users(rows: list[dict], kind: str) -> None:
-    """Insert bulk accounts with one ``executemany``: personal fields are SM4-encrypted
-    and blind-indexed exactly as the model fields would (``get_prep_value``/``index_of``)."""
+    """Insert bulk accounts with one ``executemany``: primary keys drawn ahead, personal
+    fields SM4-encrypted for their rows and blind-indexed exactly as the model fields
+    would (``seal``/``index_of``)."""
     fields, shared = _user_columns(kind)
+    pk = User._meta.pk
+    assert pk is not None
+    fields = [pk, *fields]
+    shared.pop(pk.attname, None)
+    ids = allocate_row_ids(User, len(rows))
     by_name = {f.attname: f for f in fields}
     enc_id, enc_phone = by_name["id_number"], by_name["phone"]
     idx_id, idx_phone = by_name["id_number_index"], by_name["phone_index"]
     citizen = kind == User.Kind.CITIZEN
     values = []
-    for r in rows:
+    for r, row_pk in zip(rows, ids, strict=True):
         if citizen:
             varying = {
+                pk.attname: row_pk,
                 "username": f"{BULK_CITIZEN_PREFIX}{r['index']:07d}",
                 "full_name": r["full_name"],
-                "id_number": enc_id.get_prep_value(r["id_number"]),
+                "id_number": enc_id.seal(r["id_number"], row_pk),
                 "id_number_index": idx_id.index_of(r["id_number"]),
                 "credit_code": "",
                 "enterprise_name": "",
             }
         else:
             varying = {
+                pk.attname: row_pk,
                 "username": f"{BULK_ENTERPRISE_PREFIX}{r['index']:07d}",
                 "full_name": r["legal_rep"],
                 "id_number": "",
@@ -273,7 +282,7 @@ def _insert_users(rows: list[dict], kind: str) -> None:
                 "credit_code": r["credit_code"],
                 "enterprise_name": r["name"],
             }
-        varying["phone"] = enc_phone.get_prep_value(r["phone"])
+        varying["phone"] = enc_phone.seal(r["phone"], row_pk)
         varying["phone_index"] = idx_phone.index_of(r["phone"])
         values.append(tuple(varying.get(f.attname, shared.get(f.attname)) for f in fields))
     qn = connection.ops.quote_name

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
-from yiwang.core import access, audit, crypto, keys
+from yiwang.core import access, audit, crypto, fields, keys
 from yiwang.core.fields import EncryptedTextField
 from yiwang.core.models import Department
 from yiwang.core.signing import DEPARTMENT_KEY_CONTEXT
@@ -28,11 +28,15 @@ _RAW = "_yiwang_raw"
 
 @dataclass(frozen=True)
 class EncryptedColumn:
-    """One database column holding ``sm4:v{n}:…`` values and the context bound to them."""
+    """One database column holding ``sm4:v{n}:…`` values and the context bound to them;
+    ``row_bound`` for an ``EncryptedTextField`` (each value bound to its row too), with
+    ``index`` the attname of its blind index if it has one."""
 
     model: type[models.Model]
     field: str
     context: str
+    row_bound: bool = False
+    index: str | None = None
 
     @property
     def label(self) -> str:
@@ -63,7 +67,12 @@ def encrypted_columns() -> list[EncryptedColumn]:
             continue
         for field in model._meta.local_concrete_fields:
             if isinstance(field, EncryptedTextField):
-                out.append(EncryptedColumn(model, field.attname, field.context))
+                index = field.index_field.attname if field.index_field is not None else None
+                out.append(
+                    EncryptedColumn(
+                        model, field.attname, field.context, row_bound=True, index=index
+                    )
+                )
     for label, column, context in _EXTRA_COLUMNS:
         try:
             model = apps.get_model(label)
@@ -86,9 +95,17 @@ def _prefix(version: int) -> str:
     return f"{crypto.FIELD_PREFIX}{version}:"
 
 
+def _current(col: EncryptedColumn, version: int) -> str:
+    """The prefix of a value that needs no re-encryption: on ``version`` and, in a
+    row-bound column, bound to its row."""
+    return _prefix(version) + (crypto.ROW_MARK if col.row_bound else "")
+
+
 def column_status(col: EncryptedColumn) -> dict[str, int]:
     """Stored values of one column by key version (``v1``, ``v2`` …), ``clear`` for
-    unencrypted text, ``other`` for versions not in the key ring, ``total``."""
+    unencrypted text, ``other`` for versions not in the key ring, ``total``; for a
+    row-bound column also ``column_bound``: ciphertexts written before row binding, which
+    `keys rotate --reencrypt-only` binds to their rows."""
     ring = keys.keyring()
     counts: dict[str, Any] = {
         f"v{v}": Count("pk", filter=Q(**{f"{_RAW}__startswith": _prefix(v)}))
@@ -96,8 +113,16 @@ def column_status(col: EncryptedColumn) -> dict[str, int]:
     }
     counts["clear"] = Count("pk", filter=~Q(**{f"{_RAW}__startswith": crypto.FIELD_PREFIX}))
     counts["total"] = Count("pk")
+    if col.row_bound:
+        counts["column_bound"] = Count(
+            "pk",
+            filter=Q(**{f"{_RAW}__startswith": crypto.FIELD_PREFIX})
+            & ~Q(**{f"{_RAW}__contains": ":" + crypto.ROW_MARK}),
+        )
     out = _raw_qs(col).aggregate(**counts)
-    out["other"] = out["total"] - sum(v for k, v in out.items() if k != "total")
+    out["other"] = out["total"] - sum(
+        v for k, v in out.items() if k not in ("total", "column_bound")
+    )
     return out
 
 
@@ -112,7 +137,7 @@ def key_status() -> dict[str, Any]:
 
 
 def _pending(col: EncryptedColumn, active: int) -> models.QuerySet:
-    return _raw_qs(col).exclude(**{f"{_RAW}__startswith": _prefix(active)}).order_by("pk")
+    return _raw_qs(col).exclude(**{f"{_RAW}__startswith": _current(col, active)}).order_by("pk")
 
 
 def pending_count(col: EncryptedColumn) -> int:
@@ -154,14 +179,14 @@ def _reencrypt_column(
         qs = _pending(col, active)
         if last_pk is not None:
             qs = qs.filter(pk__gt=last_pk)
-        rows = list(qs.values_list("pk", _RAW)[:batch_size])
+        rows = list(qs.values_list("pk", _RAW, *([col.index] if col.index else []))[:batch_size])
         if not rows:
             return counts
         last_pk = rows[-1][0]
         updates = []
-        for pk, old in rows:  # crypto work happens outside the transaction
+        for pk, old, *index in rows:  # crypto work happens outside the transaction
             try:
-                updates.append((pk, old, crypto.reencrypt_field(old, col.context)))
+                updates.append((pk, old, _reencrypted(col, pk, old, index)))
             except crypto.DecryptionError as exc:
                 counts["failed"] += 1
                 log.error("cannot re-encrypt %s pk=%s: %s", col.label, pk, exc)
@@ -172,6 +197,21 @@ def _reencrypt_column(
             progress(col, len(rows))
 
 
+def _reencrypted(col: EncryptedColumn, pk: Any, old: str, index: list[str]) -> str:
+    """``old`` under the active key (bound to row ``pk`` in a row-bound column); a value
+    whose blind index is not its own is refused like a tampered one, not bound to a row
+    it was moved into."""
+    if not col.row_bound:
+        return crypto.reencrypt_field(old, col.context)
+    row = fields.row_id(pk)
+    if index:
+        clear = crypto.decrypt_field(old, col.context, row, legacy=True)
+        expected = crypto.blind_index(clear, col.context) if clear else ""
+        if index[0] != expected:
+            raise crypto.DecryptionError("the blind index is not the value's own")
+    return crypto.reencrypt_field(old, col.context, row)
+
+
 def do_reencrypt(
     *,
     actor,
@@ -179,7 +219,8 @@ def do_reencrypt(
     progress: Callable[[EncryptedColumn, int], None] | None = None,
     columns: list[EncryptedColumn] | None = None,
 ) -> dict[str, dict[str, int]]:
-    """Re-encrypt every stored value not on the active SM4 version (密钥轮换后重新加密).
+    """Re-encrypt every stored value not on the active SM4 version (密钥轮换后重新加密),
+    and bind each value stored before row binding (clear text, column-bound) to its row.
 
     Deliberately not one transaction: each primary-key batch commits on its own with
     conditional UPDATEs, so writers wait at most one batch and a re-run resumes. Reads keep

@@ -10,6 +10,7 @@ import qrcode
 import qrcode.image.svg
 
 from yiwang.core import ratelimit
+from yiwang.core.fields import undecryptable
 
 ISSUER = "焦作一网"
 DIGITS = 6
@@ -44,6 +45,8 @@ def verify(secret: str, code: str, *, user_id: int | None = None) -> bool:
     already accepted for that user is refused (no replay)."""
     code = (code or "").strip().replace(" ", "")
     if not secret or len(code) != DIGITS or not code.isdigit():
+        return False
+    if undecryptable(secret):  # a secret that does not decrypt verifies nothing
         return False
     totp = pyotp.TOTP(secret, digits=DIGITS)
     if not totp.verify(code, valid_window=1):

@@ -105,7 +105,7 @@ def test_ciphertext_looking_input_is_still_encrypted(citizen):
     """Input that merely looks like ``sm4:v1:…`` must not be planted in the column."""
     planted = crypto.encrypt_field("11010519491231002X", "core.User.phone")
     citizen.phone = planted
-    citizen.save(update_fields=["phone"])
+    citizen.save(update_fields=["phone", "phone_index"])
     stored = raw_column(User, "phone", citizen.pk)
     assert stored != planted
     assert User.objects.get(pk=citizen.pk).phone == planted

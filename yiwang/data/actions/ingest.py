@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import uploads
 from yiwang.core.audit import record
+from yiwang.core.fields import json_value
 from yiwang.core.uploads import CheckedUpload
 from yiwang.data import access
 from yiwang.data.actions.quality import ensure_default_rules
@@ -278,7 +279,7 @@ def do_pull(*, actor, source: PullSource, client=None) -> ImportBatch | None:
     try:
         http = client or httpx.Client(timeout=30.0, follow_redirects=False)
         try:
-            headers = json.loads(source.headers or "{}")
+            headers = json_value(source.headers, {})
             data = _pulled(http, source.url, headers)
         finally:
             if client is None:
@@ -352,7 +353,7 @@ def bad_row_table(batch: ImportBatch, status: str = "open") -> tuple[list[str], 
     columns: list[str] = []
     records = []
     for q in qs.iterator(chunk_size=2000):
-        values = json.loads(q.values or "{}")
+        values = json_value(q.values, {})
         for k in values:
             if k not in columns and k not in (colmap.ROW_NUMBER, "__extra__"):
                 columns.append(k)

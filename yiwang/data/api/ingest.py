@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 
 from yiwang.core.access import pick, require
 from yiwang.core.api.pagination import Pagination
+from yiwang.core.fields import json_value
 from yiwang.core.identity.tokens import require_scope
 from yiwang.data import access
 from yiwang.data.actions.ingest import do_create_batch, do_resubmit, enqueue_batch, max_bytes
@@ -192,7 +193,7 @@ def bad_rows(request, batch_id: int, status: str = ""):
     if status:
         qs = qs.filter(status=status[:8])
     out = []
-    rows = [(q, json.loads(q.values or "{}")) for q in qs[:10000]]
+    rows = [(q, json_value(q.values, {})) for q in qs[:10000]]
     kinds = column_kinds(batch, {k for _q, values in rows for k in values})
     for q, values in rows:
         values = masked_row(kinds, values)  # personal columns masked for everyone

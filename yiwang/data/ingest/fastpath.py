@@ -2,7 +2,8 @@
 finds the keys that already exist (those go through ``registry.apply_rows`` for history,
 authority and conflicts); the rest are encrypted, blind-indexed and inserted with one
 ``executemany`` — the same values ``apply_rows`` would write, without a model instance
-per row."""
+per row. Each row's primary key is drawn ahead (``allocate``, one query per chunk), since
+its encrypted values are bound to it."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from typing import Any
 
 from django.db import connection, models
 
-from yiwang.core.fields import BlindIndexField, EncryptedTextField
+from yiwang.core.fields import BlindIndexField, EncryptedTextField, allocate_row_ids
 from yiwang.data.registry import REGISTRIES, Outcome, apply_rows
 from yiwang.data.standards import display
 
 PROVENANCE = {"source_resource", "source_department", "batch", "version", "sources"}
 
-# A column maker: (row, key value) → the value to bind for one column.
-Maker = Callable[[dict, str], Any]
+# A column maker: (row, key value, primary key) → the value to bind for one column.
+Maker = Callable[[dict, str, int], Any]
 
 
 def _column(f: models.Field) -> str:
@@ -28,41 +29,45 @@ def _column(f: models.Field) -> str:
 
 
 def _constant(value: Any) -> Maker:
-    return lambda row, key: value
+    return lambda row, key, pk: value
 
 
-def _the_key(row: dict, key: str) -> Any:
+def _the_key(row: dict, key: str, pk: int) -> Any:
     return key
 
 
+def _the_pk(row: dict, key: str, pk: int) -> Any:
+    return pk
+
+
 def _blind_index(f: BlindIndexField) -> Maker:
-    return lambda row, key: (
+    return lambda row, key, pk: (
         f.index_of(display(row[f.source])) if row.get(f.source) not in (None, "") else ""
     )
 
 
 def _encrypted(f: EncryptedTextField, name: str) -> Maker:
-    return lambda row, key: (
-        f.get_prep_value(display(row[name]))
+    return lambda row, key, pk: (
+        f.seal(display(row[name]), pk)
         if row.get(name) not in (None, "")
         else ("" if not f.null else None)
     )
 
 
 def _as_given(name: str) -> Maker:
-    return lambda row, key: row.get(name)
+    return lambda row, key, pk: row.get(name)
 
 
 def _adapted(name: str, adapt: Callable[[Any], Any]) -> Maker:
-    return lambda row, key: adapt(row.get(name))
+    return lambda row, key, pk: adapt(row.get(name))
 
 
 def _text(name: str, empty: str | None) -> Maker:
-    return lambda row, key: row.get(name) or empty
+    return lambda row, key, pk: row.get(name) or empty
 
 
 def _prepared(f: models.Field, name: str, default: Any) -> Maker:
-    return lambda row, key: f.get_db_prep_save(row.get(name, default), connection)
+    return lambda row, key, pk: f.get_db_prep_save(row.get(name, default), connection)
 
 
 class Inserter:
@@ -72,7 +77,7 @@ class Inserter:
         self.spec = REGISTRIES[registry]
         model = self.spec.model
         self.model = model
-        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.fields = list(model._meta.concrete_fields)
         quote = connection.ops.quote_name
         columns = ", ".join(quote(_column(f)) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
@@ -113,7 +118,9 @@ class Inserter:
         fk = self.spec.fk_fields
         for f in self.fields:
             name = f.name
-            if name in constants:
+            if f.primary_key:
+                out.append(_the_pk)
+            elif name in constants:
                 out.append(_constant(constants[name]))
             elif isinstance(f, BlindIndexField):
                 out.append(_the_key if f is self.key_index else _blind_index(f))
@@ -147,11 +154,17 @@ class Inserter:
         }
         self._makers = self.makers(constants)
 
-    def prepare(self, row: dict) -> tuple[str, tuple]:
-        """(key column value, INSERT values) for a checked row: the costly part (SM4
-        encryption, blind indexes), done ahead and possibly in a worker process."""
+    def allocate(self, n: int) -> list[int]:
+        """Primary keys for ``n`` rows, drawn ahead from the table's sequence (a row that
+        turns out to exist already, or is quarantined, leaves a gap)."""
+        return allocate_row_ids(self.model, n)
+
+    def prepare(self, row: dict, pk: int) -> tuple[str, tuple]:
+        """(key column value, INSERT values) for a checked row that would be stored under
+        primary key ``pk``: the costly part (SM4 encryption bound to the row, blind
+        indexes), done ahead and possibly in a worker process."""
         key = self.key_of(row)
-        return key, tuple(m(row, key) for m in self._makers)
+        return key, tuple(m(row, key, pk) for m in self._makers)
 
     def land(
         self,

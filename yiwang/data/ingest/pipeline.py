@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import uploads
+from yiwang.core.fields import assign_row_ids, bulk_update
 from yiwang.core.identifiers import id_birth_date
 from yiwang.core.models import Division
 from yiwang.data import quality
@@ -276,14 +277,16 @@ def _workers(rows: int) -> int:
     return want
 
 
-def _prepare(chunk: list) -> tuple[list, list]:
-    """Check and encrypt one chunk (in a worker or in-process): per row (clean, reasons,
-    key, (column key, INSERT values) or None), and the rule counts it added."""
+def _prepare(chunk: list, pks: list[int]) -> tuple[list, list]:
+    """Check and encrypt one chunk (in a worker or in-process), each row for the primary
+    key drawn for it: per row (clean, reasons, key, (column key, INSERT values) or None),
+    and the rule counts it added."""
     checker, inserter = _SHARED["checker"], _SHARED["inserter"]
     out = []
-    for n, raw in chunk:
+    for (n, raw), pk in zip(chunk, pks, strict=True):
         clean, reasons, key = checker.check_row(n, raw)
-        out.append((clean, reasons, key, inserter.prepare(clean) if clean is not None else None))
+        ready = inserter.prepare(clean, pk) if clean is not None else None
+        out.append((clean, reasons, key, ready))
     return out, [run.take() for run in checker.runs]
 
 
@@ -293,7 +296,7 @@ def _prepared(checker, inserter, rows: Iterator, size: int, workers: int) -> Ite
     _SHARED.update(checker=checker, inserter=inserter)
     if not workers:
         for chunk in _chunks(rows, size):
-            prepared, counts = _prepare(chunk)
+            prepared, counts = _prepare(chunk, inserter.allocate(len(chunk)))
             yield chunk, prepared, counts
         return
     from yiwang.core.keys import keyring
@@ -302,7 +305,8 @@ def _prepared(checker, inserter, rows: Iterator, size: int, workers: int) -> Ite
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         pending: deque = deque()
         for chunk in _chunks(rows, size):
-            pending.append((chunk, pool.apply_async(_prepare, (chunk,))))
+            pks = inserter.allocate(len(chunk))  # in the parent: workers hold no connection
+            pending.append((chunk, pool.apply_async(_prepare, (chunk, pks))))
             if len(pending) > workers:
                 head, job = pending.popleft()
                 yield (head, *job.get())
@@ -482,9 +486,10 @@ class _Landing:
                 now=timezone.now(),
             )
             if rows.bad:
+                assign_row_ids(rows.bad)
                 QuarantinedRow.objects.bulk_create(rows.bad, batch_size=1000)
             if rows.still_bad:
-                QuarantinedRow.objects.bulk_update(rows.still_bad, ["values", "reasons"])
+                bulk_update(QuarantinedRow.objects, rows.still_bad, ["values", "reasons"])
             if rows.fixed:
                 QuarantinedRow.objects.filter(pk__in=rows.fixed).update(
                     status=QuarantinedRow.Status.FIXED, fixed_batch=batch

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from yiwang.core.access import pick, require
 from yiwang.core.errors import status_of
+from yiwang.core.fields import json_value
 from yiwang.core.forms import add_errors
 from yiwang.data import access, quality
 from yiwang.data.actions.ingest import (
@@ -255,7 +256,7 @@ def bad_row(request: HttpRequest, pk: int, row_id: int) -> HttpResponse:
     row = QuarantinedRow.objects.filter(batch=b, pk=row_id).first()
     if row is None:
         raise Http404(_("未找到该记录，或您无权查看。"))
-    values = {k: v for k, v in json.loads(row.values or "{}").items() if k != "__extra__"}
+    values = {k: v for k, v in json_value(row.values, {}).items() if k != "__extra__"}
     values.pop(ROW_NUMBER, None)
     columns = list(values)
     status = 200

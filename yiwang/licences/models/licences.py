@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.fields import BlindIndexField, EncryptedTextField
+from yiwang.core.fields import BlindIndexField, EncryptedTextField, json_value
 from yiwang.core.models import Department
 
 
@@ -122,7 +122,7 @@ class Licence(models.Model):
     @property
     def data(self) -> dict[str, Any]:
         """照面信息 as a dict (stored SM4-encrypted: it may hold personal data)."""
-        return json.loads(self.data_json) if self.data_json else {}
+        return json_value(self.data_json, {})
 
     @data.setter
     def data(self, value: dict[str, Any]) -> None:

@@ -87,6 +87,8 @@ class Command(BaseCommand):
             parts.append(_("明文=%(n)s") % {"n": counts["clear"]})
             if counts["other"]:
                 parts.append(_("未知版本=%(n)s") % {"n": counts["other"]})
+            if counts.get("column_bound"):
+                parts.append(_("未绑定行=%(n)s") % {"n": counts["column_bound"]})
             self.stdout.write(f"{label:<{width}}  " + "  ".join(parts))
 
     def _rotate(self, options: dict[str, Any]) -> None:
