@@ -87,6 +87,9 @@ MODEL_KINDS: dict[str, tuple[str, ...]] = {
 # Models whose rows are not objects of their own in the matrix, and why.
 NOT_OBJECTS: dict[str, str] = {
     "core.ApiClient": "API clients: system administration (Django admin)",
+    "core.PhoneChallenge": "one's own pending 实名 SMS code: hashed, never shown",
+    "core.RateCounter": "rate-limit counters: never shown",
+    "core.RecoveryCode": "one's own TOTP recovery codes: hashed, shown once at creation",
     "core.AuditBlock": "sealed ledger blocks: heads only, shown with their entries",
     "core.CalendarDay": "working-day calendar: public reference data",
     "core.CalendarYear": "working-day calendar: public reference data",
