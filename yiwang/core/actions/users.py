@@ -240,13 +240,7 @@ def do_create_citizen(
         validate=validate,
         level=assurance,
     )
-    audit.record(
-        actor=actor or user,
-        action="core.user.create_citizen",
-        obj=user,
-        change={"id_number": id_number, "assurance": int(assurance), "via": "stated"},
-    )
-    return user
+    return _recorded_citizen(actor, user, id_number, assurance, "stated")
 
 
 def do_register_citizen(
@@ -293,11 +287,16 @@ def _register_citizen(actor, username, full_name, id_number, password, phone, va
         validate=validate,
         level=level,
     )
+    return _recorded_citizen(actor, user, id_number, level, "self")
+
+
+def _recorded_citizen(actor, user: User, id_number: str, level: int, via: str) -> User:
+    """The ledger entry of a new citizen account: who made it, at which 实名等级, how."""
     audit.record(
         actor=actor or user,
         action="core.user.create_citizen",
         obj=user,
-        change={"id_number": id_number, "assurance": int(level), "via": "self"},
+        change={"id_number": id_number, "assurance": int(level), "via": via},
     )
     return user
 
