@@ -30,13 +30,16 @@ class YiwangOIDCValidator(OAuth2Validator):
     }
 
     def get_additional_claims(self, request):
+        """Profile claims; a claim with no value is left out, not sent as null (OpenID
+        Connect Core 5.1 says absent claims are omitted, and strict clients refuse nulls)."""
         user = request.user
-        return {
+        claims = {
             "name": user.full_name or user.username,
             "preferred_username": user.username,
             "kind": user.kind,
             "org_unit": user.org_unit_id,
         }
+        return {name: value for name, value in claims.items() if value is not None}
 
     def get_discovery_claims(self, request):
         """Advertise the profile claims in discovery (the toolkit lists only ``sub`` when
