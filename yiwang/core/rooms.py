@@ -98,10 +98,13 @@ class IdentityRegistry:
     dotted paths of ``person(full_name, id_number) -> dict | None`` (the record's facts,
     e.g. ``{"phone": …}``, when name and ID number match one resident) and
     ``legal_entity(credit_code) -> dict | None`` (``name``, ``legal_rep_name``,
-    ``legal_rep_id`` of the registered entity)."""
+    ``legal_rep_id`` of the registered entity), and ``represented_by(id_number) ->
+    list[str]``: the credit codes of the entities whose legal representative (法定代表人)
+    holds that ID number, so a verified representative can confirm their accounts."""
 
     person: str | None = None
     legal_entity: str | None = None
+    represented_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,8 @@ def data_read_sources() -> list[ReadSource]:
 
 
 def identity_registries(kind: str) -> list[Callable[..., Any]]:
-    """The ``person`` or ``legal_entity`` registry checks the installed rooms provide."""
+    """The ``person``, ``legal_entity`` or ``represented_by`` registry checks the
+    installed rooms provide."""
     from django.utils.module_loading import import_string
 
     paths = [getattr(m.identity_registry, kind) for m in manifests() if m.identity_registry]

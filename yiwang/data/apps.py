@@ -53,5 +53,6 @@ class DataConfig(AppConfig):
         identity_registry=IdentityRegistry(
             person="yiwang.data.identity.match_person",
             legal_entity="yiwang.data.identity.match_legal_entity",
+            represented_by="yiwang.data.identity.entities_represented_by",
         ),
     )

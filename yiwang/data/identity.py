@@ -41,3 +41,14 @@ def match_legal_entity(credit_code: str) -> dict | None:
         "legal_rep_id": entity.legal_rep_id or "",
         "status": entity.status,
     }
+
+
+def entities_represented_by(id_number: str) -> list[str]:
+    """The credit codes of the entities whose 法定代表人 holds ``id_number`` (through the
+    blind index of the representative's ID number)."""
+    from yiwang.data.models import LegalEntity
+
+    if not id_number:
+        return []
+    key = index_for(LegalEntity, "legal_rep_id", id_number)
+    return list(LegalEntity.objects.filter(legal_rep_id_index=key).values_list("credit_code", flat=True))

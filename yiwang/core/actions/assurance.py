@@ -323,3 +323,48 @@ def _unbind(actor, old: User, reason: str) -> None:
         ),
         url="/account/",
     )
+
+
+def _require_legal_rep(actor, enterprise: User) -> None:
+    """The actor is the 法定代表人 the legal-person registry names for the enterprise's
+    credit code (ID number and name), and the registry still names the enterprise so."""
+    facts = registry.match_legal_entity(enterprise.credit_code) if enterprise.credit_code else None
+    same = (
+        facts is not None
+        and bool(actor.id_number)
+        and facts.get("legal_rep_id") == actor.id_number
+        and "".join((facts.get("legal_rep_name") or "").split()) == actor.full_name
+        and (facts.get("name") or "").strip() == enterprise.enterprise_name
+    )
+    if not same:
+        raise Forbidden(
+            _("法人库登记的法定代表人不是您，不能确认该企业账号。"), code="not_legal_rep"
+        )
+
+
+@transaction.atomic
+def do_confirm_enterprise(*, actor, enterprise: User) -> User:
+    """法定代表人确认 (online 实名 of an enterprise account): the legal representative,
+    signed in to their own personal account that is itself 实名 (SMS or window), confirms
+    an enterprise account registered under their entity's credit code. The registry must
+    name them as the representative; the account becomes 法定代表人核验 (the level of a
+    person's SMS check), is told so, and the ledger keeps who confirmed it."""
+    from yiwang.core.actions.notify import do_notify
+    from yiwang.core.identity import assurance as levels
+
+    if enterprise.kind != User.Kind.ENTERPRISE:
+        raise Conflict(_("只能确认企业账号。"), code="not_enterprise")
+    if getattr(actor, "kind", "") != User.Kind.CITIZEN:
+        raise Forbidden(_("请法定代表人登录本人的个人账号确认。"), code="not_citizen")
+    levels.require_verified(actor)
+    _require_legal_rep(actor, enterprise)
+    if not raise_assurance(actor, enterprise, levels.VERIFIED, "legal_rep"):
+        raise Conflict(_("该企业账号已完成实名核验。"), code="already_verified")
+    do_notify(
+        actor=actor,
+        user=enterprise,
+        title=_("企业账号已由法定代表人确认"),
+        body=_("法定代表人已登录本人实名账号确认了本企业账号，账号已完成实名核验。"),
+        url="/account/",
+    )
+    return enterprise

@@ -1,14 +1,24 @@
-"""API: the current user (当前用户): profile, 长辈模式 preference, 全部下线."""
+"""API: the current user (当前用户): profile with 实名等级, 长辈模式 preference, 全部下线,
+and the enterprise accounts a legal representative confirms (法定代表人确认)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from ninja import Router
 
+from yiwang.core.actions.assurance import do_confirm_enterprise
 from yiwang.core.actions.identity import do_logout_everywhere, do_set_elder_mode
+from yiwang.core.errors import NotFound
+from yiwang.core.identity import assurance
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.masking import mask_id_number
 from yiwang.core.roles import role_label
-from yiwang.core.schemas.identity import LogoutEverywhereOut, MeOut, MePatch
+from yiwang.core.schemas.identity import (
+    EnterpriseToConfirmOut,
+    LogoutEverywhereOut,
+    MeOut,
+    MePatch,
+)
 
 router = Router()
 
@@ -42,6 +52,8 @@ def _me(request) -> dict:
         ],
         "totp_enabled": user.totp_enabled,
         "elder_mode": user.elder_mode,
+        "assurance": assurance.level_of(user),
+        "assurance_label": assurance.label(assurance.level_of(user), user.kind),
         "scopes": sorted(scopes) if scopes is not None else None,
     }
 
@@ -67,3 +79,39 @@ def logout_everywhere(request):
     require_scope(request, "write")
     counts = do_logout_everywhere(actor=request.user, user=request.user)
     return {"session_epoch": request.user.session_epoch, **counts}
+
+
+def _enterprise(user) -> dict:
+    level = assurance.level_of(user)
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "enterprise_name": user.enterprise_name,
+        "credit_code": user.credit_code,
+        "assurance": level,
+        "assurance_label": assurance.label(level, user.kind),
+    }
+
+
+@router.get(
+    "/enterprises-to-confirm", response=list[EnterpriseToConfirmOut], summary="待确认的企业账号"
+)
+def enterprises_to_confirm(request):
+    """Enterprise accounts registered under a credit code whose 法定代表人 (in the
+    legal-person registry) is the caller; empty unless the caller is a 实名 citizen."""
+    require_scope(request, "read")
+    return [_enterprise(e) for e in assurance.enterprises_to_confirm(request.user)]
+
+
+@router.post(
+    "/enterprises/{enterprise_id}/confirm",
+    response=EnterpriseToConfirmOut,
+    summary="法定代表人确认企业账号",
+)
+def confirm_enterprise(request, enterprise_id: int):
+    """Confirm one listed enterprise account: it becomes 法定代表人核验 (实名)."""
+    require_scope(request, "write")
+    listed = {e.pk: e for e in assurance.enterprises_to_confirm(request.user)}
+    if enterprise_id not in listed:
+        raise NotFound(_("没有待您确认的该企业账号。"))
+    return _enterprise(do_confirm_enterprise(actor=request.user, enterprise=listed[enterprise_id]))

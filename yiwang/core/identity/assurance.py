@@ -7,6 +7,9 @@ needs which level. A citizen or enterprise account is 实名 only at the level i
   holds for them was typed back;
 - ``IN_PERSON`` (窗口核验): a window clerk checked the ID card in person.
 
+An enterprise account reaches ``SMS``'s level by 法定代表人核验 instead: its legal
+representative, signed in to their own 实名 personal account, confirms it.
+
 Licences in the wallet (证照夹), applications that read registries and licences by the
 account's ID number (免证可办), and "who read my data" (谁用了我的数据) need ``VERIFIED``;
 below it the user is told how to get there (``needed_message``) instead of seeing
@@ -40,13 +43,40 @@ def is_verified(user, level: int = VERIFIED) -> bool:
     return level_of(user) >= level
 
 
-def label(level: int) -> str:
+def label(level: int, kind: str = "citizen") -> str:
+    """The level's name; an enterprise's second level is 法定代表人核验."""
+    if kind == "enterprise" and level == Assurance.SMS:
+        return _("法定代表人核验")
     return str(Assurance(level).label)
+
+
+def enterprises_to_confirm(user) -> list:
+    """The enterprise accounts a verified citizen may confirm as their 法定代表人: those
+    registered under a credit code whose registry record names the citizen's ID number,
+    and not yet 实名 (``do_confirm_enterprise`` checks the registry again)."""
+    from yiwang.core.identity import registry
+    from yiwang.core.models import User
+
+    if getattr(user, "kind", "") != "citizen" or not is_verified(user) or not user.id_number:
+        return []
+    codes = registry.represented_by(user.id_number)
+    if not codes:
+        return []
+    pending = User.objects.filter(
+        kind=User.Kind.ENTERPRISE, credit_code__in=codes, is_active=True, assurance__lt=VERIFIED
+    )
+    return list(pending.order_by("date_joined", "pk"))
 
 
 def needed_message(user, level: int = VERIFIED) -> str:
     """What the user must do to reach ``level``, in words (shown where a page refuses)."""
     have = level_of(user)
+    if getattr(user, "kind", "") == "enterprise":
+        return _(
+            "此功能需要企业账号完成实名核验（当前：%(have)s）。请法定代表人登录本人已实名的"
+            "个人账号，在“账号与安全”中确认本企业账号；或携带营业执照和法定代表人身份证到"
+            "政务服务大厅窗口核验。"
+        ) % {"have": label(have, "enterprise")}
     if have < Assurance.REGISTRY:
         return _(
             "您的账号尚未通过实名核验（当前：%(have)s）。请携带居民身份证到政务服务大厅"

@@ -31,3 +31,12 @@ def match_legal_entity(credit_code: str) -> dict | None:
         if facts is not None:
             return facts
     return None
+
+
+def represented_by(id_number: str) -> list[str]:
+    """The credit codes of the registered entities whose legal representative (法定代表人)
+    holds ``id_number``; empty with no legal-person registry."""
+    codes: list[str] = []
+    for check in identity_registries("represented_by"):
+        codes.extend(check(id_number))
+    return sorted(set(codes))

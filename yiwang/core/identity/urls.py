@@ -13,6 +13,11 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/verify/send/", views.send_phone_code, name="send_phone_code"),
     path("account/verify/", views.verify_phone_code, name="verify_phone_code"),
+    path(
+        "account/enterprises/<int:pk>/confirm/",
+        views.confirm_enterprise,
+        name="confirm_enterprise",
+    ),
     path("account/password/", views.change_password, name="change_password"),
     path("account/elder/", views.set_elder_mode, name="elder_mode"),
     path("account/logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),

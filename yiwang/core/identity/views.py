@@ -323,7 +323,8 @@ def _account_page(request, status: int = 200, **forms) -> HttpResponse:
         "can_use_totp": enrolment.may_use(user),
         "recovery_codes_left": _codes_left(user),
         "shows_assurance": user.kind in (User.Kind.CITIZEN, User.Kind.ENTERPRISE),
-        "assurance_label": assurance.label(level),
+        "assurance_label": assurance.label(level, user.kind),
+        "enterprises_to_confirm": assurance.enterprises_to_confirm(user),
         "assurance_verified": assurance.is_verified(user),
         "can_verify_by_sms": user.kind == User.Kind.CITIZEN and level < assurance.VERIFIED,
         "masked_phone": mask_phone(user.phone) if user.phone else "",
@@ -374,6 +375,25 @@ def verify_phone_code(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, _("实名核验已完成。"))
         return redirect("core:account")
     return _account_page(request, status=400, phone_form=form)
+
+
+@login_required
+@require_POST
+def confirm_enterprise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """法定代表人确认: the signed-in representative confirms one enterprise account of
+    theirs (only those listed on their account page can be named here)."""
+    listed = {e.pk: e for e in assurance.enterprises_to_confirm(request.user)}
+    if pk not in listed:
+        raise errors.NotFound(_("没有待您确认的该企业账号。"))
+    try:
+        assurance_actions.do_confirm_enterprise(actor=request.user, enterprise=listed[pk])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(reverse("core:account") + "#enterprises-h")
+    messages.success(
+        request, _("已确认企业账号“%s”，该账号已完成实名核验。") % listed[pk].enterprise_name
+    )
+    return redirect(reverse("core:account") + "#enterprises-h")
 
 
 @login_required

@@ -33,7 +33,20 @@ class MeOut(Schema):
     roles: list[RoleOut]
     totp_enabled: bool
     elder_mode: bool
+    assurance: int
+    assurance_label: str
     scopes: list[str] | None = None
+
+
+class EnterpriseToConfirmOut(Schema):
+    """An enterprise account waiting for its 法定代表人's confirmation."""
+
+    id: int
+    username: str
+    enterprise_name: str
+    credit_code: str
+    assurance: int
+    assurance_label: str
 
 
 class MePatch(Schema):

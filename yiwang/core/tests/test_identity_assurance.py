@@ -336,3 +336,108 @@ def test_enterprise_registration_checks_the_legal_person_registry(client, db, ma
     clerk = make_staff("window_clerk", "410800", "big_data")
     do_verify_in_person(actor=clerk, user=user, reason="营业执照与法定代表人身份证核验")
     assert client.get("/licences/wallet/").status_code == 200
+
+
+# ---- enterprises online: 法定代表人确认 ----------------------------------------------
+
+REP_CODE = make_credit_code("91", "410800", "MA9REP07")
+REP_COMPANY = "焦作远航物流有限公司"
+
+
+@pytest.fixture
+def registered_company(client, db):
+    """The entity in 法人库 with 赵敏 as 法定代表人, and its self-registered account."""
+    from yiwang.core.actions.users import do_register_enterprise
+    from yiwang.core.tests.registry import add_entity
+
+    add_entity(REP_CODE, REP_COMPANY, REAL_NAME, REAL_ID)
+    return do_register_enterprise(
+        username="yuanhang",
+        enterprise_name=REP_COMPANY,
+        credit_code=REP_CODE,
+        full_name="办事员",
+        password=PASSWORD,
+        phone="13511112222",
+    )
+
+
+def _citizen(username: str, full_name: str, id_number: str, level: int) -> User:
+    from yiwang.core.actions.users import do_create_citizen
+
+    return do_create_citizen(
+        actor=None,
+        username=username,
+        full_name=full_name,
+        id_number=id_number,
+        password=PASSWORD,
+        assurance=level,
+    )
+
+
+def test_legal_rep_confirms_the_enterprise_account_online(client, registered_company):
+    from yiwang.core.models import Notification
+
+    assert registered_company.assurance == Assurance.REGISTRY
+    rep = _citizen("zhaomin", REAL_NAME, REAL_ID, Assurance.SMS)
+    client.force_login(rep)
+    page = client.get(reverse("core:account")).content.decode()
+    assert "待确认的企业账号" in page and REP_COMPANY in page and "yuanhang" in page
+    url = reverse("core:confirm_enterprise", args=[registered_company.pk])
+    response = client.post(url)
+    assert response.status_code == 302
+    registered_company.refresh_from_db()
+    assert registered_company.assurance == Assurance.SMS
+    entry = AuditEntry.objects.get(
+        action="core.user.assurance", object_id=str(registered_company.pk)
+    )
+    assert entry.actor_id == rep.pk and entry.change["via"] == "legal_rep"
+    assert Notification.objects.filter(user=registered_company).exists()
+    # Confirmed accounts leave the list; the company's own page names the level.
+    client.get(reverse("core:account"))  # the success message is shown once
+    assert "待确认的企业账号" not in client.get(reverse("core:account")).content.decode()
+    client.force_login(registered_company)
+    assert "法定代表人核验" in client.get(reverse("core:account")).content.decode()
+    assert client.get("/licences/wallet/").status_code == 200
+
+
+def test_only_the_registered_verified_legal_rep_may_confirm(client, registered_company):
+    from yiwang.core.actions.assurance import do_confirm_enterprise
+    from yiwang.core.errors import Forbidden
+
+    url = reverse("core:confirm_enterprise", args=[registered_company.pk])
+    other_id = make_id_number("410823", dt.date(1979, 3, 9), 777)
+    stranger = _citizen("stranger", "钱某", other_id, Assurance.IN_PERSON)
+    client.force_login(stranger)
+    assert REP_COMPANY not in client.get(reverse("core:account")).content.decode()
+    assert client.post(url).status_code == 404
+    with pytest.raises(Forbidden) as refused:
+        do_confirm_enterprise(actor=stranger, enterprise=registered_company)
+    assert refused.value.code == "not_legal_rep"
+    # The representative, but not yet 实名 beyond the registry match, cannot confirm.
+    unverified_rep = _citizen("zhaomin", REAL_NAME, REAL_ID, Assurance.REGISTRY)
+    client.force_login(unverified_rep)
+    assert client.post(url).status_code == 404
+    with pytest.raises(Forbidden) as refused:
+        do_confirm_enterprise(actor=unverified_rep, enterprise=registered_company)
+    assert refused.value.code == "assurance_required"
+    # The enterprise account cannot confirm itself.
+    with pytest.raises(Forbidden):
+        do_confirm_enterprise(actor=registered_company, enterprise=registered_company)
+    registered_company.refresh_from_db()
+    assert registered_company.assurance == Assurance.REGISTRY
+
+
+def test_legal_rep_confirms_through_the_api(client, registered_company):
+    rep = _citizen("zhaomin", REAL_NAME, REAL_ID, Assurance.SMS)
+    client.force_login(rep)
+    me = client.get("/api/v1/me").json()
+    assert me["assurance"] == Assurance.SMS and me["assurance_label"] == "手机短信核验"
+    listed = client.get("/api/v1/me/enterprises-to-confirm").json()
+    assert [e["id"] for e in listed] == [registered_company.pk]
+    missing = client.post("/api/v1/me/enterprises/999999/confirm")
+    assert missing.status_code == 404
+    done = client.post(f"/api/v1/me/enterprises/{registered_company.pk}/confirm")
+    assert done.status_code == 200, done.content
+    assert done.json()["assurance_label"] == "法定代表人核验"
+    again = client.post(f"/api/v1/me/enterprises/{registered_company.pk}/confirm")
+    assert again.status_code == 404

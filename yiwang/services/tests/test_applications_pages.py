@@ -236,6 +236,8 @@ def test_reveal_applicant_is_logged(client, food_item, enterprise_user, official
     url = reverse("services:staff-application", args=[app.number])
     page = client.get(url).content.decode()
     assert enterprise_user.credit_code not in page
+    # The approver sees how far the applicant's account proved who it is (实名等级).
+    assert "已关联（实名等级：法定代表人核验）" in page
     page = client.post(url, {"op": "reveal", "purpose": "办件审查"}).content.decode()
     assert enterprise_user.credit_code in page
     # The applicant's name, ID number and phone, and the personal fields of the form.

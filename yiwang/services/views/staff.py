@@ -19,6 +19,7 @@ from yiwang.core import masking
 from yiwang.core.errors import refused, split_errors, status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
+from yiwang.core.identity import assurance
 from yiwang.core.inbox import case_events
 from yiwang.services import access
 from yiwang.services.actions.applications import (
@@ -247,6 +248,7 @@ def staff_application(request: AuthenticatedHttpRequest, number: str) -> HttpRes
             or masking.mask_id_number(app.applicant_id_number),
             "phone": revealed.get("contact_phone") or masking.mask_phone(app.contact_phone),
             "revealed": bool(revealed),
+            "assurance": _assurance_label(app.applicant),
         },
         "can_reveal": can_reveal,
         "resubmit_specs": need_rows([Need(s) for s in app.item.materials.all()], field_errors)
@@ -255,6 +257,14 @@ def staff_application(request: AuthenticatedHttpRequest, number: str) -> HttpRes
         **upload_context(),
     }
     return render(request, "services/applications/staff_detail.html", context, status=status)
+
+
+def _assurance_label(account) -> str:
+    """The 实名等级 the applicant's account has reached (empty for window 代办 without
+    an account), so the approver knows how far the applicant proved who they are."""
+    if account is None:
+        return ""
+    return assurance.label(assurance.level_of(account), account.kind)
 
 
 urlpatterns = [
