@@ -338,6 +338,10 @@ NOT_OBJECT_SURFACES: dict[str, str] = {
     "/account/logout-everywhere/": "one's own account",
     "/account/totp/": "one's own account",
     "/account/totp/disable/": "one's own account",
+    "/account/enterprises/{}/confirm/": "法定代表人确认: only accounts the registry ties to the "
+    "caller (test_identity_assurance)",
+    "/api/v1//me/enterprises-to-confirm": "法定代表人确认: accounts the registry ties to the "
+    "caller (test_identity_assurance)",
     "/workbench/": "entry points by role; lists come from the inbox (in the matrix)",
     "/me/": "citizen home: links to one's own lists (in the matrix)",
     "/enterprise/": "enterprise home: links to one's own lists (in the matrix)",
