@@ -51,4 +51,6 @@ def entities_represented_by(id_number: str) -> list[str]:
     if not id_number:
         return []
     key = index_for(LegalEntity, "legal_rep_id", id_number)
-    return list(LegalEntity.objects.filter(legal_rep_id_index=key).values_list("credit_code", flat=True))
+    return list(
+        LegalEntity.objects.filter(legal_rep_id_index=key).values_list("credit_code", flat=True)
+    )

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from yiwang.core.masking import mask_value
+from yiwang.core.masking import PERSONAL_KINDS, mask_value
 from yiwang.core.ratelimit import charge
 from yiwang.licences import verify as core_verify
 from yiwang.licences.models import ENTITY_ID_TYPES, Licence
@@ -22,6 +22,32 @@ def holder_shown(licence: Licence, *, clear: bool = False) -> tuple[str, str]:
     if clear or licence.holder_id_type in ENTITY_ID_TYPES:
         return licence.holder_name, licence.holder_id
     return mask_value("name", licence.holder_name), mask_value("id_number", licence.holder_id)
+
+
+def field_kinds(licence: Licence) -> dict[str, str]:
+    """The declared personal kind of each 照面信息 item of the licence's type (``type``
+    in the catalogue: ``id_number``, ``name``, ``address`` …)."""
+    return {
+        f["key"]: f["type"]
+        for f in licence.licence_type.fields or []
+        if f.get("type") in PERSONAL_KINDS
+    }
+
+
+def data_shown(licence: Licence, *, clear: bool = False) -> dict:
+    """The licence's 照面信息 as staff see it: for a person holder, items of a personal
+    kind (the spouse's ID number on a 结婚证, a 居住证's address) masked unless ``clear``
+    (the same rule as the holder, ``holder_shown``); an organisation's in clear."""
+    if clear or licence.holder_id_type in ENTITY_ID_TYPES:
+        return dict(licence.data)
+    kinds = field_kinds(licence)
+    return {k: mask_value(kinds.get(k), v) for k, v in licence.data.items()}
+
+
+def data_rows(licence: Licence, *, clear: bool = False) -> list[tuple[str, object]]:
+    """``data_shown`` as (label, value) rows in the order the licence holds them."""
+    labels = {f["key"]: f.get("label", f["key"]) for f in licence.licence_type.fields or []}
+    return [(labels.get(k, k), v) for k, v in data_shown(licence, clear=clear).items()]
 
 
 class Refused(Exception):

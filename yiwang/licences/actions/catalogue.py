@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import audit
 from yiwang.core.identifiers import validate_credit_code
+from yiwang.core.masking import PERSONAL_KINDS
 from yiwang.core.models import Department
 from yiwang.licences.models import LicenceType, Seal
 
@@ -39,6 +40,13 @@ def check_type_spec(spec: dict) -> None:
         raise ValidationError(_("证照编号格式无效：%s") % fmt) from None
     if "{holder_id" in fmt and spec.get("holder_kind") != LicenceType.HolderKind.ENTITY:
         raise ValidationError(_("只有法人类证照的编号可以使用持证主体代码。"))
+    for item in spec.get("fields", []):
+        # A personal item declares its kind, so it is masked wherever staff see it.
+        if item.get("type") and item["type"] not in PERSONAL_KINDS:
+            raise ValidationError(
+                _("照面信息项“%(key)s”的类型“%(type)s”无效。")
+                % {"key": item.get("key", ""), "type": item["type"]}
+            )
 
 
 @transaction.atomic

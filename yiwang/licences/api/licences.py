@@ -27,7 +27,7 @@ from yiwang.licences.actions import (
 from yiwang.licences.actions.licences import open_transitions, verify_url
 from yiwang.licences.actions.reads import do_record_licence_view
 from yiwang.licences.models import Licence, LicenceType, Seal
-from yiwang.licences.queries import Refused, holder_shown, run
+from yiwang.licences.queries import Refused, data_shown, holder_shown, run
 
 router = Router()
 
@@ -193,10 +193,11 @@ def licence_row(lic: Licence, *, clear: bool = True) -> dict:
 
 
 def licence_detail(lic: Licence, actions: list[str], *, clear: bool = True) -> dict:
-    """One licence; ``clear`` False masks a person holder's name and ID number."""
+    """One licence; ``clear`` False masks a person holder's name and ID number and the
+    personal items of its 照面信息."""
     return {
         **licence_row(lic, clear=clear),
-        "data": lic.data,
+        "data": data_shown(lic, clear=clear),
         "verify_url": verify_url(lic.identifier, lic.token),
         "actions": actions,
         "events": [

@@ -83,3 +83,60 @@ def test_holder_sees_own_licence_in_full(client, permit, citizen):
     client.force_login(citizen)
     mine = client.get(f"{API}/mine/{permit.pk}").json()
     assert mine["holder_id"] == PERSON_ID and mine["holder_name"] == NAME
+
+
+SPOUSE_ID = "410802198803150027"
+
+
+@pytest.fixture
+def marriage(issue):
+    """A 结婚证 held by a person: the spouse's name and ID number are personal items."""
+    return issue(
+        "marriage",
+        holder_name=NAME,
+        holder_id=PERSON_ID,
+        data={"registered_on": "2024-05-20", "spouse_name": "李四", "spouse_id": SPOUSE_ID},
+    )
+
+
+def test_personal_items_of_a_person_licence_are_masked_by_their_kind(client, marriage, viewers):
+    client.force_login(viewers.bureau_admin)
+    page = _page(client, marriage)
+    assert SPOUSE_ID not in page and "李四" not in page
+    assert mask_value("id_number", SPOUSE_ID) in page and "2024-05-20" in page
+    data = client.get(f"{API}/issued/{marriage.pk}").json()["data"]
+    assert data["spouse_id"] == mask_value("id_number", SPOUSE_ID)
+    assert data["spouse_name"] == mask_value("name", "李四")
+    assert data["registered_on"] == "2024-05-20"
+    # The signed file cannot be masked: no download without the right to see the holder.
+    assert 'id="download"' not in page
+    assert client.get(reverse("licences:licence-pdf", args=[marriage.pk])).status_code == 403
+
+
+def test_with_unmask_over_the_issuer_the_items_and_file_are_clear(client, make_staff, marriage):
+    registrar = make_staff("approver", "410800", "civil_affairs")
+    client.force_login(registrar)
+    page = _page(client, marriage)
+    assert SPOUSE_ID in page and 'id="download"' in page
+    assert client.get(f"{API}/issued/{marriage.pk}").json()["data"]["spouse_id"] == SPOUSE_ID
+    assert client.get(reverse("licences:licence-pdf", args=[marriage.pk])).status_code == 200
+
+
+def test_catalogue_items_declare_only_known_personal_kinds():
+    from django.core.exceptions import ValidationError
+
+    from yiwang.licences.actions.catalogue import catalogue_fixture, check_type_spec
+
+    declared = {
+        (spec["slug"], item["key"]): item["type"]
+        for spec in catalogue_fixture()
+        for item in spec.get("fields", [])
+        if item.get("type")
+    }
+    assert declared[("marriage", "spouse_id")] == "id_number"
+    assert declared[("residence_permit", "address")] == "address"
+    for spec in catalogue_fixture():
+        check_type_spec(spec)
+    bad = {**catalogue_fixture()[0], "fields": [{"key": "x", "label": "x", "type": "shoe"}]}
+    with pytest.raises(ValidationError):
+        check_type_spec(bad)

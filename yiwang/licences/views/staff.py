@@ -14,7 +14,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import has_perm, pick
-from yiwang.core.errors import status_of
+from yiwang.core.errors import Forbidden, status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.licences import access
@@ -28,7 +28,7 @@ from yiwang.licences.actions.licences import (
 from yiwang.licences.actions.reads import do_record_licence_download, do_record_licence_view
 from yiwang.licences.forms import LicenceIssueForm, LicenceStatusForm, LicenceTypeForm
 from yiwang.licences.models import ENTITY_ID_TYPES, HolderIdType, Licence, LicenceType, Status
-from yiwang.licences.queries import holder_shown
+from yiwang.licences.queries import data_rows, holder_shown
 from yiwang.licences.views.wallet import pdf_response
 
 
@@ -116,7 +116,6 @@ def licence_detail(
     licence = _visible(request, pk)
     if request.method == "GET":
         do_record_licence_view(actor=request.user, licence=licence)
-    labels = {f["key"]: f.get("label", f["key"]) for f in licence.licence_type.fields or []}
     transitions = open_transitions(request.user, licence)
     clear = access.may_see_holder(request.user, licence)
     holder_name, holder_id = holder_shown(licence, clear=clear)
@@ -128,7 +127,7 @@ def licence_detail(
             "holder_name": holder_name,
             "holder_id": holder_id,
             "holder_clear": clear,
-            "rows": [(labels.get(k, k), v) for k, v in licence.data.items()],
+            "rows": data_rows(licence, clear=clear),
             "events": licence.events.select_related("actor"),
             "usages": licence.seal_usages.select_related("seal"),
             "transitions": transitions,
@@ -169,8 +168,15 @@ def licence_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def licence_pdf(request: AuthenticatedHttpRequest, pk: int):
+    """The signed licence file. It carries a person holder's data in clear and cannot
+    be masked, so staff need the same right as to see the holder (``may_see_holder``)."""
     _staff(request)
     licence = _visible(request, pk)
+    if not access.may_see_holder(request.user, licence):
+        raise Forbidden(
+            _("该证照的持证人是个人，证照文件含完整个人信息，下载需要颁发部门的个人信息查看权限。"),
+            code="personal_unmask_required",
+        )
     do_record_licence_download(actor=request.user, licence=licence)
     return pdf_response(licence)
 

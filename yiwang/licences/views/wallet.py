@@ -17,6 +17,7 @@ from yiwang.core.identity.totp import qr_svg_data_uri
 from yiwang.licences import access
 from yiwang.licences.actions.licences import verify_url
 from yiwang.licences.models import Licence
+from yiwang.licences.queries import data_rows
 
 
 def _holder(request: AuthenticatedHttpRequest) -> HttpResponse | None:
@@ -55,14 +56,13 @@ def wallet_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if refusal := _holder(request):
         return refusal
     licence = _own(request, pk)
-    labels = {f["key"]: f.get("label", f["key"]) for f in licence.licence_type.fields or []}
     url = verify_url(licence.identifier, licence.token)
     return render(
         request,
         "licences/wallet_detail.html",
         {
             "licence": licence,
-            "rows": [(labels.get(k, k), v) for k, v in licence.data.items()],
+            "rows": data_rows(licence, clear=True),  # the holder's own licence
             "qr": qr_svg_data_uri(url),
             "verify_url": url,
         },
