@@ -9,7 +9,24 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+# Argon2 is deliberately slow; tests hash with MD5 first. pytest-django has loaded the
+# settings before this file is read, so the environment variable alone (for processes
+# the tests start) is not enough here: the setting is changed too.
 os.environ.setdefault("YIWANG_FAST_HASHER", "1")
+
+
+def _fast_hashers() -> None:
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    fast = "django.contrib.auth.hashers.MD5PasswordHasher"
+    if settings.PASSWORD_HASHERS[0] != fast:
+        settings.PASSWORD_HASHERS = [fast, *settings.PASSWORD_HASHERS]
+        get_hashers.cache_clear()
+        get_hashers_by_algorithm.cache_clear()
+
+
+_fast_hashers()
 
 # Tests run on a fixed date (a Monday in a year the working-day calendar covers), so a
 # result never depends on the day the suite runs. The test database is built the evening
