@@ -248,6 +248,9 @@ def test_manage_pages_create_edit_withdraw(client, city, housing):
     assert r.status_code == 403
     assert client.post(f"/hotline/knowledge/manage/{other.pk}/withdraw/").status_code == 403
     assert KnowledgeEntry.objects.get(pk=other.pk).state == "published"
+    # Another department's draft: 404, as if it did not exist.
+    draft = entry(city, line="market", question="未公开的口径", state="draft")
+    assert client.get(f"/hotline/knowledge/manage/{draft.pk}/").status_code == 404
 
 
 def test_entry_form_refusal_re_renders_with_the_summary_and_keeps_the_input(client, city, housing):

@@ -162,12 +162,16 @@ def _entry_or_404(pk: int) -> KnowledgeEntry:
 
 @login_required
 def entry_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    """编写/修改知识条目 (only of the departments the user keeps: others get 403)."""
+    """编写/修改知识条目 (only of the departments the user keeps). Another department's
+    published entry (public wording) is refused with 403; its drafts answer 404, as if
+    absent, so their existence is not revealed."""
     require(request.user, "knowledge.manage")
     entry = None
     if pk is not None:
         entry = _entry_or_404(pk)
         if not access.may_manage_knowledge(request.user, entry.department):
+            if entry.state != State.PUBLISHED:
+                raise Http404(_("未找到该知识条目。"))
             raise PermissionDenied(
                 _("您不是%s的知识库维护人员，不能修改其知识条目。") % entry.department.name
             )
