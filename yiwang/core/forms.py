@@ -17,7 +17,10 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 def add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Put the messages of a refused action onto ``form``: field errors on their field
-    when the form has it, everything else as a form-wide error."""
+    when the form has it, everything else as a form-wide error. The form may be unbound
+    (a refusal of another form's submission shown on this one)."""
+    if not hasattr(form, "cleaned_data"):
+        form.cleaned_data = {}  # Django's add_error expects it once a form was cleaned
     if hasattr(exc, "error_dict"):
         for name, errors in exc.error_dict.items():
             messages = [m for e in errors for m in e.messages]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import access, audit, ratelimit
-from yiwang.core.errors import Invalid, RateLimited
+from yiwang.core.errors import Invalid, NotFound, RateLimited
 from yiwang.core.fields import index_for
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.identity import registry
@@ -113,7 +113,7 @@ def do_grant_role(*, actor, user: User, role: str, org_unit: OrgUnit | None = No
 @transaction.atomic
 def do_revoke_role(*, actor, user: User, role: str, org_unit: OrgUnit | None = None) -> int:
     """Take a role back (收回角色) — in one org unit, or everywhere the member holds it —
-    under the same rules as granting it."""
+    under the same rules as granting it; a role not held there is ``NotFound``."""
     held = RoleAssignment.objects.filter(user=user, role=role).select_related(
         "org_unit__division", "org_unit__department"
     )
@@ -123,7 +123,9 @@ def do_revoke_role(*, actor, user: User, role: str, org_unit: OrgUnit | None = N
     for ra in assignments:
         access.require_grant(actor, user, role, ra.org_unit or user.org_unit)
     if not assignments:
-        return 0
+        # Refuse what the actor could not revoke anyway, then say it is not held.
+        access.require_grant(actor, user, role, org_unit or user.org_unit)
+        raise NotFound(_("该人员没有此角色，无需收回。"), code="role_not_held")
     RoleAssignment.objects.filter(pk__in=[ra.pk for ra in assignments]).delete()
     units = [ra.org_unit_id for ra in assignments]
     _record_role_change(actor, user, "core.user.revoke_role", role, units)

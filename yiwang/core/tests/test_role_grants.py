@@ -198,6 +198,31 @@ def test_member_page_offers_only_grantable_roles_and_refuses_the_rest(client, ma
     assert not RoleAssignment.objects.filter(user=clerk, role="approver").exists()
 
 
+def test_refused_revokes_answer_with_their_reason(client, make_staff):
+    """Revoking one's own role, a role out of reach, or one not held: the reason on the
+    page with its status (never a 500, never "done"); the same from the API."""
+    admin = make_staff("dept_admin", "410823", "market")
+    clerk = make_staff("window_clerk", "410823", "market")
+    client.force_login(admin)
+    url = f"/org/staff/{admin.pk}/"
+    own = client.post(url, {"revoke": "1", "role": "dept_admin", "org_unit": admin.org_unit_id})
+    assert own.status_code == 403 and "不能给自己" in own.content.decode()
+    assert RoleAssignment.objects.filter(user=admin, role="dept_admin").exists()
+    unit = clerk.org_unit_id
+    member = f"/org/staff/{clerk.pk}/"
+    missing = client.post(member, {"revoke": "1", "role": "approver", "org_unit": unit})
+    assert missing.status_code == 404 and "该人员没有此角色" in missing.content.decode()
+    bogus = client.post(member, {"revoke": "1", "role": "nope", "org_unit": unit})
+    assert bogus.status_code == 400
+    broken = client.post(member, {"revoke": "1", "role": "window_clerk"})
+    assert broken.status_code == 400 and "请求不完整" in broken.content.decode()
+    api = client.delete(f"/api/v1/org/staff/{clerk.pk}/roles/approver")
+    assert api.status_code == 404
+    assert api.json()["error"]["details"][0]["code"] == "role_not_held"
+    assert client.delete(f"/api/v1/org/staff/{clerk.pk}/roles/nope").status_code == 422
+    assert RoleAssignment.objects.filter(user=clerk, role="window_clerk").exists()
+
+
 def test_platform_grants_what_no_person_may(make_staff):
     """系统管理员 and auditors come from the command line, recorded without a person."""
     member = make_staff("window_clerk", "410800", "big_data")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import access, masking
 from yiwang.core.actions.users import do_grant_role, do_revoke_role
+from yiwang.core.errors import status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.models import OrgUnit
 from yiwang.core.roles import role_label
@@ -58,9 +59,10 @@ def staff_member(request: HttpRequest, pk: int) -> HttpResponse:
     member = access.pick(visible_staff(request.user), pk)
     grantable = access.grantable_roles(request.user, member)
     form = GrantRoleForm(grantable=grantable)
+    status = 200
     if request.method == "POST":
-        form, done = _change_roles(request, member, grantable)
-        if done:
+        form, status = _change_roles(request, member, grantable)
+        if status == 302:
             return redirect("core:staff-member", pk=member.pk)
     held = member.role_assignments.select_related("org_unit__division", "org_unit__department")
     roles = [
@@ -84,7 +86,7 @@ def staff_member(request: HttpRequest, pk: int) -> HttpResponse:
             "roles": roles,
             "form": form,
         },
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 
@@ -99,13 +101,14 @@ def _facts(member) -> list[tuple[str, str]]:
 
 
 def _change_roles(request: HttpRequest, member, grantable: list[str]):
-    """Run a grant or revoke from the member page: (the grant form to show, done?)."""
+    """Run a grant or revoke from the member page: (the grant form to show, status) —
+    302 when done, else the refusal's status with its reason on the form."""
     if "revoke" in request.POST:
         revoke = RevokeRoleForm(request.POST)
         form = GrantRoleForm(grantable=grantable)
         if not revoke.is_valid():
-            form.add_error(None, _("请求不完整，请刷新页面后重试。"))
-            return form, False
+            add_errors(form, ValidationError(_("请求不完整，请刷新页面后重试。")))
+            return form, 400
         unit = OrgUnit.objects.filter(pk=revoke.cleaned_data["org_unit"]).first()
         try:
             do_revoke_role(
@@ -113,16 +116,16 @@ def _change_roles(request: HttpRequest, member, grantable: list[str]):
             )
         except ValidationError as exc:
             add_errors(form, exc)
-            return form, False
+            return form, status_of(exc)
         messages.success(request, _("已收回角色。"))
-        return form, True
+        return form, 302
     form = GrantRoleForm(request.POST, grantable=grantable)
     if not form.is_valid():
-        return form, False
+        return form, 400
     try:
         do_grant_role(actor=request.user, user=member, role=form.cleaned_data["role"])
     except ValidationError as exc:
         add_errors(form, exc)
-        return form, False
+        return form, status_of(exc)
     messages.success(request, _("已授予角色。"))
-    return form, True
+    return form, 302
