@@ -22,7 +22,7 @@ from oauth2_provider.models import (
     get_refresh_token_model,
 )
 
-from yiwang.core import audit, notify
+from yiwang.core import audit, notify, ratelimit
 from yiwang.core.errors import Conflict, Forbidden, Invalid, RateLimited
 from yiwang.core.identity import enrolment, lockout, totp
 from yiwang.core.models import ApiClient, OrgUnit, RecoveryCode, User
@@ -170,6 +170,26 @@ class TOTPEnrolment:
     recovery_codes: list[str]
 
 
+# 再次输入密码 while signed in (switching 动态口令 off or to a new phone, new 恢复码, a new
+# password): wrong passwords per account before these checks pause for a while, so a
+# borrowed session is not an unlimited password oracle.
+PASSWORD_AGAIN_FAILURES = 5
+PASSWORD_AGAIN_SECONDS = 900
+
+
+def check_password_again(user: User, password: str) -> None:
+    """The account password typed again for a sensitive change. Wrong ones are counted
+    per account in the shared store — outside any transaction, so the refusal does not
+    take its count back — and after ``PASSWORD_AGAIN_FAILURES`` in 15 minutes the check
+    refuses without looking at the password."""
+    key = f"password-again:{user.pk}"
+    if ratelimit.peek(key).n >= PASSWORD_AGAIN_FAILURES:
+        raise RateLimited(_("密码错误次数过多，请 15 分钟后再试。"))
+    if not user.check_password(password or ""):
+        ratelimit.hit(key, PASSWORD_AGAIN_SECONDS)
+        raise ValidationError({"password": _("密码不正确。")}, code="password")
+
+
 def _replace_recovery_codes(user: User) -> list[str]:
     """Drop the user's recovery codes, used or not, and store fresh ones (hashed)."""
     RecoveryCode.objects.filter(user=user).delete()
@@ -203,7 +223,6 @@ def do_enable_totp(*, actor: User, user: User, secret: str, code: str) -> TOTPEn
     return TOTPEnrolment(user=user, recovery_codes=codes)
 
 
-@transaction.atomic
 def do_disable_totp(*, actor: User, user: User, password: str) -> User:
     """Turn off 动态口令; the account password must be given again. Refused while the
     platform requires 动态口令 of this account (强制动态口令)."""
@@ -214,17 +233,18 @@ def do_disable_totp(*, actor: User, user: User, password: str) -> User:
             _("本平台要求工作人员使用动态口令，不能关闭。手机丢失时可用恢复码登录后重新绑定。"),
             code="totp_required",
         )
-    if not user.check_password(password or ""):
-        raise ValidationError({"password": _("密码不正确。")}, code="password")
-    user.totp_secret = ""
-    user.totp_enabled = False
-    user.save(update_fields=["totp_secret", "totp_enabled"])
-    RecoveryCode.objects.filter(user=user).delete()
-    audit.record(actor=actor, action="core.user.disable_totp", obj=user, change={"enabled": False})
+    check_password_again(user, password)
+    with transaction.atomic():
+        user.totp_secret = ""
+        user.totp_enabled = False
+        user.save(update_fields=["totp_secret", "totp_enabled"])
+        RecoveryCode.objects.filter(user=user).delete()
+        audit.record(
+            actor=actor, action="core.user.disable_totp", obj=user, change={"enabled": False}
+        )
     return user
 
 
-@transaction.atomic
 def do_regenerate_recovery_codes(*, actor: User, user: User, password: str) -> list[str]:
     """重新生成恢复码: the old codes stop working and new ones are returned, to show once.
     The account password must be given again."""
@@ -232,16 +252,40 @@ def do_regenerate_recovery_codes(*, actor: User, user: User, password: str) -> l
         raise PermissionDenied(_("只能为本人生成恢复码。"))
     if not user.totp_enabled:
         raise Conflict(_("请先开启动态口令。"), code="totp_off")
-    if not user.check_password(password or ""):
-        raise ValidationError({"password": _("密码不正确。")}, code="password")
-    codes = _replace_recovery_codes(user)
-    audit.record(
-        actor=actor,
-        action="core.user.regenerate_recovery_codes",
-        obj=user,
-        change={"recovery_codes": len(codes)},
-    )
+    check_password_again(user, password)
+    with transaction.atomic():
+        codes = _replace_recovery_codes(user)
+        audit.record(
+            actor=actor,
+            action="core.user.regenerate_recovery_codes",
+            obj=user,
+            change={"recovery_codes": len(codes)},
+        )
     return codes
+
+
+def do_change_totp(*, actor: User, user: User, password: str, secret: str, code: str):
+    """更换手机: bind 动态口令 to a new authenticator. The password is asked again (a
+    session left open must not be enough to take the second factor over); the owner is
+    told in their messages, and the old secret and 恢复码 stop working."""
+    from yiwang.core.actions.notify import do_notify
+
+    if actor.pk != user.pk or not user.totp_enabled:
+        raise PermissionDenied(_("只能为本人更换动态口令手机。"))
+    check_password_again(user, password)
+    with transaction.atomic():
+        enrolled = do_enable_totp(actor=actor, user=user, secret=secret, code=code)
+        do_notify(
+            actor=actor,
+            user=user,
+            title=_("动态口令已绑定到新手机"),
+            body=_(
+                "您的账号已更换动态口令手机，原手机上的动态口令和原有恢复码已失效。如非本人"
+                "操作，请立即修改密码并联系系统管理员。"
+            ),
+            url="/account/",
+        )
+    return enrolled
 
 
 @transaction.atomic

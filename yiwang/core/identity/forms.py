@@ -158,6 +158,17 @@ class LoginCodeForm(forms.Form):
         return not self.cleaned_data["code"].isdigit()
 
 
+class TOTPChangeForm(TOTPCodeForm):
+    """更换手机: the code from the new authenticator and the account password."""
+
+    password = forms.CharField(
+        label=_("登录密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("请输入登录密码。")},
+    )
+
+
 class TOTPDisableForm(forms.Form):
     password = forms.CharField(
         label=_("登录密码"),

@@ -39,6 +39,7 @@ from yiwang.core.identity.forms import (
     PhoneCodeForm,
     PhoneCodeSendForm,
     RecoveryCodesForm,
+    TOTPChangeForm,
     TOTPCodeForm,
     TOTPDisableForm,
     UnlockCodeForm,
@@ -400,8 +401,17 @@ def confirm_enterprise(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @require_POST
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 def change_password(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """修改密码: other sessions end; this one stays signed in."""
+    """修改密码: other sessions end; this one stays signed in. Wrong old passwords count
+    toward the same pause as the other password checks of a signed-in account."""
     form = PasswordChangeForm(request.user, request.POST)
+    try:
+        actions.check_password_again(request.user, request.POST.get("old_password", ""))
+    except errors.RateLimited as exc:
+        form.is_valid()
+        _attach_errors(form, exc, password_field="old_password")
+        return _account_page(request, status=exc.status, password_form=form)
+    except ValidationError:
+        pass  # counted; the form says the old password is wrong
     if form.is_valid():
         try:
             user = actions.do_change_password(
@@ -460,6 +470,15 @@ def _totp_manage_page(request, status: int = 200, **forms) -> HttpResponse:
     return render(request, "core/identity/totp_manage.html", context, status=status)
 
 
+def _enrol(user: User, secret: str, data: dict):
+    """开启 (the code alone) or 更换手机 (the code and the password again)."""
+    if "password" in data:
+        return actions.do_change_totp(
+            actor=user, user=user, password=data["password"], secret=secret, code=data["code"]
+        )
+    return actions.do_enable_totp(actor=user, user=user, secret=secret, code=data["code"])
+
+
 def _enrol_page(request: AuthenticatedHttpRequest, change: bool) -> HttpResponse:
     """Scan the QR code (or type the secret) and confirm with a code; on success the 恢复码
     are shown, once. While the platform requires 动态口令 the page says until when the
@@ -468,22 +487,22 @@ def _enrol_page(request: AuthenticatedHttpRequest, change: bool) -> HttpResponse
     next_url = NextForm.next_of(request.POST, request.GET)
     secret = request.session.get(ENROL_KEY) or totp.new_secret()
     request.session[ENROL_KEY] = secret
-    form = TOTPCodeForm(request.POST if request.method == "POST" else None)
+    form_class = TOTPChangeForm if change else TOTPCodeForm
+    form = form_class(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            enrolled = actions.do_enable_totp(
-                actor=user, user=user, secret=secret, code=form.cleaned_data["code"]
-            )
+            enrolled = _enrol(user, secret, form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            _attach_errors(form, exc, password_field="password")
+            status = errors.status_of(exc)
         else:
             request.session.pop(ENROL_KEY, None)
             messages.success(request, _("动态口令已开启，下次登录时需要输入。"))
             return _show_codes_once(
                 request, enrolled.recovery_codes, landing_url(request, user, next_url)
             )
-    if form.errors:
+    if form.errors and status == 200:
         status = 400
     standing = enrolment.standing(user, timezone.now())
     uri = totp.provisioning_uri(secret, user.username)
@@ -516,7 +535,7 @@ def totp_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-@sensitive_post_parameters("code")
+@sensitive_post_parameters("code", "password")
 def totp_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     """更换手机: bind 动态口令 to a new authenticator (new secret, new 恢复码)."""
     access.deny_unless(

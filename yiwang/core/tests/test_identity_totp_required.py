@@ -243,13 +243,35 @@ def test_changing_phones_gives_a_new_secret_and_new_codes(client, make_staff):
     client.get(reverse("core:totp_change"))
     secret = client.session["yiwang_totp_enrol"]
     assert secret != old_secret
-    done = client.post(
-        reverse("core:totp_change"), {"code": pyotp.TOTP(secret).at(time.time() + 30)}
-    )
+    code = pyotp.TOTP(secret).at(time.time() + 30)
+    # A session left open is not enough: the password is asked again.
+    bare = client.post(reverse("core:totp_change"), {"code": code})
+    assert bare.status_code == 400 and 'id="id_password"' in bare.content.decode()
+    wrong = client.post(reverse("core:totp_change"), {"code": code, "password": "nope"})
+    assert wrong.status_code == 400 and "密码不正确。" in wrong.content.decode()
+    staff.refresh_from_db()
+    assert staff.totp_secret == old_secret
+    done = client.post(reverse("core:totp_change"), {"code": code, "password": PASSWORD})
     assert done.status_code == 302
     staff.refresh_from_db()
     assert staff.totp_secret == secret
     assert totp_login_with(client, staff, old[0]).status_code == 200
+    # The owner is told, in case it was not them.
+    assert staff.notifications.filter(title="动态口令已绑定到新手机").exists()
+
+
+@pytest.mark.parametrize(
+    "page", ["core:totp_recovery_codes", "core:totp_disable", "core:change_password"]
+)
+def test_password_checks_while_signed_in_pause_after_five_wrong(client, make_staff, page):
+    staff = make_staff("approver")
+    client.force_login(staff)
+    enrol_by_page(client)
+    field = "old_password" if page == "core:change_password" else "password"
+    for _n in range(5):
+        assert client.post(reverse(page), {field: "nope"}).status_code == 400
+    paused = client.post(reverse(page), {field: PASSWORD})
+    assert paused.status_code == 429 and "密码错误次数过多" in paused.content.decode()
 
 
 # --- 关闭动态口令 ---
