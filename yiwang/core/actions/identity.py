@@ -25,6 +25,7 @@ from oauth2_provider.models import (
 from yiwang.core import audit, notify, ratelimit
 from yiwang.core.errors import Conflict, Forbidden, Invalid, RateLimited
 from yiwang.core.identity import enrolment, lockout, totp
+from yiwang.core.identity.throttle import digest
 from yiwang.core.models import ApiClient, OrgUnit, RecoveryCode, User
 from yiwang.core.notify import ChannelError
 
@@ -47,12 +48,16 @@ def do_record_login(
     address or username must wait."""
     if user is not None and success:
         lockout.reset(user.username)
+    # A failed attempt is made by whoever typed it, not by the account's owner; a name
+    # that is no account may be a password typed in the wrong box, so only its digest
+    # is kept (attempts with the same text still group together).
+    typed = username[:150] if user is not None else f"sha256:{digest(username)}"
     audit.record(
-        actor=actor or user,
+        actor=actor or (user if success else None),
         action="core.session.login" if success else "core.session.login_failed",
-        obj=user if user is not None else ("core.user", username[:64]),
+        obj=user if user is not None else ("core.user", typed[:64]),
         change={
-            "username": username[:150],
+            "username": typed,
             "reason": reason,
             "ip": ip,
             "paused_until": paused_until.isoformat() if paused_until else None,
@@ -78,8 +83,7 @@ def do_send_unlock_code(*, actor, username: str, ip: str = "") -> None:
     until = lockout.unlock_send_refused(username, ip)
     if until is not None:
         raise RateLimited(
-            _("获取验证码过于频繁，请于 %(time)s 后再试。")
-            % {"time": timezone.localtime(until).strftime("%H:%M:%S")},
+            _("获取验证码过于频繁，请于 %(time)s 后再试。") % {"time": lockout.when(until)},
             code="unlock_send_limited",
         )
     _send_unlock_code(actor=actor, username=username, ip=ip)
@@ -120,8 +124,7 @@ def do_unlock_login(*, actor, username: str, code: str, ip: str = "") -> str:
     until = lockout.unlock_check_refused(username, ip)
     if until is not None:
         raise RateLimited(
-            _("验证码错误次数过多，请于 %(time)s 后再试。")
-            % {"time": timezone.localtime(until).strftime("%H:%M:%S")},
+            _("验证码错误次数过多，请于 %(time)s 后再试。") % {"time": lockout.when(until)},
             code="unlock_check_limited",
         )
     method = _unlock(actor=actor, username=username, code=code, ip=ip)

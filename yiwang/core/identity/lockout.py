@@ -19,7 +19,14 @@ What a stranger can do to someone else's account is bounded three ways:
 - the owner lifts it at once with a one-time code sent by SMS to the account's phone, or
   a current 动态口令 (``do_send_unlock_code``, ``do_unlock_login``); the browser that did
   so then signs in without waiting on other people's failures for ``UNLOCK_GRACE_SECONDS``
-  (``UNLOCK_GRACE_FAILURES`` wrong passwords of its own end that).
+  (``UNLOCK_GRACE_FAILURES`` wrong passwords of its own end that);
+- a browser the owner has signed in with before (受信任设备: a signed cookie naming the
+  username, ``remember_device``) never waits on other people's failures: its own wrong
+  passwords are counted against it instead, and after ``DEVICE_FAILURES`` it is trusted
+  no more. A stranger failing a username slowly from elsewhere thus never keeps its owner
+  out of their usual browser;
+- unlock codes are counted per username *and address*, so one stranger cannot use up the
+  owner's codes for the day.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -46,10 +54,28 @@ UNLOCK_CODE_SECONDS = 600
 # Codes asked per address and per username, codes tried per address, wrong codes per
 # username before the code is dropped: (limit, window seconds).
 UNLOCK_SENDS_PER_ADDRESS = (5, 600)
-UNLOCK_SENDS_PER_USERNAME = (5, 86400)
+UNLOCK_SENDS_PER_USERNAME_ADDRESS = (3, 86400)
+UNLOCK_SENDS_PER_USERNAME = (20, 86400)
 UNLOCK_RESEND_SECONDS = 60
 UNLOCK_CHECKS_PER_ADDRESS = (10, 600)
 UNLOCK_WRONG_PER_USERNAME = (5, 600)
+DEVICE_COOKIE = "yiwang_device"
+DEVICE_SALT = "yiwang.core.login-device"
+DEVICE_SECONDS = 180 * 86400
+DEVICE_FAILURES = 5
+
+
+def when(moment: dt.datetime) -> str:
+    """A time to try again, as people read it: the clock time today, with the date when
+    it is another day (a wait past midnight must not look already over)."""
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localdate():
+        return local.strftime("%H:%M:%S")
+    return _("%(month)d月%(day)d日 %(time)s") % {
+        "month": local.month,
+        "day": local.day,
+        "time": local.strftime("%H:%M:%S"),
+    }
 
 
 @dataclass(frozen=True)
@@ -64,7 +90,7 @@ class Pause:
 
     @property
     def time(self) -> str:
-        return timezone.localtime(self.until).strftime("%H:%M:%S")
+        return when(self.until)
 
     def message(self) -> str:
         """What the user is told: what happened and when to try again (the same for every
@@ -156,6 +182,45 @@ def _spend_grant(request) -> None:
     request.session[GRANT_KEY] = given
 
 
+# --- the browsers the owner signed in with (受信任设备) ---
+
+
+def remember_device(response, username: str) -> None:
+    """After a complete sign-in: mark this browser as one ``username`` signs in with
+    (a signed, HTTP-only cookie holding the username's digest and a random tag)."""
+    value = signing.dumps({"u": digest(username), "t": secrets.token_hex(8)}, salt=DEVICE_SALT)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=DEVICE_SECONDS,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _device_key(tag: str) -> str:
+    return f"login-device:{tag}"
+
+
+def trusted_device(request, username: str) -> str:
+    """The tag of this browser's device cookie when it names ``username`` and has not
+    failed ``DEVICE_FAILURES`` times; empty otherwise."""
+    raw = getattr(request, "COOKIES", {}).get(DEVICE_COOKIE)
+    if not raw:
+        return ""
+    try:
+        given = signing.loads(raw, salt=DEVICE_SALT, max_age=DEVICE_SECONDS)
+    except signing.BadSignature:
+        return ""
+    if not isinstance(given, dict) or given.get("u") != digest(username):
+        return ""
+    tag = str(given.get("t", ""))
+    if not tag or ratelimit.peek(_device_key(tag)).n >= DEVICE_FAILURES:
+        return ""
+    return tag
+
+
 # --- the gate every password and 动态口令 check passes ---
 
 
@@ -164,7 +229,7 @@ def check(request, username: str, ip: str) -> Pause | None:
     until = throttle.blocked_until(ip)
     if until is not None:
         return Pause("address", until)
-    if not granted(request, username):
+    if not granted(request, username) and not trusted_device(request, username):
         until = wait_until(username)
         if until is not None:
             return Pause("username", until)
@@ -174,9 +239,14 @@ def check(request, username: str, ip: str) -> Pause | None:
 def fail(request, username: str, ip: str) -> Pause | None:
     """Count a wrong password or 动态口令 for ``username`` from ``ip``; the pause it
     starts, if any. An address spraying many usernames is paused itself and its failures
-    do not count against the username."""
+    do not count against the username; a trusted device's count against the device."""
     throttle.note_failure(ip, username)
-    until = None if throttle.spraying(ip) else register_failure(username)
+    tag = trusted_device(request, username)
+    if tag:
+        ratelimit.hit(_device_key(tag), _conf("LOGIN_FAILURE_MEMORY_SECONDS"), sliding=True)
+        until = None
+    else:
+        until = None if throttle.spraying(ip) else register_failure(username)
     if granted(request, username):
         _spend_grant(request)
         until = None
@@ -223,12 +293,16 @@ def _over(key: str, limit_window: tuple[int, int]) -> dt.datetime | None:
 
 def unlock_send_refused(username: str, ip: str) -> dt.datetime | None:
     """Count a request for a code; until when it is refused, if it is (per address, per
-    username — existing or not — and one per ``UNLOCK_RESEND_SECONDS``)."""
+    username from that address, per username — existing or not — and one per
+    ``UNLOCK_RESEND_SECONDS``)."""
     resend = ratelimit.held_until(f"login-unlock-resend:{digest(username)}")
     if resend is not None:
         return resend
-    refused = _over(f"login-unlock-send:{ip}", UNLOCK_SENDS_PER_ADDRESS) or _over(
-        f"login-unlock-send-user:{digest(username)}", UNLOCK_SENDS_PER_USERNAME
+    user_key = f"login-unlock-send-user:{digest(username)}"
+    refused = (
+        _over(f"login-unlock-send:{ip}", UNLOCK_SENDS_PER_ADDRESS)
+        or _over(f"{user_key}:{ip}", UNLOCK_SENDS_PER_USERNAME_ADDRESS)
+        or _over(user_key, UNLOCK_SENDS_PER_USERNAME)
     )
     if refused is None:
         ratelimit.hold(f"login-unlock-resend:{digest(username)}", UNLOCK_RESEND_SECONDS)

@@ -82,7 +82,9 @@ def _complete_login(request, user: User, next_url: str, reason: str, backend: st
         actor=user, user=user, username=user.username, success=True, reason=reason,
         ip=client_ip(request),
     )  # fmt: skip
-    return redirect(landing_url(request, user, next_url))
+    response = redirect(landing_url(request, user, next_url))
+    lockout.remember_device(response, user.username)
+    return response
 
 
 def _login_page(request, form, next_url: str, status: int = 200, throttled: str = ""):

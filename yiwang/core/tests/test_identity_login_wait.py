@@ -288,3 +288,57 @@ def test_the_token_endpoint_has_no_password_path_around_the_wait(citizen, rp):
     )
     assert response.status_code == 400
     assert response.json()["error"] in {"unsupported_grant_type", "unauthorized_client"}
+
+
+# ---- 受信任设备: the browser the owner signs in with never waits on strangers ---------
+
+
+def test_a_stranger_failing_slowly_never_keeps_the_owner_out_of_their_browser(citizen, waits):
+    owner = at(OWNER)
+    assert post_login(owner, "zhangsan", PASSWORD).status_code == 302
+    assert lockout.DEVICE_COOKIE in owner.cookies
+    owner.post(reverse("web:logout"))
+    _make_wait("zhangsan", times=6)
+    # A new browser must wait (and could lift the wait by SMS); the owner's does not.
+    assert post_login(at("198.51.100.99"), "zhangsan", PASSWORD).status_code == 429
+    assert post_login(owner, "zhangsan", PASSWORD).status_code == 302
+
+
+def test_a_device_cookie_counts_its_own_failures_and_names_one_username(citizen, waits):
+    owner = at(OWNER)
+    assert post_login(owner, "zhangsan", PASSWORD).status_code == 302
+    owner.post(reverse("web:logout"))
+    _make_wait("zhangsan", times=6)
+    # The cookie is for zhangsan only: another username from this browser still waits.
+    _make_wait("lisi", times=6)
+    assert post_login(owner, "lisi", "whatever").status_code == 429
+    # Its own wrong passwords end the trust; then it waits like everyone else.
+    for n in range(lockout.DEVICE_FAILURES):
+        post_login(owner, "zhangsan", f"wrong-{n}")
+    assert post_login(owner, "zhangsan", PASSWORD).status_code == 429
+    # A forged cookie is no device.
+    forged = at(OWNER)
+    forged.cookies[lockout.DEVICE_COOKIE] = "eyJ1IjoiYWJjIn0:forged:sig"
+    assert post_login(forged, "zhangsan", PASSWORD).status_code == 429
+
+
+def test_one_stranger_cannot_use_up_the_owners_unlock_codes(citizen, waits, clock, caplog):
+    caplog.set_level(logging.INFO, logger="yiwang.notify")
+    stranger = at(ATTACKER)
+    for _n in range(lockout.UNLOCK_SENDS_PER_USERNAME_ADDRESS[0]):
+        assert stranger.post(reverse("core:login_unlock"), {"username": "zhangsan"}).status_code
+        clock.shift(dt.timedelta(seconds=lockout.UNLOCK_RESEND_SECONDS + 1))
+    refused = stranger.post(reverse("core:login_unlock"), {"username": "zhangsan"})
+    assert refused.status_code == 429
+    owner = at(OWNER)
+    asked = owner.post(reverse("core:login_unlock"), {"username": "zhangsan"})
+    assert asked.status_code == 302
+
+
+def test_a_wait_past_midnight_names_its_day(db, clock):
+    now = timezone.localtime()
+    tomorrow = now + dt.timedelta(days=1)
+    assert lockout.when(now + dt.timedelta(seconds=5)) == (now + dt.timedelta(seconds=5)).strftime(
+        "%H:%M:%S"
+    )
+    assert lockout.when(tomorrow).startswith(f"{tomorrow.month}月{tomorrow.day}日 ")
