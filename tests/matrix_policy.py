@@ -338,6 +338,8 @@ NOT_OBJECT_SURFACES: dict[str, str] = {
     "/account/logout-everywhere/": "one's own account",
     "/account/totp/": "one's own account",
     "/account/totp/disable/": "one's own account",
+    "/org/identity/": "窗口实名核验: citizen and enterprise accounts, shown only after a POSTed "
+    "search (require_identity_verifier), none of the matrix's objects",
     "/workbench/": "entry points by role; lists come from the inbox (in the matrix)",
     "/me/": "citizen home: links to one's own lists (in the matrix)",
     "/enterprise/": "enterprise home: links to one's own lists (in the matrix)",
