@@ -143,9 +143,9 @@ def _perform(request: AuthenticatedHttpRequest, op: str, account: User, data: di
 @never_cache
 @sensitive_post_parameters()
 def identity_window(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """窗口实名核验: window clerks only (``identity.verify``, ``access.require_identity_
-    verifier``); everyone else gets 403, anonymous users the sign-in page. Every POST
-    field is kept out of error reports (ID numbers, names)."""
+    """窗口实名核验: window clerks only (``identity.verify``, through
+    ``access.require_identity_verifier``); everyone else gets 403, anonymous users the
+    sign-in page. Every POST field is kept out of error reports (ID numbers, names)."""
     access.require_identity_verifier(request.user)
     if request.method == "POST":
         if request.POST.get("op") == "lookup":
