@@ -342,6 +342,8 @@ NOT_OBJECT_SURFACES: dict[str, str] = {
     "caller (test_identity_assurance)",
     "/api/v1//me/enterprises-to-confirm": "法定代表人确认: accounts the registry ties to the "
     "caller (test_identity_assurance)",
+    "/org/identity/": "窗口实名核验: citizen and enterprise accounts, shown only after a POSTed "
+    "search (require_identity_verifier), none of the matrix's objects",
     "/workbench/": "entry points by role; lists come from the inbox (in the matrix)",
     "/me/": "citizen home: links to one's own lists (in the matrix)",
     "/enterprise/": "enterprise home: links to one's own lists (in the matrix)",

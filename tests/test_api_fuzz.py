@@ -17,7 +17,8 @@ EXAMPLES_PER_OPERATION = 20
 
 @pytest.fixture
 def bearer(make_staff):
-    """A city-wide admin's token carrying every scope, so fuzzing reaches the handlers."""
+    """A city-wide admin's token carrying every scope, so fuzzing reaches the handlers
+    (a window clerk too, for 窗口实名核验)."""
     from django.conf import settings as dj_settings
     from django.utils import timezone
     from oauth2_provider.models import AccessToken
@@ -25,7 +26,7 @@ def bearer(make_staff):
     from yiwang.core.actions.users import do_grant_role
 
     admin = make_staff("bureau_admin", "410800", "big_data")
-    for role in ("auditor", "dept_admin", "sysadmin"):
+    for role in ("auditor", "dept_admin", "sysadmin", "window_clerk"):
         do_grant_role(actor=None, user=admin, role=role)
     scopes = " ".join(dj_settings.OAUTH2_PROVIDER["SCOPES"])
     token = AccessToken.objects.create(

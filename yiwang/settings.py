@@ -229,6 +229,7 @@ OAUTH2_PROVIDER: dict[str, Any] = {
         "write": _("写入"),
         "org": _("组织机构"),
         "audit": _("审计账本"),
+        "identity": _("窗口实名核验"),
     },
     "DEFAULT_SCOPES": ["openid"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,

@@ -322,6 +322,27 @@ def require_staff(user, message: str) -> None:
     deny_unless(user, getattr(user, "kind", "") == "staff", message)
 
 
+def may_verify_identity(user) -> bool:
+    """窗口实名核验 and 账号换绑: staff (工作人员) holding ``identity.verify`` (window
+    clerks). Citizens come to any window of the city, so the permission held anywhere is
+    enough; acting on one's own account is refused by the actions themselves."""
+    return getattr(user, "kind", "") == "staff" and has_perm(user, "identity.verify")
+
+
+def require_identity_verifier(user) -> None:
+    """The gate of the 窗口实名核验 page and API (403 for everyone else)."""
+    deny_unless(user, may_verify_identity(user), _("窗口实名核验仅对有核验权限的窗口人员开放。"))
+
+
+def verifiable_accounts(user) -> QuerySet:
+    """The accounts a window clerk may find and act on: citizens (群众) and enterprises
+    (企业用户), never staff or system accounts; nothing for anyone who may not verify."""
+    from yiwang.core.models import User
+
+    qs = User.objects.filter(kind__in=(User.Kind.CITIZEN, User.Kind.ENTERPRISE))
+    return qs if may_verify_identity(user) else qs.none()
+
+
 def may_start_case(user, *, division, department, applicant=None) -> bool:
     """发起流程: the applicant for themselves, or staff with any role over the place."""
     if applicant is not None and getattr(user, "pk", None) == applicant.pk:

@@ -56,6 +56,15 @@ class CoreConfig(AppConfig):
                 order=120,
             ),
             NavEntry(
+                "identity",
+                _("窗口实名核验"),
+                _("群众、企业账号的窗口核验与账号换绑"),
+                ("core:identity-window",),
+                STAFF,
+                "identity.verify",
+                order=125,
+            ),
+            NavEntry(
                 "audit",
                 _("审计查询"),
                 _("全程留痕、可溯可查"),

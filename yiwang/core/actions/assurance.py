@@ -20,7 +20,7 @@ from yiwang.core import access, audit, notify, ratelimit
 from yiwang.core.crypto import blind_index
 from yiwang.core.errors import Conflict, Forbidden, Invalid, RateLimited
 from yiwang.core.fields import index_for
-from yiwang.core.identifiers import validate_id_number
+from yiwang.core.identifiers import normalize_id_number, validate_id_number
 from yiwang.core.identity import registry
 from yiwang.core.models import Assurance, PhoneChallenge, User
 from yiwang.core.notify import ChannelError
@@ -211,13 +211,30 @@ def do_verify_phone_code(*, actor, user: User, code: str) -> User:
     raise failure
 
 
-def _require_verifier(actor, user: User, reason: str, kinds=(User.Kind.CITIZEN,)) -> str:
+def _same_person(actor, user: User, id_number: str = "") -> bool:
+    """Whether the clerk is the person the account names: their own account, or another
+    account (a citizen account of their own) carrying the clerk's ID number, or the ID
+    number being bound is the clerk's."""
+    if getattr(actor, "pk", None) == user.pk:
+        return True
+    mine = getattr(actor, "id_number_index", "") or ""
+    if not mine:
+        return False
+    theirs = {user.id_number_index}
+    if id_number:
+        theirs.add(index_for(User, "id_number", normalize_id_number(id_number)))
+    return mine in theirs
+
+
+def _require_verifier(
+    actor, user: User, reason: str, kinds=(User.Kind.CITIZEN,), id_number: str = ""
+) -> str:
     access.require(
         actor,
         "identity.verify",
         message=_("您没有窗口实名核验的权限。"),
     )
-    if actor is not None and getattr(actor, "pk", None) == user.pk:
+    if actor is not None and _same_person(actor, user, id_number):
         raise Forbidden(_("不能为本人账号办理实名核验或换绑。"), code="self_verify")
     if user.kind not in kinds:
         raise Conflict(_("只能为个人账号办理实名核验。"), code="not_citizen")
@@ -260,7 +277,7 @@ def do_rebind_id_number(
     the population registry; an account holding the number loses it (and its 实名等级),
     is told so, and both changes are in the ledger. ``user`` becomes 窗口核验.
     Returns the account that lost the binding, if any."""
-    reason = _require_verifier(actor, user, reason)
+    reason = _require_verifier(actor, user, reason, id_number=id_number)
     id_number = validate_id_number(id_number)
     full_name = "".join((full_name or "").split())
     if registry.has_registry("person") and registry.match_person(full_name, id_number) is None:

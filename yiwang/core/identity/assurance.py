@@ -103,3 +103,30 @@ def refusal_page(request: HttpRequest, what: str, level: int = VERIFIED) -> Http
         "account_url": reverse("core:account"),
     }
     return render(request, "core/identity/assurance_needed.html", context, status=403)
+
+
+def window_summary(user) -> dict:
+    """One citizen or enterprise account as the 窗口实名核验 page and API show it to a
+    clerk: name, ID number and phone masked (脱敏); enterprise name and credit code,
+    which are public, as they are; its kind, 实名等级 and when it was reached, and
+    whether it can be re-bound (账号换绑 is for citizens only)."""
+    from yiwang.core.masking import mask_id_number, mask_name, mask_phone
+    from yiwang.core.models import User
+
+    level = int(user.assurance or 0)
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "kind": user.kind,
+        "kind_label": str(User.Kind(user.kind).label),
+        "full_name": mask_name(user.full_name) if user.full_name else "",
+        "id_number": mask_id_number(user.id_number) if user.id_number else "",
+        "phone": mask_phone(user.phone) if user.phone else "",
+        "enterprise_name": user.enterprise_name,
+        "credit_code": user.credit_code,
+        "assurance": level,
+        "assurance_label": label(level),
+        "assured_at": user.assured_at,
+        "is_active": user.is_active,
+        "can_rebind": user.kind == User.Kind.CITIZEN,
+    }

@@ -313,3 +313,75 @@ class PhoneCodeForm(forms.Form):
         if not code.isdigit():
             raise ValidationError(_("短信验证码为 6 位数字。"), code="digits")
         return code
+
+
+# ---- 窗口实名核验 (window clerks) ---------------------------------------------------
+# The forms only parse: which of the three a search needs, and what a reason must say,
+# the actions decide (``core.actions.reads.do_lookup_account``, ``core.actions.assurance``)
+# for pages and API alike.
+
+REASON_HINT = _("例如：本人持居民身份证到窗口核验。记入审计账本。")
+
+
+def _reason_field() -> forms.CharField:
+    """办理事由: required by the action (the same message on page and API), so marked
+    required here without the form checking it."""
+    reason = forms.CharField(
+        label=_("办理事由"), max_length=200, required=False, help_text=REASON_HINT
+    )
+    setattr(reason, "required_mark", True)  # noqa: B010 - read by the field partial
+    return reason
+
+
+class WindowLookupForm(forms.Form):
+    """查找账号: exactly one of 用户名, 身份证号码 (citizens) and 统一社会信用代码
+    (enterprises). Sent by POST only: an ID number never goes into a URL or a log."""
+
+    username = forms.CharField(label=_("用户名"), max_length=150, required=False)
+    id_number = forms.CharField(
+        label=_("身份证号码"),
+        max_length=18,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    credit_code = forms.CharField(
+        label=_("统一社会信用代码"),
+        max_length=18,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class WindowAccountForm(forms.Form):
+    """Which account of the clerk's last search a 窗口核验 or 换绑 is for, and which."""
+
+    account = forms.IntegerField(widget=forms.HiddenInput)
+    op = forms.ChoiceField(choices=[("verify", "verify"), ("rebind", "rebind")])
+
+
+class WindowVerifyForm(forms.Form):
+    """窗口核验: the clerk saw the ID card (an enterprise: licence and the legal
+    representative's ID card) and says so."""
+
+    reason = _reason_field()
+
+
+class WindowRebindForm(forms.Form):
+    """账号换绑 (citizens): the name and ID number read from the card, and the reason."""
+
+    full_name = forms.CharField(
+        label=_("姓名"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("请填写居民身份证上的姓名。")},
+    )
+    id_number = forms.CharField(
+        label=_("居民身份证号码"),
+        max_length=18,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": _("请填写居民身份证号码。")},
+    )
+    reason = _reason_field()
+
+    def clean_id_number(self) -> str:
+        return validate_id_number(self.cleaned_data["id_number"])

@@ -1,8 +1,8 @@
-"""Core staff pages: inbox, cases, audit, staff directory."""
+"""Core staff pages: inbox, cases, audit, staff directory, 窗口实名核验."""
 
 from django.urls import path
 
-from yiwang.core.views import audit, inbox, messages, staff
+from yiwang.core.views import audit, identity, inbox, messages, staff
 
 urlpatterns: list = [
     path("inbox/", inbox.inbox, name="inbox"),
@@ -15,6 +15,7 @@ urlpatterns: list = [
     path("messages/", messages.message_list, name="messages"),
     path("org/staff/", staff.staff_list, name="staff-list"),
     path("org/staff/<int:pk>/", staff.staff_member, name="staff-member"),
+    path("org/identity/", identity.identity_window, name="identity-window"),
     path("audit/", audit.audit_search, name="audit-search"),
     path("audit/entries/<int:entry_id>/", audit.audit_entry, name="audit-entry"),
 ]
