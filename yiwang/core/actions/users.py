@@ -421,4 +421,28 @@ def _register_enterprise(
         obj=user,
         change={"credit_code": credit_code, "assurance": int(level), "via": "self"},
     )
+    _tell_accounts_of_the_same_enterprise(user)
     return user
+
+
+def _tell_accounts_of_the_same_enterprise(new: User) -> None:
+    """An enterprise may have several accounts (one per 经办人), so a second one is
+    allowed; the existing accounts of the credit code are told, so an account opened in
+    the company's name by someone else does not go unnoticed."""
+    from yiwang.core.actions.notify import do_notify
+
+    others = User.objects.filter(
+        kind=User.Kind.ENTERPRISE, credit_code=new.credit_code, is_active=True
+    ).exclude(pk=new.pk)
+    for other in others[:20]:
+        do_notify(
+            actor=None,
+            user=other,
+            title=_("有新账号以本企业名义注册"),
+            body=_(
+                "账号 %(username)s（经办人 %(name)s）以本企业的统一社会信用代码注册。如不是本"
+                "企业人员注册，请不要让法定代表人确认该账号，并拨打 12345 反映。"
+            )
+            % {"username": new.username, "name": new.full_name or "—"},
+            url="/account/",
+        )

@@ -237,6 +237,9 @@ class CitizenRegistrationForm(_PasswordPair):
     phone = forms.CharField(
         label=_("手机号码"),
         max_length=14,
+        help_text=_(
+            "请填写在公安户籍（人口库）登记的本人手机号码，实名核验的短信验证码将发送到该号码。"
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
 

@@ -264,6 +264,19 @@ def _attach_errors(form, exc: ValidationError, password_field: str = "password1"
         form.add_error(target, error)
 
 
+def _registered_message(user: User) -> str:
+    """What a new account is told: how it becomes 实名 (a citizen by SMS, an enterprise
+    through its legal representative or a window)."""
+    if assurance.is_verified(user):
+        return _("注册成功，欢迎使用焦作一网。")
+    if user.kind == User.Kind.ENTERPRISE:
+        return _(
+            "注册成功。请法定代表人登录本人已实名的个人账号确认本企业账号，或到政务服务大厅"
+            "窗口核验，之后即可办理企业事项、使用企业证照。"
+        )
+    return _("注册成功。请在“账号与安全”中完成短信实名核验，之后即可使用证照夹等功能。")
+
+
 def _register(request, form_class, create, template: str) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(landing_url(request, request.user))
@@ -280,13 +293,7 @@ def _register(request, form_class, create, template: str) -> HttpResponse:
             _attach_errors(form, exc)
             status = refused(exc).status
         else:
-            if assurance.is_verified(user):
-                messages.success(request, _("注册成功，欢迎使用焦作一网。"))
-            else:
-                messages.success(
-                    request,
-                    _("注册成功。请在“账号与安全”中完成短信实名核验，之后即可使用证照夹等功能。"),
-                )
+            messages.success(request, _registered_message(user))
             return _complete_login(request, user, "", reason="register")
     return render(request, template, {"form": form}, status=status)
 

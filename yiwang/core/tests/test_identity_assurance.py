@@ -427,6 +427,21 @@ def test_only_the_registered_verified_legal_rep_may_confirm(client, registered_c
     assert registered_company.assurance == Assurance.REGISTRY
 
 
+def test_a_second_account_of_the_same_enterprise_is_told_to_the_first(registered_company):
+    from yiwang.core.actions.users import do_register_enterprise
+
+    do_register_enterprise(
+        username="yuanhang2",
+        enterprise_name=REP_COMPANY,
+        credit_code=REP_CODE,
+        full_name="另一人",
+        password=PASSWORD,
+        phone="13511113333",
+    )
+    told = registered_company.notifications.get(title="有新账号以本企业名义注册")
+    assert "yuanhang2" in told.body and "另一人" in told.body
+
+
 def test_legal_rep_confirms_through_the_api(client, registered_company):
     rep = _citizen("zhaomin", REAL_NAME, REAL_ID, Assurance.SMS)
     client.force_login(rep)

@@ -154,6 +154,26 @@ def test_friendly_error_pages_with_debug_off_in_both_languages(
     assert en in _html(r) and zh not in _html(r)
 
 
+def test_a_stale_form_gets_the_expired_page_in_the_shell(citizen):
+    """A POST without a valid CSRF token: the site's own 403 page saying what to do, in
+    both languages, with a way back to the page the form was on (same site only)."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(citizen)
+    r = browser.post(
+        "/account/elder/", {"elder_mode": "on"}, HTTP_REFERER="http://testserver/account/"
+    )
+    assert r.status_code == 403
+    html = _html(r)
+    assert 'id="csrf-failure"' in html and "页面已过期" in html and "CSRF" not in html
+    assert 'href="http://testserver/account/"' in html
+    r = browser.post(
+        "/account/elder/", {}, HTTP_ACCEPT_LANGUAGE="en", HTTP_REFERER="https://evil.example/"
+    )
+    assert "Page expired" in _html(r) and "evil.example" not in _html(r)
+
+
 def test_room_table_names_are_unique():
     keys = [r.key for r in ROOMS]
     assert len(keys) == len(set(keys))

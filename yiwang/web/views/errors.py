@@ -4,6 +4,7 @@ errors answer in the API's JSON envelope instead of HTML."""
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
@@ -36,6 +37,17 @@ def forbidden(request, exception=None):
     if request.path.startswith(API_PREFIX):
         return _api_error(403, "forbidden", _("您没有执行此操作的权限。"))
     return _page(request, 403, "web/errors/403.html")
+
+
+def csrf_failure(request, reason: str = "", template_name: str = ""):
+    """A form sent with a missing or stale CSRF token (a page left open, a sign-in in
+    another tab): 403 in the site's shell with what to do, instead of Django's page."""
+    if request.path.startswith(API_PREFIX):
+        return _api_error(403, "csrf_failed", _("请求来源校验失败，请刷新页面后重试。"))
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    return render(request, "web/errors/csrf.html", {"back": back}, status=403)
 
 
 def not_found(request, exception=None):
