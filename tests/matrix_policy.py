@@ -323,6 +323,8 @@ NOT_OBJECT_SURFACES: dict[str, str] = {
     "/login/totp/": "sign-in second factor",
     "/login/unlock/": "lifting one's own login wait",
     "/login/unlock/verify/": "lifting one's own login wait",
+    "/login/reset/": "找回密码: one's own account, by SMS code",
+    "/login/reset/verify/": "找回密码: one's own account, by SMS code",
     "/account/verify/send/": "one's own 实名 SMS code",
     "/account/verify/": "one's own 实名 SMS code",
     "/account/totp/change/": "one's own account",

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from oauth2_provider.models import (
     get_access_token_model,
     get_application_model,
@@ -80,25 +81,40 @@ def do_send_unlock_code(*, actor, username: str, ip: str = "") -> None:
     it exists, has a phone or not; only the rate limits (per address, per username, one
     code a minute) refuse, with ``RateLimited``. The code goes straight to the SMS channel
     (the logging channel in the demo), never into a stored message."""
-    until = lockout.unlock_send_refused(username, ip)
+    _send_code(actor=actor, username=username, ip=ip, purpose="unlock")
+
+
+# What each one-time code's SMS says (找回密码 and 解除登录等待 keep separate codes).
+_CODE_TEXTS = {
+    "unlock": _lazy(
+        "【焦作一网】您正在解除登录等待，验证码 %(code)s，%(minutes)s 分钟内有效。如非本人"
+        "操作，请尽快修改密码。"
+    ),
+    "reset": _lazy(
+        "【焦作一网】您正在找回密码，验证码 %(code)s，%(minutes)s 分钟内有效。请勿告诉他人；"
+        "如非本人操作，请忽略本短信。"
+    ),
+}
+
+
+def _send_code(*, actor, username: str, ip: str, purpose: str) -> None:
+    until = lockout.unlock_send_refused(username, ip, purpose)
     if until is not None:
         raise RateLimited(
             _("获取验证码过于频繁，请于 %(time)s 后再试。") % {"time": lockout.when(until)},
-            code="unlock_send_limited",
+            code=f"{purpose}_send_limited",
         )
-    _send_unlock_code(actor=actor, username=username, ip=ip)
+    _send_code_now(actor=actor, username=username, ip=ip, purpose=purpose)
 
 
 @transaction.atomic
-def _send_unlock_code(*, actor, username: str, ip: str) -> None:
+def _send_code_now(*, actor, username: str, ip: str, purpose: str) -> None:
     user = User.objects.filter(username=username, is_active=True).first()
     sms = notify.channel("sms") if "sms" in notify.channel_names() else None
     if user is None or sms is None or not sms.can_reach(user):
         return
-    code = lockout.new_unlock_code(username)
-    text = _(
-        "【焦作一网】您正在解除登录等待，验证码 %(code)s，%(minutes)s 分钟内有效。如非本人操作，请尽快修改密码。"
-    ) % {
+    code = lockout.new_unlock_code(username, purpose)
+    text = str(_CODE_TEXTS[purpose]) % {
         "code": code,
         "minutes": lockout.UNLOCK_CODE_SECONDS // 60,
     }
@@ -106,11 +122,11 @@ def _send_unlock_code(*, actor, username: str, ip: str) -> None:
         sms.send(user, _TextMessage(title=text))
         sent = True
     except ChannelError as exc:
-        logger.warning("unlock code for user %s not sent: %s", user.pk, exc)
+        logger.warning("%s code for user %s not sent: %s", purpose, user.pk, exc)
         sent = False
     audit.record(
         actor=actor,
-        action="core.session.unlock_code",
+        action=f"core.session.{purpose}_code",
         obj=user,
         change={"channel": "sms", "sent": sent, "ip": ip},
     )
@@ -157,6 +173,87 @@ def _unlock(*, actor, username: str, code: str, ip: str) -> str:
         change={"method": method, "ip": ip},
     )
     return method
+
+
+def do_send_reset_code(*, actor, username: str, ip: str = "") -> None:
+    """找回密码, step 1: a one-time code by SMS to the phone of ``username``'s account —
+    the same answer whether or not the account exists or has a phone, counted like the
+    unlock codes (per address, per username from it, per username, one a minute)."""
+    _send_code(actor=actor, username=username, ip=ip, purpose="reset")
+
+
+def do_reset_password(
+    *, actor, username: str, code: str, second: str = "", new_password: str, ip: str = ""
+) -> User:
+    """找回密码, step 2: the SMS code (proof of the account's phone) — and, for an
+    account with 动态口令, also a current code or a 恢复码 — sets ``new_password``. Every
+    session and token of the account ends, its login wait is lifted, the owner is told and
+    the ledger keeps how. A wrong or expired code raises ``Invalid`` (the same for an
+    unknown username); too many tries raise ``RateLimited``."""
+    until = lockout.unlock_check_refused(username, ip, "reset")
+    if until is not None:
+        raise RateLimited(
+            _("验证码错误次数过多，请于 %(time)s 后再试。") % {"time": lockout.when(until)},
+            code="reset_check_limited",
+        )
+    from django.contrib.auth.password_validation import validate_password
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    # The new password is checked first (so a weak one does not spend the code), against
+    # a stand-in for an unknown name so the answer does not tell whether it exists.
+    validate_password(new_password, user or User(username=username))
+    if user is None or not _reset_factors_hold(user, code, second, ip):
+        lockout.note_wrong_unlock_code(username, "reset")
+        raise Invalid(
+            {"code": _("验证码不正确或已过期，请重新输入或重新获取。")}, code="reset_code"
+        )
+    return _set_reset_password(actor, user, new_password, ip)
+
+
+def _reset_factors_hold(user: User, code: str, second: str, ip: str) -> bool:
+    """The SMS code, then — with 动态口令 on — the authenticator's code or a 恢复码. The
+    SMS code is spent only when every factor holds, so a wrong second factor costs a try
+    and not the code."""
+    second = (second or "").strip()
+    if user.totp_enabled:
+        if not second:
+            return False
+        if not totp.verify(user.totp_secret, second, user_id=user.pk) and not (
+            enrolment.recovery_code_matches(user, second)
+        ):
+            return False
+    if not lockout.take_unlock_code(user.username, code, "reset"):
+        return False
+    if user.totp_enabled and not totp.verify(user.totp_secret, second, user_id=user.pk):
+        do_use_recovery_code(actor=None, user=user, code=second, ip=ip)
+    return True
+
+
+def _set_reset_password(actor, user: User, new_password: str, ip: str) -> User:
+    from yiwang.core.actions.notify import do_notify
+
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        do_logout_everywhere(actor=user, user=user)
+        lockout.reset(user.username)
+        audit.record(
+            actor=actor or user,
+            action="core.user.reset_password",
+            obj=user,
+            change={"method": "sms+totp" if user.totp_enabled else "sms", "ip": ip},
+        )
+        do_notify(
+            actor=None,
+            user=user,
+            title=_("您的密码已通过短信验证码重置"),
+            body=_(
+                "您的账号密码已重置，所有设备上的登录均已退出。如非本人操作，请立即联系 12345"
+                "或到政务服务大厅窗口处理。"
+            ),
+            url="/account/",
+        )
+    return user
 
 
 @transaction.atomic

@@ -103,3 +103,13 @@ def code_hash(user_id: int, code: str) -> str:
     """Keyed hash of one recovery code, bound to its user (a copied row matches nobody
     else's code)."""
     return blind_index(normalise(code), f"core.recovery_code:{user_id}")
+
+
+def recovery_code_matches(user, code: str) -> bool:
+    """Whether ``code`` is one of ``user``'s unused 恢复码 (without spending it)."""
+    from yiwang.core.models import RecoveryCode
+
+    if not looks_like_code(code):
+        return False
+    unused = RecoveryCode.objects.filter(user=user, used_at__isnull=True)
+    return unused.filter(code_hash=code_hash(user.pk, code)).exists()

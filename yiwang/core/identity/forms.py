@@ -211,6 +211,34 @@ class _PasswordPair(forms.Form):
         return data
 
 
+class ResetPasswordForm(_PasswordPair):
+    """找回密码, step 2: the SMS code, the second factor of an account with 动态口令, and
+    the new password twice."""
+
+    field_order = ["code", "second", "password1", "password2"]
+
+    code = forms.CharField(
+        label=_("短信验证码"),
+        min_length=6,
+        max_length=6,
+        error_messages={
+            "required": _("请输入 6 位验证码。"),
+            "min_length": _("验证码为 6 位数字。"),
+            "max_length": _("验证码为 6 位数字。"),
+        },
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )
+    second = forms.CharField(
+        label=_("动态口令或恢复码"),
+        required=False,
+        max_length=20,
+        help_text=_("仅开启了动态口令的账号需要填写：身份验证器上的 6 位动态口令，或一个恢复码。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 def _mobile(value: str) -> str:
     return validate_mobile(value)
 

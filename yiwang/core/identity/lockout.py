@@ -256,31 +256,36 @@ def fail(request, username: str, ip: str) -> Pause | None:
     return Pause("address", blocked, failed=True) if blocked is not None else None
 
 
-# --- one-time unlock codes sent by SMS ---
+# --- one-time codes sent by SMS: 解除登录等待 (``unlock``) and 找回密码 (``reset``) ---
 
 
-def _code_key(username: str) -> str:
-    return f"yiwang:login-unlock:{digest(username)}"
+def _code_key(username: str, purpose: str = "unlock") -> str:
+    return f"yiwang:login-{purpose}:{digest(username)}"
 
 
-def _code_digest(username: str, code: str) -> str:
-    return salted_hmac("yiwang.login-unlock", f"{username}\x00{code}").hexdigest()
+def _code_digest(username: str, code: str, purpose: str = "unlock") -> str:
+    return salted_hmac(f"yiwang.login-{purpose}", f"{username}\x00{code}").hexdigest()
 
 
-def new_unlock_code(username: str) -> str:
+def new_unlock_code(username: str, purpose: str = "unlock") -> str:
     """A fresh 6-digit code for ``username``, valid ``UNLOCK_CODE_SECONDS``; only its
-    keyed digest is kept (in the shared cache), replacing any earlier code."""
+    keyed digest is kept (in the shared cache), replacing any earlier code of the same
+    purpose."""
     code = f"{secrets.randbelow(10**6):06d}"
-    cache.set(_code_key(username), _code_digest(username, code), timeout=UNLOCK_CODE_SECONDS)
+    cache.set(
+        _code_key(username, purpose),
+        _code_digest(username, code, purpose),
+        timeout=UNLOCK_CODE_SECONDS,
+    )
     return code
 
 
-def take_unlock_code(username: str, code: str) -> bool:
+def take_unlock_code(username: str, code: str, purpose: str = "unlock") -> bool:
     """Whether ``code`` is the current code of ``username``; a right code is spent."""
-    stored = cache.get(_code_key(username))
-    if not stored or not constant_time_compare(stored, _code_digest(username, code)):
+    stored = cache.get(_code_key(username, purpose))
+    if not stored or not constant_time_compare(stored, _code_digest(username, code, purpose)):
         return False
-    return bool(cache.delete(_code_key(username)))
+    return bool(cache.delete(_code_key(username, purpose)))
 
 
 def _over(key: str, limit_window: tuple[int, int]) -> dt.datetime | None:
@@ -291,35 +296,36 @@ def _over(key: str, limit_window: tuple[int, int]) -> dt.datetime | None:
     return ratelimit.peek(key).ends or timezone.now()
 
 
-def unlock_send_refused(username: str, ip: str) -> dt.datetime | None:
+def unlock_send_refused(username: str, ip: str, purpose: str = "unlock") -> dt.datetime | None:
     """Count a request for a code; until when it is refused, if it is (per address, per
     username from that address, per username — existing or not — and one per
     ``UNLOCK_RESEND_SECONDS``)."""
-    resend = ratelimit.held_until(f"login-unlock-resend:{digest(username)}")
+    name = digest(username)
+    resend = ratelimit.held_until(f"login-{purpose}-resend:{name}")
     if resend is not None:
         return resend
-    user_key = f"login-unlock-send-user:{digest(username)}"
+    user_key = f"login-{purpose}-send-user:{name}"
     refused = (
-        _over(f"login-unlock-send:{ip}", UNLOCK_SENDS_PER_ADDRESS)
+        _over(f"login-{purpose}-send:{ip}", UNLOCK_SENDS_PER_ADDRESS)
         or _over(f"{user_key}:{ip}", UNLOCK_SENDS_PER_USERNAME_ADDRESS)
         or _over(user_key, UNLOCK_SENDS_PER_USERNAME)
     )
     if refused is None:
-        ratelimit.hold(f"login-unlock-resend:{digest(username)}", UNLOCK_RESEND_SECONDS)
+        ratelimit.hold(f"login-{purpose}-resend:{name}", UNLOCK_RESEND_SECONDS)
     return refused
 
 
-def unlock_check_refused(username: str, ip: str) -> dt.datetime | None:
+def unlock_check_refused(username: str, ip: str, purpose: str = "unlock") -> dt.datetime | None:
     """Count a code tried from ``ip``; until when trying is refused, if it is (too many
     tries from the address, or too many wrong codes for the username)."""
-    wrong = ratelimit.peek(f"login-unlock-wrong:{digest(username)}")
+    wrong = ratelimit.peek(f"login-{purpose}-wrong:{digest(username)}")
     if wrong.n >= UNLOCK_WRONG_PER_USERNAME[0]:
         return wrong.ends
-    return _over(f"login-unlock-check:{ip}", UNLOCK_CHECKS_PER_ADDRESS)
+    return _over(f"login-{purpose}-check:{ip}", UNLOCK_CHECKS_PER_ADDRESS)
 
 
-def note_wrong_unlock_code(username: str) -> None:
+def note_wrong_unlock_code(username: str, purpose: str = "unlock") -> None:
     """Count a wrong code for ``username``; at the limit its SMS code is dropped."""
     limit, window = UNLOCK_WRONG_PER_USERNAME
-    if ratelimit.hit(f"login-unlock-wrong:{digest(username)}", window) >= limit:
-        cache.delete(_code_key(username))
+    if ratelimit.hit(f"login-{purpose}-wrong:{digest(username)}", window) >= limit:
+        cache.delete(_code_key(username, purpose))

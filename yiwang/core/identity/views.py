@@ -39,6 +39,7 @@ from yiwang.core.identity.forms import (
     PhoneCodeForm,
     PhoneCodeSendForm,
     RecoveryCodesForm,
+    ResetPasswordForm,
     TOTPChangeForm,
     TOTPCodeForm,
     TOTPDisableForm,
@@ -52,6 +53,7 @@ from yiwang.core.ratelimit import charge, client_ip
 PENDING_KEY = "yiwang_pending_login"
 ENROL_KEY = "yiwang_totp_enrol"
 UNLOCK_KEY = "yiwang_login_unlock"
+RESET_KEY = "yiwang_password_reset"
 CODES_KEY = "yiwang_recovery_codes"
 PENDING_SECONDS = 300
 REGISTER_PER_MINUTE = 10  # registration submissions per address (人口库比对 is an oracle)
@@ -231,6 +233,56 @@ def login_unlock_verify(request: HttpRequest) -> HttpResponse:
         status = 400
     context = {"form": form, "username": username}
     return render(request, "core/identity/login_unlock_verify.html", context, status=status)
+
+
+@sensitive_post_parameters("username")
+@never_cache
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """找回密码, step 1: a code by SMS to the account's phone; the same answer for every
+    username (existing or not, with a phone or not)."""
+    form = UnlockStartForm(request.POST if request.method == "POST" else None)
+    template = "core/identity/password_reset.html"
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        try:
+            actions.do_send_reset_code(actor=None, username=username, ip=client_ip(request))
+        except ValidationError as exc:
+            add_errors(form, exc)
+            return render(request, template, {"form": form}, status=errors.status_of(exc))
+        request.session[RESET_KEY] = username
+        return redirect("core:password_reset_verify")
+    status = 400 if form.errors else 200
+    return render(request, template, {"form": form}, status=status)
+
+
+@sensitive_post_parameters("code", "second", "password1", "password2")
+@never_cache
+def password_reset_verify(request: HttpRequest) -> HttpResponse:
+    """找回密码, step 2: the SMS code (and, with 动态口令, a current code or a 恢复码) and
+    the new password; then every session of the account ends and the user signs in."""
+    username = request.session.get(RESET_KEY)
+    if not username:
+        return redirect("core:password_reset")
+    form = ResetPasswordForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_reset_password(
+                actor=None, username=username, code=form.cleaned_data["code"],
+                second=form.cleaned_data["second"],
+                new_password=form.cleaned_data["password1"], ip=client_ip(request),
+            )  # fmt: skip
+        except ValidationError as exc:
+            _attach_errors(form, exc, password_field="password1")
+            status = errors.status_of(exc)
+        else:
+            request.session.pop(RESET_KEY, None)
+            messages.success(request, _("密码已重置，请用新密码登录。"))
+            return redirect(reverse("web:login"))
+    elif form.errors:
+        status = 400
+    context = {"form": form, "username": username}
+    return render(request, "core/identity/password_reset_verify.html", context, status=status)
 
 
 def _second_factor(request, user: User, form: LoginCodeForm) -> str:
