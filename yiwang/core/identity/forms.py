@@ -7,10 +7,31 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.identity import enrolment
+
+
+def six_digits(label, required, wrong, *, help_text="", autofocus: bool = True) -> forms.CharField:
+    """A 6-digit one-time code field (短信验证码, 动态口令): the numeric keypad on phones,
+    the browser's one-time-code autofill, and one message for any wrong shape."""
+    attrs = {
+        "inputmode": "numeric",
+        "autocomplete": "one-time-code",
+        "pattern": "[0-9]{6}",
+        "maxlength": "6",
+    }
+    if autofocus:
+        attrs["autofocus"] = True
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        error_messages={"required": required},
+        validators=[RegexValidator(r"^[0-9]{6}$", message=wrong, code="digits")],
+        widget=forms.TextInput(attrs=attrs),
+    )
 
 
 class LoginForm(AuthenticationForm):
@@ -71,60 +92,18 @@ class UnlockStartForm(forms.Form):
 class UnlockCodeForm(forms.Form):
     """解除登录等待, step 2: the code from the SMS, or a current 动态口令."""
 
-    code = forms.CharField(
-        label=_("验证码或动态口令"),
-        min_length=6,
-        max_length=6,
+    code = six_digits(
+        _("验证码或动态口令"),
+        _("请输入 6 位验证码。"),
+        _("验证码为 6 位数字。"),
         help_text=_("短信验证码 10 分钟内有效；开启了动态口令的账号也可以输入动态口令。"),
-        error_messages={
-            "required": _("请输入 6 位验证码。"),
-            "min_length": _("验证码为 6 位数字。"),
-            "max_length": _("验证码为 6 位数字。"),
-        },
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "pattern": "[0-9]{6}",
-                "autofocus": True,
-            }
-        ),
     )
-
-    def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
-        if not code.isdigit():
-            raise ValidationError(_("验证码为 6 位数字。"), code="digits")
-        return code
 
 
 class TOTPCodeForm(forms.Form):
     """The 6-digit 动态口令 from the user's authenticator app."""
 
-    code = forms.CharField(
-        label=_("动态口令"),
-        min_length=6,
-        max_length=6,
-        error_messages={
-            "required": _("请输入 6 位动态口令。"),
-            "min_length": _("动态口令为 6 位数字。"),
-            "max_length": _("动态口令为 6 位数字。"),
-        },
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "pattern": "[0-9]{6}",
-                "autofocus": True,
-            }
-        ),
-    )
-
-    def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
-        if not code.isdigit():
-            raise ValidationError(_("动态口令为 6 位数字。"), code="digits")
-        return code
+    code = six_digits(_("动态口令"), _("请输入 6 位动态口令。"), _("动态口令为 6 位数字。"))
 
 
 class LoginCodeForm(forms.Form):
@@ -217,19 +196,7 @@ class ResetPasswordForm(_PasswordPair):
 
     field_order = ["code", "second", "password1", "password2"]
 
-    code = forms.CharField(
-        label=_("短信验证码"),
-        min_length=6,
-        max_length=6,
-        error_messages={
-            "required": _("请输入 6 位验证码。"),
-            "min_length": _("验证码为 6 位数字。"),
-            "max_length": _("验证码为 6 位数字。"),
-        },
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
-        ),
-    )
+    code = six_digits(_("短信验证码"), _("请输入 6 位验证码。"), _("验证码为 6 位数字。"))
     second = forms.CharField(
         label=_("动态口令或恢复码"),
         required=False,
@@ -325,25 +292,12 @@ class PhoneCodeSendForm(forms.Form):
 class PhoneCodeForm(forms.Form):
     """The 6-digit 短信验证码 sent to the account's mobile number (实名核验)."""
 
-    code = forms.CharField(
-        label=_("短信验证码"),
-        min_length=6,
-        max_length=6,
-        error_messages={
-            "required": _("请输入 6 位短信验证码。"),
-            "min_length": _("短信验证码为 6 位数字。"),
-            "max_length": _("短信验证码为 6 位数字。"),
-        },
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}
-        ),
+    code = six_digits(
+        _("短信验证码"),
+        _("请输入 6 位短信验证码。"),
+        _("短信验证码为 6 位数字。"),
+        autofocus=False,
     )
-
-    def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
-        if not code.isdigit():
-            raise ValidationError(_("短信验证码为 6 位数字。"), code="digits")
-        return code
 
 
 # ---- 窗口实名核验 (window clerks) ---------------------------------------------------
