@@ -26,7 +26,7 @@ from yiwang.core.identity import assurance
 from yiwang.core.models import User
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
 from yiwang.services import access, instant
-from yiwang.services.actions import issuing
+from yiwang.services.actions import issuing, routing
 from yiwang.services.formdata import clean_form
 from yiwang.services.materials import (
     CheckedUpload,
@@ -362,6 +362,7 @@ def create_application(
     )
     if item.instant_rules:
         try_instant(application)
+    routing.alarm_if_unattended(clerk or actor, application)
     return application
 
 
@@ -761,6 +762,7 @@ def do_act(
     )
     finish(actor, application, action)
     if not application.outcome:
+        routing.alarm_if_unattended(actor, application)
         _tell(
             actor,
             application,
