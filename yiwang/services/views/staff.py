@@ -238,6 +238,11 @@ def staff_application(request: AuthenticatedHttpRequest, number: str) -> HttpRes
                 add_errors(form, exc)
                 field_errors = split_errors(exc)[1]
                 status = status_of(exc)
+            except PermissionDenied as exc:
+                # A guard further down (签发 under the department's name, say): shown
+                # here like any refusal, with the opinion typed kept in its box.
+                form.add_error(None, str(exc) or _("您没有执行此操作的权限。"))
+                status = refused(exc).status
             else:
                 messages.success(request, _("已办理。"))
                 return redirect("services:staff-application", number=app.number)
