@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def demo_items(city):
+def demo_items(city, licence_types):
     from yiwang.services.demo import seed_services_demo
 
     seed_services_demo()

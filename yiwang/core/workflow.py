@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from yiwang.core.access import grant_covers, grants
+from yiwang.core.access import grant_covers, grants, holders
 from yiwang.core.roles import ROLES
 
 ASSIGN_MODES = ("keep", "clear", "actor")
@@ -288,6 +288,19 @@ class Definition:
         """Roles that may take some action from ``state``."""
         return {r for a in self.actions_from(state) for r in a.roles}
 
+    def roles_moving_on(self, state: str) -> set[str]:
+        """Roles that may move a case on from ``state`` — every action but those handing
+        it back to the applicant (补正) — or, when there are none, any acting role."""
+        onward = {
+            r for a in self.actions_from(state) if not self.applicants_turn(a.to) for r in a.roles
+        }
+        return onward or self.roles_acting_in(state)
+
+    def applicants_turn(self, state: str) -> bool:
+        """Whether the applicant moves the case on from ``state`` (补正: they resubmit);
+        withdrawing, which ends the case, does not count."""
+        return any(a.applicant and a.to not in self.finals for a in self.actions_from(state))
+
     def escalations_for(self, state: str) -> list[tuple[int, dict]]:
         """(level, rule) for the rules that apply to ``state``, by rising overdue days."""
         rules = [e for e in self.escalations if e.get("state") in ("*", state)]
@@ -319,6 +332,20 @@ def handling_roles(user, case) -> set[str]:
         if "case.handle" in ROLES[g.role].permissions
         and grant_covers(g, path, case.department_id, parent)
     }
+
+
+def unattended_roles(d: Definition, state: str, *, division_path: str, department) -> set[str]:
+    """The roles that may move a case on from ``state`` when no active staff member
+    holding one of them reaches the place (``division_path`` × ``department``): a case
+    there would wait for nobody (a clerk who may only send it back for 补正 does not
+    count). Empty when someone does, in a final state, or when it is the applicant's
+    turn."""
+    if state in d.finals or d.applicants_turn(state):
+        return set()
+    roles = d.roles_moving_on(state)
+    if not roles or holders(roles, division_path=division_path, department=department):
+        return set()
+    return roles
 
 
 def available_actions(user, case) -> list[Action]:

@@ -12,7 +12,13 @@ from yiwang.licences.access import holder_index
 from yiwang.licences.actions.licences import do_issue_licence
 from yiwang.licences.models import Licence, LicenceType, Status
 
-__all__ = ["do_issue_licence", "find_valid_licence", "licence_label", "licence_type_by_slug"]
+__all__ = [
+    "do_issue_licence",
+    "find_valid_licence",
+    "licence_by_identifier",
+    "licence_label",
+    "licence_type_by_slug",
+]
 
 
 def find_valid_licence(
@@ -38,6 +44,13 @@ def find_valid_licence(
         .order_by("-issued_on", "-pk")
         .first()
     )
+
+
+def licence_by_identifier(identifier: str) -> Licence | None:
+    """The licence with this 电子证照标识 (GB/T 36904), whatever its status, or None."""
+    if not identifier:
+        return None
+    return Licence.objects.select_related("licence_type").filter(identifier=identifier).first()
 
 
 def licence_type_by_slug(slug: str) -> LicenceType | None:

@@ -1,22 +1,24 @@
 """The demo city's service hall: 政务服务事项 from ``fixtures/items.json`` (主项 with their
 业务办理项, implementation lists, form fields, 秒批 rules and 免证可办 materials) for the
 city and the demo counties — every county at ``scale="city"`` — the two 一件事 bundles,
-and the window clerks, approvers and department admins of the market and civil affairs
-departments. Deterministic and idempotent: re-running adds only what is missing."""
+and a window clerk and an approver in every department that receives items (seeded
+first: an item is published only when each of its steps has someone to take it).
+Deterministic and idempotent: re-running adds only what is missing."""
 
 from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from yiwang.core import audit
-from yiwang.core.models import Department, Division, OrgUnit, User
+from yiwang.core.models import Department, Division, OrgUnit, RoleAssignment, User
 from yiwang.core.rooms import DemoReport, DemoRun
 from yiwang.services.actions.bundles import do_define_bundle
 from yiwang.services.actions.items import do_create_item, do_publish_item
@@ -37,15 +39,36 @@ PLACES = {
     "GG-0701": "户籍或居住地对口学校；网上报名：焦作市义务教育招生报名平台",
     "JF-0302": "户籍所在地乡镇人民政府（街道办事处）便民服务中心",
 }
-# Staff the service windows need beyond the core demo (username part → line, role).
-SERVICE_STAFF = (
-    ("market", "market", "window_clerk"),
-    ("civil", "civil_affairs", "window_clerk"),
-    ("civil", "civil_affairs", "approver"),
-    ("civil", "civil_affairs", "dept_admin"),
-)
+# Every org unit that receives items gets a window clerk and an approver (unless it has
+# them already, as the core demo's market bureaus do), so every step of every item has
+# someone to take it; civil affairs keeps its department admin (差评整改 call-backs).
+HANDLING_ROLES = ("window_clerk", "approver")
+EXTRA_STAFF = (("civil_affairs", "dept_admin"),)
+# Username part of each line's staff: jiaozuo_police_approver is 焦作市公安局's approver.
+LINE_PARTS = {
+    "market": "market",
+    "civil_affairs": "civil",
+    "public_security": "police",
+    "human_resources": "hr",
+    "housing": "housing",
+    "natural_resources": "land",
+    "health": "health",
+    "education": "edu",
+}
 ROLE_NAMES = {"window_clerk": "窗口人员", "approver": "审批人员", "dept_admin": "管理员"}
-STAFF_PREFIX = {"410800": "jiaozuo", "410823": "wuzhi", "410822": "boai"}
+STAFF_PREFIX = {
+    "410800": "jiaozuo",
+    "410802": "jiefang",
+    "410803": "zhongzhan",
+    "410804": "macun",
+    "410811": "shanyang",
+    "410821": "xiuwu",
+    "410822": "boai",
+    "410823": "wuzhi",
+    "410825": "wenxian",
+    "410882": "qinyang",
+    "410883": "mengzhou",
+}
 
 
 @lru_cache(maxsize=1)
@@ -55,8 +78,9 @@ def fixture() -> dict[str, Any]:
 
 
 def staff_username(division: str, part: str, role: str) -> str:
-    """``jiaozuo_civil_approver`` for the approver of the city's civil affairs bureau."""
-    return f"{STAFF_PREFIX[division]}_{part}_{role}"
+    """``jiaozuo_civil_approver`` for the approver of the city's civil affairs bureau
+    (``part`` is a line's short name, ``LINE_PARTS``)."""
+    return f"{STAFF_PREFIX.get(division, 'd' + division)}_{part}_{role}"
 
 
 def _divisions(scope: str, scale: str) -> list[str]:
@@ -96,6 +120,7 @@ def _child_values(main: dict, child: dict, local: dict, forms: dict) -> dict:
         "life_events": child.get("life_events", main.get("life_events", [])),
         "enterprise_events": child.get("enterprise_events", main.get("enterprise_events", [])),
         "form_fields": forms.get(child.get("form", ""), []),
+        "applicants": child.get("applicants", main.get("applicants", "both")),
         **local,
     }
     for key in (
@@ -106,7 +131,7 @@ def _child_values(main: dict, child: dict, local: dict, forms: dict) -> dict:
         "fees",
         "licence_type_code",
         "instant_rules",
-        "applicants",
+        "registers_entity",
         "online",
     ):
         if key in child:
@@ -138,6 +163,7 @@ def _seed_main(spec: dict, division: Division, forms: dict) -> int:
                     "kind": spec["kind"],
                     "legal_basis": spec["legal_basis"],
                     "level": "main",
+                    "applicants": spec.get("applicants", "both"),
                     "keywords": spec.get("keywords", ""),
                     "life_events": spec.get("life_events", []),
                     "enterprise_events": spec.get("enterprise_events", []),
@@ -185,22 +211,45 @@ def _seed_bundles(specs: list[dict]) -> int:
     return made
 
 
-def _seed_staff() -> int:
-    """Window clerks, approvers and department admins of the market and civil affairs
-    departments in the city and the demo counties, sharing the admin's password hash."""
+def _receiving_units(specs: list[dict], scale: str) -> list[OrgUnit]:
+    """The org units (division × department) the items of ``specs`` are handled in."""
+    codes = sorted(
+        {
+            f"{division}-{spec['line']}"
+            for spec in specs
+            for division in _divisions(spec.get("divisions", "county"), scale)
+        }
+    )
+    return list(
+        OrgUnit.objects.select_related("department", "division")
+        .filter(department__code__in=codes, division_id=F("department__division_id"))
+        .order_by("department__code")
+    )
+
+
+def _holds_role(unit: OrgUnit, role: str) -> bool:
+    """Whether an active staff member holds ``role`` in ``unit`` itself."""
+    return (
+        RoleAssignment.objects.filter(role=role, user__is_active=True)
+        .filter(Q(org_unit=unit) | Q(org_unit__isnull=True, user__org_unit=unit))
+        .exists()
+    )
+
+
+def _seed_staff(units: list[OrgUnit]) -> int:
+    """A window clerk and an approver in every unit that receives items (the department
+    admin too where ``EXTRA_STAFF`` says), unless the unit has one already; they share
+    the admin's password hash. Returns how many were made."""
     from yiwang.core.actions.users import do_create_staff
 
     admin = User.objects.filter(username="admin").first()
     made = 0
-    for division in (CITY, *DEMO_COUNTIES):
-        for part, line, role in SERVICE_STAFF:
-            username = staff_username(division, part, role)
-            if User.objects.filter(username=username).exists():
-                continue
-            unit = OrgUnit.objects.filter(
-                department__code=f"{division}-{line}", division_id=division
-            ).first()
-            if unit is None:
+    for unit in units:
+        line = unit.department.line
+        roles = [*HANDLING_ROLES, *(r for ln, r in EXTRA_STAFF if ln == line)]
+        for role in roles:
+            username = staff_username(unit.division_id, LINE_PARTS.get(line, line), role)
+            if _holds_role(unit, role) or User.objects.filter(username=username).exists():
                 continue
             user = do_create_staff(
                 actor=None,
@@ -217,21 +266,34 @@ def _seed_staff() -> int:
     return made
 
 
-def seed_services_demo(*, scale: str = "demo") -> dict[str, int]:
+def spec_key(spec: dict) -> str:
+    """A 主项's code without its division, e.g. ``XK-0102`` for 个体工商户登记."""
+    return spec["code"].split("-", 1)[1]
+
+
+def seed_services_demo(
+    *, scale: str = "demo", only: Collection[str] | None = None
+) -> dict[str, int]:
     """Seed the demo service hall (see module doc); ``scale="city"`` implements the
-    county-level items in every county (a few hundred items). Returns what was added."""
+    county-level items in every county (a few hundred items). ``only`` names the 主项 to
+    seed (``spec_key``; their staff and the bundles wholly among them come too, the
+    ratings do not), so one item's implementations can be seeded on their own. Returns
+    what was added."""
     data = fixture()
     forms = data.get("forms", {})
     divisions = {d.code: d for d in Division.objects.filter(Q(parent_id=CITY) | Q(pk=CITY))}
+    specs = [s for s in data["items"] if only is None or spec_key(s) in only]
     counts = {"items": 0, "bundles": 0, "staff": 0}
-    for spec in data["items"]:
+    # Staff first: an item is published only once someone can handle each of its steps.
+    counts["staff"] = _seed_staff(_receiving_units(specs, scale))
+    for spec in specs:
         for code in _divisions(spec.get("divisions", "county"), scale):
             division = divisions.get(code)
             if division is not None:
                 counts["items"] += _seed_main(spec, division, forms)
     counts["bundles"] = _seed_bundles(data.get("bundles", []))
-    counts["staff"] = _seed_staff()
-    seed_demo_ratings()  # 好差评 and one open 差评整改 (yiwang.services.actions.ratings)
+    if only is None:
+        seed_demo_ratings()  # 好差评 and one open 差评整改 (yiwang.services.actions.ratings)
     if any(counts.values()):
         audit.record(
             actor=None, action="services.demo.seed", obj=("services", "demo"), change=counts

@@ -26,12 +26,12 @@ from yiwang.core.identity import assurance
 from yiwang.core.models import User
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
 from yiwang.services import access, instant
+from yiwang.services.actions import issuing, routing
 from yiwang.services.formdata import clean_form
 from yiwang.services.materials import (
     CheckedUpload,
     Need,
     check_material,
-    registry_record,
     resolve_materials,
     save_material,
 )
@@ -46,15 +46,6 @@ OUTCOME_OF = {
 APPLICANT_ACTIONS = ("resubmit", "withdraw")
 ONLINE_CHANNELS = (Channel.ONLINE, Channel.APP)
 NAME_MAX = 100
-# 法人库 fields that fill a licence's face data the form did not ask for (免填).
-LICENCE_FROM_ENTITY = {
-    "legal_rep": "legal_rep_name",
-    "address": "address",
-    "established": "established",
-    "scope": "business_scope",
-    "registered_capital": "registered_capital",
-    "entity_type": "entity_type",
-}
 
 
 @dataclass(frozen=True)
@@ -371,6 +362,7 @@ def create_application(
     )
     if item.instant_rules:
         try_instant(application)
+    routing.alarm_if_unattended(clerk or actor, application)
     return application
 
 
@@ -533,48 +525,34 @@ def try_instant(application: Application) -> instant.Decision:
 # --- licence on approval ---
 
 
-def licence_data(application: Application, fields: list[dict]) -> dict[str, str]:
-    """照面信息 for the licence: the type's fields taken from the form (same key), the
-    rest of an enterprise's from the 法人库."""
-    data: dict[str, str] = {}
-    form = application.form_data or {}
-    record = None
-    if application.applicant_id_type == HolderIdType.CREDIT_CODE:
-        record = registry_record("legal_entity", "001", application.applicant_id_number)
-    for f in fields:
-        key = f.get("key")
-        if key is None:
-            continue
-        value = form.get(key)
-        if value in (None, "") and record is not None and key in LICENCE_FROM_ENTITY:
-            value = getattr(record, LICENCE_FROM_ENTITY[key], None)
-        if value in (None, ""):
-            continue
-        if isinstance(value, bool):
-            value = _("是") if value else _("否")
-        data[key] = str(value)
-    return data
-
-
 def issue_licence(actor, application: Application) -> str:
-    """签发 the item's e-licence to the applicant, by the handling department; returns
-    its identifier (stored on the application)."""
+    """签发 the item's e-licence, by the handling department, to the right holder — the
+    applicant, or the entity a 设立登记 registers (``issuing``); returns its identifier
+    (stored on the application). A licence that cannot be issued is refused in words
+    about the licence."""
     from yiwang.licences.public import do_issue_licence, licence_type_by_slug
 
     code = application.item.licence_type_code
-    licence_type = licence_type_by_slug(code) or code
-    fields = getattr(licence_type, "fields", None) or []
-    licence = do_issue_licence(
-        actor=actor,
-        licence_type=licence_type,
-        holder_name=application.applicant_name,
-        holder_id=application.applicant_id_number,
-        holder_id_type=application.applicant_id_type,
-        data=licence_data(application, fields),
-        issuer=application.department,
-        source=f"{application.item.name} {application.number}"[:120],
-    )
+    licence_type = licence_type_by_slug(code)
+    if licence_type is None:
+        raise Conflict(_("证照目录中没有“%s”，不能签发。") % code, code="licence_not_issued")
+    holder = issuing.licence_holder(actor, application, licence_type)
+    try:
+        licence = do_issue_licence(
+            actor=actor,
+            licence_type=licence_type,
+            holder_name=holder.name,
+            holder_id=holder.id_number,
+            holder_id_type=holder.id_type,
+            data=issuing.licence_data(application, licence_type, holder),
+            issuer=application.department,
+            source=f"{application.item.name} {application.number}"[:120],
+        )
+    except ValidationError as exc:
+        raise issuing.not_issued(licence_type, exc) from exc
     application.licence_identifier = licence.identifier
+    if holder.registered:
+        issuing.hand_over_parts(actor, application, holder, licence.identifier)
     return licence.identifier
 
 
@@ -784,6 +762,7 @@ def do_act(
     )
     finish(actor, application, action)
     if not application.outcome:
+        routing.alarm_if_unattended(actor, application)
         _tell(
             actor,
             application,

@@ -25,6 +25,7 @@ from yiwang.services.actions.applications import (
     create_application,
     files_for,
 )
+from yiwang.services.actions.issuing import hand_over_registered
 from yiwang.services.formdata import clean_form, merge_fields
 from yiwang.services.materials import CheckedUpload, Need, resolve_materials
 from yiwang.services.models import (
@@ -117,11 +118,57 @@ class MaterialGroup:
         return sorted({n.label for n in self.needs if n.satisfied})
 
 
+def founding_item(items: list[ServiceItem]) -> ServiceItem | None:
+    """The part of a 一件事 that registers a new entity (开办: 个体工商户设立登记), if any."""
+    return next((i for i in items if i.registers_entity), None)
+
+
+def applicant_kind(bundle: Bundle, items: list[ServiceItem]) -> str | None:
+    """Who applies for a 一件事: when a part registers a new entity, its founder — a
+    person — who applies for the other parts on that entity's behalf; otherwise as the
+    bundle's kind says (个人一件事: a person, 企业一件事: an organisation)."""
+    if founding_item(items) is not None:
+        return "person"
+    return BUNDLE_KINDS.get(bundle.kind)
+
+
+def wrong_kind_message(bundle: Bundle, items: list[ServiceItem], kind: str) -> str:
+    """Why an applicant of ``kind`` cannot apply for the bundle ("" when they can)."""
+    wanted = applicant_kind(bundle, items)
+    if not wanted or wanted == kind:
+        return ""
+    founding = founding_item(items)
+    if founding is not None:
+        return _("「%(name)s」由经营者本人以个人身份办理，随「%(item)s」一并设立新主体。") % {
+            "name": bundle.name,
+            "item": founding.name,
+        }
+    if wanted == "person":
+        return _("「%s」面向个人办理。") % bundle.name
+    return _("「%s」面向企业办理。") % bundle.name
+
+
+def _promised_by_registration(items: list[ServiceItem], per_item: dict[int, list[Need]]):
+    """The licence a 设立登记 part issues (营业执照) stands in for the same licence the
+    other parts ask for: it is not asked for, and each part gets it on registration."""
+    founding = founding_item(items)
+    if founding is None or not founding.licence_type_code:
+        return
+    for item in items:
+        if item.pk == founding.pk:
+            continue
+        for need in per_item[item.pk]:
+            if not need.satisfied and need.spec.licence_type_code == founding.licence_type_code:
+                need.source = Material.Source.LICENCE
+                need.label = _("由本次一并办理的「%s」核发，免提交") % founding.name
+
+
 def material_groups(
     items: list[ServiceItem], applicant: Applicant | None
 ) -> tuple[list[MaterialGroup], dict[int, list[Need]]]:
     """The bundle's materials grouped by name (免证 resolved for the applicant when
-    known), and each item's own needs."""
+    known, and a licence one part issues to the others promised), and each item's own
+    needs."""
     groups: dict[str, MaterialGroup] = {}
     per_item: dict[int, list[Need]] = {}
     for item in items:
@@ -132,6 +179,9 @@ def material_groups(
         else:
             needs = [Need(spec) for spec in item.materials.all()]
         per_item[item.pk] = needs
+    _promised_by_registration(items, per_item)
+    for item in items:
+        needs = per_item[item.pk]
         for need in needs:
             group = groups.get(need.spec.name)
             if group is None:
@@ -181,6 +231,7 @@ def do_apply_bundle(
         )
         for p in prepared
     ]
+    hand_over_registered(actor, parts)
     audit.record(
         actor=actor,
         action="services.bundle.apply",
@@ -198,24 +249,22 @@ def do_apply_bundle(
 
 def _applicant_and_items(bundle: Bundle, actor, channel: str) -> tuple[Applicant, list]:
     """The applicant behind ``actor`` and the items of a published 一件事 they may apply
-    for on this channel: the bundle's kind (个人 or 企业) must match, and every item must
-    be open to them."""
+    for on this channel: they must be the kind it is for (``applicant_kind``), and every
+    item must be open to them — or, beside a 设立登记, to the entity being registered."""
     if not bundle.published:
         raise ValidationError(_("「%s」未发布。") % bundle.name, code="not_eligible")
     applicant = applicant_from_account(actor)
-    kind = BUNDLE_KINDS.get(bundle.kind)
-    if kind and kind != applicant.kind:
-        raise ValidationError(
-            _("「%s」面向个人办理。") % bundle.name
-            if kind == "person"
-            else _("「%s」面向企业办理。") % bundle.name,
-            code="wrong_kind",
-        )
     items = bundle_items(bundle)
     if not items:
         raise ValidationError(_("「%s」还没有事项。") % bundle.name, code="not_eligible")
+    refusal = wrong_kind_message(bundle, items, applicant.kind)
+    if refusal:
+        raise ValidationError(refusal, code="wrong_kind")
+    founding = founding_item(items)
     for item in items:
-        check_eligible(item, applicant.kind, channel)
+        # Beside a 设立登记, the other parts are applied for on the new entity's behalf.
+        on_behalf = founding is not None and item.pk != founding.pk
+        check_eligible(item, "entity" if on_behalf else applicant.kind, channel)
     return applicant, items
 
 

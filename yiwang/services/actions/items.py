@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import audit
 from yiwang.core.errors import Conflict
 from yiwang.core.models import Department, Division
-from yiwang.services import access
+from yiwang.services import access, readiness
 from yiwang.services.events import ENTERPRISE, LIFE
 from yiwang.services.formspec import SLUG_RE, clean_form_fields, clean_instant_rules
 from yiwang.services.models import ItemKind, MaterialSpec, ProcessStep, ServiceItem
@@ -48,6 +48,7 @@ HANDLING_ONLY = (
     "form_fields",
     "instant_rules",
     "licence_type_code",
+    "registers_entity",
 )
 ITEM_FIELDS = (
     "name",
@@ -75,6 +76,7 @@ ITEM_FIELDS = (
     "keywords",
     "workflow_code",
     "licence_type_code",
+    "registers_entity",
     "instant_rules",
 )
 PARENT_LEVELS: dict[str, tuple[str, ...]] = {
@@ -375,6 +377,7 @@ def clean_item(
     out["division"] = _division(merged.get("division"), department, errors)
     out["conditions"] = str(merged.get("conditions") or "").strip()
     out["applicants"] = _applicants(merged, errors)
+    out["registers_entity"] = _registers(merged, out["applicants"], errors)
     out["statutory_days"], out["promised_days"] = _time_limits(merged, errors)
     out["visits"] = _days(merged, "visits", errors, _("到办事现场次数")) or 0
     out.update(_contact_texts(merged, errors))
@@ -466,6 +469,25 @@ def _applicants(merged: dict, errors: _Errors) -> str:
     if applicants not in ServiceItem.Applicants.values:
         errors.add("applicants", _("服务对象应为自然人、法人或两者。"))
     return applicants
+
+
+def _registers(merged: dict, applicants: str, errors: _Errors) -> str:
+    """设立登记主体类型: the market entity a registration creates (企业, 个体工商户, 农民专业
+    合作社), or none. A 个体工商户 is registered by its 经营者, a natural person."""
+    registers = str(merged.get("registers_entity") or "")
+    if registers not in ServiceItem.Registers.values:
+        errors.add("registers_entity", _("设立登记主体类型应为企业、个体工商户或农民专业合作社。"))
+        return ""
+    if (
+        registers == ServiceItem.Registers.INDIVIDUAL
+        and applicants != ServiceItem.Applicants.PERSON
+    ):
+        errors.add(
+            "applicants",
+            _("个体工商户设立登记由经营者本人申请，服务对象应为自然人。"),
+            "registers_person",
+        )
+    return registers
 
 
 def _time_limits(merged: dict, errors: _Errors) -> tuple[int | None, int | None]:
@@ -709,7 +731,9 @@ def do_update_item(
 @transaction.atomic
 def do_publish_item(*, actor, item: ServiceItem) -> ServiceItem:
     """发布: the item appears in the service hall; a 业务办理项 can then be applied for.
-    Its parent must be published first, and a 业务办理项 needs its 承诺时限."""
+    Its parent must be published first, and a 业务办理项 needs its 承诺时限, its steps,
+    a licence its applicants can hold and staff to take every step of its 办理流程
+    (``services.readiness``)."""
     item = (
         ServiceItem.objects.select_for_update()
         .select_related("department__division")
@@ -725,6 +749,8 @@ def do_publish_item(*, actor, item: ServiceItem) -> ServiceItem:
         problems.append(_("业务办理项须填写承诺办结时限后才能发布。"))
     if item.level == Level.HANDLING and not item.steps.exists():
         problems.append(_("业务办理项须至少有一个办理环节后才能发布。"))
+    if item.level == Level.HANDLING:
+        problems += readiness.publish_problems(item)
     if problems:
         raise ValidationError([Conflict(p, code="not_publishable") for p in problems])
     previous = item.status

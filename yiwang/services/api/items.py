@@ -87,6 +87,11 @@ class ItemIn(Schema):
     enterprise_events: list[str] = Field(default_factory=list, max_length=20)
     keywords: str = Field("", max_length=200)
     licence_type_code: str = Field("", max_length=40)
+    registers_entity: str = Field(
+        "",
+        max_length=2,
+        description="设立登记主体类型：91 企业、92 个体工商户、93 农民专业合作社（办结时赋码）",
+    )
     instant_rules: list[dict] = Field(default_factory=list, max_length=20)
     materials: list[MaterialIn] | None = Field(None, max_length=100, description="省略则保持不变")
     steps: list[StepIn] | None = Field(None, max_length=100, description="省略则保持不变")
@@ -143,6 +148,7 @@ class ItemOut(Schema):
 
 
 class ItemDetailOut(ItemOut):
+    registers_entity: str
     implementer: str
     legal_basis: str
     conditions: str
@@ -197,6 +203,7 @@ def item_out(i: ServiceItem) -> dict:
 def detail_out(i: ServiceItem) -> dict:
     return {
         **item_out(i),
+        "registers_entity": i.registers_entity,
         "implementer": i.implementer,
         "legal_basis": i.legal_basis,
         "conditions": i.conditions,

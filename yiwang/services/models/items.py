@@ -48,6 +48,15 @@ class ServiceItem(models.Model):
         ENTITY = "entity", _("法人")
         BOTH = "both", _("自然人和法人")
 
+    class Registers(models.TextChoices):
+        """The market entity a 设立登记 brings into being, by the 登记管理部门和机构类别
+        code its 统一社会信用代码 starts with (GB 32100)."""
+
+        NONE = "", _("不设立主体")
+        ENTERPRISE = "91", _("企业")
+        INDIVIDUAL = "92", _("个体工商户")
+        COOPERATIVE = "93", _("农民专业合作社")
+
     # Six basic elements (基本要素)
     code = models.CharField(_("事项编码"), max_length=40, unique=True)
     name = models.CharField(_("事项名称"), max_length=200)
@@ -93,6 +102,16 @@ class ServiceItem(models.Model):
     keywords = models.CharField(_("关键词"), max_length=200, blank=True)
     workflow_code = models.CharField(_("办理流程"), max_length=64, default="service_application")
     licence_type_code = models.CharField(_("办结发放证照类型"), max_length=40, blank=True)
+    registers_entity = models.CharField(
+        _("设立登记主体类型"),
+        max_length=2,
+        choices=Registers.choices,
+        blank=True,
+        default="",
+        help_text=_(
+            "设立登记办结时为新设立的主体赋统一社会信用代码，记入法人库，电子证照核发给该主体。"
+        ),
+    )
     instant_rules = models.JSONField(_("秒批规则"), default=list, blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True

@@ -45,7 +45,8 @@ def market_admin(make_staff):
 
 
 @pytest.fixture
-def main_item(city, market_admin):
+def main_item(city, market_admin, make_staff):
+    make_staff("approver", "410800", "market")  # someone to handle what is published
     dept = city.department("410800", "market")
     item = do_create_item(
         actor=market_admin,

@@ -19,7 +19,8 @@ def post(client, url, body=None, method="post"):
 
 
 @pytest.fixture
-def admin(make_staff):
+def admin(make_staff, licence_types):
+    make_staff("approver", "410800", "civil_affairs")  # someone to handle what is published
     return make_staff("dept_admin", "410800", "civil_affairs")
 
 
@@ -48,6 +49,7 @@ def leaf_body(**kw):
         visits=1,
         life_events=["marriage"],
         licence_type_code="marriage",
+        applicants="person",
         materials=[
             {"name": "居民身份证", "registry_fact": "person"},
             {"name": "户口簿", "registry_fact": "person"},

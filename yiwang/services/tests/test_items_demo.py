@@ -8,9 +8,11 @@ from yiwang.services.demo import seed_services_demo
 from yiwang.services.models import Bundle, ServiceItem
 
 
-def test_demo_seed_loads_and_is_idempotent(city, client):
+def test_demo_seed_loads_and_is_idempotent(city, licence_types, client):
     counts = seed_services_demo()
-    assert counts["items"] > 60 and counts["bundles"] == 2 and counts["staff"] == 12
+    # a window clerk and an approver for each of the 18 departments receiving items, and
+    # the civil affairs admins of the city and the two demo counties
+    assert counts["items"] > 60 and counts["bundles"] == 2 and counts["staff"] == 39
     published = ServiceItem.objects.filter(status="published", level="handling")
     lines = set(published.values_list("department__line", flat=True))
     assert {

@@ -18,6 +18,7 @@ def items(make_item):
         keywords="餐饮 小吃",
         enterprise_events=["opening", "licensing"],
         licence_type_code="food_business",
+        applicants="entity",
         materials=[
             {"name": "营业执照", "licence_type_code": "business_licence"},
             {"name": "经营者身份证明", "registry_fact": "person"},
@@ -102,10 +103,11 @@ def test_guide_shows_materials_limits_and_marks(client, items):
     assert f'href="/services/items/{item.code}/apply/"' in html
 
 
-def test_withdrawn_item_not_public(client, items, make_staff):
+def test_withdrawn_item_not_public(client, items, make_staff, licence_types):
     from yiwang.services.actions.items import do_withdraw_item
 
     item = items["food"]
+    make_staff("approver", "410823", "market")
     admin = make_staff("dept_admin", "410823", "market")
     do_withdraw_item(actor=admin, item=item)
     assert client.get(reverse("services:item", args=[item.code])).status_code == 404
@@ -161,6 +163,7 @@ def _form_data(**kw):
 
 
 def test_staff_form_refuses_promised_over_statutory(client, items, make_staff):
+    make_staff("approver", "410823", "market")
     admin = make_staff("dept_admin", "410823", "market")
     client.force_login(admin)
     parent = items["food"].parent

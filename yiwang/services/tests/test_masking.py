@@ -175,7 +175,7 @@ def test_seeded_catalogue_declares_personal_field_types():
     assert not wrong, wrong
 
 
-def test_seeded_items_in_the_database_declare_personal_field_types(city):
+def test_seeded_items_in_the_database_declare_personal_field_types(city, licence_types):
     """The same rule over the service items as seeded (forms as the items hold them)."""
     from yiwang.services.demo import seed_services_demo
     from yiwang.services.models import ServiceItem

@@ -333,7 +333,7 @@ def test_stats_on_a_fixed_set(visit_rating, people, item, civil_item):
     assert civil[0].department == civil_item.department
 
 
-def test_demo_ratings_spread_and_one_open_rectification(city):
+def test_demo_ratings_spread_and_one_open_rectification(city, licence_types):
     from yiwang.services.actions.ratings import seed_demo_ratings
     from yiwang.services.demo import seed_services_demo
 

@@ -18,12 +18,12 @@ from yiwang.core.identity import assurance
 from yiwang.services import access
 from yiwang.services.actions.applications import applicant_from_account
 from yiwang.services.actions.bundles import (
-    BUNDLE_KINDS,
     bundle_items,
     bundle_status,
     combined_fields,
     do_apply_bundle,
     material_groups,
+    wrong_kind_message,
 )
 from yiwang.services.formdata import bound_fields
 from yiwang.services.models import Bundle
@@ -90,12 +90,7 @@ def bundle_apply(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         return assurance.refusal_page(request, _("在线申请"))
     applicant = applicant_from_account(request.user)
     items = bundle_items(bundle)
-    kind = BUNDLE_KINDS.get(bundle.kind)
-    blocked = ""
-    if kind and kind != applicant.kind:
-        blocked = (
-            _("「%s」面向个人办理。") if kind == "person" else _("「%s」面向企业办理。")
-        ) % bundle.name
+    blocked = wrong_kind_message(bundle, items, applicant.kind)
     summary: list[str] = []
     field_errors: dict[str, list[str]] = {}
     status = 200

@@ -356,6 +356,14 @@ class ItemForm(forms.Form):
         required=False,
         help_text=_l("证照类型标识，如 food_business。"),
     )
+    registers_entity = forms.ChoiceField(
+        label=_l("设立登记主体类型"),
+        choices=ServiceItem.Registers.choices,
+        required=False,
+        help_text=_l(
+            "设立登记办结时为新设立的主体赋统一社会信用代码，记入法人库，电子证照核发给该主体。"
+        ),
+    )
     life_events = forms.MultipleChoiceField(
         label=_l("个人生命周期事件"),
         choices=LIFE_EVENTS,
@@ -397,6 +405,7 @@ class ItemForm(forms.Form):
         "complaint_phone",
         "online",
         "licence_type_code",
+        "registers_entity",
     )
 
     def group(self, names):

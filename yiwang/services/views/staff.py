@@ -22,6 +22,7 @@ from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.identity import assurance
 from yiwang.core.inbox import case_events
 from yiwang.services import access
+from yiwang.services.actions import routing
 from yiwang.services.actions.applications import (
     do_act,
     do_window_intake,
@@ -96,6 +97,7 @@ def window(request: HttpRequest) -> HttpResponse:
                     _("已受理并转 %(dept)s 办理，办件编号 %(n)s。")
                     % {"dept": item.department.name, "n": app.number},
                 )
+                _warn_if_unattended(request, app)
                 return redirect("services:staff-application", number=app.number)
     context = {
         "q": q,
@@ -113,6 +115,18 @@ def window(request: HttpRequest) -> HttpResponse:
             received,
         )
     return render(request, "services/applications/window.html", context, status=status)
+
+
+def _warn_if_unattended(request: HttpRequest, app: Application) -> None:
+    """Tell the clerk when the case they took in waits for a step nobody can take (the
+    bureau has been alerted): they can tell the applicant, or hand it over in person."""
+    missing = routing.unattended(app)
+    if missing:
+        messages.warning(
+            request,
+            _("注意：%(dept)s目前没有%(roles)s，办件 %(n)s 暂时无人办理，已告警并通知管理部门。")
+            % {"dept": app.department.name, "roles": routing.roles_text(missing), "n": app.number},
+        )
 
 
 def filtered(user, status: str, q: str = ""):
@@ -224,6 +238,11 @@ def staff_application(request: AuthenticatedHttpRequest, number: str) -> HttpRes
                 add_errors(form, exc)
                 field_errors = split_errors(exc)[1]
                 status = status_of(exc)
+            except PermissionDenied as exc:
+                # A guard further down (签发 under the department's name, say): shown
+                # here like any refusal, with the opinion typed kept in its box.
+                form.add_error(None, str(exc) or _("您没有执行此操作的权限。"))
+                status = refused(exc).status
             else:
                 messages.success(request, _("已办理。"))
                 return redirect("services:staff-application", number=app.number)
