@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from yiwang.core.audit_query import search_entries
 from yiwang.core.inbox import case_events, case_summary, inbox_for, my_applications, visible_cases
-from yiwang.core.staff_directory import staff_row, visible_staff
+from yiwang.core.staff_directory import staff_record, staff_row, visible_staff
 
 __all__ = [
     "case_events",
@@ -16,6 +16,7 @@ __all__ = [
     "inbox_for",
     "my_applications",
     "search_entries",
+    "staff_record",
     "staff_row",
     "visible_cases",
     "visible_staff",
