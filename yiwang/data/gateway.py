@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core import audit, ratelimit
+from yiwang.core import audit, authcache, ratelimit
 from yiwang.core.fields import BlindIndexField, index_for
 from yiwang.data.models import DataAccess, Person, ShareGrant
 from yiwang.data.registry import REGISTRIES, get_value
@@ -87,6 +87,32 @@ def _granted_fields(grant: ShareGrant) -> dict[str, str]:
     return {f: n for f, n in _items(grant.resource) if n in names}
 
 
+def client_grants(user, registry: str) -> list[ShareGrant]:
+    """The API client's share grants over ``registry`` (with resource, consumer, request
+    and client), latest expiry first. Kept beside the client's cached account
+    (``authcache.remember``): a grant issued, changed or revoked invalidates that account
+    (``GrantQuerySet``, ``invalidate_client``), so a call costs no query for them.
+    Validity is judged on every call (``open_call``)."""
+
+    def load() -> list[ShareGrant]:
+        return list(
+            ShareGrant.objects.select_related("resource", "consumer", "request", "client")
+            .filter(client__user_id=user.pk, resource__registry=registry)
+            .order_by("-expires_at")
+        )
+
+    return authcache.remember(user, f"data.gateway.grants:{registry}", load)
+
+
+def invalidate_client(sender, instance: ShareGrant, **kwargs) -> None:
+    """post_save / post_delete of a share grant: its client's cached account and grants
+    (also for a new grant, which a cached empty answer would hide)."""
+    from yiwang.core.models import ApiClient
+
+    owner = ApiClient.objects.filter(pk=instance.client_id).values_list("user_id", flat=True)
+    authcache.invalidate(*owner)
+
+
 def open_call(request, registry: str, client_id: str, request_id: str) -> Call:
     """Find the live grant of the calling client for ``registry``, or refuse (403/404)."""
     if registry not in REGISTRIES:
@@ -96,11 +122,7 @@ def open_call(request, registry: str, client_id: str, request_id: str) -> Call:
     if scopes is None or SCOPE not in scopes or user.kind != "system":
         raise GatewayError(403, "no_grant", _("共享交换须使用共享授权的接口客户端令牌。"))
     now = timezone.now()
-    grants = list(
-        ShareGrant.objects.select_related("resource", "consumer", "request", "client")
-        .filter(client__user_id=user.pk, resource__registry=registry)
-        .order_by("-expires_at")
-    )
+    grants = client_grants(user, registry)
     if not grants:
         raise GatewayError(403, "no_grant", _("您没有该基础库的共享授权。"))
     live = [g for g in grants if g.revoked_at is None and g.starts_at <= now < g.expires_at]
@@ -275,7 +297,7 @@ def verify(call: Call, key: str, claims: dict[str, str], *, require_claims: bool
     else:
         subject = ""
         qs = model._default_manager.filter(**{s.key: key})
-    row = qs.values("pk", *cols.values()).first()
+    row = next(iter(qs.values("pk", *cols.values()).order_by()[:1]), None)
     match = row is not None and _holds(call, claims, row, cols, blind)
     record = _Ref(row["pk"]) if row is not None else None
     log(call, "verify", [(record, subject if model is Person else "", sorted({s.key, *fields}))])
