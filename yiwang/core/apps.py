@@ -80,9 +80,10 @@ class CoreConfig(AppConfig):
 
         from yiwang.core import authcache
         from yiwang.core.keys import oidc_rsa_pem
-        from yiwang.core.seeding import create_cache_table, seed_after_migrate
+        from yiwang.core.seeding import create_cache_table, seed_after_migrate, unlog_rate_counters
 
         post_migrate.connect(create_cache_table, sender=self)
+        post_migrate.connect(unlog_rate_counters, sender=self)
         post_migrate.connect(seed_after_migrate, sender=self)
         authcache.connect()
 
