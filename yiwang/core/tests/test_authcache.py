@@ -189,6 +189,7 @@ print("{}")
 
 def _last_line(proc: subprocess.Popen) -> str:
     """The next line the process prints that is ours (the shell may print a banner)."""
+    assert proc.stdout is not None
     while True:
         line = proc.stdout.readline()
         if not line or line.startswith(("[", "{")) or line.strip().isdigit():
