@@ -46,10 +46,10 @@ class LicencesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from yiwang.core.actions.keys import register_encrypted_column
-        from yiwang.licences.models import SEAL_KEY_CONTEXT, Licence, Seal
+        from yiwang.licences.models import SEAL_KEY_CONTEXT, Licence, LicenceType, Seal
         from yiwang.licences.verify import forget_checks
 
-        for model in (Licence, Seal):
+        for model in (Licence, Seal, LicenceType):
             post_save.connect(forget_checks, sender=model, dispatch_uid=f"verify.{model.__name__}")
             post_delete.connect(
                 forget_checks, sender=model, dispatch_uid=f"verify-{model.__name__}"
