@@ -1,26 +1,23 @@
 """Exchange gateway throughput: identity verification queries (核验) per second through
 ``POST /api/v1/exchange/person/verify`` — bearer token, grant lookup, field check, rate
 counter, 用数记录 row and ledger entry per query — against a bare Django view doing the
-same blind-index read, both served by one threaded WSGI server (a separate process) to 16
-concurrent clients in the same run. Reports rates, p99 latency and their ratios."""
+same blind-index read, both served as in production (``bench.http``: gunicorn, 2 worker
+processes × 8 threads, persistent database connections) to 16 concurrent clients in the
+same run. Reports rates and p99 latency with their ratios: closed loop (each client sends
+its next request as soon as the last is answered: the saturation rate) and paced (16
+clients × 10 requests a second: the latency at a steady load below saturation)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import json
 import os
-import socket
-import subprocess
 import sys
-import threading
-import time
-from pathlib import Path
 
 from bench.common import result
 
 CLIENTS = 16
-ROOT = Path(__file__).resolve().parent.parent
+PACE = 10  # requests a second per client in the paced run (160/s offered)
 
 
 def _urls():
@@ -52,11 +49,8 @@ def _urls():
     return module
 
 
-def serve(port: int) -> None:
-    """Child process: serve the platform with a thread per request (wsgiref + ThreadingMixIn)."""
-    from socketserver import ThreadingMixIn
-    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-
+def application():
+    """gunicorn's application factory: the platform plus the bare view."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
@@ -66,20 +60,7 @@ def serve(port: int) -> None:
 
     sys.modules["bench_gateway_urls"] = _urls()
     settings.ROOT_URLCONF = "bench_gateway_urls"
-
-    class Server(ThreadingMixIn, WSGIServer):
-        daemon_threads = True
-        request_queue_size = 128
-
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    httpd = make_server(
-        "127.0.0.1", port, get_wsgi_application(), server_class=Server, handler_class=Quiet
-    )
-    print("ready", flush=True)
-    httpd.serve_forever()
+    return get_wsgi_application()
 
 
 def _setup(n_people: int):
@@ -150,119 +131,75 @@ def _setup(n_people: int):
     return [(p["id_number"], p["full_name"]) for p in people], token.token
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _requests(people: list, path: str, headers: dict):
+    """Request ``i``: a person in turn, a third of them with a wrong name."""
 
+    def request(i: int):
+        idn, name = people[i % len(people)]
+        body = json.dumps({"key": idn, "claims": {"name": name if i % 3 else "错名"}}).encode()
+        return "POST", path, body, {"Content-Type": "application/json", **headers}
 
-def _load(port: int, path: str, headers: dict, people: list, seconds: float):
-    """16 client threads, one request at a time each, for ``seconds``; → (rate, p99 ms)."""
-    stop = time.perf_counter() + seconds
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-
-    def worker(offset: int):
-        mine, i = [], offset
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while time.perf_counter() < stop:
-            idn, name = people[i % len(people)]
-            i += CLIENTS
-            body = json.dumps({"key": idn, "claims": {"name": name if i % 3 else "错名"}})
-            t0 = time.perf_counter()
-            try:
-                conn.request("POST", path, body, {"Content-Type": "application/json", **headers})
-                r = conn.getresponse()
-                data = r.read()
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                with lock:
-                    errors.append(repr(exc))
-                continue
-            if r.status != 200:
-                with lock:
-                    errors.append(f"{r.status} {data[:200]!r}")
-                continue
-            mine.append(time.perf_counter() - t0)
-            if r.getheader("Connection", "").lower() == "close" or r.version == 10:
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-
-    start = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    if errors and len(errors) > len(latencies) // 100:
-        raise RuntimeError(f"{len(errors)} failed requests, e.g. {errors[:3]}")
-    latencies.sort()
-    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else float("nan")
-    return len(latencies) / elapsed, p99, len(errors)
+    return request
 
 
 def run(quick: bool = False) -> list[dict]:
     from django.db import connection
 
+    from bench.http import Server, load
     from yiwang.data.models import DataAccess
 
     people, token = _setup(2_000 if quick else 20_000)
     connection.close()
     seconds = 3.0 if quick else 10.0
-    port = _free_port()
-    # A thread per request: persistent connections would pile up, one per finished thread.
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "YIWANG_DB_CONN_MAX_AGE": "0"}
-    child = subprocess.Popen(
-        [sys.executable, "-c", f"from bench.gateway_bench import serve; serve({port})"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert child.stdout.readline().strip() == "ready"
-        auth = {
-            "Authorization": f"Bearer {token}",
-            "X-Road-Client": "CN/GOV/410800-civil_affairs/bench",
-        }
-        _load(port, "/bare/verify", {}, people, 0.5)  # warm both paths
-        _load(port, "/api/v1/exchange/person/verify", auth, people, 0.5)
-        bare_rate, bare_p99, _ = _load(port, "/bare/verify", {}, people, seconds)
+    auth = {
+        "Authorization": f"Bearer {token}",
+        "X-Road-Client": "CN/GOV/410800-civil_affairs/bench",
+    }
+    bare = _requests(people, "/bare/verify", {})
+    gateway = _requests(people, "/api/v1/exchange/person/verify", auth)
+    with Server("bench.gateway_bench:application()", workers=2, threads=8) as srv:
+        load(srv.port, bare, CLIENTS, 0.5)  # warm both paths
+        load(srv.port, gateway, CLIENTS, 0.5)
+        bare_run = load(srv.port, bare, CLIENTS, seconds)
         before = DataAccess.objects.count()
-        gw_rate, gw_p99, gw_errors = _load(
-            port, "/api/v1/exchange/person/verify", auth, people, seconds
-        )
+        gw_run = load(srv.port, gateway, CLIENTS, seconds)
         logged = DataAccess.objects.count() - before
-    finally:
-        child.terminate()
-        child.wait(timeout=10)
+        # The latency a client sees at a steady offered load below saturation:
+        # 16 clients, PACE requests a second each.
+        bare_paced = load(srv.port, bare, CLIENTS, seconds, pace=PACE)
+        gw_paced = load(srv.port, gateway, CLIENTS, seconds, pace=PACE)
+        server = srv.label
     vendor = connection.vendor
+    common = {"clients": CLIENTS, "db": vendor, "server": server}
     return [
-        result("bare_view_verify", bare_rate, "req/s", clients=CLIENTS, db=vendor),
+        result("bare_view_verify", bare_run["rate"], "req/s", **common),
         result(
             "gateway_verify_authorised_logged",
-            gw_rate,
+            gw_run["rate"],
             "req/s",
-            bare_rate,
+            bare_run["rate"],
             "bare_view_verify",
-            clients=CLIENTS,
-            db=vendor,
             logged_rows=logged,
-            errors=gw_errors,
+            errors=gw_run["errors"],
+            **common,
         ),
-        result("bare_view_verify_p99", bare_p99, "ms", db=vendor),
+        result("bare_view_verify_p99", bare_run["p99"], "ms", **common),
         result(
             "gateway_verify_p99",
-            gw_p99,
+            gw_run["p99"],
             "ms",
-            bare_p99,
+            bare_run["p99"],
             "bare_view_verify_p99",
-            db=vendor,
+            **common,
+        ),
+        result(
+            "gateway_verify_p99_paced",
+            gw_paced["p99"],
+            "ms",
+            bare_paced["p99"],
+            "bare_view_verify_p99_paced",
+            offered_per_s=CLIENTS * PACE,
+            gateway_p50_ms=round(gw_paced["p50"], 1),
+            **common,
         ),
     ]

@@ -49,19 +49,38 @@ class Grant:
 
 
 def grants(user) -> list[Grant]:
-    """The user's role grants, cached on the user object for the request."""
+    """The user's role grants, kept on the user object for the request (a user handed
+    out by ``yiwang.core.authcache`` arrives with them, checked against the shared
+    versions, so a request costs no query for them)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cached = getattr(user, "_yiwang_grants", None)
     if cached is not None:
         return cached
-    out: list[Grant] = []
-    if user.kind == "staff":
-        for ra in user.role_assignments.select_related("org_unit__division"):
-            g = grant_for(ra.role, ra.org_unit or user.org_unit)
-            if g is not None:
-                out.append(g)
+    out = load_grants(user)
     user._yiwang_grants = out
+    return out
+
+
+def load_grants(user) -> list[Grant]:
+    """The role grants of a staff account from the database, in one query of plain
+    values (no model instances): each role with its org unit's division and department.
+    Only staff hold roles; anyone else has none."""
+    from yiwang.core.models import RoleAssignment
+
+    if getattr(user, "kind", "") != "staff":
+        return []
+    out: list[Grant] = []
+    rows = RoleAssignment.objects.filter(user_id=user.pk).values_list(
+        "role", "org_unit__division__path", "org_unit__division__level", "org_unit__department_id"
+    )
+    for role_code, path, level, department_id in rows:
+        if path is None:  # no unit of its own: held in the member's unit
+            g = grant_for(role_code, user.org_unit)
+        else:
+            g = _grant(role_code, path, level, department_id)
+        if g is not None:
+            out.append(g)
     return out
 
 
@@ -77,15 +96,23 @@ def grant_for(role_code: str, unit) -> Grant | None:
       department's county counterparts, 条线).
 
     None when the role is unknown, or has no unit to be held in."""
-    role = ROLES.get(role_code)
-    if role is None or unit is None:
+    if unit is None:
         return None
     division = unit.division
+    return _grant(role_code, division.path, division.level, unit.department_id)
+
+
+def _grant(role_code: str, path: str, level: str, department_id: int | None) -> Grant | None:
+    """``grant_for`` over plain values: the unit's division path and level, and its
+    department."""
+    role = ROLES.get(role_code)
+    if role is None:
+        return None
     if role.city_wide:
-        if division.level in CITY_LEVELS:
+        if level in CITY_LEVELS:
             return Grant(role_code, None, None)
-        return Grant(role_code, division.path, None)
-    return Grant(role_code, division.path, unit.department_id)
+        return Grant(role_code, path, None)
+    return Grant(role_code, path, department_id)
 
 
 def grant_within(inner: Grant, outer: Grant, inner_parent_id: int | None = None) -> bool:
@@ -177,6 +204,30 @@ def covers(user, perm: str, *, division=None, department=None) -> bool:
         perm in ROLES[g.role].permissions and grant_covers(g, path, dept_id, parent_id)
         for g in grants(user)
     )
+
+
+def covers_row(
+    user, perm: str, division_path: str | None, department_id: int | None, parent_id: int | None
+) -> bool:
+    """Whether ``restrict`` would keep a row already read, given its place as plain
+    values: its division's path, its department and that department's parent (None
+    where the row has none). The same rule as ``restrict``, without building a filter:
+    a row with no division is reached only by city-wide grants. For hot single-row
+    reads that fetch the row by key and decide in Python."""
+    if _superuser(user):
+        return True
+    for g in grants(user):
+        if perm not in ROLES[g.role].permissions:
+            continue
+        if g.division_path is None:
+            return True
+        if division_path is None or not division_path.startswith(g.division_path):
+            continue
+        if g.department_id is None or (
+            department_id is not None and g.department_id in (department_id, parent_id)
+        ):
+            return True
+    return False
 
 
 def require(
@@ -305,10 +356,11 @@ def get_visible(user, qs: QuerySet, perm: str, pk, **kwargs):
 
 
 def pick(scoped_qs: QuerySet, pk):
-    """One row from an already-scoped queryset, or the same 404 an absent row gives."""
+    """One row from an already-scoped queryset, or the same 404 an absent row gives (no
+    ordering: a primary key picks one row, sorting it only costs)."""
     from django.http import Http404
 
-    obj = scoped_qs.filter(pk=pk).first()
+    obj = next(iter(scoped_qs.filter(pk=pk).order_by()[:1]), None)
     if obj is None:
         raise Http404(_("未找到该记录，或您无权查看。"))
     return obj

@@ -87,11 +87,14 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from yiwang.core import authcache
         from yiwang.core.keys import oidc_rsa_pem
-        from yiwang.core.seeding import create_cache_table, seed_after_migrate
+        from yiwang.core.seeding import create_cache_table, seed_after_migrate, unlog_rate_counters
 
         post_migrate.connect(create_cache_table, sender=self)
+        post_migrate.connect(unlog_rate_counters, sender=self)
         post_migrate.connect(seed_after_migrate, sender=self)
+        authcache.connect()
 
         if not settings.OAUTH2_PROVIDER.get("OIDC_RSA_PRIVATE_KEY"):
             settings.OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = oidc_rsa_pem()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from yiwang.core.audit_query import search_entries
 from yiwang.core.identity.assurance import window_summary
 from yiwang.core.inbox import case_events, case_summary, inbox_for, my_applications, visible_cases
-from yiwang.core.staff_directory import staff_row, visible_staff
+from yiwang.core.staff_directory import staff_record, staff_row, visible_staff
 
 __all__ = [
     "case_events",
@@ -18,6 +18,7 @@ __all__ = [
     "inbox_for",
     "my_applications",
     "search_entries",
+    "staff_record",
     "staff_row",
     "visible_cases",
     "visible_staff",

@@ -56,3 +56,12 @@ class DataConfig(AppConfig):
             represented_by="yiwang.data.identity.entities_represented_by",
         ),
     )
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from yiwang.data.gateway import invalidate_client
+        from yiwang.data.models import ShareGrant
+
+        post_save.connect(invalidate_client, sender=ShareGrant, dispatch_uid="data.grant.saved")
+        post_delete.connect(invalidate_client, sender=ShareGrant, dispatch_uid="data.grant.gone")

@@ -43,8 +43,17 @@ class LicencesConfig(AppConfig):
     )
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from yiwang.core.actions.keys import register_encrypted_column
-        from yiwang.licences.models import SEAL_KEY_CONTEXT
+        from yiwang.licences.models import SEAL_KEY_CONTEXT, Licence, LicenceType, Seal
+        from yiwang.licences.verify import forget_checks
+
+        for model in (Licence, Seal, LicenceType):
+            post_save.connect(forget_checks, sender=model, dispatch_uid=f"verify.{model.__name__}")
+            post_delete.connect(
+                forget_checks, sender=model, dispatch_uid=f"verify-{model.__name__}"
+            )
 
         # Seal private keys are SM4-encrypted like department keys: rotate them too.
         register_encrypted_column("licences.Seal", "sm2_private_enc", SEAL_KEY_CONTEXT)

@@ -8,13 +8,17 @@ matches what was signed, a seal not made by the platform, or a bad SM2 signature
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import hmac
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -181,6 +185,107 @@ def _verifiable():
     )
 
 
+# --- the state read on every verification, and the checks kept per process ---
+
+# What every verification reads afresh: plain columns, no joins, nothing to decrypt.
+# ``status`` and the validity decide the answer; the rest names the signed state.
+STATE = (
+    "pk",
+    "identifier",
+    "token",
+    "status",
+    "status_reason",
+    "valid_from",
+    "valid_until",
+    "pdf_digest",
+    "signature",
+    "seal_id",
+)
+
+
+@dataclass(frozen=True)
+class State:
+    """A licence's row as read for one verification (``STATE``)."""
+
+    pk: int
+    identifier: str
+    token: str
+    status: str
+    status_reason: str
+    valid_from: dt.date
+    valid_until: dt.date | None
+    pdf_digest: str
+    signature: str
+    seal_id: int
+
+    @property
+    def signed(self) -> tuple:
+        """What the cryptographic checks are kept under: the licence, its signature, the
+        document's digest and the seal."""
+        return (self.pk, self.identifier, self.signature, self.pdf_digest, self.seal_id)
+
+
+@functools.cache
+def _state_query():
+    return Licence.objects.values_list(*STATE).order_by()
+
+
+def _state(**where) -> State | None:
+    row = next(iter(_state_query().filter(**where)[:1]), None)
+    return State(*row) if row is not None else None
+
+
+@dataclass(frozen=True)
+class _Checked:
+    licence: Licence  # with type and seal, as loaded when checked
+    checks: dict[str, bool]
+    born: float
+
+
+_CHECKED: dict[tuple, _Checked] = {}
+_CHECKED_MAX = 10_000
+
+
+def cache_seconds() -> float:
+    """How long the checks of one signed state are kept (``LICENCE_VERIFY_CACHE_SECONDS``;
+    0: every verification re-checks everything)."""
+    return float(settings.YIWANG.get("LICENCE_VERIFY_CACHE_SECONDS", 60))
+
+
+def forget_checks(*args, **kwargs) -> None:
+    """A licence or seal row was written in this process: check everything afresh (the
+    receivers and querysets of ``licences.models`` call this)."""
+    _CHECKED.clear()
+
+
+def _checked(state: State, pdf_bytes: bytes | None) -> _Checked:
+    """The full checks (``check_signature``) of the licence in ``state``, kept per process
+    under its signed state (``State.signed``: a re-signed licence, another file or seal is
+    checked again) for ``cache_seconds``. ``pdf_bytes`` is the uploaded file (its SM3 is
+    the stored digest, so its checks are those of the stored file) or None for the stored
+    one."""
+    key = (*state.signed, pdf_bytes is None)
+    kept = _CHECKED.get(key)
+    if kept is not None and time.monotonic() - kept.born < cache_seconds():
+        return kept
+    licence = _verifiable().get(pk=state.pk)
+    checks = check_signature(licence, _stored_pdf(licence) if pdf_bytes is None else pdf_bytes)
+    kept = _Checked(licence, checks, time.monotonic())
+    if cache_seconds() > 0 and all(checks.values()):
+        if len(_CHECKED) >= _CHECKED_MAX:
+            _CHECKED.clear()
+        _CHECKED[key] = kept
+    return kept
+
+
+def _as_now(licence: Licence, state: State) -> Licence:
+    """The kept licence with its status and validity as just read (a copy per request)."""
+    fresh = copy.copy(licence)
+    fresh.status, fresh.status_reason = state.status, state.status_reason
+    fresh.valid_from, fresh.valid_until = state.valid_from, state.valid_until
+    return fresh
+
+
 def _load(identifier: str) -> Licence | None:
     return next(iter(_verifiable().filter(identifier=identifier)[:1]), None)
 
@@ -194,19 +299,21 @@ def _stored_pdf(licence: Licence) -> bytes:
 
 
 def verify_identifier(identifier: str, token: str = "", on: dt.date | None = None) -> Verdict:
-    """Verify by identifier (+ the QR token): the stored file and its signature are
-    re-checked, so a tampered store is caught as well."""
-    licence = _load(identifier)
-    if licence is None:
+    """Verify by identifier (+ the QR token). The status and validity are read afresh
+    every time (a revoked licence answers "revoked" at once, in every process); the stored
+    file, the record and the signatures are checked in full when first seen and again
+    whenever the signed state changes or the checks are older than ``cache_seconds``, so
+    a tampered store is caught as well."""
+    state = _state(identifier=identifier)
+    if state is None:
         return forged(_("平台未签发过此电子证照标识，该证照可能是伪造的。"))
-    if token and not hmac.compare_digest(token, licence.token):
+    if token and not hmac.compare_digest(token, state.token):
         return forged(_("核验码与该电子证照不符，该二维码可能是伪造的。"), {"token": False})
-    checks = check_signature(licence, _stored_pdf(licence))
-    if token:
-        checks = {"token": True, **checks}
+    kept = _checked(state, None)
+    checks = {"token": True, **kept.checks} if token else dict(kept.checks)
     if not all(checks.values()):
         return forged(_("电子证照的签名校验未通过，数据可能被篡改。"), checks)
-    verdict = status_verdict(licence, checks, on)
+    verdict = status_verdict(_as_now(kept.licence, state), checks, on)
     if not token:
         # Identifier alone: the status, but no holder details.
         verdict.message += _("（未提供核验码，仅显示证照状态。）")
@@ -226,8 +333,8 @@ def verify_pdf(pdf_bytes: bytes, on: dt.date | None = None) -> Verdict:
     if not pdf_bytes.startswith(b"%PDF-"):
         raise BadPayload(_("上传的文件不是 PDF 文件。"), code="not_pdf")
     digest = crypto.sm3_hex(pdf_bytes)
-    licence = next(iter(_verifiable().filter(pdf_digest=digest)[:1]), None)
-    if licence is None:
+    state = _state(pdf_digest=digest)
+    if state is None:
         found = ID_IN_TEXT.search(pdf_bytes)
         known = _load(found.group().decode()) if found else None
         if known is not None:
@@ -237,7 +344,7 @@ def verify_pdf(pdf_bytes: bytes, on: dt.date | None = None) -> Verdict:
                 {"document_digest": False},
             )
         return forged(_("平台未签发过与此文件一致的电子证照，该文件可能是伪造的。"))
-    checks = check_signature(licence, pdf_bytes)
-    if not all(checks.values()):
-        return forged(_("电子证照的签名校验未通过，数据可能被篡改。"), checks)
-    return status_verdict(licence, checks, on)
+    kept = _checked(state, pdf_bytes)
+    if not all(kept.checks.values()):
+        return forged(_("电子证照的签名校验未通过，数据可能被篡改。"), dict(kept.checks))
+    return status_verdict(_as_now(kept.licence, state), dict(kept.checks), on)

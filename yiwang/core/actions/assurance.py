@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core import access, audit, notify, ratelimit
+from yiwang.core import access, audit, authcache, notify, ratelimit
 from yiwang.core.crypto import blind_index
 from yiwang.core.errors import Conflict, Forbidden, Invalid, RateLimited
 from yiwang.core.fields import index_for
@@ -61,6 +61,7 @@ def raise_assurance(actor, user: User, level: int, via: str, reason: str = "") -
     user.assurance = level
     user.assured_at = timezone.now()
     User.objects.filter(pk=user.pk).update(assurance=level, assured_at=user.assured_at)
+    authcache.invalidate(user.pk)  # an update sends no signal
     audit.record(
         actor=actor,
         action="core.user.assurance",

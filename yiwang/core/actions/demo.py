@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from yiwang.core import audit
+from yiwang.core import audit, authcache
 from yiwang.core.actions.org import do_seed_org
 from yiwang.core.actions.users import do_create_citizen, do_create_enterprise, do_create_staff
 from yiwang.core.fields import allocate_row_ids
@@ -112,6 +112,7 @@ def do_seed_demo(
         password=None,
     )
     User.objects.filter(pk=admin.pk).update(is_staff=True, is_superuser=True)
+    authcache.invalidate(admin.pk)
     created.append(admin.pk)
     for division in STAFF_DIVISIONS:
         for role in ROLES:
@@ -149,6 +150,7 @@ def do_seed_demo(
         created.append(user.pk)
     # One slow (argon2) hash shared by every demo account instead of one per account.
     User.objects.filter(pk__in=created).update(password=make_password(password))
+    authcache.invalidate_all()
     audit.record(
         actor=actor,
         action="core.demo.seed",

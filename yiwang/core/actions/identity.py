@@ -23,7 +23,7 @@ from oauth2_provider.models import (
     get_refresh_token_model,
 )
 
-from yiwang.core import audit, notify, ratelimit
+from yiwang.core import audit, authcache, notify, ratelimit
 from yiwang.core.errors import Conflict, Forbidden, Invalid, RateLimited
 from yiwang.core.identity import enrolment, lockout, totp
 from yiwang.core.identity.throttle import digest
@@ -415,6 +415,7 @@ def do_start_totp_window(*, actor, user: User) -> User:
     stamped = User.objects.filter(pk=user.pk, totp_required_since__isnull=True).update(
         totp_required_since=now
     )
+    authcache.invalidate(user.pk)  # an update sends no signal
     user.refresh_from_db(fields=["totp_required_since"])
     if stamped:
         audit.record(
@@ -459,6 +460,7 @@ def do_logout_everywhere(*, actor: User, user: User) -> dict[str, int]:
     if actor is None or (actor.pk != user.pk and not actor.is_superuser):
         raise PermissionDenied(_("只能让本人的账号全部下线。"))
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    authcache.invalidate(user.pk)  # sessions and tokens refused at once, in every process
     user.refresh_from_db(fields=["session_epoch"])
     owned = Q(user=user) | Q(user__isnull=True, application__user=user)
     access_tokens = get_access_token_model().objects.filter(owned)

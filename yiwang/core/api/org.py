@@ -20,7 +20,7 @@ from yiwang.core.schemas.org import (
     RoleIn,
     StaffOut,
 )
-from yiwang.core.staff_directory import staff_row, visible_staff
+from yiwang.core.staff_directory import staff_record, staff_row, visible_staff
 
 router = Router()
 
@@ -78,7 +78,7 @@ def list_staff(request):
 @router.get("/staff/{user_id}", response=StaffOut)
 def get_staff(request, user_id: int):
     require_scope(request, "org")
-    return staff_row(access.pick(visible_staff(request.user), user_id))
+    return staff_record(request.user, user_id)
 
 
 @router.post("/staff/{user_id}/reveal", response=RevealOut)

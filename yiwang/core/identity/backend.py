@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from yiwang.core import authcache
 from yiwang.core.identity import lockout
 from yiwang.core.ratelimit import client_ip
 
@@ -41,3 +42,9 @@ class LockoutModelBackend(ModelBackend):
         if pause is not None and request is not None:
             request.yiwang_login_pause = pause
         return None
+
+    def get_user(self, user_id):
+        """The signed-in user of a session, from ``yiwang.core.authcache``: the account
+        and its grants as cached while their shared versions hold (one read instead of
+        the user and role queries); None for an unknown or inactive account."""
+        return authcache.session_user(user_id)

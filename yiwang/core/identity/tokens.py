@@ -1,23 +1,25 @@
 """Bearer tokens for system-to-system calls: OAuth2 access tokens issued by the platform's
-provider (client credentials for API clients, authorization code for users)."""
+provider (client credentials for API clients, authorization code for users). A token,
+its user and the user's grants come from ``yiwang.core.authcache`` (one read of the
+shared versions per call; a revoked token is refused at once)."""
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import re
 
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 from oauth2_provider.models import get_access_token_model
+
+from yiwang.core import authcache
 
 
 def find_access_token(token: str):
     """Look a bearer token up by its SHA-256 checksum (indexed; the clear token need not be
     stored at rest), with its user and application."""
-    checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    checksum = authcache.checksum(token)
     return (
         get_access_token_model()
         .objects.select_related("user", "application__user")
@@ -44,15 +46,13 @@ class BearerAuth(HttpBearer):
     def authenticate(self, request, token: str):
         if not token or len(token) > 512:
             return None
-        at = find_access_token(token)
-        if at is None or at.expires <= timezone.now():
+        found = authcache.bearer(token)
+        if found is None:
             return None
-        user = at.user or (at.application.user if at.application else None)
-        if user is None or not user.is_active:
-            return None
+        user = found.user
         request.user = user
-        request.auth_scopes = set(at.scope.split())
-        request.access_token = at
+        request.auth_scopes = set(found.token.scope.split())
+        request.access_token = found.token
         if self.scope is not None:
             require_scope(request, self.scope)
         return user

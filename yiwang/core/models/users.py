@@ -8,8 +8,31 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.authcache import InvalidatingQuerySet
 from yiwang.core.fields import BlindIndexField, EncryptedTextField
 from yiwang.core.models.org import OrgUnit
+
+
+class Accounts(UserManager.from_queryset(InvalidatingQuerySet)):  # type: ignore[misc]
+    """Django's ``UserManager`` whose bulk updates invalidate the accounts they change in
+    ``yiwang.core.authcache`` (a ``QuerySet.update`` sends no signal). To migrations it
+    is ``UserManager`` itself: it changes nothing in the database."""
+
+    use_in_migrations = True
+
+    def deconstruct(self):
+        return (False, "django.contrib.auth.models.UserManager", None, *self._constructor_args)
+
+    def __eq__(self, other):
+        return isinstance(other, UserManager) and self._constructor_args == other._constructor_args
+
+    __hash__ = UserManager.__hash__
+
+
+class HoldingQuerySet(InvalidatingQuerySet):
+    """Role assignments: bulk writes invalidate the holders' cached grants."""
+
+    owner = "user_id"
 
 
 class Assurance(models.IntegerChoices):
@@ -61,7 +84,7 @@ class User(AbstractUser):
     )
     assured_at = models.DateTimeField(_("实名核验时间"), null=True, blank=True, editable=False)
 
-    objects: ClassVar[UserManager[Self]] = UserManager()
+    objects: ClassVar[UserManager[Self]] = Accounts()
 
     class Meta:
         verbose_name = _("用户")
@@ -101,6 +124,8 @@ class RoleAssignment(models.Model):
         related_name="role_assignments",
     )
     granted_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HoldingQuerySet.as_manager()
 
     class Meta:
         constraints = [

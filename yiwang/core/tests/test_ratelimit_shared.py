@@ -71,11 +71,12 @@ def _env(db: SharedDatabase, settings, **extra: str) -> dict[str, str]:
     return env
 
 
-def _shell(code: str, env: dict[str, str]) -> subprocess.Popen:
+def _shell(code: str, env: dict[str, str], stdin=None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "shell", "-c", code],
         env=env,
         cwd=ROOT,
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

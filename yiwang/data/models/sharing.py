@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.authcache import InvalidatingQuerySet
 from yiwang.core.models import ApiClient, Case, Department
 from yiwang.data.models.catalogue import DataResource
 
@@ -54,6 +55,13 @@ class ShareRequest(models.Model):
         return self.number
 
 
+class GrantQuerySet(InvalidatingQuerySet):
+    """Share grants: bulk writes invalidate their clients' accounts, beside which the
+    exchange gateway keeps a client's grants (``yiwang.core.authcache.remember``)."""
+
+    owner = "client__user_id"
+
+
 class ShareGrant(models.Model):
     """共享授权: what one consuming system may read — fields, rate, period — through its
     own API client credentials."""
@@ -77,6 +85,8 @@ class ShareGrant(models.Model):
     expires_at = models.DateTimeField(_("失效时间"), db_index=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GrantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

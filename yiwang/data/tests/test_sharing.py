@@ -368,3 +368,22 @@ def test_who_read_my_data_needs_a_verified_account(data_city, actors, people, ci
     assert not accesses_of_citizen(citizen).exists()
     User.objects.filter(pk=citizen.pk).update(assurance=Assurance.SMS)
     assert web.get("/api/v1/data/sharing/my-data").json()["count"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_served_call_outside_a_transaction_is_logged_through_the_writer(
+    data_city, actors, people
+):
+    """A request is not in a transaction (no ATOMIC_REQUESTS), so its rows go through the
+    group writer and are committed when the answer arrives."""
+    grant = granted_person(data_city, actors).grant
+    answer = post(
+        Client(),
+        "/api/v1/exchange/person/verify",
+        {"key": IDN, "claims": {"name": "张三"}},
+        **bearer(grant),
+    )
+    assert answer.status_code == 200 and answer.json() == {"match": True}
+    row = DataAccess.objects.get()
+    assert row.kind == "verify" and row.grant_id == grant.pk
+    assert AuditEntry.objects.filter(action="data.exchange.verify").count() == 1

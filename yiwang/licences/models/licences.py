@@ -48,6 +48,29 @@ def licence_upload_to(instance: Licence, filename: str) -> str:
     return f"licences/{instance.issued_on:%Y/%m}/{filename}"
 
 
+class CheckedQuerySet(models.QuerySet):
+    """Licences and seals: a bulk write in this process also drops the verification
+    checks kept for them (``yiwang.licences.verify``), as a save does."""
+
+    def update(self, **kwargs) -> int:
+        from yiwang.licences.verify import forget_checks
+
+        done = super().update(**kwargs)
+        forget_checks()
+        return done
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+    def bulk_update(self, objs, fields, batch_size=None) -> int:
+        from yiwang.licences.verify import forget_checks
+
+        done = super().bulk_update(objs, fields, batch_size=batch_size)
+        forget_checks()
+        return done
+
+    bulk_update.alters_data = True  # type: ignore[attr-defined]
+
+
 class Licence(models.Model):
     """电子证照: the record, the PDF file (照面, rendered deterministically) and the
     electronic signature stored beside it (``sign_data`` + ``signature``, GB/T 38540)."""
@@ -104,6 +127,8 @@ class Licence(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("入库时间"), auto_now_add=True)
+
+    objects = CheckedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-issued_on", "-pk"]

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.models import Department
+from yiwang.licences.models.licences import CheckedQuerySet
 
 SEAL_KEY_CONTEXT = "licences.Seal.sm2_private"
 
@@ -55,6 +56,8 @@ class Seal(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("制作时间"), auto_now_add=True)
+
+    objects = CheckedQuerySet.as_manager()
 
     class Meta:
         ordering = ["owner_id", "kind", "pk"]

@@ -212,3 +212,49 @@ def test_swapped_or_unmade_seal_is_forged(issue):
     )
     verdict = verify.verify_pdf(data)
     assert verdict.result == "forged" and verdict.checks["seal_data"] is False
+
+
+def test_a_revoked_licence_verifies_as_revoked_at_once(issue, client):
+    """The checks of a signed licence are kept between verifications, its status never:
+    revoked by another process (here a write this process does not hear of), the very
+    next verification — page API or QR payload — says so."""
+    from django.db import connection
+
+    licence = issue()
+    payload = {"payload": f"{licence.identifier} {licence.token}"}
+    for _ in range(2):
+        answer = client.post("/api/v1/licences/verify", payload, content_type="application/json")
+        assert answer.json()["result"] == "valid"
+    table = Licence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET status = '03' WHERE id = %s", [licence.pk])
+    answer = client.post("/api/v1/licences/verify", payload, content_type="application/json")
+    assert answer.json()["result"] == "revoked"
+    assert verify.verify_pdf(pdf_of(licence)).result == "revoked"
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET status = '01' WHERE id = %s", [licence.pk])
+    assert verify.verify_payload(payload["payload"]).result == "valid"
+    do_change_status(actor=None, licence=licence, action="revoke", reason="依法撤销")
+    assert verify.verify_payload(payload["payload"]).public()["licence"]["status_reason"] == (
+        "依法撤销"
+    )
+
+
+def test_a_kept_verification_reads_one_row(issue, django_assert_max_num_queries):
+    """What a verification costs once its checks are kept: one query of plain columns
+    (status, validity and the signed state), nothing decrypted, no file read."""
+    licence = issue()
+    payload = f"{licence.identifier} {licence.token}"
+    assert verify.verify_payload(payload).result == "valid"
+    with django_assert_max_num_queries(1):
+        assert verify.verify_payload(payload).result == "valid"
+
+
+def test_a_changed_record_is_checked_again(issue):
+    """A write to the licence (a save or a bulk update) drops the kept checks, and a
+    changed signed state (another signature) is never answered from them."""
+    licence = issue()
+    data = pdf_of(licence)
+    assert verify.verify_pdf(data).result == "valid"
+    Licence.objects.filter(pk=licence.pk).update(number="JY1999")
+    assert verify.verify_pdf(data).checks["content_digest"] is False
