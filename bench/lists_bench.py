@@ -10,6 +10,7 @@ in-process; DEBUG off) round after round and reports p50 and p95 of each:
 - ``inbox_first`` / ``inbox_deep``: 我的待办 of a county market clerk, the first page and
   the page reached by following 下一页 ``deep_pages`` times; ``inbox_city_line``: the
   city market approver, whose reach is every county's market department (条线);
+  ``inbox_agent``: a 12345 agent's, city-wide (every ticket waiting on the centre);
   ``inbox_api``: ``GET /api/v1/inbox``; ``workbench``: the 工作台 with its inbox counts;
 - ``hotline_department`` / ``hotline_department_deep``: 承办工单 of a county market
   handler; ``hotline_console``: the agent's 受理台 with its queues; ``hotline_api``:
@@ -17,7 +18,8 @@ in-process; DEBUG off) round after round and reports p50 and p95 of each:
 - ``registry_person_id``: 人口库 search by ID number (blind index); ``registry_entity_name``:
   法人库 search by part of a name; ``registry_index``: the 基础库 index with its sizes;
 - ``services_staff`` / ``services_staff_overdue``: 办件管理 of a county market approver
-  (办理中 and 已超期); ``services_api``: ``GET /api/v1/services/applications``.
+  (办理中 and 已超期), and searched by item name (``services_staff_search``);
+  ``services_api``: ``GET /api/v1/services/applications``.
 
 Each page has a baseline measured in the same rounds: a bare SQL ``SELECT`` of a page of
 the same table through an index (raw cursor, the connection handled as a request would:
@@ -632,6 +634,7 @@ def seed(scale: Scale, log: Callable[[str], None] = lambda s: None) -> dict[str,
         **base,
         "probe_id_number": probe_id,
         "probe_name": f"{AREA_WORDS[3]}{TRADE_WORDS[7]}",
+        "probe_item": "食品经营",
         "seconds": time.perf_counter() - start,
         **counts,
     }
@@ -699,6 +702,7 @@ def pages(ctx: dict[str, Any], deep_pages: int) -> list[Page]:
         Page("inbox_first", clerk, "/inbox/", open_cases, []),
         Page("inbox_deep", clerk, inbox_deep, open_cases, [], f"{inbox_depth} pages in"),
         Page("inbox_city_line", city, "/inbox/", open_cases, []),
+        Page("inbox_agent", agent, "/inbox/", open_cases, []),
         Page("inbox_api", clerk, "/api/v1/inbox", open_cases, []),
         Page("workbench", clerk, "/workbench/", open_cases, []),
         Page(
@@ -762,6 +766,13 @@ def pages(ctx: dict[str, Any], deep_pages: int) -> list[Page]:
             "services_staff_overdue",
             approver,
             "/services/staff/?status=overdue",
+            f"SELECT * FROM {app} ORDER BY id DESC LIMIT 50",
+            [],
+        ),
+        Page(
+            "services_staff_search",
+            approver,
+            "/services/staff/?status=open&q=" + ctx["probe_item"],
             f"SELECT * FROM {app} ORDER BY id DESC LIMIT 50",
             [],
         ),
