@@ -9,8 +9,8 @@ in-process; DEBUG off) round after round and reports p50 and p95 of each:
 
 - ``inbox_first`` / ``inbox_deep``: 我的待办 of a county market clerk, the first page and
   the page reached by following 下一页 ``deep_pages`` times; ``inbox_city_line``: the
-  city market approver, whose reach is every county's market department (条线);
-  ``inbox_agent``: a 12345 agent's, city-wide (every ticket waiting on the centre);
+  city market approver, whose reach is every county's market department (条线), and
+  ``inbox_city_clerk`` the city market window clerk's (the largest inbox here);
   ``inbox_api``: ``GET /api/v1/inbox``; ``workbench``: the 工作台 with its inbox counts;
 - ``hotline_department`` / ``hotline_department_deep``: 承办工单 of a county market
   handler; ``hotline_console``: the agent's 受理台 with its queues; ``hotline_api``:
@@ -21,9 +21,10 @@ in-process; DEBUG off) round after round and reports p50 and p95 of each:
   (办理中 and 已超期), and searched by item name (``services_staff_search``);
   ``services_api``: ``GET /api/v1/services/applications``.
 
-Each page has a baseline measured in the same rounds: a bare SQL ``SELECT`` of a page of
-the same table through an index (raw cursor, the connection handled as a request would:
-opened, used, closed), and ``ratio`` = page / baseline at the same percentile.
+Each page has a baseline measured in the same rounds: a bare SQL ``SELECT`` of the very
+rows the page shows, by primary key or number (raw cursor, the connection handled as a
+request would: opened, used, closed), and ``ratio`` = page / baseline at the same
+percentile.
 
 Seeding shortcuts, fine for a benchmark and nothing else: the people beyond the few
 hundred the data demo loads carry one reused ciphertext for their ID number and name
@@ -52,7 +53,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -296,6 +297,7 @@ def _seed_base() -> dict[str, Any]:
         "approver": staff("bench-lists-approver", COUNTY, "market", ["approver"]),
         "handler": staff("bench-lists-handler", COUNTY, "market", ["hotline_handler"]),
         "city_approver": staff("bench-lists-city-approver", CITY, "market", ["approver"]),
+        "city_clerk": staff("bench-lists-city-clerk", CITY, "market", ["window_clerk"]),
         "other": staff("bench-lists-other", COUNTY, "market", ["window_clerk", "approver"]),
         "agent": User.objects.get(username="jiaozuo_hotline_agent"),
         "bureau": User.objects.get(username="jiaozuo_bureau_admin"),
@@ -666,23 +668,37 @@ def _deep(client, path: str, pages: int) -> tuple[str, int]:
 
 @dataclass
 class Page:
+    """A page to time, and how to find the keys of the rows it shows (``pattern`` in the
+    HTML, or ``json_key`` of each API item) for its baseline: a bare SELECT of those same
+    rows by ``column`` of ``model``'s table."""
+
     name: str
     client: Any
     url: str
-    baseline_sql: str
-    baseline_params: list
+    model: Any
+    column: str = "id"
+    pattern: str = ""
+    json_key: str = ""
     note: str = ""
+    baseline_sql: str = ""
+    baseline_params: list = field(default_factory=list)
 
 
 def _table(model) -> str:
     return _connection().ops.quote_name(model._meta.db_table)
 
 
+CASE_LINK = r'href="/cases/(\d+)/"'
+TICKET_LINK = r'href="/hotline/tickets/(\d+)/"'
+RECORD_LINK = r'href="/data/registries/\w+/(\d+)/"'
+APPLICATION_LINK = r'href="/services/staff/([^/"]+)/"'
+
+
 def pages(ctx: dict[str, Any], deep_pages: int) -> list[Page]:
     from django.test import Client
 
     from yiwang.core.models import Case
-    from yiwang.data.models import LegalEntity, Person
+    from yiwang.data.models import DataResource, LegalEntity, Person
     from yiwang.hotline.models import Ticket
     from yiwang.services.models import Application
 
@@ -694,96 +710,111 @@ def pages(ctx: dict[str, Any], deep_pages: int) -> list[Page]:
     clerk, approver = client_for(ctx["clerk"]), client_for(ctx["approver"])
     handler, agent = client_for(ctx["handler"]), client_for(ctx["agent"])
     bureau, city = client_for(ctx["bureau"]), client_for(ctx["city_approver"])
+    city_clerk = client_for(ctx["city_clerk"])
     inbox_deep, inbox_depth = _deep(clerk, "/inbox/", deep_pages)
     dept_deep, dept_depth = _deep(handler, "/hotline/department/", deep_pages)
-    case, ticket, app = _table(Case), _table(Ticket), _table(Application)
-    open_cases = f"SELECT * FROM {case} WHERE closed_at IS NULL ORDER BY id LIMIT 50"
+    registries = f"SELECT * FROM {_table(DataResource)} WHERE registry <> ''"
     return [
-        Page("inbox_first", clerk, "/inbox/", open_cases, []),
-        Page("inbox_deep", clerk, inbox_deep, open_cases, [], f"{inbox_depth} pages in"),
-        Page("inbox_city_line", city, "/inbox/", open_cases, []),
-        Page("inbox_agent", agent, "/inbox/", open_cases, []),
-        Page("inbox_api", clerk, "/api/v1/inbox", open_cases, []),
-        Page("workbench", clerk, "/workbench/", open_cases, []),
+        Page("inbox_first", clerk, "/inbox/", Case, pattern=CASE_LINK),
         Page(
-            "hotline_department",
-            handler,
-            "/hotline/department/",
-            f"SELECT * FROM {ticket} ORDER BY id DESC LIMIT 30",
-            [],
+            "inbox_deep",
+            clerk,
+            inbox_deep,
+            Case,
+            pattern=CASE_LINK,
+            note=f"{inbox_depth} pages in",
         ),
+        Page("inbox_city_line", city, "/inbox/", Case, pattern=CASE_LINK),
+        Page("inbox_city_clerk", city_clerk, "/inbox/", Case, pattern=CASE_LINK),
+        Page("inbox_api", clerk, "/api/v1/inbox", Case, json_key="id"),
+        Page("workbench", clerk, "/workbench/", Case, pattern=CASE_LINK),
+        Page("hotline_department", handler, "/hotline/department/", Ticket, pattern=TICKET_LINK),
         Page(
             "hotline_department_deep",
             handler,
             dept_deep,
-            f"SELECT * FROM {ticket} ORDER BY id DESC LIMIT 30",
-            [],
-            f"{dept_depth} pages in",
+            Ticket,
+            pattern=TICKET_LINK,
+            note=f"{dept_depth} pages in",
         ),
-        Page(
-            "hotline_console",
-            agent,
-            "/hotline/console/",
-            f"SELECT * FROM {ticket} ORDER BY id DESC LIMIT 100",
-            [],
-        ),
+        Page("hotline_console", agent, "/hotline/console/", Ticket, pattern=TICKET_LINK),
         Page(
             "hotline_api",
             handler,
             "/api/v1/hotline/tickets?handling=true",
-            f"SELECT * FROM {ticket} ORDER BY id DESC LIMIT 50",
-            [],
+            Ticket,
+            "number",
+            json_key="number",
         ),
         Page(
             "registry_person_id",
             bureau,
             "/data/registries/person/?q=" + ctx["probe_id_number"],
-            f"SELECT * FROM {_table(Person)} WHERE id_number_index = %s",
-            [Person._meta.get_field("id_number_index").index_of(ctx["probe_id_number"])],
+            Person,
+            pattern=RECORD_LINK,
         ),
         Page(
             "registry_entity_name",
             bureau,
             "/data/registries/legal_entity/?q=" + ctx["probe_name"],
-            f"SELECT * FROM {_table(LegalEntity)} ORDER BY id DESC LIMIT 50",
-            [],
+            LegalEntity,
+            pattern=RECORD_LINK,
         ),
         Page(
             "registry_index",
             bureau,
             "/data/registries/",
-            f"SELECT * FROM {_table(Person)} ORDER BY id DESC LIMIT 50",
-            [],
+            DataResource,
+            baseline_sql=registries,
         ),
         Page(
             "services_staff",
             approver,
             "/services/staff/",
-            f"SELECT * FROM {app} ORDER BY id DESC LIMIT 50",
-            [],
+            Application,
+            "number",
+            pattern=APPLICATION_LINK,
         ),
         Page(
             "services_staff_overdue",
             approver,
             "/services/staff/?status=overdue",
-            f"SELECT * FROM {app} ORDER BY id DESC LIMIT 50",
-            [],
+            Application,
+            "number",
+            pattern=APPLICATION_LINK,
         ),
         Page(
             "services_staff_search",
             approver,
             "/services/staff/?status=open&q=" + ctx["probe_item"],
-            f"SELECT * FROM {app} ORDER BY id DESC LIMIT 50",
-            [],
+            Application,
+            "number",
+            pattern=APPLICATION_LINK,
         ),
         Page(
             "services_api",
             approver,
             "/api/v1/services/applications",
-            f"SELECT * FROM {app} ORDER BY id DESC LIMIT 50",
-            [],
+            Application,
+            "number",
+            json_key="number",
         ),
     ]
+
+
+def _set_baseline(page: Page, response) -> None:
+    """The bare SELECT of the rows ``response`` shows (by the keys found in it)."""
+    if page.baseline_sql:
+        return
+    if page.json_key:
+        keys = [str(item[page.json_key]) for item in response.json().get("items", [])]
+    else:
+        keys = re.findall(page.pattern, response.content.decode())
+    keys = list(dict.fromkeys(keys)) or ["0"]
+    column = _connection().ops.quote_name(page.model._meta.get_field(page.column).column)
+    marks = ", ".join(["%s"] * len(keys))
+    page.baseline_sql = f"SELECT * FROM {_table(page.model)} WHERE {column} IN ({marks})"
+    page.baseline_params = [int(k) for k in keys] if page.column == "id" else keys
 
 
 def _bare(sql: str, params: list) -> float:
@@ -822,6 +853,7 @@ def measure(ctx: dict[str, Any], scale: Scale, rounds: int | None = None) -> lis
         if response.status_code != 200:
             raise RuntimeError(f"{p.name}: {p.url} answered {response.status_code}")
         shown[p.name] = _rows_shown(response)
+        _set_baseline(p, response)
     times: dict[str, list[float]] = {p.name: [] for p in todo}
     bare: dict[str, list[float]] = {p.name: [] for p in todo}
     for _ in range(rounds):
@@ -841,7 +873,7 @@ def measure(ctx: dict[str, Any], scale: Scale, rounds: int | None = None) -> lis
             p95,
             "ms",
             baseline=b95,
-            baseline_name="bare indexed SELECT of a page of the same table, p95",
+            baseline_name="bare SELECT of the same rows by primary key or number, p95",
             p50_ms=round(p50, 2),
             baseline_p50_ms=round(b50, 3),
             ratio_p50=round(p50 / b50, 2) if b50 else None,
