@@ -143,18 +143,27 @@ def grant_covers(
 def grant_q(g: Grant, prefix: str = "", *, division: str | None = None, department=None) -> Q:
     """``grant_covers`` as a query: rows whose division (lookup ``division``, default
     ``{prefix}division``) and department (``department``, default ``{prefix}department``)
-    the grant covers. Pass ``division=""``/``department=""`` to leave a part out."""
+    the grant covers. Pass ``division=""``/``department=""`` to leave a part out.
+
+    Both parts test the row's own foreign keys against the (small) division and
+    department tables in a subquery — ``division IN (… under the grant's path)``,
+    ``department IN (the grant's department and its county counterparts)`` — so a
+    scoped list joins nothing per row and can be read through an index on its keys."""
+    from yiwang.core.models import Department, Division
+
     if g.division_path is None:
         return Q()
     division = f"{prefix}division" if division is None else division
     department = f"{prefix}department" if department is None else department
     q = Q()
     if division:
-        q &= Q(**{f"{division}__path__startswith": g.division_path})
+        under = Division.objects.filter(path__startswith=g.division_path).values("pk")
+        q &= Q(**{f"{division}__in": under})
     if department and g.department_id is not None:
-        q &= Q(**{f"{department}_id": g.department_id}) | Q(
-            **{f"{department}__parent_id": g.department_id}
-        )
+        line = Department.objects.filter(
+            Q(pk=g.department_id) | Q(parent_id=g.department_id)
+        ).values("pk")
+        q &= Q(**{f"{department}__in": line})
     return q
 
 
