@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import Field
 
-from yiwang.core.api.pagination import Mapped, Pagination
+from yiwang.core.api.pagination import Keyed, KeysetPagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.data import access
 from yiwang.data.actions.reads import do_reveal_record
@@ -124,14 +124,18 @@ def place_points(request, params: Query[CrsIn]):
 
 
 @router.get("/{registry}/records", response=list[RecordSummaryOut])
-@paginate(Pagination, page_size=50, max_page_size=200)
+@paginate(KeysetPagination, page_size=50, max_page_size=200)
 def search_records(request, registry: str, params: Query[SearchIn]):
-    """Search one registry by natural key (ID numbers through their blind index); masked."""
+    """Search one registry by natural key (ID numbers through their blind index), newest
+    change first; masked. Read on with the answer's ``next`` cursor (``count`` stops at
+    1000: ``count_capped``)."""
     require_scope(request, "read")
     _staff(request)
-    return Mapped(
+    return Keyed(
         reg.search(request.user, registry, params.q),
         lambda r: reg.summary(registry, r, params.crs),
+        fields=reg.SEARCH_ORDER,
+        descending=True,
     )
 
 

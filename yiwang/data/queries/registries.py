@@ -6,6 +6,7 @@ value — personal values masked (脱敏) unless the caller passes the clear val
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -74,21 +75,36 @@ def registry_rows(user) -> list[dict[str, Any]]:
     ]
 
 
+# Search results, newest change first (then id): each searchable registry has an index
+# on (updated_at, id), so a page is read in order from its cursor.
+SEARCH_ORDER = ("updated_at",)
+CREDIT_CODE = re.compile(r"[0-9A-Z]{18}")
+PLACE_CODE = re.compile(r"[0-9A-Za-z]+")
+
+
 def search(user, registry: str, q: str) -> QuerySet:
-    """Records matching ``q`` by natural key (ID numbers through their blind index)."""
+    """Records matching ``q`` by natural key: an ID number through its blind index, a
+    credit code, record number or place code exactly (each a unique index) — or, for
+    text that is not a code, entities and places whose name contains it. A name search
+    cannot use an index: it reads the registry's names newest first until a page is
+    full (a rare word reads the whole registry's names, never more)."""
     visible_registry(user, registry)
     s = REGISTRIES[registry]
-    qs = access.registry_records(user, registry).order_by("-updated_at", "-id")
+    qs = access.registry_records(user, registry)
     q = (q or "").strip()[:200]
     if not q:
         return qs if registry != "person" else qs.none()
     if registry == "person":
         return qs.filter(id_number_index=index_for(s.model, "id_number", q.upper()))
     if registry == "legal_entity":
-        return qs.filter(Q(credit_code=q.upper()) | Q(name__icontains=q))
+        if CREDIT_CODE.fullmatch(q.upper()):
+            return qs.filter(credit_code=q.upper())
+        return qs.filter(name__icontains=q)
     if registry == "credit":
         return qs.filter(Q(record_number=q) | Q(subject_code=q.upper()))
-    return qs.filter(Q(code=q) | Q(name__icontains=q))
+    if PLACE_CODE.fullmatch(q):
+        return qs.filter(code=q)
+    return qs.filter(name__icontains=q)
 
 
 def get_record(user, registry: str, pk: int):
