@@ -65,7 +65,8 @@ class Mapped:
 class Keyed:
     """What a ``KeysetPagination`` endpoint returns: its queryset, the order it is listed
     in (non-null ``fields``, then the primary key; ``descending`` for newest first) —
-    an index over them serves every page — and ``fn`` mapping each row of a page."""
+    an index over them serves every page — ``fn`` mapping each row of a page, and the
+    ``split`` it may be read by (``KeysetPaginator``)."""
 
     def __init__(
         self,
@@ -74,10 +75,14 @@ class Keyed:
         *,
         fields: Sequence[str],
         descending: bool = False,
+        split: tuple[str, Sequence[Any] | None] | None = None,
     ) -> None:
         self.qs, self.fn = qs, fn
         self.paginator = KeysetPaginator(
-            qs, sorts={"list": tuple(fields)}, default="-list" if descending else "list"
+            qs,
+            sorts={"list": tuple(fields)},
+            default="-list" if descending else "list",
+            split=split,
         )
 
 
@@ -122,10 +127,10 @@ class KeysetPagination(PaginationBase):
             if offset >= COUNT_CAP:
                 message = _("页码只能用于前 %(n)d 条；之后请按回答中的 next 游标读取。")
                 raise Invalid({"page": message % {"n": COUNT_CAP}})
-            rows = list(paginator.ordered()[offset : offset + size + 1])
+            rows = paginator.rows(paginator.ordered(), offset + size + 1)[offset:]
             following = paginator.cursor_after(rows[size - 1]) if len(rows) > size else None
             rows = rows[:size]
-        counted = capped_count(queryset.qs)
+        counted = capped_count(queryset.qs, COUNT_CAP)
         return {
             "items": [queryset.fn(r) for r in rows],
             "count": counted.n,
