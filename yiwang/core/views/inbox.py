@@ -24,7 +24,14 @@ from yiwang.core.errors import error_codes, status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.forms_pages import CaseOpForm, case_forms
 from yiwang.core.http import AuthenticatedHttpRequest
-from yiwang.core.inbox import INBOX_SORTS, case_events, case_summary, inbox_for, visible_cases
+from yiwang.core.inbox import (
+    INBOX_SORTS,
+    case_events,
+    case_summary,
+    inbox_for,
+    inbox_split,
+    visible_cases,
+)
 from yiwang.core.paging import KeysetPaginator
 from yiwang.core.subjects import page_for
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
@@ -40,7 +47,11 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.kind != "staff":
         raise PermissionDenied(_("待办仅对工作人员开放。"))
     page = KeysetPaginator(
-        inbox_for(request.user), sorts=INBOX_SORTS, default="due", per_page=50
+        inbox_for(request.user),
+        sorts=INBOX_SORTS,
+        default="due",
+        per_page=50,
+        split=inbox_split(request.user),
     ).get_page(request.GET)
     today = timezone.localdate()
     rows = [case_summary(c, today) for c in page.object_list]
