@@ -36,6 +36,7 @@ from yiwang.hotline.models import (
     Urgency,
 )
 from yiwang.hotline.operations import operations as ticket_operations
+from yiwang.hotline.queries import LIST_DEFERRED
 
 router = Router(tags=["12345 工单"])
 
@@ -494,8 +495,10 @@ def list_tickets(request, filters: Query[TicketFilter]):
     require_scope(request, "read")
     user = request.user
     qs: QuerySet = access.tickets(user)
+    split = None
     if filters.handling:
         qs = access.department_tickets(user, qs)
+        split = access.department_split(user)
     f = filters
     if f.state:
         qs = qs.filter(case_state=f.state)
@@ -514,10 +517,11 @@ def list_tickets(request, filters: Query[TicketFilter]):
     qs = qs.filter(_dates(f.created_from, f.created_to))
     names, today = _state_names(), timezone.localdate()
     return Keyed(
-        qs.select_related(*RELATED),
+        qs.select_related(*RELATED).defer(*LIST_DEFERRED),
         lambda t: _row(t, names, today),
         fields=("created_at",),
         descending=True,
+        split=split,
     )
 
 

@@ -33,7 +33,7 @@ from yiwang.hotline.forms import (
 from yiwang.hotline.models import Callback, Extension, Ticket
 from yiwang.hotline.models.tickets import HANDLING_STATES
 from yiwang.hotline.operations import operations
-from yiwang.hotline.queries import row, rows, with_case
+from yiwang.hotline.queries import for_list, row, rows, with_case
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -58,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def _queues(user) -> list[dict[str, Any]]:
     """The agent's work lists: to confirm and dispatch, returned, answered, to call back,
     and (for the duty supervisor) extensions to decide."""
-    seen = with_case(access.tickets(user)).order_by("-created_at", "-id")
+    seen = for_list(access.tickets(user)).order_by("-created_at", "-id")
     lists = [
         ("registered", _("待派单（含待确认分类）")),
         ("returned", _("退单待审核")),
@@ -315,15 +315,19 @@ def department_list(request: HttpRequest) -> HttpResponse:
     soonest whole-ticket deadline (and so the overdue) first; paged by cursor through
     the department's (deadline, id) index, whatever the backlog."""
     access.require_perm(request.user, "hotline.handle", _("只有承办部门的人员可以查看承办工单。"))
-    qs = with_case(access.department_tickets(request.user))
+    qs = for_list(access.department_tickets(request.user))
     tab = request.GET.get("tab", "open")
     states = DEPARTMENT_TABS.get(tab)
     if states is not None:
         qs = qs.filter(case_state__in=states)
     today = timezone.localdate()
-    page = KeysetPaginator(qs, sorts={"due": "case_due_key"}, default="due", per_page=30).get_page(
-        request.GET
-    )
+    page = KeysetPaginator(
+        qs,
+        sorts={"due": "case_due_key"},
+        default="due",
+        per_page=30,
+        split=access.department_split(request.user),
+    ).get_page(request.GET)
     return render(
         request,
         "hotline/department.html",
@@ -343,7 +347,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     access.require_perm(request.user, "hotline.view", _("您无权查看 12345 运行总览。"))
     qs = access.tickets(request.user)
     days = 30
-    overdue = with_case(qs).filter(stats.listed_overdue_q()).order_by("case_due_key", "id")[:20]
+    overdue = for_list(qs).filter(stats.listed_overdue_q()).order_by("case_due_key", "id")[:20]
     return render(
         request,
         "hotline/overview.html",
@@ -353,8 +357,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "daily": stats.daily_counts(qs, days),
             "days": days,
             "overdue": rows(overdue),
-            "pending_extensions": rows(with_case(qs).filter(case_state="extension")[:20]),
-            "pending_returns": rows(with_case(qs).filter(case_state="returned")[:20]),
+            "pending_extensions": rows(for_list(qs).filter(case_state="extension")[:20]),
+            "pending_returns": rows(for_list(qs).filter(case_state="returned")[:20]),
             "callbacks": Callback.objects.filter(ticket__in=qs).count(),
         },
     )

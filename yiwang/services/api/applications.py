@@ -224,12 +224,14 @@ def list_applications(request, params: Query[ListIn]):
     answer's ``next`` cursor (``count`` stops at 1000: ``count_capped``)."""
     require_scope(request, "read")
     user = request.user
+    split = None
     if user.kind == "staff":
         qs = access.staff_applications(user)
+        split = access.staff_split(user)
     else:
         qs = access.own_applications(user)
     listed = application_list(qs, params.status, params.q)
-    return Keyed(listed, _row, fields=("submitted_at",), descending=True)
+    return Keyed(listed, _row, fields=("submitted_at",), descending=True, split=split)
 
 
 @router.get("/{number}", response=ApplicationDetailOut)

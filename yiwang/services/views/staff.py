@@ -144,6 +144,7 @@ def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         sorts={"list": fields},
         default="-list" if descending else "list",
         per_page=50,
+        split=None if status == "mine" else access.staff_split(request.user),
     ).get_page(request.GET)
     today = timezone.localdate()
     return render(
