@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -78,6 +78,23 @@ class _Encoder(json.JSONEncoder):
         if isinstance(o, decimal.Decimal | uuid.UUID):
             return str(o)
         return super().default(o)
+
+
+def estimated_rows(model) -> int | None:
+    """The database's own idea of how many rows ``model``'s table holds, without counting
+    them: PostgreSQL's planner statistics (None before the table was first analysed), or
+    on SQLite the highest row id (exact for a table rows are not deleted from)."""
+    db = router.db_for_read(model)
+    connection = connections[db]
+    table = model._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", [table])
+        else:
+            cur.execute(f"SELECT MAX(rowid) FROM {connection.ops.quote_name(table)}")
+        found = cur.fetchone()
+    value = found[0] if found else None
+    return int(value) if value is not None and value >= 0 else None
 
 
 @dataclass(frozen=True)

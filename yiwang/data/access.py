@@ -255,6 +255,12 @@ def registry_records(user, registry: str) -> QuerySet:
     return qs.filter(inside)
 
 
+def reads_whole_registry(user, registry: str) -> bool:
+    """Whether ``registry_records`` gives ``user`` every record of the registry (a reach
+    held at city level), not only a county's."""
+    return registry in registry_codes(user) and _county_reach(user) is None
+
+
 def _county_reach(user) -> list[str] | None:
     """The division paths the user's ``data.manage``/``data.review`` reach: None when
     one of them is held at city level (every record, those without a division too)."""

@@ -23,7 +23,8 @@ Crs = Literal["wgs84", "gcj02"]
 class RegistryOut(Schema):
     code: str
     name: str
-    count: int
+    count: int = Field(description="记录数；exact 为 false 时是估算（超过 10 万条不再逐条计数）")
+    exact: bool = True
 
 
 class RecordSummaryOut(Schema):
@@ -106,7 +107,8 @@ def _staff(request) -> None:
 
 @router.get("", response=list[RegistryOut])
 def list_registries(request):
-    """基础库 the caller may look into, with their record counts."""
+    """基础库 the caller may look into, with their record counts (``exact`` false: an
+    estimate, for registries past 100,000 records)."""
     require_scope(request, "read")
     _staff(request)
     return reg.registry_rows(request.user)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from yiwang.core.fields import index_for
 from yiwang.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from yiwang.core.models import Department
+from yiwang.core.paging import capped_count, estimated_rows
 from yiwang.data import access, geo
 from yiwang.data.actions.objections import field_label, live_resource, registry_label
 from yiwang.data.models import ImportBatch, RecordHistory
@@ -61,18 +62,35 @@ def visible_registry(user, registry: str) -> str:
     return registry
 
 
+# The 基础库 index counts each registry's records up to here (a few milliseconds); a
+# registry larger than that is told by the database's estimate of its size, or "100000+"
+# for a reach that is only part of it.
+SIZE_CAP = 100_000
+
+
+def registry_size(user, registry: str) -> tuple[int, bool]:
+    """(records, exact): counted up to ``SIZE_CAP``; beyond, the table's estimated size
+    when the user reads the whole registry, else ``SIZE_CAP``."""
+    counted = capped_count(access.registry_records(user, registry), SIZE_CAP)
+    if not counted.more:
+        return counted.n, True
+    estimate = None
+    if access.reads_whole_registry(user, registry):
+        estimate = estimated_rows(REGISTRIES[registry].model)
+    return max(estimate or 0, SIZE_CAP), False
+
+
 def registry_rows(user) -> list[dict[str, Any]]:
-    """The registries this user may look into, with their names and record counts."""
+    """The registries this user may look into, with their names and sizes (exact, or
+    ``exact`` False: about so many, see ``registry_size``)."""
     codes = access.registry_codes(user)
-    return [
-        {
-            "code": code,
-            "name": registry_label(code),
-            "count": access.registry_records(user, code).count(),
-        }
-        for code in REGISTRIES
-        if code in codes
-    ]
+    rows = []
+    for code in REGISTRIES:
+        if code not in codes:
+            continue
+        count, exact = registry_size(user, code)
+        rows.append({"code": code, "name": registry_label(code), "count": count, "exact": exact})
+    return rows
 
 
 # Search results, newest change first (then id): each searchable registry has an index
