@@ -179,9 +179,7 @@ def _listed_as_case(t: Ticket) -> None:
     assert row.case_due_key == due_key(row.case.case_due)
 
 
-def test_ticket_keeps_its_case_step_and_deadlines_for_lists(
-    client, take, supervisor, wuzhi_market
-):
+def test_ticket_keeps_its_case_step_and_deadlines_for_lists(client, take, supervisor, wuzhi_market):
     t = take()
     _listed_as_case(t)
     h.do_sign(actor=wuzhi_market, ticket=t)
