@@ -152,8 +152,9 @@ def reach_keys(g: Grant, part: str) -> list | None:
     if part not in g._keys:
         keys: list | None
         if part == "divisions":
-            under = Division.objects.filter(path__startswith=g.division_path)
-            everywhere = not Division.objects.exclude(path__startswith=g.division_path).exists()
+            path = g.division_path or ""
+            under = Division.objects.filter(path__startswith=path)
+            everywhere = not Division.objects.exclude(path__startswith=path).exists()
             keys = None if everywhere else list(under.order_by("pk").values_list("pk", flat=True))
         else:
             line = Department.objects.filter(Q(pk=g.department_id) | Q(parent_id=g.department_id))
@@ -307,7 +308,7 @@ def department_reach(user, perm: str) -> list[int] | None:
             continue
         if g.division_path is None or g.department_id is None:
             return None
-        keys.update(reach_keys(g, "departments"))
+        keys.update(reach_keys(g, "departments") or ())
     return sorted(keys)
 
 

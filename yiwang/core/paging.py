@@ -264,7 +264,7 @@ class KeysetPaginator:
         union = " UNION ALL ".join([f"SELECT * FROM ({sql})"] * len(values))
         merged = ordered.model._base_manager.using(ordered.db).filter(pk__in=RawSQL(union, bound))
         merged.query.select_related = copy.deepcopy(ordered.query.select_related)
-        merged = merged.prefetch_related(*ordered._prefetch_related_lookups)
+        merged = merged.prefetch_related(*getattr(ordered, "_prefetch_related_lookups", ()))
         return list(merged.order_by(*ordered.query.order_by)[:limit])
 
     # -- internals --------------------------------------------------------------------

@@ -174,9 +174,10 @@ def _listed_as_case(t: Ticket) -> None:
     from yiwang.core.models import due_key
 
     row = Ticket.objects.select_related("case").get(pk=t.pk)
-    assert row.case_state == row.case.state
-    assert row.state_due_key == due_key(row.case.state_due)
-    assert row.case_due_key == due_key(row.case.case_due)
+    case = row.flow
+    assert row.case_state == case.state
+    assert row.state_due_key == due_key(case.state_due)
+    assert row.case_due_key == due_key(case.case_due)
 
 
 def test_ticket_keeps_its_case_step_and_deadlines_for_lists(client, take, supervisor, wuzhi_market):
