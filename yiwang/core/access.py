@@ -29,7 +29,7 @@ lets it through, for the platform acts on the whole city by definition.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -46,6 +46,8 @@ class Grant:
     role: str
     division_path: str | None  # None = city-wide
     department_id: int | None  # None = every department
+    # Its reach as key lists (``reach_keys``), looked up once for as long as it lives.
+    _keys: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 def grants(user) -> list[Grant]:
@@ -167,21 +169,45 @@ def grant_covers(
     return department_id is None or g.department_id in (None, department_id, parent_id)
 
 
+def reach_keys(g: Grant, part: str) -> list | None:
+    """The keys a grant's reach comes to (``part`` "divisions": the codes of the divisions
+    under its path, or None when that is every division; "departments": its department
+    and the department's county counterparts), read from the small division and
+    department tables once per grant."""
+    from yiwang.core.models import Department, Division
+
+    if part not in g._keys:
+        keys: list | None
+        if part == "divisions":
+            path = g.division_path or ""
+            under = Division.objects.filter(path__startswith=path)
+            everywhere = not Division.objects.exclude(path__startswith=path).exists()
+            keys = None if everywhere else list(under.order_by("pk").values_list("pk", flat=True))
+        else:
+            line = Department.objects.filter(Q(pk=g.department_id) | Q(parent_id=g.department_id))
+            keys = list(line.order_by("pk").values_list("pk", flat=True))
+        g._keys[part] = keys
+    return g._keys[part]
+
+
 def grant_q(g: Grant, prefix: str = "", *, division: str | None = None, department=None) -> Q:
     """``grant_covers`` as a query: rows whose division (lookup ``division``, default
     ``{prefix}division``) and department (``department``, default ``{prefix}department``)
-    the grant covers. Pass ``division=""``/``department=""`` to leave a part out."""
+    the grant covers. Pass ``division=""``/``department=""`` to leave a part out.
+
+    Both parts test the row's own foreign keys against key lists (``reach_keys``):
+    nothing is joined per row, and a list whose reach is one department reads that
+    department's rows in order through an index on (department, sort key)."""
     if g.division_path is None:
         return Q()
     division = f"{prefix}division" if division is None else division
     department = f"{prefix}department" if department is None else department
     q = Q()
-    if division:
-        q &= Q(**{f"{division}__path__startswith": g.division_path})
+    divisions = reach_keys(g, "divisions") if division else None
+    if divisions is not None:
+        q &= Q(**{f"{division}__in": divisions})
     if department and g.department_id is not None:
-        q &= Q(**{f"{department}_id": g.department_id}) | Q(
-            **{f"{department}__parent_id": g.department_id}
-        )
+        q &= Q(**{f"{department}__in": reach_keys(g, "departments")})
     return q
 
 
@@ -317,6 +343,24 @@ def reach_divisions(user, perm: str) -> list[str] | None:
             return None
         codes.add(g.division_path.rstrip("/").rsplit("/", 1)[-1])
     return sorted(codes)
+
+
+def department_reach(user, perm: str) -> list[int] | None:
+    """The departments whose rows ``restrict`` shows ``user`` for ``perm``, as a key list
+    (each grant's department and its county counterparts): None when some grant reaches
+    every department (a city-wide role, a superuser). For lists read department by
+    department through an index on (department, sort key) — rows seen through
+    ``owners`` are not in it."""
+    if _superuser(user):
+        return None
+    keys: set[int] = set()
+    for g in grants(user):
+        if perm not in ROLES[g.role].permissions:
+            continue
+        if g.division_path is None or g.department_id is None:
+            return None
+        keys.update(reach_keys(g, "departments") or ())
+    return sorted(keys)
 
 
 def departments_in_scope(user, perm: str) -> QuerySet:

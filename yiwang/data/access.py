@@ -237,6 +237,7 @@ def registry_records(user, registry: str) -> QuerySet:
     records registered there (户籍区划, 登记区划, 所在区划) — a county's steward or
     reviewer never reads another county's people or entities. A registry whose records
     have no division (信用库) is read from city level only."""
+    from yiwang.core.models import Division
     from yiwang.data.registry import REGISTRIES
 
     model = REGISTRIES[registry].model
@@ -249,9 +250,15 @@ def registry_records(user, registry: str) -> QuerySet:
     if not paths or not any(f.name == "division" for f in model._meta.get_fields()):
         return qs.none()
     inside = Q(pk__in=[])
-    for path in paths:
-        inside |= Q(division__path__startswith=path)
+    for path in paths:  # the divisions in reach, matched on the record's own key
+        inside |= Q(division__in=Division.objects.filter(path__startswith=path).values("pk"))
     return qs.filter(inside)
+
+
+def reads_whole_registry(user, registry: str) -> bool:
+    """Whether ``registry_records`` gives ``user`` every record of the registry (a reach
+    held at city level), not only a county's."""
+    return registry in registry_codes(user) and _county_reach(user) is None
 
 
 def _county_reach(user) -> list[str] | None:

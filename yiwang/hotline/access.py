@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from yiwang.core.access import (
     covers,
     deny_unless,
+    department_reach,
     grants,
     has_perm,
     is_platform,
@@ -82,6 +83,12 @@ def department_tickets(user, qs: QuerySet | None = None) -> QuerySet:
     if not has_perm(user, "hotline.handle"):
         return qs.none()
     return scope(user, qs.filter(~Q(department=None)), "hotline.handle")
+
+
+def department_split(user) -> tuple[str, list[int] | None]:
+    """How ``department_tickets`` may be read department by department (the paginator's
+    ``split``): the departments its tickets can be in."""
+    return "department", department_reach(user, "hotline.handle")
 
 
 def require_perm(actor, perm: str, message: str | None = None) -> None:

@@ -60,6 +60,21 @@ def with_case(qs):
     return qs.select_related("case__workflow", "category", "division", "department")
 
 
+# What a list row (``row``) does not show: the caller's encrypted contact, the request's
+# and the answer's full text.
+LIST_DEFERRED = ("contact_name", "contact_phone", "content", "reply")
+
+
+def for_list(qs):
+    """``qs`` loading what a list row shows and no more: nothing decrypted, and each
+    case's workflow (a large JSON definition) read once per page, not once per row."""
+    return (
+        qs.select_related("case", "category", "division", "department")
+        .prefetch_related("case__workflow")
+        .defer(*LIST_DEFERRED)
+    )
+
+
 def category_groups() -> list[tuple[Category, list[Category]]]:
     """Active leaf categories grouped under their 大类 (for select boxes)."""
     cats = list(Category.objects.filter(active=True).order_by("code"))

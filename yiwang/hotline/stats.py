@@ -21,6 +21,7 @@ WORKFLOW_FILE = Path(__file__).resolve().parent / "workflows" / "hotline_ticket.
 CONCLUDED_STATES = ("concluded", "archived")
 LEFT_LOOP_STATES = ("merged", "handed_off")
 DONE_STATES = (*CONCLUDED_STATES, *LEFT_LOOP_STATES)
+FINAL_STATES = ("archived", *LEFT_LOOP_STATES)  # the case is closed
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASIC)
 
 
@@ -42,6 +43,17 @@ def overdue_q(today: dt.date | None = None) -> Q:
             Q(case__state_due__lt=today)
             | (Q(case__case_due__lt=today) & ~Q(case__state__in=CONCLUDED_STATES))
         )
+    )
+
+
+def listed_overdue_q(today: dt.date | None = None) -> Q:
+    """``overdue_q`` over the ticket's own copy of its case's step and deadlines
+    (``CaseListed``): the same 超期 rule for lists, read on the ticket table alone. An
+    open case is one not in a final step (archived, merged, handed off)."""
+    today = today or timezone.localdate()
+    return ~Q(case_state__in=FINAL_STATES) & (
+        Q(state_due_key__lt=today)
+        | (Q(case_due_key__lt=today) & ~Q(case_state__in=CONCLUDED_STATES))
     )
 
 

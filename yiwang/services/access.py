@@ -10,7 +10,15 @@ import hmac
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from yiwang.core.access import covers, deny_unless, has_perm, require, role_codes, scope
+from yiwang.core.access import (
+    covers,
+    deny_unless,
+    department_reach,
+    has_perm,
+    require,
+    role_codes,
+    scope,
+)
 
 # --- 窗口人员 (window clerks) ---
 
@@ -63,6 +71,12 @@ def staff_applications(user, qs: QuerySet | None = None) -> QuerySet:
     if getattr(user, "kind", "") != "staff" and not getattr(user, "is_superuser", False):
         return qs.none()
     return scope(user, qs, "case.view")
+
+
+def staff_split(user) -> tuple[str, list[int] | None]:
+    """How ``staff_applications`` may be read department by department (the paginator's
+    ``split``): the departments its applications can be in."""
+    return "department", department_reach(user, "case.view")
 
 
 def own_applications(user, qs: QuerySet | None = None) -> QuerySet:

@@ -5,6 +5,7 @@ see, a visit's rating link and the statistics period asked for. They write nothi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from yiwang.core.inbox import case_summary
 from yiwang.core.workflow import definition_of
 from yiwang.services import access
-from yiwang.services.models import Application, Rating, WindowVisit
+from yiwang.services.models import Application, Rating, ServiceItem, WindowVisit
 
 # --- 办件 ---
 
@@ -61,6 +62,76 @@ def with_case(qs):
     return qs.select_related(
         "item", "department", "case__workflow", "bundle_application", "applicant", "clerk"
     )
+
+
+# What a list row (``application_row``) does not show: the applicant's encrypted name,
+# ID number and phone, the form, the item's long texts and rules.
+LIST_DEFERRED = (
+    "applicant_name",
+    "applicant_id_number",
+    "contact_phone",
+    "form_data",
+    "item__legal_basis",
+    "item__conditions",
+    "item__fees",
+    "item__form_fields",
+    "item__life_events",
+    "item__enterprise_events",
+    "item__instant_rules",
+    "item__search_text",
+    "bundle_application__form_data",
+)
+
+
+def for_list(qs):
+    """``qs`` loading what a list row shows and no more: nothing decrypted, and each
+    case's workflow (a large JSON definition) read once per page, not once per row."""
+    return (
+        qs.select_related("item", "department", "case", "bundle_application")
+        .prefetch_related("case__workflow")
+        .defer(*LIST_DEFERRED)
+    )
+
+
+# 办件 list filters, and the order each is read in (a department's index serves each):
+# (sort fields, descending). In hand: soonest whole-case deadline first; finished: the
+# latest finished first; everything: the latest submitted first.
+LIST_ORDERS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "open": (("case_due_key",), False),
+    "overdue": (("case_due_key",), False),
+    "done": (("completed_at",), True),
+    "": (("submitted_at",), True),
+    "mine": (("submitted_at",), True),
+}
+CASE_NUMBER = re.compile(r"[0-9A-Za-z-]+")
+
+
+def search_q(q: str) -> Q:
+    """办件编号或事项名称: text made of letters, digits and hyphens finds applications
+    whose number starts with it (a range on the number's unique index); anything else,
+    those of the items whose name contains it (the items, a few hundred, are matched
+    first). Neither reads the applications' table beyond the list's own index."""
+    q = (q or "").strip()[:60]
+    if not q:
+        return Q()
+    if CASE_NUMBER.fullmatch(q):
+        prefix = q.upper()
+        return Q(number__gte=prefix, number__lt=prefix + "\uffff")
+    return Q(item__in=ServiceItem.objects.filter(name__icontains=q).values("pk"))
+
+
+def application_list(qs: QuerySet, status: str, q: str = "") -> QuerySet:
+    """``qs`` (the applications a user may list) narrowed by status — open (办理中),
+    overdue (已超期), done (已办结) — and the search, on the application's own columns
+    and its copy of the case's deadlines (``CaseListed``): no join to the case."""
+    if status in ("open", "overdue"):
+        qs = qs.filter(outcome="")
+    if status == "overdue":
+        today = timezone.localdate()
+        qs = qs.filter(Q(state_due_key__lt=today) | Q(case_due_key__lt=today))
+    elif status == "done":
+        qs = qs.exclude(outcome="")
+    return for_list(qs.filter(search_q(q)))
 
 
 def licence_links(identifier: str) -> dict[str, str]:

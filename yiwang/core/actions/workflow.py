@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core import access, audit, uploads
+from yiwang.core import access, audit, subjects, uploads
 from yiwang.core import calendar as workdays
 from yiwang.core.actions.uploads import do_open_upload
 from yiwang.core.errors import Conflict, Forbidden
@@ -169,6 +169,7 @@ def do_start_case(
         case_time_limit_days=case_time_limit_days,
         calendar_estimated=est1 or est2,
     )
+    subjects.copy_listed(case, subject)
     CaseEvent.objects.create(
         case=case, action="start", to_state=d.initial, actor=actor, comment=comment, at=now
     )
@@ -283,6 +284,7 @@ def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> 
     )
     row.calendar_estimated = state_est or (case_est and row.closed_at is None)
     row.save()
+    subjects.copy_listed(row)
     CaseEvent.objects.create(
         case=row,
         action=action.code,
@@ -353,6 +355,7 @@ def do_set_case_due(*, actor, case: Case, due: date, comment: str) -> Case:
             "calendar_estimated",
         ]
     )
+    subjects.copy_listed(row)
     _note(row, "deadline", actor, comment)
     audit.record(
         actor=actor,
@@ -658,6 +661,7 @@ def do_recompute_estimated_deadlines(*, actor) -> int:
         before = (case.state_due, case.case_due)
         case.state_due, case.case_due, case.calendar_estimated = state_due, case_due, est1 or est2
         case.save(update_fields=["state_due", "case_due", "calendar_estimated"])
+        subjects.copy_listed(case)
         audit.record(
             actor=actor,
             action="core.case.recount_deadlines",

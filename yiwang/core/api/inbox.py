@@ -7,9 +7,16 @@ from ninja.pagination import paginate
 
 from yiwang.core import access
 from yiwang.core.actions.workflow import do_transition
-from yiwang.core.api.pagination import Mapped, Pagination
+from yiwang.core.api.pagination import Keyed, KeysetPagination
 from yiwang.core.identity.tokens import require_scope
-from yiwang.core.inbox import case_events, case_summary, inbox_for, visible_cases
+from yiwang.core.inbox import (
+    INBOX_ORDER,
+    case_events,
+    case_summary,
+    inbox_for,
+    inbox_split,
+    visible_cases,
+)
 from yiwang.core.schemas.workflow import CaseDetailOut, CaseOut, TransitionIn
 from yiwang.core.workflow import available_actions
 
@@ -29,11 +36,13 @@ def _detail(user, case) -> dict:
 
 
 @router.get("", response=list[CaseOut])
-@paginate(Pagination, page_size=50, max_page_size=200)
+@paginate(KeysetPagination, page_size=50, max_page_size=200)
 def list_inbox(request):
-    """我的待办: open cases the caller can act on now, soonest deadline first."""
+    """我的待办: open cases the caller can act on now, soonest deadline first; read on
+    with the answer's ``next`` cursor (``count`` stops at 1000: ``count_capped``)."""
     require_scope(request, "read")
-    return Mapped(inbox_for(request.user), case_summary)
+    user = request.user
+    return Keyed(inbox_for(user), case_summary, fields=INBOX_ORDER, split=inbox_split(user))
 
 
 @router.get("/{case_id}", response=CaseDetailOut)

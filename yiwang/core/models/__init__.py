@@ -10,9 +10,18 @@ from yiwang.core.models.numbering import NumberSequence
 from yiwang.core.models.org import Department, Division, OrgUnit
 from yiwang.core.models.ratelimit import RateCounter
 from yiwang.core.models.users import Assurance, RecoveryCode, RoleAssignment, User
-from yiwang.core.models.workflow import Case, CaseAttachment, CaseEvent, Workflow
+from yiwang.core.models.workflow import (
+    NO_DEADLINE,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    CaseListed,
+    Workflow,
+    due_key,
+)
 
 __all__ = [
+    "NO_DEADLINE",
     "ApiClient",
     "Assurance",
     "AuditBlock",
@@ -22,6 +31,7 @@ __all__ = [
     "Case",
     "CaseAttachment",
     "CaseEvent",
+    "CaseListed",
     "Delivery",
     "Department",
     "Division",
@@ -35,4 +45,5 @@ __all__ = [
     "StoredFile",
     "User",
     "Workflow",
+    "due_key",
 ]

@@ -4,8 +4,12 @@ validated JSON definition; a ``Case`` is one run of it over any subject object."
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.models.files import StoredFile
@@ -36,8 +40,31 @@ class Workflow(models.Model):
         return f"{self.name} v{self.version}"
 
 
+# What a missing deadline (无时限) sorts as: lists order by non-null keys, open-ended last.
+NO_DEADLINE = datetime.date(9999, 12, 31)
+
+
+def due_key(due: datetime.date | None) -> datetime.date:
+    """A deadline as lists sort it: ``NO_DEADLINE`` when there is none."""
+    return NO_DEADLINE if due is None else due
+
+
+def _due_key_column(field: str) -> models.GeneratedField:
+    """``field`` with ``NO_DEADLINE`` for null, computed and stored by the database."""
+    return models.GeneratedField(
+        expression=Coalesce(field, Value(NO_DEADLINE, output_field=models.DateField())),
+        output_field=models.DateField(),
+        db_persist=True,
+        editable=False,
+    )
+
+
 class Case(models.Model):
-    """案件/办件流转: one running instance of a workflow, with its deadlines."""
+    """案件/办件流转: one running instance of a workflow, with its deadlines.
+
+    ``state_due_key`` and ``case_due_key`` are the deadlines as the inbox sorts them (none
+    last), kept by the database; partial indexes over the open cases let a page of the
+    inbox be read in order, from any cursor, whatever the backlog."""
 
     workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="cases")
     number = models.CharField(_("编号"), max_length=40, unique=True)
@@ -85,15 +112,58 @@ class Case(models.Model):
         default=False,
         help_text=_("所涉年度尚无官方节假日安排，时限按周一至周五计算。"),
     )
+    state_due_key = _due_key_column("state_due")
+    case_due_key = _due_key_column("case_due")
 
     class Meta:
         ordering = ["state_due", "id"]
-        indexes = [models.Index(fields=["closed_at", "state_due"])]
+        indexes = [
+            models.Index(fields=["closed_at", "state_due"]),
+            # 待办: open cases in deadline order, city-wide and per department.
+            models.Index(
+                fields=["state_due_key", "case_due_key", "id"],
+                condition=Q(closed_at__isnull=True),
+                name="core_case_open_due",
+            ),
+            models.Index(
+                fields=["department", "state_due_key", "case_due_key", "id"],
+                condition=Q(closed_at__isnull=True),
+                name="core_case_open_dept_due",
+            ),
+        ]
         verbose_name = _("流转案件")
         verbose_name_plural = _("流转案件")
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+
+class CaseListed(models.Model):
+    """列表字段: the step (环节) and deadlines of its case on a room's own row (a 工单, a
+    办件), so the room's staff lists filter and sort on their own table through their own
+    indexes, without joining the case. The workflow engine writes them whenever it moves
+    the case (``yiwang.core.actions.workflow``); nothing else does.
+
+    The deadlines are kept as ``due_key`` (none as ``NO_DEADLINE``): sort keys, not for
+    display — pages show the case's own ``state_due`` and ``case_due``."""
+
+    case_state = models.CharField(
+        _("环节（列表）"), max_length=64, blank=True, default="", editable=False
+    )
+    state_due_key = models.DateField(_("环节时限（列表）"), default=NO_DEADLINE, editable=False)
+    case_due_key = models.DateField(_("全程时限（列表）"), default=NO_DEADLINE, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def listed_values(case: Case) -> dict:
+        """The listed fields as ``case`` has them now."""
+        return {
+            "case_state": case.state,
+            "state_due_key": due_key(case.state_due),
+            "case_due_key": due_key(case.case_due),
+        }
 
 
 class CaseEvent(models.Model):

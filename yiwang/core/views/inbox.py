@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +24,15 @@ from yiwang.core.errors import error_codes, status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.forms_pages import CaseOpForm, case_forms
 from yiwang.core.http import AuthenticatedHttpRequest
-from yiwang.core.inbox import case_events, case_summary, inbox_for, visible_cases
+from yiwang.core.inbox import (
+    INBOX_SORTS,
+    case_events,
+    case_summary,
+    inbox_for,
+    inbox_split,
+    visible_cases,
+)
+from yiwang.core.paging import KeysetPaginator
 from yiwang.core.subjects import page_for
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
 
@@ -35,10 +42,17 @@ UPLOAD_STATUS = {"too_large": 413, "bad_type": 415}
 
 @login_required
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """我的待办: open cases waiting for me, soonest deadline first, overdue marked."""
+    """我的待办: open cases waiting for me, soonest deadline first, overdue marked; paged
+    by cursor (下一页/上一页), so any page costs the same whatever the backlog."""
     if request.user.kind != "staff":
         raise PermissionDenied(_("待办仅对工作人员开放。"))
-    page = Paginator(inbox_for(request.user), 50).get_page(request.GET.get("page"))
+    page = KeysetPaginator(
+        inbox_for(request.user),
+        sorts=INBOX_SORTS,
+        default="due",
+        per_page=50,
+        split=inbox_split(request.user),
+    ).get_page(request.GET)
     today = timezone.localdate()
     rows = [case_summary(c, today) for c in page.object_list]
     return render(

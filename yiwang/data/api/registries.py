@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import Field
 
-from yiwang.core.api.pagination import Mapped, Pagination
+from yiwang.core.api.pagination import Keyed, KeysetPagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.data import access
 from yiwang.data.actions.reads import do_reveal_record
@@ -23,7 +23,8 @@ Crs = Literal["wgs84", "gcj02"]
 class RegistryOut(Schema):
     code: str
     name: str
-    count: int
+    count: int = Field(description="记录数；exact 为 false 时是估算（超过 10 万条不再逐条计数）")
+    exact: bool = True
 
 
 class RecordSummaryOut(Schema):
@@ -106,7 +107,8 @@ def _staff(request) -> None:
 
 @router.get("", response=list[RegistryOut])
 def list_registries(request):
-    """基础库 the caller may look into, with their record counts."""
+    """基础库 the caller may look into, with their record counts (``exact`` false: an
+    estimate, for registries past 100,000 records)."""
     require_scope(request, "read")
     _staff(request)
     return reg.registry_rows(request.user)
@@ -124,14 +126,18 @@ def place_points(request, params: Query[CrsIn]):
 
 
 @router.get("/{registry}/records", response=list[RecordSummaryOut])
-@paginate(Pagination, page_size=50, max_page_size=200)
+@paginate(KeysetPagination, page_size=50, max_page_size=200)
 def search_records(request, registry: str, params: Query[SearchIn]):
-    """Search one registry by natural key (ID numbers through their blind index); masked."""
+    """Search one registry by natural key (ID numbers through their blind index), newest
+    change first; masked. Read on with the answer's ``next`` cursor (``count`` stops at
+    1000: ``count_capped``)."""
     require_scope(request, "read")
     _staff(request)
-    return Mapped(
+    return Keyed(
         reg.search(request.user, registry, params.q),
         lambda r: reg.summary(registry, r, params.crs),
+        fields=reg.SEARCH_ORDER,
+        descending=True,
     )
 
 

@@ -101,6 +101,8 @@ class LegalEntity(RegistryRecord):
     business_scope = models.TextField(_("经营范围"), blank=True)
 
     class Meta:
+        # 基础库 search results, newest change first (``data.queries.registries``).
+        indexes = [models.Index(fields=["updated_at", "id"], name="data_legalentity_updated")]
         verbose_name = _("法人")
         verbose_name_plural = _("法人库")
 
@@ -131,6 +133,8 @@ class CreditRecord(RegistryRecord):
     authority = models.CharField(_("决定机关"), max_length=120, blank=True)
 
     class Meta:
+        # 基础库 search results, newest change first (``data.queries.registries``).
+        indexes = [models.Index(fields=["updated_at", "id"], name="data_creditrecord_updated")]
         verbose_name = _("信用记录")
         verbose_name_plural = _("信用库")
 
@@ -157,6 +161,8 @@ class Place(RegistryRecord):
     latitude = models.FloatField(_("纬度（WGS84）"))
 
     class Meta:
+        # 基础库 search results, newest change first (``data.queries.registries``).
+        indexes = [models.Index(fields=["updated_at", "id"], name="data_place_updated")]
         verbose_name = _("地点")
         verbose_name_plural = _("空间地理库")
 

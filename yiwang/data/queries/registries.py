@@ -6,6 +6,7 @@ value — personal values masked (脱敏) unless the caller passes the clear val
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from yiwang.core.fields import index_for
 from yiwang.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from yiwang.core.models import Department
+from yiwang.core.paging import capped_count, estimated_rows
 from yiwang.data import access, geo
 from yiwang.data.actions.objections import field_label, live_resource, registry_label
 from yiwang.data.models import ImportBatch, RecordHistory
@@ -60,35 +62,67 @@ def visible_registry(user, registry: str) -> str:
     return registry
 
 
+# The 基础库 index counts each registry's records up to here (a few milliseconds); a
+# registry larger than that is told by the database's estimate of its size, or "100000+"
+# for a reach that is only part of it.
+SIZE_CAP = 100_000
+
+
+def registry_size(user, registry: str) -> tuple[int, bool]:
+    """(records, exact): counted up to ``SIZE_CAP``; beyond, the table's estimated size
+    when the user reads the whole registry, else ``SIZE_CAP``."""
+    counted = capped_count(access.registry_records(user, registry), SIZE_CAP)
+    if not counted.more:
+        return counted.n, True
+    estimate = None
+    if access.reads_whole_registry(user, registry):
+        estimate = estimated_rows(REGISTRIES[registry].model)
+    return max(estimate or 0, SIZE_CAP), False
+
+
 def registry_rows(user) -> list[dict[str, Any]]:
-    """The registries this user may look into, with their names and record counts."""
+    """The registries this user may look into, with their names and sizes (exact, or
+    ``exact`` False: about so many, see ``registry_size``)."""
     codes = access.registry_codes(user)
-    return [
-        {
-            "code": code,
-            "name": registry_label(code),
-            "count": access.registry_records(user, code).count(),
-        }
-        for code in REGISTRIES
-        if code in codes
-    ]
+    rows = []
+    for code in REGISTRIES:
+        if code not in codes:
+            continue
+        count, exact = registry_size(user, code)
+        rows.append({"code": code, "name": registry_label(code), "count": count, "exact": exact})
+    return rows
+
+
+# Search results, newest change first (then id): each searchable registry has an index
+# on (updated_at, id), so a page is read in order from its cursor.
+SEARCH_ORDER = ("updated_at",)
+CREDIT_CODE = re.compile(r"[0-9A-Z]{18}")
+PLACE_CODE = re.compile(r"[0-9A-Za-z]+")
 
 
 def search(user, registry: str, q: str) -> QuerySet:
-    """Records matching ``q`` by natural key (ID numbers through their blind index)."""
+    """Records matching ``q`` by natural key: an ID number through its blind index, a
+    credit code, record number or place code exactly (each a unique index) — or, for
+    text that is not a code, entities and places whose name contains it. A name search
+    cannot use an index: it reads the registry's names newest first until a page is
+    full (a rare word reads the whole registry's names, never more)."""
     visible_registry(user, registry)
     s = REGISTRIES[registry]
-    qs = access.registry_records(user, registry).order_by("-updated_at", "-id")
+    qs = access.registry_records(user, registry)
     q = (q or "").strip()[:200]
     if not q:
         return qs if registry != "person" else qs.none()
     if registry == "person":
         return qs.filter(id_number_index=index_for(s.model, "id_number", q.upper()))
     if registry == "legal_entity":
-        return qs.filter(Q(credit_code=q.upper()) | Q(name__icontains=q))
+        if CREDIT_CODE.fullmatch(q.upper()):
+            return qs.filter(credit_code=q.upper())
+        return qs.filter(name__icontains=q)
     if registry == "credit":
         return qs.filter(Q(record_number=q) | Q(subject_code=q.upper()))
-    return qs.filter(Q(code=q) | Q(name__icontains=q))
+    if PLACE_CODE.fullmatch(q):
+        return qs.filter(code=q)
+    return qs.filter(name__icontains=q)
 
 
 def get_record(user, registry: str, pk: int):

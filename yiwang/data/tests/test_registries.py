@@ -148,3 +148,18 @@ def test_record_page_objection_form_offers_the_registry_s_fields(client, steward
     assert '<label for="obj-field">' in form and '<option value="ethnicity">' in form
     assert '<option value="id_number">' not in form  # the natural key is not objectable
     assert 'id="obj-proposed_value"' in form and 'id="obj-reason"' in form
+
+
+def test_registry_index_counts_up_to_a_cap_then_estimates(client, steward, person, monkeypatch):
+    """The index never counts a registry of millions: past the cap a city-level reader
+    sees the database's estimate ("约"), exact sizes below it."""
+    client.force_login(steward("public_security"))
+    exact = client.get(reverse("data:registries")).content.decode()
+    row = exact.split('data-registry="person"')[1].split("</tr>")[0]
+    assert "<td>1</td>" in row and "约" not in row
+    monkeypatch.setattr("yiwang.data.queries.registries.SIZE_CAP", 0)
+    about = client.get(reverse("data:registries")).content.decode()
+    assert "约" in about.split('data-registry="person"')[1].split("</tr>")[0]
+    api = client.get("/api/v1/data/registries").json()
+    person_row = next(r for r in api if r["code"] == "person")
+    assert person_row["exact"] is False and person_row["count"] >= 1

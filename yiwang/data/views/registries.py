@@ -5,7 +5,6 @@ a stated purpose (logged) — and the places of 空间地理库 on a scatter cha
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -14,12 +13,14 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from yiwang.core.access import has_perm
 from yiwang.core.http import AuthenticatedHttpRequest
+from yiwang.core.paging import KeysetPaginator
 from yiwang.data import access, geo
 from yiwang.data.actions.objections import registry_label
 from yiwang.data.actions.reads import do_reveal_record
 from yiwang.data.forms import ObjectionForm, RevealForm
 from yiwang.data.queries.registries import (
     PERSONAL,
+    SEARCH_ORDER,
     detail,
     get_record,
     places_points,
@@ -56,12 +57,18 @@ def registries(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def registry(request: AuthenticatedHttpRequest, registry: str) -> HttpResponse:
-    """Search one registry by natural key; places also on a scatter chart."""
+    """Search one registry by natural key, newest change first, paged by cursor;
+    places also on a scatter chart."""
     _staff(request)
     visible_registry(request.user, registry)
     q = request.GET.get("q", "").strip()[:200]
     crs = _crs(request)
-    page = Paginator(search(request.user, registry, q), 50).get_page(request.GET.get("page"))
+    page = KeysetPaginator(
+        search(request.user, registry, q),
+        sorts={"updated": SEARCH_ORDER},
+        default="-updated",
+        per_page=50,
+    ).get_page(request.GET)
     rows = [summary(registry, r, crs) for r in page.object_list]
     context = {
         "registry": registry,
@@ -71,7 +78,6 @@ def registry(request: AuthenticatedHttpRequest, registry: str) -> HttpResponse:
         "crs": crs,
         "page": page,
         "rows": rows,
-        "query": f"q={q}&crs={crs}" if q else f"crs={crs}",
         "points": places_points(request.user, crs) if registry == "place" else None,
     }
     return render(request, "data/registries/search.html", context)

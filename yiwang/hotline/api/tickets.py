@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from yiwang.core import masking
-from yiwang.core.api.pagination import Mapped, Pagination
+from yiwang.core.api.pagination import Keyed, KeysetPagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.inbox import case_events
 from yiwang.core.models import Department
@@ -36,6 +36,7 @@ from yiwang.hotline.models import (
     Urgency,
 )
 from yiwang.hotline.operations import operations as ticket_operations
+from yiwang.hotline.queries import LIST_DEFERRED
 
 router = Router(tags=["12345 工单"])
 
@@ -486,18 +487,21 @@ def take_ticket(request, payload: TicketIn):
 
 
 @router.get("/tickets", response=list[TicketOut], url_name="hotline-ticket-list")
-@paginate(Pagination, page_size=50, max_page_size=200)
+@paginate(KeysetPagination, page_size=50, max_page_size=200)
 def list_tickets(request, filters: Query[TicketFilter]):
     """工单 the caller may see (the centre and leaders all, departments their
-    jurisdiction, citizens their own), newest first, with filters."""
+    jurisdiction, citizens their own), newest first, with filters; read on with the
+    answer's ``next`` cursor (``count`` stops at 1000: ``count_capped``)."""
     require_scope(request, "read")
     user = request.user
     qs: QuerySet = access.tickets(user)
+    split = None
     if filters.handling:
         qs = access.department_tickets(user, qs)
+        split = access.department_split(user)
     f = filters
     if f.state:
-        qs = qs.filter(case__state=f.state)
+        qs = qs.filter(case_state=f.state)
     if f.kind:
         qs = qs.filter(kind=f.kind)
     if f.category:
@@ -507,14 +511,17 @@ def list_tickets(request, filters: Query[TicketFilter]):
     if f.department:
         qs = qs.filter(department__code=f.department)
     if f.overdue:
-        qs = qs.filter(stats.overdue_q())
+        qs = qs.filter(stats.listed_overdue_q())
     if f.q.strip():
         qs = qs.filter(title__icontains=f.q.strip())
     qs = qs.filter(_dates(f.created_from, f.created_to))
     names, today = _state_names(), timezone.localdate()
-    return Mapped(
-        qs.select_related(*RELATED).order_by("-created_at", "-id"),
+    return Keyed(
+        qs.select_related(*RELATED).defer(*LIST_DEFERRED),
         lambda t: _row(t, names, today),
+        fields=("created_at",),
+        descending=True,
+        split=split,
     )
 
 

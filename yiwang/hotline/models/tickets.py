@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.fields import BlindIndexField, EncryptedTextField
-from yiwang.core.models import Case, Department, Division, StoredFile
+from yiwang.core.models import Case, CaseListed, Department, Division, StoredFile
 from yiwang.hotline.models.categories import Category
 
 
@@ -72,9 +72,14 @@ class Satisfaction(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("不满意")
 
 
-class Ticket(models.Model):
+# 承办中: the steps a handling department works a ticket in (its list's 待办 tab).
+HANDLING_STATES = ("dispatched", "handling", "extension")
+
+
+class Ticket(CaseListed):
     """工单. The case carries state, department and deadlines; the ticket carries what was
-    asked, where, by whom (encrypted), how it was classified and how it ended."""
+    asked, where, by whom (encrypted), how it was classified and how it ended, and a copy
+    of its case's step and deadlines (``CaseListed``) that its lists filter and sort by."""
 
     number = models.CharField(_("工单编号"), max_length=40, unique=True)
     case = models.OneToOneField(
@@ -185,6 +190,19 @@ class Ticket(models.Model):
             models.Index(fields=["category", "division", "created_at"]),
             models.Index(fields=["department", "created_at"]),
             models.Index(fields=["division", "created_at"]),
+            # 承办工单: a department's tickets by deadline, those in hand apart.
+            models.Index(
+                fields=["department", "case_due_key", "id"],
+                condition=models.Q(case_state__in=HANDLING_STATES),
+                name="hotline_ticket_handling_due",
+            ),
+            models.Index(
+                fields=["department", "case_due_key", "id"], name="hotline_ticket_dept_due"
+            ),
+            # The agent's queues: the newest tickets in one step.
+            models.Index(
+                fields=["case_state", "created_at", "id"], name="hotline_ticket_state_new"
+            ),
         ]
         verbose_name = _("工单")
         verbose_name_plural = _("工单")

@@ -177,7 +177,12 @@ def test_citizen_sees_only_their_own(client, citizen, agent, city):
     r = client.get(f"{BASE}/tickets/{mine}")
     assert r.status_code == 404 and error_of(r)["code"] == "not_found"
     assert client.get(f"{BASE}/tickets/{agents}").status_code == 404
-    assert client.get(f"{BASE}/tickets").json() == {"items": [], "count": 0}
+    assert client.get(f"{BASE}/tickets").json() == {
+        "items": [],
+        "count": 0,
+        "count_capped": False,
+        "next": None,
+    }
     assert act(client, other, mine, "callback", satisfaction="satisfied").status_code == 404
     client.force_login(citizen)
     listing = client.get(f"{BASE}/tickets").json()
@@ -222,12 +227,15 @@ def test_list_filters(client, agent, supervisor, city):
     import datetime as dt
 
     from yiwang.core.models import Case
+    from yiwang.core.subjects import copy_listed
 
     Case.objects.filter(number=a).update(case_due=dt.date(2020, 1, 1))
+    copy_listed(Case.objects.get(number=a))  # as the engine copies a deadline it moves
     assert numbers("overdue=true") == {a}
     r = client.get(f"{BASE}/tickets?overdue=true").json()["items"][0]
     assert r["overdue"] is True
-    assert client.get(f"{BASE}/tickets?page_size=1").json()["count"] == 3
+    first = client.get(f"{BASE}/tickets?page_size=1").json()
+    assert first["count"] == 3 and not first["count_capped"] and first["next"]
 
 
 def test_category_tree(client, citizen):

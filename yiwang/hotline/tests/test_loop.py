@@ -166,3 +166,33 @@ def test_similar_tickets_are_linked_at_intake_and_can_be_merged(take, agent):
     do_merge_ticket(actor=agent, ticket=second, into=first, comment="同一工地重复来电")
     second.refresh_from_db()
     assert second.merged_into == first and state(second) == "merged"
+
+
+def _listed_as_case(t: Ticket) -> None:
+    """The ticket's own copy of its case's step and deadlines (what its lists read) is the
+    case's, as stored."""
+    from yiwang.core.models import due_key
+
+    row = Ticket.objects.select_related("case").get(pk=t.pk)
+    case = row.flow
+    assert row.case_state == case.state
+    assert row.state_due_key == due_key(case.state_due)
+    assert row.case_due_key == due_key(case.case_due)
+
+
+def test_ticket_keeps_its_case_step_and_deadlines_for_lists(client, take, supervisor, wuzhi_market):
+    t = take()
+    _listed_as_case(t)
+    h.do_sign(actor=wuzhi_market, ticket=t)
+    _listed_as_case(t)
+    assert Ticket.objects.get(pk=t.pk).case_state == "handling"
+    h.do_request_extension(actor=wuzhi_market, ticket=t, days=3, reason="需要协调相关部门")
+    _listed_as_case(t)
+    h.do_decide_extension(actor=supervisor, ticket=t, approve=True, note="同意")
+    _listed_as_case(t)  # the new whole-ticket limit (do_set_case_due) is copied too
+    client.force_login(wuzhi_market)
+    assert t.number in client.get("/hotline/department/").content.decode()
+    h.do_reply(actor=wuzhi_market, ticket=t, result="resolved", reply="已处理")
+    _listed_as_case(t)
+    assert t.number not in client.get("/hotline/department/").content.decode()
+    assert t.number in client.get("/hotline/department/?tab=done").content.decode()

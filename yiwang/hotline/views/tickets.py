@@ -9,8 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -21,6 +19,7 @@ from yiwang.core.access import has_perm, pick
 from yiwang.core.errors import status_of
 from yiwang.core.inbox import case_events
 from yiwang.core.masking import masked, reveal
+from yiwang.core.paging import KeysetPaginator
 from yiwang.hotline import access, stats
 from yiwang.hotline.actions import handling
 from yiwang.hotline.actions.tickets import do_take_ticket
@@ -32,8 +31,9 @@ from yiwang.hotline.forms import (
     posted_op,
 )
 from yiwang.hotline.models import Callback, Extension, Ticket
+from yiwang.hotline.models.tickets import HANDLING_STATES
 from yiwang.hotline.operations import operations
-from yiwang.hotline.queries import row, rows, with_case
+from yiwang.hotline.queries import for_list, row, rows, with_case
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -58,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def _queues(user) -> list[dict[str, Any]]:
     """The agent's work lists: to confirm and dispatch, returned, answered, to call back,
     and (for the duty supervisor) extensions to decide."""
-    seen = with_case(access.tickets(user)).filter(case__closed_at__isnull=True)
+    seen = for_list(access.tickets(user)).order_by("-created_at", "-id")
     lists = [
         ("registered", _("待派单（含待确认分类）")),
         ("returned", _("退单待审核")),
@@ -67,8 +67,9 @@ def _queues(user) -> list[dict[str, Any]]:
     ]
     if has_perm(user, "hotline.supervise"):
         lists.append(("extension", _("延期待审核")))
+    # Each queue reads the newest 20 tickets of one step through the (step, time) index.
     return [
-        {"state": code, "label": label, "rows": rows(seen.filter(case__state=code)[:20])}
+        {"state": code, "label": label, "rows": rows(seen.filter(case_state=code)[:20])}
         for code, label in lists
     ]
 
@@ -304,20 +305,29 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "hotline/ticket.html", context, status=status)
 
 
+# 承办工单 tabs: the steps each shows (None: every ticket of the departments).
+DEPARTMENT_TABS = {"open": HANDLING_STATES, "done": ("replied", "concluded", "archived")}
+
+
 @login_required
 def department_list(request: HttpRequest) -> HttpResponse:
     """承办工单: the tickets of the user's departments, to sign, handle and answer, the
-    overdue ones first."""
+    soonest whole-ticket deadline (and so the overdue) first; paged by cursor through
+    the department's (deadline, id) index, whatever the backlog."""
     access.require_perm(request.user, "hotline.handle", _("只有承办部门的人员可以查看承办工单。"))
-    qs = with_case(access.department_tickets(request.user))
+    qs = for_list(access.department_tickets(request.user))
     tab = request.GET.get("tab", "open")
-    if tab == "open":
-        qs = qs.filter(case__state__in=["dispatched", "handling", "extension"])
-    elif tab == "done":
-        qs = qs.filter(Q(case__state__in=["replied", "concluded", "archived"]))
+    states = DEPARTMENT_TABS.get(tab)
+    if states is not None:
+        qs = qs.filter(case_state__in=states)
     today = timezone.localdate()
-    qs = qs.order_by("case__case_due", "created_at")
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = KeysetPaginator(
+        qs,
+        sorts={"due": "case_due_key"},
+        default="due",
+        per_page=30,
+        split=access.department_split(request.user),
+    ).get_page(request.GET)
     return render(
         request,
         "hotline/department.html",
@@ -337,7 +347,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     access.require_perm(request.user, "hotline.view", _("您无权查看 12345 运行总览。"))
     qs = access.tickets(request.user)
     days = 30
-    overdue = with_case(qs).filter(stats.overdue_q()).order_by("case__case_due")[:20]
+    overdue = for_list(qs).filter(stats.listed_overdue_q()).order_by("case_due_key", "id")[:20]
     return render(
         request,
         "hotline/overview.html",
@@ -347,8 +357,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "daily": stats.daily_counts(qs, days),
             "days": days,
             "overdue": rows(overdue),
-            "pending_extensions": rows(with_case(qs).filter(case__state="extension")[:20]),
-            "pending_returns": rows(with_case(qs).filter(case__state="returned")[:20]),
+            "pending_extensions": rows(for_list(qs).filter(case_state="extension")[:20]),
+            "pending_returns": rows(for_list(qs).filter(case_state="returned")[:20]),
             "callbacks": Callback.objects.filter(ticket__in=qs).count(),
         },
     )

@@ -7,17 +7,15 @@ import json
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Form, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
 from yiwang.core import masking, uploads
-from yiwang.core.api.pagination import Mapped, Pagination
+from yiwang.core.api.pagination import Keyed, KeysetPagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.inbox import case_events
 from yiwang.core.schemas.workflow import ActionOut, EventOut
@@ -32,7 +30,7 @@ from yiwang.services.actions.applications import (
 )
 from yiwang.services.materials import current_materials
 from yiwang.services.models import Application, ServiceItem
-from yiwang.services.queries import application_row, licence_links, with_case
+from yiwang.services.queries import application_list, application_row, licence_links, with_case
 
 router = Router()
 
@@ -90,7 +88,7 @@ class ActIn(Schema):
 
 class ListIn(Schema):
     status: str = Field("", pattern="^(|open|overdue|done)$")
-    q: str = Field("", max_length=60)
+    q: str = Field("", max_length=60, description="办件编号（从头）或事项名称")
 
 
 def _row(app: Application) -> dict:
@@ -219,25 +217,21 @@ def window_intake(
 
 
 @router.get("", response=list[ApplicationOut])
-@paginate(Pagination, page_size=50, max_page_size=200)
+@paginate(KeysetPagination, page_size=50, max_page_size=200)
 def list_applications(request, params: Query[ListIn]):
-    """我的办件 (citizens, enterprises) or 本辖区办件 (staff); overdue marked."""
+    """我的办件 (citizens, enterprises) or 本辖区办件 (staff), newest first; overdue
+    marked. ``q``: a number from its start, or part of an item's name. Read on with the
+    answer's ``next`` cursor (``count`` stops at 1000: ``count_capped``)."""
     require_scope(request, "read")
     user = request.user
+    split = None
     if user.kind == "staff":
         qs = access.staff_applications(user)
+        split = access.staff_split(user)
     else:
         qs = access.own_applications(user)
-    if params.status in ("open", "overdue"):
-        qs = qs.filter(outcome="")
-    if params.status == "overdue":
-        today = timezone.localdate()
-        qs = qs.filter(Q(case__state_due__lt=today) | Q(case__case_due__lt=today))
-    elif params.status == "done":
-        qs = qs.exclude(outcome="")
-    if params.q:
-        qs = qs.filter(Q(number__icontains=params.q) | Q(item__name__icontains=params.q))
-    return Mapped(with_case(qs).order_by("-submitted_at", "-id"), _row)
+    listed = application_list(qs, params.status, params.q)
+    return Keyed(listed, _row, fields=("submitted_at",), descending=True, split=split)
 
 
 @router.get("/{number}", response=ApplicationDetailOut)

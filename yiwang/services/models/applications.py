@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.fields import BlindIndexField, EncryptedTextField
-from yiwang.core.models import Case, Department, Division, StoredFile
+from yiwang.core.models import Case, CaseListed, Department, Division, StoredFile
 from yiwang.services.models.items import ServiceItem
 
 
@@ -29,8 +29,9 @@ class HolderIdType(models.TextChoices):
     CREDIT_CODE = "001", _("统一社会信用代码")
 
 
-class Application(models.Model):
-    """办件: one application for one 业务办理项; the case carries state and deadlines."""
+class Application(CaseListed):
+    """办件: one application for one 业务办理项; the case carries state and deadlines, of
+    which the application keeps a copy (``CaseListed``) for its lists to sort by."""
 
     class Outcome(models.TextChoices):
         PENDING = "", _("办理中")
@@ -99,6 +100,22 @@ class Application(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
+        indexes = [
+            # 办件管理: a department's open applications by deadline, its finished ones
+            # by completion, all of them by submission; a window clerk's own intake.
+            models.Index(
+                fields=["department", "case_due_key", "id"],
+                condition=models.Q(outcome=""),
+                name="services_app_open_due",
+            ),
+            models.Index(
+                fields=["department", "completed_at", "id"],
+                condition=~models.Q(outcome=""),
+                name="services_app_done",
+            ),
+            models.Index(fields=["department", "submitted_at", "id"], name="services_app_dept_new"),
+            models.Index(fields=["clerk", "submitted_at", "id"], name="services_app_clerk_new"),
+        ]
         verbose_name = _("办件")
         verbose_name_plural = _("办件")
 

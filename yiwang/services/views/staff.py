@@ -7,8 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -21,6 +20,7 @@ from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.identity import assurance
 from yiwang.core.inbox import case_events
+from yiwang.core.paging import KeysetPaginator
 from yiwang.services import access
 from yiwang.services.actions import routing
 from yiwang.services.actions.applications import (
@@ -32,7 +32,13 @@ from yiwang.services.formdata import bound_fields
 from yiwang.services.forms import RevealForm, SentForm, StaffActForm, WindowIntakeForm
 from yiwang.services.materials import Need
 from yiwang.services.models import Application, ServiceItem
-from yiwang.services.queries import application_row, licence_links, with_case
+from yiwang.services.queries import (
+    LIST_ORDERS,
+    application_list,
+    application_row,
+    licence_links,
+    with_case,
+)
 from yiwang.services.views.applications import (
     _form_rows,
     input_errors,
@@ -135,29 +141,25 @@ def filtered(user, status: str, q: str = ""):
         qs = access.applications(user).filter(clerk=user)
     else:
         qs = access.staff_applications(user)
-    if status in ("open", "overdue"):
-        qs = qs.filter(outcome="")
-    if status == "overdue":
-        today = timezone.localdate()
-        qs = qs.filter(Q(case__state_due__lt=today) | Q(case__case_due__lt=today))
-    elif status == "done":
-        qs = qs.exclude(outcome="")
-    q = (q or "").strip()[:60]
-    if q:
-        qs = qs.filter(Q(number__icontains=q) | Q(item__name__icontains=q))
-    return with_case(qs).order_by(
-        F("completed_at").desc(nulls_first=True), F("case__case_due").asc(nulls_last=True), "-id"
-    )
+    return application_list(qs, status, q)
 
 
 @login_required
 def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """办件 of my jurisdiction: status, deadlines (working days), overdue marks."""
+    """办件 of my jurisdiction: status, deadlines (working days), overdue marks; paged by
+    cursor (下一页/上一页) in the status's order, whatever the backlog."""
     _staff(request)
     status = request.GET.get("status", "open")
     status = status if status in STATUS_FILTERS else ""
     q = request.GET.get("q", "")
-    page = Paginator(filtered(request.user, status, q), 50).get_page(request.GET.get("page"))
+    fields, descending = LIST_ORDERS[status]
+    page = KeysetPaginator(
+        filtered(request.user, status, q),
+        sorts={"list": fields},
+        default="-list" if descending else "list",
+        per_page=50,
+        split=None if status == "mine" else access.staff_split(request.user),
+    ).get_page(request.GET)
     today = timezone.localdate()
     return render(
         request,
@@ -167,7 +169,6 @@ def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "rows": [application_row(a, today) for a in page.object_list],
             "status": status,
             "q": q,
-            "query": f"status={status}&q={q}",
             "is_clerk": access.is_window_clerk(request.user),
         },
     )

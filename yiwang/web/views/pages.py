@@ -52,20 +52,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _inbox_summary(user) -> dict | None:
-    """Waiting and overdue counts and the soonest cases, when the workflow engine exists."""
+    """Waiting and overdue counts (each up to 1000, then "1000+") and the soonest cases,
+    when the workflow engine exists."""
     try:
-        from yiwang.core.inbox import case_summary, inbox_for
+        from yiwang.core.inbox import case_summary, inbox_counts, inbox_for
     except ImportError:
         return None
-    from django.db.models import Q
     from django.utils import timezone
 
     today = timezone.localdate()
-    qs = inbox_for(user)
     return {
-        "waiting": qs.count(),
-        "overdue": qs.filter(Q(state_due__lt=today) | Q(case_due__lt=today)).count(),
-        "soonest": [case_summary(c, today) for c in qs[:SOONEST]],
+        **inbox_counts(user),
+        "soonest": [case_summary(c, today) for c in inbox_for(user)[:SOONEST]],
         "url": resolve_first(("core:inbox",)),
     }
 
