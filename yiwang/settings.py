@@ -102,6 +102,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("YIWANG_DB_CONN_MAX_AGE", "60")),
     )
 }
+# Django's engines with the audit ledger's per-transaction buffer (yiwang/core/db/).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.sqlite3": "yiwang.core.db.sqlite3",
+    "django.db.backends.postgresql": "yiwang.core.db.postgresql",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL + a busy timeout let the web process, the worker and the demo seeder share one file.
     DATABASES["default"]["OPTIONS"] = {

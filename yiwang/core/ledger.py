@@ -292,6 +292,7 @@ def seal_pending(
     Sealing is ledger bookkeeping, not a domain write, so it adds no entry of its own
     (that entry would need sealing in turn).
     """
+    audit.flush()  # entries this transaction recorded are sealed like any other
     conf = _settings()
     size = int(block_size or conf.get("LEDGER_BLOCK_SIZE", 1000))
     grace = float(
@@ -539,6 +540,7 @@ def verify_ledger(*, from_block: int = 1, anchors: Iterable[str] = ()) -> Verify
     """
     from yiwang.core.models import AuditBlock, AuditEntry
 
+    audit.flush()
     result = VerifyResult()
     public_pem, key_id = crypto.platform_public_pem(), crypto.platform_key_id()
     from_block = max(1, from_block)

@@ -12,7 +12,9 @@ from yiwang.core.models import AuditBlock, AuditEntry
 
 
 def _record(n: int, start: int = 0) -> list[AuditEntry]:
-    return [
+    """``n`` entries, written at once (in a transaction they would wait for its commit
+    or the next read of the ledger) so that they have their ids."""
+    made = [
         audit.record(
             actor=None,
             action="core.test.touch",
@@ -22,6 +24,8 @@ def _record(n: int, start: int = 0) -> list[AuditEntry]:
         )
         for i in range(n)
     ]
+    audit.flush()
+    return made
 
 
 def _seal(block_size: int = 4) -> ledger.SealResult:
