@@ -25,7 +25,7 @@ PERSONAL_KEYS = frozenset(
 )
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_string = json.encoder.encode_basestring
 _COLUMNS = (
     "at",
     "actor_id",
@@ -150,7 +150,7 @@ def record(*, actor, action: str, obj: Any, purpose: str = "", change: dict | No
     leaf = _hex(_LEAF, body)
     # The change as the database returns it: the JSON round trip of the hashed text.
     row = (at, *fields, change_text, digest, leaf, body)
-    values = (None, at, *fields, json.loads(change_text), digest, leaf, body, None)
+    values: tuple[Any, ...] = (None, at, *fields, json.loads(change_text), digest, leaf, body, None)
     entry = AuditEntry(*values)  # positional: Django's fast path, fields in model order
     if user is not None:
         entry.actor = user
