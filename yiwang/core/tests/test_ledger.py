@@ -327,3 +327,83 @@ def test_malformed_leaf_list_is_reported_not_a_crash(sealed):
         ("bad_root", 2),
         ("bad_root", 3),
     ]
+
+
+# --- stored leaf bytes (记录原文) ---
+
+
+def test_changed_stored_bytes_are_named(sealed):
+    """The columns still give the sealed leaf, but the stored bytes were rewritten."""
+    victim = sealed[3]
+    body = bytes(AuditEntry.objects.get(pk=victim.pk).body).replace(b"core.thing", b"core.thinG")
+    AuditEntry.objects.filter(pk=victim.pk).update(body=body)
+    first = ledger.verify_ledger().first
+    assert (first.kind, first.entry) == ("edited", victim.pk)
+    assert "记录原文" in first.detail
+
+
+def test_fields_and_bytes_rewritten_together_are_caught_by_the_block(sealed):
+    """A forger who rewrites the columns, the stored bytes and the leaf consistently
+    still cannot change the leaf the signed block lists."""
+    victim = AuditEntry.objects.get(pk=sealed[6].pk)
+    victim.purpose = "改写"
+    body = audit.canonical(audit.leaf_fields(victim))
+    AuditEntry.objects.filter(pk=victim.pk).update(
+        purpose=victim.purpose, body=body, leaf=audit.sm3_hex(b"\x00" + body)
+    )
+    first = ledger.verify_ledger().first
+    assert (first.kind, first.entry, first.block) == ("edited", victim.pk, 2)
+
+
+def test_entries_without_stored_bytes_or_in_another_json_spelling_verify(sealed):
+    """Entries from before ``body`` (not yet backfilled) are checked from their fields;
+    a change column rewritten with the same value in another JSON spelling is the same
+    entry."""
+    AuditEntry.objects.filter(pk=sealed[0].pk).update(body=None)
+    entry = AuditEntry.objects.get(pk=sealed[1].pk)
+    AuditEntry.objects.filter(pk=entry.pk).update(change=dict(reversed(entry.change.items())))
+    assert ledger.verify_ledger().ok
+    AuditEntry.objects.filter(pk=sealed[0].pk).update(object_id="改写")
+    assert ledger.verify_ledger().first.entry == sealed[0].pk
+
+
+def test_backfill_writes_the_canonical_bytes(sealed):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    AuditEntry.objects.update(body=None)
+    backfill = import_module("yiwang.core.migrations.0012_ledger_entry_body_backfill").backfill
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection
+    backfill(apps, editor)
+    for entry in AuditEntry.objects.all():
+        assert bytes(entry.body) == audit.canonical(audit.leaf_fields(entry))
+    assert ledger.verify_ledger().ok
+
+
+def test_verify_in_runs_of_blocks_finds_the_same(sealed):
+    """Split into runs (as worker processes verify them), the findings and their order
+    are those of one pass."""
+    _record(9, start=20)
+    _seal(2)
+    AuditEntry.objects.filter(pk=sealed[5].pk).update(action="core.test.erase")
+    AuditBlock.objects.filter(number=5).update(prev_head="ab" * 32)
+    one = ledger.verify_ledger()
+    links = [
+        ledger._Link(*row)
+        for row in AuditBlock.objects.order_by("number").values_list("number", "head", "last_entry")
+    ]
+    for parts in (2, 3, 7):
+        runs = ledger._runs(links, None, parts)
+        assert len(runs) > 1
+        split = [p for a, b, prev in runs for p in ledger._verify_blocks(a, b, prev, 1).problems]
+        assert split == one.problems[: len(split)]
+    assert ledger.verify_ledger(processes=4).problems == one.problems  # in a transaction: one pass
+    kinds = [(p.kind, p.entry, p.block) for p in one.problems]
+    assert ("edited", sealed[5].pk, 2) in kinds and ("broken_chain", None, 5) in kinds
