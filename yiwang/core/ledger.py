@@ -451,8 +451,7 @@ class VerifyResult:
         return self.problems[0] if self.problems else None
 
 
-# Columns verification reads for each entry, in this order (raw SQL: no model, no
-# JSONField decoding on the fast path).
+# Columns verification reads for an entry it checks in full, in this order.
 _ENTRY_COLUMNS = (
     "id",
     "block_id",
@@ -472,6 +471,42 @@ _FETCH_ROWS = 2000
 # A 0x00-prefixed SM3 state, copied per leaf: cheaper than a new context per hash.
 _LEAF_STATE = hashlib.new("sm3", b"\x00")
 
+# "The stored leaf bytes are exactly these columns", asked of the database for every
+# entry (``same``), so that only the bytes travel and Python hashes them. SQLite: the
+# canonical JSON joined from the columns (json_quote encodes a string as one JSON string
+# token, the change column holds the canonical JSON record() wrote, the time is
+# Django's UTC text, without fraction at a whole second). PostgreSQL: the bytes before and after the change are joined and
+# compared the same way, and the change between them, read as jsonb, must be the
+# column's jsonb. Equal bytes mean equal columns (each part is one self-delimiting
+# token); anything else, including a false from a spelling the database quotes
+# differently, goes to the full check in Python.
+_SQLITE_SAME = """body = CAST(
+  '{"action":' || json_quote(action) || ',"actor":' || coalesce(actor_id, 'null')
+  || ',"actor_label":' || json_quote(actor_label)
+  || ',"at":' || json_quote(replace(CAST("at" AS TEXT), ' ', 'T')
+    || CASE length(CAST("at" AS TEXT)) WHEN 19 THEN '.000000' ELSE '' END || '+00:00')
+  || ',"change":' || change || ',"digest":' || json_quote(digest)
+  || ',"object_id":' || json_quote(object_id) || ',"object_type":' || json_quote(object_type)
+  || ',"purpose":' || json_quote(purpose) || '}' AS BLOB)"""
+_POSTGRES_PARTS = """CROSS JOIN LATERAL (SELECT
+  convert_to('{"action":' || to_json(e.action)::text
+    || ',"actor":' || coalesce(e.actor_id::text, 'null')
+    || ',"actor_label":' || to_json(e.actor_label)::text
+    || ',"at":"' || to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')
+    || '+00:00","change":', 'UTF8') AS pre,
+  convert_to(',"digest":' || to_json(e.digest)::text
+    || ',"object_id":' || to_json(e.object_id)::text
+    || ',"object_type":' || to_json(e.object_type)::text
+    || ',"purpose":' || to_json(e.purpose)::text || '}', 'UTF8') AS suf) p"""
+_POSTGRES_SAME = """CASE WHEN e.body IS NOT NULL
+    AND octet_length(e.body) > octet_length(p.pre) + octet_length(p.suf)
+    AND substr(e.body, 1, octet_length(p.pre)) = p.pre
+    AND substr(e.body, octet_length(e.body) - octet_length(p.suf) + 1) = p.suf
+  THEN convert_from(substr(e.body, octet_length(p.pre) + 1,
+    octet_length(e.body) - octet_length(p.pre) - octet_length(p.suf)), 'UTF8'
+  )::jsonb::text = e.change::text
+  ELSE FALSE END"""
+
 
 class _Link(NamedTuple):
     """What chaining needs of a block: its number, head and last entry id."""
@@ -482,28 +517,28 @@ class _Link(NamedTuple):
 
 
 class _Rows:
-    """Reads a block's entries and rebuilds their leaf bytes from the columns.
+    """Reads a block's entries for verification.
 
-    ``quick`` is the fast rebuild: on SQLite the change column already holds the
-    canonical JSON ``audit.record`` wrote and the time is Django's UTC text, so the leaf
-    bytes are the columns joined; on PostgreSQL (jsonb) the change is parsed and
-    re-encoded. ``full`` is the exact rebuild (Django's converters, the change
-    re-encoded), used whenever the quick one does not give the stored bytes."""
+    ``fetch`` gives ``(id, block_id, leaf, body, same)`` per row, ``same`` being the
+    database's answer whether the stored bytes are exactly the columns (see
+    ``_SQLITE_SAME``); ``full`` reads whole rows for the entries that need the exact
+    check, which rebuilds the leaf bytes in Python with Django's converters."""
 
     def __init__(self, conn) -> None:
         self.conn = conn
-        self.sqlite = conn.vendor == "sqlite"
-        # Django keeps SQLite times as naive text in the connection's time zone.
-        self.utc = conn.timezone_name == "UTC"
-        table = conn.ops.quote_name(_entry_table())
-        cols = ", ".join(conn.ops.quote_name(c) for c in _ENTRY_COLUMNS)
-        if self.sqlite:
-            # The stored text as it is: no converter parses the time of every row.
-            cols = cols.replace('"at"', 'CAST("at" AS TEXT)')
-        self.in_range = f"SELECT {cols} FROM {table} WHERE id >= %s AND id <= %s ORDER BY id"
-        self.strays = (
-            f"SELECT {cols} FROM {table} WHERE block_id = %s AND (id < %s OR id > %s) ORDER BY id"
-        )
+        quote = conn.ops.quote_name
+        table = quote(_entry_table())
+        if conn.vendor == "postgresql":
+            source, same = f"{table} e {_POSTGRES_PARTS}", _POSTGRES_SAME
+        elif conn.vendor == "sqlite" and conn.timezone_name == "UTC":
+            source, same = f"{table} e", _SQLITE_SAME
+        else:
+            source, same = f"{table} e", "FALSE"
+        head = f"SELECT e.id, e.block_id, e.leaf, e.body, {same} FROM {source}"
+        self.in_range = f"{head} WHERE e.id >= %s AND e.id <= %s ORDER BY e.id"
+        self.strays = f"{head} WHERE e.block_id = %s AND (e.id < %s OR e.id > %s) ORDER BY e.id"
+        columns = ", ".join(quote(c) for c in _ENTRY_COLUMNS)
+        self.whole = f"SELECT {columns} FROM {table} WHERE id IN (%s) ORDER BY id"
 
     def fetch(self, block) -> Iterator[tuple]:
         """The rows inside the block's id range, then rows outside it claiming the block."""
@@ -514,29 +549,28 @@ class _Rows:
                 while rows := cur.fetchmany(_FETCH_ROWS):
                     yield from rows
 
+    def full(self, ids: list[int]) -> Iterator[tuple]:
+        """Whole rows (``_ENTRY_COLUMNS``) for ``ids``."""
+        with self.conn.cursor() as cur:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                cur.execute(self.whole % ", ".join(["%s"] * len(chunk)), chunk)
+                yield from cur.fetchall()
+
     def at(self, value: Any) -> str:
         if not (isinstance(value, datetime) and value.tzinfo is not None):
             value = self.conn.ops.convert_datetimefield_value(value, None, self.conn)
         return value.isoformat(timespec="microseconds")
 
-    @staticmethod
-    def change(value: Any) -> str:
-        return audit.canonical_text(json.loads(value) if isinstance(value, str) else value)
-
-    def quick(self, row: tuple) -> str:
-        at, change = row[4], row[12]
-        if self.sqlite and isinstance(change, str):
-            if self.utc and isinstance(at, str) and len(at) == 26 and at[10] == " ":
-                at = f"{at[:10]}T{at[11:]}+00:00"
-            else:
-                at = self.at(at)
-        else:
-            at, change = self.at(at), self.change(change)
-        return audit.leaf_text(at, row[5], row[6], row[7], row[8], row[9], row[10], row[11], change)
-
-    def full(self, row: tuple) -> bytes:
-        fields = (self.at(row[4]), *row[5:12], self.change(row[12]))
-        return audit.leaf_text(*fields).encode()
+    def leaf_bytes(self, row: tuple) -> bytes:
+        """The canonical leaf bytes of a whole row, as ``audit.leaf_fields`` would give
+        them for the entry read through the ORM."""
+        change = row[12]
+        change = audit.canonical_text(json.loads(change) if isinstance(change, str) else change)
+        actor, label, action, object_type, object_id, purpose, digest = row[5:12]
+        return audit.leaf_text(
+            self.at(row[4]), actor, label, action, object_type, object_id, purpose, digest, change
+        ).encode()
 
 
 def _entry_table() -> str:
@@ -550,7 +584,7 @@ def _entry_problem(row: tuple, block, listed: dict[int, str], rows: _Rows) -> Pr
     findings as comparing the leaf recomputed from the fields with the stored and the
     listed leaf; and the stored leaf bytes, where present, must be those fields'."""
     eid, n = row[0], block.number
-    built = rows.full(row)
+    built = rows.leaf_bytes(row)
     recomputed = crypto.sm3_hex(b"\x00" + built)
     if recomputed == listed[eid] == row[2]:
         if row[1] != block.pk:
@@ -570,31 +604,32 @@ def _entry_problem(row: tuple, block, listed: dict[int, str], rows: _Rows) -> Pr
 def _check_entries(block, rows: _Rows) -> tuple[list[Problem], int]:
     """Compare the rows found for a block with the leaves it lists; (problems, rows).
 
-    The hot loop: rebuild the leaf bytes from the columns, compare them with the stored
-    bytes, hash the stored bytes once and compare with the listed leaf. Anything that
-    does not match goes to ``_entry_problem``."""
-    listed = {int(i): leaf for i, leaf in block.leaves}
+    The hot loop: where the database found the stored bytes to be exactly the columns,
+    hash the bytes once and compare with the listed and the stored leaf. Every other
+    row gets the exact check (``_entry_problem``)."""
+    listed: dict[int, str] = dict(block.leaves)  # well formed: [id, leaf] pairs
     out: list[Problem] = []
     seen: set[int] = set()
+    again: list[int] = []
     n, pk = block.number, block.pk
-    copy, quick = _LEAF_STATE.copy, rows.quick
-    for row in rows.fetch(block):
-        eid = row[0]
+    copy = _LEAF_STATE.copy
+    for eid, block_id, leaf, body, same in rows.fetch(block):
         seen.add(eid)
         want = listed.get(eid)
         if want is None:
-            if row[1] == pk:
+            if block_id == pk:
                 detail = _("指向该区块，但不在其记录清单中")
             else:
                 detail = _("位于该区块的编号范围内，但不在其记录清单中")
             out.append(Problem("inserted", eid, n, detail))
             continue
-        body = row[3]
-        if body is not None and quick(row).encode() == body:
+        if same and block_id == pk:
             h = copy()
             h.update(body)
-            if h.hexdigest() == want == row[2] and row[1] == pk:
+            if h.hexdigest() == want == leaf:
                 continue
+        again.append(eid)
+    for row in rows.full(again):
         problem = _entry_problem(row, block, listed, rows)
         if problem is not None:
             out.append(problem)
@@ -650,17 +685,18 @@ def _listed_leaves(leaves: Any) -> list[bytes] | None:
     None when it is not (a malformed list)."""
     if not isinstance(leaves, list) or not leaves:
         return None
-    out = []
-    for item in leaves:
-        if not (isinstance(item, list) and len(item) == 2):
-            return None
-        entry_id, leaf = item
-        if type(entry_id) is not int or not isinstance(leaf, str) or len(leaf) != 64:
-            return None
-        try:
-            out.append(bytes.fromhex(leaf))
-        except ValueError:
-            return None
+    out: list[bytes] = []
+    append, fromhex = out.append, bytes.fromhex
+    try:
+        for item in leaves:
+            if type(item) is not list or len(item) != 2:
+                return None
+            entry_id, leaf = item
+            if type(entry_id) is not int or type(leaf) is not str or len(leaf) != 64:
+                return None
+            append(fromhex(leaf))
+    except ValueError:
+        return None
     return out
 
 
