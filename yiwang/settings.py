@@ -290,6 +290,8 @@ YIWANG: dict[str, Any] = {
     # the alarm period (at least twice interval + grace) raise the alarm on the audit page.
     "LEDGER_SEAL_EVERY_SECONDS": float(os.environ.get("YIWANG_LEDGER_SEAL_EVERY", "10")),
     "LEDGER_SEAL_ALARM_SECONDS": float(os.environ.get("YIWANG_LEDGER_SEAL_ALARM", "60")),
+    # Worker processes `yiwang audit verify` checks blocks in; 0 = one per CPU (at most 8).
+    "LEDGER_VERIFY_PROCESSES": int(os.environ.get("YIWANG_LEDGER_VERIFY_PROCESSES", "0")),
     # Security alarms (安全告警, core.alarms): the same alarm at most once per interval.
     "ALARM_INTERVAL_SECONDS": int(os.environ.get("YIWANG_ALARM_INTERVAL", "3600")),
     # Read values stored before row binding (column-bound ciphertexts, clear text); switch

@@ -10,6 +10,7 @@ transaction (``yiwang.core.db.buffer``); outside one it is written at once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
@@ -130,9 +131,7 @@ def record(*, actor, action: str, obj: Any, purpose: str = "", change: dict | No
     writes it now); outside one it is written at once. Either way it is in the ledger
     exactly when the caller's transaction commits.
     """
-    from yiwang.core.db.buffer import Pending
-    from yiwang.core.models import AuditEntry
-
+    AuditEntry, Pending = _classes()
     object_type, object_id = object_ref(obj)
     if len(action) > 64 or len(object_type) > 64:
         # Refused here, not at commit time when the entry is finally written.
@@ -160,6 +159,15 @@ def record(*, actor, action: str, obj: Any, purpose: str = "", change: dict | No
     if defer is None or not defer(item):
         write_entries(conn, [item])
     return entry
+
+
+@functools.cache
+def _classes() -> tuple[Any, Any]:
+    """The entry model and the buffer's item class (imported once, after app loading)."""
+    from yiwang.core.db.buffer import Pending
+    from yiwang.core.models import AuditEntry
+
+    return AuditEntry, Pending
 
 
 def _hex(state, data: bytes) -> str:
