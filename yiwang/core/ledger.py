@@ -15,6 +15,7 @@ Tree rules (a third party can reimplement them from this docstring):
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import json
 import logging
@@ -765,9 +766,14 @@ def _verify_parts(runs: list[tuple], start: int, processes: int) -> list[_Part]:
         return [_verify_blocks(a, b, p, start) for a, b, p in runs]
     # Children open their own connections: none may inherit this process's socket.
     connections.close_all()
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(processes) as pool:
-        return pool.starmap(_verify_blocks, [(a, b, p, start) for a, b, p in runs])
+    # Objects that exist before the fork stay out of the children's garbage collection,
+    # which would otherwise touch (and so copy) every inherited page.
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            return pool.starmap(_verify_blocks, [(a, b, p, start) for a, b, p in runs])
+    finally:
+        gc.unfreeze()
 
 
 def default_processes() -> int:
