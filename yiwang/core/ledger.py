@@ -472,14 +472,14 @@ _FETCH_ROWS = 2000
 # A 0x00-prefixed SM3 state, copied per leaf: cheaper than a new context per hash.
 _LEAF_STATE = hashlib.new("sm3", b"\x00")
 
-# "The stored leaf bytes are exactly these columns", asked of the database for every
-# entry (``same``), so that only the bytes travel and Python hashes them. SQLite: the
-# canonical JSON joined from the columns (json_quote encodes a string as one JSON string
-# token, the change column holds the canonical JSON record() wrote, the time is
-# Django's UTC text, without fraction at a whole second). PostgreSQL: the bytes before and after the change are joined and
-# compared the same way, and the change between them, read as jsonb, must be the
-# column's jsonb. Equal bytes mean equal columns (each part is one self-delimiting
-# token); anything else, including a false from a spelling the database quotes
+# "The stored leaf bytes are exactly these columns" (``same``), asked for every entry in
+# the query that reads its bytes. SQLite answers it: the canonical JSON joined from the
+# columns (json_quote encodes a string as one JSON string token, the change column holds
+# the canonical JSON record() wrote, the time is Django's UTC text, without fraction at
+# a whole second) compared with body. On PostgreSQL the same joining costs the server
+# more than Python (jsonb has no canonical text), so Python joins the columns, the
+# change re-encoded from jsonb. Equal bytes mean equal columns (each part is one
+# self-delimiting token); anything else, including a false from a spelling quoted
 # differently, goes to the full check in Python.
 _SQLITE_SAME = """body = CAST(
   '{"action":' || json_quote(action) || ',"actor":' || coalesce(actor_id, 'null')
@@ -489,24 +489,10 @@ _SQLITE_SAME = """body = CAST(
   || ',"change":' || change || ',"digest":' || json_quote(digest)
   || ',"object_id":' || json_quote(object_id) || ',"object_type":' || json_quote(object_type)
   || ',"purpose":' || json_quote(purpose) || '}' AS BLOB)"""
-_POSTGRES_PARTS = """CROSS JOIN LATERAL (SELECT
-  convert_to('{"action":' || to_json(e.action)::text
-    || ',"actor":' || coalesce(e.actor_id::text, 'null')
-    || ',"actor_label":' || to_json(e.actor_label)::text
-    || ',"at":"' || to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')
-    || '+00:00","change":', 'UTF8') AS pre,
-  convert_to(',"digest":' || to_json(e.digest)::text
-    || ',"object_id":' || to_json(e.object_id)::text
-    || ',"object_type":' || to_json(e.object_type)::text
-    || ',"purpose":' || to_json(e.purpose)::text || '}', 'UTF8') AS suf) p"""
-_POSTGRES_SAME = """CASE WHEN e.body IS NOT NULL
-    AND octet_length(e.body) > octet_length(p.pre) + octet_length(p.suf)
-    AND substr(e.body, 1, octet_length(p.pre)) = p.pre
-    AND substr(e.body, octet_length(e.body) - octet_length(p.suf) + 1) = p.suf
-  THEN convert_from(substr(e.body, octet_length(p.pre) + 1,
-    octet_length(e.body) - octet_length(p.pre) - octet_length(p.suf)), 'UTF8'
-  )::jsonb::text = e.change::text
-  ELSE FALSE END"""
+# PostgreSQL: the columns for Python to join, the time already as the leaf has it.
+_POSTGRES_COLUMNS = """to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+  e.actor_id, e.actor_label, e.action, e.object_type, e.object_id, e.purpose, e.digest,
+  e.change::text"""
 
 
 class _Link(NamedTuple):
@@ -529,26 +515,31 @@ class _Rows:
         self.conn = conn
         quote = conn.ops.quote_name
         table = quote(_entry_table())
-        if conn.vendor == "postgresql":
-            source, same = f"{table} e {_POSTGRES_PARTS}", _POSTGRES_SAME
+        self.joined_here = conn.vendor == "postgresql"
+        if self.joined_here:
+            same = _POSTGRES_COLUMNS
         elif conn.vendor == "sqlite" and conn.timezone_name == "UTC":
-            source, same = f"{table} e", _SQLITE_SAME
+            same = _SQLITE_SAME
         else:
-            source, same = f"{table} e", "FALSE"
-        head = f"SELECT e.id, e.block_id, e.leaf, e.body, {same} FROM {source}"
+            same = "NULL"
+        head = f"SELECT e.id, e.block_id, e.leaf, e.body, {same} FROM {table} e"
         self.in_range = f"{head} WHERE e.id >= %s AND e.id <= %s ORDER BY e.id"
         self.strays = f"{head} WHERE e.block_id = %s AND (e.id < %s OR e.id > %s) ORDER BY e.id"
         columns = ", ".join(quote(c) for c in _ENTRY_COLUMNS)
         self.whole = f"SELECT {columns} FROM {table} WHERE id IN (%s) ORDER BY id"
 
     def fetch(self, block) -> Iterator[tuple]:
-        """The rows inside the block's id range, then rows outside it claiming the block."""
+        """``(id, block_id, leaf, body, same)`` for the rows inside the block's id range,
+        then for rows outside it claiming the block."""
         lo, hi = block.first_entry, block.last_entry
         with self.conn.cursor() as cur:
             for sql, params in ((self.in_range, [lo, hi]), (self.strays, [block.pk, lo, hi])):
                 cur.execute(sql, params)
                 while rows := cur.fetchmany(_FETCH_ROWS):
-                    yield from rows
+                    if self.joined_here:
+                        yield from map(_joined_same, rows)
+                    else:
+                        yield from rows
 
     def full(self, ids: list[int]) -> Iterator[tuple]:
         """Whole rows (``_ENTRY_COLUMNS``) for ``ids``."""
@@ -572,6 +563,20 @@ class _Rows:
         return audit.leaf_text(
             self.at(row[4]), actor, label, action, object_type, object_id, purpose, digest, change
         ).encode()
+
+
+def _joined_same(row: tuple) -> tuple:
+    """``(id, block_id, leaf, body, same)`` from a PostgreSQL row of ``_POSTGRES_COLUMNS``:
+    the leaf bytes joined from the columns, the change re-encoded canonically."""
+    eid, block_id, leaf, body, at, actor, label, action, otype, oid, purpose, digest, change = row
+    if body is None:
+        return eid, block_id, leaf, body, False
+    try:
+        change = audit.canonical_text(json.loads(change))
+    except ValueError:
+        return eid, block_id, leaf, body, False
+    joined = audit.leaf_text(at, actor, label, action, otype, oid, purpose, digest, change)
+    return eid, block_id, leaf, body, joined.encode() == body
 
 
 def _entry_table() -> str:
