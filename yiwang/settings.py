@@ -102,6 +102,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("YIWANG_DB_CONN_MAX_AGE", "60")),
     )
 }
+# Django's engines with the audit ledger's per-transaction buffer (yiwang/core/db/).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.sqlite3": "yiwang.core.db.sqlite3",
+    "django.db.backends.postgresql": "yiwang.core.db.postgresql",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL + a busy timeout let the web process, the worker and the demo seeder share one file.
     DATABASES["default"]["OPTIONS"] = {
@@ -287,6 +292,8 @@ YIWANG: dict[str, Any] = {
     # the alarm period (at least twice interval + grace) raise the alarm on the audit page.
     "LEDGER_SEAL_EVERY_SECONDS": float(os.environ.get("YIWANG_LEDGER_SEAL_EVERY", "10")),
     "LEDGER_SEAL_ALARM_SECONDS": float(os.environ.get("YIWANG_LEDGER_SEAL_ALARM", "60")),
+    # Worker processes `yiwang audit verify` checks blocks in; 0 = one per CPU (at most 8).
+    "LEDGER_VERIFY_PROCESSES": int(os.environ.get("YIWANG_LEDGER_VERIFY_PROCESSES", "0")),
     # Security alarms (安全告警, core.alarms): the same alarm at most once per interval.
     "ALARM_INTERVAL_SECONDS": int(os.environ.get("YIWANG_ALARM_INTERVAL", "3600")),
     # Read values stored before row binding (column-bound ciphertexts, clear text); switch

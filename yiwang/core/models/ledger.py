@@ -8,8 +8,64 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    """Reads of the ledger first write the entries their own transaction has recorded
+    and not yet written (``yiwang.core.db.buffer``), so a transaction reads its writes."""
+
+    def _flush(self) -> None:
+        from yiwang.core import audit
+
+        audit.flush(self.db)
+
+    def _fetch_all(self) -> None:
+        if self._result_cache is None:
+            self._flush()
+        super()._fetch_all()
+
+    def iterator(self, *args, **kwargs):
+        self._flush()
+        return super().iterator(*args, **kwargs)
+
+    def count(self) -> int:
+        self._flush()
+        return super().count()
+
+    def exists(self) -> bool:
+        self._flush()
+        return super().exists()
+
+    def aggregate(self, *args, **kwargs):
+        self._flush()
+        return super().aggregate(*args, **kwargs)
+
+    def update(self, **kwargs) -> int:
+        self._flush()
+        return super().update(**kwargs)
+
+    def _update(self, values):
+        self._flush()
+        return super()._update(values)
+
+    def delete(self):
+        self._flush()
+        return super().delete()
+
+    def _raw_delete(self, using):
+        self._flush()
+        return super()._raw_delete(using)
+
+    def explain(self, *args, **kwargs) -> str:
+        self._flush()
+        return super().explain(*args, **kwargs)
+
+
 class AuditEntry(models.Model):
-    """审计记录: who did what to which object, why, and a digest of the change."""
+    """审计记录: who did what to which object, why, and a digest of the change.
+
+    ``body`` (记录原文) holds the exact bytes under the leaf hash, computed once when the
+    entry is recorded: ``leaf`` = SM3(0x00 ‖ body). Verification hashes it and checks that
+    the columns still say what it says (``ledger``).
+    """
 
     at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
@@ -29,9 +85,12 @@ class AuditEntry(models.Model):
     change = models.JSONField(_("变更"), default=dict, blank=True)
     digest = models.CharField(_("变更摘要"), max_length=64)
     leaf = models.CharField(_("记录哈希"), max_length=64)
+    body = models.BinaryField(_("记录原文"), null=True, blank=True, editable=False)
     block = models.ForeignKey(
         "AuditBlock", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
     )
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

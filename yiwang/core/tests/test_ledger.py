@@ -12,7 +12,9 @@ from yiwang.core.models import AuditBlock, AuditEntry
 
 
 def _record(n: int, start: int = 0) -> list[AuditEntry]:
-    return [
+    """``n`` entries, written at once (in a transaction they would wait for its commit
+    or the next read of the ledger) so that they have their ids."""
+    made = [
         audit.record(
             actor=None,
             action="core.test.touch",
@@ -22,6 +24,8 @@ def _record(n: int, start: int = 0) -> list[AuditEntry]:
         )
         for i in range(n)
     ]
+    audit.flush()
+    return made
 
 
 def _seal(block_size: int = 4) -> ledger.SealResult:
@@ -323,3 +327,117 @@ def test_malformed_leaf_list_is_reported_not_a_crash(sealed):
         ("bad_root", 2),
         ("bad_root", 3),
     ]
+
+
+# --- stored leaf bytes (记录原文) ---
+
+
+def test_changed_stored_bytes_are_named(sealed):
+    """The columns still give the sealed leaf, but the stored bytes were rewritten."""
+    victim = sealed[3]
+    body = bytes(AuditEntry.objects.get(pk=victim.pk).body).replace(b"core.thing", b"core.thinG")
+    AuditEntry.objects.filter(pk=victim.pk).update(body=body)
+    first = ledger.verify_ledger().first
+    assert (first.kind, first.entry) == ("edited", victim.pk)
+    assert "记录原文" in first.detail
+
+
+def test_fields_and_bytes_rewritten_together_are_caught_by_the_block(sealed):
+    """A forger who rewrites the columns, the stored bytes and the leaf consistently
+    still cannot change the leaf the signed block lists."""
+    victim = AuditEntry.objects.get(pk=sealed[6].pk)
+    victim.purpose = "改写"
+    body = audit.canonical(audit.leaf_fields(victim))
+    AuditEntry.objects.filter(pk=victim.pk).update(
+        purpose=victim.purpose, body=body, leaf=audit.sm3_hex(b"\x00" + body)
+    )
+    first = ledger.verify_ledger().first
+    assert (first.kind, first.entry, first.block) == ("edited", victim.pk, 2)
+
+
+def test_entries_without_stored_bytes_or_in_another_json_spelling_verify(sealed):
+    """Entries from before ``body`` (not yet backfilled) are checked from their fields;
+    a change column rewritten with the same value in another JSON spelling is the same
+    entry."""
+    AuditEntry.objects.filter(pk=sealed[0].pk).update(body=None)
+    entry = AuditEntry.objects.get(pk=sealed[1].pk)
+    AuditEntry.objects.filter(pk=entry.pk).update(change=dict(reversed(entry.change.items())))
+    assert ledger.verify_ledger().ok
+    AuditEntry.objects.filter(pk=sealed[0].pk).update(object_id="改写")
+    assert ledger.verify_ledger().first.entry == sealed[0].pk
+
+
+def test_backfill_writes_the_canonical_bytes(sealed):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    AuditEntry.objects.update(body=None)
+    backfill = import_module("yiwang.core.migrations.0012_ledger_entry_body_backfill").backfill
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection
+    backfill(apps, editor)
+    for entry in AuditEntry.objects.all():
+        assert bytes(entry.body) == audit.canonical(audit.leaf_fields(entry))
+    assert ledger.verify_ledger().ok
+
+
+def test_verify_in_runs_of_blocks_finds_the_same(sealed):
+    """Split into runs (as worker processes verify them), the findings and their order
+    are those of one pass."""
+    _record(9, start=20)
+    _seal(2)
+    AuditEntry.objects.filter(pk=sealed[5].pk).update(action="core.test.erase")
+    AuditBlock.objects.filter(number=5).update(prev_head="ab" * 32)
+    one = ledger.verify_ledger()
+    links = [
+        ledger._Link(*row)
+        for row in AuditBlock.objects.order_by("number").values_list("number", "head", "last_entry")
+    ]
+    for parts in (2, 3, 7):
+        runs = ledger._runs(links, None, parts)
+        assert len(runs) > 1
+        split = [p for a, b, prev in runs for p in ledger._verify_blocks(a, b, prev, 1).problems]
+        assert split == one.problems[: len(split)]
+    assert ledger.verify_ledger(processes=4).problems == one.problems  # in a transaction: one pass
+    kinds = [(p.kind, p.entry, p.block) for p in one.problems]
+    assert ("edited", sealed[5].pk, 2) in kinds and ("broken_chain", None, 5) in kinds
+
+
+def test_the_database_confirms_the_stored_bytes_of_sound_entries(sealed):
+    """Verification's fast path: the database says the stored bytes are exactly the
+    columns for every entry record() wrote (with tricky text too), and not once a
+    column changes, so only those rows get the full check in Python."""
+    from django.db import connection
+
+    tricky = audit.record(
+        actor=None,
+        action="core.test.touch",
+        obj=("core.thing", 'q"\\\t\n中🙂'),
+        purpose="\x01\u2028</>",
+        change={"b": [1, 2.5, None, True], "a": {"z": "é", "y": 10**20}},
+    )
+    audit.flush()
+    _seal(100)
+    rows = ledger._Rows(connection)
+
+    def same() -> dict[int, bool]:
+        return {
+            eid: bool(ok)
+            for block in AuditBlock.objects.all()
+            for eid, _, _, _, ok in rows.fetch(block)
+        }
+
+    assert all(same().values()) and tricky.pk in same()
+    AuditEntry.objects.filter(pk=sealed[2].pk).update(object_type="core.other")
+    AuditEntry.objects.filter(pk=tricky.pk).update(change={"a": {"y": 10**20, "z": "é"}})
+    found = same()
+    assert not found[sealed[2].pk] and not found[tricky.pk]
+    assert sum(not ok for ok in found.values()) == 2
+    problems = [(p.kind, p.entry) for p in ledger.verify_ledger().problems]
+    assert problems == [("edited", sealed[2].pk), ("edited", tricky.pk)]

@@ -89,6 +89,7 @@ def test_auditor_gets_a_proof_that_verifies_offline(client, entries, auditor):
 def test_proof_of_unsealed_entry_is_409_and_unknown_is_404(client, entries, auditor):
     client.force_login(auditor)
     fresh = audit.record(actor=None, action="core.test.fresh", obj=("t", "1"))
+    audit.flush()  # written now (not at the test's commit), so it has its id
     assert client.get(f"/api/v1/ledger/entries/{fresh.pk}/proof").status_code == 409
     assert client.get("/api/v1/ledger/entries/999999/proof").status_code == 404
 

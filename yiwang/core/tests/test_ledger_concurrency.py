@@ -85,6 +85,9 @@ def test_sealer_never_passes_an_id_still_in_flight():
         try:
             with transaction.atomic():
                 held["entry"] = audit.record(actor=None, action="core.test.slow", obj=("t", "1"))
+                # Written (its id drawn) before the transaction ends, as when the
+                # transaction reads the ledger after recording.
+                audit.flush()
                 inserted.set()
                 release.wait(10)
         finally:

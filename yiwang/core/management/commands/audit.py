@@ -27,6 +27,12 @@ class Command(BaseCommand):
             "--from-block", type=int, default=1, help="从该区块起校验（信任其前一区块头）"
         )
         verify.add_argument("--limit", type=int, default=20, help="最多列出的问题数（默认 20）")
+        verify.add_argument(
+            "--processes",
+            type=int,
+            default=None,
+            help="并行校验的进程数（默认每个 CPU 一个；1 为单进程）",
+        )
         seal = sub.add_parser("seal", help="立即将待封存记录封存为签名区块")
         seal.add_argument("--grace", type=float, default=None, help="宽限期（秒）")
         seal.add_argument("--block-size", type=int, default=None, help="每个区块的记录数")
@@ -48,7 +54,10 @@ class Command(BaseCommand):
             self.stdout.write(_("没有待封存的记录"))
 
     def _verify(self, opts) -> None:
-        result = ledger.verify_ledger(from_block=opts["from_block"], anchors=opts["anchor"])
+        processes = opts["processes"] or ledger.default_processes()
+        result = ledger.verify_ledger(
+            from_block=opts["from_block"], anchors=opts["anchor"], processes=processes
+        )
         if opts["json"]:
             self.stdout.write(
                 json.dumps(

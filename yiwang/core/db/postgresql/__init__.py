@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend with the audit ledger's per-transaction buffer."""

@@ -1,0 +1,1 @@
+"""Django's SQLite backend with the audit ledger's per-transaction buffer."""
