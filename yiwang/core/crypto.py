@@ -177,18 +177,18 @@ def encrypt_many(
     encryptor, algorithm = _gcm_factories()[0], _sm4(ring.active_key)
     nonces = os.urandom(NONCE_BYTES * n)
     b64 = binascii.b2a_base64
-    out: list[str] = []
     if rows is None:
         prefix, aad = f"{FIELD_PREFIX}{ring.active}:", context.encode()
-        for i, value in enumerate(values):
-            nonce = nonces[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
-            blob = _seal(encryptor, algorithm, nonce, value.encode(), aad)
-            out.append(prefix + b64(blob, newline=False).decode())
-        return out
-    prefix, head = f"{FIELD_PREFIX}{ring.active}:{ROW_MARK}", f"{context}\x1f"
-    for i, (value, row) in enumerate(zip(values, rows, strict=True)):
+        aads: Iterable[bytes] = [aad] * n
+    else:
+        prefix, head = f"{FIELD_PREFIX}{ring.active}:{ROW_MARK}", f"{context}\x1f"
+        aads = [(head + row).encode() for row in rows]
+    out: list[str] = []
+    for i, (value, aad) in enumerate(zip(values, aads, strict=True)):
         nonce = nonces[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
-        blob = _seal(encryptor, algorithm, nonce, value.encode(), (head + row).encode())
+        enc = encryptor(algorithm, nonce)
+        enc.authenticate_additional_data(aad)
+        blob = nonce + enc.update(value.encode()) + enc.finalize() + enc.tag
         out.append(prefix + b64(blob, newline=False).decode())
     return out
 
