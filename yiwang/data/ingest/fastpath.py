@@ -309,7 +309,8 @@ class Inserter:
             checked = self._references_held(cur, rows)
             if checked:  # this transaction only, and only for the COPY (see below)
                 cur.execute("SET LOCAL session_replication_role = replica")
-            with cur.cursor.copy(self.copy_sql) as copy:
+            # Errors as Django's (IntegrityError …), as from any other statement.
+            with connection.wrap_database_errors, cur.cursor.copy(self.copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
             if checked:
