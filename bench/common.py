@@ -63,7 +63,8 @@ def result(
 def measure_on_postgres(module: str, *args: Any) -> dict | None:
     """Run ``bench.<module>.measure(*args)`` in a child process against a PostgreSQL
     database created for it and dropped after (``BENCH_PG_URL``, default
-    postgres://postgres@127.0.0.1:5432); None when PostgreSQL is not reachable."""
+    postgres://postgres@127.0.0.1:5432; its name starts with ``BENCH_PG_PREFIX``, default
+    ``yiwang_bench``); None when PostgreSQL is not reachable."""
     import json
     import subprocess
     import sys
@@ -74,7 +75,8 @@ def measure_on_postgres(module: str, *args: Any) -> dict | None:
     except ImportError:
         return None
     base = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-    name = f"yiwang_bench_{module}_{os.getpid()}"
+    prefix = os.environ.get("BENCH_PG_PREFIX", "yiwang_bench")
+    name = f"{prefix}_{module}_{os.getpid()}"
     try:
         admin = psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=5)
     except psycopg.Error:

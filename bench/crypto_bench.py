@@ -26,6 +26,14 @@ def _loop(fn: Callable[[], object], n: int) -> Callable[[], int]:
     return run
 
 
+def _batch(fn: Callable[[], object], size: int) -> Callable[[], int]:
+    def run() -> int:
+        fn()
+        return size
+
+    return run
+
+
 def run(quick: bool = False) -> list[dict]:
     """Measure each operation against SM3 in alternating slices (fewer, shorter with quick)."""
     from yiwang.core import crypto
@@ -45,10 +53,17 @@ def run(quick: bool = False) -> list[dict]:
         ("sm4_decrypt_field_per_s", lambda: crypto.decrypt_field(stored, CONTEXT), 200),
         ("blind_index_per_s", lambda: crypto.blind_index(ID_NUMBER, CONTEXT), 200),
     ]
+    # The batch forms used by imports and key rotation: 200 values (one row each) per call.
+    batch, rows = [ID_NUMBER] * 200, [str(i) for i in range(200)]
+    batches = [
+        ("sm4_encrypt_many_per_s", lambda: crypto.encrypt_many(batch, CONTEXT, rows)),
+        ("blind_index_many_per_s", lambda: crypto.index_many(batch, CONTEXT)),
+    ]
+    cases += [(name, fn, 1) for name, fn in batches]
     all_baselines: list[float] = []
     out: list[dict] = []
     for name, fn, n in cases:
-        op_fn = _loop(fn, n)
+        op_fn = _loop(fn, n) if not name.endswith("_many_per_s") else _batch(fn, len(batch))
         baselines, values = [], []
         for _ in range(rounds):
             baselines.append(rate(sm3_fn, seconds))

@@ -1,28 +1,44 @@
 """数据归集 throughput: person rows per second through the whole import pipeline (parse,
 element standards, division and duplicate checks, quality rules, SM4 encryption, blind
 indexes, upsert by natural key with provenance, chunked checkpoints) against a raw bulk
-insert — ``executemany`` of the very same final row values, encrypted values already
-computed — into the same table in the same run. ``ratio`` = pipeline / raw.
+insert of the very same final rows — ciphertexts and blind indexes already computed —
+into the same table in the same run, with the same bulk-load connection settings and the
+fastest plain statement of each database (``executemany`` on SQLite, ``COPY`` on
+PostgreSQL). ``ratio`` = pipeline / raw.
+
+What limits the raw insert itself is measured beside it, each into an empty copy of the
+table that differs in one respect (``raw_variants``; ``same_schema_copy`` differs in
+none, the control): without the connection's bulk-load
+settings (SQLite) or with ``executemany`` instead of ``COPY`` (PostgreSQL); 16-byte
+binary blind indexes instead of 64 hex characters; no foreign keys; no secondary indexes
+(primary key and unique ID-number index only); on PostgreSQL, without the
+``varchar_pattern_ops`` index Django adds beside each indexed varchar column (a blind
+index is never searched with LIKE); a bare table (no constraints, no indexes).
 
 SQLite runs in this process; PostgreSQL (when reachable) runs in a child process against
 a database this benchmark creates and drops (``BENCH_PG_URL``, default
 postgres://postgres@127.0.0.1:5432). ``BENCH_INGEST_WORKERS`` (default 1) sets the
-checking/encryption processes; ``BENCH_INGEST_ROWS`` the full run's size (1,000,000)."""
+checking/encryption processes; ``BENCH_INGEST_ROWS`` the full run's size (1,000,000);
+``BENCH_INGEST_VARIANTS=0`` skips the raw variants."""
 
 from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from bench.common import measure_on_postgres, result
 
 HEADER = ["公民身份号码", "姓名", "性别", "出生日期", "户籍区划", "联系电话"]
 CHUNK = 10_000
+BLIND = ("id_number_index", "name_index", "phone_index")
 
 
 def write_csv(path: Path, n: int) -> None:
@@ -44,14 +60,146 @@ def write_csv(path: Path, n: int) -> None:
             )
 
 
-def measure(n: int) -> dict:
+def _insert(table: str, columns: list[str], rows: list[tuple], *, copy: bool) -> float:
+    """Seconds to insert ``rows`` in chunks of CHUNK, one transaction each: ``COPY`` or
+    one ``executemany`` per chunk."""
+    from django.db import connection, transaction
+
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(c) for c in columns)
+    insert = f"INSERT INTO {qn(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+    start = time.perf_counter()
+    for i in range(0, len(rows), CHUNK):
+        with transaction.atomic(), connection.cursor() as cur:
+            if copy:
+                with cur.cursor.copy(f"COPY {qn(table)} ({names}) FROM STDIN") as out:
+                    for row in rows[i : i + CHUNK]:
+                        out.write_row(row)
+            else:
+                cur.executemany(insert, rows[i : i + CHUNK])
+    return time.perf_counter() - start
+
+
+def _sqlite_copy(table: str, copy: str, **change: bool) -> None:
+    """An empty copy of ``table`` (SQLite): same DDL, minus what ``change`` says."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+        ddl = cur.fetchone()[0].replace(f'"{table}"', f'"{copy}"', 1)
+        cur.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+            "AND sql IS NOT NULL",
+            [table],
+        )
+        indexes = [r[0] for r in cur.fetchall()]
+        if change.get("bare"):
+            cur.execute(f'PRAGMA table_info("{table}")')
+            ddl = f'CREATE TABLE "{copy}" ({", ".join(r[1] for r in cur.fetchall())})'
+            indexes = []
+        if change.get("no_fk"):
+            ddl = re.sub(r' REFERENCES "\w+" \("\w+"\)( DEFERRABLE INITIALLY DEFERRED)?', "", ddl)
+        if change.get("binary"):
+            for c in BLIND:
+                ddl = ddl.replace(f'"{c}" varchar(64)', f'"{c}" blob')
+        if change.get("no_secondary"):
+            indexes = []
+        cur.execute(ddl)
+        for sql in indexes:
+            sql = sql.replace(f'ON "{table}"', f'ON "{copy}"')
+            cur.execute(re.sub(r'INDEX "(\w+)"', rf'INDEX "{copy}_\1"', sql, count=1))
+
+
+def _postgres_copy(table: str, copy: str, **change: bool) -> None:
+    """An empty copy of ``table`` (PostgreSQL): columns, defaults and checks, then the
+    keys, indexes and foreign keys ``change`` keeps."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            f'CREATE TABLE "{copy}" (LIKE "{table}" INCLUDING DEFAULTS'
+            + ("" if change.get("bare") else " INCLUDING CONSTRAINTS")
+            + ")"
+        )
+        if change.get("bare"):
+            return
+        if change.get("binary"):
+            for c in BLIND:
+                cur.execute(f'ALTER TABLE "{copy}" ALTER COLUMN "{c}" TYPE bytea USING NULL')
+        cur.execute(
+            "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f')",
+            [table],
+        )
+        for name, definition, kind in cur.fetchall():
+            if kind == "f" and change.get("no_fk"):
+                continue
+            cur.execute(f'ALTER TABLE "{copy}" ADD CONSTRAINT "{copy}_{name}" {definition}')
+        if change.get("no_secondary"):
+            return
+        cur.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+            [table],
+        )
+        for name, definition in cur.fetchall():
+            if "_pattern_ops" in definition and (change.get("binary") or change.get("no_like")):
+                continue  # the LIKE index Django adds beside each varchar index
+            definition = definition.replace(f"ON public.{table} ", f"ON public.{copy} ")
+            cur.execute(definition.replace(f"INDEX {name} ", f"INDEX {copy}_{name} ", 1))
+
+
+def _variants(table: str, columns: list[str], rows: list[tuple]) -> dict[str, float]:
+    """Rows per second of the raw insert into copies of the table that differ in one
+    respect each (see the module's docstring)."""
+    from django.db import connection
+
+    from yiwang.data.ingest.fastpath import bulk_session
+
+    postgres = connection.vendor == "postgresql"
+    make = _postgres_copy if postgres else _sqlite_copy
+    binary = [columns.index(c) for c in BLIND]
+
+    def to_binary(row: tuple) -> tuple:
+        out = list(row)
+        for i in binary:
+            out[i] = bytes.fromhex(out[i])[:16]
+        return tuple(out)
+
+    plans: list[tuple[str, dict[str, bool], Callable[[tuple], tuple] | None, bool]] = [
+        ("executemany" if postgres else "default_session", {}, None, False),
+        ("same_schema_copy", {}, None, postgres),
+        ("binary_index", {"binary": True}, to_binary, postgres),
+        ("no_fk", {"no_fk": True}, None, postgres),
+        *([("no_like_index", {"no_like": True}, None, True)] if postgres else []),
+        ("no_secondary_index", {"no_secondary": True}, None, postgres),
+        ("bare_table", {"bare": True}, None, postgres),
+    ]
+    out: dict[str, float] = {}
+    for name, change, convert, copy in plans:
+        target = f"bench_ingest_{name}"
+        make(table, target, **change)
+        data = [convert(r) for r in rows] if convert else rows
+        if name == "default_session":
+            seconds = _insert(target, columns, data, copy=False)
+        else:
+            with bulk_session():
+                seconds = _insert(target, columns, data, copy=copy)
+        out[name] = round(len(rows) / seconds, 1)
+        with connection.cursor() as cur:
+            cur.execute(f'DROP TABLE "{target}"')
+    return out
+
+
+def measure(n: int) -> dict[str, Any]:
     """Pipeline and raw rates on the current database (already migrated)."""
     from django.conf import settings
-    from django.db import connection, transaction
+    from django.db import connection
 
     from yiwang.core.actions.org import do_seed_org
     from yiwang.data.actions.ingest import do_create_batch, do_process_batch
     from yiwang.data.actions.standards import do_seed_data_standards
+    from yiwang.data.ingest.fastpath import bulk_session
     from yiwang.data.models import DataResource, Person
 
     tmp = Path(tempfile.mkdtemp(prefix="yiwang-ingest-bench-"))
@@ -81,14 +229,15 @@ def measure(n: int) -> dict:
     with connection.cursor() as cur:
         cur.execute(f"SELECT {names} FROM {table} ORDER BY id")
         rows = cur.fetchall()
-        cur.execute(f"DELETE FROM {table}")
-    marks = ", ".join(["%s"] * len(columns))
-    insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-    start = time.perf_counter()
-    for i in range(0, len(rows), CHUNK):
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.executemany(insert, rows[i : i + CHUNK])
-    raw_seconds = time.perf_counter() - start
+        postgres = connection.vendor == "postgresql"
+        # Emptied as the pipeline found it: PostgreSQL's DELETE would leave dead rows and
+        # index entries for the baseline to insert around.
+        cur.execute(f"{'TRUNCATE' if postgres else 'DELETE FROM'} {table}")
+    with bulk_session():
+        raw_seconds = _insert(table, columns, rows, copy=postgres)
+    variants = {} if os.environ.get("BENCH_INGEST_VARIANTS") == "0" else None
+    if variants is None:
+        variants = _variants(table, columns, rows)
     shutil.rmtree(tmp, ignore_errors=True)
     return {
         "vendor": connection.vendor,
@@ -96,8 +245,10 @@ def measure(n: int) -> dict:
         "workers": workers,
         "pipeline": n / pipeline_seconds,
         "raw": n / raw_seconds,
+        "raw_method": "copy" if postgres else "executemany",
         "pipeline_seconds": round(pipeline_seconds, 2),
         "raw_seconds": round(raw_seconds, 2),
+        "raw_variants": variants,
     }
 
 
@@ -113,11 +264,13 @@ def run(quick: bool = False) -> list[dict]:
                 m["pipeline"],
                 "rows/s",
                 m["raw"],
-                f"raw_executemany_{m['vendor']}",
+                f"raw_{m['raw_method']}_{m['vendor']}",
                 rows=m["rows"],
                 workers=m["workers"],
                 pipeline_seconds=m["pipeline_seconds"],
                 raw_seconds=m["raw_seconds"],
+                raw_rows_per_s=round(m["raw"], 1),
+                raw_variants_rows_per_s=m["raw_variants"],
             )
         )
     return out

@@ -9,10 +9,12 @@ import hashlib
 import hmac
 import os
 import re
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.bindings._rust import openssl as _rust_openssl
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from tongsuopy.crypto import exceptions as ts_exceptions
 from tongsuopy.crypto import hashes as ts_hashes
@@ -53,14 +55,69 @@ def sm4_ecb_block(key: bytes, block: bytes) -> bytes:
     return enc.update(block) + enc.finalize()
 
 
-def sm4_gcm_encrypt(key: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
-    """SM4-GCM with a random 96-bit nonce: returns nonce ‖ ciphertext ‖ tag."""
-    nonce = os.urandom(NONCE_BYTES)
-    enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+@lru_cache(maxsize=16)
+def _sm4(key: bytes) -> algorithms.SM4:
+    """One SM4 algorithm object per key (its key check runs once, not per value)."""
+    return algorithms.SM4(key)
+
+
+def _public_encryptor(algorithm: algorithms.SM4, nonce: bytes) -> Any:
+    return Cipher(algorithm, modes.GCM(nonce)).encryptor()
+
+
+def _public_decryptor(algorithm: algorithms.SM4, nonce: bytes, tag: bytes) -> Any:
+    return Cipher(algorithm, modes.GCM(nonce, tag)).decryptor()
+
+
+_Encryptor = Callable[[algorithms.SM4, bytes], Any]
+_Decryptor = Callable[[algorithms.SM4, bytes, bytes], Any]
+
+
+@lru_cache(maxsize=1)
+def _gcm_factories() -> tuple[_Encryptor, _Decryptor]:
+    """How SM4-GCM contexts are made. ``Cipher(...).encryptor()`` re-checks the algorithm
+    and mode on every call (abstract-class ``isinstance`` checks), which costs as much as
+    the encryption of a short value; the pinned ``cryptography`` makes the same context
+    directly in its OpenSSL binding. That shortcut is used only after it has produced the
+    same ciphertext and tag as the public API for a fixed key, nonce and associated data,
+    and opened it again — after an upgrade that changes the binding, the public API is
+    used."""
+    try:
+        ciphers = _rust_openssl.ciphers
+
+        def fast_enc(algorithm: algorithms.SM4, nonce: bytes) -> Any:
+            return ciphers.create_encryption_ctx(algorithm, modes.GCM(nonce))
+
+        def fast_dec(algorithm: algorithms.SM4, nonce: bytes, tag: bytes) -> Any:
+            return ciphers.create_decryption_ctx(algorithm, modes.GCM(nonce, tag))
+
+        key, nonce, aad, text = bytes(range(16)), bytes(range(12)), b"aad", b"known answer"
+        blobs = []
+        for make in (_public_encryptor, fast_enc):
+            enc = make(_sm4(key), nonce)
+            enc.authenticate_additional_data(aad)
+            blobs.append(enc.update(text) + enc.finalize() + enc.tag)
+        dec = fast_dec(_sm4(key), nonce, blobs[1][-TAG_BYTES:])
+        dec.authenticate_additional_data(aad)
+        opened = dec.update(blobs[1][:-TAG_BYTES]) + dec.finalize()
+        if blobs[0] == blobs[1] and opened == text:
+            return fast_enc, fast_dec
+    except Exception:  # any surprise in the private binding: the public API
+        pass
+    return _public_encryptor, _public_decryptor
+
+
+def _seal(encryptor: _Encryptor, algorithm: algorithms.SM4, nonce: bytes, data: bytes, aad: bytes):
+    enc = encryptor(algorithm, nonce)
     if aad:
         enc.authenticate_additional_data(aad)
-    ct = enc.update(plaintext) + enc.finalize()
+    ct = enc.update(data) + enc.finalize()
     return nonce + ct + enc.tag
+
+
+def sm4_gcm_encrypt(key: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
+    """SM4-GCM with a random 96-bit nonce: returns nonce ‖ ciphertext ‖ tag."""
+    return _seal(_gcm_factories()[0], _sm4(key), os.urandom(NONCE_BYTES), plaintext, aad)
 
 
 def sm4_gcm_decrypt(key: bytes, blob: bytes, aad: bytes = b"") -> bytes:
@@ -68,7 +125,7 @@ def sm4_gcm_decrypt(key: bytes, blob: bytes, aad: bytes = b"") -> bytes:
     if len(blob) < NONCE_BYTES + TAG_BYTES:
         raise DecryptionError("SM4-GCM ciphertext is too short")
     nonce, ct, tag = blob[:NONCE_BYTES], blob[NONCE_BYTES:-TAG_BYTES], blob[-TAG_BYTES:]
-    dec = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+    dec = _gcm_factories()[1](_sm4(key), nonce, tag)
     if aad:
         dec.authenticate_additional_data(aad)
     try:
@@ -101,6 +158,39 @@ def encrypt_field(value: str, context: str, row: str | None = None) -> str:
         return f"{FIELD_PREFIX}{ring.active}:{base64.b64encode(blob).decode()}"
     blob = sm4_gcm_encrypt(ring.active_key, value.encode(), _row_aad(context, row))
     return f"{FIELD_PREFIX}{ring.active}:{ROW_MARK}{base64.b64encode(blob).decode()}"
+
+
+def encrypt_many(
+    values: Sequence[str], context: str, rows: Sequence[str] | None = None
+) -> list[str]:
+    """``encrypt_field`` of many values of one column at once (批量加密: imports, key
+    rotation): the same stored form, each value with its own random nonce, but the nonces
+    drawn from the system's random source in one call, and the key's SM4 object and the
+    associated-data prefix made once. With ``rows`` (one primary key per value) each value
+    is bound to its row, as ``encrypt_field(value, context, row)``."""
+    n = len(values)
+    if rows is not None and len(rows) != n:
+        raise ValueError("encrypt_many: one row per value")
+    if not n:
+        return []
+    ring = keyring()
+    encryptor, algorithm = _gcm_factories()[0], _sm4(ring.active_key)
+    nonces = os.urandom(NONCE_BYTES * n)
+    b64 = binascii.b2a_base64
+    if rows is None:
+        prefix, aad = f"{FIELD_PREFIX}{ring.active}:", context.encode()
+        aads: Iterable[bytes] = [aad] * n
+    else:
+        prefix, head = f"{FIELD_PREFIX}{ring.active}:{ROW_MARK}", f"{context}\x1f"
+        aads = [(head + row).encode() for row in rows]
+    out: list[str] = []
+    for i, (value, aad) in enumerate(zip(values, aads, strict=True)):
+        nonce = nonces[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
+        enc = encryptor(algorithm, nonce)
+        enc.authenticate_additional_data(aad)
+        blob = nonce + enc.update(value.encode()) + enc.finalize() + enc.tag
+        out.append(prefix + b64(blob, newline=False).decode())
+    return out
 
 
 def is_encrypted(stored: str) -> bool:
@@ -158,12 +248,32 @@ def reencrypt_field(stored: str, context: str, row: str | None = None) -> str:
     return encrypt_field(decrypt_field(stored, context, row, legacy=True), context, row)
 
 
+@lru_cache(maxsize=256)
+def _index_prototype(key: bytes, context: str) -> Any:
+    """HMAC-SM3 under ``key`` with ``context ␟`` already fed in: the keyed pads are
+    computed once, and each index copies this state and adds only its value."""
+    return hmac.new(key, f"{context}\x1f".encode(), "sm3")
+
+
 def blind_index(value: str, context: str) -> str:
     """Keyed SM3 blind index (HMAC-SM3) for exact lookups on encrypted fields.
 
     Uses the separate index key, so it does not change when SM4 keys rotate."""
-    normalized = value.strip().upper()
-    return hmac_sm3(keyring().index_key, f"{context}\x1f{normalized}".encode()).hex()
+    h = _index_prototype(keyring().index_key, context).copy()
+    h.update(value.strip().upper().encode())
+    return h.hexdigest()
+
+
+def index_many(values: Iterable[str], context: str) -> list[str]:
+    """``blind_index`` of many values of one column (批量盲索引): the same 64 hex
+    characters each, the keyed HMAC state copied per value instead of rebuilt."""
+    proto = _index_prototype(keyring().index_key, context)
+    out: list[str] = []
+    for value in values:
+        h = proto.copy()
+        h.update(value.strip().upper().encode())
+        out.append(h.hexdigest())
+    return out
 
 
 # --- SM2 (GB/T 32918) ---

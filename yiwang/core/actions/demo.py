@@ -251,7 +251,7 @@ BULK_VARYING = {
 def _insert_users(rows: list[dict], kind: str) -> None:
     """Insert bulk accounts with one ``executemany``: primary keys drawn ahead, personal
     fields SM4-encrypted for their rows and blind-indexed exactly as the model fields
-    would (``seal``/``index_of``)."""
+    would, a column at a time (``seal_many``/``index_many``)."""
     fields, shared = _user_columns(kind)
     pk = User._meta.pk
     assert pk is not None
@@ -262,15 +262,21 @@ def _insert_users(rows: list[dict], kind: str) -> None:
     enc_id, enc_phone = by_name["id_number"], by_name["phone"]
     idx_id, idx_phone = by_name["id_number_index"], by_name["phone_index"]
     citizen = kind == User.Kind.CITIZEN
+    if citizen:  # each column sealed and indexed in one batch
+        id_numbers = [r["id_number"] for r in rows]
+        sealed_ids = enc_id.seal_many(id_numbers, ids)
+        id_indexes = idx_id.index_many(id_numbers)
+    phones = [r["phone"] for r in rows]
+    sealed_phones, phone_indexes = enc_phone.seal_many(phones, ids), idx_phone.index_many(phones)
     values = []
-    for r, row_pk in zip(rows, ids, strict=True):
+    for i, (r, row_pk) in enumerate(zip(rows, ids, strict=True)):
         if citizen:
             varying = {
                 pk.attname: row_pk,
                 "username": f"{BULK_CITIZEN_PREFIX}{r['index']:07d}",
                 "full_name": r["full_name"],
-                "id_number": enc_id.seal(r["id_number"], row_pk),
-                "id_number_index": idx_id.index_of(r["id_number"]),
+                "id_number": sealed_ids[i],
+                "id_number_index": id_indexes[i],
                 "credit_code": "",
                 "enterprise_name": "",
             }
@@ -284,8 +290,8 @@ def _insert_users(rows: list[dict], kind: str) -> None:
                 "credit_code": r["credit_code"],
                 "enterprise_name": r["name"],
             }
-        varying["phone"] = enc_phone.seal(r["phone"], row_pk)
-        varying["phone_index"] = idx_phone.index_of(r["phone"])
+        varying["phone"] = sealed_phones[i]
+        varying["phone_index"] = phone_indexes[i]
         values.append(tuple(varying.get(f.attname, shared.get(f.attname)) for f in fields))
     qn = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(

@@ -183,13 +183,10 @@ def _reencrypt_column(
         if not rows:
             return counts
         last_pk = rows[-1][0]
-        updates = []
-        for pk, old, *index in rows:  # crypto work happens outside the transaction
-            try:
-                updates.append((pk, old, _reencrypted(col, pk, old, index)))
-            except crypto.DecryptionError as exc:
-                counts["failed"] += 1
-                log.error("cannot re-encrypt %s pk=%s: %s", col.label, pk, exc)
+        updates, failed = _reencrypted_batch(col, rows)  # crypto outside the transaction
+        counts["failed"] += len(failed)
+        for pk, exc in failed:
+            log.error("cannot re-encrypt %s pk=%s: %s", col.label, pk, exc)
         changed = _conditional_update(col, updates)
         counts["reencrypted"] += changed
         counts["skipped"] += len(updates) - changed
@@ -197,19 +194,41 @@ def _reencrypt_column(
             progress(col, len(rows))
 
 
-def _reencrypted(col: EncryptedColumn, pk: Any, old: str, index: list[str]) -> str:
-    """``old`` under the active key (bound to row ``pk`` in a row-bound column); a value
-    whose blind index is not its own is refused like a tampered one, not bound to a row
-    it was moved into."""
-    if not col.row_bound:
-        return crypto.reencrypt_field(old, col.context)
-    row = fields.row_id(pk)
-    if index:
-        clear = crypto.decrypt_field(old, col.context, row, legacy=True)
-        expected = crypto.blind_index(clear, col.context) if clear else ""
-        if index[0] != expected:
-            raise crypto.DecryptionError("the blind index is not the value's own")
-    return crypto.reencrypt_field(old, col.context, row)
+def _reencrypted_batch(
+    col: EncryptedColumn, rows: list[tuple]
+) -> tuple[list[tuple[Any, str, str]], list[tuple[Any, crypto.DecryptionError]]]:
+    """(pk, old, new) for each stored value of ``rows`` (pk, stored[, blind index]) under
+    the active key — bound to its row in a row-bound column — and (pk, error) for those
+    that do not open. A value whose blind index is not its own is refused like a tampered
+    one, not bound to a row it was moved into. Decrypted one by one (each names its key
+    version); indexes and the new ciphertexts made per batch (``index_many``,
+    ``encrypt_many``)."""
+    opened: list[tuple[Any, str, str, str | None]] = []  # pk, old, clear, stored index
+    failed: list[tuple[Any, crypto.DecryptionError]] = []
+    for pk, old, *index in rows:
+        row = fields.row_id(pk) if col.row_bound else None
+        try:
+            clear = crypto.decrypt_field(old, col.context, row, legacy=True)
+        except crypto.DecryptionError as exc:
+            failed.append((pk, exc))
+            continue
+        opened.append((pk, old, clear, index[0] if index else None))
+    if col.index:
+        filled = [clear for _pk, _old, clear, _i in opened if clear]
+        expected = iter(crypto.index_many(filled, col.context))
+        kept = []
+        for item in opened:
+            if item[3] != (next(expected) if item[2] else ""):
+                failed.append(
+                    (item[0], crypto.DecryptionError("the blind index is not the value's own"))
+                )
+            else:
+                kept.append(item)
+        opened = kept
+    rows_of = [fields.row_id(pk) for pk, *_rest in opened] if col.row_bound else None
+    sealed = crypto.encrypt_many([clear for _pk, _old, clear, _i in opened], col.context, rows_of)
+    updates = [(pk, old, new) for (pk, old, _c, _i), new in zip(opened, sealed, strict=True)]
+    return updates, failed
 
 
 def do_reencrypt(

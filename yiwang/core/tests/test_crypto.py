@@ -12,6 +12,7 @@ from django.db import connection
 from yiwang.core import crypto, signing
 from yiwang.core.actions.keys import do_issue_department_key
 from yiwang.core.fields import index_for
+from yiwang.core.keys import keyring
 from yiwang.core.models import AuditEntry, Department, User
 
 ID = "11010519491231002X"
@@ -127,6 +128,96 @@ def test_blind_index_finds_citizen_by_id_number(citizen):
 def test_blind_index_is_keyed_per_context():
     assert crypto.blind_index(ID, "core.User.id_number") != crypto.blind_index(ID, "x.Y.z")
     assert len(crypto.blind_index(ID, "core.User.id_number")) == 64
+
+
+def _public_open(stored: str, aad: bytes) -> str:
+    """Open a stored value with nothing but the public ``cryptography`` API."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    blob = base64.b64decode(stored.rsplit(":", 1)[1])
+    nonce, body, tag = blob[:12], blob[12:-16], blob[-16:]
+    dec = Cipher(algorithms.SM4(keyring().active_key), modes.GCM(nonce, tag)).decryptor()
+    dec.authenticate_additional_data(aad)
+    return (dec.update(body) + dec.finalize()).decode()
+
+
+def _public_seal(clear: str, aad: bytes, *, row_bound: bool) -> str:
+    """A stored value made as every value was before batch encryption: public API, a
+    fresh cipher object and nonce."""
+    import os
+
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    nonce = os.urandom(12)
+    enc = Cipher(algorithms.SM4(keyring().active_key), modes.GCM(nonce)).encryptor()
+    enc.authenticate_additional_data(aad)
+    blob = nonce + enc.update(clear.encode()) + enc.finalize() + enc.tag
+    mark = "r:" if row_bound else ""
+    return f"sm4:v{keyring().active}:{mark}{base64.b64encode(blob).decode()}"
+
+
+def test_batch_encryption_is_the_stored_form_of_one_value_at_a_time():
+    context, values = "data.Person.name", ["张三", "", "焦作市解放区民主南路 1 号"]
+    rows = ["7", "8", "9"]
+    bound = crypto.encrypt_many(values, context, rows)
+    for stored, clear, row in zip(bound, values, rows, strict=True):
+        assert stored.startswith("sm4:v1:r:") and crypto.is_row_bound(stored)
+        assert crypto.decrypt_field(stored, context, row, legacy=False) == clear
+        assert _public_open(stored, f"{context}\x1f{row}".encode()) == clear
+        with pytest.raises(crypto.DecryptionError):  # bound to its own row only
+            crypto.decrypt_field(stored, context, "10")
+    plain = crypto.encrypt_many(values, context)
+    assert [crypto.decrypt_field(s, context) for s in plain] == values
+    assert _public_open(plain[2], context.encode()) == values[2]
+    # Every value has its own nonce, though they were drawn in one call.
+    same = crypto.encrypt_many([ID] * 50, context, [str(i) for i in range(50)])
+    assert len({base64.b64decode(s[len("sm4:v1:r:") :])[:12] for s in same}) == 50
+    assert crypto.encrypt_many([], context) == []
+    with pytest.raises(ValueError):
+        crypto.encrypt_many(["a", "b"], context, ["1"])
+
+
+def test_values_stored_before_batch_encryption_still_open():
+    context = "core.User.phone"
+    assert (
+        crypto.decrypt_field(
+            _public_seal("13812345678", context.encode(), row_bound=False), context
+        )
+        == "13812345678"
+    )
+    old = _public_seal("13812345678", f"{context}\x1f42".encode(), row_bound=True)
+    assert crypto.decrypt_field(old, context, "42", legacy=False) == "13812345678"
+    assert (
+        crypto.decrypt_field(crypto.reencrypt_field(old, context, "42"), context, "42")
+        == "13812345678"
+    )
+
+
+def test_without_the_binding_shortcut_values_still_seal_and_open(monkeypatch):
+    """Should an upgrade of ``cryptography`` change its OpenSSL binding, encryption falls
+    back to the public API and reads what was written either way."""
+    written = crypto.encrypt_many([ID], "x.Y.z", ["1"])[0]
+    monkeypatch.setattr(crypto, "_rust_openssl", object())
+    crypto._gcm_factories.cache_clear()
+    try:
+        stored = crypto.encrypt_many([ID], "x.Y.z", ["1"])[0]
+        assert crypto.decrypt_field(stored, "x.Y.z", "1") == ID
+        assert crypto.decrypt_field(written, "x.Y.z", "1") == ID
+        assert _public_open(stored, b"x.Y.z\x1f1") == ID
+    finally:
+        crypto._gcm_factories.cache_clear()
+
+
+def test_batch_blind_indexes_equal_one_at_a_time_and_plain_hmac():
+    import hmac
+
+    context, values = "core.User.id_number", [ID, " 11010519491231002x ", "110105194912310021"]
+    many = crypto.index_many(values, context)
+    assert many == [crypto.blind_index(v, context) for v in values]
+    assert many[0] == many[1] != many[2]
+    expected = hmac.new(keyring().index_key, f"{context}\x1f{ID}".encode(), "sm3").hexdigest()
+    assert many[0] == expected
+    assert crypto.index_many([], context) == []
 
 
 def test_sm2_sign_verify_and_tampered_data_fails():

@@ -289,20 +289,17 @@ def test_concurrent_write_during_rotation_wins(fresh_keys, monkeypatch):
     people = make_citizens(3)
     keys.add_sm4_version()
     target = people[1]
-    original = crypto.reencrypt_field
+    original = crypto.encrypt_many
 
-    def racing(stored, context, row=None):
-        new = original(stored, context, row)
-        if (
-            context == "core.User.phone"
-            and crypto.decrypt_field(stored, context, row) == target.phone
-        ):
+    def racing(values, context, rows=None):
+        new = original(values, context, rows)
+        if context == "core.User.phone" and target.phone in values:
             # A writer saves a new phone number between our read and our update.
             target.phone = "13800001111"
             target.save(update_fields=["phone", "phone_index"])
         return new
 
-    monkeypatch.setattr(crypto, "reencrypt_field", racing)
+    monkeypatch.setattr(crypto, "encrypt_many", racing)
     result = key_actions.do_reencrypt(actor=None, batch_size=10)
     assert result["core.User"]["skipped"] == 1
     assert User.objects.get(pk=target.pk).phone == "13800001111"

@@ -1,25 +1,67 @@
 """The bulk path for rows whose natural key is new to the registry: one query per chunk
 finds the keys that already exist (those go through ``registry.apply_rows`` for history,
-authority and conflicts); the rest are encrypted, blind-indexed and inserted with one
-``executemany`` — the same values ``apply_rows`` would write, without a model instance
-per row. Each row's primary key is drawn ahead (``allocate``, one query per chunk), since
-its encrypted values are bound to it."""
+authority and conflicts); the rest are encrypted, blind-indexed and inserted in one
+statement — ``executemany`` on SQLite, ``COPY`` on PostgreSQL — the same values
+``apply_rows`` would write, without a model instance per row.
+
+A chunk is prepared a column at a time: every encrypted column of the chunk is sealed in
+one ``encrypt_many`` call and every blind index made in one ``index_many`` call, and the
+INSERT rows are tuples zipped from the columns. Each row's primary key is drawn ahead
+(``allocate``, one query per chunk), since its encrypted values are bound to it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection, models
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
-from yiwang.core.fields import BlindIndexField, EncryptedTextField, allocate_row_ids
+from yiwang.core.crypto import encrypt_many
+from yiwang.core.fields import BlindIndexField, EncryptedTextField, allocate_row_ids, row_id
 from yiwang.data.registry import REGISTRIES, Outcome, apply_rows
 from yiwang.data.standards import display
 
 PROVENANCE = {"source_resource", "source_department", "batch", "version", "sources"}
+SQLITE_CACHE_MB = 256  # page cache of a bulk load on SQLite (DATA_IMPORT_SQLITE_CACHE_MB)
 
-# A column maker: (row, key value, primary key) → the value to bind for one column.
-Maker = Callable[[dict, str, int], Any]
+
+@contextmanager
+def bulk_session() -> Iterator[None]:
+    """The connection's settings for a bulk load, put back after it. On SQLite: a page
+    cache large enough for the blind-index B-trees (their keys are random, so every chunk
+    touches pages all over them; the default 2 MB cache re-reads them from the file), and
+    temporary B-trees in memory (settable outside a transaction only). Per connection:
+    other connections, and this one after the load, keep their settings. Nothing on
+    PostgreSQL (its buffers are the server's)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    want = int(settings.YIWANG.get("DATA_IMPORT_SQLITE_CACHE_MB", SQLITE_CACHE_MB)) * 1024
+    temp = None
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        (cache,) = cur.fetchone()
+        if not (cache < 0 and -cache >= want):  # negative: KiB, already as large
+            cur.execute(f"PRAGMA cache_size = -{want}")
+        if not connection.in_atomic_block:
+            cur.execute("PRAGMA temp_store")
+            (temp,) = cur.fetchone()
+            cur.execute("PRAGMA temp_store = MEMORY")
+    try:
+        yield
+    finally:
+        if connection.connection is not None:  # not closed meanwhile
+            with connection.cursor() as cur:
+                cur.execute(f"PRAGMA cache_size = {int(cache)}")
+                if temp is not None and not connection.in_atomic_block:
+                    cur.execute(f"PRAGMA temp_store = {int(temp)}")
+
+
+# A column maker: (checked rows, their key values, their primary keys) → the column's
+# values to bind, one per row.
+Maker = Callable[[Sequence[dict], Sequence[str], Sequence[int]], Sequence[Any]]
 
 
 def _column(f: models.Field) -> str:
@@ -28,46 +70,75 @@ def _column(f: models.Field) -> str:
     return f.column
 
 
+def _texts(rows: Sequence[dict], name: str) -> list[str]:
+    """The canonical text of ``name`` in each row ("" when missing)."""
+    out = []
+    for row in rows:
+        value = row.get(name)
+        out.append(value if type(value) is str else display(value))
+    return out
+
+
 def _constant(value: Any) -> Maker:
-    return lambda row, key, pk: value
+    return lambda rows, keys, pks: [value] * len(rows)
 
 
-def _the_key(row: dict, key: str, pk: int) -> Any:
-    return key
+def _the_keys(rows: Sequence[dict], keys: Sequence[str], pks: Sequence[int]) -> Sequence[Any]:
+    return keys
 
 
-def _the_pk(row: dict, key: str, pk: int) -> Any:
-    return pk
+def _the_pks(rows: Sequence[dict], keys: Sequence[str], pks: Sequence[int]) -> Sequence[Any]:
+    return pks
 
 
 def _blind_index(f: BlindIndexField) -> Maker:
-    return lambda row, key, pk: (
-        f.index_of(display(row[f.source])) if row.get(f.source) not in (None, "") else ""
-    )
+    return lambda rows, keys, pks: f.index_many(_texts(rows, f.source))
 
 
 def _encrypted(f: EncryptedTextField, name: str) -> Maker:
-    return lambda row, key, pk: (
-        f.seal(display(row[name]), pk)
-        if row.get(name) not in (None, "")
-        else ("" if not f.null else None)
-    )
+    """The column's values sealed for their rows in one ``encrypt_many`` call (what
+    ``f.seal`` stores, without the marker the ORM's write check needs); empty stays
+    empty."""
+    empty = "" if not f.null else None
+
+    def make(rows: Sequence[dict], keys: Sequence[str], pks: Sequence[int]) -> list[Any]:
+        texts = _texts(rows, name)
+        todo = [i for i, text in enumerate(texts) if text]
+        sealed = encrypt_many([texts[i] for i in todo], f.context, [row_id(pks[i]) for i in todo])
+        if len(todo) == len(texts):
+            return sealed
+        out: list[Any] = [empty] * len(texts)
+        for i, stored in zip(todo, sealed, strict=True):
+            out[i] = stored
+        return out
+
+    return make
 
 
 def _as_given(name: str) -> Maker:
-    return lambda row, key, pk: row.get(name)
+    return lambda rows, keys, pks: [row.get(name) for row in rows]
 
 
 def _adapted(name: str, adapt: Callable[[Any], Any]) -> Maker:
-    return lambda row, key, pk: adapt(row.get(name))
+    return lambda rows, keys, pks: [adapt(row.get(name)) for row in rows]
 
 
 def _text(name: str, empty: str | None) -> Maker:
-    return lambda row, key, pk: row.get(name) or empty
+    return lambda rows, keys, pks: [row.get(name) or empty for row in rows]
 
 
-def _prepared(f: models.Field, name: str, default: Any) -> Maker:
-    return lambda row, key, pk: f.get_db_prep_save(row.get(name, default), connection)
+def _prepared(f: models.Field, name: str, default: Any, db: Any) -> Maker:
+    return lambda rows, keys, pks: [f.get_db_prep_save(row.get(name, default), db) for row in rows]
+
+
+def _may_skip_triggers(cur: Any) -> bool:
+    """Whether this role may switch off the foreign-key triggers for its own transaction
+    (PostgreSQL 15 grants the setting on its own; before, only a superuser may)."""
+    sql = "SELECT current_setting('is_superuser') = 'on'"
+    if connection.pg_version >= 150000:
+        sql += " OR has_parameter_privilege('session_replication_role', 'SET')"
+    cur.execute(sql)
+    return bool(cur.fetchone()[0])
 
 
 class Inserter:
@@ -82,6 +153,13 @@ class Inserter:
         columns = ", ".join(quote(_column(f)) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
         self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+        self.copy_sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+        # (column position, referenced table, referenced column) of each foreign key.
+        self.references = [
+            (i, f.related_model._meta.db_table, _column(f.target_field))
+            for i, f in enumerate(self.fields)
+            if f.many_to_one and f.related_model is not None
+        ]
         self.key_index = next(
             (
                 f
@@ -98,42 +176,56 @@ class Inserter:
 
     def key_of(self, row: dict) -> str:
         """What the key column (or its blind index) holds for ``row``."""
-        key = display(row[self.spec.key])
-        return self._blind_key_index().index_of(key) if self.spec.blind_key else key
+        return self.keys_of([row])[0]
+
+    def keys_of(self, rows: Sequence[dict]) -> list[str]:
+        """What the key column (or its blind index) holds for each row."""
+        keys = _texts(rows, self.spec.key)
+        return self._blind_key_index().index_many(keys) if self.spec.blind_key else keys
 
     def existing(self, keys: list[str]) -> set[str]:
-        column = self._blind_key_index().attname if self.spec.blind_key else self.spec.key
+        """The keys (or blind indexes) among ``keys`` already in the table: one query on
+        PostgreSQL (``= ANY`` of an array), one per 900 keys on SQLite."""
+        name = self._blind_key_index().attname if self.spec.blind_key else self.spec.key
+        quote = connection.ops.quote_name
+        column = quote(_column(self.model._meta.get_field(name)))
+        select = f"SELECT {column} FROM {quote(self.model._meta.db_table)} WHERE {column}"
         found: set[str] = set()
-        for i in range(0, len(keys), 900):
-            found |= set(
-                self.model._default_manager.filter(
-                    **{f"{column}__in": keys[i : i + 900]}
-                ).values_list(column, flat=True)
-            )
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
+                cur.execute(f"{select} = ANY(%s)", [list(keys)])
+                found.update(row[0] for row in cur.fetchall())
+                return found
+            for i in range(0, len(keys), 900):
+                part = keys[i : i + 900]
+                cur.execute(f"{select} IN ({', '.join(['%s'] * len(part))})", part)
+                found.update(row[0] for row in cur.fetchall())
         return found
 
     def makers(self, constants: dict[str, Any]) -> list[Maker]:
-        """One function per column: (row, key value) → the value to bind."""
+        """One function per column: (rows, key values, primary keys) → the column."""
         out: list[Maker] = []
         fk = self.spec.fk_fields
+        # This thread's connection, for preparing values (no query) in a helper thread.
+        db = connections[DEFAULT_DB_ALIAS]
         for f in self.fields:
             name = f.name
             if f.primary_key:
-                out.append(_the_pk)
+                out.append(_the_pks)
             elif name in constants:
                 out.append(_constant(constants[name]))
             elif isinstance(f, BlindIndexField):
-                out.append(_the_key if f is self.key_index else _blind_index(f))
+                out.append(_the_keys if f is self.key_index else _blind_index(f))
             elif isinstance(f, EncryptedTextField):
                 out.append(_encrypted(f, name))
             elif name in fk:
                 out.append(_as_given(name))
             elif isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField):
-                out.append(_adapted(name, connection.ops.adapt_datefield_value))
+                out.append(_adapted(name, db.ops.adapt_datefield_value))
             elif isinstance(f, models.CharField | models.TextField):
                 out.append(_text(name, None if f.null else ""))
             else:
-                out.append(_prepared(f, name, f.get_default()))
+                out.append(_prepared(f, name, f.get_default(), db))
         return out
 
     def bind(self, *, resource, department, batch, now) -> None:
@@ -160,11 +252,18 @@ class Inserter:
         return allocate_row_ids(self.model, n)
 
     def prepare(self, row: dict, pk: int) -> tuple[str, tuple]:
-        """(key column value, INSERT values) for a checked row that would be stored under
-        primary key ``pk``: the costly part (SM4 encryption bound to the row, blind
-        indexes), done ahead and possibly in a worker process."""
-        key = self.key_of(row)
-        return key, tuple(m(row, key, pk) for m in self._makers)
+        """(key column value, INSERT values) for one checked row (see ``prepare_many``)."""
+        return self.prepare_many([row], [pk])[0]
+
+    def prepare_many(self, rows: Sequence[dict], pks: Sequence[int]) -> list[tuple[str, tuple]]:
+        """(key column value, INSERT values) for checked rows that would be stored under
+        primary keys ``pks``: the costly part (SM4 encryption bound to each row, blind
+        indexes), done a column at a time, ahead and possibly in a worker process."""
+        if not rows:
+            return []
+        keys = self.keys_of(rows)
+        columns = [make(rows, keys, pks) for make in self._makers]
+        return list(zip(keys, zip(*columns, strict=True), strict=True))
 
     def land(
         self,
@@ -196,7 +295,51 @@ class Inserter:
                 now=now,
             )
         if new:
-            with connection.cursor() as cur:
-                cur.executemany(self.sql, new)
+            self.insert(new)
             out.created += len(new)
         return out
+
+    def insert(self, rows: list[tuple]) -> None:
+        """Insert prepared rows in one statement: ``COPY … FROM STDIN`` on PostgreSQL (one
+        round trip for the chunk instead of one per row), ``executemany`` elsewhere."""
+        with connection.cursor() as cur:
+            if connection.vendor != "postgresql":
+                cur.executemany(self.sql, rows)
+                return
+            checked = self._references_held(cur, rows)
+            if checked:  # this transaction only, and only for the COPY (see below)
+                cur.execute("SET LOCAL session_replication_role = replica")
+            # Errors as Django's (IntegrityError …), as from any other statement.
+            with connection.wrap_database_errors, cur.cursor.copy(self.copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            if checked:
+                cur.execute("SET LOCAL session_replication_role = origin")
+
+    def _references_held(self, cur: Any, rows: list[tuple]) -> bool:
+        """PostgreSQL checks each foreign key of each inserted row with a trigger (four
+        lookups per person row: resource, department, batch, division), which costs as
+        much as the insert. The pipeline has already checked the references (divisions
+        against the code list; resource, department and batch are its own), so here it
+        confirms them once per chunk instead: every distinct referenced key of the chunk
+        is read with ``FOR KEY SHARE`` — the lock the triggers take, held to the end of
+        the transaction, so none can be deleted before the rows commit — and only if all
+        exist, and the role may set ``session_replication_role`` (superuser, or ``GRANT
+        SET ON PARAMETER session_replication_role``), is the COPY run with the triggers
+        off. Otherwise the triggers check as usual. ``SET LOCAL`` ends with the
+        transaction, a rollback or a killed process included."""
+        if not _may_skip_triggers(cur):
+            return False
+        qn = connection.ops.quote_name
+        for i, table, column in self.references:
+            keys = list({row[i] for row in rows} - {None})
+            if not keys:
+                continue
+            cur.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {qn(table)} WHERE {qn(column)} = ANY(%s)"
+                " FOR KEY SHARE) AS held",
+                [keys],
+            )
+            if cur.fetchone()[0] != len(keys):
+                return False
+        return True

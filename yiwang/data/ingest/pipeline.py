@@ -8,12 +8,14 @@ exactly where the last commit ended."""
 
 from __future__ import annotations
 
-import datetime as dt
+import copy
+import dataclasses
 import json
 import multiprocessing
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -22,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from yiwang.core import uploads
@@ -31,12 +33,14 @@ from yiwang.core.identifiers import id_birth_date
 from yiwang.core.models import Division
 from yiwang.data import quality
 from yiwang.data.ingest import mapping as colmap
-from yiwang.data.ingest.fastpath import Inserter
+from yiwang.data.ingest.fastpath import Inserter, bulk_session
 from yiwang.data.ingest.readers import CONTENT_TYPES, EXTRA, Table, read_table, sniff_format
 from yiwang.data.registry import REGISTRIES, Authority, derive
-from yiwang.data.standards import check_value, display
+from yiwang.data.standards import checker_for, display
 
 Progress = Callable[[int], None]
+# A checked row: registry values (None when refused), reasons, normalised key.
+Checked = tuple[dict | None, list[dict], str | None]
 
 
 class Interrupted(RuntimeError):
@@ -107,19 +111,30 @@ class RowChecker:
         self.divisions = (
             set(Division.objects.values_list("code", flat=True)) if self.spec.fk_fields else set()
         )
+        self.checkers = {col: checker_for(element) for col, _n, _f, element, _r in self.columns}
         self.runs = quality.runs_for(resource, columns.values())
         self.by_check: dict[str, list] = {}
         for run in self.runs:
             self.by_check.setdefault(run.check, []).append(run)
         self.seen: dict[str, int] = {}
 
+    def clone(self) -> RowChecker:
+        """A copy with quality-rule counters of its own, for checking in another thread
+        (its counts come back through ``RuleRun.take``, as from a worker process)."""
+        other = copy.copy(self)
+        other.runs = [dataclasses.replace(run, checked=0, failed=0) for run in self.runs]
+        other.by_check = {}
+        for run in other.runs:
+            other.by_check.setdefault(run.check, []).append(run)
+        return other
+
     def key_of(self, raw: dict) -> str | None:
         """The row's natural key, normalised, or None when missing or invalid."""
         if self.key_column is None:
             return None
-        col, element = self.key_column
+        col, _element = self.key_column
         try:
-            value = check_value(element, raw.get(col, ""))
+            value = self.checkers[col](raw.get(col, ""))
         except ValidationError:
             return None
         return None if value is None else display(value)
@@ -142,37 +157,57 @@ class RowChecker:
     def check_row(self, n: int, raw: dict) -> tuple[dict | None, list[dict], str | None]:
         """Everything but the duplicate check (which needs the whole file so far): the
         registry values or None, the reasons, and the row's normalised key if valid."""
-        reasons: list[dict] = []
-        clean: dict[str, Any] = {}
-        fk = self.spec.fk_fields
-        bad = {"standard": False, "required": False, "division": False}
-        if EXTRA in raw:
-            reasons.append(reason("", "extra_cells", _("该行的单元格多于表头的列数。")))
-            bad["standard"] = True
-        for col, name, fld, element, required in self.columns:
-            text = raw.get(col, "")
+        return self.check_rows([(n, raw)])[0]
+
+    def check_rows(self, chunk: list[tuple[int, dict]]) -> list[Checked]:
+        """``check_row`` for each row of a chunk, a column at a time: each column's
+        element check is looked up once and run over the chunk, and the intrinsic rule
+        counts (standard, required, division) are added once per chunk. The reasons of a
+        row come in the same order as row by row: extra cells, then the columns in order,
+        then consistency and completeness."""
+        raws = [raw for _n, raw in chunk]
+        cleans: list[dict[str, Any]] = [{} for _raw in raws]
+        reasons: list[list[dict]] = [[] for _raw in raws]
+        bad = {check: [False] * len(raws) for check in ("standard", "required", "division")}
+        for i, raw in enumerate(raws):
+            if EXTRA in raw:
+                reasons[i].append(reason("", "extra_cells", _("该行的单元格多于表头的列数。")))
+                bad["standard"][i] = True
+        for column in self.columns:
+            self._check_column(column, raws, cleans, reasons, bad)
+        for check, failed in bad.items():
+            self._count_many(check, len(raws), sum(failed))
+        return [self._finish_row(clean, why) for clean, why in zip(cleans, reasons, strict=True)]
+
+    def _check_column(self, column: tuple, raws: list, cleans: list, reasons: list, bad: dict):
+        """One column of a chunk against its element, required flag and, for a division
+        column, the known divisions."""
+        col, name, fld, _element, required = column
+        check = self.checkers[col]
+        is_division = fld in self.spec.fk_fields
+        for i, raw in enumerate(raws):
             try:
-                value = _fast_date(text) if element.data_type == "date" else None
-                if value is None:
-                    value = check_value(element, text)
+                value = check(raw.get(col, ""))
             except ValidationError as exc:
-                reasons.append(reason(name, exc.code or "invalid", exc.messages[0]))
-                bad["standard"] = True
+                reasons[i].append(reason(name, exc.code or "invalid", exc.messages[0]))
+                bad["standard"][i] = True
                 continue
             if value is None:
                 if required:
-                    reasons.append(reason(name, "required", _("必填项为空。")))
-                    bad["required"] = True
+                    reasons[i].append(reason(name, "required", _("必填项为空。")))
+                    bad["required"][i] = True
                 continue
-            if fld in fk and value not in self.divisions:
-                reasons.append(
+            if is_division and value not in self.divisions:
+                reasons[i].append(
                     reason(name, "unknown_division", _("行政区划代码不存在：%s") % value)
                 )
-                bad["division"] = True
+                bad["division"][i] = True
                 continue
-            clean[fld] = value
-        for check, failed in bad.items():
-            self._count(check, failed)
+            cleans[i][fld] = value
+
+    def _finish_row(self, clean: dict, reasons: list[dict]) -> Checked:
+        """The row-level checks after its columns: consistency, completeness, derived
+        values."""
         key = clean.get(self.spec.key)
         self._consistency(clean, reasons)
         self._filled(clean, reasons)
@@ -181,22 +216,38 @@ class RowChecker:
             return None, reasons, key_text
         return derive(self.resource.registry, clean), reasons, key_text
 
+    def _count_many(self, check: str, checked: int, failed: int) -> None:
+        for run in self.by_check.get(check, ()):
+            run.checked += checked
+            run.failed += failed
+
     def check_key(self, n: int, key: str | None, reasons: list[dict]) -> bool:
         """The duplicate check (唯一性): True when ``key`` was seen on an earlier row."""
+        dup = self._duplicate(n, key, reasons)
+        if key is not None:
+            self._count("unique_key", dup)
+        return dup
+
+    def check_keys(self, rows: list[tuple[int, str | None, list[dict]]]) -> list[bool]:
+        """``check_key`` for the rows of a chunk in file order, counted once."""
+        dups = [self._duplicate(n, key, reasons) for n, key, reasons in rows]
+        self._count_many("unique_key", sum(key is not None for _n, key, _r in rows), sum(dups))
+        return dups
+
+    def _duplicate(self, n: int, key: str | None, reasons: list[dict]) -> bool:
         if key is None:
             return False
         first = self.seen.setdefault(key, n)
-        dup = first != n
-        if dup:
-            reasons.append(
-                reason(
-                    self._name(self.spec.key),
-                    "duplicate_key",
-                    _("与第 %(n)s 行的主键重复。") % {"n": first},
-                )
+        if first == n:
+            return False
+        reasons.append(
+            reason(
+                self._name(self.spec.key),
+                "duplicate_key",
+                _("与第 %(n)s 行的主键重复。") % {"n": first},
             )
-        self._count("unique_key", dup)
-        return dup
+        )
+        return True
 
     def check(self, n: int, raw: dict) -> tuple[dict | None, list[dict]]:
         """Check one row completely (used for single rows; the pipeline splits the work)."""
@@ -253,16 +304,6 @@ class RowChecker:
                     )
 
 
-def _fast_date(text: Any) -> Any:
-    """ISO dates (the common case) without strptime; None lets ``check_value`` decide."""
-    if isinstance(text, str) and len(text) == 10 and text[4] == "-" and text[7] == "-":
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            return None
-    return None
-
-
 # Set in the parent just before forking the worker pool; the workers only read it.
 _SHARED: dict[str, Any] = {}
 
@@ -278,27 +319,34 @@ def _workers(rows: int) -> int:
 
 
 def _prepare(chunk: list, pks: list[int]) -> tuple[list, list]:
-    """Check and encrypt one chunk (in a worker or in-process), each row for the primary
-    key drawn for it: per row (clean, reasons, key, (column key, INSERT values) or None),
-    and the rule counts it added."""
-    checker, inserter = _SHARED["checker"], _SHARED["inserter"]
-    out = []
-    for (n, raw), pk in zip(chunk, pks, strict=True):
-        clean, reasons, key = checker.check_row(n, raw)
-        ready = inserter.prepare(clean, pk) if clean is not None else None
-        out.append((clean, reasons, key, ready))
+    """Check and encrypt one chunk (in a worker process), each row for the primary key
+    drawn for it (see ``_prepare_with``)."""
+    return _prepare_with(_SHARED["checker"], _SHARED["inserter"], chunk, pks)
+
+
+def _prepare_with(checker, inserter, chunk: list, pks: list[int]) -> tuple[list, list]:
+    """Check and encrypt one chunk, each row for the primary key drawn for it: per row
+    (clean, reasons, key, (column key, INSERT values) or None), and the rule counts it
+    added. Checks run a column at a time over the chunk, and the rows that pass are
+    encrypted and indexed a column at a time (``prepare_many``)."""
+    checked = checker.check_rows(chunk)
+    good = [i for i, (clean, _reasons, _key) in enumerate(checked) if clean is not None]
+    ready: list[Any] = [None] * len(checked)
+    prepared = inserter.prepare_many([checked[i][0] for i in good], [pks[i] for i in good])
+    for i, item in zip(good, prepared, strict=True):
+        ready[i] = item
+    out = [(*row, item) for row, item in zip(checked, ready, strict=True)]
     return out, [run.take() for run in checker.runs]
 
 
 def _prepared(checker, inserter, rows: Iterator, size: int, workers: int) -> Iterator[tuple]:
-    """(chunk, prepared rows, rule counts) in file order, a few chunks ahead when a pool
-    of ``workers`` processes does the checking and encryption."""
-    _SHARED.update(checker=checker, inserter=inserter)
+    """(chunk, prepared rows, rule counts) in file order, checked and encrypted one chunk
+    ahead of the chunk being written: by a pool of ``workers`` processes, or else by one
+    thread (see ``_ahead``)."""
     if not workers:
-        for chunk in _chunks(rows, size):
-            prepared, counts = _prepare(chunk, inserter.allocate(len(chunk)))
-            yield chunk, prepared, counts
+        yield from _ahead(checker, inserter, rows, size)
         return
+    _SHARED.update(checker=checker, inserter=inserter)
     from yiwang.core.keys import keyring
 
     keyring()  # loaded before the fork, so workers inherit it
@@ -313,6 +361,31 @@ def _prepared(checker, inserter, rows: Iterator, size: int, workers: int) -> Ite
         while pending:
             head, job = pending.popleft()
             yield (head, *job.get())
+
+
+def _ahead(checker, inserter, rows: Iterator, size: int) -> Iterator[tuple]:
+    """Chunk k+1 is checked and encrypted in a helper thread while this thread writes
+    chunk k: the database's own work on a chunk (SQLite's B-tree inserts, PostgreSQL's
+    COPY in the server process) runs without Python's interpreter lock, so the two
+    overlap. The helper touches no database (keys are drawn here, before it starts) and
+    counts into its own copy of the quality rules; it checks in this thread's language,
+    since reasons keep their message text."""
+    helper = checker.clone()
+    language = translation.get_language()
+
+    def job(chunk: list, pks: list[int]) -> tuple[list, list]:
+        with translation.override(language):
+            return _prepare_with(helper, inserter, chunk, pks)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="ingest-prepare") as pool:
+        pending = None
+        for chunk in _chunks(rows, size):
+            ahead = (chunk, pool.submit(job, chunk, inserter.allocate(len(chunk))))
+            if pending is not None:
+                yield (pending[0], *pending[1].result())
+            pending = ahead
+        if pending is not None:
+            yield (pending[0], *pending[1].result())
 
 
 def _chunks(rows: Iterator, size: int) -> Iterator[list]:
@@ -376,17 +449,18 @@ def process(
         checker.remember(n, raw)
     inserter.bind(resource=resource, department=batch.department, batch=batch, now=timezone.now())
     workers = _workers((batch.total or 0) - done)
-    for chunk, prepared, counts in _prepared(checker, inserter, rows, chunk_size, workers):
-        for run, (checked, failed) in zip(checker.runs, counts, strict=True):
-            run.checked += checked
-            run.failed += failed
-        end = chunk[-1][0]
-        landing.commit(done, end, landing.sort(chunk, prepared))
-        if progress:
-            progress(end - done)
-        done = end
-        if throttle:
-            time.sleep(throttle)
+    with bulk_session():
+        for chunk, prepared, counts in _prepared(checker, inserter, rows, chunk_size, workers):
+            for run, (checked, failed) in zip(checker.runs, counts, strict=True):
+                run.checked += checked
+                run.failed += failed
+            end = chunk[-1][0]
+            landing.commit(done, end, landing.sort(chunk, prepared))
+            if progress:
+                progress(end - done)
+            done = end
+            if throttle:
+                time.sleep(throttle)
     _finish(batch, checker, result_ids=landing.result_ids)
     batch.refresh_from_db()
     return batch
@@ -447,8 +521,12 @@ class _Landing:
         from yiwang.data.models import QuarantinedRow
 
         out = _Sorted()
-        for (n, raw), (clean, reasons, key, ready) in zip(chunk, prepared, strict=True):
-            if self.checker.check_key(n, key, reasons):
+        pairs = list(zip(chunk, prepared, strict=True))
+        dups = self.checker.check_keys(
+            [(n, key, reasons) for (n, _raw), (_c, reasons, key, _r) in pairs]
+        )
+        for (n, raw), (clean, reasons, _key, ready), dup in zip(chunk, prepared, dups, strict=True):
+            if dup:
                 clean = None
             origin = _origin_row(raw, self.origin_rows)
             if clean is not None:

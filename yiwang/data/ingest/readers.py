@@ -151,7 +151,7 @@ def read_csv(data: bytes, limits: Limits) -> Table:
         n = 0
         try:
             for cells in reader:
-                if not cells or not any(c.strip() for c in cells):
+                if not "".join(cells).strip():  # no cells, or only blank ones
                     continue
                 n += 1
                 if len(cells) > limits.columns:
@@ -295,13 +295,14 @@ def read_json(data: bytes, path: str = "", limits: Limits | None = None) -> Tabl
 def _bounded(rows: Iterable[tuple[int, dict[str, Any]]], limits: Limits) -> Iterator[tuple]:
     """The rows of any format, refused past ``rows`` rows or at a cell longer than
     ``cell_chars`` characters."""
-    cap = limits.cell_chars
+    cap, most = limits.cell_chars, limits.rows
     for n, row in rows:
-        if n > limits.rows:
-            raise exceeded("limit_rows", limits.rows)
-        for value in row.values():
-            if len(value) > cap and isinstance(value, str):
-                raise exceeded("limit_cell", cap, row=n)
+        if n > most:
+            raise exceeded("limit_rows", most)
+        if row and max(map(len, row.values())) > cap:  # then look closer (lists pass)
+            for value in row.values():
+                if len(value) > cap and isinstance(value, str):
+                    raise exceeded("limit_cell", cap, row=n)
         yield n, row
 
 

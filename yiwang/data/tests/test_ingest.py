@@ -214,6 +214,87 @@ def test_worker_pool_gives_the_same_result(data_city, settings):
     assert Person.objects.count() == GOOD
 
 
+def _counts(batch) -> dict[str, tuple[int, int]]:
+    return {r.rule.code: (r.checked, r.failed) for r in QualityResult.objects.filter(batch=batch)}
+
+
+def test_chunks_checked_ahead_count_and_word_what_one_chunk_does(data_city):
+    """Chunk k+1 is checked and encrypted while chunk k is written: the rows, quality
+    counts and reasons are those of a run in one chunk, and the reasons are worded in
+    the language the run was started in."""
+    from django.utils import translation
+
+    resource = data_city.resource("person")
+    rows, bad, _ps = mixed_rows()
+    whole, _ = do_create_batch(
+        actor=None, resource=resource, filename="a.csv", data=encode("csv-utf8", HEADER, rows)[1]
+    )
+    whole = do_process_batch(actor=None, batch=whole, chunk_size=1000)
+    one = _counts(whole)
+    Person.objects.all().delete()
+    with translation.override("en"):
+        chunked, _ = load(resource, "a.json", encode("json", HEADER, rows)[1])
+    assert (chunked.created, chunked.quarantined) == (whole.created, whole.quarantined)
+    assert _counts(chunked) == one
+    assert one["QR-UNIQ-KEY"] == (11, 1) and one["QR-VALID-STANDARD"][1] == 2
+    messages = {
+        q.row_number: {r["code"]: r["message"] for r in q.reasons} for q in chunked.bad_rows.all()
+    }
+    assert set(messages) == set(bad)
+    assert messages[7]["id_check"] == "The check character of the ID number is wrong."
+    assert messages[8]["required"] == "A required item is empty."
+    assert messages[10]["duplicate_key"] == "Duplicates the key of row 1."
+
+
+def test_copy_confirms_foreign_keys_once_per_chunk(data_city):
+    """On PostgreSQL new rows go in with COPY, their references (resource, department,
+    batch, division) confirmed and locked once per chunk instead of by a trigger per
+    row; a reference that is not there leaves the triggers on, and they refuse it."""
+    from django.db import IntegrityError, connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from yiwang.core.models import Division
+    from yiwang.data.ingest.fastpath import Inserter
+    from yiwang.data.registry import REGISTRIES
+    from yiwang.data.tests.ingest_helpers import people, person_row
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY and foreign-key triggers are PostgreSQL's")
+    resource = data_city.resource("person")
+    first, a, b = people(3, seed=11)
+    batch, _ = load(resource, "one.csv", encode("csv-utf8", HEADER, [person_row(first)])[1])
+    inserter = Inserter("person")
+    inserter.bind(resource=resource, department=resource.provider, batch=batch, now=timezone.now())
+    known = Division.objects.get(code=a["division"])
+
+    def rows(p: dict, division: str) -> list[tuple]:
+        row = {"id_number": p["id_number"], "name": p["full_name"], "division": division}
+        return [t for _key, t in inserter.prepare_many([row], inserter.allocate(1))]
+
+    with (
+        CaptureQueriesContext(connection) as sql,
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
+        inserter.insert(rows(a, known.code))
+        assert any("= replica" in q["sql"] for q in sql.captured_queries)
+        cur.execute("SHOW session_replication_role")
+        assert cur.fetchone()[0] == "origin"  # only the COPY ran without the triggers
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert REGISTRIES["person"].get(a["id_number"]).division_id == known.code
+    with (
+        CaptureQueriesContext(connection) as sql,
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
+        inserter.insert(rows(b, "419999"))
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert not any("= replica" in q["sql"] for q in sql.captured_queries)
+    assert REGISTRIES["person"].get(b["id_number"]) is None
+
+
 def test_source_file_is_kept_encrypted_with_its_sm3_and_a_changed_file_fails_the_run(
     data_city,
 ):
