@@ -17,7 +17,7 @@ from yiwang.core.identity import enrolment
 def six_digits(label, required, wrong, *, help_text="", autofocus: bool = True) -> forms.CharField:
     """A 6-digit one-time code field (短信验证码, 动态口令): the numeric keypad on phones,
     the browser's one-time-code autofill, and one message for any wrong shape."""
-    attrs = {
+    attrs: dict[str, str | bool] = {
         "inputmode": "numeric",
         "autocomplete": "one-time-code",
         "pattern": "[0-9]{6}",
