@@ -271,10 +271,13 @@ def _seed_base() -> dict[str, Any]:
     from yiwang.core.models import OrgUnit, User
     from yiwang.core.synth import CitySynth
     from yiwang.data.demo import seed_data_demo
+    from yiwang.licences.actions.catalogue import do_seed_licence_types
     from yiwang.services.demo import seed_services_demo
 
     do_seed_demo(actor=None, people=200, enterprises=20)
     do_load_workflows(actor=None)
+    # Items that issue a licence are published only once its type is in the 证照目录.
+    do_seed_licence_types(actor=None)
     seed_services_demo(scale="city")
     seed_data_demo(synth=CitySynth(), people=300, enterprises=50)
 

@@ -22,10 +22,13 @@ def _setup(open_cases: int) -> dict:
     from yiwang.core.actions.demo import do_seed_demo
     from yiwang.core.actions.workflow import do_load_workflows, do_start_case
     from yiwang.core.models import User
+    from yiwang.licences.actions.catalogue import do_seed_licence_types
     from yiwang.services.demo import seed_services_demo
 
     do_seed_demo(actor=None, people=20, enterprises=5)
     do_load_workflows(actor=None)
+    # Items that issue a licence are published only once its type is in the 证照目录.
+    do_seed_licence_types(actor=None)
     counts = seed_services_demo(scale="city")
     try:
         from yiwang.licences.demo import seed_demo_licences
