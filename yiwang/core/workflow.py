@@ -4,12 +4,16 @@ Writes live in ``yiwang.core.actions.workflow``.
 
 A definition is JSON::
 
-    {"states": [{"code", "name", "time_limit_days"?, "initial"?, "final"?}],
-     "actions": [{"code", "name", "from": [codes] | "*", "to": code, "roles": [role codes],
+    {"states": [{"code", "name", "name_en"?, "time_limit_days"?, "initial"?, "final"?}],
+     "actions": [{"code", "name", "name_en"?, "from": [codes] | "*", "to": code, "roles": [role codes],
                   "applicant"?: bool, "comment_required"?: bool,
                   "assign"?: "keep" | "clear" | "actor"}],
      "escalations": [{"state": code | "*", "overdue_days": n, "notify_roles": [...],
                       "raise_level": bool}]}
+
+``name`` is the Chinese name, the one stored in events and the ledger; ``name_en`` is what
+English pages and API answers show (``localized``), so data-driven labels are translated
+with the data rather than in the message catalogue.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -25,6 +30,15 @@ from yiwang.core.access import grant_covers, grants, holders
 from yiwang.core.roles import ROLES
 
 ASSIGN_MODES = ("keep", "clear", "actor")
+
+
+def localized(entry: dict) -> str:
+    """A state's, action's or workflow's name in the active language: ``name_en`` on
+    English pages when the definition gives one, else the Chinese ``name``."""
+    if (get_language() or "").startswith("en"):
+        return entry.get("name_en") or entry["name"]
+    return entry["name"]
+
 
 # Labels of the events the engine itself writes (transitions use their action's name).
 ENGINE_EVENTS = {
@@ -228,13 +242,19 @@ class Action:
     """One declared action (操作) of a workflow."""
 
     code: str
-    name: str
+    name: str  # Chinese, as stored in events and the ledger
+    name_en: str
     sources: tuple[str, ...] | None  # None = any non-final state
     to: str
     roles: frozenset[str]
     applicant: bool
     comment_required: bool
     assign: str
+
+    @property
+    def label(self) -> str:
+        """The action's name as the reader's language shows it (``localized``)."""
+        return localized({"name": self.name, "name_en": self.name_en})
 
     def allowed_from(self, state: str, finals: frozenset[str]) -> bool:
         if self.sources is None:
@@ -254,6 +274,7 @@ class Definition:
             Action(
                 code=a["code"],
                 name=a["name"],
+                name_en=a.get("name_en", ""),
                 sources=None if a["from"] == "*" else tuple(a["from"]),
                 to=a["to"],
                 roles=frozenset(a.get("roles", [])),
@@ -266,17 +287,19 @@ class Definition:
         self.escalations = data.get("escalations", [])
 
     def state_name(self, code: str) -> str:
-        return self.states.get(code, {}).get("name", code)
+        """The state's name in the reader's language (its code if undeclared)."""
+        state = self.states.get(code)
+        return localized(state) if state else code
 
     def time_limit(self, code: str) -> int | None:
         return self.states.get(code, {}).get("time_limit_days")
 
     def event_label(self, code: str) -> str:
-        """Chinese label of a CaseEvent's action code."""
+        """Label of a CaseEvent's action code, in the reader's language."""
         if code in ENGINE_EVENTS:
             return str(ENGINE_EVENTS[code])
         found = self.action(code)
-        return found.name if found else code
+        return found.label if found else code
 
     def action(self, code: str) -> Action | None:
         return next((a for a in self.actions if a.code == code), None)

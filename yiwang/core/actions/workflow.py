@@ -216,7 +216,7 @@ def _check_actor(actor, row: Case, action) -> None:
         raise Forbidden(
             _("您没有在本案件所属区划和部门执行“%(action)s”的角色（需要：%(roles)s）。")
             % {
-                "action": action.name,
+                "action": action.label,
                 "roles": "、".join(str(ROLES[r].label) for r in sorted(action.roles))
                 or _("申请人"),
             },
@@ -254,14 +254,14 @@ def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> 
     if not action.allowed_from(row.state, d.finals):
         raise Conflict(
             _("当前环节“%(state)s”不能执行“%(action)s”。")
-            % {"state": d.state_name(row.state), "action": action.name},
+            % {"state": d.state_name(row.state), "action": action.label},
             code="action_not_allowed",
         )
     if actor is not None:  # actor=None: the platform itself (e.g. an instant-approval rule)
         _check_actor(actor, row, action)
     if action.comment_required and not comment:
         raise ValidationError(
-            {"comment": _("执行“%s”须填写意见。") % action.name}, code="comment_required"
+            {"comment": _("执行“%s”须填写意见。") % action.label}, code="comment_required"
         )
     now = timezone.now()
     from_state = row.state

@@ -27,7 +27,7 @@ def _detail(user, case) -> dict:
     return {
         **case_summary(case),
         "actions": [
-            {"code": a.code, "name": a.name, "comment_required": a.comment_required}
+            {"code": a.code, "name": a.label, "comment_required": a.comment_required}
             for a in available_actions(user, case)
         ],
         "events": case_events(case),

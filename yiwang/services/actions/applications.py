@@ -652,7 +652,7 @@ def open_actions(user, application: Application) -> list[dict]:
         by_role = bool(action.roles & handling_roles(user, case))
         by_applicant = action.applicant and user.pk in (case.applicant_id, application.clerk_id)
         if by_role or by_applicant:
-            return [{"code": last, "name": action.name, "comment_required": False}]
+            return [{"code": last, "name": action.label, "comment_required": False}]
         return []
     out = {a.code: a for a in available_actions(user, case)}
     if application.clerk_id == user.pk:
@@ -660,7 +660,7 @@ def open_actions(user, application: Application) -> list[dict]:
             if a.applicant and a.code in APPLICANT_ACTIONS:
                 out.setdefault(a.code, a)
     return [
-        {"code": a.code, "name": a.name, "comment_required": a.comment_required}
+        {"code": a.code, "name": a.label, "comment_required": a.comment_required}
         for a in out.values()
     ]
 

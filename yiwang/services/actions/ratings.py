@@ -459,7 +459,7 @@ def rectification_actions(user, rating: Rating) -> list[dict]:
     if rating.rectification_id is None:
         return []
     return [
-        {"code": a.code, "name": a.name, "comment_required": a.comment_required}
+        {"code": a.code, "name": a.label, "comment_required": a.comment_required}
         for a in available_actions(user, rating.rectification)
     ]
 
