@@ -93,7 +93,7 @@ class LicenceTypeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.types = types
         self.fields["type"].widget = forms.Select(
-            choices=[("", _l("请选择"))] + [(t.slug, t.name) for t in types]
+            choices=[("", _l("请选择"))] + [(t.slug, t.display_name) for t in types]
         )
 
     def licence_type(self) -> LicenceType | None:
@@ -139,7 +139,7 @@ class LicenceIssueForm(forms.Form):
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
         _departments(self, "issuer", issuers, _l("您没有可签发此类证照的部门"))
-        self.fields["holder_name"].label = licence_type.holder_label
+        self.fields["holder_name"].label = licence_type.display_holder_label
         self.fields["holder_id_type"].widget = forms.Select(
             choices=[(v, f"{label}（{v}）") for v, label in id_types]
         )

@@ -46,7 +46,7 @@ def data_shown(licence: Licence, *, clear: bool = False) -> dict:
 
 def data_rows(licence: Licence, *, clear: bool = False) -> list[tuple[str, object]]:
     """``data_shown`` as (label, value) rows in the order the licence holds them."""
-    labels = {f["key"]: f.get("label", f["key"]) for f in licence.licence_type.fields or []}
+    labels = licence.licence_type.field_labels()
     return [(labels.get(k, k), v) for k, v in data_shown(licence, clear=clear).items()]
 
 

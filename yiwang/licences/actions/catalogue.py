@@ -65,11 +65,13 @@ def do_seed_licence_types(*, actor=None, seals: bool = True) -> dict[str, int]:
             defaults={
                 "slug": spec["slug"],
                 "name": spec["name"],
+                "name_en": spec.get("name_en", ""),
                 "definer_name": spec["definer_name"],
                 "line": spec["line"],
                 "department": department,
                 "holder_kind": spec["holder_kind"],
                 "holder_label": spec.get("holder_label", "持证人"),
+                "holder_label_en": spec.get("holder_label_en", ""),
                 "validity_years": spec.get("validity_years"),
                 "number_format": spec.get("number_format") or "{division}{seq:07d}",
                 "fields": spec.get("fields", []),
