@@ -137,7 +137,9 @@ def test_no_internal_codes_on_citizen_pages(client, settings, tmp_path):
             found[url] = codes
     # The public verification page, with a licence the citizen shows.
     licence = world.licences[0]
-    response = client.post("/licences/verify/", {"payload": f"{licence.identifier} {licence.token}"})
+    response = client.post(
+        "/licences/verify/", {"payload": f"{licence.identifier} {licence.token}"}
+    )
     text = visible_text(response.content.decode())
     assert "真实有效" in text
     if codes := internal_codes(text):

@@ -44,7 +44,13 @@ from yiwang.services.materials import (
     resolve_materials,
 )
 from yiwang.services.models import Application, Material, ServiceItem
-from yiwang.services.queries import application_row, decided_rule_name, licence_links, status_label, with_case
+from yiwang.services.queries import (
+    application_row,
+    decided_rule_name,
+    licence_links,
+    status_label,
+    with_case,
+)
 
 ACCEPT = ".pdf,.ofd,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 # The applicant's own steps on an open application: 补正 and 撤回.

@@ -57,7 +57,7 @@
 (function () {
   "use strict";
   var READ = "h1, h2, h3, p, li, dt, dd, th, td, .tile-label";
-  var SKIP = "form, details, nav, .read-aloud, .sr-only, [hidden]";
+  var SKIP = "form, details, .top, .read-aloud, .sr-only, [hidden]";
   function mainText() {
     var main = document.getElementById("main");
     if (!main) return "";
@@ -65,6 +65,7 @@
     main.querySelectorAll(READ).forEach(function (el) {
       if (el.closest(SKIP)) return;
       if (el.parentElement && el.parentElement.closest(READ)) return;
+      if (!el.getClientRects().length) return; // not shown (e.g. hidden in elder mode)
       var text = (el.innerText || "").trim();
       if (text) parts.push(text);
     });
@@ -72,7 +73,7 @@
   }
   function setUp() {
     var button = document.getElementById("read-aloud");
-    if (!button || !("speechSynthesis" in window) || typeof window.SpeechSynthesisUtterance !== "function") return;
+    if (!button || !window.speechSynthesis || typeof window.SpeechSynthesisUtterance !== "function") return;
     button.hidden = false;
     button.addEventListener("click", function () {
       var synth = window.speechSynthesis;
