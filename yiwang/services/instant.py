@@ -140,7 +140,7 @@ def operand_label(operand: str, labels: dict | None = None) -> str:
         where = materials.REGISTRY_LABELS.get(registry, _("基础库"))
         what = _("信息")
         if registry in SPECS and name in SPECS[registry].fields():
-            what = str(SPECS[registry].model._meta.get_field(name).verbose_name)
+            what = str(getattr(SPECS[registry].model._meta.get_field(name), "verbose_name", name))
         return _("%(registry)s中的%(field)s") % {"registry": where, "field": what}
     if head == "licence" and rest:
         from yiwang.licences.public import licence_type_by_slug

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -20,6 +22,9 @@ from yiwang.core.rooms import data_read_sources
 from yiwang.web.context import PORTAL_KEYS, home_url, resolve_first, rooms_for
 from yiwang.web.forms import ElderToggleForm
 from yiwang.web.middleware import COOKIE
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Shortcuts (快捷入口) each role sees on the workbench; rooms not installed are left out.
 ROLE_SHORTCUTS: dict[str, tuple[str, ...]] = {
@@ -41,7 +46,7 @@ SOONEST = 5
 
 # 长辈版首页: the eight services older people use most, each a large tile —
 # (label, URL names tried in turn, query). A tile whose room is not installed is left out.
-ELDER_TILES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+ELDER_TILES: tuple[tuple[StrOrPromise, tuple[str, ...], str], ...] = (
     (gettext_lazy("领养老金"), ("services:items",), "q=养老"),
     (gettext_lazy("社保卡"), ("services:items",), "q=社会保障卡"),
     (gettext_lazy("低保救助"), ("services:items",), "q=最低生活保障"),
