@@ -221,7 +221,10 @@ def describe(condition: dict, labels: dict | None = None) -> str:
     """A condition as people read it, e.g. ``经营面积 ≤ 100``."""
     op = condition.get("op", "eq")
     value = condition.get("value")
-    text = f"{operand_label(str(condition.get('field', '')), labels)} {OP_LABELS.get(op, op)}"
+    label = operand_label(str(condition.get("field", "")), labels)
+    if op == "held" and value is not False:
+        return f"{OP_LABELS['held']}{label}"
+    text = f"{label} {OP_LABELS.get(op, op)}"
     if op not in ("held", "present") or value is False:
         text += f" {'、'.join(map(str, value)) if isinstance(value, list) else value}"
     return text

@@ -163,7 +163,7 @@ def test_licence_held_rule(make_item, enterprise_user, licence_types, registry):
     )
     first = do_apply(actor=enterprise_user, item=item, form_data={"size": "8"}, uploads={})
     first.refresh_from_db()
-    assert first.outcome == "" and "licence.business_licence 持有" in (
+    assert first.outcome == "" and "持有有效的电子营业执照" in (
         first.case.events.get(action="comment").comment
     )
     do_issue_licence(
