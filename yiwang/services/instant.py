@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiwang.core.identifiers import id_birth_date
 from yiwang.services import materials
@@ -34,6 +35,12 @@ OP_LABELS = {
     "present": "有值",
 }
 REGISTRIES = ("person", "legal_entity")
+# Operands as an applicant reads them in the case history (no ``registry.person.name``).
+APPLICANT_LABELS = {
+    "age": gettext_lazy("申请人年龄"),
+    "division": gettext_lazy("申请人所在区划"),
+    "kind": gettext_lazy("申请人类型"),
+}
 
 
 class Missing(Exception):
@@ -49,6 +56,7 @@ class Facts:
     id_type: str
     id_number: str
     today: dt.date = field(default_factory=timezone.localdate)
+    labels: dict = field(default_factory=dict)  # 申请表 field name → its label
     _records: dict = field(default_factory=dict)
 
     def record(self, registry: str):
@@ -109,7 +117,37 @@ def facts_for(application) -> Facts:
         kind=kind,
         id_type=application.applicant_id_type,
         id_number=application.applicant_id_number,
+        labels={
+            f["name"]: f.get("label") or f["name"]
+            for f in application.item.form_fields or []
+            if isinstance(f, dict) and f.get("name")
+        },
     )
+
+
+def operand_label(operand: str, labels: dict | None = None) -> str:
+    """An operand in plain words: the 申请表 question's label, "人口库中的姓名",
+    "有效的电子居住证" — what the applicant sees in the case history."""
+    from yiwang.data.registry import REGISTRIES as SPECS
+
+    head, _sep, rest = (operand or "").partition(".")
+    if head == "form" and rest:
+        return str((labels or {}).get(rest) or _("申请表中的“%s”") % rest)
+    if head == "applicant" and rest in APPLICANT_LABELS:
+        return str(APPLICANT_LABELS[rest])
+    if head == "registry":
+        registry, _sep, name = rest.partition(".")
+        where = materials.REGISTRY_LABELS.get(registry, _("基础库"))
+        what = _("信息")
+        if registry in SPECS and name in SPECS[registry].fields():
+            what = str(getattr(SPECS[registry].model._meta.get_field(name), "verbose_name", name))
+        return _("%(registry)s中的%(field)s") % {"registry": where, "field": what}
+    if head == "licence" and rest:
+        from yiwang.licences.public import licence_type_by_slug
+
+        found = licence_type_by_slug(rest)
+        return _("有效的电子%s") % (found.name if found else _("证照"))
+    return _("所需信息")
 
 
 def _number(v: Any) -> Decimal | None:
@@ -179,11 +217,14 @@ def holds(condition: dict, facts: Facts) -> bool:
     return {"lt": sign < 0, "le": sign <= 0, "gt": sign > 0, "ge": sign >= 0}[op]
 
 
-def describe(condition: dict) -> str:
-    """A condition as people read it, e.g. ``form.area ≤ 100``."""
+def describe(condition: dict, labels: dict | None = None) -> str:
+    """A condition as people read it, e.g. ``经营面积 ≤ 100``."""
     op = condition.get("op", "eq")
     value = condition.get("value")
-    text = f"{condition.get('field', '')} {OP_LABELS.get(op, op)}"
+    label = operand_label(str(condition.get("field", "")), labels)
+    if op == "held" and value is not False:
+        return f"{OP_LABELS['held']}{label}"
+    text = f"{label} {OP_LABELS.get(op, op)}"
     if op not in ("held", "present") or value is False:
         text += f" {'、'.join(map(str, value)) if isinstance(value, list) else value}"
     return text
@@ -204,9 +245,8 @@ class Decision:
         """The case comment: which rule approved and on what basis, or why not."""
         if self.rule is not None:
             r = self.rule
-            text = _("秒批：符合规则「%(name)s」（%(code)s），系统自动审批通过。") % {
+            text = _("秒批：符合规则「%(name)s」，系统自动审批通过。") % {
                 "name": r.get("name") or r.get("code"),
-                "code": r.get("code", ""),
             }
             if r.get("basis"):
                 text += _("依据：%s") % r["basis"]
@@ -238,15 +278,15 @@ def evaluate(rules: list | None, facts: Facts) -> Decision:
             try:
                 ok = holds(condition, facts)
             except Missing as exc:
-                failed = _("规则「%(name)s」无法判断：缺少 %(input)s") % {
+                failed = _("规则「%(name)s」无法判断：缺少%(input)s") % {
                     "name": name,
-                    "input": exc.args[0] if exc.args else "",
+                    "input": operand_label(exc.args[0] if exc.args else "", facts.labels),
                 }
                 break
             if not ok:
                 failed = _("规则「%(name)s」不满足：%(cond)s") % {
                     "name": name,
-                    "cond": describe(condition),
+                    "cond": describe(condition, facts.labels),
                 }
                 break
         if failed is None:

@@ -58,6 +58,18 @@ def application_row(app: Application, today=None) -> dict[str, Any]:
     }
 
 
+def decided_rule_name(app: Application) -> str:
+    """The name of the 秒批 rule that approved ``app`` ("持有效电子居住证且人口库有记录"),
+    as people read it; its code only when the rule is no longer on the item."""
+    code = app.decided_by_rule
+    if not code:
+        return ""
+    for rule in app.item.instant_rules or []:
+        if isinstance(rule, dict) and rule.get("code") == code and rule.get("name"):
+            return str(rule["name"])
+    return code
+
+
 def with_case(qs):
     return qs.select_related(
         "item", "department", "case__workflow", "bundle_application", "applicant", "clerk"

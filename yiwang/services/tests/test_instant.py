@@ -97,7 +97,7 @@ def test_rule_fails_case_stays_for_review(permit_item, citizen, registered, make
     assert app.case.state == "submitted" and app.outcome == "" and not app.decided_by_rule
     note = app.case.events.get(action="comment")
     assert note.actor is None
-    assert "规则「居住满半年且人口库有登记」不满足：form.months ≥ 6" in note.comment
+    assert "规则「居住满半年且人口库有登记」不满足：已居住月数 ≥ 6" in note.comment
     # Normal review still works.
     clerk = make_staff("window_clerk", "410800", "public_security")
     approver = make_staff("approver", "410800", "public_security")
@@ -113,7 +113,7 @@ def test_missing_input_cannot_decide(permit_item, citizen):
     app.refresh_from_db()
     assert app.case.state == "submitted" and app.outcome == ""
     note = app.case.events.get(action="comment").comment
-    assert "无法判断：缺少 registry.person.name" in note
+    assert "无法判断：缺少人口库中的姓名" in note
 
 
 def test_rule_holds_but_finishing_fails_keeps_the_case(make_item, citizen, registered):
@@ -163,7 +163,7 @@ def test_licence_held_rule(make_item, enterprise_user, licence_types, registry):
     )
     first = do_apply(actor=enterprise_user, item=item, form_data={"size": "8"}, uploads={})
     first.refresh_from_db()
-    assert first.outcome == "" and "licence.business_licence 持有" in (
+    assert first.outcome == "" and "持有有效的电子营业执照" in (
         first.case.events.get(action="comment").comment
     )
     do_issue_licence(

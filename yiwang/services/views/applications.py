@@ -36,9 +36,21 @@ from yiwang.services.actions.applications import (
 )
 from yiwang.services.formdata import bound_fields
 from yiwang.services.forms import ApplicantStepForm, SentForm
-from yiwang.services.materials import Need, current_materials, max_bytes, resolve_materials
+from yiwang.services.materials import (
+    REGISTRY_LABELS,
+    Need,
+    current_materials,
+    max_bytes,
+    resolve_materials,
+)
 from yiwang.services.models import Application, Material, ServiceItem
-from yiwang.services.queries import application_row, licence_links, status_label, with_case
+from yiwang.services.queries import (
+    application_row,
+    decided_rule_name,
+    licence_links,
+    status_label,
+    with_case,
+)
 
 ACCEPT = ".pdf,.ofd,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 # The applicant's own steps on an open application: 补正 and 撤回.
@@ -69,8 +81,21 @@ def progress_steps(app: Application) -> list[dict]:
     return steps
 
 
+def material_plain(m: Material) -> str:
+    """What a material's source means, in words an applicant reads (免提交): the e-licence
+    used or the base registry that confirmed them, never the stored reference itself
+    (an e-licence identifier, ``person:1@v1``), which stays one click away."""
+    if m.source == Material.Source.LICENCE:
+        return _("使用您的电子%(name)s") % {"name": m.name}
+    if m.source == Material.Source.REGISTRY:
+        fact = m.reference.split(":", 1)[0]
+        return _("已通过%(registry)s核验") % {"registry": REGISTRY_LABELS.get(fact, _("基础库"))}
+    return ""
+
+
 def material_rows(app: Application) -> list[dict]:
-    """The current materials (newest per spec) with their source and download link."""
+    """The current materials (newest per spec) with their source in words, the download
+    link and, for 技术信息, the stored reference or digest."""
     rows = []
     for m in current_materials(app):
         rows.append(
@@ -78,6 +103,7 @@ def material_rows(app: Application) -> list[dict]:
                 "m": m,
                 "url": reverse("services:material", args=[m.pk]) if m.file else "",
                 "source": m.get_source_display(),
+                "plain": material_plain(m),
                 "reference": m.reference,
             }
         )
@@ -273,6 +299,7 @@ def my_application(request: AuthenticatedHttpRequest, number: str) -> HttpRespon
     context = {
         "app": app,
         "row": application_row(app),
+        "rule_name": decided_rule_name(app),
         "steps": progress_steps(app),
         "events": case_events(app.flow),
         "materials": material_rows(app),

@@ -36,6 +36,7 @@ from yiwang.services.queries import (
     LIST_ORDERS,
     application_list,
     application_row,
+    decided_rule_name,
     licence_links,
     with_case,
 )
@@ -253,6 +254,7 @@ def staff_application(request: AuthenticatedHttpRequest, number: str) -> HttpRes
     context = {
         "app": app,
         "row": application_row(app),
+        "rule_name": decided_rule_name(app),
         "events": case_events(app.flow),
         "materials": material_rows(app),
         "fields": _form_rows(app, form_values),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -9,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yiwang.core.access import role_codes
@@ -19,6 +22,9 @@ from yiwang.core.rooms import data_read_sources
 from yiwang.web.context import PORTAL_KEYS, home_url, resolve_first, rooms_for
 from yiwang.web.forms import ElderToggleForm
 from yiwang.web.middleware import COOKIE
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Shortcuts (快捷入口) each role sees on the workbench; rooms not installed are left out.
 ROLE_SHORTCUTS: dict[str, tuple[str, ...]] = {
@@ -38,6 +44,29 @@ ROLE_SHORTCUTS: dict[str, tuple[str, ...]] = {
 }
 SOONEST = 5
 
+# 长辈版首页: the eight services older people use most, each a large tile —
+# (label, URL names tried in turn, query). A tile whose room is not installed is left out.
+ELDER_TILES: tuple[tuple[StrOrPromise, tuple[str, ...], str], ...] = (
+    (gettext_lazy("领养老金"), ("services:items",), "q=养老"),
+    (gettext_lazy("社保卡"), ("services:items",), "q=社会保障卡"),
+    (gettext_lazy("低保救助"), ("services:items",), "q=最低生活保障"),
+    (gettext_lazy("居住证"), ("services:items",), "q=居住证"),
+    (gettext_lazy("我的证照"), ("licences:wallet",), ""),
+    (gettext_lazy("办事进度"), ("services:my-applications",), ""),
+    (gettext_lazy("反映问题"), ("hotline:submit",), ""),
+    (gettext_lazy("天气预警"), ("hotline:warnings-public",), ""),
+)
+
+
+def elder_tiles() -> list[dict]:
+    """The elder home's tiles (大按钮) with their addresses."""
+    tiles = []
+    for label, names, query in ELDER_TILES:
+        url = resolve_first(names)
+        if url:
+            tiles.append({"label": label, "url": f"{url}?{query}" if query else url})
+    return tiles
+
 
 def home(request: HttpRequest) -> HttpResponse:
     """Citizen-facing portal home (门户首页): entry cards for the installed public rooms,
@@ -47,6 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "own_space": home_url(request.user),
         "register_citizen": resolve_first(("core:register_citizen",)),
         "register_enterprise": resolve_first(("core:register_enterprise",)),
+        "elder_tiles": elder_tiles() if getattr(request, "elder_mode", False) else [],
     }
     return render(request, "web/home.html", context)
 
@@ -116,6 +146,7 @@ def citizen_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = _my_space(request.user)
     context["id_masked"] = mask_id_number(request.user.id_number)
     context["data_reads"] = _data_reads(request.user)
+    context["elder_tiles"] = elder_tiles() if getattr(request, "elder_mode", False) else []
     return render(request, "web/citizen.html", context)
 
 

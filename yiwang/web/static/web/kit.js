@@ -32,3 +32,58 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", focusSummary);
   else focusSummary();
 })();
+
+/* The header's menu button (菜单): on a phone the navigation and tools fold behind it.
+ * Without this script the header shows everything, as on a desktop. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  function setUp() {
+    var button = document.getElementById("menu-toggle");
+    var menu = document.getElementById("top-menu");
+    if (!button || !menu) return;
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      menu.classList.toggle("open", open);
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
+  else setUp();
+})();
+
+/* 朗读本页 (elder mode): reads the page's main text aloud with the browser's speech
+ * synthesis. The button stays hidden where the browser has none; a second press stops. */
+(function () {
+  "use strict";
+  var READ = "h1, h2, h3, p, li, dt, dd, th, td, .tile-label";
+  var SKIP = "form, details, .top, .read-aloud, .sr-only, [hidden]";
+  function mainText() {
+    var main = document.getElementById("main");
+    if (!main) return "";
+    var parts = [];
+    main.querySelectorAll(READ).forEach(function (el) {
+      if (el.closest(SKIP)) return;
+      if (el.parentElement && el.parentElement.closest(READ)) return;
+      if (!el.getClientRects().length) return; // not shown (e.g. hidden in elder mode)
+      var text = (el.innerText || "").trim();
+      if (text) parts.push(text);
+    });
+    return parts.join("。\n");
+  }
+  function setUp() {
+    var button = document.getElementById("read-aloud");
+    if (!button || !window.speechSynthesis || typeof window.SpeechSynthesisUtterance !== "function") return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var synth = window.speechSynthesis;
+      if (synth.speaking) { synth.cancel(); return; }
+      var utterance = new window.SpeechSynthesisUtterance(mainText());
+      utterance.lang = document.documentElement.lang || "zh-CN";
+      utterance.rate = 0.9;
+      synth.speak(utterance);
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
+  else setUp();
+})();
