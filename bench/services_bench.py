@@ -60,7 +60,7 @@ def _setup(n: int) -> tuple:
     from yiwang.core.actions.org import do_seed_org
     from yiwang.core.fields import assign_row_ids
     from yiwang.core.identifiers import make_id_number
-    from yiwang.core.models import Department, User
+    from yiwang.core.models import Assurance, Department, User
     from yiwang.data.actions.standards import do_seed_data_standards
     from yiwang.data.models import DataResource
     from yiwang.data.registry import apply_rows, derive
@@ -100,7 +100,13 @@ def _setup(n: int) -> tuple:
         make_id_number("410811", dt.date(1970, 1, 1) + dt.timedelta(days=i), 11) for i in range(n)
     ]
     users = [
-        User(username=f"bench{i}", full_name=f"测试{i}", kind="citizen", id_number=idn)
+        User(
+            username=f"bench{i}",
+            full_name=f"测试{i}",
+            kind="citizen",
+            id_number=idn,
+            assurance=Assurance.SMS,  # 实名: 免证 lookups by the account's ID number
+        )
         for i, idn in enumerate(ids)
     ]
     assign_row_ids(users)  # one query: encrypted values are bound to their rows
