@@ -168,18 +168,20 @@ def _opening(
     return case, d
 
 
-def _record_start(actor, case: Case) -> None:
+def _start_change(case: Case) -> dict:
+    """The ledger's account of a case just opened (taken before any step moves it)."""
+    return {
+        "number": case.number,
+        "workflow": f"{case.workflow.code}@{case.workflow.version}",
+        "state": case.state,
+        "state_due": case.state_due,
+        "case_due": case.case_due,
+    }
+
+
+def _record_start(actor, case: Case, change: dict | None = None) -> None:
     audit.record(
-        actor=actor,
-        action="core.case.start",
-        obj=case,
-        change={
-            "number": case.number,
-            "workflow": f"{case.workflow.code}@{case.workflow.version}",
-            "state": case.state,
-            "state_due": case.state_due,
-            "case_due": case.case_due,
-        },
+        actor=actor, action="core.case.start", obj=case, change=change or _start_change(case)
     )
 
 
@@ -252,13 +254,14 @@ def do_start_case_through(
         subject=subject,
         case_time_limit_days=case_time_limit_days,
     )
+    opened = _start_change(case)
     events = [
         CaseEvent(action="start", to_state=d.initial, actor=actor, comment=comment, at=case.opened_at)
     ]
     moves = []
     for code, note in steps:
         action, from_state, note = _move(case, d, code, None, note)
-        moves.append((action, from_state))
+        moves.append((action, from_state, _transition_change(case, action, from_state)))
         events.append(
             CaseEvent(
                 action=action.code,
@@ -277,9 +280,9 @@ def do_start_case_through(
     for event in events:
         event.case = case
     CaseEvent.objects.bulk_create(events)
-    _record_start(actor, case)
-    for action, from_state in moves:
-        _record_transition(None, case, action, from_state)
+    _record_start(actor, case, opened)
+    for action, from_state, change in moves:
+        audit.record(actor=None, action="core.case.transition", obj=case, change=change)
     return case
 
 
@@ -378,18 +381,23 @@ def _move(row: Case, d: Definition, action_code: str, actor, comment: str):
     return action, from_state, comment
 
 
+def _transition_change(row: Case, action, from_state: str) -> dict:
+    """The ledger's account of one step, as the case stands right after it."""
+    return {
+        "action": action.code,
+        "from": from_state,
+        "to": action.to,
+        "state_due": row.state_due,
+        "closed": row.closed_at is not None,
+    }
+
+
 def _record_transition(actor, row: Case, action, from_state: str) -> None:
     audit.record(
         actor=actor,
         action="core.case.transition",
         obj=row,
-        change={
-            "action": action.code,
-            "from": from_state,
-            "to": action.to,
-            "state_due": row.state_due,
-            "closed": row.closed_at is not None,
-        },
+        change=_transition_change(row, action, from_state),
     )
 
 
