@@ -302,7 +302,9 @@ def _assemble(template: PageTemplate, own: bytes, info: dict[str, str]) -> bytes
     first_font = 4
     static_no = first_font + n_fonts
     own_no, info_no = static_no + 1, static_no + 2
-    font_refs = " ".join(f"/{name} {first_font + i} 0 R" for i, (name, _b) in enumerate(template.fonts))
+    font_refs = " ".join(
+        f"/{name} {first_font + i} 0 R" for i, (name, _b) in enumerate(template.fonts)
+    )
     page = (
         f"<< /Type /Page /Parent 2 0 R /MediaBox [ 0 0 {_num(WIDTH)} {_num(HEIGHT)} ] "
         f"/Resources << /Font << {font_refs} >> /ProcSet [ /PDF /Text /ImageB ] >> "

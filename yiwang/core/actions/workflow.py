@@ -216,7 +216,12 @@ def do_start_case(
     case.save(force_insert=True)
     subjects.copy_listed(case, subject)
     CaseEvent.objects.create(
-        case=case, action="start", to_state=d.initial, actor=actor, comment=comment, at=case.opened_at
+        case=case,
+        action="start",
+        to_state=d.initial,
+        actor=actor,
+        comment=comment,
+        at=case.opened_at,
     )
     _record_start(actor, case)
     return case
@@ -256,12 +261,14 @@ def do_start_case_through(
     )
     opened = _start_change(case)
     events = [
-        CaseEvent(action="start", to_state=d.initial, actor=actor, comment=comment, at=case.opened_at)
+        CaseEvent(
+            action="start", to_state=d.initial, actor=actor, comment=comment, at=case.opened_at
+        )
     ]
     moves = []
     for code, note in steps:
         action, from_state, note = _move(case, d, code, None, note)
-        moves.append((action, from_state, _transition_change(case, action, from_state)))
+        moves.append(_transition_change(case, action, from_state))
         events.append(
             CaseEvent(
                 action=action.code,
@@ -281,7 +288,7 @@ def do_start_case_through(
         event.case = case
     CaseEvent.objects.bulk_create(events)
     _record_start(actor, case, opened)
-    for action, from_state, change in moves:
+    for change in moves:
         audit.record(actor=None, action="core.case.transition", obj=case, change=change)
     return case
 

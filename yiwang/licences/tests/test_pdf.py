@@ -41,7 +41,9 @@ def _face(**kw) -> pdf.LicenceFace:
 
 
 def _objects(data: bytes) -> dict[int, bytes]:
-    return {int(m.group(1)): m.group(2) for m in re.finditer(rb"(\d+) 0 obj\n(.*?)\nendobj", data, re.S)}
+    return {
+        int(m.group(1)): m.group(2) for m in re.finditer(rb"(\d+) 0 obj\n(.*?)\nendobj", data, re.S)
+    }
 
 
 def _streams(data: bytes) -> list[bytes]:
@@ -54,7 +56,10 @@ def _streams(data: bytes) -> list[bytes]:
 
 
 def _texts(stream: bytes) -> list[str]:
-    return [bytes.fromhex(h.decode()).decode("utf-16-be") for h in re.findall(rb"<([0-9A-F]+)> Tj", stream)]
+    return [
+        bytes.fromhex(h.decode()).decode("utf-16-be")
+        for h in re.findall(rb"<([0-9A-F]+)> Tj", stream)
+    ]
 
 
 def test_file_is_well_formed_and_deterministic():
@@ -101,7 +106,9 @@ def test_long_values_wrap_within_the_value_column():
 
 
 def _image_bits(stream: bytes) -> list[list[bool]]:
-    m = re.search(rb"BI /W (\d+) /H (\d+) /IM true /BPC 1 /D \[1 0\] /F /AHx ID\n([0-9a-f]+)>\nEI", stream)
+    m = re.search(
+        rb"BI /W (\d+) /H (\d+) /IM true /BPC 1 /D \[1 0\] /F /AHx ID\n([0-9a-f]+)>\nEI", stream
+    )
     assert m is not None
     n = int(m.group(1))
     raw = bytes.fromhex(m.group(3).decode())
@@ -127,7 +134,9 @@ def _format_bits(matrix: list[list[bool]]) -> tuple[int, int]:
 def test_qr_is_the_library_matrix_at_the_fixed_mask():
     _template, own = _streams(pdf.render_licence_pdf(_face()))
     drawn = _image_bits(own)
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=pdf.QR_MASK)
+    qr = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=pdf.QR_MASK
+    )
     qr.add_data(URL.encode(), optimize=0)
     qr.make(fit=True)
     assert drawn == qr.get_matrix()

@@ -241,9 +241,7 @@ def _tell(
     if notices is not None:
         notices.append(notice)
         return
-    do_notify(
-        actor=actor, user=notice.user, title=notice.title, body=notice.body, url=notice.url
-    )
+    do_notify(actor=actor, user=notice.user, title=notice.title, body=notice.body, url=notice.url)
 
 
 def _store_materials(
@@ -302,9 +300,7 @@ def _start_comment(clerk) -> str:
     return _("申请人网上提交申请。")
 
 
-def _new_application(
-    prepared: Prepared, *, channel: str, clerk, bundle_application
-) -> Application:
+def _new_application(prepared: Prepared, *, channel: str, clerk, bundle_application) -> Application:
     """The application row of a prepared submission, not stored yet."""
     item, applicant = prepared.item, prepared.applicant
     return Application(
