@@ -1,7 +1,9 @@
 """Run benchmarks: ``python -m bench`` (all) or ``python -m bench crypto ledger``.
 
 Each module ``bench/<name>_bench.py`` exposes ``run(quick: bool) -> list[dict]``;
-results print as JSON lines and are saved to ``bench/results/latest.json``.
+results print as JSON lines, with a one-line summary (baseline, project, ratio) for each,
+and are saved outside the source tree: ``$BENCH_RESULTS_DIR/latest.json`` (default
+``yiwang-bench`` in the system's temporary folder). Django runs with DEBUG off.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pkgutil
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -41,10 +45,25 @@ def main(argv: list[str] | None = None) -> int:
             record = {"bench": name, **record}
             results.append(record)
             print(json.dumps(record, ensure_ascii=False), flush=True)
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
+            print(summary(record), flush=True)
+    out = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(tempfile.gettempdir()) / "yiwang-bench")
+    out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    print(f"results: {out / 'latest.json'}", flush=True)
     return 0
+
+
+def summary(record: dict) -> str:
+    """One line: the name, the baseline, the project's figure and their ratio."""
+    line = f"{record['bench']} {record['name']}:"
+    if "baseline" in record:
+        line += f" baseline {record['baseline']:g} {record.get('baseline_name', '')},"
+    line += f" project {record['value']:g} {record['unit']}"
+    if "ratio" in record:
+        line += f", ratio {record['ratio']:g}"
+    if "statements_per_case" in record:
+        line += f", {record['statements_per_case']} statements per case"
+    return line
 
 
 if __name__ == "__main__":

@@ -20,9 +20,13 @@ def setup_django(database_url: str | None = None) -> None:
     os.environ["DATABASE_URL"] = url or f"sqlite:///{tmp}/bench.sqlite3"
     os.environ.setdefault("YIWANG_KEY_DIR", f"{tmp}/keys")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
+    os.environ["YIWANG_DEBUG"] = "0"  # measured as deployed: no query log, no debug pages
     import django
 
     django.setup()
+    from django.conf import settings
+
+    assert not settings.DEBUG, "benchmarks run with DEBUG off"
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)

@@ -8,7 +8,9 @@ cryptographic core of each licence). ``ratio`` = cases per second / signatures p
 
 SQLite runs in this process; PostgreSQL (when reachable) runs in a child process against
 a database this benchmark creates and drops (``BENCH_PG_URL``, default
-postgres://postgres@127.0.0.1:5432). ``BENCH_SERVICES_CASES`` sets the full run's size."""
+postgres://postgres@127.0.0.1:5432). ``BENCH_SERVICES_CASES`` sets the full run's size.
+One more case, untimed, reports the SQL statements a case costs (``statements_per_case``,
+from BEGIN to COMMIT)."""
 
 from __future__ import annotations
 
@@ -60,7 +62,7 @@ def _setup(n: int) -> tuple:
     from yiwang.core.actions.org import do_seed_org
     from yiwang.core.fields import assign_row_ids
     from yiwang.core.identifiers import make_id_number
-    from yiwang.core.models import Department, User
+    from yiwang.core.models import Assurance, Department, User
     from yiwang.data.actions.standards import do_seed_data_standards
     from yiwang.data.models import DataResource
     from yiwang.data.registry import apply_rows, derive
@@ -100,7 +102,13 @@ def _setup(n: int) -> tuple:
         make_id_number("410811", dt.date(1970, 1, 1) + dt.timedelta(days=i), 11) for i in range(n)
     ]
     users = [
-        User(username=f"bench{i}", full_name=f"测试{i}", kind="citizen", id_number=idn)
+        User(
+            username=f"bench{i}",
+            full_name=f"测试{i}",
+            kind="citizen",
+            id_number=idn,
+            assurance=Assurance.SMS,  # 实名: 免证 lookups by the account's ID number
+        )
         for i, idn in enumerate(ids)
     ]
     assign_row_ids(users)  # one query: encrypted values are bound to their rows
@@ -123,15 +131,18 @@ def measure(n: int, sign_seconds: float) -> dict:
     """Cases per second on the instant path and SM2 signatures per second, same process."""
     from django.conf import settings
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from yiwang.services.actions.applications import do_apply
 
     tmp = Path(tempfile.mkdtemp(prefix="yiwang-services-bench-"))
     settings.MEDIA_ROOT = tmp / "media"
-    item, users = _setup(n + 1)
-    warm, users = users[0], users[1:]
+    item, users = _setup(n + 2)
+    warm, counted, users = users[0], users[1], users[2:]
     # One case first, untimed: URL configuration, templates and fonts load once.
     do_apply(actor=warm, item=item, form_data={"address": "焦作", "months": 12}, uploads={})
+    with CaptureQueriesContext(connection) as statements:  # one more, untimed: its SQL
+        do_apply(actor=counted, item=item, form_data={"address": "焦作", "months": 12}, uploads={})
     signs = [_sign_rate(sign_seconds)]
     start = time.perf_counter()
     for user in users:
@@ -151,6 +162,7 @@ def measure(n: int, sign_seconds: float) -> dict:
         "cases_per_s": n / seconds,
         "sign_per_s": statistics.median(signs),
         "seconds": round(seconds, 2),
+        "statements_per_case": len(statements.captured_queries),
     }
 
 
@@ -170,6 +182,7 @@ def run(quick: bool = False) -> list[dict]:
                 "sm2_sign_per_s",
                 cases=m["cases"],
                 seconds=m["seconds"],
+                statements_per_case=m["statements_per_case"],
             )
         )
     return out

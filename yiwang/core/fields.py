@@ -339,6 +339,14 @@ def allocate_row_ids(model: type[models.Model], n: int) -> list[int]:
             )
             return sorted(row[0] for row in cur.fetchall())
     if connection.vendor == "sqlite":
+        with connection.cursor() as cur:  # the table's row exists after its first insert
+            cur.execute(
+                "UPDATE sqlite_sequence SET seq = seq + %s WHERE name = %s RETURNING seq",
+                [n, table],
+            )
+            found = cur.fetchone()
+        if found is not None:
+            return list(range(int(found[0]) - n + 1, int(found[0]) + 1))
         with transaction.atomic(using=alias), connection.cursor() as cur:
             cur.execute(
                 f"INSERT INTO sqlite_sequence (name, seq) SELECT %s, "

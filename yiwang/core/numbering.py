@@ -1,8 +1,8 @@
 """办件编号: readable, unique case numbers ``{region}-{kind}-{yyyymmdd}-{seq:06d}``,
 e.g. ``410823-SQ-20261126-000001``, from per-key counters in ``NumberSequence``.
 
-The counter row is locked (``select_for_update``) and incremented with ``F()`` inside a
-transaction, so concurrent callers on PostgreSQL queue on the row; on SQLite the write
+The counter row is incremented and read back in one ``UPDATE … RETURNING``, which locks
+it, so concurrent callers on PostgreSQL queue on the row; on SQLite the write
 transaction itself serialises them. A race to create a new day's row ends in an
 IntegrityError for the loser, who retries and then finds the row.
 """
@@ -14,8 +14,7 @@ import re
 import time
 from datetime import date
 
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F
+from django.db import IntegrityError, OperationalError, connections, router, transaction
 from django.utils import timezone
 
 from yiwang.core.models import NumberSequence
@@ -26,14 +25,24 @@ LOCK_WAIT_SECONDS = 30.0
 
 
 def _increment(key: str) -> int:
+    """Count the key's row up and read the new value in one statement (``UPDATE …
+    RETURNING``: the row lock and the increment are one step); a key seen for the first
+    time gets its row."""
+    table = NumberSequence._meta.db_table
+    connection = connections[router.db_for_write(NumberSequence)]
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {qn(table)} SET {qn('value')} = {qn('value')} + 1 "
+            f"WHERE {qn('key')} = %s RETURNING {qn('value')}",
+            [key],
+        )
+        row = cur.fetchone()
+    if row is not None:
+        return int(row[0])
     with transaction.atomic():
-        row = NumberSequence.objects.select_for_update().filter(key=key).first()
-        if row is None:
-            with transaction.atomic():
-                NumberSequence.objects.create(key=key, value=1)
-            return 1
-        NumberSequence.objects.filter(pk=row.pk).update(value=F("value") + 1)
-        return row.value + 1
+        NumberSequence.objects.create(key=key, value=1)
+    return 1
 
 
 def next_number(region: str, kind: str, on: date | None = None) -> str:

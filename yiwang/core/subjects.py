@@ -54,3 +54,11 @@ def copy_listed(case: Case, subject: Any = None) -> None:
     if isinstance(subject, model):
         for name, value in values.items():
             setattr(subject, name, value)
+
+
+def set_listed(case: Case, subject: Any) -> None:
+    """The list fields of ``case`` on a subject row not stored yet (its INSERT carries
+    them): the engine's ``do_start_case_through`` on a new 办件."""
+    if isinstance(subject, CaseListed):
+        for name, value in CaseListed.listed_values(case).items():
+            setattr(subject, name, value)

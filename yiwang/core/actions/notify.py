@@ -3,8 +3,10 @@ the user can be reached on, and queue the sending; mark messages read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,6 +45,79 @@ def do_notify(
     for d in deliveries:
         transaction.on_commit(partial(send_delivery.enqueue, d.pk))
     return note
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message to send (消息通知), kept until several are written together by
+    ``do_notify_each``; ``actor`` is who the ledger names as sending it."""
+
+    actor: Any
+    user: Any
+    title: str
+    body: str = ""
+    url: str = ""
+    channels: tuple[str, ...] = ("email", "sms")
+
+
+def send_or_keep(notices: list[Notice] | None, notice: Notice) -> None:
+    """Send ``notice`` now (``do_notify``), or keep it in ``notices`` when the caller
+    writes its messages together (``do_notify_each``)."""
+    if notices is not None:
+        notices.append(notice)
+        return
+    do_notify(
+        actor=notice.actor,
+        user=notice.user,
+        title=notice.title,
+        body=notice.body,
+        url=notice.url,
+        channels=notice.channels,
+    )
+
+
+@transaction.atomic(savepoint=False)
+def do_notify_each(notices: Sequence[Notice]) -> list[Notification]:
+    """Send several different messages in a few statements: the in-app messages in one
+    bulk insert, their deliveries in another, and for each message the same ledger
+    entry and queued sending as ``do_notify`` gives it (e.g. the messages of one 秒批
+    case: submitted, licence issued, completed)."""
+    from yiwang.core.tasks import send_delivery
+
+    if not notices:
+        return []
+    notes = Notification.objects.bulk_create(
+        [
+            Notification(user=n.user, title=n.title[:200], body=n.body, url=n.url[:300])
+            for n in notices
+        ]
+    )
+    configured = set(notify.channel_names())
+    wanted = [
+        [
+            Delivery(notification=note, channel=name)
+            for name in n.channels
+            if name in configured and notify.channel(name).can_reach(n.user)
+        ]
+        for n, note in zip(notices, notes, strict=True)
+    ]
+    flat = [d for ds in wanted for d in ds]
+    if flat:
+        Delivery.objects.bulk_create(flat)
+    for n, note, deliveries in zip(notices, notes, wanted, strict=True):
+        audit.record(
+            actor=n.actor,
+            action="core.notification.send",
+            obj=note,
+            change={
+                "user": n.user.pk,
+                "title": note.title,
+                "channels": [d.channel for d in deliveries],
+            },
+        )
+    for d in flat:
+        transaction.on_commit(partial(send_delivery.enqueue, d.pk))
+    return notes
 
 
 @transaction.atomic

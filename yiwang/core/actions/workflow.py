@@ -3,6 +3,7 @@ assign (签收), comment, attach files and escalate overdue cases (超期督办)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -109,24 +110,19 @@ def _unknown(field: str, value: Any):
     raise ValidationError({field: _("未找到：%s") % value}, code="unknown")
 
 
-@transaction.atomic
-def do_start_case(
+def _opening(
     *,
     actor,
     workflow_code: str,
     title: str,
     division: Division | str,
     department: Department | str,
-    applicant=None,
-    subject: Any = None,
-    comment: str = "",
-    case_time_limit_days: int | None = None,
-) -> Case:
-    """Open a case (办件) on the active version of a workflow: number, initial state and
-    its deadlines in working days. Staff start cases within their jurisdiction; a citizen
-    or enterprise starts their own; ``actor=None`` is the platform itself.
-    ``case_time_limit_days`` overrides the workflow's whole-case limit (e.g. a service
-    item's promised time limit 承诺时限)."""
+    applicant,
+    subject: Any,
+    case_time_limit_days: int | None,
+) -> tuple[Case, Definition]:
+    """A new case, not yet stored: the active workflow's initial state, its number and
+    deadlines in working days, after checking the actor may start it there."""
     wf = Workflow.objects.filter(code=workflow_code, active=True).order_by("-version").first()
     if wf is None:
         raise ValidationError(_("未找到启用的流程：%s") % workflow_code, code="workflow_unknown")
@@ -152,7 +148,7 @@ def do_start_case(
         today, wf.case_time_limit_days if case_time_limit_days is None else case_time_limit_days
     )
     subject_type, subject_id = audit.object_ref(subject) if subject is not None else ("", "")
-    case = Case.objects.create(
+    case = Case(
         workflow=wf,
         number=next_number(division.code, wf.definition.get("number_kind", NUMBER_KIND_DEFAULT)),
         title=title[:200],
@@ -169,22 +165,131 @@ def do_start_case(
         case_time_limit_days=case_time_limit_days,
         calendar_estimated=est1 or est2,
     )
+    return case, d
+
+
+def _start_change(case: Case) -> dict:
+    """The ledger's account of a case just opened (taken before any step moves it)."""
+    return {
+        "number": case.number,
+        "workflow": f"{case.workflow.code}@{case.workflow.version}",
+        "state": case.state,
+        "state_due": case.state_due,
+        "case_due": case.case_due,
+    }
+
+
+def _record_start(actor, case: Case, change: dict | None = None) -> None:
+    audit.record(
+        actor=actor, action="core.case.start", obj=case, change=change or _start_change(case)
+    )
+
+
+@transaction.atomic
+def do_start_case(
+    *,
+    actor,
+    workflow_code: str,
+    title: str,
+    division: Division | str,
+    department: Department | str,
+    applicant=None,
+    subject: Any = None,
+    comment: str = "",
+    case_time_limit_days: int | None = None,
+) -> Case:
+    """Open a case (办件) on the active version of a workflow: number, initial state and
+    its deadlines in working days. Staff start cases within their jurisdiction; a citizen
+    or enterprise starts their own; ``actor=None`` is the platform itself.
+    ``case_time_limit_days`` overrides the workflow's whole-case limit (e.g. a service
+    item's promised time limit 承诺时限)."""
+    case, d = _opening(
+        actor=actor,
+        workflow_code=workflow_code,
+        title=title,
+        division=division,
+        department=department,
+        applicant=applicant,
+        subject=subject,
+        case_time_limit_days=case_time_limit_days,
+    )
+    case.save(force_insert=True)
     subjects.copy_listed(case, subject)
     CaseEvent.objects.create(
-        case=case, action="start", to_state=d.initial, actor=actor, comment=comment, at=now
-    )
-    audit.record(
+        case=case,
+        action="start",
+        to_state=d.initial,
         actor=actor,
-        action="core.case.start",
-        obj=case,
-        change={
-            "number": case.number,
-            "workflow": f"{wf.code}@{wf.version}",
-            "state": d.initial,
-            "state_due": state_due,
-            "case_due": case_due,
-        },
+        comment=comment,
+        at=case.opened_at,
     )
+    _record_start(actor, case)
+    return case
+
+
+@transaction.atomic(savepoint=False)
+def do_start_case_through(
+    *,
+    actor,
+    workflow_code: str,
+    title: str,
+    division: Division | str,
+    department: Department | str,
+    steps: Sequence[tuple[str, str]],
+    applicant=None,
+    subject: Any = None,
+    comment: str = "",
+    case_time_limit_days: int | None = None,
+) -> Case:
+    """Open a case and take ``steps`` (action code, comment) on it at once as the
+    platform (``actor=None`` on each step, as for 秒批): the same checks, states,
+    deadlines, history and ledger entries as ``do_start_case`` followed by
+    ``do_transition`` for each step, but the case is written once in its final state and
+    its history in one bulk insert. ``subject`` may be a row not stored yet, with its
+    primary key drawn (``core.fields.assign_row_ids``): it gets the list fields
+    (``CaseListed``) to be inserted with, and the caller stores it. No savepoint of its
+    own: a refusal rolls back the caller's transaction (or its savepoint)."""
+    case, d = _opening(
+        actor=actor,
+        workflow_code=workflow_code,
+        title=title,
+        division=division,
+        department=department,
+        applicant=applicant,
+        subject=subject,
+        case_time_limit_days=case_time_limit_days,
+    )
+    opened = _start_change(case)
+    events = [
+        CaseEvent(
+            action="start", to_state=d.initial, actor=actor, comment=comment, at=case.opened_at
+        )
+    ]
+    moves = []
+    for code, note in steps:
+        action, from_state, note = _move(case, d, code, None, note)
+        moves.append(_transition_change(case, action, from_state))
+        events.append(
+            CaseEvent(
+                action=action.code,
+                from_state=from_state,
+                to_state=action.to,
+                actor=None,
+                comment=note,
+                at=case.state_entered_at,
+            )
+        )
+    case.save(force_insert=True)
+    if subject is not None and subject._state.adding:
+        subjects.set_listed(case, subject)
+    else:
+        subjects.copy_listed(case, subject)
+    for event in events:
+        event.case = case
+    CaseEvent.objects.bulk_create(events)
+    _record_start(actor, case, opened)
+    for change in moves:
+        audit.record(actor=None, action="core.case.transition", obj=case, change=change)
     return case
 
 
@@ -234,13 +339,10 @@ def _check_actor(actor, row: Case, action) -> None:
         )
 
 
-@transaction.atomic
-def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> Case:
-    """Take a workflow action (流转) on a case: checks the current state, the actor's role
-    within the case's jurisdiction (or applicant rights), the assignment and a required
-    comment; moves the state, resets its deadline, closes the case at a final state."""
-    row = _locked(case)
-    d = definition_of(row.workflow)
+def _move(row: Case, d: Definition, action_code: str, actor, comment: str):
+    """Take one action on ``row`` in memory: checks the state, the actor (``None``: the
+    platform) and a required comment; moves the state, resets its deadline, closes the
+    case at a final state. Returns the action, the state it left and the comment."""
     comment = (comment or "").strip()
     if row.closed_at is not None:
         raise Conflict(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
@@ -283,6 +385,37 @@ def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> 
         timezone.localdate(row.opened_at), row.case_due
     )
     row.calendar_estimated = state_est or (case_est and row.closed_at is None)
+    return action, from_state, comment
+
+
+def _transition_change(row: Case, action, from_state: str) -> dict:
+    """The ledger's account of one step, as the case stands right after it."""
+    return {
+        "action": action.code,
+        "from": from_state,
+        "to": action.to,
+        "state_due": row.state_due,
+        "closed": row.closed_at is not None,
+    }
+
+
+def _record_transition(actor, row: Case, action, from_state: str) -> None:
+    audit.record(
+        actor=actor,
+        action="core.case.transition",
+        obj=row,
+        change=_transition_change(row, action, from_state),
+    )
+
+
+@transaction.atomic
+def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> Case:
+    """Take a workflow action (流转) on a case: checks the current state, the actor's role
+    within the case's jurisdiction (or applicant rights), the assignment and a required
+    comment; moves the state, resets its deadline, closes the case at a final state."""
+    row = _locked(case)
+    d = definition_of(row.workflow)
+    action, from_state, comment = _move(row, d, action_code, actor, comment)
     row.save()
     subjects.copy_listed(row)
     CaseEvent.objects.create(
@@ -292,20 +425,9 @@ def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> 
         to_state=action.to,
         actor=actor,
         comment=comment,
-        at=now,
+        at=row.state_entered_at,
     )
-    audit.record(
-        actor=actor,
-        action="core.case.transition",
-        obj=row,
-        change={
-            "action": action.code,
-            "from": from_state,
-            "to": action.to,
-            "state_due": row.state_due,
-            "closed": row.closed_at is not None,
-        },
-    )
+    _record_transition(actor, row, action, from_state)
     return _sync(case, row)
 
 

@@ -268,12 +268,16 @@ def _holder_accounts(holder_id: str, id_type: str) -> list:
     return list(qs.filter(is_active=True)[:5])
 
 
-def _tell_holder(actor, licence: Licence, title: str, body: str = "") -> None:
-    from yiwang.core.actions.notify import do_notify
+def _tell_holder(
+    actor, licence: Licence, title: str, body: str = "", notices: list | None = None
+) -> None:
+    """Tell the holder's accounts in-app (kept in ``notices`` when the caller sends its
+    messages together)."""
+    from yiwang.core.actions.notify import Notice, send_or_keep
 
     url = reverse("licences:wallet-detail", args=[licence.pk])
     for user in _holder_accounts(licence.holder_id, licence.holder_id_type):
-        do_notify(actor=actor, user=user, title=title, body=body, url=url, channels=())
+        send_or_keep(notices, Notice(actor, user, title, body, url, channels=()))
 
 
 @transaction.atomic
@@ -288,10 +292,13 @@ def do_issue_licence(
     valid_until: dt.date | None = None,
     issuer: Department | None = None,
     source: str = "",
+    notices: list | None = None,
 ) -> Licence:
     """签发电子证照 on approval: GB/T 36904 identifier, structured data, PDF with a QR code
     of the verification URL, sealed with the issuing department's e-seal (SM2 over the
-    SM3 of the PDF); the seal use is logged, the holder told in-app."""
+    SM3 of the PDF); the seal use is logged, the holder told in-app (or the message kept
+    in ``notices`` for a caller that sends its messages in one batch,
+    ``core.actions.notify.do_notify_each``)."""
     t = resolve_type(licence_type)
     errors: dict[str, list[str]] = {}
     try:
@@ -356,7 +363,7 @@ def do_issue_licence(
     licence.signature = sealing.b64(sealing.seal_sign(seal, licence.sign_data.encode()))
     # An unguessable file name: the media folder must never be a way around access rules.
     licence.pdf.save(f"{secrets.token_hex(12)}.pdf", ContentFile(pdf), save=False)
-    licence.save()
+    licence.save(force_insert=True)
     LicenceEvent.objects.create(
         licence=licence,
         action="issue",
@@ -394,6 +401,7 @@ def do_issue_licence(
         licence,
         _("您的%(name)s已签发") % {"name": t.name},
         _("证照编号 %(number)s，可在证照夹查看和下载。") % {"number": licence.number},
+        notices,
     )
     return licence
 

@@ -17,10 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.actions.notify import do_notify
+from yiwang.core.actions.notify import Notice, do_notify, do_notify_each
 from yiwang.core.actions.uploads import do_open_upload
-from yiwang.core.actions.workflow import do_comment, do_start_case, do_transition
+from yiwang.core.actions.workflow import (
+    do_comment,
+    do_start_case,
+    do_start_case_through,
+    do_transition,
+)
 from yiwang.core.errors import Conflict
+from yiwang.core.fields import assign_row_ids
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.identity import assurance
 from yiwang.core.models import User
@@ -224,17 +230,18 @@ def application_url(application: Application) -> str:
         return ""
 
 
-def _tell(actor, application: Application, title: str, body: str = "") -> None:
-    """Notify the applicant's account, when the application has one."""
+def _tell(
+    actor, application: Application, title: str, body: str = "", notices: list | None = None
+) -> None:
+    """Notify the applicant's account, when the application has one (kept in
+    ``notices`` when the caller sends its messages together)."""
     if application.applicant_id is None:
         return
-    do_notify(
-        actor=actor,
-        user=application.applicant,
-        title=title,
-        body=body,
-        url=application_url(application),
-    )
+    notice = Notice(actor, application.applicant, title, body, application_url(application))
+    if notices is not None:
+        notices.append(notice)
+        return
+    do_notify(actor=actor, user=notice.user, title=notice.title, body=notice.body, url=notice.url)
 
 
 def _store_materials(
@@ -283,21 +290,20 @@ def _store_materials(
     return summary
 
 
-def create_application(
-    prepared: Prepared,
-    *,
-    actor,
-    channel: str,
-    clerk=None,
-    bundle_application=None,
-    stored: dict[str, Material] | None = None,
-) -> Application:
-    """Store a prepared submission: the application, its case (承诺时限 as the whole-case
-    limit, working days), its materials; the applicant told; then 秒批 is tried. Call
-    inside a transaction."""
+def _start_comment(clerk) -> str:
+    if clerk is not None:
+        unit = clerk.org_unit.name if clerk.org_unit_id else ""
+        return _("一窗受理：%(clerk)s（%(unit)s）代申请人提交。") % {
+            "clerk": clerk,
+            "unit": unit,
+        }
+    return _("申请人网上提交申请。")
+
+
+def _new_application(prepared: Prepared, *, channel: str, clerk, bundle_application) -> Application:
+    """The application row of a prepared submission, not stored yet."""
     item, applicant = prepared.item, prepared.applicant
-    now = timezone.now()
-    application = Application.objects.create(
+    return Application(
         number=f"tmp-{uuid.uuid4().hex}",
         item=item,
         bundle_application=bundle_application,
@@ -311,25 +317,85 @@ def create_application(
         division=item.division,
         department=item.department,
         form_data=prepared.form,
-        submitted_at=now,
+        submitted_at=timezone.now(),
     )
-    if clerk is not None:
-        unit = clerk.org_unit.name if clerk.org_unit_id else ""
-        start_comment = _("一窗受理：%(clerk)s（%(unit)s）代申请人提交。") % {
-            "clerk": clerk,
-            "unit": unit,
-        }
-    else:
-        start_comment = _("申请人网上提交申请。")
+
+
+def _record_submit(actor, clerk, application: Application, prepared: Prepared, summary) -> None:
+    applicant = prepared.applicant
+    audit.record(
+        actor=clerk or actor,
+        action="services.application.window_intake" if clerk else "services.application.submit",
+        obj=application,
+        change={
+            "number": application.number,
+            "item": prepared.item.code,
+            "channel": application.channel,
+            "id_number": applicant.id_number,
+            "account": applicant.user.pk if applicant.user else None,
+            "fields": sorted(prepared.form),
+            "materials": summary,
+            "case_due": application.flow.case_due,
+        },
+    )
+
+
+def _tell_submitted(actor, application: Application, notices: list | None = None) -> None:
+    _tell(
+        actor,
+        application,
+        _("您的申请已提交：%s") % application.item.name,
+        _("办件编号 %(number)s，承诺在 %(due)s 前办结。")
+        % {"number": application.number, "due": application.flow.case_due or "—"},
+        notices,
+    )
+
+
+def create_application(
+    prepared: Prepared,
+    *,
+    actor,
+    channel: str,
+    clerk=None,
+    bundle_application=None,
+    stored: dict[str, Material] | None = None,
+) -> Application:
+    """Store a prepared submission: the application, its case (承诺时限 as the whole-case
+    limit, working days), its materials; the applicant told; 秒批 tried. When a rule
+    holds, the application is written approved at once (``_create_approved``); when
+    none does, or finishing fails, the case waits for review with the reasons written on
+    it. Call inside a transaction."""
+    item = prepared.item
+    decision = None
+    if item.instant_rules:
+        decision = instant.evaluate(item.instant_rules, _facts(prepared))
+        if decision.rule is not None:
+            try:
+                with transaction.atomic():
+                    return _create_approved(
+                        prepared,
+                        decision,
+                        actor=actor,
+                        channel=channel,
+                        clerk=clerk,
+                        bundle_application=bundle_application,
+                        stored=stored,
+                    )
+            except (ValidationError, PermissionDenied, OSError) as exc:
+                decision = _unfinished(decision.rule, exc)
+    application = _new_application(
+        prepared, channel=channel, clerk=clerk, bundle_application=bundle_application
+    )
+    application.save()
     case = do_start_case(
         actor=None if clerk is not None else actor,
         workflow_code=item.workflow_code,
         title=item.name,
         division=item.division,
         department=item.department,
-        applicant=applicant.user,
+        applicant=prepared.applicant.user,
         subject=application,
-        comment=start_comment,
+        comment=_start_comment(clerk),
         case_time_limit_days=item.promised_days,
     )
     application.case = case
@@ -338,31 +404,73 @@ def create_application(
     summary = _store_materials(
         application, prepared, window=channel == Channel.WINDOW, clerk=clerk, stored=stored
     )
-    audit.record(
-        actor=clerk or actor,
-        action="services.application.window_intake" if clerk else "services.application.submit",
-        obj=application,
-        change={
-            "number": application.number,
-            "item": item.code,
-            "channel": channel,
-            "id_number": applicant.id_number,
-            "account": applicant.user.pk if applicant.user else None,
-            "fields": sorted(prepared.form),
-            "materials": summary,
-            "case_due": case.case_due,
-        },
-    )
-    _tell(
-        clerk or actor,
-        application,
-        _("您的申请已提交：%s") % item.name,
-        _("办件编号 %(number)s，承诺在 %(due)s 前办结。")
-        % {"number": application.number, "due": case.case_due or "—"},
-    )
-    if item.instant_rules:
-        try_instant(application)
+    _record_submit(actor, clerk, application, prepared, summary)
+    _tell_submitted(clerk or actor, application)
+    if decision is not None:
+        refer(application, decision)
     routing.alarm_if_unattended(clerk or actor, application)
+    return application
+
+
+def _facts(prepared: Prepared) -> instant.Facts:
+    """The 秒批 facts of a submission, as ``instant.facts_for`` gives them once stored."""
+    applicant = prepared.applicant
+    return instant.Facts(
+        form=dict(prepared.form),
+        kind="entity" if applicant.id_type == HolderIdType.CREDIT_CODE else "person",
+        id_type=applicant.id_type,
+        id_number=applicant.id_number,
+    )
+
+
+def _create_approved(
+    prepared: Prepared,
+    decision: instant.Decision,
+    *,
+    actor,
+    channel: str,
+    clerk,
+    bundle_application,
+    stored: dict[str, Material] | None,
+) -> Application:
+    """秒批, written in its final state: the case opened and taken through 受理 → 审查 →
+    准予 by the platform in one write (``do_start_case_through``), the licence issued,
+    the application stored approved, the applicant's messages sent in one batch. The
+    states, history, ledger entries, licence and messages are those of submitting and
+    then taking each step (``try_instant`` and ``finish``), which the tests compare."""
+    item = prepared.item
+    application = _new_application(
+        prepared, channel=channel, clerk=clerk, bundle_application=bundle_application
+    )
+    assign_row_ids([application])  # the case names its subject before the row is stored
+    case = do_start_case_through(
+        actor=None if clerk is not None else actor,
+        workflow_code=item.workflow_code,
+        title=item.name,
+        division=item.division,
+        department=item.department,
+        applicant=prepared.applicant.user,
+        subject=application,
+        comment=_start_comment(clerk),
+        case_time_limit_days=item.promised_days,
+        steps=instant_steps(decision),
+    )
+    application.case = case
+    application.number = case.number
+    application.decided_by_rule = str(decision.rule.get("code", ""))[:100]  # type: ignore[union-attr]
+    application.outcome = OUTCOME_OF["approve"]
+    application.completed_at = case.closed_at
+    notices: list[Notice] = []
+    _tell_submitted(clerk or actor, application, notices)
+    if item.licence_type_code:
+        issue_licence(None, application, notices)
+    application.save(force_insert=True)
+    summary = _store_materials(
+        application, prepared, window=channel == Channel.WINDOW, clerk=clerk, stored=stored
+    )
+    _record_submit(actor, clerk, application, prepared, summary)
+    _completed(None, application, notices)
+    do_notify_each(notices)
     return application
 
 
@@ -481,21 +589,51 @@ def _messages(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
+def instant_steps(decision: instant.Decision) -> list[tuple[str, str]]:
+    """The steps the platform takes when a 秒批 rule holds: 受理, 审查, 准予, each with its
+    comment (the last names the rule)."""
+    return [
+        ("accept", _("秒批：系统自动受理。")),
+        ("review", _("秒批：系统自动审查，申请信息与规则条件一致。")),
+        ("approve", decision.comment()),
+    ]
+
+
+def _unfinished(rule: dict, exc: Exception) -> instant.Decision:
+    """A rule that held, but finishing automatically failed: normal review, saying why."""
+    return instant.Decision(
+        None,
+        [
+            _("规则「%(rule)s」成立，但自动办结未能完成（%(err)s）")
+            % {"rule": rule.get("name"), "err": _messages(exc)}
+        ],
+    )
+
+
+def refer(application: Application, decision: instant.Decision) -> None:
+    """Not decided by rule: the reasons written on the case (the platform's comment) and
+    in the ledger; the case waits for normal review."""
+    do_comment(actor=None, case=application.flow, comment=decision.comment())
+    audit.record(
+        actor=None,
+        action="services.application.instant_refer",
+        obj=application,
+        change={"number": application.number, "reasons": decision.reasons},
+    )
+
+
 def try_instant(application: Application) -> instant.Decision:
-    """Evaluate the item's 秒批 rules; when one holds the platform accepts, reviews and
-    approves (the licence issued), naming the rule; otherwise — or when finishing fails —
-    the case stays for normal review and the reasons are written on it."""
+    """Evaluate the item's 秒批 rules on a stored application, step by step: when one
+    holds the platform accepts, reviews and approves (the licence issued), naming the
+    rule; otherwise — or when finishing fails — the case stays for normal review and the
+    reasons are written on it. New applications take the one-write path of
+    ``create_application``; this is the same outcome reached through ``do_transition``."""
     decision = instant.evaluate(application.item.instant_rules, instant.facts_for(application))
     rule = decision.rule
     if rule is not None:  # decision.approved
         try:
             with transaction.atomic():
-                steps = (
-                    ("accept", _("秒批：系统自动受理。")),
-                    ("review", _("秒批：系统自动审查，申请信息与规则条件一致。")),
-                    ("approve", decision.comment()),
-                )
-                for code, comment in steps:
+                for code, comment in instant_steps(decision):
                     do_transition(
                         actor=None, case=application.flow, action_code=code, comment=comment
                     )
@@ -505,38 +643,26 @@ def try_instant(application: Application) -> instant.Decision:
         except (ValidationError, PermissionDenied, OSError) as exc:
             application.refresh_from_db()
             application.flow.refresh_from_db()
-            decision = instant.Decision(
-                None,
-                [
-                    _("规则「%(rule)s」成立，但自动办结未能完成（%(err)s）")
-                    % {"rule": rule.get("name"), "err": _messages(exc)}
-                ],
-            )
-    do_comment(actor=None, case=application.flow, comment=decision.comment())
-    audit.record(
-        actor=None,
-        action="services.application.instant_refer",
-        obj=application,
-        change={"number": application.number, "reasons": decision.reasons},
-    )
+            decision = _unfinished(rule, exc)
+    refer(application, decision)
     return decision
 
 
 # --- licence on approval ---
 
 
-def issue_licence(actor, application: Application) -> str:
+def issue_licence(actor, application: Application, notices: list | None = None) -> str:
     """签发 the item's e-licence, by the handling department, to the right holder — the
     applicant, or the entity a 设立登记 registers (``issuing``); returns its identifier
     (stored on the application). A licence that cannot be issued is refused in words
-    about the licence."""
+    about the licence. Messages are kept in ``notices`` when given."""
     from yiwang.licences.public import do_issue_licence, licence_type_by_slug
 
     code = application.item.licence_type_code
     licence_type = licence_type_by_slug(code)
     if licence_type is None:
         raise Conflict(_("证照目录中没有“%s”，不能签发。") % code, code="licence_not_issued")
-    holder = issuing.licence_holder(actor, application, licence_type)
+    holder = issuing.licence_holder(actor, application, licence_type, notices)
     try:
         licence = do_issue_licence(
             actor=actor,
@@ -547,6 +673,7 @@ def issue_licence(actor, application: Application) -> str:
             data=issuing.licence_data(application, licence_type, holder),
             issuer=application.department,
             source=f"{application.item.name} {application.number}"[:120],
+            notices=notices,
         )
     except ValidationError as exc:
         raise issuing.not_issued(licence_type, exc) from exc
@@ -577,35 +704,40 @@ def finish(actor, application: Application, action: str) -> None:
         return
     application.save(update_fields=fields)
     if application.outcome:
-        audit.record(
-            actor=actor,
-            action="services.application.complete",
-            obj=application,
-            change={
-                "number": application.number,
-                "outcome": application.outcome,
-                "rule": application.decided_by_rule,
-                "licence": application.licence_identifier,
-            },
-        )
+        _completed(actor, application)
+
+
+def _completed(actor, application: Application, notices: list | None = None) -> None:
+    """A decided application: in the ledger, its 一件事 refreshed, the applicant told."""
+    audit.record(
+        actor=actor,
+        action="services.application.complete",
+        obj=application,
+        change={
+            "number": application.number,
+            "outcome": application.outcome,
+            "rule": application.decided_by_rule,
+            "licence": application.licence_identifier,
+        },
+    )
     if application.bundle_application is not None:
         from yiwang.services.actions.bundles import do_refresh_bundle
 
         do_refresh_bundle(actor=actor, submission=application.bundle_application)
-    if application.outcome:
-        _tell(
-            actor,
-            application,
-            _("您的办件已办结：%(item)s（%(outcome)s）")
-            % {"item": application.item.name, "outcome": application.get_outcome_display()},
-            _("办件编号 %(number)s。%(licence)s")
-            % {
-                "number": application.number,
-                "licence": _("电子证照已签发，可在证照夹下载。")
-                if application.licence_identifier
-                else "",
-            },
-        )
+    _tell(
+        actor,
+        application,
+        _("您的办件已办结：%(item)s（%(outcome)s）")
+        % {"item": application.item.name, "outcome": application.get_outcome_display()},
+        _("办件编号 %(number)s。%(licence)s")
+        % {
+            "number": application.number,
+            "licence": _("电子证照已签发，可在证照夹下载。")
+            if application.licence_identifier
+            else "",
+        },
+        notices,
+    )
 
 
 # --- acting on an application ---

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.actions.notify import do_notify
+from yiwang.core.actions.notify import Notice, send_or_keep
 from yiwang.core.errors import Conflict
 from yiwang.core.fields import index_for
 from yiwang.core.identifiers import USCC_TYPES, make_credit_code
@@ -135,12 +135,15 @@ def _wrong_holder(application: Application, licence_type) -> Conflict:
     )
 
 
-def licence_holder(actor, application: Application, licence_type) -> Holder:
+def licence_holder(
+    actor, application: Application, licence_type, notices: list | None = None
+) -> Holder:
     """The holder of the licence ``application`` is approved with: the applicant (their
-    法人库 facts when an organisation), or the entity a 设立登记 registers now. An
-    applicant the licence type cannot take is a ``Conflict`` in words."""
+    法人库 facts when an organisation), or the entity a 设立登记 registers now (the
+    applicant's message kept in ``notices`` when given). An applicant the licence type
+    cannot take is a ``Conflict`` in words."""
     if application.item.registers_entity:
-        return register_entity(actor, application, licence_type)
+        return register_entity(actor, application, licence_type, notices)
     holder = Holder(
         application.applicant_name,
         application.applicant_id_number,
@@ -180,7 +183,9 @@ def _capital(form: Mapping[str, Any]) -> Decimal | None:
         return None
 
 
-def register_entity(actor, application: Application, licence_type) -> Holder:
+def register_entity(
+    actor, application: Application, licence_type, notices: list | None = None
+) -> Holder:
     """设立登记: the new entity gets its credit code and enters the 法人库 (the handling
     department as its source, the applicant as 经营者 / 法定代表人), and the applicant is
     told its code. Returns it as the licence's holder."""
@@ -210,11 +215,18 @@ def register_entity(actor, application: Application, licence_type) -> Holder:
         obj=application,
         change={"number": application.number, "credit_code": code, "name": name},
     )
-    _tell_registered(actor, application, name, code, licence_type.name)
+    _tell_registered(actor, application, name, code, licence_type.name, notices)
     return Holder(name, code, HolderIdType.CREDIT_CODE, entity_facts(values), registered=True)
 
 
-def _tell_registered(actor, application: Application, name: str, code: str, licence: str) -> None:
+def _tell_registered(
+    actor,
+    application: Application,
+    name: str,
+    code: str,
+    licence: str,
+    notices: list | None = None,
+) -> None:
     """The applicant learns the new entity's code and where its licence is."""
     if application.applicant_id is None:
         return
@@ -222,16 +234,19 @@ def _tell_registered(actor, application: Application, name: str, code: str, lice
         url = reverse("services:my-application", args=[application.number])
     except NoReverseMatch:
         url = ""
-    do_notify(
-        actor=actor,
-        user=application.applicant,
-        title=_("「%s」已登记") % name,
-        body=_(
-            "统一社会信用代码 %(code)s。%(licence)s已核发给「%(name)s」：以该代码注册企业账号、"
-            "完成法定代表人核验后，可在证照夹查看和下载。"
-        )
-        % {"code": code, "name": name, "licence": licence},
-        url=url,
+    send_or_keep(
+        notices,
+        Notice(
+            actor,
+            application.applicant,
+            _("「%s」已登记") % name,
+            _(
+                "统一社会信用代码 %(code)s。%(licence)s已核发给「%(name)s」：以该代码注册企业"
+                "账号、完成法定代表人核验后，可在证照夹查看和下载。"
+            )
+            % {"code": code, "name": name, "licence": licence},
+            url,
+        ),
     )
 
 
