@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from typing import Any
 
 import qrcode
 from qrcode.util import BCH_type_info
@@ -19,7 +20,7 @@ URL = (
 
 
 def _face(**kw) -> pdf.LicenceFace:
-    base = {
+    base: dict[str, Any] = {
         "title": "居住证",
         "number": "4108002026000002",
         "holder_label": "持证人",
