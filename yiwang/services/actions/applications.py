@@ -420,6 +420,7 @@ def _facts(prepared: Prepared) -> instant.Facts:
         kind="entity" if applicant.id_type == HolderIdType.CREDIT_CODE else "person",
         id_type=applicant.id_type,
         id_number=applicant.id_number,
+        labels=instant.form_labels(prepared.item),
     )
 
 
