@@ -9,7 +9,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import audit, crypto
 from yiwang.core.errors import Conflict
+from yiwang.core.http import public_url
 from yiwang.core.identifiers import (
     make_licence_identifier,
     validate_credit_code,
@@ -182,8 +182,7 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 def verify_url(identifier: str, token: str) -> str:
     """The public verification URL the QR code carries (absolute)."""
-    base = settings.YIWANG.get("PUBLIC_BASE_URL", "").rstrip("/")
-    return f"{base}{reverse('licences:verify')}?{urlencode({'id': identifier, 't': token})}"
+    return public_url(f"{reverse('licences:verify')}?{urlencode({'id': identifier, 't': token})}")
 
 
 def format_date(day: dt.date | None) -> str:

@@ -1,0 +1,83 @@
+"""Journeys through the demo city (演示城市) as ``yiwang demo`` seeds it, walked as its
+citizens and staff would: every demo account and every demo case, item and licence.
+The city is seeded once for the module and rolled back after."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from yiwang.core.management.commands.demo import seed_demo_city, use_served_base_url
+
+# The port the demo is served on in these tests: not the default 8000.
+DEMO_PORT = 8765
+
+
+@pytest.fixture(scope="module")
+def demo_city(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo city, served (as far as its links know) on ``DEMO_PORT``."""
+    import os
+
+    from django.conf import settings
+
+    from yiwang.core import keys
+
+    media = tmp_path_factory.mktemp("demo-media")
+    saved_base = settings.YIWANG.get("PUBLIC_BASE_URL")
+    saved_env = os.environ.pop("YIWANG_PUBLIC_BASE_URL", None)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            YIWANG_KEY_DIR=tmp_path_factory.getbasetemp() / "keys",
+            MEDIA_ROOT=media,
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+    ):
+        keys.keyring.cache_clear()
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            use_served_base_url("0.0.0.0", DEMO_PORT)
+            yield seed_demo_city(people=200, enterprises=50)
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            keys.keyring.cache_clear()
+            settings.YIWANG["PUBLIC_BASE_URL"] = saved_base
+            os.environ.pop("YIWANG_PUBLIC_BASE_URL", None)
+            if saved_env is not None:
+                os.environ["YIWANG_PUBLIC_BASE_URL"] = saved_env
+
+
+@pytest.fixture
+def demo(demo_city, db, settings):
+    """The demo city inside one test's transaction."""
+    settings.MEDIA_ROOT = settings.MEDIA_ROOT  # keep the module's media folder
+    return demo_city
+
+
+def login(client, username: str):
+    from yiwang.core.models import User
+
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+# --- QR codes and links point at the address served ---
+
+
+def test_licence_links_use_the_served_address(demo, client):
+    """Every demo licence's verification link (what its QR code carries), as the holder
+    reads it through the API, names the address the demo serves on, not port 8000."""
+    from yiwang.core.models import User
+
+    served = f"http://127.0.0.1:{DEMO_PORT}/licences/verify/?"
+    checked = 0
+    for user in User.objects.filter(kind__in=("citizen", "enterprise")).order_by("pk")[:20]:
+        login(client, user.username)
+        for lic in client.get("/api/v1/licences/mine").json()["items"]:
+            detail = client.get(f"/api/v1/licences/mine/{lic['id']}").json()
+            assert detail["verify_url"].startswith(served), detail["verify_url"]
+            checked += 1
+    assert checked >= 5
