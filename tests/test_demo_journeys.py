@@ -81,3 +81,56 @@ def test_licence_links_use_the_served_address(demo, client):
             assert detail["verify_url"].startswith(served), detail["verify_url"]
             checked += 1
     assert checked >= 5
+
+
+# --- deadlines: a step never ends after the promised completion date ---
+
+
+def _paths(definition) -> dict[str, list[str]]:
+    """The shortest way (action codes) from the initial step to every open step."""
+    paths = {definition.initial: []}
+    todo = [definition.initial]
+    while todo:
+        state = todo.pop(0)
+        for action in definition.actions_from(state):
+            if action.to not in paths and action.to not in definition.finals:
+                paths[action.to] = [*paths[state], action.code]
+                todo.append(action.to)
+    return paths
+
+
+def test_step_deadlines_within_promised_date(demo, client):
+    """For every published demo item, a case opened with the item's promised time limit
+    (承诺办结时限) and walked into every step of its workflow has each step's deadline on
+    or before the whole case's, as the API shows them."""
+    from yiwang.core.actions.workflow import do_start_case, do_transition
+    from yiwang.core.models import Workflow
+    from yiwang.core.workflow import definition_of
+    from yiwang.services.models import ServiceItem
+
+    items = ServiceItem.objects.filter(
+        level=ServiceItem.Level.HANDLING, status=ServiceItem.Status.PUBLISHED
+    ).select_related("division", "department")
+    kinds = {(i.workflow_code, i.promised_days): i for i in items}
+    assert any(days is not None and days <= 1 for _code, days in kinds)
+    login(client, "jiaozuo_bureau_admin")
+    checked = 0
+    for (code, days), item in sorted(kinds.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        wf = Workflow.objects.filter(code=code, active=True).order_by("-version").first()
+        for state, path in _paths(definition_of(wf)).items():
+            case = do_start_case(
+                actor=None,
+                workflow_code=code,
+                title=item.name,
+                division=item.division,
+                department=item.department,
+                case_time_limit_days=days,
+            )
+            for action in path:
+                do_transition(actor=None, case=case, action_code=action, comment="演示")
+            shown = client.get(f"/api/v1/inbox/{case.pk}").json()
+            assert shown["state"] == state
+            if shown["state_due"] and shown["case_due"]:
+                assert shown["state_due"] <= shown["case_due"], (item.name, state, shown)
+            checked += 1
+    assert checked > len(kinds)
