@@ -134,3 +134,77 @@ def test_step_deadlines_within_promised_date(demo, client):
                 assert shown["state_due"] <= shown["case_due"], (item.name, state, shown)
             checked += 1
     assert checked > len(kinds)
+
+
+# --- a citizen sees only the applicant's view of their own case ---
+
+# What only staff see on a case: the note box, upload of working papers, the assignee,
+# 签收, and the warning about an estimated calendar.
+STAFF_MARKS = (
+    "添加备注",
+    'value="comment"',
+    'value="claim"',
+    'value="release"',
+    'id="case-assignee"',
+    "承办人",
+    "未签收",
+    "estimated-warning",
+)
+
+
+def _case_links(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'href="(/cases/\d+/)"', html))
+
+
+def _assert_applicants_page(client, url: str) -> str:
+    answer = client.get(url, follow=True)
+    assert answer.status_code == 200, url
+    html = answer.content.decode()
+    for mark in STAFF_MARKS:
+        assert mark not in html, (url, mark)
+    return html
+
+
+def test_citizens_see_only_the_applicants_view(demo, client):
+    """Every demo case applied for by a citizen or enterprise, reached as its applicant
+    by every route — 个人中心's 我的办件, a notification's link, the direct address and
+    the API — shows the applicant's view: no notes, no working papers, no 承办人, no
+    calendar warning; a staff note stays inside; another citizen gets 404."""
+    from yiwang.core.actions.workflow import do_comment
+    from yiwang.core.models import Case, User
+
+    cases = list(
+        Case.objects.filter(applicant__kind__in=("citizen", "enterprise")).select_related(
+            "applicant"
+        )
+    )
+    assert cases
+    clerk = User.objects.get(username="jiaozuo_window_clerk")
+    stranger = User.objects.filter(kind="citizen").exclude(pk__in=[c.applicant_id for c in cases])[
+        0
+    ]
+    for case in cases:
+        Case.objects.filter(pk=case.pk).update(calendar_estimated=True)
+        if case.division_id == clerk.org_unit.division_id:
+            do_comment(actor=clerk, case=case, comment="内部备注：请核对营业场所")
+        applicant = case.applicant
+        login(client, applicant.username)
+        home = "/me/" if applicant.kind == "citizen" else "/enterprise/"
+        links = _case_links(client.get(home).content.decode())
+        assert f"/cases/{case.pk}/" in links
+        for notice in applicant.notifications.filter(url__contains="/cases/"):
+            _assert_applicants_page(client, notice.url)
+        html = _assert_applicants_page(client, f"/cases/{case.pk}/")
+        assert case.number in html and "内部备注" not in html
+        assert "申请人" in html  # the history names the applicant, not staff
+        detail = client.get(f"/api/v1/inbox/{case.pk}").json()
+        assert detail["assignee"] is None and detail["calendar_estimated"] is False
+        assert all("内部备注" not in e["comment"] for e in detail["events"])
+        assert {e["actor"] for e in detail["events"]} <= {"申请人", case.department.name}
+        refused = client.post(f"/cases/{case.pk}/", {"op": "comment", "comment": "催办"})
+        assert refused.status_code == 403
+        login(client, stranger.username)
+        assert client.get(f"/cases/{case.pk}/").status_code == 404
+        assert client.get(f"/api/v1/inbox/{case.pk}").status_code == 404
