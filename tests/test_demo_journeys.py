@@ -208,3 +208,45 @@ def test_citizens_see_only_the_applicants_view(demo, client):
         login(client, stranger.username)
         assert client.get(f"/cases/{case.pk}/").status_code == 404
         assert client.get(f"/api/v1/inbox/{case.pk}").status_code == 404
+
+
+# --- no dead links for staff ---
+
+
+def _links(html: str, pattern: str) -> set[str]:
+    import re
+
+    return set(re.findall(rf'href="({pattern})"', html))
+
+
+def test_staff_see_no_dead_links(demo, client):
+    """For every demo staff account: no 在线申请 link answers 403 (staff are offered the
+    window's 一窗受理 instead), and every sample ticket a 12345 hotspot links to opens."""
+    from yiwang.core.models import User
+    from yiwang.services.models import ServiceItem
+
+    items = list(
+        ServiceItem.objects.filter(
+            level=ServiceItem.Level.HANDLING, status=ServiceItem.Status.PUBLISHED, online=True
+        ).values_list("code", flat=True)[:3]
+    )
+    assert items
+    hotspot_links = 0
+    for user in User.objects.filter(kind="staff", is_active=True).order_by("username"):
+        client.force_login(user)
+        pages = [f"/services/items/{code}/" for code in items] + ["/services/bundles/"]
+        for page in pages:
+            html = client.get(page).content.decode()
+            for link in _links(html, r"/services/[^\"]*apply/"):
+                assert client.get(link).status_code == 200, (user.username, link)
+        answer = client.get("/hotline/hotspots/")
+        if answer.status_code != 200:
+            continue
+        for link in _links(answer.content.decode(), r"/hotline/tickets/\d+/"):
+            assert client.get(link).status_code == 200, (user.username, link)
+            hotspot_links += 1
+    assert hotspot_links
+    citizen = User.objects.filter(kind="citizen").first()
+    client.force_login(citizen)
+    guide = client.get(f"/services/items/{items[0]}/").content.decode()
+    assert 'id="apply-online"' in guide
