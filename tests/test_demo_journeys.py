@@ -250,3 +250,43 @@ def test_staff_see_no_dead_links(demo, client):
     client.force_login(citizen)
     guide = client.get(f"/services/items/{items[0]}/").content.decode()
     assert 'id="apply-online"' in guide
+
+
+# --- a renewal replaces the licence it renews ---
+
+
+def test_residence_permit_endorsement_replaces_the_permit(demo, client):
+    """居住证签注 by a demo citizen holding a valid 居住证: the renewed permit is issued
+    and the old one is cancelled (注销) naming it — one valid 居住证, as the holder's
+    licence wallet (API) shows."""
+    import json
+
+    from yiwang.core.models import User
+    from yiwang.services.models import ServiceItem
+
+    holder = User.objects.get(username="citizen001")
+    login(client, holder.username)
+
+    def permits():
+        mine = client.get("/api/v1/licences/mine?page_size=200").json()["items"]
+        return [lic for lic in mine if lic["type_slug"] == "residence_permit"]
+
+    before = [p for p in permits() if p["status"] == "01"]
+    assert len(before) == 1
+    item = ServiceItem.objects.filter(
+        name="居住证签注", status=ServiceItem.Status.PUBLISHED
+    ).first()
+    form = {
+        "permit_number": before[0]["number"],
+        "address": "焦作市解放区民主南路 1 号",
+        "phone": "13800000001",
+    }
+    answer = client.post(
+        "/api/v1/services/applications", {"item": item.code, "form_data": json.dumps(form)}
+    )
+    assert answer.status_code == 201, answer.content
+    after = permits()
+    valid = [p for p in after if p["status"] == "01"]
+    assert len(valid) == 1 and valid[0]["id"] != before[0]["id"], after
+    old = next(p for p in after if p["id"] == before[0]["id"])
+    assert old["status"] == "04"

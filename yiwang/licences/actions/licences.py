@@ -287,10 +287,13 @@ def do_issue_licence(
     valid_until: dt.date | None = None,
     issuer: Department | None = None,
     source: str = "",
+    supersedes: bool = False,
 ) -> Licence:
     """签发电子证照 on approval: GB/T 36904 identifier, structured data, PDF with a QR code
     of the verification URL, sealed with the issuing department's e-seal (SM2 over the
-    SM3 of the PDF); the seal use is logged, the holder told in-app."""
+    SM3 of the PDF); the seal use is logged, the holder told in-app. ``supersedes``: the
+    new licence replaces the holder's licences of the type (换发 — a 变更, 延续, 签注 or
+    补发), which are cancelled (注销) naming it, so one of them is ever valid."""
     t = resolve_type(licence_type)
     errors: dict[str, list[str]] = {}
     try:
@@ -388,6 +391,8 @@ def do_issue_licence(
             "valid_until": valid_until.isoformat() if valid_until else None,
         },
     )
+    if supersedes:
+        _supersede(actor, licence)
     _tell_holder(
         actor,
         licence,
@@ -395,6 +400,30 @@ def do_issue_licence(
         _("证照编号 %(number)s，可在证照夹查看和下载。") % {"number": licence.number},
     )
     return licence
+
+
+def _supersede(actor, licence: Licence) -> int:
+    """换发: the holder's other live licences of the new one's type are cancelled (注销),
+    the reason naming the licence that replaces them. Returns how many."""
+    older = (
+        Licence.objects.select_for_update()
+        .select_related("licence_type")
+        .filter(
+            licence_type=licence.licence_type,
+            holder_id_index=access.holder_index(licence.holder_id),
+            status__in=LIVE,
+        )
+        .exclude(pk=licence.pk)
+        .order_by("pk")
+    )
+    count = 0
+    for old in older:
+        if old.holder_id != licence.holder_id:  # a blind-index collision: not the holder
+            continue
+        reason = _("已换发，由证照 %(number)s 替代") % {"number": licence.number}
+        _set_status(actor, old, "supersede", Status.CANCELLED, reason)
+        count += 1
+    return count
 
 
 # --- lifecycle (证照状态) ---

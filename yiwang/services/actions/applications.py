@@ -547,6 +547,7 @@ def issue_licence(actor, application: Application) -> str:
             data=issuing.licence_data(application, licence_type, holder),
             issuer=application.department,
             source=f"{application.item.name} {application.number}"[:120],
+            supersedes=application.item.handling in issuing.REPLACING,
         )
     except ValidationError as exc:
         raise issuing.not_issued(licence_type, exc) from exc
