@@ -106,6 +106,15 @@ def _deadline(start: date, days: int | None) -> tuple[date | None, bool]:
     return workdays.add_working_days(start, days)
 
 
+def _within_case(state_due: date | None, case_due: date | None) -> date | None:
+    """A step's deadline (环节时限) never falls after the whole case's (承诺办结时限): a
+    step whose own limit would run past it ends when the case must. A step without a
+    limit stays without one."""
+    if state_due is None or case_due is None:
+        return state_due
+    return min(state_due, case_due)
+
+
 def _unknown(field: str, value: Any):
     raise ValidationError({field: _("未找到：%s") % value}, code="unknown")
 
@@ -147,6 +156,7 @@ def _opening(
     case_due, est2 = _deadline(
         today, wf.case_time_limit_days if case_time_limit_days is None else case_time_limit_days
     )
+    state_due = _within_case(state_due, case_due)
     subject_type, subject_id = audit.object_ref(subject) if subject is not None else ("", "")
     case = Case(
         workflow=wf,
@@ -381,6 +391,7 @@ def _move(row: Case, d: Definition, action_code: str, actor, comment: str):
         state_est = False
     else:
         row.state_due, state_est = _deadline(timezone.localdate(now), d.time_limit(action.to))
+        row.state_due = _within_case(row.state_due, row.case_due)
     case_est = row.case_due is not None and workdays.is_estimated(
         timezone.localdate(row.opened_at), row.case_due
     )
@@ -463,6 +474,12 @@ def do_set_case_due(*, actor, case: Case, due: date, comment: str) -> Case:
     before = row.case_due
     opened = timezone.localdate(row.opened_at)
     row.case_due = due
+    # The step's own limit again, within the new whole-case deadline (a step cut short
+    # by the old one gets its time back when the case is extended).
+    own_due, _est = _deadline(
+        timezone.localdate(row.state_entered_at), definition_of(row.workflow).time_limit(row.state)
+    )
+    row.state_due = _within_case(own_due, due)
     # Kept as a count of working days, so a calendar loaded later recounts it faithfully.
     row.case_time_limit_days = max(0, workdays.working_days_between(opened, due))
     row.escalation_step = 0
@@ -471,6 +488,7 @@ def do_set_case_due(*, actor, case: Case, due: date, comment: str) -> Case:
     row.save(
         update_fields=[
             "case_due",
+            "state_due",
             "case_time_limit_days",
             "escalation_step",
             "escalation_level",
@@ -780,6 +798,7 @@ def do_recompute_estimated_deadlines(*, actor) -> int:
             else case.workflow.case_time_limit_days
         )
         case_due, est2 = _deadline(timezone.localdate(case.opened_at), limit)
+        state_due = _within_case(state_due, case_due)
         before = (case.state_due, case.case_due)
         case.state_due, case.case_due, case.calendar_estimated = state_due, case_due, est1 or est2
         case.save(update_fields=["state_due", "case_due", "calendar_estimated"])

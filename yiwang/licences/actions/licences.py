@@ -9,7 +9,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import audit, crypto
 from yiwang.core.errors import Conflict
+from yiwang.core.http import public_url
 from yiwang.core.identifiers import (
     make_licence_identifier,
     validate_credit_code,
@@ -182,8 +182,7 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 def verify_url(identifier: str, token: str) -> str:
     """The public verification URL the QR code carries (absolute)."""
-    base = settings.YIWANG.get("PUBLIC_BASE_URL", "").rstrip("/")
-    return f"{base}{reverse('licences:verify')}?{urlencode({'id': identifier, 't': token})}"
+    return public_url(f"{reverse('licences:verify')}?{urlencode({'id': identifier, 't': token})}")
 
 
 def format_date(day: dt.date | None) -> str:
@@ -293,12 +292,15 @@ def do_issue_licence(
     issuer: Department | None = None,
     source: str = "",
     notices: list | None = None,
+    supersedes: bool = False,
 ) -> Licence:
     """签发电子证照 on approval: GB/T 36904 identifier, structured data, PDF with a QR code
     of the verification URL, sealed with the issuing department's e-seal (SM2 over the
     SM3 of the PDF); the seal use is logged, the holder told in-app (or the message kept
     in ``notices`` for a caller that sends its messages in one batch,
-    ``core.actions.notify.do_notify_each``)."""
+    ``core.actions.notify.do_notify_each``). ``supersedes``: the new licence replaces the
+    holder's licences of the type (换发 — a 变更, 延续, 签注 or 补发), which are cancelled
+    (注销) naming it, so one of them is ever valid."""
     t = resolve_type(licence_type)
     errors: dict[str, list[str]] = {}
     try:
@@ -396,6 +398,8 @@ def do_issue_licence(
             "valid_until": valid_until.isoformat() if valid_until else None,
         },
     )
+    if supersedes:
+        _supersede(actor, licence)
     _tell_holder(
         actor,
         licence,
@@ -404,6 +408,30 @@ def do_issue_licence(
         notices,
     )
     return licence
+
+
+def _supersede(actor, licence: Licence) -> int:
+    """换发: the holder's other live licences of the new one's type are cancelled (注销),
+    the reason naming the licence that replaces them. Returns how many."""
+    older = (
+        Licence.objects.select_for_update()
+        .select_related("licence_type")
+        .filter(
+            licence_type=licence.licence_type,
+            holder_id_index=access.holder_index(licence.holder_id),
+            status__in=LIVE,
+        )
+        .exclude(pk=licence.pk)
+        .order_by("pk")
+    )
+    count = 0
+    for old in older:
+        if old.holder_id != licence.holder_id:  # a blind-index collision: not the holder
+            continue
+        reason = _("已换发，由证照 %(number)s 替代") % {"number": licence.number}
+        _set_status(actor, old, "supersede", Status.CANCELLED, reason)
+        count += 1
+    return count
 
 
 # --- lifecycle (证照状态) ---

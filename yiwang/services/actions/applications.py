@@ -675,6 +675,7 @@ def issue_licence(actor, application: Application, notices: list | None = None) 
             issuer=application.department,
             source=f"{application.item.name} {application.number}"[:120],
             notices=notices,
+            supersedes=application.item.handling in issuing.REPLACING,
         )
     except ValidationError as exc:
         raise issuing.not_issued(licence_type, exc) from exc

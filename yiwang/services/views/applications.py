@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
@@ -153,10 +153,7 @@ def _published_item(code: str) -> ServiceItem:
 
 
 def _applicant_user(request: AuthenticatedHttpRequest) -> None:
-    if request.user.kind not in ("citizen", "enterprise"):
-        raise PermissionDenied(
-            _("在线申请仅对群众和企业用户开放；窗口人员请使用一窗受理为申请人代办。")
-        )
+    access.require_applicant(request.user)
 
 
 @login_required

@@ -64,7 +64,11 @@ def bundles(request: HttpRequest) -> HttpResponse:
                 "days": max((i.promised_days or 0 for i in items), default=0),
             }
         )
-    return render(request, "services/bundles/list.html", {"rows": rows})
+    return render(
+        request,
+        "services/bundles/list.html",
+        {"rows": rows, "can_apply": access.may_apply(request.user)},
+    )
 
 
 def _group_rows(groups, errors):

@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
@@ -78,6 +79,13 @@ def licence_name(slug: str, cache: dict | None = None) -> str:
 def _department_field(form: forms.Form) -> forms.ModelChoiceField:
     """The item form's 实施部门 field, a model choice whose departments a page narrows."""
     return cast(forms.ModelChoiceField, form.fields["department"])
+
+
+def _window_url(user, item: ServiceItem) -> str:
+    """一窗受理 of the item, for a window clerk (staff do not apply online)."""
+    if not access.is_window_clerk(user):
+        return ""
+    return reverse("services:window") + "?" + urlencode({"item": item.code})
 
 
 def apply_url(item: ServiceItem) -> str:
@@ -228,7 +236,12 @@ def item_guide(request: HttpRequest, code: str) -> HttpResponse:
             event_label(e) for e in (item.life_events or []) + (item.enterprise_events or [])
         ],
         "issues": licence_name(item.licence_type_code, names),
-        "can_apply": handling and item.status == Status.PUBLISHED and item.online,
+        "online": handling and item.status == Status.PUBLISHED and item.online,
+        "can_apply": handling
+        and item.status == Status.PUBLISHED
+        and item.online
+        and access.may_apply(request.user),
+        "window_url": _window_url(request.user, item),
         "apply_url": apply_url(item),
         "instant": bool(item.instant_rules),
         "can_manage": access.may_manage(request.user, item.department)
