@@ -113,3 +113,21 @@ def levels(name: str, value: str) -> list[dict]:
             break
         parent = chosen
     return out
+
+
+def place_name(code: str) -> str:
+    """The names from the county down to ``code`` run together (武陟县城关镇第一社区), as
+    an address starts; empty for a code outside the city."""
+    codes = chain(code)
+    names = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+    return "".join(names.get(c, "") for c in codes)
+
+
+def with_place(address: str, code: str) -> str:
+    """The address text led by the picked division's names, unless it already names
+    them (so the 12345 locator reads the place from the text it always reads)."""
+    lead = place_name(code) if code else ""
+    address = (address or "").strip()
+    if not lead or address.startswith(lead) or lead in address:
+        return address
+    return lead + address
