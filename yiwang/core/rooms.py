@@ -84,8 +84,9 @@ class PeriodicJob:
 @dataclass(frozen=True)
 class ReadSource:
     """A place where a citizen sees who read their data (谁用了我的数据): ``query`` is
-    the dotted path of ``(user) -> QuerySet`` of reads of the user's own records (empty
-    for anyone else), ``url_name`` the page listing them."""
+    the dotted path of ``(user) -> reads`` of the user's own records (empty for anyone
+    else) — anything with ``count()``, a QuerySet or a capped count — and ``url_name``
+    the page listing them."""
 
     label: Text
     url_name: str
