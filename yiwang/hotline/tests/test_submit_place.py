@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _township(county: str) -> Division:
-    return Division.objects.filter(parent_id=county).order_by("code").first()
+    town = Division.objects.filter(parent_id=county).order_by("code").first()
+    assert town is not None
+    return town
 
 
 def test_the_page_lists_counties_and_the_locate_button(client, citizen, city):

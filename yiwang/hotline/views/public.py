@@ -113,7 +113,7 @@ def submit(request: AuthenticatedHttpRequest) -> HttpResponse:
     posted = request.method == "POST"
     place = divisionpicker.picked(request.POST, PLACE) if posted else ""
     refresh = posted and divisionpicker.REFRESH in request.POST
-    data = request.POST
+    data: Any = request.POST
     if posted and not refresh:
         data = request.POST.copy()
         data["address"] = divisionpicker.with_place(request.POST.get("address", ""), place)

@@ -1,4 +1,4 @@
-"""谁用了我的数据: every kind of use of a citizen's data inside the platform reaches their
+"""谁用了我的数据 across the rooms: every kind of use of a citizen's data inside the platform reaches their
 page and API — exchange-gateway reads, base-registry checks while an application is
 handled, verifications and staff views of their e-licences, clear values revealed by
 staff with the purpose they gave — and never another citizen's."""
@@ -14,10 +14,11 @@ from django.urls import reverse
 
 from yiwang.core.identifiers import make_id_number
 from yiwang.core.models import DataUse, User
+from yiwang.data.tests.conftest import data_city, steward
 from yiwang.data.tests.test_sharing import IDN, actors, bearer, granted_person, people, post
 
 pytestmark = pytest.mark.django_db
-__all__ = ["actors", "people"]  # fixtures used by name
+__all__ = ["actors", "data_city", "people", "steward"]  # fixtures used by name
 
 OTHER_IDN = make_id_number("410802", dt.date(1990, 1, 1), 12)  # 李四
 
@@ -82,6 +83,7 @@ def _licence(holder_id: str, name: str):
     from yiwang.licences.public import do_issue_licence
 
     t = LicenceType.objects.filter(holder_kind__in=("person", "any")).order_by("slug").first()
+    assert t is not None
     return do_issue_licence(
         actor=None,
         licence_type=t,
