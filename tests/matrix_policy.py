@@ -275,6 +275,8 @@ SURFACES: tuple[Surface, ...] = (
     _lp("data_access", "/data/my-data/", [OWNER]),
     _la("data_access", API + "/data/sharing/my-data?page_size=200", [OWNER]),
     _la("data_access", API + "/data/sharing/my-data/uses?limit=200", [OWNER]),
+    _lp("data_use", "/data/my-data/", [OWNER]),
+    _la("data_use", API + "/data/sharing/my-data/uses?limit=200", [OWNER]),
     _p("objection", "/data/objections/{pk}/", [DATA_VIEW]),
     _a("objection", API + "/data/objections/{pk}", [DATA_VIEW]),
     _lp("objection", "/data/objections/?status=", [DATA_VIEW]),
