@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core import audit
+from yiwang.core import audit, datause
 from yiwang.core.actions.notify import Notice, do_notify, do_notify_each
 from yiwang.core.actions.uploads import do_open_upload
 from yiwang.core.actions.workflow import (
@@ -35,6 +35,7 @@ from yiwang.services import access, instant
 from yiwang.services.actions import issuing, routing
 from yiwang.services.formdata import clean_form
 from yiwang.services.materials import (
+    REGISTRY_LABELS,
     CheckedUpload,
     Need,
     check_material,
@@ -244,6 +245,30 @@ def _tell(
     do_notify(actor=actor, user=notice.user, title=notice.title, body=notice.body, url=notice.url)
 
 
+def _note_check(application: Application, need) -> None:
+    """A 免证 material is a use of the applicant's data by the handling department — a
+    base-registry check or an e-licence check — filed under the applicant (谁用了我的数据)."""
+    if need.source == Material.Source.REGISTRY:
+        fact = need.spec.registry_fact
+        kind = "registry"
+        what = _("%(registry)s（代替“%(material)s”）") % {
+            "registry": REGISTRY_LABELS.get(fact, fact),
+            "material": need.spec.name,
+        }
+    else:
+        kind = "licence"
+        what = need.label
+    datause.note(
+        subject=application.applicant_id_number,
+        kind=kind,
+        obj=application,
+        department=application.department,
+        what=what,
+        purpose=_("办理“%(item)s”（办件 %(number)s）免证核验")
+        % {"item": application.item.name, "number": application.number},
+    )
+
+
 def _store_materials(
     application: Application,
     prepared: Prepared,
@@ -266,6 +291,7 @@ def _store_materials(
                 reference=need.reference[:200],
             )
             summary.append({"spec": spec.pk, "source": need.source, "reference": need.reference})
+            _note_check(application, need)
         elif spec.pk in prepared.files:
             upload = prepared.files[spec.pk]
             material = save_material(
