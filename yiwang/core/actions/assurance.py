@@ -24,6 +24,7 @@ from yiwang.core.identifiers import normalize_id_number, validate_id_number
 from yiwang.core.identity import registry
 from yiwang.core.models import Assurance, PhoneChallenge, User
 from yiwang.core.notify import ChannelError
+from yiwang.core.notify.text import bilingual
 
 CODE_CONTEXT = "core.PhoneChallenge.code"
 PURPOSE = "assurance"
@@ -334,10 +335,12 @@ def _unbind(actor, old: User, reason: str) -> None:
     do_notify(
         actor=actor,
         user=old,
-        title=_("您的账号已解除身份证号码绑定"),
-        body=_(
-            "经政务服务大厅窗口核验，原绑定在您账号上的身份证号码已由本人办理换绑，您的账号"
-            "已不再是实名账号。如有疑问，请携带居民身份证到政务服务大厅窗口咨询。"
+        title=bilingual(lambda: _("您的账号已解除身份证号码绑定")),
+        body=bilingual(
+            lambda: _(
+                "经政务服务大厅窗口核验，原绑定在您账号上的身份证号码已由本人办理换绑，您的账号"
+                "已不再是实名账号。如有疑问，请携带居民身份证到政务服务大厅窗口咨询。"
+            )
         ),
         url="/account/",
     )
@@ -381,8 +384,10 @@ def do_confirm_enterprise(*, actor, enterprise: User) -> User:
     do_notify(
         actor=actor,
         user=enterprise,
-        title=_("企业账号已由法定代表人确认"),
-        body=_("法定代表人已登录本人实名账号确认了本企业账号，账号已完成实名核验。"),
+        title=bilingual(lambda: _("企业账号已由法定代表人确认")),
+        body=bilingual(
+            lambda: _("法定代表人已登录本人实名账号确认了本企业账号，账号已完成实名核验。")
+        ),
         url="/account/",
     )
     return enterprise

@@ -25,6 +25,7 @@ from yiwang.core.actions.workflow import (
 )
 from yiwang.core.errors import Conflict
 from yiwang.core.models import Department, User
+from yiwang.core.notify.text import Text, bilingual
 from yiwang.hotline import access
 from yiwang.hotline.actions.tickets import resolve_category
 from yiwang.hotline.models import (
@@ -70,7 +71,7 @@ def handlers_of(department: Department | None) -> list[User]:
     )
 
 
-def _tell(users, ticket: Ticket, title: str, body: str = "", url: str = "") -> None:
+def _tell(users, ticket: Ticket, title: Text, body: Text = "", url: str = "") -> None:
     do_notify_many(actor=None, users=users, title=title, body=body or ticket.title, url=url)
 
 
@@ -78,7 +79,7 @@ def _staff_url(ticket: Ticket) -> str:
     return reverse("hotline:ticket", args=[ticket.pk])
 
 
-def _tell_citizen(ticket: Ticket, title: str, body: str) -> None:
+def _tell_citizen(ticket: Ticket, title: Text, body: Text) -> None:
     if ticket.citizen_id:
         _tell([ticket.citizen], ticket, title, body, reverse("hotline:my_ticket", args=[ticket.pk]))
 
@@ -140,7 +141,13 @@ def do_dispatch(
     row.department = department
     row.save(update_fields=["category", "needs_review", "department"])
     _record(actor, row, "dispatch", department=department.pk, category=chosen.code)
-    _tell(handlers_of(department), row, _("新派工单：%s") % row.number, row.title, _staff_url(row))
+    _tell(
+        handlers_of(department),
+        row,
+        bilingual(lambda: _("新派工单：%s") % row.number),
+        row.title,
+        _staff_url(row),
+    )
     return _sync(ticket, row)
 
 
@@ -241,7 +248,11 @@ def do_reject_return(*, actor, ticket: Ticket, comment: str) -> Ticket:
     TicketReturn.objects.filter(ticket=row, accepted=None).update(accepted=False)
     _record(actor, row, "reject_return")
     _tell(
-        handlers_of(row.department), row, _("退单未通过：%s") % row.number, comment, _staff_url(row)
+        handlers_of(row.department),
+        row,
+        bilingual(lambda: _("退单未通过：%s") % row.number),
+        comment,
+        _staff_url(row),
     )
     return _sync(ticket, row)
 
@@ -327,7 +338,11 @@ def do_send_back(*, actor, ticket: Ticket, comment: str) -> Ticket:
     do_transition(actor=actor, case=row.flow, action_code="send_back", comment=comment)
     _record(actor, row, "send_back")
     _tell(
-        handlers_of(row.department), row, _("答复被退回：%s") % row.number, comment, _staff_url(row)
+        handlers_of(row.department),
+        row,
+        bilingual(lambda: _("答复被退回：%s") % row.number),
+        comment,
+        _staff_url(row),
     )
     return _sync(ticket, row)
 
@@ -347,7 +362,11 @@ def do_supervise(*, actor, ticket: Ticket, comment: str) -> Ticket:
     _record(actor, row, "supervise")
     if row.department_id:
         _tell(
-            handlers_of(row.department), row, _("督办：%s") % row.number, comment, _staff_url(row)
+            handlers_of(row.department),
+            row,
+            bilingual(lambda: _("督办：%s") % row.number),
+            comment,
+            _staff_url(row),
         )
     return _sync(ticket, row)
 
@@ -363,7 +382,7 @@ def do_conclude(*, actor, ticket: Ticket) -> Ticket:
     row.on_time = row.flow.case_due is None or timezone.localdate(now) <= row.flow.case_due
     row.save(update_fields=["concluded_at", "on_time"])
     _record(actor, row, "conclude", on_time=row.on_time)
-    _tell_citizen(row, _("您的诉求已办结：%s") % row.number, row.reply)
+    _tell_citizen(row, bilingual(lambda: _("您的诉求已办结：%s") % row.number), row.reply)
     return _sync(ticket, row)
 
 
@@ -408,7 +427,7 @@ def do_callback(
         _tell(
             handlers_of(row.department),
             row,
-            _("工单重办：%s") % row.number,
+            bilingual(lambda: _("工单重办：%s") % row.number),
             comment,
             _staff_url(row),
         )
