@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.core import access, audit, authcache, notify, ratelimit
 from yiwang.core.crypto import blind_index
@@ -204,7 +205,13 @@ def do_verify_phone_code(*, actor, user: User, code: str) -> User:
         )
         if left > 0:
             failure = Invalid(
-                {"code": _("验证码不正确，还可尝试 %d 次。") % left}, code="code_wrong"
+                {
+                    "code": ngettext(
+                        "验证码不正确，还可尝试 %d 次。", "验证码不正确，还可尝试 %d 次。", left
+                    )
+                    % left
+                },
+                code="code_wrong",
             )
         else:
             failure = Invalid(

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.core import audit
 from yiwang.core import calendar as workdays
@@ -221,7 +222,11 @@ def do_return(
     last_day, _estimated = workdays.add_working_days(_dispatched_on(row), days)
     if timezone.localdate() > last_day:
         raise ValidationError(
-            _("已超过退单时限（派单后 %(days)d 个工作日，截至 %(day)s），请继续办理或申请延期。")
+            ngettext(
+                "已超过退单时限（派单后 %(days)d 个工作日，截至 %(day)s），请继续办理或申请延期。",
+                "已超过退单时限（派单后 %(days)d 个工作日，截至 %(day)s），请继续办理或申请延期。",
+                days,
+            )
             % {"days": days, "day": last_day},
             code="return_too_late",
         )
@@ -318,7 +323,12 @@ def do_decide_extension(*, actor, ticket: Ticket, approve: bool, note: str = "")
             actor=actor,
             case=row.flow,
             due=due,
-            comment=_("同意延期 %(days)d 个工作日，至 %(due)s") % {"days": ext.days, "due": due},
+            comment=ngettext(
+                "同意延期 %(days)d 个工作日，至 %(due)s",
+                "同意延期 %(days)d 个工作日，至 %(due)s",
+                ext.days,
+            )
+            % {"days": ext.days, "due": due},
         )
     ext.state = Extension.State.APPROVED if approve else Extension.State.REFUSED
     ext.decided_by, ext.decided_at, ext.decision_note = actor, timezone.now(), note

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.core import audit
 from yiwang.core.notify.text import bilingual
@@ -54,7 +55,11 @@ def _notify(alert: HotspotAlert) -> int:
     hours = int(settings.YIWANG.get("HOTLINE_HOTSPOT_WINDOW_HOURS", 24))
     title = bilingual(
         lambda: (
-            _("热点预警：%(place)s“%(category)s”%(hours)s 小时内 %(n)s 件")
+            ngettext(
+                "热点预警：%(place)s“%(category)s”%(hours)s 小时内 %(n)s 件",
+                "热点预警：%(place)s“%(category)s”%(hours)s 小时内 %(n)s 件",
+                alert.count,
+            )
             % {
                 "place": alert.division.name,
                 "category": alert.category.display_name,

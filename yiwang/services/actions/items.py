@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.core import audit
 from yiwang.core.errors import Conflict
@@ -498,7 +499,11 @@ def _time_limits(merged: dict, errors: _Errors) -> tuple[int | None, int | None]
     if statutory is not None and promised is not None and promised > statutory:
         errors.add(
             "promised_days",
-            _("承诺办结时限（%(p)s 个工作日）不能超过法定办结时限（%(s)s 个工作日）。")
+            ngettext(
+                "承诺办结时限（%(p)s 个工作日）不能超过法定办结时限（%(s)s 个工作日）。",
+                "承诺办结时限（%(p)s 个工作日）不能超过法定办结时限（%(s)s 个工作日）。",
+                statutory,
+            )
             % {"p": promised, "s": statutory},
             "promised_exceeds_statutory",
         )
@@ -608,7 +613,11 @@ def _check_step_total(
     if promised is not None and total is not None and total > promised:
         errors.add(
             "steps",
-            _("各环节时限合计 %(t)s 个工作日，超过了承诺办结时限 %(p)s 个工作日。")
+            ngettext(
+                "各环节时限合计 %(t)s 个工作日，超过了承诺办结时限 %(p)s 个工作日。",
+                "各环节时限合计 %(t)s 个工作日，超过了承诺办结时限 %(p)s 个工作日。",
+                promised,
+            )
             % {"t": total, "p": promised},
         )
 
