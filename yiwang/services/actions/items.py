@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from yiwang.core import audit
@@ -29,7 +30,11 @@ Status = ServiceItem.Status
 CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{2,39}$")
 MAX_DAYS = 365
 MAX_ROWS = 100
-REGISTRY_FACTS = {"person": "人口库（身份/户籍信息）", "legal_entity": "法人库（营业执照信息）"}
+# What a material read from a 基础库 stands in for, as the guide names it.
+REGISTRY_FACTS = {
+    "person": _lazy("人口库（身份/户籍信息）"),
+    "legal_entity": _lazy("法人库（营业执照信息）"),
+}
 TEXT_LIMITS = {
     "name": 200,
     "implementer": 200,
