@@ -40,7 +40,7 @@ def _name(node: ast.AST) -> str:
     return ""
 
 
-def _bare_gettext(node: ast.AST) -> list[ast.Call]:
+def _bare_gettext(node: ast.AST) -> list[ast.AST]:
     """gettext calls under ``node`` that are not inside a ``bilingual(...)``."""
     if _name(node) == "bilingual":
         return []
@@ -79,9 +79,12 @@ def test_every_message_sender_writes_both_languages():
     for path in _sources():
         tree = ast.parse(path.read_text("utf-8"))
         for node in ast.walk(tree):
-            if _name(node) in SENDERS:
-                for arg in [*node.args, *(k.value for k in node.keywords)]:  # type: ignore[attr-defined]
-                    bare += [f"{path.relative_to(ROOT)}:{c.lineno}" for c in _bare_gettext(arg)]
+            if isinstance(node, ast.Call) and _name(node) in SENDERS:
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    bare += [
+                        f"{path.relative_to(ROOT)}:{getattr(c, 'lineno', 0)}"
+                        for c in _bare_gettext(arg)
+                    ]
     assert len(_sources()) > 100
     assert not bare, f"message text not written with bilingual(): {bare}"
 

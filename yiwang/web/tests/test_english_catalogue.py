@@ -59,7 +59,7 @@ def test_every_entry_is_translated(po):
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_compiled_english_uses_half_width_punctuation(po):
     with po.with_suffix(".mo").open("rb") as fp:
-        catalogue = gettext.GNUTranslations(fp)._catalog  # type: ignore[attr-defined]
+        catalogue = gettext.GNUTranslations(fp)._catalog
     assert len(catalogue) > 10
     bad = {
         str(k): v for k, v in catalogue.items() if k and isinstance(v, str) and FULL_WIDTH.search(v)
