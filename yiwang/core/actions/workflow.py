@@ -13,6 +13,7 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.core import access, audit, subjects, uploads
 from yiwang.core import calendar as workdays
@@ -26,6 +27,7 @@ from yiwang.core.models import (
     Division,
     Workflow,
 )
+from yiwang.core.notify.text import bilingual
 from yiwang.core.numbering import next_number
 from yiwang.core.roles import ROLES
 from yiwang.core.workflow import (
@@ -657,20 +659,22 @@ def _escalate(case: Case, d: Definition, overdue: int, actor) -> int:
         if rule.get("raise_level", True):
             case.escalation_level += 1
         case.save(update_fields=["escalation_step", "escalation_level"])
-        text = _(
-            "案件 %(number)s“%(title)s”在“%(state)s”环节已超期 %(days)d 个工作日，请督办。"
-        ) % {
-            "number": case.number,
-            "title": case.title,
-            "state": d.state_name(case.state),
-            "days": overdue,
-        }
-        _note(
-            case,
-            "escalate",
-            actor,
-            text,
+        text = bilingual(
+            lambda: (
+                ngettext(
+                    "案件 %(number)s“%(title)s”在“%(state)s”环节已超期 %(days)d 个工作日，请督办。",
+                    "案件 %(number)s“%(title)s”在“%(state)s”环节已超期 %(days)d 个工作日，请督办。",
+                    overdue,
+                )
+                % {
+                    "number": case.number,
+                    "title": case.title,
+                    "state": d.state_name(case.state),
+                    "days": overdue,
+                }
+            )
         )
+        _note(case, "escalate", actor, text.zh)
         recipients = _role_holders(set(rule.get("notify_roles", [])), case)
         if case.assignee_id and case.assignee not in recipients:
             recipients.append(case.assignee)
@@ -679,7 +683,7 @@ def _escalate(case: Case, d: Definition, overdue: int, actor) -> int:
             do_notify(
                 actor=actor,
                 user=user,
-                title=_("超期督办：%s") % case.number,
+                title=bilingual(lambda: _("超期督办：%s") % case.number),
                 body=text,
                 url=url,
             )

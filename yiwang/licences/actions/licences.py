@@ -27,6 +27,7 @@ from yiwang.core.identifiers import (
     validate_id_number,
 )
 from yiwang.core.models import Department, User
+from yiwang.core.notify.text import Text, bilingual
 from yiwang.core.numbering import next_value
 from yiwang.licences import access, sealing
 from yiwang.licences.actions.seals import log_usage, usable_seal
@@ -268,7 +269,7 @@ def _holder_accounts(holder_id: str, id_type: str) -> list:
 
 
 def _tell_holder(
-    actor, licence: Licence, title: str, body: str = "", notices: list | None = None
+    actor, licence: Licence, title: Text, body: Text = "", notices: list | None = None
 ) -> None:
     """Tell the holder's accounts in-app (kept in ``notices`` when the caller sends its
     messages together)."""
@@ -403,8 +404,10 @@ def do_issue_licence(
     _tell_holder(
         actor,
         licence,
-        _("您的%(name)s已签发") % {"name": t.name},
-        _("证照编号 %(number)s，可在证照夹查看和下载。") % {"number": licence.number},
+        bilingual(lambda: _("您的%(name)s已签发") % {"name": t.display_name}),
+        bilingual(
+            lambda: _("证照编号 %(number)s，可在证照夹查看和下载。") % {"number": licence.number}
+        ),
         notices,
     )
     return licence
@@ -507,13 +510,21 @@ def _set_status(actor, licence: Licence, action: str, target: str, reason: str) 
         purpose=reason[:200],
         change={"identifier": licence.identifier, "from": before, "to": target},
     )
-    label = Status(target).label
     _tell_holder(
         actor,
         licence,
-        _("您的%(name)s状态已变更为「%(status)s」")
-        % {"name": licence.licence_type.name, "status": label},
-        _("证照编号 %(number)s。原因：%(reason)s") % {"number": licence.number, "reason": reason},
+        bilingual(
+            lambda: (
+                _("您的%(name)s状态已变更为「%(status)s」")
+                % {"name": licence.licence_type.display_name, "status": Status(target).label}
+            )
+        ),
+        bilingual(
+            lambda: (
+                _("证照编号 %(number)s。原因：%(reason)s")
+                % {"number": licence.number, "reason": reason}
+            )
+        ),
     )
     return licence
 

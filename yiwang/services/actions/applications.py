@@ -30,6 +30,7 @@ from yiwang.core.fields import assign_row_ids
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.identity import assurance
 from yiwang.core.models import User
+from yiwang.core.notify.text import Text, bilingual
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
 from yiwang.services import access, instant
 from yiwang.services.actions import issuing, routing
@@ -232,7 +233,7 @@ def application_url(application: Application) -> str:
 
 
 def _tell(
-    actor, application: Application, title: str, body: str = "", notices: list | None = None
+    actor, application: Application, title: Text, body: Text = "", notices: list | None = None
 ) -> None:
     """Notify the applicant's account, when the application has one (kept in
     ``notices`` when the caller sends its messages together)."""
@@ -370,9 +371,13 @@ def _tell_submitted(actor, application: Application, notices: list | None = None
     _tell(
         actor,
         application,
-        _("您的申请已提交：%s") % application.item.name,
-        _("办件编号 %(number)s，承诺在 %(due)s 前办结。")
-        % {"number": application.number, "due": application.flow.case_due or "—"},
+        bilingual(lambda: _("您的申请已提交：%s") % application.item.name),
+        bilingual(
+            lambda: (
+                _("办件编号 %(number)s，承诺在 %(due)s 前办结。")
+                % {"number": application.number, "due": application.flow.case_due or "—"}
+            )
+        ),
         notices,
     )
 
@@ -755,15 +760,23 @@ def _completed(actor, application: Application, notices: list | None = None) -> 
     _tell(
         actor,
         application,
-        _("您的办件已办结：%(item)s（%(outcome)s）")
-        % {"item": application.item.name, "outcome": application.get_outcome_display()},
-        _("办件编号 %(number)s。%(licence)s")
-        % {
-            "number": application.number,
-            "licence": _("电子证照已签发，可在证照夹下载。")
-            if application.licence_identifier
-            else "",
-        },
+        bilingual(
+            lambda: (
+                _("您的办件已办结：%(item)s（%(outcome)s）")
+                % {"item": application.item.name, "outcome": application.get_outcome_display()}
+            )
+        ),
+        bilingual(
+            lambda: (
+                _("办件编号 %(number)s。%(licence)s")
+                % {
+                    "number": application.number,
+                    "licence": _("电子证照已签发，可在证照夹下载。")
+                    if application.licence_identifier
+                    else "",
+                }
+            )
+        ),
         notices,
     )
 
@@ -926,8 +939,12 @@ def do_act(
         _tell(
             actor,
             application,
-            _("办件进度：%(item)s — %(state)s")
-            % {"item": application.item.name, "state": d.state_name(case.state)},
+            bilingual(
+                lambda: (
+                    _("办件进度：%(item)s — %(state)s")
+                    % {"item": application.item.name, "state": d.state_name(case.state)}
+                )
+            ),
             comment if action == "request_correction" else "",
         )
     return application

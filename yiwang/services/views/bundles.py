@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.core.errors import refused
 from yiwang.core.http import AuthenticatedHttpRequest
@@ -111,7 +112,11 @@ def bundle_apply(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("「%(name)s」已提交，共 %(n)d 个事项分送各部门办理，编号 %(number)s。")
+                ngettext(
+                    "「%(name)s」已提交，共 %(n)d 个事项分送各部门办理，编号 %(number)s。",
+                    "「%(name)s」已提交，共 %(n)d 个事项分送各部门办理，编号 %(number)s。",
+                    len(items),
+                )
                 % {"name": bundle.name, "n": len(items), "number": submission.number},
             )
             return redirect("services:my-bundle", number=submission.number)
