@@ -83,9 +83,7 @@ def test_old_hex_indexes_become_their_first_16_bytes_and_still_find_rows(city):
         make_row(User, {"id_number": IDN, "kind": "citizen"})
     with connection.cursor() as cur:
         constraints = connection.introspection.get_constraints(cur, table)
-    on = {
-        name: c for name, c in constraints.items() if c["columns"] == ["id_number_index"]
-    }
+    on = {name: c for name, c in constraints.items() if c["columns"] == ["id_number_index"]}
     assert any(c["unique"] for c in on.values())
     if connection.vendor == "postgresql":  # no LIKE index left beside a blind index
         with connection.cursor() as cur:
