@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from yiwang.core import access, audit, authcache, notify, ratelimit
-from yiwang.core.crypto import blind_index
+from yiwang.core.crypto import keyed_digest
 from yiwang.core.errors import Conflict, Forbidden, Invalid, RateLimited
 from yiwang.core.fields import index_for
 from yiwang.core.identifiers import normalize_id_number, validate_id_number
@@ -51,7 +51,7 @@ SENDS_PER_HOUR = 5
 
 
 def _digest(nonce: str, code: str) -> str:
-    return blind_index(f"{nonce}:{code}", CODE_CONTEXT)
+    return keyed_digest(f"{nonce}:{code}", CODE_CONTEXT)
 
 
 def raise_assurance(actor, user: User, level: int, via: str, reason: str = "") -> bool:
