@@ -290,3 +290,45 @@ def test_residence_permit_endorsement_replaces_the_permit(demo, client):
     assert len(valid) == 1 and valid[0]["id"] != before[0]["id"], after
     old = next(p for p in after if p["id"] == before[0]["id"])
     assert old["status"] == "04"
+
+
+# --- one 待办: the workbench counts what the rooms' queues show ---
+
+
+def _shown(client, url: str, read) -> int:
+    """What a room's page shows as waiting (0 when the user may not open it)."""
+    answer = client.get(url)
+    return read(answer.context) if answer.status_code == 200 else 0
+
+
+def test_workbench_counts_what_the_queues_show(demo, client):
+    """For every demo staff account, the workbench's 待办 count equals what its queues
+    show: the 12345 console's queues, the department's 待办 of 承办工单 and the inbox's
+    other cases; a 话务员's waiting ticket opens from the inbox (no 404)."""
+    from yiwang.core.inbox import inbox_for
+    from yiwang.core.models import User
+
+    agents_waiting = 0
+    for user in User.objects.filter(kind="staff", is_active=True).order_by("username"):
+        client.force_login(user)
+        waiting = client.get("/workbench/").context["inbox"]["waiting"]
+        assert not waiting.more, user.username
+        console = _shown(
+            client, "/hotline/console/", lambda c: sum(q["count"].n for q in c["queues"])
+        )
+        department = _shown(client, "/hotline/department/", lambda c: c["waiting"].n)
+        others = inbox_for(user).exclude(subject_type="hotline.ticket").count()
+        assert waiting.n == console + department + others, (
+            user.username,
+            waiting.n,
+            console,
+            department,
+            others,
+        )
+        if console and "hotline_agent" in {r.role for r in user.role_assignments.all()}:
+            agents_waiting += console
+            case = inbox_for(user).filter(subject_type="hotline.ticket").first()
+            answer = client.get(f"/cases/{case.pk}/", follow=True)
+            assert answer.status_code == 200, user.username
+            assert answer.redirect_chain[-1][0] == f"/hotline/tickets/{case.subject_id}/"
+    assert agents_waiting

@@ -47,30 +47,53 @@ def _states_by_role() -> dict[str, dict[str, list[int]]]:
     return out
 
 
-def inbox_for(user) -> QuerySet[Case]:
-    """Open cases this user can act on now, soonest deadline first (no deadline last):
-    in ``INBOX_ORDER``, which the open-case indexes serve, so a page is read in order
-    from its cursor (``yiwang.core.paging``) however large the backlog."""
-    open_cases = Case.objects.filter(closed_at__isnull=True)
-    if not getattr(user, "is_authenticated", False):
-        return access.scope(user, open_cases, "case.view")
+def _handling_grants(user) -> list:
+    return [g for g in access.grants(user) if "case.handle" in ROLES[g.role].permissions]
+
+
+def acting_q(grants, prefix: str = "") -> Q:
+    """Open cases in a state where one of ``grants``' roles may act, within that grant's
+    reach: whatever the user may move on, assigned or not. ``prefix`` names the case from
+    another row (``"case__"`` from a 工单)."""
     by_role = _states_by_role()
-    handling = [g for g in access.grants(user) if "case.handle" in ROLES[g.role].permissions]
     cond = Q(pk__in=[])
-    for g in handling:
+    for g in grants:
         acting = by_role.get(g.role, {})
         if not acting:
             continue
         states = Q(pk__in=[])
         for state, workflow_ids in acting.items():
-            states |= Q(state=state, workflow_id__in=workflow_ids)
-        cond |= grant_q(g) & states
-    qs = open_cases.filter(cond).filter(Q(assignee__isnull=True) | Q(assignee=user))
-    # Cases are seen under case.view: a grant whose role also views (most do) already
-    # keeps to that reach, so the view scope is added only when some role does not —
-    # the same rows, without the same jurisdiction tested twice in every row.
-    if any("case.view" not in ROLES[g.role].permissions for g in handling):
-        qs = access.scope(user, qs, "case.view")
+            states |= Q(**{f"{prefix}state": state, f"{prefix}workflow_id__in": workflow_ids})
+        cond |= grant_q(g, prefix) & states
+    return cond & Q(**{f"{prefix}closed_at__isnull": True})
+
+
+def waiting_q(user, prefix: str = "") -> Q:
+    """待办 as a condition — the one definition of "waiting for me": open cases one of the
+    user's roles may act on now, within that role's reach, unassigned or assigned to
+    them. The inbox, the workbench's count and each room's queues (``prefix`` naming the
+    case from the room's own row) all read it, so they agree."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(**{f"{prefix}pk__in": []})
+    mine = Q(**{f"{prefix}assignee__isnull": True}) | Q(**{f"{prefix}assignee": user})
+    return acting_q(_handling_grants(user), prefix) & mine
+
+
+def acting_states(user) -> set[str]:
+    """The open states (over every workflow) in which one of the user's roles may act:
+    the steps a room's queues of 待办 are drawn from."""
+    by_role = _states_by_role()
+    return {state for g in _handling_grants(user) for state in by_role.get(g.role, {})}
+
+
+def inbox_for(user) -> QuerySet[Case]:
+    """Open cases this user can act on now (``waiting_q``), soonest deadline first (no
+    deadline last): in ``INBOX_ORDER``, which the open-case indexes serve, so a page is
+    read in order from its cursor (``yiwang.core.paging``) however large the backlog.
+
+    A case waits for whoever may act on it, whether or not they may also browse cases
+    (``case.view``): a 12345 话务员 acts on tickets without it."""
+    qs = Case.objects.filter(waiting_q(user))
     # Each row's workflow (its definition a large JSON document) is read once per page,
     # not once per row.
     return (
@@ -111,10 +134,15 @@ def my_applications(user) -> QuerySet[Case]:
 
 
 def visible_cases(user) -> QuerySet[Case]:
-    """Cases the user may open: staff within jurisdiction (case.view), applicants their own."""
-    return access.scope(
-        user, Case.objects.all(), "case.view", owners=("applicant",)
-    ).select_related("workflow", "division", "department", "assignee")
+    """Cases the user may open: staff within jurisdiction (case.view) and the open cases
+    they may act on, applicants their own."""
+    seen = access.scope(user, Case.objects.all(), "case.view", owners=("applicant",))
+    # Who may act on a case may open it: a role that handles cases without viewing them
+    # (12345 话务员, 值班长) opens the open cases it may move on.
+    acting = [g for g in _handling_grants(user) if "case.view" not in ROLES[g.role].permissions]
+    if acting:
+        seen = seen | Case.objects.filter(acting_q(acting))
+    return seen.select_related("workflow", "division", "department", "assignee")
 
 
 def case_summary(case: Case, today=None) -> dict:

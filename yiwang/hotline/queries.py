@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from yiwang.core.inbox import acting_states, waiting_q
 from yiwang.core.workflow import definition_of
 from yiwang.hotline.models import Category, Ticket
 from yiwang.hotline.stats import is_overdue
@@ -73,6 +74,24 @@ def for_list(qs):
         .prefetch_related("case__workflow")
         .defer(*LIST_DEFERRED)
     )
+
+
+def waiting(user, qs=None):
+    """待办工单: the tickets waiting for the user — the cases of ``core.inbox.waiting_q``
+    (the inbox's one definition) read through their tickets, so the console's queues, the
+    department's 待办 and the workbench's count agree."""
+    qs = qs if qs is not None else Ticket.objects.all()
+    return qs.filter(waiting_q(user, "case__"))
+
+
+# The ticket's open steps in the order the console lists its queues.
+QUEUE_STATES = ("registered", "returned", "replied", "concluded", "extension", "dispatched")
+
+
+def queue_states(user) -> list[str]:
+    """The ticket steps the user's roles act in, in the console's order: one queue each."""
+    acting = acting_states(user)
+    return [s for s in QUEUE_STATES if s in acting]
 
 
 def category_groups() -> list[tuple[Category, list[Category]]]:

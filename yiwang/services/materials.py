@@ -81,7 +81,8 @@ def save_material(
 @dataclass
 class Need:
     """One material of an item as it stands for one applicant: satisfied by an e-licence
-    (``source="licence"``) or a registry record (``"registry"``), or to be supplied."""
+    (``source="licence"``), a registry record (``"registry"``) or the platform's own
+    申请书 (``"generated"``), or to be supplied."""
 
     spec: MaterialSpec
     source: str = ""
@@ -133,12 +134,19 @@ def resolve_materials(
 ) -> list[Need]:
     """免证可办: each material of the item for this applicant — satisfied by a valid
     e-licence of the spec's ``licence_type_code`` or by the spec's ``registry_fact``
-    record, else to be uploaded. A revoked, suspended or expired licence does not count."""
+    record, else to be uploaded. A revoked, suspended or expired licence does not count.
+    A ``generated`` material (the 申请书 drawn up from the online form) is provided by
+    the platform itself."""
     from yiwang.licences.public import licence_label
 
     out = []
     for spec in specs if specs is not None else item.materials.all():
         need = Need(spec)
+        if spec.generated:
+            need.source = Material.Source.GENERATED
+            need.label = str(Material.Source.GENERATED.label)
+            out.append(need)
+            continue
         licence = valid_licence(spec.licence_type_code, id_number)
         if licence is not None:
             need.source = Material.Source.LICENCE

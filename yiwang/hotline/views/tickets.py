@@ -14,12 +14,13 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from yiwang.core.access import has_perm, pick
 from yiwang.core.errors import status_of
 from yiwang.core.inbox import case_events
 from yiwang.core.masking import masked, reveal_fields
-from yiwang.core.paging import KeysetPaginator
+from yiwang.core.paging import KeysetPaginator, capped_count
 from yiwang.hotline import access, stats
 from yiwang.hotline.actions import handling
 from yiwang.hotline.actions.tickets import do_take_ticket
@@ -33,7 +34,7 @@ from yiwang.hotline.forms import (
 from yiwang.hotline.models import Callback, Extension, Ticket
 from yiwang.hotline.models.tickets import HANDLING_STATES
 from yiwang.hotline.operations import operations
-from yiwang.hotline.queries import for_list, row, rows, with_case
+from yiwang.hotline.queries import for_list, queue_states, row, rows, waiting, with_case
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -55,22 +56,33 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The console's queues by step (a step not named here is listed by its workflow name).
+QUEUE_LABELS = {
+    "registered": _lazy("待派单（含待确认分类）"),
+    "returned": _lazy("退单待审核"),
+    "replied": _lazy("已答复待审核"),
+    "concluded": _lazy("待回访"),
+    "extension": _lazy("延期待审核"),
+    "dispatched": _lazy("已派单待签收（可合并）"),
+}
+
+
 def _queues(user) -> list[dict[str, Any]]:
-    """The agent's work lists: to confirm and dispatch, returned, answered, to call back,
-    and (for the duty supervisor) extensions to decide."""
-    seen = for_list(access.tickets(user)).order_by("-created_at", "-id")
-    lists = [
-        ("registered", _("待派单（含待确认分类）")),
-        ("returned", _("退单待审核")),
-        ("replied", _("已答复待审核")),
-        ("concluded", _("待回访")),
-    ]
-    if has_perm(user, "hotline.supervise"):
-        lists.append(("extension", _("延期待审核")))
+    """The agent's work lists, one per step in which they may act — to confirm and
+    dispatch, returned, answered, to call back, extensions to decide (值班长) — drawn from
+    the tickets waiting for them (``waiting``: the inbox's own definition), each with
+    how many wait in it, so together they show what the workbench counts."""
+    mine = waiting(user)
+    listed = for_list(mine).order_by("-created_at", "-id")
     # Each queue reads the newest 20 tickets of one step through the (step, time) index.
     return [
-        {"state": code, "label": label, "rows": rows(seen.filter(case_state=code)[:20])}
-        for code, label in lists
+        {
+            "state": code,
+            "label": QUEUE_LABELS[code],
+            "count": capped_count(mine.filter(case_state=code)),
+            "rows": rows(listed.filter(case_state=code)[:20]),
+        }
+        for code in queue_states(user)
     ]
 
 
@@ -319,10 +331,14 @@ def department_list(request: HttpRequest) -> HttpResponse:
     soonest whole-ticket deadline (and so the overdue) first; paged by cursor through
     the department's (deadline, id) index, whatever the backlog."""
     access.require_perm(request.user, "hotline.handle", _("只有承办部门的人员可以查看承办工单。"))
-    qs = for_list(access.department_tickets(request.user))
+    mine = access.department_tickets(request.user)
     tab = request.GET.get("tab", "open")
+    # 待办: the department's tickets waiting for this user (the inbox's definition) —
+    # not those another colleague has taken, nor those waiting on the 12345 centre.
+    open_ = waiting(request.user, mine.filter(case_state__in=DEPARTMENT_TABS["open"]))
+    qs = for_list(open_ if tab == "open" else mine)
     states = DEPARTMENT_TABS.get(tab)
-    if states is not None:
+    if tab != "open" and states is not None:
         qs = qs.filter(case_state__in=states)
     today = timezone.localdate()
     page = KeysetPaginator(
@@ -340,6 +356,7 @@ def department_list(request: HttpRequest) -> HttpResponse:
             "rows": [row(t, today) for t in page.object_list],
             "tab": tab,
             "tabs": [("open", _("待办")), ("done", _("已答复")), ("all", _("全部"))],
+            "waiting": capped_count(open_),
         },
     )
 

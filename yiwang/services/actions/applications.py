@@ -292,7 +292,8 @@ def _store_materials(
                 reference=need.reference[:200],
             )
             summary.append({"spec": spec.pk, "source": need.source, "reference": need.reference})
-            _note_check(application, need)
+            if need.source in (Material.Source.REGISTRY, Material.Source.LICENCE):
+                _note_check(application, need)  # a generated 申请书 uses no one's data
         elif spec.pk in prepared.files:
             upload = prepared.files[spec.pk]
             material = save_material(

@@ -277,6 +277,7 @@ def _material(name: str, row: dict, problems: list[str]) -> dict:
         "source_note": str(row.get("source_note") or "").strip()[:200],
         "licence_type_code": slug,
         "registry_fact": fact,
+        "generated": _bool(row.get("generated", False)),
         "note": str(row.get("note") or "").strip()[:2000],
     }
 

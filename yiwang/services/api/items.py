@@ -45,6 +45,7 @@ class MaterialIn(Schema):
     source_note: str = Field("", max_length=200)
     licence_type_code: str = Field("", max_length=40, description="可替代的电子证照类型标识")
     registry_fact: str = Field("", max_length=40, description="person / legal_entity")
+    generated: bool = Field(False, description="系统根据申请表自动生成（申请书）")
     note: str = Field("", max_length=2000)
 
 
@@ -115,6 +116,7 @@ class MaterialOut(Schema):
     source_note: str
     licence_type_code: str
     registry_fact: str
+    generated: bool
     note: str
 
 
@@ -226,6 +228,7 @@ def detail_out(i: ServiceItem) -> dict:
                 "source_note": m.source_note,
                 "licence_type_code": m.licence_type_code,
                 "registry_fact": m.registry_fact,
+                "generated": m.generated,
                 "note": m.note,
             }
             for m in i.materials.all()

@@ -141,6 +141,7 @@ class Material(StoredFile):
         WINDOW = "window", _("窗口收取")
         LICENCE = "licence", _("电子证照")
         REGISTRY = "registry", _("基础库核验")
+        GENERATED = "generated", _("系统根据申请表自动生成")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
     spec = models.ForeignKey(

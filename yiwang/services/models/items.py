@@ -139,7 +139,7 @@ class ServiceItem(models.Model):
 
 class MaterialSpec(models.Model):
     """申请材料 an item asks for; an e-licence type or a registry fact may stand in for it
-    (免证可办)."""
+    (免证可办), and a 申请书 the platform generates from the online form is ``generated``."""
 
     class Form(models.TextChoices):
         ORIGINAL = "original", _("原件")
@@ -157,6 +157,9 @@ class MaterialSpec(models.Model):
     source_note = models.CharField(_("来源渠道"), max_length=200, blank=True)
     licence_type_code = models.CharField(_("可用电子证照替代"), max_length=40, blank=True)
     registry_fact = models.CharField(_("可由基础库核验"), max_length=40, blank=True)
+    # 系统生成: the 申请书/申请表 the platform draws up from the online form the applicant
+    # fills in — provided with every online application, never uploaded.
+    generated = models.BooleanField(_("系统根据申请表自动生成"), default=False)
     note = models.TextField(_("填报说明"), blank=True)
 
     class Meta:

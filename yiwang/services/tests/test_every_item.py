@@ -459,3 +459,55 @@ def applicant_of(w: World):
     from yiwang.services.actions.applications import applicant_from_account
 
     return applicant_from_account(w.user)
+
+
+def _generates(target: Target) -> bool:
+    """Whether the target's 业务办理项 lists a 申请书/申请表 the platform generates."""
+    for main in fixture()["items"]:
+        if spec_key(main) != target.spec:
+            continue
+        for child in main["children"]:
+            if child["suffix"] == target.suffix:
+                return any(m.get("generated") for m in child.get("materials", []))
+    return False
+
+
+GENERATING = [t for t in TARGETS if _generates(t)]
+
+
+@pytest.mark.parametrize("target", GENERATING, ids=[t.id for t in GENERATING])
+def test_generated_application_form_needs_no_upload(target: Target, world):
+    """Every demo item whose materials include a 申请书/申请表 the platform generates from
+    the online form: the apply page offers no upload for it and shows it as provided
+    (「系统根据申请表自动生成」); applying without uploading it succeeds, and the
+    application's material shows it so to the applicant."""
+    from yiwang.services.materials import resolve_materials
+    from yiwang.services.models import Application, Material, ServiceItem
+
+    seed_services_demo(only={target.spec})
+    item = ServiceItem.objects.get(code=target.code)
+    generated = [m for m in item.materials.all() if m.generated]
+    assert generated, item.code
+    w = world(target.kind)
+    hold_licences(w, item)
+    w.client.force_login(w.user)
+    page = w.client.get(reverse("services:apply", args=[item.code])).content.decode()
+    assert "系统根据申请表自动生成" in page
+    for spec in generated:
+        assert f'name="material_{spec.pk}"' not in page, spec.name
+    needs = resolve_materials(
+        item, id_type="111" if w.kind == "person" else "001", id_number=w.holder_id
+    )
+    files = material_files([n for n in needs if not n.spec.generated])
+    assert not any(f"material_{spec.pk}" in files for spec in generated)
+    r = w.client.post(
+        reverse("services:apply", args=[item.code]),
+        {**form_for(item.form_fields, w, item), **files},
+    )
+    assert r.status_code == 302, f"{item.code}: apply refused: " + _refusal(r)
+    app = Application.objects.get(item=item)
+    for spec in generated:
+        stored = app.materials.get(spec=spec)
+        assert stored.source == Material.Source.GENERATED
+    shown = w.client.get(reverse("services:my-application", args=[app.number])).content.decode()
+    assert "系统根据申请表自动生成" in shown

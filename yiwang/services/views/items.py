@@ -448,6 +448,7 @@ class MaterialForm(forms.Form):
         required=False,
         choices=[("", "—"), *REGISTRY_FACTS.items()],
     )
+    generated = forms.BooleanField(label=_l("系统根据申请表自动生成"), required=False)
     source_note = forms.CharField(label=_l("来源渠道"), max_length=200, required=False)
     note = forms.CharField(label=_l("填报说明"), max_length=2000, required=False)
 
@@ -488,6 +489,7 @@ MATERIAL_KEYS = (
     "copies",
     "licence_type_code",
     "registry_fact",
+    "generated",
     "source_note",
     "note",
 )
