@@ -42,6 +42,7 @@ from yiwang.services.materials import (
     save_material,
 )
 from yiwang.services.models import Application, Channel, HolderIdType, Material, ServiceItem
+from yiwang.services.notices import channels_for, step_title
 
 OUTCOME_OF = {
     "approve": Application.Outcome.APPROVED,
@@ -237,11 +238,19 @@ def _tell(
     ``notices`` when the caller sends its messages together)."""
     if application.applicant_id is None:
         return
-    notice = Notice(actor, application.applicant, title, body, application_url(application))
+    user = application.applicant
+    notice = Notice(actor, user, title, body, application_url(application), channels_for(user))
     if notices is not None:
         notices.append(notice)
         return
-    do_notify(actor=actor, user=notice.user, title=notice.title, body=notice.body, url=notice.url)
+    do_notify(
+        actor=actor,
+        user=notice.user,
+        title=notice.title,
+        body=notice.body,
+        url=notice.url,
+        channels=notice.channels,
+    )
 
 
 def _store_materials(
@@ -898,8 +907,7 @@ def do_act(
         _tell(
             actor,
             application,
-            _("办件进度：%(item)s — %(state)s")
-            % {"item": application.item.name, "state": d.state_name(case.state)},
+            step_title(action, application.item.name, d.state_name(case.state)),
             comment if action == "request_correction" else "",
         )
     return application
