@@ -227,10 +227,10 @@ def do_take_ticket(
 
 
 @transaction.atomic
-def do_call_next(*, actor, hall: ServiceHall, window: str) -> QueueTicket:
+def do_call_next(*, actor, hall: ServiceHall, window: str) -> QueueTicket | None:
     """叫号: the staff member's number in service at this window type is done, and the
     first waiting number is called (a conditional update, so two windows calling at
-    once never call the same number)."""
+    once never call the same number); None when nobody is waiting."""
     access.require_hall_staff(actor, hall)
     window = _window_of(hall, window)
     today = timezone.localdate()
@@ -247,7 +247,7 @@ def do_call_next(*, actor, hall: ServiceHall, window: str) -> QueueTicket:
             .first()
         )
         if first is None:
-            raise Conflict(_("当前没有等候的号。"), code="queue_empty")
+            return None  # the number in service is still finished
         called = QueueTicket.objects.filter(pk=first, status=QueueTicket.Status.WAITING).update(
             status=QueueTicket.Status.CALLED, called_at=now, called_by=actor
         )
@@ -261,6 +261,11 @@ def do_call_next(*, actor, hall: ServiceHall, window: str) -> QueueTicket:
             )
             return ticket
     raise Conflict(_("叫号繁忙，请再试一次。"), code="busy")
+
+
+def queue_empty() -> Conflict:
+    """What 叫号 answers when nobody is waiting."""
+    return Conflict(_("当前没有等候的号。"), code="queue_empty")
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from yiwang.services.actions.halls import (
     do_call_next,
     do_cancel_booking,
     do_take_ticket,
+    queue_empty,
 )
 from yiwang.services.models import Booking, QueueTicket, ServiceHall, ServiceItem
 
@@ -254,4 +255,7 @@ def call_next(request, code: str, window: str):
     """叫号: the next waiting number at this window type (409 when none is waiting)."""
     require_scope(request, "write")
     hall = _hall(code)
-    return ticket_row(do_call_next(actor=request.user, hall=hall, window=window))
+    called = do_call_next(actor=request.user, hall=hall, window=window)
+    if called is None:
+        raise queue_empty()
+    return ticket_row(called)

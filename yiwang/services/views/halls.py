@@ -218,7 +218,10 @@ def desk_call(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     except ValidationError as exc:
         _tell_refusal(request, exc)
     else:
-        messages.success(request, _("请 %s 号到窗口办理。") % t.number)
+        if t is None:
+            messages.info(request, _("当前没有等候的号。"))
+        else:
+            messages.success(request, _("请 %s 号到窗口办理。") % t.number)
     return redirect("services:hall-desk", hall.code)
 
 
