@@ -175,7 +175,8 @@ def average_minutes(hall: ServiceHall, window: str) -> int:
     if not rows:
         declared = (hall.window(window) or {}).get("minutes")
         return int(declared or DEFAULT_SERVICE_MINUTES)
-    seconds = sum((end - start).total_seconds() for start, end in rows) / len(rows)
+    spans = [(end - start).total_seconds() for start, end in rows if start and end]
+    seconds = sum(spans) / max(len(spans), 1)
     return min(max(round(seconds / 60), 1), 120)
 
 
@@ -204,5 +205,5 @@ def waiting(hall: ServiceHall, day: dt.date) -> dict[str, list[dict]]:
     )
     out: dict[str, list[dict]] = {w["code"]: [] for w in hall.windows or []}
     for row in rows:
-        out.setdefault(row["window"], []).append(row)
+        out.setdefault(row["window"], []).append(dict(row))
     return out

@@ -147,9 +147,10 @@ def do_book(
 def do_cancel_booking(*, actor, booking: Booking) -> Booking:
     """取消预约: the booker's own open booking, before its slot begins; the place is
     given back."""
-    booking = access.own_booking(actor).select_for_update().filter(pk=booking.pk).first()
-    if booking is None:
+    locked = access.own_booking(actor).select_for_update().filter(pk=booking.pk).first()
+    if locked is None:
         raise NotFound(_("未找到该预约。"))
+    booking = locked
     if booking.status != Booking.Status.BOOKED:
         raise Conflict(_("该预约%s，不能取消。") % booking.get_status_display(), code="not_open")
     if halls.is_past(booking.day, booking.start):

@@ -78,7 +78,7 @@ def my_bookings(request: AuthenticatedHttpRequest) -> HttpResponse:
         for t in access.own_tickets(request.user).filter(booking_id__in=[b.pk for b in rows])
     }
     for b in rows:
-        b.queue_ticket = tickets.get(b.pk)  # type: ignore[attr-defined]
+        b.queue_ticket = tickets.get(b.pk)
     return render(request, "services/halls/mine.html", {"bookings": rows, "today": today})
 
 
