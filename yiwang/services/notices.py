@@ -19,8 +19,13 @@ def wants_sms(user) -> bool:
     return not off
 
 
-def channels_for(user) -> tuple[str, ...]:
-    """The delivery channels of a progress notice to ``user``."""
+def channels_for(user, kept: list | None = None) -> tuple[str, ...]:
+    """The delivery channels of a progress notice to ``user``; when the caller keeps
+    its notices to send together (``kept``), one already kept for the same account
+    answers without reading the setting again."""
+    for notice in kept or ():
+        if getattr(notice.user, "pk", None) == getattr(user, "pk", None):
+            return tuple(notice.channels)
     return ALL_CHANNELS if wants_sms(user) else ("email",)
 
 

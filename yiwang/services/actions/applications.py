@@ -239,7 +239,8 @@ def _tell(
     if application.applicant_id is None:
         return
     user = application.applicant
-    notice = Notice(actor, user, title, body, application_url(application), channels_for(user))
+    channels = channels_for(user, notices)
+    notice = Notice(actor, user, title, body, application_url(application), channels)
     if notices is not None:
         notices.append(notice)
         return
