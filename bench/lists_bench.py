@@ -458,6 +458,7 @@ def _seed_people(target: int, seed: int = 11) -> int:
     """Bring the 人口库 up to ``target`` people (see the module doc for the shortcuts)."""
     from django.utils import timezone
 
+    from yiwang.core.fields import index_bytes
     from yiwang.core.models import Department, Division
     from yiwang.data.models import DataResource, Person
 
@@ -473,9 +474,9 @@ def _seed_people(target: int, seed: int = 11) -> int:
     sealed_idn = Person._meta.get_field("id_number").seal("410823199001011234", 0)
     sealed_name = Person._meta.get_field("name").seal("基准", 0)
     name_index = Person._meta.get_field("name_index")
-    names = [name_index.index_of(f"基准{k}") for k in range(5000)]
+    names = [index_bytes(name_index.index_of(f"基准{k}")) for k in range(5000)]
     now = timezone.now()
-    step = (1 << 250) // max(n, 1)
+    step = (1 << 122) // max(n, 1)  # blind indexes are 16 bytes
     columns = [
         "id",
         "source_resource_id",
@@ -517,7 +518,7 @@ def _seed_people(target: int, seed: int = 11) -> int:
                 sealed_idn,
                 # Increasing synthetic blind indexes (no HMAC computed): kept apart from
                 # real ones by their leading "0" nibbles, appended in order.
-                f"{(k + 1) * step:064x}",
+                ((k + 1) * step).to_bytes(16, "big"),
                 sealed_name,
                 names[rng.randrange(len(names))],
                 "1" if k % 2 else "2",
@@ -526,7 +527,7 @@ def _seed_people(target: int, seed: int = 11) -> int:
                 "01",
                 "",
                 "",
-                "",
+                None,  # no phone: an empty blind index is NULL
             )
 
     with _DroppedIndexes(Person):
@@ -593,7 +594,7 @@ def _seed_entities(target: int, seed: int = 13) -> int:
                 "91",
                 "",
                 "",
-                "",
+                None,  # no representative's ID: an empty blind index is NULL
                 divisions[k % len(divisions)],
                 "",
                 "",

@@ -77,6 +77,7 @@ MODEL_KINDS: dict[str, tuple[str, ...]] = {
     "data.ShareRequest": ("share_request",),
     "data.ShareGrant": ("share_grant",),
     "data.DataAccess": ("data_access",),
+    "core.DataUse": ("data_use",),
     "data.DataObjection": ("objection",),
     "data.Conflict": ("conflict",),
     "data.ImportBatch": ("batch",),
@@ -828,6 +829,13 @@ class _Builder:
         )
         owners = frozenset({"citizen"}) if place == "a_market" else frozenset()
         self.add("data_access", "city_resources", marker, owners=owners)
+        # 用数记录（平台内）: a use inside the platform (a reveal with its purpose) of the
+        # same person's data; only they see it.
+        from yiwang.core import datause
+
+        use = self.probe("USE")
+        datause.note(subject=idn, kind="unmask", user_label=grant.consumer.name, purpose=use)
+        self.add("data_use", "city_resources", use, owners=owners)
 
     def objections(self) -> None:
         from yiwang.data.actions.objections import do_raise_objection

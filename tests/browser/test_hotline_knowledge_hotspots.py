@@ -62,5 +62,5 @@ def test_leader_sees_and_acknowledges_a_hotspot(page, login, shot, make_staff, c
     page.locator("#trend-division-chart canvas").wait_for()
     shot("hotline-hotspots")
     with page.expect_navigation():
-        row.get_by_role("button", name="已知悉").click()
+        row.get_by_role("button", name="确认知悉").click()
     assert "已知悉" in page.locator(f"#hotspot-{alert.pk}").inner_text()

@@ -312,7 +312,10 @@ def restrict(
             return qs
         if not division and not department:
             continue
-        cond |= grant_q(g, division=division or "", department=department or "")
+        q = grant_q(g, division=division or "", department=department or "")
+        if not q:  # the grant reaches every row (Q() would vanish in an OR)
+            return qs
+        cond |= q
     return qs.filter(cond)
 
 
@@ -383,6 +386,8 @@ def departments_in_scope(user, perm: str) -> QuerySet:
         q = grant_q(g, division="division", department="")
         if g.department_id is not None:
             q &= Q(pk=g.department_id) | Q(parent_id=g.department_id)
+        if not q:  # every department (Q() would vanish in an OR)
+            return qs
         cond |= q
     return qs.filter(cond)
 

@@ -255,24 +255,39 @@ def _index_prototype(key: bytes, context: str) -> Any:
     return hmac.new(key, f"{context}\x1f".encode(), "sm3")
 
 
-def blind_index(value: str, context: str) -> str:
-    """Keyed SM3 blind index (HMAC-SM3) for exact lookups on encrypted fields.
+INDEX_BYTES = 16  # a stored blind index: the first 128 bits of its HMAC-SM3
 
-    Uses the separate index key, so it does not change when SM4 keys rotate."""
+
+def keyed_digest(value: str, context: str) -> str:
+    """The whole HMAC-SM3 (64 hex characters) of ``value`` (trimmed, in capitals) under
+    the index key in ``context``: for keyed hashes kept in full, such as recovery codes
+    and SMS codes. Its first 32 characters are ``blind_index`` of the same value."""
     h = _index_prototype(keyring().index_key, context).copy()
     h.update(value.strip().upper().encode())
     return h.hexdigest()
 
 
+def blind_index(value: str, context: str) -> str:
+    """Keyed SM3 blind index (盲索引, HMAC-SM3) for exact lookups on encrypted fields: the
+    first ``INDEX_BYTES`` (128 bits) of the HMAC, as 32 hex characters. The column holds
+    those 16 bytes (``fields.BlindIndexField``); 128 bits keep collisions out of reach at
+    any registry size, half the key of the whole digest.
+
+    Uses the separate index key, so it does not change when SM4 keys rotate."""
+    h = _index_prototype(keyring().index_key, context).copy()
+    h.update(value.strip().upper().encode())
+    return h.digest()[:INDEX_BYTES].hex()
+
+
 def index_many(values: Iterable[str], context: str) -> list[str]:
-    """``blind_index`` of many values of one column (批量盲索引): the same 64 hex
+    """``blind_index`` of many values of one column (批量盲索引): the same 32 hex
     characters each, the keyed HMAC state copied per value instead of rebuilt."""
     proto = _index_prototype(keyring().index_key, context)
     out: list[str] = []
     for value in values:
         h = proto.copy()
         h.update(value.strip().upper().encode())
-        out.append(h.hexdigest())
+        out.append(h.digest()[:INDEX_BYTES].hex())
     return out
 
 

@@ -28,6 +28,7 @@ from django.db import connections, models, router, transaction
 from django.db.models.expressions import Col
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.functions import Cast
+from django.db.models.lookups import Exact, IsNull
 from django.db.models.signals import class_prepared, pre_save
 from django.dispatch import receiver
 from django.utils import translation
@@ -36,6 +37,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from yiwang.core import alarms
 from yiwang.core.crypto import (
+    INDEX_BYTES,
     DecryptionError,
     blind_index,
     decrypt_field,
@@ -130,7 +132,11 @@ class _RowCol(Col):
         prefix = f"{qn(self.alias)}." if self.alias else ""
         pk = f"CAST({prefix}{qn(field.model._meta.pk.column)} AS TEXT)"
         index = field.index_field
-        idx = f"COALESCE({prefix}{qn(index.column)}, '')" if index is not None else "''"
+        idx = (
+            index_sql(compiler.connection, f"{prefix}{qn(index.column)}")
+            if index is not None
+            else "''"
+        )
         return f"{pk} || %s || {idx} || %s || {sql}", [_SEP, _SEP, *params]
 
 
@@ -257,13 +263,15 @@ def _kept(instance: models.Model, field: models.Field, value: Any) -> str:
             return kept
     stored_now = None
     if instance.pk is not None:
-        stored_now = (
-            type(instance)
-            ._base_manager.filter(pk=instance.pk)
-            .annotate(_yiwang_kept=Cast(field.attname, models.TextField()))
-            .values_list("_yiwang_kept", flat=True)
-            .first()
-        )
+        rows = type(instance)._base_manager.filter(pk=instance.pk)
+        if isinstance(field, BlindIndexField):  # its own hex form (bytes in the column)
+            stored_now = rows.values_list(field.attname, flat=True).first()
+        else:  # the stored text, not opened
+            stored_now = (
+                rows.annotate(_yiwang_kept=Cast(field.attname, models.TextField()))
+                .values_list("_yiwang_kept", flat=True)
+                .first()
+            )
     if stored_now is None:
         name = field.source if isinstance(field, BlindIndexField) else field.name
         raise Invalid(
@@ -272,14 +280,92 @@ def _kept(instance: models.Model, field: models.Field, value: Any) -> str:
     return stored_now
 
 
-class BlindIndexField(models.CharField):
-    """HMAC-SM3 of another field's clear value, filled on save, for exact lookups."""
+def index_bytes(value: str | None) -> bytes | None:
+    """A blind index as its column stores it: the 16 bytes its 32 hex characters spell,
+    NULL (None) for an empty one."""
+    if value is None or value == "":
+        return None
+    raw = bytes.fromhex(value)
+    if len(raw) != INDEX_BYTES:
+        raise ValueError(f"a blind index is {INDEX_BYTES} bytes, not {len(raw)}")
+    return raw
+
+
+def index_hex(raw: Any) -> str:
+    """A blind index as Python sees it: 32 hex characters ("" for NULL), from the bytes
+    (or ``memoryview``) a cursor returns."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw
+    return bytes(raw).hex()
+
+
+class IndexBytesField(models.Field):
+    """A blind-index value (盲索引) stored as its 16 bytes — BLOB on SQLite, bytea on
+    PostgreSQL — half the key of its hex text, which matters in B-trees of millions of
+    random keys. Python sees 32 hex characters (``crypto.blind_index``), so
+    ``field=index_for(...)`` and comparisons work as they read; empty is NULL in the
+    column and "" in Python (``field=""`` finds the NULLs). Used as is for copies of
+    another model's index (the exchange log's subject)."""
+
+    description = "blind index (16 bytes)"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def get_internal_type(self) -> str:
+        return "BinaryField"
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return index_hex(value) if isinstance(value, bytes | memoryview) else value
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if not prepared:
+            value = self.get_prep_value(value)
+        return index_bytes(value)
+
+    def from_db_value(self, value, expression, connection):
+        return index_hex(value)
+
+    def to_python(self, value):
+        return index_hex(value)
+
+    def value_to_string(self, obj):
+        return index_hex(self.value_from_object(obj))
+
+    def get_lookup(self, lookup_name):
+        if lookup_name == "exact":
+            return _IndexExact
+        return super().get_lookup(lookup_name)
+
+
+class _IndexExact(Exact):
+    """``index=""`` is ``index IS NULL`` (an empty index is stored as NULL)."""
+
+    def as_sql(self, compiler, connection):
+        if self.rhs == "":
+            return IsNull(self.lhs, True).as_sql(compiler, connection)
+        return super().as_sql(compiler, connection)
+
+
+def index_sql(connection, column_sql: str) -> str:
+    """SQL for a blind-index column as text: its 32 hex characters, "" for NULL."""
+    if connection.vendor == "postgresql":
+        return f"COALESCE(encode({column_sql}, 'hex'), '')"
+    return f"lower(hex({column_sql}))"  # hex(NULL) is ''
+
+
+class BlindIndexField(IndexBytesField):
+    """HMAC-SM3 of another field's clear value, filled on save, for exact lookups: its
+    first 128 bits, stored as 16 bytes (see ``IndexBytesField``)."""
 
     def __init__(self, *args, source: str = "", **kwargs):
-        kwargs.setdefault("max_length", 64)
         kwargs.setdefault("editable", False)
-        kwargs.setdefault("blank", True)
-        kwargs.setdefault("db_index", True)
         self.source = source
         super().__init__(*args, **kwargs)
 
@@ -305,6 +391,25 @@ class BlindIndexField(models.CharField):
         value = _kept(model_instance, self, clear) if undecryptable(clear) else self.index_of(clear)
         setattr(model_instance, self.attname, value)
         return value
+
+
+class HexIndexField(models.CharField):
+    """The blind index as it was stored before the 16-byte form: 64 hex characters in a
+    varchar. Only the migrations that created those columns refer to it; the migration
+    that converts them (``migration_ops.IndexToBytes``) turns them into ``BlindIndexField``."""
+
+    def __init__(self, *args, source: str = "", **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("db_index", True)
+        self.source = source
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        return name, path, args, kwargs
 
 
 def index_for(model: type[models.Model], field: str, clear: str) -> str:

@@ -5,6 +5,7 @@ deadline first. Used by the inbox page, the API and the workbench."""
 from __future__ import annotations
 
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from yiwang.core import access
 from yiwang.core.access import grant_q
@@ -141,6 +142,52 @@ def case_summary(case: Case, today=None) -> dict:
         "calendar_estimated": case.calendar_estimated,
         "escalation_level": case.escalation_level,
     }
+
+
+def applicant_summary(case: Case, today=None) -> dict:
+    """A case as its applicant sees it (申请人视图): what ``case_summary`` says, less how
+    it is handled inside — no 承办人, 督办级别 or calendar estimate."""
+    return {
+        **case_summary(case, today),
+        "assignee": None,
+        "escalation_level": 0,
+        "calendar_estimated": False,
+    }
+
+
+# Entries of a case's history its applicant reads (besides the workflow's own steps):
+# the start, a new deadline (延期) and a move to another department.
+APPLICANT_NOTES = frozenset({"start", "deadline", "route"})
+
+
+def applicant_events(case: Case) -> list[dict]:
+    """流转记录 as the applicant reads it (申请人视图): the steps and when, no staff names
+    (the handling department acted), and only the opinions the applicant is told — their
+    own, and those with which the case was handed back to them or ended — never the
+    department's notes (备注), assignments or escalations."""
+    d = definition_of(case.workflow)
+    told = {a.code for a in d.actions if a.to in d.finals or d.applicants_turn(a.to)}
+    out = []
+    for e in case.events.all():
+        own = e.actor_id is not None and e.actor_id == case.applicant_id
+        step = d.action(e.action) is not None
+        if not (step or own or e.action in APPLICANT_NOTES):
+            continue
+        shown = own or e.action in told or (e.action == "deadline")
+        out.append(
+            {
+                "action": e.action,
+                "action_name": d.event_label(e.action),
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "from_name": d.state_name(e.from_state) if e.from_state else "",
+                "to_name": d.state_name(e.to_state) if e.to_state else "",
+                "actor": _("申请人") if own else case.department.name,
+                "comment": e.comment if shown else "",
+                "at": e.at,
+            }
+        )
+    return out
 
 
 def case_events(case: Case) -> list[dict]:

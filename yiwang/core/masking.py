@@ -143,11 +143,13 @@ def reveal_mapping(
     purpose: str,
     *,
     allowed: bool | None = None,
+    subject: str | None = None,
 ) -> dict:
     """The clear values of a 申请表's personal fields for a stated purpose, one ledger
     entry naming the fields; refused unless ``allowed`` (the room's answer, e.g.
     ``may_reveal`` over the record's place; by default ``personal.unmask`` anywhere) or
-    without a purpose."""
+    without a purpose. ``subject``, the ID number of the person the record is about, files
+    the read under them too (谁用了我的数据, ``core.datause``)."""
     purpose = _check_reveal(user, purpose, allowed)
     data = dict(data or {})
     names = [n for n in personal_names(spec) if n in data]
@@ -158,13 +160,64 @@ def reveal_mapping(
         purpose=purpose,
         change={"fields": names},
     )
+    labels = {f.get("name"): str(f.get("label") or f.get("name")) for f in spec or []}
+    _note_unmask(user, obj, subject, purpose, [labels[n] for n in names])
     return data
 
 
-def reveal(user, obj, field: str, purpose: str, *, allowed: bool | None = None) -> str:
+def _label(obj, field: str) -> str:
+    """A model field's name in words (姓名, 联系电话), never its code."""
+    try:
+        return str(obj._meta.get_field(field).verbose_name)
+    except (AttributeError, LookupError):
+        return _("个人信息")
+
+
+def _note_unmask(user, obj, subject: str | None, purpose: str, labels: list[str]) -> None:
+    """File a reveal under the person it is about (谁用了我的数据), once per reveal."""
+    if subject and labels:
+        from yiwang.core import datause
+
+        datause.note(
+            subject=subject,
+            kind="unmask",
+            obj=obj,
+            actor=user,
+            what="、".join(labels),
+            purpose=purpose,
+        )
+
+
+def reveal_fields(
+    user,
+    obj,
+    fields: Iterable[str],
+    purpose: str,
+    *,
+    allowed: bool | None = None,
+    subject: str | None = None,
+) -> dict[str, Any]:
+    """``reveal`` of several fields of one record for one purpose: a ledger entry per
+    field, as ``reveal`` writes, and one use filed under ``subject`` naming them all."""
+    fields = list(fields)
+    out = {f: reveal(user, obj, f, purpose, allowed=allowed) for f in fields}
+    _note_unmask(user, obj, subject, purpose, [_label(obj, f) for f in fields])
+    return out
+
+
+def reveal(
+    user,
+    obj,
+    field: str,
+    purpose: str,
+    *,
+    allowed: bool | None = None,
+    subject: str | None = None,
+) -> str:
     """Return the clear value of a personal field for a stated purpose, logged in the
     ledger; refuse without the ``personal.unmask`` permission (or, when the room passes
-    ``allowed``, its answer for this record's place) or without a purpose."""
+    ``allowed``, its answer for this record's place) or without a purpose. ``subject``
+    (the person's ID number) files the read under them too (谁用了我的数据)."""
     purpose = _check_reveal(user, purpose, allowed)
     audit.record(
         actor=user,
@@ -173,4 +226,5 @@ def reveal(user, obj, field: str, purpose: str, *, allowed: bool | None = None) 
         purpose=purpose,
         change={"field": field},
     )
+    _note_unmask(user, obj, subject, purpose, [_label(obj, field)])
     return getattr(obj, field)

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections, router
 from django.db.models import Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -254,7 +254,10 @@ class KeysetPaginator:
         # One branch compiled once, its value bound per branch: a UNION ALL of the
         # branches' first ``limit`` keys, then those rows in order.
         branch = ordered.filter(**{field: _PROBE}).values("pk")[:limit]
-        sql, params = branch.query.sql_with_params()
+        try:
+            sql, params = branch.query.sql_with_params()
+        except EmptyResultSet:  # the list is empty whatever the value (e.g. no reach)
+            return []
         if list(params).count(_PROBE) != 1:
             raise ValueError(f"split on {field!r}: the branch query binds its value oddly")
         at = list(params).index(_PROBE)

@@ -84,12 +84,24 @@ class PeriodicJob:
 @dataclass(frozen=True)
 class ReadSource:
     """A place where a citizen sees who read their data (谁用了我的数据): ``query`` is
-    the dotted path of ``(user) -> QuerySet`` of reads of the user's own records (empty
-    for anyone else), ``url_name`` the page listing them."""
+    the dotted path of ``(user) -> reads`` of the user's own records (empty for anyone
+    else) — anything with ``count()``, a QuerySet or a capped count — and ``url_name``
+    the page listing them."""
 
     label: Text
     url_name: str
     query: str
+
+
+@dataclass(frozen=True)
+class PortalPanel:
+    """A room's section on the portal home page (门户首页), e.g. the service hall's search
+    box and 常用服务: ``template`` rendered with what ``context`` (the dotted path of
+    ``(request) -> dict``) returns, panels by ``order``."""
+
+    template: str
+    context: str
+    order: int = 500
 
 
 @dataclass(frozen=True)
@@ -134,6 +146,7 @@ class Manifest:
     demo: DemoSeeder | None = None
     periodic: tuple[PeriodicJob, ...] = ()
     data_reads: tuple[ReadSource, ...] = ()
+    portal: tuple[PortalPanel, ...] = ()
     identity_registry: IdentityRegistry | None = None
 
 
@@ -228,6 +241,11 @@ def demo_seeders() -> list[Callable[[DemoRun], DemoReport]]:
 def periodic_jobs() -> list[tuple[float, str]]:
     """``(seconds, task path)`` of every room's periodic jobs, in settings order."""
     return [(job.seconds, job.task) for m in manifests() for job in m.periodic]
+
+
+def portal_panels() -> list[PortalPanel]:
+    """Every room's sections of the portal home page, by ``order``."""
+    return sorted((p for m in manifests() for p in m.portal), key=lambda p: p.order)
 
 
 def data_read_sources() -> list[ReadSource]:

@@ -45,9 +45,7 @@ class DataConfig(AppConfig):
         demo=DemoSeeder("yiwang.data.demo.seed_for_demo", order=10),
         periodic=(PeriodicJob(300, "yiwang.data.tasks.pull_due_sources"),),  # 接口归集
         data_reads=(
-            ReadSource(
-                _("谁用了我的数据"), "data:my-data", "yiwang.data.access.accesses_of_citizen"
-            ),
+            ReadSource(_("谁用了我的数据"), "data:my-data", "yiwang.data.queries.uses.for_centre"),
         ),
         # 实名核验: self-registration checks names and credit codes here.
         identity_registry=IdentityRegistry(

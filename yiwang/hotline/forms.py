@@ -68,7 +68,8 @@ def category_choices(empty_label: Any) -> list[tuple[Any, Any]]:
     """诉求分类 as a select offers them: ``empty_label`` first, then each 大类 with its
     leaves."""
     return [("", empty_label)] + [
-        (top.name, [(c.code, c.name) for c in leaves]) for top, leaves in category_groups()
+        (top.display_name, [(c.code, c.display_name) for c in leaves])
+        for top, leaves in category_groups()
     ]
 
 
@@ -167,7 +168,10 @@ class RoutingRuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].widget = forms.Select(
             choices=[("", _l("请选择"))]
-            + [(top.name, [(c.code, c.name) for c in leaves]) for top, leaves in category_groups()]
+            + [
+                (top.display_name, [(c.code, c.display_name) for c in leaves])
+                for top, leaves in category_groups()
+            ]
         )
         self.fields["division"].widget = forms.Select(
             choices=[
@@ -303,7 +307,8 @@ class SubmitForm(forms.Form):
         limit = settings.YIWANG["HOTLINE_CONTENT_MAX"]
         self.fields["kind"].widget.choices = Kind.choices
         self.fields["category"].widget.choices = [("", _("不确定，由系统判断"))] + [
-            (top.name, [(c.code, c.name) for c in leaves]) for top, leaves in category_groups()
+            (top.display_name, [(c.code, c.display_name) for c in leaves])
+            for top, leaves in category_groups()
         ]
         content = self.fields["content"]
         setattr(content, "required_mark", True)  # noqa: B010 - read by the field partial
@@ -794,7 +799,7 @@ class GridReportForm(ActionForm):
         grid.initial = grids[0].code if len(grids) == 1 else ""
         self.fields["kind"].widget.choices = EVENT_KINDS
         self.fields["category"].widget.choices = [("", _("不确定（由系统或话务员分类）"))] + [
-            (c.code, f"{getattr(c.parent, 'name', '')} · {c.name}")
+            (c.code, f"{getattr(c.parent, 'display_name', '')} · {c.display_name}")
             for c in Category.objects.filter(active=True, parent__isnull=False)
             .select_related("parent")
             .order_by("code")

@@ -97,7 +97,7 @@ def trend_by_category(
         "series": [
             {
                 "code": names[c].code,
-                "name": names[c].name,
+                "name": names[c].display_name,
                 "total": sum(per[c]),
                 "data": per[c],
             }

@@ -36,6 +36,23 @@ def require_window_clerk(actor, message: str | None = None) -> None:
 # --- 办件 (applications) ---
 
 
+def may_apply(user) -> bool:
+    """在线申请 is for citizens and enterprises — and for visitors, who are asked to sign in
+    first. Staff act for an applicant at the window (一窗受理) instead."""
+    if not getattr(user, "is_authenticated", False):
+        return True
+    return getattr(user, "kind", "") in ("citizen", "enterprise")
+
+
+def require_applicant(actor) -> None:
+    """在线申请 pages: only a citizen or enterprise applies online."""
+    deny_unless(
+        actor,
+        getattr(actor, "kind", "") in ("citizen", "enterprise"),
+        _("在线申请仅对群众和企业用户开放；窗口人员请使用一窗受理为申请人代办。"),
+    )
+
+
 def require_case_staff(user, message: str) -> None:
     """办件管理 pages: staff who may see cases (``case.view``)."""
     deny_unless(user, getattr(user, "kind", "") == "staff" and has_perm(user, "case.view"), message)

@@ -3,7 +3,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.rooms import DemoSeeder, Manifest, NavEntry
+from yiwang.core.rooms import DemoSeeder, Manifest, NavEntry, PortalPanel
 
 
 def _application_page(case, user) -> str | None:
@@ -45,6 +45,8 @@ class ServicesConfig(AppConfig):
         urls=(("services/", "yiwang.services.urls"),),
         api="yiwang.services.api.register",
         demo=DemoSeeder("yiwang.services.demo.seed_for_demo", order=30),
+        # 门户首页: search over items and 一件事, and the most used services.
+        portal=(PortalPanel("services/_portal.html", "yiwang.services.portal.panel", order=10),),
     )
 
     def ready(self) -> None:

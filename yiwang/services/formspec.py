@@ -28,7 +28,19 @@ FIELD_TYPES: dict[str, Any] = {
     "address": _l("地址"),
 }
 FIELD_KEYS = frozenset(
-    {"name", "label", "type", "required", "choices", "max_length", "min", "max", "help"}
+    {
+        "name",
+        "label",
+        "type",
+        "required",
+        "choices",
+        "max_length",
+        "min",
+        "max",
+        "help",
+        "prefill",
+        "picker",
+    }
 )
 TEXT_TYPES = frozenset({"text", "textarea", "phone", "name", "address"})
 NUMERIC_TYPES = frozenset({"number", "integer"})
@@ -173,6 +185,7 @@ def _clean_field(where: str, raw: Any, names: set[str], errors: list[str]) -> di
     _clean_max_length(where, raw, ftype, item, errors)
     _clean_bounds(where, raw, ftype, item, errors)
     _clean_help(where, raw, item, errors)
+    _clean_prefill(where, raw, item, errors)
     return item
 
 
@@ -226,6 +239,27 @@ def _clean_bounds(where: str, raw: dict, ftype: str, item: dict, errors: list[st
             _("%(w)s：最小值 %(a)s 大于最大值 %(b)s。")
             % {"w": where, "a": bounds["min"], "b": bounds["max"]}
         )
+
+
+def _clean_prefill(where: str, raw: dict, item: dict, errors: list[str]) -> None:
+    """免填写 and pickers: ``prefill`` names where the answer is already known
+    (``services.prefill.SOURCES`` or ``licence:<slug>``); ``picker`` is ``"scope"`` for
+    a 经营范围 field answered by choosing from the standard list."""
+    from yiwang.services.prefill import SOURCES, is_source
+
+    if "prefill" in raw:
+        if not is_source(raw["prefill"]):
+            errors.append(
+                _("%(w)s：prefill 应为 %(ok)s 或 licence:证照类型标识。")
+                % {"w": where, "ok": "、".join(SOURCES)}
+            )
+        else:
+            item["prefill"] = raw["prefill"]
+    if "picker" in raw:
+        if raw["picker"] != "scope" or item["type"] not in ("text", "textarea"):
+            errors.append(_("%s：picker 只能为 scope（经营范围），且只用于文本字段。") % where)
+        else:
+            item["picker"] = "scope"
 
 
 def _clean_help(where: str, raw: dict, item: dict, errors: list[str]) -> None:

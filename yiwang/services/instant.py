@@ -117,12 +117,17 @@ def facts_for(application) -> Facts:
         kind=kind,
         id_type=application.applicant_id_type,
         id_number=application.applicant_id_number,
-        labels={
-            f["name"]: f.get("label") or f["name"]
-            for f in application.item.form_fields or []
-            if isinstance(f, dict) and f.get("name")
-        },
+        labels=form_labels(application.item),
     )
+
+
+def form_labels(item) -> dict[str, str]:
+    """申请表 field name → the label the applicant saw, for notes in plain words."""
+    return {
+        f["name"]: f.get("label") or f["name"]
+        for f in item.form_fields or []
+        if isinstance(f, dict) and f.get("name")
+    }
 
 
 def operand_label(operand: str, labels: dict | None = None) -> str:

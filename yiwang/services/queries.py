@@ -8,12 +8,12 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiwang.core.http import public_url
 from yiwang.core.inbox import case_summary
 from yiwang.core.workflow import definition_of
 from yiwang.services import access
@@ -262,8 +262,7 @@ def visit_rate_url(visit: WindowVisit, *, absolute: bool = False) -> str:
     """The rating page of a visit with its rating code (what the QR code holds)."""
     url = reverse("services:rate-visit", args=[visit.number]) + f"?t={visit.token}"
     if absolute:
-        base = settings.YIWANG.get("PUBLIC_BASE_URL", "").rstrip("/")
-        return base + url
+        return public_url(url)
     return url
 
 

@@ -15,15 +15,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.core import access, audit, authcache, notify, ratelimit
-from yiwang.core.crypto import blind_index
+from yiwang.core.crypto import keyed_digest
 from yiwang.core.errors import Conflict, Forbidden, Invalid, RateLimited
 from yiwang.core.fields import index_for
 from yiwang.core.identifiers import normalize_id_number, validate_id_number
 from yiwang.core.identity import registry
 from yiwang.core.models import Assurance, PhoneChallenge, User
 from yiwang.core.notify import ChannelError
+from yiwang.core.notify.text import bilingual
 
 CODE_CONTEXT = "core.PhoneChallenge.code"
 PURPOSE = "assurance"
@@ -49,7 +51,7 @@ SENDS_PER_HOUR = 5
 
 
 def _digest(nonce: str, code: str) -> str:
-    return blind_index(f"{nonce}:{code}", CODE_CONTEXT)
+    return keyed_digest(f"{nonce}:{code}", CODE_CONTEXT)
 
 
 def raise_assurance(actor, user: User, level: int, via: str, reason: str = "") -> bool:
@@ -203,7 +205,13 @@ def do_verify_phone_code(*, actor, user: User, code: str) -> User:
         )
         if left > 0:
             failure = Invalid(
-                {"code": _("验证码不正确，还可尝试 %d 次。") % left}, code="code_wrong"
+                {
+                    "code": ngettext(
+                        "验证码不正确，还可尝试 %d 次。", "验证码不正确，还可尝试 %d 次。", left
+                    )
+                    % left
+                },
+                code="code_wrong",
             )
         else:
             failure = Invalid(
@@ -334,10 +342,12 @@ def _unbind(actor, old: User, reason: str) -> None:
     do_notify(
         actor=actor,
         user=old,
-        title=_("您的账号已解除身份证号码绑定"),
-        body=_(
-            "经政务服务大厅窗口核验，原绑定在您账号上的身份证号码已由本人办理换绑，您的账号"
-            "已不再是实名账号。如有疑问，请携带居民身份证到政务服务大厅窗口咨询。"
+        title=bilingual(lambda: _("您的账号已解除身份证号码绑定")),
+        body=bilingual(
+            lambda: _(
+                "经政务服务大厅窗口核验，原绑定在您账号上的身份证号码已由本人办理换绑，您的账号"
+                "已不再是实名账号。如有疑问，请携带居民身份证到政务服务大厅窗口咨询。"
+            )
         ),
         url="/account/",
     )
@@ -381,8 +391,10 @@ def do_confirm_enterprise(*, actor, enterprise: User) -> User:
     do_notify(
         actor=actor,
         user=enterprise,
-        title=_("企业账号已由法定代表人确认"),
-        body=_("法定代表人已登录本人实名账号确认了本企业账号，账号已完成实名核验。"),
+        title=bilingual(lambda: _("企业账号已由法定代表人确认")),
+        body=bilingual(
+            lambda: _("法定代表人已登录本人实名账号确认了本企业账号，账号已完成实名核验。")
+        ),
         url="/account/",
     )
     return enterprise

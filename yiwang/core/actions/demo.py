@@ -17,7 +17,7 @@ from django.utils import timezone
 from yiwang.core import audit, authcache
 from yiwang.core.actions.org import do_seed_org
 from yiwang.core.actions.users import do_create_citizen, do_create_enterprise, do_create_staff
-from yiwang.core.fields import allocate_row_ids
+from yiwang.core.fields import allocate_row_ids, index_bytes
 from yiwang.core.models import Assurance, OrgUnit, User
 from yiwang.core.roles import ROLES
 from yiwang.core.synth import CitySynth
@@ -265,9 +265,10 @@ def _insert_users(rows: list[dict], kind: str) -> None:
     if citizen:  # each column sealed and indexed in one batch
         id_numbers = [r["id_number"] for r in rows]
         sealed_ids = enc_id.seal_many(id_numbers, ids)
-        id_indexes = idx_id.index_many(id_numbers)
+        id_indexes = [index_bytes(v) for v in idx_id.index_many(id_numbers)]
     phones = [r["phone"] for r in rows]
-    sealed_phones, phone_indexes = enc_phone.seal_many(phones, ids), idx_phone.index_many(phones)
+    sealed_phones = enc_phone.seal_many(phones, ids)
+    phone_indexes = [index_bytes(v) for v in idx_phone.index_many(phones)]
     values = []
     for i, (r, row_pk) in enumerate(zip(rows, ids, strict=True)):
         if citizen:
@@ -286,7 +287,7 @@ def _insert_users(rows: list[dict], kind: str) -> None:
                 "username": f"{BULK_ENTERPRISE_PREFIX}{r['index']:07d}",
                 "full_name": r["legal_rep"],
                 "id_number": "",
-                "id_number_index": "",
+                "id_number_index": None,  # an empty blind index is NULL
                 "credit_code": r["credit_code"],
                 "enterprise_name": r["name"],
             }

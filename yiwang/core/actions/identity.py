@@ -29,6 +29,7 @@ from yiwang.core.identity import enrolment, lockout, totp
 from yiwang.core.identity.throttle import digest
 from yiwang.core.models import ApiClient, OrgUnit, RecoveryCode, User
 from yiwang.core.notify import ChannelError
+from yiwang.core.notify.text import bilingual
 
 logger = logging.getLogger("yiwang.core")
 
@@ -246,10 +247,12 @@ def _set_reset_password(actor, user: User, new_password: str, ip: str) -> User:
         do_notify(
             actor=None,
             user=user,
-            title=_("您的密码已通过短信验证码重置"),
-            body=_(
-                "您的账号密码已重置，所有设备上的登录均已退出。如非本人操作，请立即联系 12345"
-                "或到政务服务大厅窗口处理。"
+            title=bilingual(lambda: _("您的密码已通过短信验证码重置")),
+            body=bilingual(
+                lambda: _(
+                    "您的账号密码已重置，所有设备上的登录均已退出。如非本人操作，请立即联系 12345"
+                    "或到政务服务大厅窗口处理。"
+                )
             ),
             url="/account/",
         )
@@ -378,10 +381,12 @@ def do_change_totp(*, actor: User, user: User, password: str, secret: str, code:
         do_notify(
             actor=actor,
             user=user,
-            title=_("动态口令已绑定到新手机"),
-            body=_(
-                "您的账号已更换动态口令手机，原手机上的动态口令和原有恢复码已失效。如非本人"
-                "操作，请立即修改密码并联系系统管理员。"
+            title=bilingual(lambda: _("动态口令已绑定到新手机")),
+            body=bilingual(
+                lambda: _(
+                    "您的账号已更换动态口令手机，原手机上的动态口令和原有恢复码已失效。如非本人"
+                    "操作，请立即修改密码并联系系统管理员。"
+                )
             ),
             url="/account/",
         )

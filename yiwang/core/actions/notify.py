@@ -13,6 +13,22 @@ from django.utils import timezone
 
 from yiwang.core import audit, notify
 from yiwang.core.models import Delivery, Notification
+from yiwang.core.notify.text import Text, split
+
+
+def _message(user, title: Text, body: Text, url: str) -> Notification:
+    """The unsaved in-app message: the Chinese text, and its English copy when the caller
+    wrote the text in both languages (``bilingual``)."""
+    title_zh, title_en = split(title)
+    body_zh, body_en = split(body)
+    return Notification(
+        user=user,
+        title=title_zh[:200],
+        title_en=title_en[:200],
+        body=body_zh,
+        body_en=body_en,
+        url=url[:300],
+    )
 
 
 @transaction.atomic
@@ -20,16 +36,18 @@ def do_notify(
     *,
     actor,
     user,
-    title: str,
-    body: str = "",
+    title: Text,
+    body: Text = "",
     url: str = "",
     channels: Iterable[str] = ("email", "sms"),
 ) -> Notification:
     """Send ``user`` a message: always in-app, plus each named channel that can reach
-    them; deliveries are sent by the ``send_delivery`` task after commit."""
+    them; deliveries are sent by the ``send_delivery`` task after commit. ``title`` and
+    ``body`` are plain text or ``bilingual(...)``, so each reader sees their language."""
     from yiwang.core.tasks import send_delivery
 
-    note = Notification.objects.create(user=user, title=title[:200], body=body, url=url[:300])
+    note = _message(user, title, body, url)
+    note.save(force_insert=True)
     configured = set(notify.channel_names())
     deliveries = [
         Delivery.objects.create(notification=note, channel=name)
@@ -54,8 +72,8 @@ class Notice:
 
     actor: Any
     user: Any
-    title: str
-    body: str = ""
+    title: Text
+    body: Text = ""
     url: str = ""
     channels: tuple[str, ...] = ("email", "sms")
 
@@ -87,10 +105,7 @@ def do_notify_each(notices: Sequence[Notice]) -> list[Notification]:
     if not notices:
         return []
     notes = Notification.objects.bulk_create(
-        [
-            Notification(user=n.user, title=n.title[:200], body=n.body, url=n.url[:300])
-            for n in notices
-        ]
+        [_message(n.user, n.title, n.body, n.url) for n in notices]
     )
     configured = set(notify.channel_names())
     wanted = [
@@ -125,8 +140,8 @@ def do_notify_many(
     *,
     actor,
     users: Iterable,
-    title: str,
-    body: str = "",
+    title: Text,
+    body: Text = "",
     url: str = "",
     channels: Iterable[str] = ("email", "sms"),
 ) -> list[Notification]:
@@ -138,9 +153,7 @@ def do_notify_many(
     users = list(users)
     if not users:
         return []
-    notes = Notification.objects.bulk_create(
-        [Notification(user=u, title=title[:200], body=body, url=url[:300]) for u in users]
-    )
+    notes = Notification.objects.bulk_create([_message(u, title, body, url) for u in users])
     configured = set(notify.channel_names())
     wanted = [notify.channel(n) for n in channels if n in configured]
     names = [n for n in channels if n in configured]
@@ -158,7 +171,7 @@ def do_notify_many(
         obj=notes[0],
         change={
             "users": [u.pk for u in users],
-            "title": title[:200],
+            "title": notes[0].title,
             "deliveries": len(deliveries),
         },
     )

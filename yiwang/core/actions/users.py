@@ -13,6 +13,7 @@ from yiwang.core.fields import index_for
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.identity import registry
 from yiwang.core.models import Assurance, OrgUnit, RoleAssignment, User
+from yiwang.core.notify.text import bilingual
 from yiwang.core.roles import ROLES, role_label
 
 # Self-registration attempts per ID number an hour: the registry match must not become
@@ -148,18 +149,21 @@ def _record_role_change(actor, user: User, action: str, role: str, units: list) 
         )
         if getattr(actor, "pk", None) != u.pk
     ]
-    verb = _("授予") if action.endswith("grant_role") else _("收回")
-    title = _("角色变更：%(verb)s %(user)s “%(role)s”") % {
-        "verb": verb,
-        "user": user.username,
-        "role": role_label(role),
-    }
-    by = getattr(actor, "username", "") or _("系统")
+
+    def title() -> str:
+        verb = _("授予") if action.endswith("grant_role") else _("收回")
+        return _("角色变更：%(verb)s %(user)s “%(role)s”") % {
+            "verb": verb,
+            "user": user.username,
+            "role": role_label(role),
+        }
+
+    by = getattr(actor, "username", "")
     do_notify_many(
         actor=actor,
         users=bureau,
-        title=title,
-        body=_("操作人：%(by)s。") % {"by": by},
+        title=bilingual(title),
+        body=bilingual(lambda: _("操作人：%(by)s。") % {"by": by or _("系统")}),
         url=f"/org/staff/{user.pk}/",
         channels=(),
     )
@@ -438,11 +442,15 @@ def _tell_accounts_of_the_same_enterprise(new: User) -> None:
         do_notify(
             actor=None,
             user=other,
-            title=_("有新账号以本企业名义注册"),
-            body=_(
-                "账号 %(username)s（经办人 %(name)s）以本企业的统一社会信用代码注册。如不是本"
-                "企业人员注册，请不要让法定代表人确认该账号，并拨打 12345 反映。"
-            )
-            % {"username": new.username, "name": new.full_name or "—"},
+            title=bilingual(lambda: _("有新账号以本企业名义注册")),
+            body=bilingual(
+                lambda: (
+                    _(
+                        "账号 %(username)s（经办人 %(name)s）以本企业的统一社会信用代码注册。如不是本"
+                        "企业人员注册，请不要让法定代表人确认该账号，并拨打 12345 反映。"
+                    )
+                    % {"username": new.username, "name": new.full_name or "—"}
+                )
+            ),
             url="/account/",
         )

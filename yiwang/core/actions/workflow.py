@@ -13,6 +13,7 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.core import access, audit, subjects, uploads
 from yiwang.core import calendar as workdays
@@ -26,6 +27,7 @@ from yiwang.core.models import (
     Division,
     Workflow,
 )
+from yiwang.core.notify.text import bilingual
 from yiwang.core.numbering import next_number
 from yiwang.core.roles import ROLES
 from yiwang.core.workflow import (
@@ -106,6 +108,15 @@ def _deadline(start: date, days: int | None) -> tuple[date | None, bool]:
     return workdays.add_working_days(start, days)
 
 
+def _within_case(state_due: date | None, case_due: date | None) -> date | None:
+    """A step's deadline (环节时限) never falls after the whole case's (承诺办结时限): a
+    step whose own limit would run past it ends when the case must. A step without a
+    limit stays without one."""
+    if state_due is None or case_due is None:
+        return state_due
+    return min(state_due, case_due)
+
+
 def _unknown(field: str, value: Any):
     raise ValidationError({field: _("未找到：%s") % value}, code="unknown")
 
@@ -147,6 +158,7 @@ def _opening(
     case_due, est2 = _deadline(
         today, wf.case_time_limit_days if case_time_limit_days is None else case_time_limit_days
     )
+    state_due = _within_case(state_due, case_due)
     subject_type, subject_id = audit.object_ref(subject) if subject is not None else ("", "")
     case = Case(
         workflow=wf,
@@ -381,6 +393,7 @@ def _move(row: Case, d: Definition, action_code: str, actor, comment: str):
         state_est = False
     else:
         row.state_due, state_est = _deadline(timezone.localdate(now), d.time_limit(action.to))
+        row.state_due = _within_case(row.state_due, row.case_due)
     case_est = row.case_due is not None and workdays.is_estimated(
         timezone.localdate(row.opened_at), row.case_due
     )
@@ -463,6 +476,12 @@ def do_set_case_due(*, actor, case: Case, due: date, comment: str) -> Case:
     before = row.case_due
     opened = timezone.localdate(row.opened_at)
     row.case_due = due
+    # The step's own limit again, within the new whole-case deadline (a step cut short
+    # by the old one gets its time back when the case is extended).
+    own_due, _est = _deadline(
+        timezone.localdate(row.state_entered_at), definition_of(row.workflow).time_limit(row.state)
+    )
+    row.state_due = _within_case(own_due, due)
     # Kept as a count of working days, so a calendar loaded later recounts it faithfully.
     row.case_time_limit_days = max(0, workdays.working_days_between(opened, due))
     row.escalation_step = 0
@@ -471,6 +490,7 @@ def do_set_case_due(*, actor, case: Case, due: date, comment: str) -> Case:
     row.save(
         update_fields=[
             "case_due",
+            "state_due",
             "case_time_limit_days",
             "escalation_step",
             "escalation_level",
@@ -639,20 +659,22 @@ def _escalate(case: Case, d: Definition, overdue: int, actor) -> int:
         if rule.get("raise_level", True):
             case.escalation_level += 1
         case.save(update_fields=["escalation_step", "escalation_level"])
-        text = _(
-            "案件 %(number)s“%(title)s”在“%(state)s”环节已超期 %(days)d 个工作日，请督办。"
-        ) % {
-            "number": case.number,
-            "title": case.title,
-            "state": d.state_name(case.state),
-            "days": overdue,
-        }
-        _note(
-            case,
-            "escalate",
-            actor,
-            text,
+        text = bilingual(
+            lambda: (
+                ngettext(
+                    "案件 %(number)s“%(title)s”在“%(state)s”环节已超期 %(days)d 个工作日，请督办。",
+                    "案件 %(number)s“%(title)s”在“%(state)s”环节已超期 %(days)d 个工作日，请督办。",
+                    overdue,
+                )
+                % {
+                    "number": case.number,
+                    "title": case.title,
+                    "state": d.state_name(case.state),
+                    "days": overdue,
+                }
+            )
         )
+        _note(case, "escalate", actor, text.zh)
         recipients = _role_holders(set(rule.get("notify_roles", [])), case)
         if case.assignee_id and case.assignee not in recipients:
             recipients.append(case.assignee)
@@ -661,7 +683,7 @@ def _escalate(case: Case, d: Definition, overdue: int, actor) -> int:
             do_notify(
                 actor=actor,
                 user=user,
-                title=_("超期督办：%s") % case.number,
+                title=bilingual(lambda: _("超期督办：%s") % case.number),
                 body=text,
                 url=url,
             )
@@ -780,6 +802,7 @@ def do_recompute_estimated_deadlines(*, actor) -> int:
             else case.workflow.case_time_limit_days
         )
         case_due, est2 = _deadline(timezone.localdate(case.opened_at), limit)
+        state_due = _within_case(state_due, case_due)
         before = (case.state_due, case.case_due)
         case.state_due, case.case_due, case.calendar_estimated = state_due, case_due, est1 or est2
         case.save(update_fields=["state_due", "case_due", "calendar_estimated"])

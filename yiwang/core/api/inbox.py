@@ -11,6 +11,8 @@ from yiwang.core.api.pagination import Keyed, KeysetPagination
 from yiwang.core.identity.tokens import require_scope
 from yiwang.core.inbox import (
     INBOX_ORDER,
+    applicant_events,
+    applicant_summary,
     case_events,
     case_summary,
     inbox_for,
@@ -24,13 +26,16 @@ router = Router()
 
 
 def _detail(user, case) -> dict:
+    """One case for the caller: staff see how it is handled; its applicant (a citizen or
+    enterprise) the applicant's view — no 承办人, no staff notes."""
+    own = getattr(user, "kind", "") != "staff"
     return {
-        **case_summary(case),
+        **(applicant_summary(case) if own else case_summary(case)),
         "actions": [
             {"code": a.code, "name": a.label, "comment_required": a.comment_required}
             for a in available_actions(user, case)
         ],
-        "events": case_events(case),
+        "events": applicant_events(case) if own else case_events(case),
         "attachments": list(case.attachments.values("id", "name", "size", "content_type", "sm3")),
     }
 

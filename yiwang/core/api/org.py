@@ -38,6 +38,18 @@ def list_divisions(request, parent: str | None = None, level: str | None = None)
     return qs
 
 
+@router.get("/divisions/{code}/children", response=list[DivisionOut], url_name="division-children")
+def division_children(request, code: str):
+    """下级区划: the legal divisions directly under ``code``, all of them (a level is
+    small), for the cascading division picker (``core.divisionpicker``)."""
+    require_scope(request, "org")
+    return list(
+        Division.objects.filter(parent_id=code, kind=Division.Kind.LEGAL)
+        .order_by("code")
+        .only("code", "name", "level", "kind", "parent_id", "zone_id")
+    )
+
+
 @router.get("/divisions/{code}", response=DivisionOut)
 def get_division(request, code: str):
     require_scope(request, "org")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from yiwang.core.crypto import blind_index
+from yiwang.core.crypto import keyed_digest
 
 # Recovery codes: 10 characters of an alphabet without look-alikes (no 0/O, 1/I/L),
 # shown as two groups of five: 50 bits each, single use.
@@ -102,7 +102,7 @@ def looks_like_code(code: str) -> bool:
 def code_hash(user_id: int, code: str) -> str:
     """Keyed hash of one recovery code, bound to its user (a copied row matches nobody
     else's code)."""
-    return blind_index(normalise(code), f"core.recovery_code:{user_id}")
+    return keyed_digest(normalise(code), f"core.recovery_code:{user_id}")
 
 
 def recovery_code_matches(user, code: str) -> bool:

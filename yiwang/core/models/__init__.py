@@ -2,6 +2,7 @@
 rate counters; and the abstract stored file (StoredFile) every room's uploads inherit."""
 
 from yiwang.core.models.calendar import CalendarDay, CalendarYear
+from yiwang.core.models.datause import DataUse
 from yiwang.core.models.files import StoredFile
 from yiwang.core.models.identity import ApiClient, PhoneChallenge
 from yiwang.core.models.ledger import AuditBlock, AuditEntry
@@ -32,6 +33,7 @@ __all__ = [
     "CaseAttachment",
     "CaseEvent",
     "CaseListed",
+    "DataUse",
     "Delivery",
     "Department",
     "Division",

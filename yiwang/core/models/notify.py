@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,6 +16,8 @@ class Notification(models.Model):
     )
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
+    title_en = models.CharField(_("英文标题"), max_length=200, blank=True)
+    body_en = models.TextField(_("英文内容"), blank=True)
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -26,6 +29,17 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        """标题 in the reader's language: the English copy written with the message when
+        there is one (``yiwang.core.notify.text``), else the Chinese."""
+        return (_english() and self.title_en) or self.title
+
+    @property
+    def shown_body(self) -> str:
+        """内容 in the reader's language (see ``shown_title``)."""
+        return (_english() and self.body_en) or self.body
 
 
 class Delivery(models.Model):
@@ -51,3 +65,7 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.status}"
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")

@@ -93,7 +93,7 @@ class User(AbstractUser):
             # One citizen account per ID number, also under concurrent registrations.
             models.UniqueConstraint(
                 fields=["id_number_index"],
-                condition=models.Q(kind="citizen") & ~models.Q(id_number_index=""),
+                condition=models.Q(kind="citizen", id_number_index__isnull=False),
                 name="user_citizen_id_unique",
             )
         ]

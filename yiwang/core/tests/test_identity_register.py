@@ -161,7 +161,8 @@ def test_concurrent_duplicate_id_is_refused_by_the_database(citizen, monkeypatch
 
     from yiwang.core.actions import users
 
-    monkeypatch.setattr(users, "index_for", lambda *a: "looked-up-before-the-other-commit")
+    # An index that matches no row (16 zero bytes), as if looked up before the other commit.
+    monkeypatch.setattr(users, "index_for", lambda *a: "00" * 16)
     before = counts()
     with pytest.raises(ValidationError) as exc:
         users.do_create_citizen(

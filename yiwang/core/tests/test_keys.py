@@ -17,7 +17,7 @@ from django.db import connection
 from yiwang.core import crypto, keys, signing
 from yiwang.core.actions import keys as key_actions
 from yiwang.core.actions.users import do_create_citizen
-from yiwang.core.fields import index_for
+from yiwang.core.fields import index_bytes, index_for
 from yiwang.core.identifiers import make_id_number
 from yiwang.core.models import AuditEntry, Department, User
 
@@ -188,6 +188,7 @@ def test_rotation_reencrypts_everything_and_keeps_it_readable(fresh_keys, city, 
     dept.refresh_from_db()
     sig = signing.department_sign(dept, b"before rotation")
     assert all(raw(User, "id_number", p.pk).startswith("sm4:v1:") for p in people)
+    indexes = set(User.objects.values_list("pk", "id_number_index", "phone_index"))
 
     out = StringIO()
     call_command("keys", "rotate", "--batch-size", "2", "--no-progress", stdout=out)
@@ -201,6 +202,8 @@ def test_rotation_reencrypts_everything_and_keeps_it_readable(fresh_keys, city, 
         assert fresh.id_number == p.id_number and fresh.phone == p.phone
         # Blind indexes use the index key: rotation leaves them valid.
         assert User.objects.get(id_number_index=index_for(User, "id_number", p.id_number)) == p
+    # Each row's stored index was checked against its value and left as it was.
+    assert set(User.objects.values_list("pk", "id_number_index", "phone_index")) == indexes
     dept.refresh_from_db()
     assert dept.sm2_private_enc.startswith("sm4:v2:")
     assert signing.department_verify(dept, signing.department_sign(dept, b"after"), b"after")
@@ -252,7 +255,7 @@ def test_old_values_stay_readable_mid_rotation(fresh_keys):
 def test_keys_status_counts_versions_and_clear_text(fresh_keys):
     people = make_citizens(3)
     set_raw(User, "phone", people[0].pk, "13900000000")  # legacy clear text, its own index
-    set_raw(User, "phone_index", people[0].pk, index_for(User, "phone", "13900000000"))
+    set_raw(User, "phone_index", people[0].pk, index_bytes(index_for(User, "phone", "13900000000")))
     keys.add_sm4_version()
     do_create_citizen(
         actor=None,

@@ -146,3 +146,14 @@ def test_inbox_api_next_cursor_and_page_numbers_within_the_first_rows(client, li
     assert capped["count"] == 20 and capped["count_capped"] is True
     far = client.get("/api/v1/inbox?page_size=10&page=3")
     assert far.status_code == 422 and "next" in far.content.decode()
+
+
+def test_a_split_list_that_can_hold_nothing_is_an_empty_page(line):
+    """A reach that leaves nothing to list (the queryset empty by construction) is an
+    empty page, read department by department or whole — not a server error."""
+    qs = inbox_for(line.city_clerk).none()
+    field, departments = inbox_split(line.city_clerk)
+    split = KeysetPaginator(
+        qs, sorts=INBOX_SORTS, default="due", per_page=5, split=(field, departments)
+    )
+    assert list(split.get_page({})) == []

@@ -26,6 +26,8 @@ from yiwang.core.forms_pages import CaseOpForm, case_forms
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.inbox import (
     INBOX_SORTS,
+    applicant_events,
+    applicant_summary,
     case_events,
     case_summary,
     inbox_for,
@@ -91,9 +93,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     room_page = page_for(case, request.user)
     if room_page:
         return redirect(room_page)
+    own = applicants_view(request.user)
     posted = request.method == "POST"
     op_form = CaseOpForm(request.POST if posted else None)
     op = op_form.cleaned_data["op"] if posted and op_form.is_valid() else ""
+    if own and op and op not in _applicant_ops(case):
+        raise PermissionDenied(_("申请人不能在办件上进行此操作。"))
     forms = case_forms(op, request.POST, request.FILES) if op else case_forms()
     status = 200
     if posted:
@@ -110,6 +115,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, done)
                 return redirect("core:case", pk=case.pk)
+    if own:
+        return _applicant_page(request, case, forms, op_form, status)
     d = definition_of(case.workflow)
     user = request.user
     actions = available_actions(user, case)
@@ -132,6 +139,56 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "forms": forms,
     }
     return render(request, "core/case.html", context, status=status)
+
+
+def applicants_view(user) -> bool:
+    """Whether ``user`` sees cases as an applicant (申请人视图): citizens and enterprises
+    never see a case's handling (承办人, 备注, 督办, the calendar's estimates) — the only
+    cases they may open are their own."""
+    return getattr(user, "kind", "") != "staff"
+
+
+def _applicant_ops(case) -> set[str]:
+    """What an applicant may send from their case's page: the steps open to them (撤回,
+    提交补正材料), and files while it is their turn to supply them (补正)."""
+    if case.closed_at is not None:
+        return set()
+    if definition_of(case.workflow).applicants_turn(case.state):
+        return {"transition", "attach"}
+    return {"transition"}
+
+
+def _applicant_page(request, case, forms, op_form, status: int) -> HttpResponse:
+    """办件进度 as the applicant sees it: the step and the promised completion date, the
+    department, what happened when, and the steps open to them — no handling details."""
+    ops = _applicant_ops(case)
+    actions = available_actions(request.user, case) if "transition" in ops else []
+    row = applicant_summary(case)
+    if case.closed_at:
+        step = _("已办结（%s）") % row["state_name"]
+        due = (_("办结时间"), timezone.localtime(case.closed_at).strftime("%Y-%m-%d"))
+    else:
+        step = row["state_name"]
+        due = (_("承诺办结时限"), case.case_due.isoformat() if case.case_due else "—")
+    facts = [
+        (_("办件编号"), case.number),
+        (_("办理进度"), step),
+        (_("受理部门"), f"{row['division']} · {row['department']}"),
+        (_("申请时间"), timezone.localtime(case.opened_at).strftime("%Y-%m-%d %H:%M")),
+        due,
+    ]
+    context = {
+        "case": case,
+        "row": row,
+        "facts": facts,
+        "actions": actions,
+        "events": applicant_events(case),
+        "attachments": case.attachments.all(),
+        "can_attach": "attach" in ops,
+        "op_form": op_form,
+        "forms": forms,
+    }
+    return render(request, "core/case_applicant.html", context, status=status)
 
 
 @login_required

@@ -20,6 +20,7 @@ from yiwang.core.actions.notify import do_notify
 from yiwang.core.actions.workflow import do_start_case, do_transition
 from yiwang.core.errors import Conflict, Invalid, NotFound
 from yiwang.core.models import Department, RoleAssignment
+from yiwang.core.notify.text import Text, bilingual
 from yiwang.data import access
 from yiwang.data.models import DataItem, DataObjection, DataResource, ShareGrant
 from yiwang.data.registry import REGISTRIES, apply_rows, field_source, get_value
@@ -130,7 +131,7 @@ def stewards_of(department_ids) -> list:
     return list(seen.values())
 
 
-def _tell(users, *, title: str, body: str, url: str) -> int:
+def _tell(users, *, title: Text, body: Text, url: str) -> int:
     for user in users:
         do_notify(actor=None, user=user, title=title, body=body, url=url, channels=())
     return len(users)
@@ -241,13 +242,17 @@ def do_raise_objection(
     )
     _tell(
         stewards_of([authority.pk]),
-        title=_("收到数据异议 %s") % objection.number,
-        body=_("%(dept)s 对%(registry)s的“%(field)s”提出异议，请在时限内核实。")
-        % {
-            "dept": requester.name,
-            "registry": registry_label(registry),
-            "field": field_label(registry, field),
-        },
+        title=bilingual(lambda: _("收到数据异议 %s") % objection.number),
+        body=bilingual(
+            lambda: (
+                _("%(dept)s 对%(registry)s的“%(field)s”提出异议，请在时限内核实。")
+                % {
+                    "dept": requester.name,
+                    "registry": registry_label(registry),
+                    "field": field_label(registry, field),
+                }
+            )
+        ),
         url=_url(objection),
     )
     return objection
@@ -344,18 +349,23 @@ def do_correct_objection(
         change={"record": record.pk, "field": row.field, "version": [before, record.version]},
     )
     url = _url(row)
-    labels = {"registry": registry_label(registry), "field": field_label(registry, row.field)}
+
+    def labels() -> dict[str, str]:
+        return {"registry": registry_label(registry), "field": field_label(registry, row.field)}
+
     consumers = active_consumers(registry) - {row.authority_id}
     _tell(
         [u for u in stewards_of(consumers)],
-        title=_("基础库数据已更正：%(registry)s · %(field)s") % labels,
-        body=_("经数据异议 %s 核实，该字段已更正，请同步更新本部门使用的数据。") % row.number,
+        title=bilingual(lambda: _("基础库数据已更正：%(registry)s · %(field)s") % labels()),
+        body=bilingual(
+            lambda: _("经数据异议 %s 核实，该字段已更正，请同步更新本部门使用的数据。") % row.number
+        ),
         url="",
     )
     _tell(
         [row.raised_by],
-        title=_("数据异议 %s 已更正") % row.number,
-        body=_("权威部门核实有误并已更正%(registry)s的“%(field)s”。") % labels,
+        title=bilingual(lambda: _("数据异议 %s 已更正") % row.number),
+        body=bilingual(lambda: _("权威部门核实有误并已更正%(registry)s的“%(field)s”。") % labels()),
         url=url,
     )
     objection.__dict__.update({k: getattr(row, k) for k in ("outcome", "reply", "resolved_at")})
@@ -379,7 +389,7 @@ def do_explain_objection(*, actor, objection: DataObjection, comment: str) -> Da
     audit.record(actor=actor, action="data.objection.explain", obj=row, change={"field": row.field})
     _tell(
         [row.raised_by],
-        title=_("数据异议 %s 已答复") % row.number,
+        title=bilingual(lambda: _("数据异议 %s 已答复") % row.number),
         body=comment,
         url=_url(row),
     )

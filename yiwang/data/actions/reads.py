@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.masking import reveal
+from yiwang.core.masking import reveal_fields
 from yiwang.data.models import DataObjection, RecordHistory
 from yiwang.data.queries.registries import PERSONAL
 from yiwang.data.registry import REGISTRIES
@@ -22,8 +22,15 @@ def do_reveal_record(*, actor, registry: str, record, purpose: str) -> dict[str,
     ``personal.unmask`` or a purpose and logs the field), and one ledger entry when the
     record's history is shown unmasked too. Returns field → clear value, for
     ``queries.registries.detail``."""
+    # Whose data it is: the resident of a 人口库 record, the legal representative of a
+    # 法人库 one (their name and ID number are its personal values).
+    subject = {"person": "id_number", "legal_entity": "legal_rep_id"}.get(registry, "")
+    subject = getattr(record, subject, "") if subject else ""
     clear = {
-        name: display(reveal(actor, record, name, purpose)) for name in PERSONAL.get(registry, {})
+        name: display(value)
+        for name, value in reveal_fields(
+            actor, record, list(PERSONAL.get(registry, {})), purpose, subject=subject
+        ).items()
     }
     if RecordHistory.objects.filter(registry=registry, record_id=record.pk).exists():
         model = REGISTRIES[registry].model

@@ -18,6 +18,7 @@ from yiwang.core import audit
 from yiwang.core.actions.identity import ApiClientCredentials, do_create_api_client
 from yiwang.core.actions.workflow import do_start_case, do_transition
 from yiwang.core.models import Department
+from yiwang.core.notify.text import Text, bilingual
 from yiwang.data import access
 from yiwang.data.models import DataResource, ShareGrant, ShareRequest
 from yiwang.data.models.catalogue import ShareType
@@ -112,7 +113,7 @@ def _check_period(
             errors.setdefault("ends_on", []).append(_("使用期限不能超过三年。"))
 
 
-def _tell(actor, users, title: str, req: ShareRequest) -> None:
+def _tell(actor, users, title: Text, req: ShareRequest) -> None:
     """In-app notice (站内消息) about a request to each of ``users``."""
     from django.urls import reverse
 
@@ -245,7 +246,7 @@ def do_request_share(
         _tell(
             actor,
             _holders("data_steward", resource.provider),
-            _("待答复的共享申请：%s") % resource.name,
+            bilingual(lambda: _("待答复的共享申请：%s") % resource.name),
             req,
         )
     return out
@@ -276,12 +277,17 @@ def do_decide_share(
     if req.status == ShareRequest.Status.GRANTED:
         out.grant, out.credentials = _grant(actor=actor, request=req)
     if req.status == ShareRequest.Status.BUREAU_REVIEW:
-        _tell(actor, _holders("bureau_admin"), _("待审核的共享申请：%s") % req.resource.name, req)
+        _tell(
+            actor,
+            _holders("bureau_admin"),
+            bilingual(lambda: _("待审核的共享申请：%s") % req.resource.name),
+            req,
+        )
     elif case.closed_at is not None and req.requested_by_id != getattr(actor, "pk", None):
         _tell(
             actor,
             [req.requested_by],
-            _("共享申请已办结：%s") % req.get_status_display(),
+            bilingual(lambda: _("共享申请已办结：%s") % req.get_status_display()),
             req,
         )
     for f in ShareRequest._meta.concrete_fields:

@@ -24,6 +24,7 @@ from yiwang.data.actions.sharing import (
     do_revoke_grant,
 )
 from yiwang.data.gateway import client_identifier
+from yiwang.data.queries import uses
 
 # Bearer first: a token call must not trip the session authenticator's CSRF check.
 router = Router()
@@ -256,6 +257,35 @@ def my_data(request):
         assurance.require_verified(request.user)
     qs = access.accesses_of_citizen(request.user).select_related("consumer", "provider", "resource")
     return Mapped(qs, access_out)
+
+
+class UseOut(Schema):
+    at: dt.datetime
+    kind: str = Field(
+        description="exchange_verify / exchange_read / exchange_batch / registry / licence / licence_view / unmask"
+    )
+    kind_label: str
+    user: str
+    system: str
+    what: str
+    purpose: str
+
+
+class UsesOut(Schema):
+    items: list[UseOut]
+    next: str = Field(description="cursor of the next page (pass as ?cursor=), empty on the last")
+
+
+@router.get("/my-data/uses", response=UsesOut, url_name="data-my-uses")
+def my_uses(request, cursor: str = "", limit: int = 50):
+    """谁用了我的数据, all of it: gateway reads and the platform's own uses of the signed-in
+    citizen's data (registry checks, licence verifications and views, reveals with their
+    purpose), newest first, paged by cursor (实名 accounts; 403 ``assurance_required``
+    below it; empty for accounts that are not citizens)."""
+    if getattr(request.user, "kind", "") == "citizen":
+        assurance.require_verified(request.user)
+    page = uses.uses_page(request.user, cursor, limit)
+    return {"items": [uses.use_out(u) for u in page.rows], "next": page.next}
 
 
 @router.get("/usage", response=list[AccessOut], url_name="data-usage")

@@ -19,7 +19,14 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 from yiwang.core.crypto import encrypt_many
-from yiwang.core.fields import BlindIndexField, EncryptedTextField, allocate_row_ids, row_id
+from yiwang.core.fields import (
+    BlindIndexField,
+    EncryptedTextField,
+    allocate_row_ids,
+    index_bytes,
+    index_hex,
+    row_id,
+)
 from yiwang.data.registry import REGISTRIES, Outcome, apply_rows
 from yiwang.data.standards import display
 
@@ -83,16 +90,19 @@ def _constant(value: Any) -> Maker:
     return lambda rows, keys, pks: [value] * len(rows)
 
 
-def _the_keys(rows: Sequence[dict], keys: Sequence[str], pks: Sequence[int]) -> Sequence[Any]:
-    return keys
-
-
 def _the_pks(rows: Sequence[dict], keys: Sequence[str], pks: Sequence[int]) -> Sequence[Any]:
     return pks
 
 
+def _key_indexes(rows: Sequence[dict], keys: Sequence[str], pks: Sequence[int]) -> Sequence[Any]:
+    """The blind key column: each row's key index, as the 16 bytes the column holds."""
+    return [index_bytes(k) for k in keys]
+
+
 def _blind_index(f: BlindIndexField) -> Maker:
-    return lambda rows, keys, pks: f.index_many(_texts(rows, f.source))
+    """A blind-index column (盲索引) made in one ``index_many`` call: 16 bytes per row,
+    NULL when the value is empty (what the field's ``get_db_prep_value`` stores)."""
+    return lambda rows, keys, pks: [index_bytes(v) for v in f.index_many(_texts(rows, f.source))]
 
 
 def _encrypted(f: EncryptedTextField, name: str) -> Maker:
@@ -185,21 +195,25 @@ class Inserter:
 
     def existing(self, keys: list[str]) -> set[str]:
         """The keys (or blind indexes) among ``keys`` already in the table: one query on
-        PostgreSQL (``= ANY`` of an array), one per 900 keys on SQLite."""
-        name = self._blind_key_index().attname if self.spec.blind_key else self.spec.key
+        PostgreSQL (``= ANY`` of an array), one per 900 keys on SQLite. Blind indexes are
+        looked up as the bytes their column holds and come back as hex, like ``keys``."""
+        blind = self.spec.blind_key
+        name = self._blind_key_index().attname if blind else self.spec.key
+        params: list[Any] = [index_bytes(k) for k in keys] if blind else list(keys)
+        back: Callable[[Any], str] = index_hex if blind else str
         quote = connection.ops.quote_name
         column = quote(_column(self.model._meta.get_field(name)))
         select = f"SELECT {column} FROM {quote(self.model._meta.db_table)} WHERE {column}"
         found: set[str] = set()
         with connection.cursor() as cur:
             if connection.vendor == "postgresql":
-                cur.execute(f"{select} = ANY(%s)", [list(keys)])
-                found.update(row[0] for row in cur.fetchall())
+                cur.execute(f"{select} = ANY(%s)", [params])
+                found.update(back(row[0]) for row in cur.fetchall())
                 return found
-            for i in range(0, len(keys), 900):
-                part = keys[i : i + 900]
+            for i in range(0, len(params), 900):
+                part = params[i : i + 900]
                 cur.execute(f"{select} IN ({', '.join(['%s'] * len(part))})", part)
-                found.update(row[0] for row in cur.fetchall())
+                found.update(back(row[0]) for row in cur.fetchall())
         return found
 
     def makers(self, constants: dict[str, Any]) -> list[Maker]:
@@ -215,7 +229,7 @@ class Inserter:
             elif name in constants:
                 out.append(_constant(constants[name]))
             elif isinstance(f, BlindIndexField):
-                out.append(_the_keys if f is self.key_index else _blind_index(f))
+                out.append(_key_indexes if f is self.key_index else _blind_index(f))
             elif isinstance(f, EncryptedTextField):
                 out.append(_encrypted(f, name))
             elif name in fk:

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.authcache import InvalidatingQuerySet
+from yiwang.core.fields import IndexBytesField
 from yiwang.core.models import ApiClient, Case, Department
 from yiwang.data.models.catalogue import DataResource
 
@@ -118,7 +119,7 @@ class DataAccess(models.Model):
     resource = models.ForeignKey(DataResource, on_delete=models.PROTECT, related_name="+")
     registry = models.CharField(_("基础库"), max_length=16)
     record_id = models.BigIntegerField(_("记录"), null=True)
-    subject_index = models.CharField(max_length=64, blank=True, db_index=True)
+    subject_index = IndexBytesField()  # the subject's blind index (人口库 ID number)
     fields = models.JSONField(_("信息项"), default=list)
     purpose = models.CharField(_("用途"), max_length=200)
     client_id = models.CharField(_("调用方标识"), max_length=200, blank=True)  # X-Road-Client
@@ -126,7 +127,11 @@ class DataAccess(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["provider", "at"])]
+        indexes = [
+            models.Index(fields=["provider", "at"]),
+            # 谁用了我的数据: one person's reads, newest first, paged by (at, id).
+            models.Index(fields=["subject_index", "-at", "-id"], name="data_access_subject"),
+        ]
         verbose_name = _("用数记录")
         verbose_name_plural = _("用数记录")
 

@@ -192,6 +192,29 @@ def test_bulk_path_writes_what_apply_rows_writes(data_city):
     assert fast.sources == {} and fast.batch_id == batch.pk and fast.birth_date == a["birth_date"]
     assert fast.gender == ("1" if a["sex"] == "M" else "2") and fast.address == ""
     assert REGISTRIES["person"].get(a["id_number"]) == fast
+    # The stored form too: each blind index as its 16 bytes (NULL when empty), by the
+    # bulk insert (executemany on SQLite, COPY on PostgreSQL) as by the ORM.
+    from django.db import connection
+
+    from yiwang.core.fields import BlindIndexField, index_bytes
+
+    blind = [f for f in Person._meta.concrete_fields if isinstance(f, BlindIndexField)]
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT id, {', '.join(qn(f.column) for f in blind)} "
+            f"FROM {qn(Person._meta.db_table)} WHERE id IN (%s, %s)",
+            [fast.pk, slow.pk],
+        )
+        stored = {row[0]: row[1:] for row in cur.fetchall()}
+    for record in (fast, slow):
+        for f, value in zip(blind, stored[record.pk], strict=True):
+            want = index_bytes(index_for(Person, f.source, getattr(record, f.source)))
+            assert (bytes(value) if value is not None else None) == want, f.name
+            assert want is None or len(want) == 16
+    fast.phone = ""
+    fast.save()
+    assert not Person.objects.filter(pk=fast.pk, phone_index__isnull=False).exists()
 
 
 def test_worker_pool_gives_the_same_result(data_city, settings):

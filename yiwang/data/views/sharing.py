@@ -36,6 +36,7 @@ from yiwang.data.forms import (
 )
 from yiwang.data.gateway import client_identifier
 from yiwang.data.models import ShareRequest
+from yiwang.data.queries import uses
 
 
 def _staff(request: HttpRequest) -> None:
@@ -249,16 +250,15 @@ def _usage_chart(qs) -> dict:
 
 @login_required
 def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """谁用了我的数据: every gateway read of the signed-in citizen's own record."""
+    """谁用了我的数据: every use of the signed-in citizen's data — exchange-gateway reads
+    and the platform's own uses (registry checks, licence verifications, reveals) — one
+    list, newest first, paged by cursor (``queries.uses``)."""
     if request.user.kind != "citizen":
         raise PermissionDenied(_("此页面供群众查看本人数据的使用记录。"))
     if not assurance.is_verified(request.user):
         return assurance.refusal_page(request, _("谁用了我的数据"))
-    qs = access.accesses_of_citizen(request.user).select_related("consumer", "resource")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "data/sharing/my_data.html", {"page": page, "rows": _labelled(page.object_list)}
-    )
+    page = uses.uses_page(request.user, request.GET.get("cursor", ""))
+    return render(request, "data/sharing/my_data.html", {"page": page, "rows": page.rows})
 
 
 urlpatterns = [

@@ -18,8 +18,8 @@ CATEGORIES_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "categor
 
 @transaction.atomic
 def do_load_categories(*, actor, path: Path | None = None) -> int:
-    """Create or update the matter tree from a JSON list of ``{code, name, parent, line,
-    description}`` (parents first); returns the number of categories written."""
+    """Create or update the matter tree from a JSON list of ``{code, name, name_en, parent,
+    line, description, description_en}`` (parents first); returns the number of categories written."""
     rows = json.loads((path or CATEGORIES_FILE).read_text("utf-8"))
     written = 0
     for row in rows:
@@ -28,9 +28,11 @@ def do_load_categories(*, actor, path: Path | None = None) -> int:
             code=row["code"],
             defaults={
                 "name": row["name"],
+                "name_en": row.get("name_en", ""),
                 "parent": parent,
                 "line": row.get("line", ""),
                 "description": row.get("description", ""),
+                "description_en": row.get("description_en", ""),
             },
         )
         written += 1

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.core import audit
 from yiwang.core import calendar as workdays
@@ -25,6 +26,7 @@ from yiwang.core.actions.workflow import (
 )
 from yiwang.core.errors import Conflict
 from yiwang.core.models import Department, User
+from yiwang.core.notify.text import Text, bilingual
 from yiwang.hotline import access
 from yiwang.hotline.actions.tickets import resolve_category
 from yiwang.hotline.models import (
@@ -70,7 +72,7 @@ def handlers_of(department: Department | None) -> list[User]:
     )
 
 
-def _tell(users, ticket: Ticket, title: str, body: str = "", url: str = "") -> None:
+def _tell(users, ticket: Ticket, title: Text, body: Text = "", url: str = "") -> None:
     do_notify_many(actor=None, users=users, title=title, body=body or ticket.title, url=url)
 
 
@@ -78,7 +80,7 @@ def _staff_url(ticket: Ticket) -> str:
     return reverse("hotline:ticket", args=[ticket.pk])
 
 
-def _tell_citizen(ticket: Ticket, title: str, body: str) -> None:
+def _tell_citizen(ticket: Ticket, title: Text, body: Text) -> None:
     if ticket.citizen_id:
         _tell([ticket.citizen], ticket, title, body, reverse("hotline:my_ticket", args=[ticket.pk]))
 
@@ -140,7 +142,13 @@ def do_dispatch(
     row.department = department
     row.save(update_fields=["category", "needs_review", "department"])
     _record(actor, row, "dispatch", department=department.pk, category=chosen.code)
-    _tell(handlers_of(department), row, _("新派工单：%s") % row.number, row.title, _staff_url(row))
+    _tell(
+        handlers_of(department),
+        row,
+        bilingual(lambda: _("新派工单：%s") % row.number),
+        row.title,
+        _staff_url(row),
+    )
     return _sync(ticket, row)
 
 
@@ -214,7 +222,11 @@ def do_return(
     last_day, _estimated = workdays.add_working_days(_dispatched_on(row), days)
     if timezone.localdate() > last_day:
         raise ValidationError(
-            _("已超过退单时限（派单后 %(days)d 个工作日，截至 %(day)s），请继续办理或申请延期。")
+            ngettext(
+                "已超过退单时限（派单后 %(days)d 个工作日，截至 %(day)s），请继续办理或申请延期。",
+                "已超过退单时限（派单后 %(days)d 个工作日，截至 %(day)s），请继续办理或申请延期。",
+                days,
+            )
             % {"days": days, "day": last_day},
             code="return_too_late",
         )
@@ -241,7 +253,11 @@ def do_reject_return(*, actor, ticket: Ticket, comment: str) -> Ticket:
     TicketReturn.objects.filter(ticket=row, accepted=None).update(accepted=False)
     _record(actor, row, "reject_return")
     _tell(
-        handlers_of(row.department), row, _("退单未通过：%s") % row.number, comment, _staff_url(row)
+        handlers_of(row.department),
+        row,
+        bilingual(lambda: _("退单未通过：%s") % row.number),
+        comment,
+        _staff_url(row),
     )
     return _sync(ticket, row)
 
@@ -307,7 +323,12 @@ def do_decide_extension(*, actor, ticket: Ticket, approve: bool, note: str = "")
             actor=actor,
             case=row.flow,
             due=due,
-            comment=_("同意延期 %(days)d 个工作日，至 %(due)s") % {"days": ext.days, "due": due},
+            comment=ngettext(
+                "同意延期 %(days)d 个工作日，至 %(due)s",
+                "同意延期 %(days)d 个工作日，至 %(due)s",
+                ext.days,
+            )
+            % {"days": ext.days, "due": due},
         )
     ext.state = Extension.State.APPROVED if approve else Extension.State.REFUSED
     ext.decided_by, ext.decided_at, ext.decision_note = actor, timezone.now(), note
@@ -327,7 +348,11 @@ def do_send_back(*, actor, ticket: Ticket, comment: str) -> Ticket:
     do_transition(actor=actor, case=row.flow, action_code="send_back", comment=comment)
     _record(actor, row, "send_back")
     _tell(
-        handlers_of(row.department), row, _("答复被退回：%s") % row.number, comment, _staff_url(row)
+        handlers_of(row.department),
+        row,
+        bilingual(lambda: _("答复被退回：%s") % row.number),
+        comment,
+        _staff_url(row),
     )
     return _sync(ticket, row)
 
@@ -347,7 +372,11 @@ def do_supervise(*, actor, ticket: Ticket, comment: str) -> Ticket:
     _record(actor, row, "supervise")
     if row.department_id:
         _tell(
-            handlers_of(row.department), row, _("督办：%s") % row.number, comment, _staff_url(row)
+            handlers_of(row.department),
+            row,
+            bilingual(lambda: _("督办：%s") % row.number),
+            comment,
+            _staff_url(row),
         )
     return _sync(ticket, row)
 
@@ -363,7 +392,7 @@ def do_conclude(*, actor, ticket: Ticket) -> Ticket:
     row.on_time = row.flow.case_due is None or timezone.localdate(now) <= row.flow.case_due
     row.save(update_fields=["concluded_at", "on_time"])
     _record(actor, row, "conclude", on_time=row.on_time)
-    _tell_citizen(row, _("您的诉求已办结：%s") % row.number, row.reply)
+    _tell_citizen(row, bilingual(lambda: _("您的诉求已办结：%s") % row.number), row.reply)
     return _sync(ticket, row)
 
 
@@ -408,7 +437,7 @@ def do_callback(
         _tell(
             handlers_of(row.department),
             row,
-            _("工单重办：%s") % row.number,
+            bilingual(lambda: _("工单重办：%s") % row.number),
             comment,
             _staff_url(row),
         )

@@ -12,8 +12,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.core import audit
+from yiwang.core.notify.text import bilingual
 from yiwang.hotline import access
 from yiwang.hotline.hotspots import Cluster, detect_hotspots, key_counts, place_filter
 from yiwang.hotline.models import HotspotAlert, Ticket
@@ -51,16 +53,27 @@ def _notify(alert: HotspotAlert) -> int:
     from yiwang.core.actions.notify import do_notify
 
     hours = int(settings.YIWANG.get("HOTLINE_HOTSPOT_WINDOW_HOURS", 24))
-    title = _("热点预警：%(place)s“%(category)s”%(hours)s 小时内 %(n)s 件") % {
-        "place": alert.division.name,
-        "category": alert.category.name,
-        "hours": hours,
-        "n": alert.count,
-    }
-    body = _("常态约每 %(hours)s 小时 %(base).1f 件。请关注并协调处置。") % {
-        "hours": hours,
-        "base": alert.baseline,
-    }
+    title = bilingual(
+        lambda: (
+            ngettext(
+                "热点预警：%(place)s“%(category)s”%(hours)s 小时内 %(n)s 件",
+                "热点预警：%(place)s“%(category)s”%(hours)s 小时内 %(n)s 件",
+                alert.count,
+            )
+            % {
+                "place": alert.division.name,
+                "category": alert.category.display_name,
+                "hours": hours,
+                "n": alert.count,
+            }
+        )
+    )
+    body = bilingual(
+        lambda: (
+            _("常态约每 %(hours)s 小时 %(base).1f 件。请关注并协调处置。")
+            % {"hours": hours, "base": alert.baseline}
+        )
+    )
     url = reverse("hotline:hotspots") + f"#hotspot-{alert.pk}"
     sent = 0
     for user in recipients():

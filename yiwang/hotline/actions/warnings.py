@@ -37,6 +37,7 @@ from yiwang.core.actions.notify import do_notify, do_notify_many
 from yiwang.core.errors import Conflict
 from yiwang.core.fields import index_for
 from yiwang.core.models import AuditEntry, Division, User
+from yiwang.core.notify.text import Bilingual, bilingual
 from yiwang.core.numbering import next_number
 from yiwang.hotline import access
 from yiwang.hotline.models import Warning, WarningRecipient
@@ -337,11 +338,16 @@ def do_draft_warning(
 # --- publishing ---
 
 
-def message_title(warning: Warning, cancelled: bool = False) -> str:
-    level = Warning.Level(warning.level).label
-    if cancelled:
-        return _("【解除%(level)s预警】%(title)s") % {"level": level, "title": warning.title}
-    return _("【%(level)s预警】%(title)s") % {"level": level, "title": warning.title}
+def message_title(warning: Warning, cancelled: bool = False) -> Bilingual:
+    """The message's title, in both languages (the warning's own title is as typed)."""
+
+    def make() -> str:
+        level = Warning.Level(warning.level).label
+        if cancelled:
+            return _("【解除%(level)s预警】%(title)s") % {"level": level, "title": warning.title}
+        return _("【%(level)s预警】%(title)s") % {"level": level, "title": warning.title}
+
+    return bilingual(make)
 
 
 def _url(warning: Warning) -> str:
@@ -506,7 +512,7 @@ def do_cancel_warning(*, actor, warning: Warning, reason: str = "") -> Warning:
 
 def _tell_cancelled(actor, warning: Warning, reason: str, recipients) -> int:
     title, url = message_title(warning, cancelled=True), _url(warning)
-    body = reason or _("%(title)s 已解除。") % {"title": warning.title}
+    body = reason or bilingual(lambda: _("%(title)s 已解除。") % {"title": warning.title})
     n = 0
     for rec in recipients.select_related("user").filter(user__is_active=True).order_by("pk"):
         do_notify(

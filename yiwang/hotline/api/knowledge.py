@@ -74,7 +74,7 @@ def entry_out(e: KnowledgeEntry) -> dict:
         "department": e.department.code,
         "department_name": e.department.name,
         "category": e.category.code if e.category is not None else None,
-        "category_name": e.category.name if e.category is not None else "",
+        "category_name": e.category.display_name if e.category is not None else "",
         "question": e.question,
         "answer": e.answer,
         "keywords": e.keywords,

@@ -266,7 +266,7 @@ def _row(ticket: Ticket, names: dict[str, str] | None = None, today=None) -> dic
         "state": state,
         "state_name": names.get(state, state),
         "category": ticket.category.code if ticket.category is not None else None,
-        "category_name": ticket.category.name if ticket.category is not None else "",
+        "category_name": ticket.category.display_name if ticket.category is not None else "",
         "needs_review": ticket.needs_review,
         "division": ticket.division_id,
         "division_name": ticket.division.name,
@@ -430,9 +430,9 @@ def _category_tree(rows: list[Category]) -> list[dict]:
     nodes: dict[int, dict[str, Any]] = {
         c.pk: {
             "code": c.code,
-            "name": c.name,
+            "name": c.display_name,
             "line": c.line,
-            "description": c.description,
+            "description": c.display_description,
             "children": [],
         }
         for c in rows

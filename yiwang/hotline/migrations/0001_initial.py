@@ -106,7 +106,7 @@ class Migration(migrations.Migration):
                 ('latitude', models.FloatField(blank=True, null=True, verbose_name='纬度（WGS84）')),
                 ('contact_name', yiwang.core.fields.EncryptedTextField(blank=True, verbose_name='联系人')),
                 ('contact_phone', yiwang.core.fields.EncryptedTextField(blank=True, verbose_name='联系电话')),
-                ('contact_phone_index', yiwang.core.fields.BlindIndexField(blank=True, db_index=True, editable=False, max_length=64, source='contact_phone')),
+                ('contact_phone_index', yiwang.core.fields.HexIndexField(blank=True, db_index=True, editable=False, max_length=64, source='contact_phone')),
                 ('anonymous', models.BooleanField(default=False, verbose_name='匿名')),
                 ('query_code', models.CharField(max_length=8, verbose_name='查询码')),
                 ('respond_by', models.DateTimeField(blank=True, null=True, verbose_name='紧急响应时限')),

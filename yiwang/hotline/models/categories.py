@@ -4,6 +4,7 @@ that name the responsible department for a matter in an area."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.models import Department, Division
@@ -15,6 +16,7 @@ class Category(models.Model):
 
     code = models.CharField(_("分类编码"), max_length=16, unique=True)
     name = models.CharField(_("名称"), max_length=60)
+    name_en = models.CharField(_("英文名称"), max_length=80, blank=True)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("上级分类"),
@@ -25,6 +27,7 @@ class Category(models.Model):
     )
     line = models.CharField(_("承办条线"), max_length=32, blank=True)
     description = models.CharField(_("说明"), max_length=200, blank=True)
+    description_en = models.CharField(_("英文说明"), max_length=200, blank=True)
     active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -34,6 +37,17 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The category's name in the reader's language: the matter tree keeps the English
+        name beside the Chinese one (tickets, the ledger and statistics keep the Chinese)."""
+        return (_english() and self.name_en) or self.name
+
+    @property
+    def display_description(self) -> str:
+        """说明 of the category in the reader's language."""
+        return (_english() and self.description_en) or self.description
 
     @property
     def is_leaf(self) -> bool:
@@ -66,3 +80,7 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} @ {self.division_id} → {self.department}"
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.core.masking import mask_id_number, mask_phone
 from yiwang.core.workflow import definition_of
@@ -82,10 +83,12 @@ def service_definition(category: Category) -> dict:
 
 def service_notice(kind: str, urgency: str = "normal") -> str:
     """What happens next, from the time limit of the ticket's type (办理时限)."""
-    return _("已受理。%(kind)s类诉求在 %(days)d 个工作日内办理答复，可凭工单编号查询进度。") % {
-        "kind": Kind(kind).label,
-        "days": time_limit_days(kind, urgency),
-    }
+    days = time_limit_days(kind, urgency)
+    return ngettext(
+        "已受理。%(kind)s类诉求在 %(days)d 个工作日内办理答复，可凭工单编号查询进度。",
+        "已受理。%(kind)s类诉求在 %(days)d 个工作日内办理答复，可凭工单编号查询进度。",
+        days,
+    ) % {"kind": Kind(kind).label, "days": days}
 
 
 def is_closed(ticket: Ticket) -> bool:

@@ -291,3 +291,29 @@ def test_county_staff_see_and_acknowledge_only_their_county(client, city, now, m
     )
     assert client.post(f"/hotline/hotspots/{alert.pk}/acknowledge/").status_code == 302
     assert HotspotAlert.objects.get(pk=alert.pk).state == "acknowledged"
+
+
+@pytest.mark.parametrize("role", ["dept_admin", "hotline_handler"])
+def test_city_department_staff_see_hotspots_of_every_county(city, make_staff, now, role):
+    """A city department's grant reaches every division: it lists hotspots of the city
+    and of each county (a grant reaching everywhere must not vanish from the OR of a
+    user's grants)."""
+    from yiwang.core.models import Division
+    from yiwang.hotline import access as hotline_access
+
+    category = Category.objects.get(code="0105")
+    for code in ("410802001", "410823001"):
+        HotspotAlert.objects.create(
+            category=category,
+            division=Division.objects.get(code=code),
+            window_start=now - DAY,
+            window_end=now,
+            count=9,
+            baseline=1.0,
+            sample=[],
+        )
+    user = make_staff(role, "410800", "market")
+    seen = {a.division_id for a in hotline_access.hotspots(user)}
+    assert seen == {"410802001", "410823001"}
+    county = make_staff(role, "410823", "market")
+    assert {a.division_id for a in hotline_access.hotspots(county)} == {"410823001"}

@@ -51,6 +51,10 @@ def hotspots(request: HttpRequest) -> HttpResponse:
     )
     order: dict[str, int] = {HotspotAlert.State.OPEN: 0, HotspotAlert.State.ACKNOWLEDGED: 1}
     alerts.sort(key=lambda a: (order.get(a.state, 2), -a.window_end.timestamp()))
+    # Sample tickets are linked only where the viewer may open them (a county handler
+    # sees a hotspot of the county, not every department's tickets in it).
+    sampled = {s["id"] for a in alerts for s in a.sample or [] if isinstance(s, dict) and "id" in s}
+    openable = set(access.tickets(request.user).filter(pk__in=sampled).values_list("pk", flat=True))
     days = _period(request)
     within = reach_divisions(request.user, "hotline.view")
     by_category = trend_by_category(days, within=within)
@@ -72,6 +76,7 @@ def hotspots(request: HttpRequest) -> HttpResponse:
             "open_count": sum(a.state == HotspotAlert.State.OPEN for a in alerts),
             "can_acknowledge": access.may_acknowledge(request.user),
             "acknowledgeable": {a.pk for a in alerts if access.may_acknowledge(request.user, a)},
+            "openable": openable,
             "days": days,
             "periods": PERIODS,
             "by_category": by_category,

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from yiwang.core.access import departments_in_scope, has_perm, require
@@ -107,12 +108,12 @@ def knowledge_cite(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             note, ok = "；".join(exc.messages), False
         else:
-            note, ok = _("已引用（累计 %s 次）") % entry.hits, True
+            note, ok = _cited(entry.hits), True
         return render(
             request, "hotline/knowledge/_cited.html", {"entry": entry, "note": note, "ok": ok}
         )
     entry = do_cite_entry(actor=request.user, entry=entry, ticket=ticket)
-    messages.success(request, _("已引用（累计 %s 次）") % entry.hits)
+    messages.success(request, _cited(entry.hits))
     target = form.cleaned_data.get("next", "")
     return redirect(_safe_next(request, target, reverse("hotline:knowledge")))
 
@@ -235,3 +236,8 @@ urlpatterns = [
     path("knowledge/manage/<int:pk>/", entry_form, name="knowledge-edit"),
     path("knowledge/manage/<int:pk>/withdraw/", entry_withdraw, name="knowledge-withdraw"),
 ]
+
+
+def _cited(hits: int) -> str:
+    """已引用（累计 n 次）, in the reader's language and number."""
+    return ngettext("已引用（累计 %s 次）", "已引用（累计 %s 次）", hits) % hits

@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from yiwang.core import divisionpicker
 from yiwang.core.errors import RateLimited, status_of
 from yiwang.core.forms import add_errors
 from yiwang.core.http import AuthenticatedHttpRequest
@@ -32,6 +33,7 @@ from yiwang.hotline.models import Callback, Ticket
 from yiwang.hotline.queries import public_timeline, row, with_case
 
 LOOKUPS_PER_MINUTE = 20
+PLACE = "place"  # the division picker of 事发地点 on 网上诉求
 
 
 def _public_context(t: Ticket) -> dict[str, Any]:
@@ -109,13 +111,19 @@ def submit(request: AuthenticatedHttpRequest) -> HttpResponse:
     if getattr(request.user, "kind", "") not in ("citizen", "enterprise"):
         raise PermissionDenied(_("网上诉求由市民或企业本人提交；工作人员请使用受理台。"))
     posted = request.method == "POST"
+    place = divisionpicker.picked(request.POST, PLACE) if posted else ""
+    refresh = posted and divisionpicker.REFRESH in request.POST
+    data: Any = request.POST
+    if posted and not refresh:
+        data = request.POST.copy()
+        data["address"] = divisionpicker.with_place(request.POST.get("address", ""), place)
     form = SubmitForm(
-        request.POST if posted else None,
-        request.FILES if posted else None,
-        initial={"kind": "complaint"},
+        data if posted and not refresh else None,
+        request.FILES if posted and not refresh else None,
+        initial=request.POST.dict() if refresh else {"kind": "complaint"},
     )
     status = 200
-    if posted:
+    if posted and not refresh:
         status = 400
         if form.is_valid():
             try:
@@ -136,7 +144,12 @@ def submit(request: AuthenticatedHttpRequest) -> HttpResponse:
                     % {"number": t.number, "code": t.query_code},
                 )
                 return redirect("hotline:my_ticket", pk=t.pk)
-    return render(request, "hotline/submit.html", {"form": form}, status=status)
+    context = {
+        "form": form,
+        "place_levels": divisionpicker.levels(PLACE, place),
+        "refresh": divisionpicker.REFRESH,
+    }
+    return render(request, "hotline/submit.html", context, status=status)
 
 
 MY_TICKET_SORTS = {"submitted": "created_at", "number": "number"}

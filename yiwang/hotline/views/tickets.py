@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from yiwang.core.access import has_perm, pick
 from yiwang.core.errors import status_of
 from yiwang.core.inbox import case_events
-from yiwang.core.masking import masked, reveal
+from yiwang.core.masking import masked, reveal_fields
 from yiwang.core.paging import KeysetPaginator
 from yiwang.hotline import access, stats
 from yiwang.hotline.actions import handling
@@ -246,9 +246,13 @@ def _reveal(request: HttpRequest, t: Ticket, form: RevealForm) -> tuple[dict[str
         return contact, 400
     purpose = form.cleaned_data["purpose"]
     try:
+        subject = t.citizen.id_number if t.citizen_id and t.citizen is not None else ""
+        clear = reveal_fields(
+            request.user, t, ("contact_name", "contact_phone"), purpose, subject=subject
+        )
         contact = {
-            "name": reveal(request.user, t, "contact_name", purpose),
-            "phone": reveal(request.user, t, "contact_phone", purpose),
+            "name": clear["contact_name"],
+            "phone": clear["contact_phone"],
             "revealed": True,
         }
     except PermissionDenied as exc:

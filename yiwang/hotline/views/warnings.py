@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 
 from yiwang.core import notify
 from yiwang.core.errors import status_of
@@ -134,7 +135,9 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     warning = do_publish_warning(actor=request.user, warning=warning)
                     info = progress(warning)
                     if info["finished"]:
-                        note = _("已发布，送达 %d 人。") % warning.reached
+                        note = ngettext(
+                            "已发布，送达 %d 人。", "已发布，送达 %d 人。", warning.reached
+                        ) % (warning.reached)
                     else:
                         note = _("已发布，接收人较多，正在后台发送，可在本页查看进度。")
                     messages.success(request, note)

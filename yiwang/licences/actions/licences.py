@@ -9,7 +9,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
@@ -21,12 +20,14 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import audit, crypto
 from yiwang.core.errors import Conflict
+from yiwang.core.http import public_url
 from yiwang.core.identifiers import (
     make_licence_identifier,
     validate_credit_code,
     validate_id_number,
 )
 from yiwang.core.models import Department, User
+from yiwang.core.notify.text import Text, bilingual
 from yiwang.core.numbering import next_value
 from yiwang.licences import access, sealing
 from yiwang.licences.actions.seals import log_usage, usable_seal
@@ -182,8 +183,7 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 def verify_url(identifier: str, token: str) -> str:
     """The public verification URL the QR code carries (absolute)."""
-    base = settings.YIWANG.get("PUBLIC_BASE_URL", "").rstrip("/")
-    return f"{base}{reverse('licences:verify')}?{urlencode({'id': identifier, 't': token})}"
+    return public_url(f"{reverse('licences:verify')}?{urlencode({'id': identifier, 't': token})}")
 
 
 def format_date(day: dt.date | None) -> str:
@@ -269,7 +269,7 @@ def _holder_accounts(holder_id: str, id_type: str) -> list:
 
 
 def _tell_holder(
-    actor, licence: Licence, title: str, body: str = "", notices: list | None = None
+    actor, licence: Licence, title: Text, body: Text = "", notices: list | None = None
 ) -> None:
     """Tell the holder's accounts in-app (kept in ``notices`` when the caller sends its
     messages together)."""
@@ -293,12 +293,15 @@ def do_issue_licence(
     issuer: Department | None = None,
     source: str = "",
     notices: list | None = None,
+    supersedes: bool = False,
 ) -> Licence:
     """签发电子证照 on approval: GB/T 36904 identifier, structured data, PDF with a QR code
     of the verification URL, sealed with the issuing department's e-seal (SM2 over the
     SM3 of the PDF); the seal use is logged, the holder told in-app (or the message kept
     in ``notices`` for a caller that sends its messages in one batch,
-    ``core.actions.notify.do_notify_each``)."""
+    ``core.actions.notify.do_notify_each``). ``supersedes``: the new licence replaces the
+    holder's licences of the type (换发 — a 变更, 延续, 签注 or 补发), which are cancelled
+    (注销) naming it, so one of them is ever valid."""
     t = resolve_type(licence_type)
     errors: dict[str, list[str]] = {}
     try:
@@ -396,14 +399,42 @@ def do_issue_licence(
             "valid_until": valid_until.isoformat() if valid_until else None,
         },
     )
+    if supersedes:
+        _supersede(actor, licence)
     _tell_holder(
         actor,
         licence,
-        _("您的%(name)s已签发") % {"name": t.name},
-        _("证照编号 %(number)s，可在证照夹查看和下载。") % {"number": licence.number},
+        bilingual(lambda: _("您的%(name)s已签发") % {"name": t.display_name}),
+        bilingual(
+            lambda: _("证照编号 %(number)s，可在证照夹查看和下载。") % {"number": licence.number}
+        ),
         notices,
     )
     return licence
+
+
+def _supersede(actor, licence: Licence) -> int:
+    """换发: the holder's other live licences of the new one's type are cancelled (注销),
+    the reason naming the licence that replaces them. Returns how many."""
+    older = (
+        Licence.objects.select_for_update()
+        .select_related("licence_type")
+        .filter(
+            licence_type=licence.licence_type,
+            holder_id_index=access.holder_index(licence.holder_id),
+            status__in=LIVE,
+        )
+        .exclude(pk=licence.pk)
+        .order_by("pk")
+    )
+    count = 0
+    for old in older:
+        if old.holder_id != licence.holder_id:  # a blind-index collision: not the holder
+            continue
+        reason = _("已换发，由证照 %(number)s 替代") % {"number": licence.number}
+        _set_status(actor, old, "supersede", Status.CANCELLED, reason)
+        count += 1
+    return count
 
 
 # --- lifecycle (证照状态) ---
@@ -479,13 +510,21 @@ def _set_status(actor, licence: Licence, action: str, target: str, reason: str) 
         purpose=reason[:200],
         change={"identifier": licence.identifier, "from": before, "to": target},
     )
-    label = Status(target).label
     _tell_holder(
         actor,
         licence,
-        _("您的%(name)s状态已变更为「%(status)s」")
-        % {"name": licence.licence_type.name, "status": label},
-        _("证照编号 %(number)s。原因：%(reason)s") % {"number": licence.number, "reason": reason},
+        bilingual(
+            lambda: (
+                _("您的%(name)s状态已变更为「%(status)s」")
+                % {"name": licence.licence_type.display_name, "status": Status(target).label}
+            )
+        ),
+        bilingual(
+            lambda: (
+                _("证照编号 %(number)s。原因：%(reason)s")
+                % {"number": licence.number, "reason": reason}
+            )
+        ),
     )
     return licence
 

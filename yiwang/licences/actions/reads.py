@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from yiwang.core import audit
+from yiwang.core import audit, datause
 from yiwang.licences.models import Licence
 
 
@@ -18,6 +18,38 @@ def _record(actor, licence: Licence, action: str, purpose: str) -> None:
         obj=licence,
         purpose=purpose,
         change={"identifier": licence.identifier},
+    )
+    datause.note(
+        subject=licence.holder_id,
+        kind="licence_view",
+        obj=licence,
+        actor=actor,
+        what=licence.licence_type.name,
+        purpose=purpose,
+    )
+
+
+@transaction.atomic
+def do_record_verification(*, actor, verdict) -> None:
+    """证照核验 of a licence the platform issued (a QR scan, a pasted code, an uploaded
+    file, the public API): filed under its holder (谁用了我的数据) with who checked when
+    they were signed in. A forged or unknown licence is nobody's. No ledger entry: the
+    check is public, answers from kept signatures, and costs one insert here."""
+    licence = verdict.licence
+    if licence is None or verdict.result == "forged":
+        return
+    signed_in = actor if getattr(actor, "is_authenticated", False) else None
+    label = _("公众核验（未登录）")
+    if signed_in is not None:
+        label = getattr(signed_in, "enterprise_name", "") or signed_in.get_full_name() or label
+    datause.note(
+        subject=licence.holder_id,
+        kind="licence",
+        obj=licence,
+        actor=signed_in,
+        user_label=label,
+        what=licence.licence_type.name,
+        purpose=_("核验电子证照真伪和状态"),
     )
 
 

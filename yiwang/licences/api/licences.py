@@ -28,7 +28,7 @@ from yiwang.licences.actions import (
     do_issue_licence,
 )
 from yiwang.licences.actions.licences import open_transitions, verify_url
-from yiwang.licences.actions.reads import do_record_licence_view
+from yiwang.licences.actions.reads import do_record_licence_view, do_record_verification
 from yiwang.licences.actions.showings import do_show_licence
 from yiwang.licences.models import Licence, LicenceType, Seal
 from yiwang.licences.queries import Refused, data_shown, holder_shown, run, spend_budget
@@ -327,6 +327,7 @@ def verify_licence(request):
             verdict = run(request, payload=_form_payload(body))
     except Refused as exc:
         raise HttpError(exc.status, exc.message) from None
+    do_record_verification(actor=request.user, verdict=verdict)
     return verdict.public()
 
 

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('issuer_name', models.CharField(max_length=100, verbose_name='颁发机构名称')),
                 ('holder_name', yiwang.core.fields.EncryptedTextField(verbose_name='持证主体')),
                 ('holder_id', yiwang.core.fields.EncryptedTextField(verbose_name='持证主体代码')),
-                ('holder_id_index', yiwang.core.fields.BlindIndexField(blank=True, db_index=True, editable=False, max_length=64, source='holder_id')),
+                ('holder_id_index', yiwang.core.fields.HexIndexField(blank=True, db_index=True, editable=False, max_length=64, source='holder_id')),
                 ('holder_id_type', models.CharField(choices=[('111', '居民身份证'), ('414', '普通护照'), ('516', '港澳居民来往内地通行证'), ('511', '台湾居民来往大陆通行证'), ('553', '外国人永久居留身份证'), ('001', '统一社会信用代码'), ('049', '营业执照'), ('099', '其他法人或其他组织有效证件')], max_length=3, verbose_name='持证主体代码类型')),
                 ('issued_on', models.DateField(verbose_name='颁证日期')),
                 ('valid_from', models.DateField(verbose_name='有效期起始')),

@@ -149,3 +149,24 @@ def test_qr_is_the_library_matrix_at_the_fixed_mask():
     for r0, c0 in ((0, 0), (0, n - 7), (n - 7, 0)):
         ring = [drawn[r0][c0 + k] for k in range(7)] + [drawn[r0 + k][c0] for k in range(7)]
         assert all(ring) and drawn[r0 + 1][c0 + 1] is False and drawn[r0 + 3][c0 + 3] is True
+
+
+def test_qr_in_the_pdf_decodes_with_an_independent_reader():
+    """The QR as drawn (the inline image's bits, a quiet zone around them, 4 pixels a
+    module) is read back by ZXing, a decoder that shares no code with the encoder."""
+    import zxingcpp
+    from PIL import Image
+
+    _template, own = _streams(pdf.render_licence_pdf(_face()))
+    drawn = _image_bits(own)
+    n, scale, quiet = len(drawn), 4, 4
+    size = (n + 2 * quiet) * scale
+    image = Image.new("L", (size, size), 255)
+    for r, row in enumerate(drawn):
+        for c, dark in enumerate(row):
+            if dark:
+                x, y = (c + quiet) * scale, (r + quiet) * scale
+                image.paste(0, (x, y, x + scale, y + scale))
+    found = zxingcpp.read_barcodes(image)
+    assert [b.text for b in found] == [URL]
+    assert found[0].format == zxingcpp.BarcodeFormat.QRCode and found[0].ec_level == "M"

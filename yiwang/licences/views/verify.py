@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_protect
 from yiwang.core.errors import RateLimited
 from yiwang.core.forms import add_errors
 from yiwang.licences import showing
+from yiwang.licences.actions.reads import do_record_verification
 from yiwang.licences.forms import VerifyForm
 from yiwang.licences.queries import Refused, max_bytes, run, spend_budget
 from yiwang.licences.verify import Verdict
@@ -79,6 +80,8 @@ def verify_page(request: HttpRequest) -> HttpResponse:
                 errors, status = [exc.message], exc.status
             except RateLimited as exc:
                 errors, status = exc.messages, exc.status
+    if verdict is not None:
+        do_record_verification(actor=request.user, verdict=verdict)
     return render(
         request,
         "licences/verify.html",

@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core import audit
+from yiwang.core import audit, datause
 from yiwang.core.actions.notify import Notice, do_notify, do_notify_each
 from yiwang.core.actions.uploads import do_open_upload
 from yiwang.core.actions.workflow import (
@@ -30,11 +30,13 @@ from yiwang.core.fields import assign_row_ids
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.identity import assurance
 from yiwang.core.models import User
+from yiwang.core.notify.text import Text, bilingual
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
 from yiwang.services import access, instant
 from yiwang.services.actions import issuing, routing
 from yiwang.services.formdata import clean_form
 from yiwang.services.materials import (
+    REGISTRY_LABELS,
     CheckedUpload,
     Need,
     check_material,
@@ -232,7 +234,7 @@ def application_url(application: Application) -> str:
 
 
 def _tell(
-    actor, application: Application, title: str, body: str = "", notices: list | None = None
+    actor, application: Application, title: Text, body: Text = "", notices: list | None = None
 ) -> None:
     """Notify the applicant's account, when the application has one (kept in
     ``notices`` when the caller sends its messages together)."""
@@ -251,6 +253,30 @@ def _tell(
         body=notice.body,
         url=notice.url,
         channels=notice.channels,
+    )
+
+
+def _note_check(application: Application, need) -> None:
+    """A 免证 material is a use of the applicant's data by the handling department — a
+    base-registry check or an e-licence check — filed under the applicant (谁用了我的数据)."""
+    if need.source == Material.Source.REGISTRY:
+        fact = need.spec.registry_fact
+        kind = "registry"
+        what = _("%(registry)s（代替“%(material)s”）") % {
+            "registry": REGISTRY_LABELS.get(fact, fact),
+            "material": need.spec.name,
+        }
+    else:
+        kind = "licence"
+        what = need.label
+    datause.note(
+        subject=application.applicant_id_number,
+        kind=kind,
+        obj=application,
+        department=application.department,
+        what=what,
+        purpose=_("办理“%(item)s”（办件 %(number)s）免证核验")
+        % {"item": application.item.name, "number": application.number},
     )
 
 
@@ -276,6 +302,7 @@ def _store_materials(
                 reference=need.reference[:200],
             )
             summary.append({"spec": spec.pk, "source": need.source, "reference": need.reference})
+            _note_check(application, need)
         elif spec.pk in prepared.files:
             upload = prepared.files[spec.pk]
             material = save_material(
@@ -354,9 +381,13 @@ def _tell_submitted(actor, application: Application, notices: list | None = None
     _tell(
         actor,
         application,
-        _("您的申请已提交：%s") % application.item.name,
-        _("办件编号 %(number)s，承诺在 %(due)s 前办结。")
-        % {"number": application.number, "due": application.flow.case_due or "—"},
+        bilingual(lambda: _("您的申请已提交：%s") % application.item.name),
+        bilingual(
+            lambda: (
+                _("办件编号 %(number)s，承诺在 %(due)s 前办结。")
+                % {"number": application.number, "due": application.flow.case_due or "—"}
+            )
+        ),
         notices,
     )
 
@@ -430,6 +461,7 @@ def _facts(prepared: Prepared) -> instant.Facts:
         kind="entity" if applicant.id_type == HolderIdType.CREDIT_CODE else "person",
         id_type=applicant.id_type,
         id_number=applicant.id_number,
+        labels=instant.form_labels(prepared.item),
     )
 
 
@@ -684,6 +716,7 @@ def issue_licence(actor, application: Application, notices: list | None = None) 
             issuer=application.department,
             source=f"{application.item.name} {application.number}"[:120],
             notices=notices,
+            supersedes=application.item.handling in issuing.REPLACING,
         )
     except ValidationError as exc:
         raise issuing.not_issued(licence_type, exc) from exc
@@ -737,15 +770,23 @@ def _completed(actor, application: Application, notices: list | None = None) -> 
     _tell(
         actor,
         application,
-        _("您的办件已办结：%(item)s（%(outcome)s）")
-        % {"item": application.item.name, "outcome": application.get_outcome_display()},
-        _("办件编号 %(number)s。%(licence)s")
-        % {
-            "number": application.number,
-            "licence": _("电子证照已签发，可在证照夹下载。")
-            if application.licence_identifier
-            else "",
-        },
+        bilingual(
+            lambda: (
+                _("您的办件已办结：%(item)s（%(outcome)s）")
+                % {"item": application.item.name, "outcome": application.get_outcome_display()}
+            )
+        ),
+        bilingual(
+            lambda: (
+                _("办件编号 %(number)s。%(licence)s")
+                % {
+                    "number": application.number,
+                    "licence": _("电子证照已签发，可在证照夹下载。")
+                    if application.licence_identifier
+                    else "",
+                }
+            )
+        ),
         notices,
     )
 
@@ -908,7 +949,9 @@ def do_act(
         _tell(
             actor,
             application,
-            step_title(action, application.item.name, d.state_name(case.state)),
+            bilingual(
+                lambda: step_title(action, application.item.name, d.state_name(case.state))
+            ),
             comment if action == "request_correction" else "",
         )
     return application

@@ -34,6 +34,7 @@ from yiwang.core.errors import Conflict
 from yiwang.core.fields import index_for
 from yiwang.core.identifiers import USCC_TYPES, make_credit_code
 from yiwang.core.models import User
+from yiwang.core.notify.text import bilingual
 from yiwang.core.numbering import next_value
 from yiwang.services.materials import registry_record
 from yiwang.services.models import Application, HolderIdType, Material, ServiceItem
@@ -216,7 +217,7 @@ def register_entity(
         obj=application,
         change={"number": application.number, "credit_code": code, "name": name},
     )
-    _tell_registered(actor, application, name, code, licence_type.name, notices)
+    _tell_registered(actor, application, name, code, licence_type, notices)
     return Holder(name, code, HolderIdType.CREDIT_CODE, entity_facts(values), registered=True)
 
 
@@ -225,10 +226,11 @@ def _tell_registered(
     application: Application,
     name: str,
     code: str,
-    licence: str,
+    licence_type: Any,
     notices: list | None = None,
 ) -> None:
-    """The applicant learns the new entity's code and where its licence is."""
+    """The applicant learns the new entity's code and where its licence is (the licence
+    type named in each reader's language)."""
     if application.applicant_id is None:
         return
     try:
@@ -240,12 +242,16 @@ def _tell_registered(
         Notice(
             actor,
             application.applicant,
-            _("「%s」已登记") % name,
-            _(
-                "统一社会信用代码 %(code)s。%(licence)s已核发给「%(name)s」：以该代码注册企业"
-                "账号、完成法定代表人核验后，可在证照夹查看和下载。"
-            )
-            % {"code": code, "name": name, "licence": licence},
+            bilingual(lambda: _("「%s」已登记") % name),
+            bilingual(
+                lambda: (
+                    _(
+                        "统一社会信用代码 %(code)s。%(licence)s已核发给「%(name)s」：以该代码注册企业"
+                        "账号、完成法定代表人核验后，可在证照夹查看和下载。"
+                    )
+                    % {"code": code, "name": name, "licence": licence_type.display_name}
+                )
+            ),
             url,
             channels_for(application.applicant, notices),
         ),

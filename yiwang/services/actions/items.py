@@ -13,6 +13,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from yiwang.core import audit
 from yiwang.core.errors import Conflict
@@ -28,7 +30,11 @@ Status = ServiceItem.Status
 CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{2,39}$")
 MAX_DAYS = 365
 MAX_ROWS = 100
-REGISTRY_FACTS = {"person": "人口库（身份/户籍信息）", "legal_entity": "法人库（营业执照信息）"}
+# What a material read from a 基础库 stands in for, as the guide names it.
+REGISTRY_FACTS = {
+    "person": _lazy("人口库（身份/户籍信息）"),
+    "legal_entity": _lazy("法人库（营业执照信息）"),
+}
 TEXT_LIMITS = {
     "name": 200,
     "implementer": 200,
@@ -498,7 +504,11 @@ def _time_limits(merged: dict, errors: _Errors) -> tuple[int | None, int | None]
     if statutory is not None and promised is not None and promised > statutory:
         errors.add(
             "promised_days",
-            _("承诺办结时限（%(p)s 个工作日）不能超过法定办结时限（%(s)s 个工作日）。")
+            ngettext(
+                "承诺办结时限（%(p)s 个工作日）不能超过法定办结时限（%(s)s 个工作日）。",
+                "承诺办结时限（%(p)s 个工作日）不能超过法定办结时限（%(s)s 个工作日）。",
+                statutory,
+            )
             % {"p": promised, "s": statutory},
             "promised_exceeds_statutory",
         )
@@ -608,7 +618,11 @@ def _check_step_total(
     if promised is not None and total is not None and total > promised:
         errors.add(
             "steps",
-            _("各环节时限合计 %(t)s 个工作日，超过了承诺办结时限 %(p)s 个工作日。")
+            ngettext(
+                "各环节时限合计 %(t)s 个工作日，超过了承诺办结时限 %(p)s 个工作日。",
+                "各环节时限合计 %(t)s 个工作日，超过了承诺办结时限 %(p)s 个工作日。",
+                promised,
+            )
             % {"t": total, "p": promised},
         )
 

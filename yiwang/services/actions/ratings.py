@@ -25,6 +25,7 @@ from yiwang.core.actions.workflow import do_start_case, do_transition
 from yiwang.core.errors import Conflict, Invalid, NotFound, Refusal
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.models import Case, Department, Division, RoleAssignment, User
+from yiwang.core.notify.text import Text, bilingual
 from yiwang.core.numbering import next_number
 from yiwang.core.workflow import ENGINE_EVENTS, definition_of
 from yiwang.services import access
@@ -149,7 +150,7 @@ def bureau_admins() -> list[User]:
     )
 
 
-def _tell(actor, users, title: str, body: str, url: str) -> None:
+def _tell(actor, users, title: Text, body: Text, url: str) -> None:
     for user in users:
         do_notify(actor=actor, user=user, title=title, body=body, url=url)
 
@@ -208,13 +209,19 @@ def _open_rectification(rating: Rating) -> Case:
     _tell(
         None,
         recipients,
-        _("差评待整改：%s") % rating.item.name,
-        _("收到一条“%(level)s”评价（%(number)s），请在 1 个工作日内回访核实，%(due)s 前整改完毕。")
-        % {
-            "level": rating.get_level_display(),
-            "number": rating.case_number,
-            "due": case.case_due or "—",
-        },
+        bilingual(lambda: _("差评待整改：%s") % rating.item.name),
+        bilingual(
+            lambda: (
+                _(
+                    "收到一条“%(level)s”评价（%(number)s），请在 1 个工作日内回访核实，%(due)s 前整改完毕。"
+                )
+                % {
+                    "level": rating.get_level_display(),
+                    "number": rating.case_number,
+                    "due": case.case_due or "—",
+                }
+            )
+        ),
         rectification_url(rating),
     )
     audit.record(
@@ -509,21 +516,28 @@ def do_act_rectification(*, actor, rating: Rating, action: str, comment: str = "
         },
     )
     url = rectification_url(row)
-    title_args = {"item": row.item.name, "state": d.state_name(case.state)}
+
+    def title_args() -> dict[str, str]:
+        return {"item": row.item.name, "state": d.state_name(case.state)}
+
     if action == "appeal":
         _tell(
             actor,
             bureau_admins(),
-            _("差评申诉待审核：%s") % row.item.name,
-            _("%(dept)s 对评价 %(number)s 提出申诉：%(comment)s")
-            % {"dept": row.department.name, "number": row.case_number, "comment": comment},
+            bilingual(lambda: _("差评申诉待审核：%s") % row.item.name),
+            bilingual(
+                lambda: (
+                    _("%(dept)s 对评价 %(number)s 提出申诉：%(comment)s")
+                    % {"dept": row.department.name, "number": row.case_number, "comment": comment}
+                )
+            ),
             url,
         )
     elif action in ("uphold_appeal", "reject_appeal"):
         _tell(
             actor,
             department_admins(row.department, row.division),
-            _("差评申诉审核结果：%(item)s — %(state)s") % title_args,
+            bilingual(lambda: _("差评申诉审核结果：%(item)s — %(state)s") % title_args()),
             comment,
             url,
         )
@@ -531,7 +545,7 @@ def do_act_rectification(*, actor, rating: Rating, action: str, comment: str = "
         _tell(
             actor,
             [row.rater],
-            _("您的评价已回访处理：%(item)s — %(state)s") % title_args,
+            bilingual(lambda: _("您的评价已回访处理：%(item)s — %(state)s") % title_args()),
             comment,
             _url("services:my-ratings"),
         )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 from yiwang.core import alarms
 from yiwang.core.access import holders
 from yiwang.core.actions.notify import do_notify_many
+from yiwang.core.notify.text import bilingual
 from yiwang.core.roles import ROLES
 from yiwang.core.workflow import definition_of, unattended_roles
 from yiwang.services.models import Application
@@ -69,17 +70,21 @@ def alarm_if_unattended(actor, application: Application) -> set[str]:
             do_notify_many(
                 actor=actor,
                 users=admins,
-                title=_("办件无人可办：%s") % application.number,
-                body=_(
-                    "「%(item)s」在“%(step)s”环节等待办理，但%(dept)s（及其上级条线部门）"
-                    "没有%(roles)s。请为该部门配备人员或授予角色。"
-                )
-                % {
-                    "item": application.item.name,
-                    "step": d.state_name(case.state),
-                    "dept": case.department.name,
-                    "roles": roles_text(missing),
-                },
+                title=bilingual(lambda: _("办件无人可办：%s") % application.number),
+                body=bilingual(
+                    lambda: (
+                        _(
+                            "「%(item)s」在“%(step)s”环节等待办理，但%(dept)s（及其上级条线部门）"
+                            "没有%(roles)s。请为该部门配备人员或授予角色。"
+                        )
+                        % {
+                            "item": application.item.name,
+                            "step": d.state_name(case.state),
+                            "dept": case.department.name,
+                            "roles": roles_text(missing),
+                        }
+                    )
+                ),
                 url=_staff_url(application),
             )
     return missing

@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
                 ('applicant_name', yiwang.core.fields.EncryptedTextField(verbose_name='申请人')),
                 ('applicant_id_type', models.CharField(choices=[('111', '居民身份证'), ('001', '统一社会信用代码')], default='111', max_length=3, verbose_name='证件类型')),
                 ('applicant_id_number', yiwang.core.fields.EncryptedTextField(verbose_name='证件号码')),
-                ('applicant_id_index', yiwang.core.fields.BlindIndexField(blank=True, db_index=True, editable=False, max_length=64, source='applicant_id_number')),
+                ('applicant_id_index', yiwang.core.fields.HexIndexField(blank=True, db_index=True, editable=False, max_length=64, source='applicant_id_number')),
                 ('contact_phone', yiwang.core.fields.EncryptedTextField(blank=True, verbose_name='联系电话')),
                 ('channel', models.CharField(choices=[('online', '网上办'), ('window', '窗口办'), ('app', '移动端'), ('self_service', '自助终端')], max_length=12, verbose_name='受理渠道')),
                 ('form_data', models.JSONField(blank=True, default=dict, verbose_name='申请表')),

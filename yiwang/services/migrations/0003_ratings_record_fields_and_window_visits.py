@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "applicant_id_index",
-                    yiwang.core.fields.BlindIndexField(
+                    yiwang.core.fields.HexIndexField(
                         blank=True,
                         db_index=True,
                         editable=False,
@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="rating",
             name="applicant_id_index",
-            field=yiwang.core.fields.BlindIndexField(
+            field=yiwang.core.fields.HexIndexField(
                 blank=True,
                 db_index=True,
                 editable=False,

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,7 +25,7 @@ from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.identity import assurance
 from yiwang.core.inbox import case_events
 from yiwang.core.workflow import definition_of
-from yiwang.services import access
+from yiwang.services import access, widgets
 from yiwang.services.actions.applications import (
     applicant_from_account,
     check_eligible,
@@ -44,6 +44,7 @@ from yiwang.services.materials import (
     resolve_materials,
 )
 from yiwang.services.models import Application, Material, ServiceItem
+from yiwang.services.prefill import known_answers
 from yiwang.services.queries import (
     application_row,
     decided_rule_name,
@@ -153,10 +154,7 @@ def _published_item(code: str) -> ServiceItem:
 
 
 def _applicant_user(request: AuthenticatedHttpRequest) -> None:
-    if request.user.kind not in ("citizen", "enterprise"):
-        raise PermissionDenied(
-            _("在线申请仅对群众和企业用户开放；窗口人员请使用一窗受理为申请人代办。")
-        )
+    access.require_applicant(request.user)
 
 
 @login_required
@@ -176,11 +174,12 @@ def apply(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         check_eligible(item, applicant.kind, "online")
     except ValidationError as exc:
         blocked = exc.messages[0]
-    if request.method == "POST" and not blocked:
+    posted = request.method == "POST"
+    sent = widgets.collapse(item.form_fields, request.POST) if posted else None
+    refresh = posted and widgets.is_refresh(request.POST)
+    if posted and not blocked and not refresh:
         try:
-            app = do_apply(
-                actor=request.user, item=item, form_data=request.POST, uploads=request.FILES
-            )
+            app = do_apply(actor=request.user, item=item, form_data=sent, uploads=request.FILES)
         except ValidationError as exc:
             summary, field_errors, status = refused(exc)
         else:
@@ -193,13 +192,16 @@ def apply(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
                     % {"n": app.number, "due": app.flow.case_due or "—"},
                 )
             return redirect("services:my-application", number=app.number)
-    elif request.method == "POST":
+    elif posted and not refresh:
         status = 400
     needs = resolve_materials(item, id_type=applicant.id_type, id_number=applicant.id_number)
+    known = {} if posted else known_answers(request.user, item, item.form_fields)
+    values = sent if posted else {name: k.value for name, k in known.items()}
     context = {
         "item": item,
         "applicant": applicant,
-        "fields": bound_fields(item.form_fields, request.POST or None, field_errors),
+        "fields": widgets.decorate(bound_fields(item.form_fields, values, field_errors), known),
+        "prefilled": bool(known),
         "needs": need_rows(needs, field_errors),
         "summary": summary,
         "blocked": blocked,

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.core.errors import refused
 from yiwang.core.http import AuthenticatedHttpRequest
@@ -64,7 +65,11 @@ def bundles(request: HttpRequest) -> HttpResponse:
                 "days": max((i.promised_days or 0 for i in items), default=0),
             }
         )
-    return render(request, "services/bundles/list.html", {"rows": rows})
+    return render(
+        request,
+        "services/bundles/list.html",
+        {"rows": rows, "can_apply": access.may_apply(request.user)},
+    )
 
 
 def _group_rows(groups, errors):
@@ -107,7 +112,11 @@ def bundle_apply(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("「%(name)s」已提交，共 %(n)d 个事项分送各部门办理，编号 %(number)s。")
+                ngettext(
+                    "「%(name)s」已提交，共 %(n)d 个事项分送各部门办理，编号 %(number)s。",
+                    "「%(name)s」已提交，共 %(n)d 个事项分送各部门办理，编号 %(number)s。",
+                    len(items),
+                )
                 % {"name": bundle.name, "n": len(items), "number": submission.number},
             )
             return redirect("services:my-bundle", number=submission.number)

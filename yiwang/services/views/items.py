@@ -6,7 +6,6 @@ withdraw)."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Any, cast
 
 from django import forms
@@ -18,6 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from yiwang.core.access import departments_in_scope, has_perm, require
 from yiwang.core.errors import status_of
 from yiwang.core.models import Department, Division
-from yiwang.services import access
+from yiwang.services import access, hall
 from yiwang.services.actions.items import (
     CODE_RE,
     REGISTRY_FACTS,
@@ -80,6 +80,13 @@ def _department_field(form: forms.Form) -> forms.ModelChoiceField:
     return cast(forms.ModelChoiceField, form.fields["department"])
 
 
+def _window_url(user, item: ServiceItem) -> str:
+    """一窗受理 of the item, for a window clerk (staff do not apply online)."""
+    if not access.is_window_clerk(user):
+        return ""
+    return reverse("services:window") + "?" + urlencode({"item": item.code})
+
+
 def apply_url(item: ServiceItem) -> str:
     """在线申请 of an item: ``/services/items/<code>/apply/``."""
     return reverse("services:item", args=[item.code]) + "apply/"
@@ -102,15 +109,13 @@ def home(request: HttpRequest) -> HttpResponse:
     for d in depts:
         if d.division_id != CITY:
             county.setdefault(d.division.name, []).append((d, by_dept[d.pk]))
-    counts: Counter = Counter()
-    for life, ent in items.values_list("life_events", "enterprise_events"):
-        counts.update(life or [])
-        counts.update(ent or [])
+    life, enterprise = hall.events_with_items(hall.event_counts(items))
     context = {
         "city_departments": sorted(city_depts, key=lambda x: x[0].code),
         "county_departments": sorted(county.items()),
-        "life_events": [(c, label, counts[c]) for c, label in LIFE_EVENTS],
-        "enterprise_events": [(c, label, counts[c]) for c, label in ENTERPRISE_EVENTS],
+        "life_events": life,
+        "enterprise_events": enterprise,
+        "popular": hall.popular(),
         "bundles_url": reverse("services:bundles"),
         "total": sum(by_dept.values()),
         "can_manage": has_perm(request.user, "service.manage"),
@@ -125,12 +130,16 @@ class SearchForm(forms.Form):
     division = forms.CharField(label=_l("区划"), required=False, max_length=12)
 
 
-def search_items(params) -> tuple[QuerySet, dict]:
-    """Published 业务办理项 matching the query, department, event and division."""
+def search_items(params, home: Division | None = None) -> tuple[QuerySet, dict]:
+    """Published 业务办理项 matching the query, department, event and division; with no
+    division asked for, those a resident of ``home`` (their county) applies for."""
     form = SearchForm(params)
     f = form.cleaned_data if form.is_valid() else {}
     qs = _hall_items().select_related("department", "division")
     chosen: dict = {"q": f.get("q", "")}
+    if home is not None and "division" not in params:
+        qs = hall.around(qs, home)
+        chosen["home"] = home
     if f.get("department"):
         dept = Department.objects.filter(code=f["department"]).first()
         qs = qs.filter(department=dept) if dept else qs.none()
@@ -151,11 +160,14 @@ def search_items(params) -> tuple[QuerySet, dict]:
 def item_list(request: HttpRequest) -> HttpResponse:
     """事项检索: results of a search (jieba; partial words match), a department or an
     event."""
-    qs, chosen = search_items(request.GET)
+    qs, chosen = search_items(request.GET, hall.home_county(request.user))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     divisions = Division.objects.filter(Q(pk=CITY) | Q(parent_id=CITY)).order_by("code")
+    widen = params.copy()
+    widen["division"] = ""
+    life, enterprise = hall.events_with_items(hall.event_counts())
     return render(
         request,
         "services/items.html",
@@ -163,9 +175,11 @@ def item_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "chosen": chosen,
             "query": params.urlencode(),
+            "widen_query": widen.urlencode(),
+            "bundles": hall.bundles_for(chosen.get("q")) if page.number == 1 else [],
             "divisions": divisions,
-            "life_events": LIFE_EVENTS,
-            "enterprise_events": ENTERPRISE_EVENTS,
+            "life_events": [(c, label) for c, label, _n in life],
+            "enterprise_events": [(c, label) for c, label, _n in enterprise],
         },
     )
 
@@ -228,7 +242,12 @@ def item_guide(request: HttpRequest, code: str) -> HttpResponse:
             event_label(e) for e in (item.life_events or []) + (item.enterprise_events or [])
         ],
         "issues": licence_name(item.licence_type_code, names),
-        "can_apply": handling and item.status == Status.PUBLISHED and item.online,
+        "online": handling and item.status == Status.PUBLISHED and item.online,
+        "can_apply": handling
+        and item.status == Status.PUBLISHED
+        and item.online
+        and access.may_apply(request.user),
+        "window_url": _window_url(request.user, item),
         "apply_url": apply_url(item),
         "instant": bool(item.instant_rules),
         "can_manage": access.may_manage(request.user, item.department)

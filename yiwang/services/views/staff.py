@@ -194,12 +194,17 @@ def _reveal(user, app: Application, purpose: str) -> tuple[dict, dict]:
     the form in clear, for a stated purpose (logged; refused without ``personal.unmask``
     over the application's place)."""
     allowed = access.may_reveal_application(user, app)
-    revealed = {
-        f: masking.reveal(user, app, f, purpose, allowed=allowed)
-        for f in ("applicant_name", "applicant_id_number", "contact_phone")
-    }
+    subject = app.applicant_id_number
+    revealed = masking.reveal_fields(
+        user,
+        app,
+        ("applicant_name", "applicant_id_number", "contact_phone"),
+        purpose,
+        allowed=allowed,
+        subject=subject,
+    )
     form = masking.reveal_mapping(
-        user, app, app.item.form_fields, app.form_data, purpose, allowed=allowed
+        user, app, app.item.form_fields, app.form_data, purpose, allowed=allowed, subject=subject
     )
     return revealed, form
 

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy
@@ -18,7 +19,7 @@ from yiwang.core.access import role_codes
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.masking import mask_id_number, mask_phone
 from yiwang.core.roles import ROLES
-from yiwang.core.rooms import data_read_sources
+from yiwang.core.rooms import data_read_sources, portal_panels
 from yiwang.web.context import PORTAL_KEYS, home_url, resolve_first, rooms_for
 from yiwang.web.forms import ElderToggleForm
 from yiwang.web.middleware import COOKIE
@@ -77,6 +78,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "register_citizen": resolve_first(("core:register_citizen",)),
         "register_enterprise": resolve_first(("core:register_enterprise",)),
         "elder_tiles": elder_tiles() if getattr(request, "elder_mode", False) else [],
+        "panels": [
+            render_to_string(p.template, import_string(p.context)(request), request=request)
+            for p in portal_panels()
+        ],
     }
     return render(request, "web/home.html", context)
 

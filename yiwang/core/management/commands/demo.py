@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from yiwang.core.actions import demo
+from yiwang.core.http import served_base_url
 from yiwang.core.rooms import DemoRun, demo_seeders
 
 CITY_PEOPLE = 3_539_860  # 2010 census (DOMAIN.md)
@@ -49,27 +50,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts) -> None:
         verbosity = opts["verbosity"]
+        use_served_base_url(opts["addr"], opts["port"])
         call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
         city = opts["scale"] == "city"
         demo_people = 200 if city or opts["people"] is None else opts["people"]
         demo_ents = 50 if city or opts["enterprises"] is None else opts["enterprises"]
 
-        started = time.perf_counter()
-        seeded = demo.is_seeded()
-        accounts = demo.do_seed_demo(actor=None, people=demo_people, enterprises=demo_ents)
-        if not seeded:
-            self.stdout.write(f"demo city seeded in {time.perf_counter() - started:.1f} s")
-        cases = demo.do_seed_demo_cases(actor=None)
-        if cases:
-            self.stdout.write(f"opened {cases} demo cases")
-        run = DemoRun(
+        accounts = seed_demo_city(
             people=demo_people,
             enterprises=demo_ents,
             scale="city" if city else "demo",
-            first_run=not seeded,
+            say=self.stdout.write,
         )
-        if self._rooms(run):
-            accounts = demo.demo_accounts()
 
         if city:
             people = opts["people"] if opts["people"] is not None else CITY_PEOPLE
@@ -115,18 +107,6 @@ class Command(BaseCommand):
         self.stdout.write(f"worker started (pid {child.pid}), log: {log_path}")
         return child
 
-    def _rooms(self, run: DemoRun) -> bool:
-        """Each installed room's demo seeder, in its manifest's order; True when one
-        added demo accounts."""
-        added = False
-        for seed in demo_seeders():
-            started = time.perf_counter()
-            report = seed(run)
-            if report.summary:
-                self.stdout.write(f"{report.summary} in {time.perf_counter() - started:.1f} s")
-            added = added or report.accounts
-        return added
-
     def _scale(self, people: int, enterprises: int, batch_size: int, verbosity: int) -> None:
         from tqdm import tqdm
 
@@ -163,6 +143,43 @@ class Command(BaseCommand):
             if n == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
         self.stdout.write("")
+
+
+def seed_demo_city(
+    *, people: int = 200, enterprises: int = 50, scale: str = "demo", say=lambda text: None
+) -> list[demo.DemoAccount]:
+    """The demo city as ``yiwang demo`` seeds it: the city and its accounts (first run
+    only), the demo cases, then each installed room's demo seeder in its manifest's
+    order. Returns the demo accounts; ``say`` hears what was done and how long it took."""
+    started = time.perf_counter()
+    seeded = demo.is_seeded()
+    accounts = demo.do_seed_demo(actor=None, people=people, enterprises=enterprises)
+    if not seeded:
+        say(f"demo city seeded in {time.perf_counter() - started:.1f} s")
+    cases = demo.do_seed_demo_cases(actor=None)
+    if cases:
+        say(f"opened {cases} demo cases")
+    run = DemoRun(people=people, enterprises=enterprises, scale=scale, first_run=not seeded)
+    added = False
+    for seed in demo_seeders():
+        started = time.perf_counter()
+        report = seed(run)
+        if report.summary:
+            say(f"{report.summary} in {time.perf_counter() - started:.1f} s")
+        added = added or report.accounts
+    return demo.demo_accounts() if added else accounts
+
+
+def use_served_base_url(addr: str, port: int) -> str:
+    """Links printed for the outside world (a licence's QR code, a rating code) point at
+    the address the demo serves on — unless ``YIWANG_PUBLIC_BASE_URL`` says otherwise. Set
+    before anything is seeded (the demo licences carry it in their QR codes) and passed
+    to the worker through the environment. Returns the base in use."""
+    configured = os.environ.get("YIWANG_PUBLIC_BASE_URL")
+    base = configured or served_base_url(addr, port)
+    settings.YIWANG["PUBLIC_BASE_URL"] = base
+    os.environ["YIWANG_PUBLIC_BASE_URL"] = base
+    return base
 
 
 # Signals that end the demo server the way Ctrl-C does, so the worker is stopped with it.
