@@ -949,9 +949,7 @@ def do_act(
         _tell(
             actor,
             application,
-            bilingual(
-                lambda: step_title(action, application.item.name, d.state_name(case.state))
-            ),
+            bilingual(lambda: step_title(action, application.item.name, d.state_name(case.state))),
             comment if action == "request_correction" else "",
         )
     return application
