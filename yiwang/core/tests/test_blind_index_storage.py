@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.apps import apps
@@ -43,9 +43,9 @@ def _value(field: models.Field) -> Any:
     row, or at one made the same way."""
     n = next(_numbers)
     if field.is_relation:
-        related = field.related_model
+        related = cast(type[models.Model], field.related_model)
         target = related._base_manager.order_by("pk").first() or make_row(related, {})
-        return getattr(target, field.target_field.attname)
+        return getattr(target, cast(Any, field).target_field.attname)
     if field.choices:
         return field.choices[0][0]
     if isinstance(field, models.DateTimeField):
@@ -83,10 +83,11 @@ def make_row(model: type[models.Model], clears: dict[str, str]) -> models.Model:
 
 def _raw(model: type[models.Model], field: models.Field, pk: Any) -> Any:
     qn = connection.ops.quote_name
+    pk_column = model._meta.pk.column
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT {qn(field.column)} FROM {qn(model._meta.db_table)} "
-            f"WHERE {qn(model._meta.pk.column)} = %s",
+            f"SELECT {qn(cast(str, field.column))} FROM {qn(model._meta.db_table)} "
+            f"WHERE {qn(cast(str, pk_column))} = %s",
             [pk],
         )
         return cur.fetchone()[0]

@@ -49,8 +49,9 @@ def _raw(table: str, column: str, pk: int):
 
 @pytest.mark.django_db(transaction=True)
 def test_old_hex_indexes_become_their_first_16_bytes_and_still_find_rows(city):
-    from yiwang.core.models import User
-    from yiwang.data.models import Person
+    from django.apps import apps
+
+    User, Person = apps.get_model("core", "User"), apps.get_model("data", "Person")
 
     person = make_row(Person, {"id_number": IDN, "name": "张三", "phone": ""})
     other = make_row(Person, {"id_number": OTHER, "name": "李四", "phone": "13812345678"})
