@@ -110,6 +110,8 @@ DATA_VIEW = sees("data.view")
 DATA_MANAGE = sees("data.manage")
 USER_VIEW = sees("user.view")
 SERVICE_MANAGE = sees("service.manage")
+# 政务服务中心: its staff (service.hall over the hall's department in its division).
+HALL_STAFF = sees("service.hall")
 AUDIT_VIEW = sees("audit.view", reach="division")
 # Drafts belong to their provider (its stewards and the bureau's reviewers); a published
 # resource is in the one unified catalogue every data worker reads.
@@ -191,12 +193,34 @@ SURFACES: tuple[Surface, ...] = (
     _a("rectification", API + "/services/ratings/rectifications/{pk}", [CASE_VIEW]),
     _lp("rectification", "/services/rectifications/?status=", [CASE_VIEW]),
     _la("rectification", API + "/services/ratings/rectifications?page_size=200", [CASE_VIEW]),
+    # --- 政务服务中心: 预约 and 取号 ---
+    _lp("booking", "/services/me/bookings/", [OWNER]),
+    _la("booking", API + "/services/halls/bookings", [OWNER], key="id"),
+    _p("booking", "/services/hall/{hall}/?day={day}", [HALL_STAFF], marker_in_body=True),
+    _a(
+        "booking",
+        API + "/services/halls/{hall}/bookings?day={day}",
+        [HALL_STAFF],
+        marker_in_body=True,
+    ),
+    # 取消预约 redirects to 我的预约 (302) whoever asks; only the booker's is cancelled.
+    Surface(
+        "booking",
+        "action",
+        "/services/me/bookings/{pk}/cancel/",
+        (OWNER,),
+        method="post",
+    ),
+    _p("queue_ticket", "/services/me/tickets/{pk}/", [OWNER, HALL_STAFF]),
+    _a("queue_ticket", API + "/services/halls/tickets/{pk}", [OWNER, HALL_STAFF]),
+    _p("queue_ticket", "/services/hall/{hall}/", [HALL_STAFF], marker_in_body=True),
     # --- 电子证照 (licences) ---
     _p("licence", "/licences/issued/{pk}/", [LICENCE_VIEW]),
     _x("licence", "/licences/issued/{pk}/pdf", [LICENCE_VIEW]),
     _a("licence", API + "/licences/issued/{pk}", [LICENCE_VIEW]),
     _p("licence", "/licences/wallet/{pk}/", [OWNER]),
     _x("licence", "/licences/wallet/{pk}/pdf", [OWNER]),
+    _p("licence", "/licences/wallet/{pk}/show/", [OWNER]),  # 亮证
     _a("licence", API + "/licences/mine/{pk}", [OWNER]),
     _lp("licence", "/licences/issued/", [LICENCE_VIEW]),
     _la("licence", API + "/licences/issued?page_size=200", [LICENCE_VIEW]),
@@ -365,6 +389,14 @@ NOT_OBJECT_SURFACES: dict[str, str] = {
     "/services/my/{}/rate/": "rating form of one's own application (own_applications)",
     "/services/rate/visit/{}/": "rating form: proof of the visit (rating code), public",
     "/services/ratings/": "好差评 statistics: counts, per staff only over staff_ratings",
+    "/services/items/{}/book/": "预约 form: a published item's hall and its free places "
+    "(public counts); the bookings made are in the matrix",
+    "/services/me/bookings/{}/arrive/": "write: 到达取号 after own_booking (the booker's pick, "
+    "as 我的预约)",
+    "/services/me/notices/": "one's own 办件进度短信 choice",
+    "/services/hall/": "the halls one works (staffed_halls); each hall's desk is in the matrix",
+    "/services/hall/{}/ticket/": "write: 取号 for a visitor after may_staff_hall (as the desk)",
+    "/services/hall/{}/call/": "write: 叫号 after may_staff_hall (as the desk)",
     "/licences/": "licence room home: counts over staff_licences",
     "/licences/types/": "licence catalogue: public",
     "/licences/issue/": "issue form",
@@ -413,6 +445,8 @@ NOT_OBJECT_SURFACES: dict[str, str] = {
     "/api/v1/services/bundles": "published 一件事: public",
     "/api/v1/services/bundles/{}": "published 一件事: public",
     "/api/v1/services/ratings/stats": "好差评 statistics: counts",
+    "/api/v1/services/halls/": "政务服务中心 taking bookings: public",
+    "/api/v1/services/halls/{}/slots": "free 预约时段 of a hall: public counts",
     "/api/v1/licences/types": "licence catalogue: public",
     "/api/v1/hotline/categories": "categories: reference data",
     "/api/v1/hotline/stats": "考核指标: counts over access.tickets",

@@ -66,6 +66,8 @@ MODEL_KINDS: dict[str, tuple[str, ...]] = {
     "services.Rating": ("rating", "rectification"),
     "services.ServiceItem": ("item",),
     "services.WindowVisit": ("visit",),
+    "services.Booking": ("booking",),
+    "services.QueueTicket": ("queue_ticket",),
     "licences.Licence": ("licence",),
     "licences.Seal": ("seal",),
     "hotline.Ticket": ("ticket", "grid_event"),
@@ -129,6 +131,12 @@ NOT_OBJECTS: dict[str, str] = {
     "services.BundleItem": "part of a 一件事 definition: public",
     "services.MaterialSpec": "part of an item's guide",
     "services.ProcessStep": "part of an item's guide",
+    "services.ServiceHall": "政务服务中心: public (the hall list API); their bookings and "
+    "queue are the matrix's objects",
+    "services.BookingSlot": "places taken per 预约时段: counts only (free places are public)",
+    "services.NoticeSetting": "one's own 办件进度短信 choice (个人中心)",
+    "licences.Showing": "亮证 codes: kept as digests, shown once to the holder who made them "
+    "(the wallet's 亮证 page is in the matrix)",
 }
 
 
@@ -386,6 +394,57 @@ class _Builder:
             if place.endswith("market"):
                 visit = do_issue_visit_ticket(actor=self.workers[place], item=item)
                 self.add("visit", place, visit.number, ref={"number": visit.number})
+                self.hall(n, place, dept, item, applicant, owners)
+
+    def hall(self, n: int, place: str, dept, item, applicant, owners) -> None:
+        """政务服务中心 of the place's division, kept by its department: a 预约 a week
+        ahead for the place's item and a 排队号 for the day the cases run, both by the place's
+        applicant (the hall's staff see both, the booker their own)."""
+        from yiwang.services.models import Booking, QueueTicket, ServiceHall
+        from yiwang.services.models.halls import DEFAULT_HOURS, DEFAULT_WINDOWS
+
+        hall = ServiceHall.objects.create(
+            code=f"mxhall{n}",
+            name=f"矩阵政务服务中心{n}",
+            division=dept.division,
+            department=dept,
+            hours=DEFAULT_HOURS,
+            windows=DEFAULT_WINDOWS,
+        )
+        today = timezone.localdate()
+        booking = Booking.objects.create(
+            hall=hall,
+            item=item,
+            citizen=applicant,
+            division=hall.division,
+            department=dept,
+            day=today + dt.timedelta(days=7),
+            start=dt.time(9, 0),
+            end=dt.time(9, 30),
+        )
+        self.add(
+            "booking",
+            place,
+            item.name,
+            ref={"pk": booking.pk, "hall": hall.code, "day": booking.day.isoformat()},
+            owners=owners,
+        )
+        number = self.probe("Q")
+        # Taken for the day the cases run: the world is built the evening before
+        # (conftest's clock), and the hall's desk shows the queue of today.
+        ticket = QueueTicket.objects.create(
+            hall=hall,
+            division=hall.division,
+            department=dept,
+            day=(timezone.localtime() + dt.timedelta(hours=12)).date(),
+            window="A",
+            seq=1,
+            number=number,
+            citizen=applicant,
+        )
+        self.add(
+            "queue_ticket", place, number, ref={"pk": ticket.pk, "hall": hall.code}, owners=owners
+        )
 
     def bundle(self, n: int, place: str, item, spec, applicant, owners) -> None:
         """一件事: one bundle over the place's item, applied for by its applicant."""

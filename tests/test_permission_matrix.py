@@ -90,8 +90,14 @@ def _acknowledged(obj) -> bool:
     return HotspotAlert.objects.filter(pk=obj.ref["pk"], acknowledged_by__isnull=False).exists()
 
 
+def _cancelled(obj) -> bool:
+    from yiwang.services.models import Booking
+
+    return Booking.objects.filter(pk=obj.ref["pk"], status=Booking.Status.CANCELLED).exists()
+
+
 # What an action leaves behind when it was let through.
-DONE = {"hotspot": _acknowledged}
+DONE = {"hotspot": _acknowledged, "booking": _cancelled}
 
 
 def _listed(response, surface: Surface, objs) -> set[str]:

@@ -80,7 +80,14 @@ def test_permissions_are_defined_once_and_each_is_granted():
 # a grant must change this table on purpose.
 ROLE_TABLE = {
     "window_clerk": (
-        {"case.handle", "case.intake", "case.view", "identity.verify", "personal.unmask"},
+        {
+            "case.handle",
+            "case.intake",
+            "case.view",
+            "identity.verify",
+            "personal.unmask",
+            "service.hall",
+        },
         False,
     ),
     "approver": (

@@ -301,8 +301,9 @@ YIWANG: dict[str, Any] = {
     "FIELD_LEGACY_READ": env_bool("YIWANG_FIELD_LEGACY_READ", default=True),
     "NOTIFY_CHANNELS": {
         "email": "yiwang.core.notify.channels.EmailChannel",
-        "sms": "yiwang.core.notify.channels.LoggingSmsChannel",
+        "sms": "yiwang.core.notify.channels.SmsChannel",
     },
+    # 短信网关: "logging" (the log, phone masked), "locmem" (tests) or a backend class path.
     "SMS_BACKEND": os.environ.get("YIWANG_SMS_BACKEND", "logging"),
 }
 

@@ -209,3 +209,70 @@ def may_rate_visit(actor, visit, token: str = "") -> bool:
     if token and hmac.compare_digest(token.encode(), visit.token.encode()):
         return True
     return getattr(actor, "pk", None) is not None and actor.pk == visit.clerk_id
+
+
+# --- 政务服务中心: 预约 and 取号 (bookings and the queue) ---
+
+
+def may_book(user) -> bool:
+    """预约 is for citizens and enterprises signed in to their own accounts."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and getattr(user, "kind", "") in ("citizen", "enterprise")
+    )
+
+
+def require_booker(actor) -> None:
+    """Only citizens and enterprises book a visit (staff take numbers at the hall)."""
+    deny_unless(actor, may_book(actor), _("网上预约仅对群众和企业用户开放。"))
+
+
+def may_staff_hall(user, hall) -> bool:
+    """Staff of a 政务服务中心 (``service.hall`` over its department in its division):
+    they see its day's bookings, take numbers for visitors and call the queue."""
+    return getattr(user, "kind", "") == "staff" and covers(
+        user, "service.hall", division=hall.division, department=hall.department
+    )
+
+
+def require_hall_staff(actor, hall) -> None:
+    """Bookings of the day, 取号 for a visitor and 叫号 are for the hall's staff."""
+    deny_unless(actor, may_staff_hall(actor, hall), _("您不是%s的工作人员。") % hall.name)
+
+
+def staffed_halls(user, qs: QuerySet | None = None) -> QuerySet:
+    """The halls whose bookings and queue ``user`` works (``service.hall``)."""
+    from yiwang.services.models import ServiceHall
+
+    qs = qs if qs is not None else ServiceHall.objects.all()
+    if getattr(user, "kind", "") != "staff":
+        return qs.none()
+    return scope(user, qs, "service.hall")
+
+
+def own_booking(user, qs: QuerySet | None = None) -> QuerySet:
+    """Bookings of the signed-in account itself (anyone else's answer 404)."""
+    from yiwang.services.models import Booking
+
+    qs = qs if qs is not None else Booking.objects.all()
+    if not may_book(user):
+        return qs.none()
+    return qs.filter(citizen=user)
+
+
+def own_tickets(user, qs: QuerySet | None = None) -> QuerySet:
+    """排队号 taken by the signed-in account."""
+    from yiwang.services.models import QueueTicket
+
+    qs = qs if qs is not None else QueueTicket.objects.all()
+    if not may_book(user):
+        return qs.none()
+    return qs.filter(citizen=user)
+
+
+def may_see_ticket(user, ticket) -> bool:
+    """A 排队号 is seen by whoever took it and by the hall's staff."""
+    if ticket.citizen_id is not None and ticket.citizen_id == getattr(user, "pk", None):
+        return True
+    return may_staff_hall(user, ticket.hall)

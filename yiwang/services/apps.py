@@ -25,10 +25,12 @@ class ServicesConfig(AppConfig):
         label=_("办事服务"),
         permissions={
             "service.manage": "keep the service item list and bundles (事项管理)",
+            "service.hall": "work a 政务服务中心: the day's bookings, 取号 and 叫号",
         },
         grants={
             "dept_admin": frozenset({"service.manage"}),
             "bureau_admin": frozenset({"service.manage"}),
+            "window_clerk": frozenset({"service.hall"}),
         },
         nav=(
             NavEntry(

@@ -271,6 +271,49 @@ def spec_key(spec: dict) -> str:
     return spec["code"].split("-", 1)[1]
 
 
+def _hall_divisions(scale: str) -> list[Division]:
+    """Where the demo has a 政务服务中心: the city and the counties its items are in."""
+    codes = _divisions("county", scale)
+    return list(Division.objects.filter(pk__in=codes).order_by("code"))
+
+
+def _hall_units(scale: str) -> list[OrgUnit]:
+    """The 政务服务 units running the halls (their window clerks work the queue)."""
+    codes = [f"{d.code}-big_data" for d in _hall_divisions(scale)]
+    return list(
+        OrgUnit.objects.select_related("department", "division")
+        .filter(department__code__in=codes, division_id=F("department__division_id"))
+        .order_by("department__code")
+    )
+
+
+def _seed_halls(scale: str) -> int:
+    """One 政务服务中心 per hall division, kept by its 政务服务和大数据管理局: weekday
+    hours 9:00–12:00 and 13:00–17:00, 30-minute slots of 4 places, three window types."""
+    from yiwang.services.actions.halls import do_define_hall
+    from yiwang.services.models import ServiceHall
+    from yiwang.services.models.halls import DEFAULT_HOURS, DEFAULT_WINDOWS
+
+    made = 0
+    for division in _hall_divisions(scale):
+        code = f"hall-{division.code}"
+        department = Department.objects.filter(code=f"{division.code}-big_data").first()
+        if department is None or ServiceHall.objects.filter(code=code).exists():
+            continue
+        do_define_hall(
+            actor=None,
+            code=code,
+            name=f"{division.name}政务服务中心",
+            division=division,
+            department=department,
+            address=f"{division.name}政务服务中心一楼大厅",
+            hours=DEFAULT_HOURS,
+            windows=DEFAULT_WINDOWS,
+        )
+        made += 1
+    return made
+
+
 def seed_services_demo(
     *, scale: str = "demo", only: Collection[str] | None = None
 ) -> dict[str, int]:
@@ -283,7 +326,7 @@ def seed_services_demo(
     forms = data.get("forms", {})
     divisions = {d.code: d for d in Division.objects.filter(Q(parent_id=CITY) | Q(pk=CITY))}
     specs = [s for s in data["items"] if only is None or spec_key(s) in only]
-    counts = {"items": 0, "bundles": 0, "staff": 0}
+    counts = {"items": 0, "bundles": 0, "staff": 0, "halls": 0}
     # Staff first: an item is published only once someone can handle each of its steps.
     counts["staff"] = _seed_staff(_receiving_units(specs, scale))
     for spec in specs:
@@ -293,6 +336,8 @@ def seed_services_demo(
                 counts["items"] += _seed_main(spec, division, forms)
     counts["bundles"] = _seed_bundles(data.get("bundles", []))
     if only is None:
+        counts["halls"] = _seed_halls(scale)
+        counts["staff"] += _seed_staff(_hall_units(scale))
         seed_demo_ratings()  # 好差评 and one open 差评整改 (yiwang.services.actions.ratings)
     if any(counts.values()):
         audit.record(
@@ -309,6 +354,6 @@ def seed_for_demo(run: DemoRun) -> DemoReport:
     if any(counts.values()):
         summary = (
             f"services room: {counts['items']} service items, {counts['bundles']} bundles, "
-            f"{counts['staff']} staff"
+            f"{counts['staff']} staff, {counts['halls']} service halls"
         )
     return DemoReport(summary=summary, accounts=bool(counts["staff"]))

@@ -1,6 +1,6 @@
 """Pages of the services room under /services/ (one views module per area)."""
 
-from yiwang.services.views import applications, bundles, items, ratings, staff
+from yiwang.services.views import applications, bundles, halls, items, ratings, staff
 
 app_name = "services"
 
@@ -10,4 +10,5 @@ urlpatterns: list = [
     *staff.urlpatterns,
     *bundles.urlpatterns,
     *ratings.urlpatterns,
+    *halls.urlpatterns,
 ]

@@ -1,6 +1,6 @@
-"""Delivery channels (通知渠道): email through Django's mail framework, and an SMS channel
-that only logs (a masked phone number) until an SMS gateway is configured. A channel is
-any class with ``name``, ``can_reach(user)`` and ``send(user, notification)``."""
+"""Delivery channels (通知渠道): email through Django's mail framework, and SMS through the
+configured SMS backend (``yiwang.core.notify.sms``: the log until a gateway is named). A
+channel is any class with ``name``, ``can_reach(user)`` and ``send(user, notification)``."""
 
 from __future__ import annotations
 
@@ -51,8 +51,9 @@ class EmailChannel(Channel):
             raise ChannelError(f"{type(exc).__name__}: {exc}") from exc
 
 
-class LoggingSmsChannel(Channel):
-    """短信 (development): writes the message to the log with the phone number masked."""
+class SmsChannel(Channel):
+    """短信: the title (and the body, when there is one) as one plain text, handed to the
+    SMS backend of ``YIWANG["SMS_BACKEND"]``; links are not sent by SMS."""
 
     name = "sms"
 
@@ -60,4 +61,21 @@ class LoggingSmsChannel(Channel):
         return bool(user.phone)
 
     def send(self, user, notification) -> None:
-        logger.info("sms to %s: %s", mask_phone(user.phone), notification.title)
+        from yiwang.core.notify import sms
+
+        title = str(notification.title).strip()
+        body = str(getattr(notification, "body", "") or "").strip()
+        if body:
+            title = title if title.endswith(("。", "！", "？")) else title + "。"
+        text = title + body
+        try:
+            sms.send_sms(user.phone, text)
+        except ChannelError:
+            raise
+        except Exception as exc:  # a gateway's transport errors come in many types
+            logger.warning("sms to %s failed", mask_phone(user.phone))
+            raise ChannelError(f"{type(exc).__name__}: {exc}") from exc
+
+
+# The name the settings have always used for the SMS channel.
+LoggingSmsChannel = SmsChannel

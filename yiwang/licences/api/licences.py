@@ -1,13 +1,16 @@
-"""API: 证照目录 (public), 证照核验 (public), my licences (holders), issued licences with
-their lifecycle (staff), and seals with their use log (department admins)."""
+"""API: 证照目录 (public), 证照核验 (public, also of a 亮证 code), my licences (holders,
+and 亮证), issued licences with their lifecycle (staff), and seals with their use log
+(department admins)."""
 
 import datetime as dt
 import json
 from typing import Literal
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -17,7 +20,7 @@ from pydantic import Field
 from yiwang.core.api.pagination import Mapped, Pagination
 from yiwang.core.identity import assurance
 from yiwang.core.identity.tokens import require_scope
-from yiwang.licences import access
+from yiwang.licences import access, showing
 from yiwang.licences.actions import (
     do_change_status,
     do_create_seal,
@@ -26,8 +29,9 @@ from yiwang.licences.actions import (
 )
 from yiwang.licences.actions.licences import open_transitions, verify_url
 from yiwang.licences.actions.reads import do_record_licence_view, do_record_verification
+from yiwang.licences.actions.showings import do_show_licence
 from yiwang.licences.models import Licence, LicenceType, Seal
-from yiwang.licences.queries import Refused, data_shown, holder_shown, run
+from yiwang.licences.queries import Refused, data_shown, holder_shown, run, spend_budget
 
 router = Router()
 
@@ -354,6 +358,53 @@ def my_licence(request, licence_id: int):
     if lic is None:
         raise Http404(_("未找到该证照，或它不属于您。"))
     return licence_detail(lic, [])
+
+
+class ShowOut(Schema):
+    token: str = Field(..., description="二维码中的亮证令牌（核验网址参数 c）")
+    code: str = Field(..., description="8 位数字核验码")
+    verify_url: str
+    expires_at: dt.datetime
+    seconds: int
+
+
+class ShowCheckIn(Schema):
+    token: str = Field("", max_length=80, description="亮证二维码中的令牌")
+    code: str = Field("", max_length=12, description="8 位数字核验码")
+
+
+@router.post("/mine/{licence_id}/show", response={201: ShowOut})
+def show_licence(request, licence_id: int):
+    """亮证: a dynamic code for one's own licence, valid for 60 seconds."""
+    require_scope(request, "write")
+    _holder(request)
+    lic = access.own_licences(request.user, LICENCE_QS.all()).filter(pk=licence_id).first()
+    if lic is None:
+        raise Http404(_("未找到该证照，或它不属于您。"))
+    shown = do_show_licence(actor=request.user, licence=lic)
+    url = (
+        request.build_absolute_uri(reverse("licences:verify")) + "?" + urlencode({"c": shown.token})
+    )
+    return Status(
+        201,
+        {
+            "token": shown.token,
+            "code": shown.code,
+            "verify_url": url,
+            "expires_at": shown.showing.expires_at,
+            "seconds": shown.seconds_left,
+        },
+    )
+
+
+@router.post("/verify/show", response=VerifyOut, auth=None)
+def verify_showing(request, payload: ShowCheckIn):
+    """核验亮证码 (public): the QR token or the 8-digit code. While valid, the licence's
+    verification with its holder masked; after the minute ``show_expired``."""
+    spend_budget(request)
+    if payload.token:
+        return showing.verify_token(payload.token).public()
+    return showing.verify_code(payload.code).public()
 
 
 # --- staff: issued licences and lifecycle ---

@@ -10,6 +10,7 @@ from yiwang.licences.models.licences import (
     Status,
 )
 from yiwang.licences.models.seals import SEAL_KEY_CONTEXT, Seal, SealUsage
+from yiwang.licences.models.showings import Showing
 
 __all__ = [
     "ENTITY_ID_TYPES",
@@ -20,5 +21,6 @@ __all__ = [
     "LicenceType",
     "Seal",
     "SealUsage",
+    "Showing",
     "Status",
 ]

@@ -1,5 +1,5 @@
-"""证照核验 page (public, no login): paste or scan the QR payload, type an identifier, or
-upload the PDF. Inputs are bounded and each network address has a per-minute budget."""
+"""证照核验 page (public, no login): paste or scan the QR payload, type an identifier,
+upload the PDF, or check a holder's 亮证 code (its QR link or the 8-digit code). Inputs are bounded and each network address has a per-minute budget."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from django.views.decorators.csrf import csrf_protect
 
 from yiwang.core.errors import RateLimited
 from yiwang.core.forms import add_errors
+from yiwang.licences import showing
 from yiwang.licences.actions.reads import do_record_verification
 from yiwang.licences.forms import VerifyForm
-from yiwang.licences.queries import Refused, max_bytes, run
+from yiwang.licences.queries import Refused, max_bytes, run, spend_budget
 from yiwang.licences.verify import Verdict
 
 RESULT_CLASSES = {
@@ -23,7 +24,18 @@ RESULT_CLASSES = {
     "cancelled": "error",
     "expired": "warn",
     "invalid": "warn",
+    "show_expired": "warn",
 }
+
+
+def _verify_showing(request: HttpRequest, *, token: str = "", code: str = "") -> tuple:
+    """亮证: a QR token (``?c=``) or the 8-digit code, counted against the same budget."""
+    try:
+        spend_budget(request)
+    except RateLimited as exc:
+        return None, exc.messages, exc.status
+    verdict = showing.verify_token(token) if token else showing.verify_code(code)
+    return verdict, [], 200
 
 
 def _verify_form(request: HttpRequest, form: VerifyForm) -> tuple[Verdict | None, int]:
@@ -51,12 +63,17 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     verdict = None
     errors: list[str] = []
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and "show_code" in request.POST:
+        form = VerifyForm(max_mb=max_mb)
+        verdict, errors, status = _verify_showing(request, code=request.POST["show_code"])
+    elif request.method == "POST":
         form = VerifyForm(request.POST, request.FILES, max_mb=max_mb)
         verdict, status = _verify_form(request, form)
     else:
         form = VerifyForm(max_mb=max_mb)
-        if request.GET.get("id"):
+        if request.GET.get("c"):
+            verdict, errors, status = _verify_showing(request, token=request.GET["c"])
+        elif request.GET.get("id"):
             try:
                 verdict = run(request, payload=request.get_full_path())
             except Refused as exc:

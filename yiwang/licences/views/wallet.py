@@ -1,14 +1,17 @@
 """证照夹 (licence wallet): a citizen or enterprise sees the licences they hold, their QR
-code and downloads the sealed PDF. Anyone else's licence is a 404."""
+code, shows one with a one-minute code (亮证) and downloads the sealed PDF. Anyone
+else's licence is a 404."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from yiwang.core.http import AuthenticatedHttpRequest
@@ -16,6 +19,7 @@ from yiwang.core.identity import assurance
 from yiwang.core.identity.totp import qr_svg_data_uri
 from yiwang.licences import access
 from yiwang.licences.actions.licences import verify_url
+from yiwang.licences.actions.showings import do_show_licence
 from yiwang.licences.models import Licence
 from yiwang.licences.queries import data_rows
 
@@ -70,6 +74,33 @@ def wallet_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def wallet_show(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """亮证: a QR code and an 8-digit code valid for one minute. Each opening makes a
+    new code; the page's script fetches the next one before this one expires, and
+    without scripts the page reloads itself."""
+    if refusal := _holder(request):
+        return refusal
+    licence = _own(request, pk)
+    shown = do_show_licence(actor=request.user, licence=licence)
+    url = (
+        request.build_absolute_uri(reverse("licences:verify")) + "?" + urlencode({"c": shown.token})
+    )
+    response = render(
+        request,
+        "licences/wallet_show.html",
+        {
+            "licence": licence,
+            "shown": shown,
+            "qr": qr_svg_data_uri(url),
+            "refresh_in": max(shown.seconds_left - 5, 1),
+            "expires_ms": int(shown.showing.expires_at.timestamp() * 1000),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
 def wallet_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """Download one's own sealed licence file."""
     if refusal := _holder(request):
@@ -95,4 +126,5 @@ urlpatterns = [
     path("wallet/", wallet, name="wallet"),
     path("wallet/<int:pk>/", wallet_detail, name="wallet-detail"),
     path("wallet/<int:pk>/pdf", wallet_pdf, name="wallet-pdf"),
+    path("wallet/<int:pk>/show/", wallet_show, name="wallet-show"),
 ]

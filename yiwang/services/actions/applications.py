@@ -44,6 +44,7 @@ from yiwang.services.materials import (
     save_material,
 )
 from yiwang.services.models import Application, Channel, HolderIdType, Material, ServiceItem
+from yiwang.services.notices import channels_for, step_title
 
 OUTCOME_OF = {
     "approve": Application.Outcome.APPROVED,
@@ -239,11 +240,20 @@ def _tell(
     ``notices`` when the caller sends its messages together)."""
     if application.applicant_id is None:
         return
-    notice = Notice(actor, application.applicant, title, body, application_url(application))
+    user = application.applicant
+    channels = channels_for(user, notices)
+    notice = Notice(actor, user, title, body, application_url(application), channels)
     if notices is not None:
         notices.append(notice)
         return
-    do_notify(actor=actor, user=notice.user, title=notice.title, body=notice.body, url=notice.url)
+    do_notify(
+        actor=actor,
+        user=notice.user,
+        title=notice.title,
+        body=notice.body,
+        url=notice.url,
+        channels=notice.channels,
+    )
 
 
 def _note_check(application: Application, need) -> None:
@@ -940,12 +950,7 @@ def do_act(
         _tell(
             actor,
             application,
-            bilingual(
-                lambda: (
-                    _("办件进度：%(item)s — %(state)s")
-                    % {"item": application.item.name, "state": d.state_name(case.state)}
-                )
-            ),
+            bilingual(lambda: step_title(action, application.item.name, d.state_name(case.state))),
             comment if action == "request_correction" else "",
         )
     return application

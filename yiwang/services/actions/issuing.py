@@ -38,6 +38,7 @@ from yiwang.core.notify.text import bilingual
 from yiwang.core.numbering import next_value
 from yiwang.services.materials import registry_record
 from yiwang.services.models import Application, HolderIdType, Material, ServiceItem
+from yiwang.services.notices import channels_for
 
 # 法人库 fields that fill a licence's face the form did not (免填).
 FROM_ENTITY = {
@@ -252,6 +253,7 @@ def _tell_registered(
                 )
             ),
             url,
+            channels_for(application.applicant, notices),
         ),
     )
 

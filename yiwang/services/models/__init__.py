@@ -1,4 +1,5 @@
-"""Public services tables: items, applications, materials, bundles, ratings."""
+"""Public services tables: items, applications, materials, bundles, ratings, halls
+(预约, 取号) and notice settings."""
 
 from yiwang.services.models.applications import (
     Application,
@@ -9,11 +10,20 @@ from yiwang.services.models.applications import (
     HolderIdType,
     Material,
 )
+from yiwang.services.models.halls import (
+    Booking,
+    BookingSlot,
+    NoticeSetting,
+    QueueTicket,
+    ServiceHall,
+)
 from yiwang.services.models.items import ItemKind, MaterialSpec, ProcessStep, ServiceItem
 from yiwang.services.models.ratings import Level, Rating, WindowVisit
 
 __all__ = [
     "Application",
+    "Booking",
+    "BookingSlot",
     "Bundle",
     "BundleApplication",
     "BundleItem",
@@ -23,8 +33,11 @@ __all__ = [
     "Level",
     "Material",
     "MaterialSpec",
+    "NoticeSetting",
     "ProcessStep",
+    "QueueTicket",
     "Rating",
+    "ServiceHall",
     "ServiceItem",
     "WindowVisit",
 ]

@@ -11,8 +11,10 @@ from yiwang.services.models import Bundle, ServiceItem
 def test_demo_seed_loads_and_is_idempotent(city, licence_types, client):
     counts = seed_services_demo()
     # a window clerk and an approver for each of the 18 departments receiving items, and
-    # the civil affairs admins of the city and the two demo counties
-    assert counts["items"] > 60 and counts["bundles"] == 2 and counts["staff"] == 39
+    # the civil affairs admins of the city and the two demo counties; a window clerk and
+    # an approver of the 政务服务 unit running each of the three 政务服务中心
+    assert counts["items"] > 60 and counts["bundles"] == 2 and counts["staff"] == 45
+    assert counts["halls"] == 3
     published = ServiceItem.objects.filter(status="published", level="handling")
     lines = set(published.values_list("department__line", flat=True))
     assert {
@@ -46,7 +48,7 @@ def test_demo_seed_loads_and_is_idempotent(city, licence_types, client):
     assert User.objects.filter(username="jiaozuo_civil_approver").exists()
     before = ServiceItem.objects.count()
     again = seed_services_demo()
-    assert again == {"items": 0, "bundles": 0, "staff": 0}
+    assert again == {"items": 0, "bundles": 0, "staff": 0, "halls": 0}
     assert ServiceItem.objects.count() == before
     # the hall finds them
     r = client.get("/services/items/", {"q": "居住证"})

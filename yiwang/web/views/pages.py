@@ -139,6 +139,8 @@ def _my_space(user) -> dict:
         "messages_url": resolve_first(("core:messages",)),
         "account_url": resolve_first(("core:account",)),
         "services_url": resolve_first(("services:home", "services:index")),
+        "bookings_url": resolve_first(("services:my-bookings",)),
+        "notice_settings_url": resolve_first(("services:notice-settings",)),
         "phone_masked": mask_phone(user.phone),
     }
 
