@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import audit
 from yiwang.core.actions.notify import do_notify
 from yiwang.core.errors import Conflict, Invalid, NotFound
+from yiwang.core.notify.text import bilingual
 from yiwang.core.numbering import next_value
 from yiwang.services import access, halls
 from yiwang.services.models import (
@@ -130,14 +131,20 @@ def do_book(
     do_notify(
         actor=actor,
         user=actor,
-        title=_("预约成功：%(hall)s %(day)s %(start)s—%(end)s")
-        % {
-            "hall": hall.name,
-            "day": day.isoformat(),
-            "start": f"{start:%H:%M}",
-            "end": f"{end:%H:%M}",
-        },
-        body=_("办理事项：%s。请携带所需材料按时到达，到达后凭预约取号。") % item.name,
+        title=bilingual(
+            lambda: (
+                _("预约成功：%(hall)s %(day)s %(start)s—%(end)s")
+                % {
+                    "hall": hall.name,
+                    "day": day.isoformat(),
+                    "start": f"{start:%H:%M}",
+                    "end": f"{end:%H:%M}",
+                }
+            )
+        ),
+        body=bilingual(
+            lambda: _("办理事项：%s。请携带所需材料按时到达，到达后凭预约取号。") % item.name
+        ),
         channels=channels_for(actor),
     )
     return booking
