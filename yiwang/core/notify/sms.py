@@ -8,6 +8,7 @@ Django chooses its email backend."""
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import cache
 
@@ -37,11 +38,12 @@ class SentSms:
 outbox: list[SentSms] = []
 
 
-class BaseBackend:
+class BaseBackend(ABC):
     """An SMS gateway: deliver ``text`` to ``phone`` or raise ``ChannelError``."""
 
-    def send(self, phone: str, text: str) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def send(self, phone: str, text: str) -> None:
+        """Hand one text to the gateway."""
 
 
 class LoggingBackend(BaseBackend):
