@@ -175,6 +175,15 @@ def test_registry_check_and_reveal_during_an_application(
     assert "核实低保申请人身份" in page and "applicant_id_number" not in page
     assert _api(other) == []
 
+    # In English, the platform's own words are English; what the approver typed is kept.
+    english = Client()
+    english.force_login(citizen)
+    english.cookies["django_language"] = "en"
+    page = english.get(reverse("data:my-data")).content.decode()
+    assert "Population registry" in page and "核实低保申请人身份" in page
+    for words in ("代替", "免证核验", "人口库", "申请人、证件号码"):
+        assert words not in page, words
+
 
 def test_registry_reveal_is_listed_for_the_resident(data_city, actors, people, citizen, other):
     from yiwang.data.actions.reads import do_reveal_record

@@ -13,6 +13,7 @@ from django.utils import timezone
 from yiwang.core.audit import object_ref
 from yiwang.core.crypto import blind_index
 from yiwang.core.models import DataUse
+from yiwang.core.notify.text import Text, split
 
 SUBJECT_CONTEXT = "core.datause.subject"
 
@@ -32,13 +33,15 @@ def note(
     actor=None,
     department=None,
     user_label: str = "",
-    what: str = "",
-    purpose: str = "",
+    what: Text = "",
+    purpose: Text = "",
 ) -> DataUse | None:
     """Record that ``actor`` (or ``department``, or the party named by ``user_label``)
     used the data of the holder of ID number / credit code ``subject`` — ``kind`` one of
     ``DataUse.Kind`` — about ``obj``, for ``purpose``. Nothing is recorded without a
-    subject. Call it inside the action that does the use, so both go or neither."""
+    subject. ``what`` and ``purpose`` in the platform's own words are ``bilingual`` (the
+    page shows the reader's language). Call it inside the action that does the use, so
+    both go or neither."""
     key = subject_key(subject)
     if not key:
         return None
@@ -48,6 +51,8 @@ def note(
         department = actor.org_unit.department
     if not user_label:
         user_label = department.name if department is not None else ""
+    what_zh, what_en = split(what)
+    purpose_zh, purpose_en = split(purpose)
     return DataUse.objects.create(
         at=timezone.now(),
         subject=key,
@@ -55,8 +60,10 @@ def note(
         actor=actor,
         department=department,
         user_label=user_label[:200],
-        what=what[:200],
-        purpose=purpose[:200],
+        what=what_zh[:200],
+        what_en=what_en[:200],
+        purpose=purpose_zh[:200],
+        purpose_en=purpose_en[:200],
         object_type=object_type[:64],
         object_id=str(object_id)[:64],
     )

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiwang.core import audit
 from yiwang.core.access import covers, has_perm
 from yiwang.core.fields import undecryptable
+
+if TYPE_CHECKING:
+    from yiwang.core.notify.text import Text
 
 
 def _keeps_placeholder(mask: Callable[[str], str]) -> Callable[[str], str]:
@@ -165,16 +169,19 @@ def reveal_mapping(
     return data
 
 
-def _label(obj, field: str) -> str:
-    """A model field's name in words (姓名, 联系电话), never its code."""
+def _field_name(obj, field: str) -> Any:
+    """A model field's name in words (姓名, 联系电话), never its code: its lazily
+    translated verbose name, so it can be written in both languages."""
     try:
-        return str(obj._meta.get_field(field).verbose_name)
+        return obj._meta.get_field(field).verbose_name
     except (AttributeError, LookupError):
-        return _("个人信息")
+        return gettext_lazy("个人信息")
 
 
-def _note_unmask(user, obj, subject: str | None, purpose: str, labels: list[str]) -> None:
-    """File a reveal under the person it is about (谁用了我的数据), once per reveal."""
+def _note_unmask(user, obj, subject: str | None, purpose: str, labels: list) -> None:
+    """File a reveal under the person it is about (谁用了我的数据), once per reveal; the
+    fields' names are their labels (申请表 labels are data, model field names are the
+    platform's words, kept in both languages)."""
     if subject and labels:
         from yiwang.core import datause
 
@@ -183,9 +190,24 @@ def _note_unmask(user, obj, subject: str | None, purpose: str, labels: list[str]
             kind="unmask",
             obj=obj,
             actor=user,
-            what="、".join(labels),
+            what=_joined(labels),
             purpose=purpose,
         )
+
+
+def _joined(labels: list) -> Text:
+    """Field names joined with 、, in both languages where they are translatable."""
+    from yiwang.core.notify.text import bilingual  # notify reads masking
+
+    if all(isinstance(label, str) for label in labels):
+        return "、".join(labels)
+    from django.utils.translation import get_language
+
+    def joined() -> str:
+        comma = ", " if (get_language() or "").startswith("en") else "、"
+        return comma.join(str(label) for label in labels)
+
+    return bilingual(joined)
 
 
 def reveal_fields(
@@ -201,7 +223,7 @@ def reveal_fields(
     field, as ``reveal`` writes, and one use filed under ``subject`` naming them all."""
     fields = list(fields)
     out = {f: reveal(user, obj, f, purpose, allowed=allowed) for f in fields}
-    _note_unmask(user, obj, subject, purpose, [_label(obj, f) for f in fields])
+    _note_unmask(user, obj, subject, purpose, [_field_name(obj, f) for f in fields])
     return out
 
 
@@ -226,5 +248,5 @@ def reveal(
         purpose=purpose,
         change={"field": field},
     )
-    _note_unmask(user, obj, subject, purpose, [_label(obj, field)])
+    _note_unmask(user, obj, subject, purpose, [_field_name(obj, field)])
     return getattr(obj, field)

@@ -46,6 +46,10 @@ class DataUse(models.Model):
     user_label = models.CharField(_("使用方"), max_length=200, blank=True)
     what = models.CharField(_("使用的信息"), max_length=200, blank=True)
     purpose = models.CharField(_("用途"), max_length=200, blank=True)
+    # The platform's own wording in English (双语); empty where what and purpose are data
+    # (names of materials and licences, a purpose someone typed), shown as stored.
+    what_en = models.CharField(max_length=200, blank=True, default="")
+    purpose_en = models.CharField(max_length=200, blank=True, default="")
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
 

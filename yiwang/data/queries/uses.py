@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core import signing
 from django.db.models import Q, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from yiwang.core import datause
@@ -158,8 +159,11 @@ def _platform_rows(user, cursor: tuple | None, limit: int) -> list[Use]:
         platform_uses(user)
         .filter(_after(PLATFORM, cursor))
         .order_by("-at", "-id")
-        .values("id", "at", "kind", "user_label", "what", "purpose")[:limit]
+        .values("id", "at", "kind", "user_label", "what", "purpose", "what_en", "purpose_en")[
+            :limit
+        ]
     )
+    english = (get_language() or "").startswith("en")
     return [
         Use(
             at=r["at"],
@@ -169,8 +173,8 @@ def _platform_rows(user, cursor: tuple | None, limit: int) -> list[Use]:
             kind_label=str(kinds.get(r["kind"], r["kind"])),
             user=r["user_label"],
             system="",
-            what=r["what"],
-            purpose=r["purpose"],
+            what=(english and r["what_en"]) or r["what"],
+            purpose=(english and r["purpose_en"]) or r["purpose"],
         )
         for r in rows
     ]

@@ -8,15 +8,22 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit, datause
+from yiwang.core.notify.text import Bilingual, bilingual
 from yiwang.licences.models import Licence
 
 
-def _record(actor, licence: Licence, action: str, purpose: str) -> None:
+def _type_name(licence: Licence) -> Bilingual:
+    """The licence's type as 谁用了我的数据 names it, in both languages."""
+    t = licence.licence_type
+    return Bilingual(t.name, t.name_en or t.name)
+
+
+def _record(actor, licence: Licence, action: str, purpose: Bilingual) -> None:
     audit.record(
         actor=actor,
         action=action,
         obj=licence,
-        purpose=purpose,
+        purpose=purpose.zh,
         change={"identifier": licence.identifier},
     )
     datause.note(
@@ -24,7 +31,7 @@ def _record(actor, licence: Licence, action: str, purpose: str) -> None:
         kind="licence_view",
         obj=licence,
         actor=actor,
-        what=licence.licence_type.name,
+        what=_type_name(licence),
         purpose=purpose,
     )
 
@@ -48,18 +55,23 @@ def do_record_verification(*, actor, verdict) -> None:
         obj=licence,
         actor=signed_in,
         user_label=label,
-        what=licence.licence_type.name,
-        purpose=_("核验电子证照真伪和状态"),
+        what=_type_name(licence),
+        purpose=bilingual(lambda: _("核验电子证照真伪和状态")),
     )
 
 
 @transaction.atomic
 def do_record_licence_view(*, actor, licence: Licence) -> None:
     """A staff member saw one licence with its holder in clear (查看电子证照)."""
-    _record(actor, licence, "licences.licence.view", _("查看电子证照（含持证主体信息）"))
+    _record(
+        actor,
+        licence,
+        "licences.licence.view",
+        bilingual(lambda: _("查看电子证照（含持证主体信息）")),
+    )
 
 
 @transaction.atomic
 def do_record_licence_download(*, actor, licence: Licence) -> None:
     """A staff member downloaded one licence's file (下载电子证照文件)."""
-    _record(actor, licence, "licences.licence.download", _("下载电子证照文件"))
+    _record(actor, licence, "licences.licence.download", bilingual(lambda: _("下载电子证照文件")))

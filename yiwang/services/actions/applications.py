@@ -258,25 +258,33 @@ def _tell(
 
 def _note_check(application: Application, need) -> None:
     """A 免证 material is a use of the applicant's data by the handling department — a
-    base-registry check or an e-licence check — filed under the applicant (谁用了我的数据)."""
+    base-registry check or an e-licence check — filed under the applicant (谁用了我的数据),
+    in the platform's words in both languages."""
+    material = need.spec.name
     if need.source == Material.Source.REGISTRY:
         fact = need.spec.registry_fact
         kind = "registry"
-        what = _("%(registry)s（代替“%(material)s”）") % {
-            "registry": REGISTRY_LABELS.get(fact, fact),
-            "material": need.spec.name,
-        }
+        what = bilingual(
+            lambda: (
+                _("%(registry)s（代替“%(material)s”）")
+                % {"registry": REGISTRY_LABELS.get(fact, fact), "material": material}
+            )
+        )
     else:
         kind = "licence"
-        what = need.label
+        what = bilingual(lambda: _("电子证照：%s") % material)
+    item, number = application.item.name, application.number
     datause.note(
         subject=application.applicant_id_number,
         kind=kind,
         obj=application,
         department=application.department,
         what=what,
-        purpose=_("办理“%(item)s”（办件 %(number)s）免证核验")
-        % {"item": application.item.name, "number": application.number},
+        purpose=bilingual(
+            lambda: (
+                _("办理“%(item)s”（办件 %(number)s）免证核验") % {"item": item, "number": number}
+            )
+        ),
     )
 
 
