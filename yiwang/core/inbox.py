@@ -156,7 +156,7 @@ def case_summary(case: Case, today=None) -> dict:
         "id": case.pk,
         "number": case.number,
         "title": case.title,
-        "workflow": case.workflow.name,
+        "workflow": case.workflow.display_name,
         "state": case.state,
         "state_name": d.state_name(case.state),
         "division": case.division.name,

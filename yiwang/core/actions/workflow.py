@@ -71,7 +71,7 @@ def do_define_workflow(
     if not code or len(code) > 64:
         raise ValidationError({"code": _("流程编码不能为空，且不超过 64 个字符。")})
     data = validate_definition(definition)
-    data = {**data, **{k: v for k, v in definition.items() if k == "number_kind"}}
+    data = {**data, **{k: v for k, v in definition.items() if k in ("number_kind", "name_en")}}
     latest = Workflow.objects.filter(code=code).order_by("-version").first()
     if (
         latest is not None
@@ -362,7 +362,7 @@ def _move(row: Case, d: Definition, action_code: str, actor, comment: str):
     if action is None:
         raise ValidationError(
             _("流程“%(workflow)s”没有“%(action)s”这个操作。")
-            % {"workflow": row.workflow.name, "action": action_code},
+            % {"workflow": row.workflow.display_name, "action": action_code},
             code="action_unknown",
         )
     if not action.allowed_from(row.state, d.finals):

@@ -39,6 +39,14 @@ class Workflow(models.Model):
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
 
+    @property
+    def display_name(self) -> str:
+        """The workflow's name in the active language (the definition's ``name_en`` on
+        English pages, as for its states and actions)."""
+        from yiwang.core.workflow import localized
+
+        return localized({"name": self.name, "name_en": (self.definition or {}).get("name_en")})
+
 
 # What a missing deadline (无时限) sorts as: lists order by non-null keys, open-ended last.
 NO_DEADLINE = datetime.date(9999, 12, 31)
