@@ -20,14 +20,18 @@ $(STAMP): pyproject.toml package.json
 demo: install
 	$(BIN)/yiwang demo --port $(PORT)
 
+# The suite runs on every core (pytest-xdist; TEST_WORKERS=0 runs it in one process).
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+
 test: install
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-sqlite: install
-	DATABASE_URL= $(BIN)/python -m pytest
+	DATABASE_URL= $(PYTEST)
 
 test-postgres: install
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/yiwang $(BIN)/python -m pytest
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/yiwang $(PYTEST)
 
 # Every static check CI runs before the suite.
 check: lint imports typecheck
