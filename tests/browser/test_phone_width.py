@@ -1,6 +1,7 @@
 """No page scrolls sideways on a 390 px phone, in normal or elder mode (长辈版): every
 public page, every page a demo citizen meets with their own cases and licences, and the
-main pages of demo staff. Screenshots of each go to test-artifacts/phone/."""
+main pages of demo staff, with the 政务服务中心 pages (预约, 我的预约, 排队号, the hall's
+desk) and 亮证. Screenshots of each go to test-artifacts/phone/."""
 
 from __future__ import annotations
 
@@ -46,14 +47,40 @@ PUBLIC = [
     "/opendata/",
 ]
 STAFF = {
-    "jiaozuo_window_clerk": ["/workbench/", "/inbox/", "/messages/", "/account/"],
+    "jiaozuo_window_clerk": [
+        "/workbench/",
+        "/inbox/",
+        "/messages/",
+        "/account/",
+        "/services/hall/",  # 预约取号: the halls the clerk works
+        "/services/hall/hall-410800/",  # the city hall's desk: queue, 叫号, bookings
+    ],
     "jiaozuo_police_window_clerk": ["/services/staff/", "/services/window/"],
     "jiaozuo_police_approver": ["/licences/", "/licences/issued/"],
     "jiaozuo_hotline_agent": ["/hotline/", "/hotline/console/"],
 }
 
 
-def citizen_pages(world) -> list[str]:
+VISIT_ITEM = "410800-GG-0201-01"  # 居住证申领: one visit to the city's 政务服务中心
+
+
+def take_a_number(world):
+    """The demo citizen books today's first free 预约时段 for a visit item at the city's
+    hall and, arrived, takes a 排队号: so 我的预约 and the ticket page have something on
+    them."""
+    from yiwang.services import halls
+    from yiwang.services.actions.halls import do_book, do_take_ticket
+    from yiwang.services.models import ServiceItem
+
+    item = ServiceItem.objects.get(code=VISIT_ITEM)
+    hall = halls.hall_for_item(item)
+    assert hall is not None
+    slot = next(s for s in halls.availability(hall) if s.free)
+    booking = do_book(actor=world.citizen, item=item, hall=hall, day=slot.day, start=slot.start)
+    return do_take_ticket(actor=world.citizen, hall=hall, booking=booking)
+
+
+def citizen_pages(world, ticket=None) -> list[str]:
     """Every page the demo citizen reaches from their own space."""
     pages = [
         "/me/",
@@ -71,7 +98,12 @@ def citizen_pages(world) -> list[str]:
     pages += [f"/services/items/{demo_world.INSTANT_ITEM}/"]
     pages += [f"/services/items/{demo_world.INSTANT_ITEM}/apply/"]
     pages += [f"/licences/wallet/{lic.pk}/" for lic in world.licences]
+    pages += [f"/licences/wallet/{lic.pk}/show/" for lic in world.licences]  # 亮证
     pages += [f"/cases/{case.pk}/" for case in world.cases]
+    # 政务服务中心: 预约, 我的预约, the 排队号 and 短信通知.
+    pages += [f"/services/items/{VISIT_ITEM}/book/", "/services/me/bookings/"]
+    pages += [f"/services/me/tickets/{ticket.pk}/"] if ticket is not None else []
+    pages += ["/services/me/notices/"]
     return pages
 
 
@@ -132,7 +164,8 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, settings, tmp
     (ARTIFACTS / "phone").mkdir(parents=True, exist_ok=True)
     world = demo_world.build()
     wide = walk(browser, live_server, None, PUBLIC)
-    wide += walk(browser, live_server, demo_world.CITIZEN, citizen_pages(world))
+    ticket = take_a_number(world)
+    wide += walk(browser, live_server, demo_world.CITIZEN, citizen_pages(world, ticket))
     for username, urls in staff_pages(world).items():
         wide += walk(browser, live_server, username, urls)
     assert not wide, "\n".join(wide)

@@ -136,8 +136,8 @@ class RectificationActForm(forms.Form):
 
 class WindowIntakeForm(forms.Form):
     """一窗受理: the item taken in (its code, carried by the form), the applicant the
-    clerk enters (申请人: name, 证件类型 and number, phone) and the materials received
-    on paper (收取纸质材料, by spec id). The item's 申请表 is its own set of questions
+    clerk enters (申请人: name, 证件类型 and number, phone as ``applicant_phone``) and the
+    materials received on paper (收取纸质材料, by spec id). The item's 申请表 is its own set of questions
     (``formdata.bound_fields``). Which name, ID number, credit code and phone are
     acceptable, the action decides, so the form takes them as typed."""
 
@@ -155,8 +155,9 @@ class WindowIntakeForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"maxlength": "18", "autocomplete": "off"}),
     )
-    phone = forms.CharField(
-        label=_l("联系电话"),
+    # Not ``phone``: nearly every 申请表 has a 联系电话 field of that name on the same page.
+    applicant_phone = forms.CharField(
+        label=_l("申请人联系电话"),
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "maxlength": "20", "autocomplete": "off"}),
     )
@@ -170,8 +171,11 @@ class WindowIntakeForm(forms.Form):
 
     def applicant(self) -> dict[str, str]:
         """The applicant as ``do_window_intake`` takes it."""
-        names = ("applicant_name", "applicant_id_type", "applicant_id_number", "phone")
-        return {name: self.cleaned_data[name] for name in names}
+        names = ("applicant_name", "applicant_id_type", "applicant_id_number")
+        return {
+            **{name: self.cleaned_data[name] for name in names},
+            "phone": self.cleaned_data["applicant_phone"],
+        }
 
 
 class RevealForm(forms.Form):

@@ -22,6 +22,7 @@ from yiwang.licences.actions.licences import verify_url
 from yiwang.licences.actions.showings import do_show_licence
 from yiwang.licences.models import Licence
 from yiwang.licences.queries import data_rows
+from yiwang.licences.showing import SHOW_SECONDS
 
 
 def _holder(request: AuthenticatedHttpRequest) -> HttpResponse | None:
@@ -93,7 +94,7 @@ def wallet_show(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "shown": shown,
             "qr": qr_svg_data_uri(url),
             "refresh_in": max(shown.seconds_left - 5, 1),
-            "expires_ms": int(shown.showing.expires_at.timestamp() * 1000),
+            "show_seconds": SHOW_SECONDS,
         },
     )
     response["Cache-Control"] = "no-store"

@@ -559,11 +559,20 @@ def find_account(id_type: str, id_number: str):
 
 
 def window_applicant(
-    name: str, id_type: str, id_number: str, phone: str, errors: dict[str, list[str]]
+    name: str,
+    id_type: str,
+    id_number: str,
+    phone: str,
+    errors: dict[str, list[str]],
+    *,
+    name_required: bool = True,
 ) -> Applicant | None:
-    """The applicant a window clerk entered, checked (errors collected per field)."""
+    """The applicant a window clerk entered, checked (errors collected per field; the
+    phone's as ``applicant_phone``, apart from a 申请表's own 联系电话 field ``phone``).
+    To look up what the platform knows of them (免填写) the identifier is enough, so
+    ``name_required=False`` lets the name wait."""
     name = (name or "").strip()
-    if not name or len(name) > NAME_MAX:
+    if (name_required and not name) or len(name) > NAME_MAX:
         errors["applicant_name"] = [_("请填写申请人姓名或单位名称（不超过 100 字）。")]
     id_type = (id_type or "").strip()
     number = ""
@@ -580,7 +589,7 @@ def window_applicant(
     try:
         phone = validate_mobile(phone) if (phone or "").strip() else ""
     except ValidationError as exc:
-        errors["phone"] = list(exc.messages)
+        errors["applicant_phone"] = list(exc.messages)
     if errors:
         return None
     return Applicant(name, id_type, number, phone, find_account(id_type, number))

@@ -439,7 +439,7 @@ def test_window_intake_reports_every_bad_field(food_item, officials):
             uploads={},
         )
     errors = err.value.message_dict
-    assert {"applicant_name", "applicant_id_number", "phone", "legal_rep"} <= set(errors)
+    assert {"applicant_name", "applicant_id_number", "applicant_phone", "legal_rep"} <= set(errors)
     _nothing_saved()
 
 

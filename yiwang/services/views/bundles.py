@@ -1,5 +1,6 @@
 """一件事一次办 pages: the published bundles, the combined form (each field once, each
-same-name material once, 免证 marked), and one submission with its parts' progress."""
+same-name material once, 免证 marked, what the platform knows filled in — 免填写 — with
+the same pickers as a single item's form), and one submission with its parts' progress."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.utils.translation import ngettext
 from yiwang.core.errors import refused
 from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.identity import assurance
-from yiwang.services import access
+from yiwang.services import access, widgets
 from yiwang.services.actions.applications import applicant_from_account
 from yiwang.services.actions.bundles import (
     bundle_items,
@@ -28,6 +29,7 @@ from yiwang.services.actions.bundles import (
 )
 from yiwang.services.formdata import bound_fields
 from yiwang.services.models import Bundle
+from yiwang.services.prefill import bundle_answers
 from yiwang.services.queries import application_row, with_case
 from yiwang.services.views.applications import _applicant_user, upload_context
 
@@ -99,12 +101,15 @@ def bundle_apply(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     summary: list[str] = []
     field_errors: dict[str, list[str]] = {}
     status = 200
-    if request.method == "POST":
+    fields = combined_fields(bundle, items)
+    posted = request.method == "POST"
+    sent = widgets.collapse(fields, request.POST) if posted else None
+    if posted and not widgets.is_refresh(request.POST):
         try:
             submission = do_apply_bundle(
                 actor=request.user,
                 bundle=bundle,
-                form_data=request.POST,
+                form_data=sent,
                 uploads=request.FILES,
             )
         except ValidationError as exc:
@@ -121,11 +126,15 @@ def bundle_apply(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             )
             return redirect("services:my-bundle", number=submission.number)
     groups, _per_item = material_groups(items, applicant)
+    # 免填写 as on a single item's form: what the platform knows, on the first showing.
+    known = {} if posted or blocked else bundle_answers(request.user, items)
+    values = sent if posted else {name: k.value for name, k in known.items()}
     context = {
         "bundle": bundle,
         "items": items,
         "blocked": blocked,
-        "fields": bound_fields(combined_fields(bundle, items), request.POST or None, field_errors),
+        "fields": widgets.decorate(bound_fields(fields, values, field_errors), known),
+        "prefilled": bool(known),
         "groups": _group_rows(groups, field_errors),
         "summary": summary,
         **upload_context(),

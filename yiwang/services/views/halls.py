@@ -32,8 +32,19 @@ from yiwang.services.models import QueueTicket, ServiceHall, ServiceItem
 from yiwang.services.notices import wants_sms
 
 
-def _slot_groups(slots: list[halls.Slot]) -> list[tuple[dt.date, list[halls.Slot]]]:
-    return [(day, list(rows)) for day, rows in groupby(slots, key=lambda s: s.day)]
+def _slot_groups(slots: list[halls.Slot]) -> list[dict]:
+    """The slots by day for the booking page: each day with its slots and how many still
+    have places; the first day with a free place is shown open, the others folded, so a
+    phone (and elder mode's larger tiles) need not scroll through a week of tiles."""
+    days = [
+        {"day": day, "slots": rows, "free": sum(1 for s in rows if s.free)}
+        for day, grouped in groupby(slots, key=lambda s: s.day)
+        for rows in [list(grouped)]
+    ]
+    first = next((d for d in days if d["free"]), days[0] if days else None)
+    for d in days:
+        d["open"] = d is first
+    return days
 
 
 @login_required

@@ -21,13 +21,14 @@ from yiwang.core.http import AuthenticatedHttpRequest
 from yiwang.core.identity import assurance
 from yiwang.core.inbox import case_events
 from yiwang.core.paging import KeysetPaginator
-from yiwang.services import access
+from yiwang.services import access, widgets
 from yiwang.services.actions import routing
 from yiwang.services.actions.applications import (
     do_act,
     do_window_intake,
     open_actions,
 )
+from yiwang.services.actions.reads import do_window_prefill
 from yiwang.services.formdata import bound_fields
 from yiwang.services.forms import RevealForm, SentForm, StaffActForm, WindowIntakeForm
 from yiwang.services.materials import Need
@@ -65,10 +66,15 @@ def _items(q: str):
     return qs.order_by("division_id", "department__code", "code")
 
 
+PREFILL = "_prefill"  # the 读取已知信息 button: look the applicant up (免填写), file nothing
+
+
 @login_required
 def window(request: HttpRequest) -> HttpResponse:
     """一窗受理: pick any department's item, enter the applicant (linked to their account
-    when they have one), the form and the materials scanned or received on paper."""
+    when they have one), the form and the materials scanned or received on paper. With
+    the applicant's 证件号码 entered, 读取已知信息 fills in what the platform knows of
+    them (免填写, as on their own online form) without filing anything."""
     access.require_window_clerk(request.user)
     form = WindowIntakeForm(request.POST if request.method == "POST" else None)
     sent = form.cleaned_data if form.is_bound and form.is_valid() else {}
@@ -80,24 +86,31 @@ def window(request: HttpRequest) -> HttpResponse:
         item = _items("").filter(code=code).first()
         if item is None:
             raise Http404(_("未找到该事项，或它尚未发布。"))
-    field_errors: dict[str, list[str]] = {}
-    status = 200
-    if form.is_bound and item is not None:
-        status = 400
+    context: dict = {"q": q, "item": item, "form": form, **upload_context()}
+    if item is None:
+        context["results"] = list(_items(q)[:50])
+        return render(request, "services/applications/window.html", context)
+    shown = _WindowForm(
+        form, widgets.collapse(item.form_fields, request.POST) if form.is_bound else None
+    )
+    if form.is_bound and PREFILL in request.POST:
+        shown = _window_prefill(request, shown, item)
+    elif form.is_bound and not widgets.is_refresh(request.POST):
+        shown.status = 400
         if form.is_valid():
             try:
                 app = do_window_intake(
                     actor=request.user,
                     item=item,
                     **form.applicant(),
-                    form_data=request.POST,
+                    form_data=shown.values,
                     uploads=request.FILES,
                     received=received,
                 )
             except ValidationError as exc:
                 add_errors(form, exc)
-                field_errors = split_errors(exc)[1]
-                status = status_of(exc)
+                shown.errors = split_errors(exc)[1]
+                shown.status = status_of(exc)
             else:
                 messages.success(
                     request,
@@ -106,22 +119,62 @@ def window(request: HttpRequest) -> HttpResponse:
                 )
                 _warn_if_unattended(request, app)
                 return redirect("services:staff-application", number=app.number)
-    context = {
-        "q": q,
-        "item": item,
-        "form": form,
-        "results": list(_items(q)[:50]) if item is None else [],
-        **upload_context(),
+    context.update(
+        form=shown.form,
+        input_errors=input_errors(shown.errors, item),
+        fields=widgets.decorate(
+            bound_fields(item.form_fields, shown.values, shown.errors), shown.known
+        ),
+        prefilled=shown.prefilled,
+        needs=need_rows([Need(s) for s in item.materials.all()], shown.errors, received),
+    )
+    return render(request, "services/applications/window.html", context, status=shown.status)
+
+
+class _WindowForm:
+    """What the 一窗受理 page shows of its form: the applicant form, the 申请表 values
+    (the pickers' choices collapsed), the errors per field, what the platform knew
+    (免填写) and the status."""
+
+    def __init__(self, form: WindowIntakeForm, values) -> None:
+        self.form = form
+        self.values = values
+        self.errors: dict[str, list[str]] = {}
+        self.known: dict = {}
+        self.prefilled = False
+        self.status = 200
+
+
+def _window_prefill(request: HttpRequest, shown: _WindowForm, item: ServiceItem) -> _WindowForm:
+    """读取已知信息: fill each empty answer the platform knows for the applicant the clerk
+    identified (what the clerk typed stays), and their name and phone when left empty;
+    an identifier that does not check out is named on its field."""
+    form = shown.form
+    try:
+        found = do_window_prefill(actor=request.user, item=item, **form.applicant())
+    except ValidationError as exc:
+        add_errors(form, exc)
+        shown.status = status_of(exc)
+        return shown
+    values = shown.values
+    shown.known = {
+        name: k for name, k in found.known.items() if not str(values.get(name) or "").strip()
     }
-    if item is not None:
-        context["input_errors"] = input_errors(field_errors, item)
-        context["fields"] = bound_fields(item.form_fields, request.POST or None, field_errors)
-        context["needs"] = need_rows(
-            [Need(s) for s in item.materials.all()],
-            field_errors,
-            received,
-        )
-    return render(request, "services/applications/window.html", context, status=status)
+    for name, k in shown.known.items():
+        values.setlist(name, [k.value])
+    data = request.POST.copy()
+    notes = {}
+    for name, k in (("applicant_name", found.name), ("applicant_phone", found.phone)):
+        if k is not None:
+            data.setlist(name, [k.value])
+            notes[name] = k.note
+    if notes:
+        shown.form = WindowIntakeForm(data)
+        for name, note in notes.items():  # before the form is cleaned: bound fields keep it
+            shown.form.fields[name].help_text = note + _("，可修改")
+        shown.form.is_valid()
+    shown.prefilled = bool(shown.known or notes)
+    return shown
 
 
 def _warn_if_unattended(request: HttpRequest, app: Application) -> None:

@@ -1,10 +1,20 @@
 // 亮证: count the code's seconds down and fetch the next code shortly before it expires,
 // replacing the box in place (without scripts the page reloads itself instead).
+// The countdown runs from the seconds the server says are left when the box arrives,
+// measured on the page's own monotonic timer, so a phone whose clock is set wrong still
+// counts the minute right.
 (function () {
   "use strict";
   var LEAD_MS = 5000;
 
   function box() { return document.getElementById("show-box"); }
+
+  function deadline(el) {
+    if (!el.dataset.deadline) {
+      el.dataset.deadline = String(performance.now() + Number(el.dataset.seconds || 0) * 1000);
+    }
+    return Number(el.dataset.deadline);
+  }
 
   function refresh() {
     fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
@@ -12,7 +22,7 @@
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
         var next = doc.getElementById("show-box");
-        if (next && box()) { box().replaceWith(next); }
+        if (next && box()) { box().replaceWith(next); deadline(next); }
       })
       .catch(function () { window.location.reload(); });
   }
@@ -20,16 +30,20 @@
   function tick() {
     var el = box();
     if (!el) { return; }
-    var left = Number(el.dataset.expires) - Date.now();
+    var left = deadline(el) - performance.now();
+    var seconds = Math.max(Math.ceil(left / 1000), 0);
     var label = document.getElementById("show-left");
-    if (label && left > 0) {
-      label.textContent = label.textContent.replace(/\d+/, String(Math.ceil(left / 1000)));
+    if (label) {
+      label.textContent = label.textContent.replace(/\d+/, String(seconds));
     }
+    var bar = document.getElementById("show-timer");
+    if (bar) { bar.value = seconds; }
     if (left <= LEAD_MS && !el.dataset.refreshing) {
       el.dataset.refreshing = "1";
       refresh();
     }
   }
 
+  if (box()) { deadline(box()); }
   window.setInterval(tick, 1000);
 })();
