@@ -5,7 +5,7 @@ search, 个体工商户设立登记 applied for and approved by 秒批, 出生�
 taken by the police bureau's window and approver to 办结, the citizen's own case pages
 (the applicant's view, in plain words), the licence wallet with its verification link on
 the served address and 亮证, 谁用了我的数据 from 个人中心, the 12345 form's place
-picker, and the clerk's workbench counting what the inbox holds. Every page is checked
+picker, 预约 at the city hall, and the clerk's workbench counting what the inbox holds. Every page is checked
 for sideways scrolling (and in English for Chinese that is not data); screenshots go to
 test-artifacts/journeys/<way>/."""
 
@@ -29,6 +29,7 @@ PHONE = {"width": 390, "height": 844}
 COUNTY = "410823"  # 武陟县, where the demo staff work
 INDIVIDUAL = f"{COUNTY}-XK-0102-01"  # 个体工商户设立登记: 秒批
 BIRTH = f"{COUNTY}-QR-0203-01"  # 出生登记: window and approver of the police bureau
+VISIT_ITEM = "410800-GG-0201-01"  # 居住证申领: 预约 a visit to the city's hall
 CLERK = "wuzhi_police_window_clerk"
 APPROVER = "wuzhi_police_approver"
 COMMENT = "经审查，符合条件。"  # what the staff write on each step
@@ -254,6 +255,20 @@ def my_data(walk: Walk) -> None:
     assert page.locator("main table tbody tr").count() > 0
 
 
+def book_visit(walk: Walk) -> None:
+    """预约: from a guide, a free slot at the city hall, confirmed and listed under 我的预约."""
+    page = walk.page
+    walk.visit(f"/services/items/{VISIT_ITEM}/")
+    with page.expect_navigation():
+        page.locator("#book-visit").click()
+    walk.check("book", citizen=True)
+    page.locator("label.slot:not(.full)").first.click()
+    with page.expect_navigation():
+        page.locator("#book-go").click()
+    assert page.url.endswith("/services/me/bookings/")
+    walk.check("bookings", citizen=True)
+
+
 def hotline_form(walk: Walk) -> None:
     """The 12345 form offers a place picker rather than a typed address only."""
     walk.visit("/hotline/submit/")
@@ -302,6 +317,7 @@ def _walk(walk: Walk) -> None:
     birth = apply(walk, BIRTH, "birth")
     wallet(walk)
     my_data(walk)
+    book_visit(walk)
     hotline_form(walk)
     staff_take(walk, CLERK, birth, "clerk")
     staff_take(walk, APPROVER, birth, "approver")
