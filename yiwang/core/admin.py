@@ -209,7 +209,7 @@ class WorkflowAdmin(ReadOnlyAdmin):
 class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
-    fields = ("at", "action", "from_state", "to_state", "actor", "comment")
+    fields = ("at", "action", "from_state", "to_state", "actor", "comment", "comment_en")
     readonly_fields = fields
     can_delete = False
 

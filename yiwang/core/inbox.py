@@ -211,7 +211,7 @@ def applicant_events(case: Case) -> list[dict]:
                 "from_name": d.state_name(e.from_state) if e.from_state else "",
                 "to_name": d.state_name(e.to_state) if e.to_state else "",
                 "actor": _("申请人") if own else case.department.name,
-                "comment": e.comment if shown else "",
+                "comment": e.shown_comment if shown else "",
                 "at": e.at,
             }
         )
@@ -219,7 +219,9 @@ def applicant_events(case: Case) -> list[dict]:
 
 
 def case_events(case: Case) -> list[dict]:
-    """A case's history with action and state names resolved (流转记录)."""
+    """A case's history with action and state names resolved (流转记录), each note in the
+    reader's language where the platform wrote it in both (``CaseEvent.shown_comment``);
+    what a person typed is shown as typed."""
     d = definition_of(case.workflow)
     return [
         {
@@ -230,7 +232,7 @@ def case_events(case: Case) -> list[dict]:
             "from_name": d.state_name(e.from_state) if e.from_state else "",
             "to_name": d.state_name(e.to_state) if e.to_state else "",
             "actor": str(e.actor) if e.actor_id else None,
-            "comment": e.comment,
+            "comment": e.shown_comment,
             "at": e.at,
         }
         for e in case.events.select_related("actor")

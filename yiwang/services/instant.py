@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yiwang.core.identifiers import id_birth_date
+from yiwang.core.notify.text import Bilingual, Text, bilingual, shown
 from yiwang.services import materials
 
 OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "held", "present")
@@ -31,8 +32,8 @@ OP_LABELS = {
     "gt": ">",
     "ge": "≥",
     "in": "∈",
-    "held": "持有",
-    "present": "有值",
+    "held": gettext_lazy("持有"),
+    "present": gettext_lazy("有值"),
 }
 REGISTRIES = ("person", "legal_entity")
 # Operands as an applicant reads them in the case history (no ``registry.person.name``).
@@ -151,7 +152,7 @@ def operand_label(operand: str, labels: dict | None = None) -> str:
         from yiwang.licences.public import licence_type_by_slug
 
         found = licence_type_by_slug(rest)
-        return _("有效的电子%s") % (found.name if found else _("证照"))
+        return _("有效的电子%s") % (found.display_name if found else _("证照"))
     return _("所需信息")
 
 
@@ -231,23 +232,28 @@ def describe(condition: dict, labels: dict | None = None) -> str:
         return f"{OP_LABELS['held']}{label}"
     text = f"{label} {OP_LABELS.get(op, op)}"
     if op not in ("held", "present") or value is False:
-        text += f" {'、'.join(map(str, value)) if isinstance(value, list) else value}"
+        text += f" {_('、').join(map(str, value)) if isinstance(value, list) else value}"
     return text
 
 
 @dataclass
 class Decision:
-    """The outcome: the rule that approves (None: normal review) and the reasons."""
+    """The outcome: the rule that approves (None: normal review) and the reasons, each
+    written in Chinese and English (the case history shows the reader's language)."""
 
     rule: dict | None
-    reasons: list[str]
+    reasons: list[Text]
 
     @property
     def approved(self) -> bool:
         return self.rule is not None
 
-    def comment(self) -> str:
-        """The case comment: which rule approved and on what basis, or why not."""
+    def comment(self) -> Bilingual:
+        """The case comment in both languages: which rule approved and on what basis, or
+        why not (the platform's note in the 流转记录)."""
+        return bilingual(self._comment)
+
+    def _comment(self) -> str:
         if self.rule is not None:
             r = self.rule
             text = _("秒批：符合规则「%(name)s」，系统自动审批通过。") % {
@@ -256,7 +262,7 @@ class Decision:
             if r.get("basis"):
                 text += _("依据：%s") % r["basis"]
             return text
-        return _("未能秒批，转人工审查：") + "；".join(self.reasons)
+        return _("未能秒批，转人工审查：") + _("；").join(shown(r) for r in self.reasons)
 
 
 def _well_formed(rule: Any) -> bool:
@@ -272,31 +278,44 @@ def _well_formed(rule: Any) -> bool:
 def evaluate(rules: list | None, facts: Facts) -> Decision:
     """The first rule whose conditions all hold approves; otherwise each rule's reason
     (a condition that fails, or an input that is missing) is collected."""
-    reasons: list[str] = []
+    reasons: list[Text] = []
     for rule in rules or []:
         if not _well_formed(rule):
-            reasons.append(_("有一条秒批规则格式不正确，已跳过"))
+            reasons.append(bilingual(lambda: _("有一条秒批规则格式不正确，已跳过")))
             continue
-        name = rule.get("name") or rule["code"]
         failed = None
         for condition in rule["when"]:
             try:
                 ok = holds(condition, facts)
             except Missing as exc:
-                failed = _("规则「%(name)s」无法判断：缺少%(input)s") % {
-                    "name": name,
-                    "input": operand_label(exc.args[0] if exc.args else "", facts.labels),
-                }
+                failed = _missing(rule, exc.args[0] if exc.args else "", facts.labels)
                 break
             if not ok:
-                failed = _("规则「%(name)s」不满足：%(cond)s") % {
-                    "name": name,
-                    "cond": describe(condition, facts.labels),
-                }
+                failed = _unmet(rule, condition, facts.labels)
                 break
         if failed is None:
             return Decision(rule, [])
         reasons.append(failed)
     if not reasons:
-        reasons.append(_("事项没有秒批规则"))
+        reasons.append(bilingual(lambda: _("事项没有秒批规则")))
     return Decision(None, reasons)
+
+
+def _missing(rule: dict, operand: str, labels: dict) -> Bilingual:
+    """Why ``rule`` cannot decide: an input it needs is missing (in both languages)."""
+    return bilingual(
+        lambda: (
+            _("规则「%(name)s」无法判断：缺少%(input)s")
+            % {"name": rule.get("name") or rule["code"], "input": operand_label(operand, labels)}
+        )
+    )
+
+
+def _unmet(rule: dict, condition: dict, labels: dict) -> Bilingual:
+    """Why ``rule`` does not approve: the first condition that fails (in both languages)."""
+    return bilingual(
+        lambda: (
+            _("规则「%(name)s」不满足：%(cond)s")
+            % {"name": rule.get("name") or rule["code"], "cond": describe(condition, labels)}
+        )
+    )

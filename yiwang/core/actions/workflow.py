@@ -1,5 +1,10 @@
 """Writes of the workflow engine (流程引擎): define workflows, start cases, take actions,
-assign (签收), comment, attach files and escalate overdue cases (超期督办)."""
+assign (签收), comment, attach files and escalate overdue cases (超期督办).
+
+A history note (意见) is either what a person typed — a ``str``, kept as typed — or a
+note the platform writes (自动派单, 秒批, 重办时限 …): a ``Bilingual`` from
+``yiwang.core.notify.text.bilingual``, stored in Chinese with its English beside it
+(``CaseEvent.comment_en``), so each reader reads the note in their own language."""
 
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from yiwang.core.models import (
     Division,
     Workflow,
 )
-from yiwang.core.notify.text import bilingual
+from yiwang.core.notify.text import Text, bilingual, split
 from yiwang.core.numbering import next_number
 from yiwang.core.roles import ROLES
 from yiwang.core.workflow import (
@@ -43,15 +48,24 @@ from yiwang.core.workflow import (
 # --- definitions ---
 
 
-def _note(case: Case, action: str, actor, comment: str = "", at=None) -> CaseEvent:
+def _texts(comment: Text | None) -> tuple[str, str]:
+    """(意见, its English) of a history note, trimmed: a person's words have no English
+    copy (they are shown as typed), a platform's ``Bilingual`` note has both."""
+    zh, en = split(comment or "")
+    return zh.strip(), en.strip()
+
+
+def _note(case: Case, action: str, actor, comment: Text = "", at=None) -> CaseEvent:
     """A history entry that does not move the case (assign, comment, attach, escalate)."""
+    zh, en = _texts(comment)
     return CaseEvent.objects.create(
         case=case,
         action=action,
         from_state=case.state,
         to_state=case.state,
         actor=actor,
-        comment=comment,
+        comment=zh,
+        comment_en=en,
         at=at or timezone.now(),
     )
 
@@ -207,7 +221,7 @@ def do_start_case(
     department: Department | str,
     applicant=None,
     subject: Any = None,
-    comment: str = "",
+    comment: Text = "",
     case_time_limit_days: int | None = None,
 ) -> Case:
     """Open a case (办件) on the active version of a workflow: number, initial state and
@@ -227,12 +241,14 @@ def do_start_case(
     )
     case.save(force_insert=True)
     subjects.copy_listed(case, subject)
+    zh, en = _texts(comment)
     CaseEvent.objects.create(
         case=case,
         action="start",
         to_state=d.initial,
         actor=actor,
-        comment=comment,
+        comment=zh,
+        comment_en=en,
         at=case.opened_at,
     )
     _record_start(actor, case)
@@ -247,10 +263,10 @@ def do_start_case_through(
     title: str,
     division: Division | str,
     department: Department | str,
-    steps: Sequence[tuple[str, str]],
+    steps: Sequence[tuple[str, Text]],
     applicant=None,
     subject: Any = None,
-    comment: str = "",
+    comment: Text = "",
     case_time_limit_days: int | None = None,
 ) -> Case:
     """Open a case and take ``steps`` (action code, comment) on it at once as the
@@ -272,14 +288,20 @@ def do_start_case_through(
         case_time_limit_days=case_time_limit_days,
     )
     opened = _start_change(case)
+    zh, en = _texts(comment)
     events = [
         CaseEvent(
-            action="start", to_state=d.initial, actor=actor, comment=comment, at=case.opened_at
+            action="start",
+            to_state=d.initial,
+            actor=actor,
+            comment=zh,
+            comment_en=en,
+            at=case.opened_at,
         )
     ]
     moves = []
     for code, note in steps:
-        action, from_state, note = _move(case, d, code, None, note)
+        action, from_state, (zh, en) = _move(case, d, code, None, note)
         moves.append(_transition_change(case, action, from_state))
         events.append(
             CaseEvent(
@@ -287,7 +309,8 @@ def do_start_case_through(
                 from_state=from_state,
                 to_state=action.to,
                 actor=None,
-                comment=note,
+                comment=zh,
+                comment_en=en,
                 at=case.state_entered_at,
             )
         )
@@ -351,11 +374,12 @@ def _check_actor(actor, row: Case, action) -> None:
         )
 
 
-def _move(row: Case, d: Definition, action_code: str, actor, comment: str):
+def _move(row: Case, d: Definition, action_code: str, actor, comment: Text):
     """Take one action on ``row`` in memory: checks the state, the actor (``None``: the
     platform) and a required comment; moves the state, resets its deadline, closes the
-    case at a final state. Returns the action, the state it left and the comment."""
-    comment = (comment or "").strip()
+    case at a final state. Returns the action, the state it left and the comment with
+    its English (``_texts``)."""
+    texts = _texts(comment)
     if row.closed_at is not None:
         raise Conflict(_("案件 %s 已办结，不能再办理。") % row.number, code="case_closed")
     action = d.action(action_code)
@@ -373,7 +397,7 @@ def _move(row: Case, d: Definition, action_code: str, actor, comment: str):
         )
     if actor is not None:  # actor=None: the platform itself (e.g. an instant-approval rule)
         _check_actor(actor, row, action)
-    if action.comment_required and not comment:
+    if action.comment_required and not texts[0]:
         raise ValidationError(
             {"comment": _("执行“%s”须填写意见。") % action.label}, code="comment_required"
         )
@@ -398,7 +422,7 @@ def _move(row: Case, d: Definition, action_code: str, actor, comment: str):
         timezone.localdate(row.opened_at), row.case_due
     )
     row.calendar_estimated = state_est or (case_est and row.closed_at is None)
-    return action, from_state, comment
+    return action, from_state, texts
 
 
 def _transition_change(row: Case, action, from_state: str) -> dict:
@@ -422,13 +446,14 @@ def _record_transition(actor, row: Case, action, from_state: str) -> None:
 
 
 @transaction.atomic
-def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> Case:
+def do_transition(*, actor, case: Case, action_code: str, comment: Text = "") -> Case:
     """Take a workflow action (流转) on a case: checks the current state, the actor's role
     within the case's jurisdiction (or applicant rights), the assignment and a required
-    comment; moves the state, resets its deadline, closes the case at a final state."""
+    comment; moves the state, resets its deadline, closes the case at a final state.
+    ``comment`` is a person's words, or the platform's note in both languages."""
     row = _locked(case)
     d = definition_of(row.workflow)
-    action, from_state, comment = _move(row, d, action_code, actor, comment)
+    action, from_state, (zh, en) = _move(row, d, action_code, actor, comment)
     row.save()
     subjects.copy_listed(row)
     CaseEvent.objects.create(
@@ -437,7 +462,8 @@ def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> 
         from_state=from_state,
         to_state=action.to,
         actor=actor,
-        comment=comment,
+        comment=zh,
+        comment_en=en,
         at=row.state_entered_at,
     )
     _record_transition(actor, row, action, from_state)
@@ -445,7 +471,7 @@ def do_transition(*, actor, case: Case, action_code: str, comment: str = "") -> 
 
 
 @transaction.atomic
-def do_route_case(*, actor, case: Case, department: Department, comment: str = "") -> Case:
+def do_route_case(*, actor, case: Case, department: Department, comment: Text = "") -> Case:
     """Hand a case to another department (派单/改派), e.g. a 12345 ticket routed to the
     department responsible for its matter; the assignee is cleared. The calling room
     checks who may route; the move is written to the history and the audit ledger."""
@@ -467,7 +493,7 @@ def do_route_case(*, actor, case: Case, department: Department, comment: str = "
 
 
 @transaction.atomic
-def do_set_case_due(*, actor, case: Case, due: date, comment: str) -> Case:
+def do_set_case_due(*, actor, case: Case, due: date, comment: Text) -> Case:
     """Move a case's whole-case deadline (全程时限), e.g. an approved extension (延期) or a
     re-opened ticket's new limit; the reason is kept in the history and the audit ledger."""
     row = _locked(case)
@@ -498,18 +524,18 @@ def do_set_case_due(*, actor, case: Case, due: date, comment: str) -> Case:
         ]
     )
     subjects.copy_listed(row)
-    _note(row, "deadline", actor, comment)
+    event = _note(row, "deadline", actor, comment)
     audit.record(
         actor=actor,
         action="core.case.set_due",
         obj=row,
-        change={"before": before, "after": due, "reason": comment},
+        change={"before": before, "after": due, "reason": event.comment},
     )
     return _sync(case, row)
 
 
 @transaction.atomic
-def do_record_event(*, actor, case: Case, action: str, comment: str) -> CaseEvent:
+def do_record_event(*, actor, case: Case, action: str, comment: Text) -> CaseEvent:
     """Write a history entry that does not move the case (e.g. 督办) for a room that has
     already checked the actor's rights on its own subject; ``action`` must be a known
     engine event label."""
@@ -579,12 +605,14 @@ def _check_assign(actor, row: Case, assignee, acting_roles) -> None:
 
 
 @transaction.atomic
-def do_comment(*, actor, case: Case, comment: str) -> CaseEvent:
-    """Add a comment (意见/备注) to a case's history without moving it."""
-    comment = (comment or "").strip()
-    if not comment:
+def do_comment(*, actor, case: Case, comment: Text) -> CaseEvent:
+    """Add a comment (意见/备注) to a case's history without moving it: a person's words,
+    or a note of the platform's in both languages (``actor=None``, e.g. why 秒批 did not
+    decide)."""
+    texts = _texts(comment)
+    if not texts[0]:
         raise ValidationError({"comment": _("意见不能为空。")}, code="comment_required")
-    if len(comment) > 5000:
+    if max(map(len, texts)) > 5000:
         raise ValidationError({"comment": _("意见不能超过 5000 字。")})
     access.require_participant(actor, case)
     event = _note(
@@ -674,7 +702,7 @@ def _escalate(case: Case, d: Definition, overdue: int, actor) -> int:
                 }
             )
         )
-        _note(case, "escalate", actor, text.zh)
+        _note(case, "escalate", actor, text)
         recipients = _role_holders(set(rule.get("notify_roles", [])), case)
         if case.assignee_id and case.assignee not in recipients:
             recipients.append(case.assignee)

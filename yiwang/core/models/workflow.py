@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.models.files import StoredFile
@@ -175,7 +176,12 @@ class CaseListed(models.Model):
 
 
 class CaseEvent(models.Model):
-    """流转记录: one transition, assignment, comment or escalation on a case."""
+    """流转记录: one transition, assignment, comment or escalation on a case.
+
+    ``comment`` (意见) is what a person typed, as typed, or a note the platform wrote
+    (自动派单, 秒批, 重办时限 …) in Chinese; such a note keeps its English in
+    ``comment_en``, written with it (``yiwang.core.notify.text.bilingual``), so a reader
+    on English pages reads English whoever acted and in whatever language."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("操作"), max_length=64)
@@ -185,6 +191,7 @@ class CaseEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     comment = models.TextField(_("意见"), blank=True)
+    comment_en = models.TextField(_("英文意见"), blank=True)
     at = models.DateTimeField(_("时间"))
 
     class Meta:
@@ -194,6 +201,12 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.action}"
+
+    @property
+    def shown_comment(self) -> str:
+        """意见 in the reader's language: the English copy of a platform's note when there
+        is one, else the comment as stored (a person's words stay as typed)."""
+        return (_english() and self.comment_en) or self.comment
 
 
 class CaseAttachment(StoredFile):
@@ -213,3 +226,7 @@ class CaseAttachment(StoredFile):
 
     def __str__(self) -> str:
         return self.name
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")

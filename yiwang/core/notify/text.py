@@ -38,6 +38,14 @@ def bilingual(make: Callable[[], object]) -> Bilingual:
     return Bilingual(zh, en)
 
 
+def shown(text: Text) -> str:
+    """``text`` in the active language: a ``Bilingual``'s English on English pages (or
+    inside ``bilingual``'s English pass), its Chinese otherwise; plain text as it is."""
+    if isinstance(text, Bilingual) and (translation.get_language() or "").startswith("en"):
+        return text.en or text.zh
+    return str(text)
+
+
 def split(text: Text) -> tuple[str, str]:
     """(Chinese, English) of a message text; plain text (data such as a case title, or a
     reason someone typed) is the same in both and stores no English copy."""

@@ -42,7 +42,10 @@ class EventOut(Schema):
     from_name: str
     to_name: str
     actor: str | None
-    comment: str
+    comment: str = Field(
+        description="意见：人员填写的原样给出；平台写的说明（自动派单、秒批等）按请求的语言"
+        "（Accept-Language）给出中文或英文"
+    )
     at: datetime
 
 

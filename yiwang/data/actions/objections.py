@@ -282,7 +282,7 @@ def open_actions(user, objection: DataObjection) -> list[str]:
     return [step] if step and "data_steward" in handling_roles(user, case) else []
 
 
-def _advance(actor, row: DataObjection, action: str, comment: str) -> None:
+def _advance(actor, row: DataObjection, action: str, comment: Text) -> None:
     """Move the case (or accept that it was already moved there) for ``action``."""
     target = {"correct": "corrected", "explain": "explained"}[action]
     case = row.case
@@ -325,8 +325,9 @@ def do_correct_objection(
     record = s.model._default_manager.filter(pk=row.record_id).first()
     if record is None:
         raise NotFound(_("该记录已不存在。"), code="not_found")
-    comment = (comment or "").strip() or _("已按异议更正为：%s") % new_value
-    _advance(actor, row, "correct", comment)
+    comment = (comment or "").strip()
+    note: Text = comment or bilingual(lambda: _("已按异议更正为：%s") % new_value)
+    _advance(actor, row, "correct", note)
     before = record.version
     apply_rows(
         registry=registry,
@@ -339,7 +340,7 @@ def do_correct_objection(
     if display(get_value(record, row.field)) != new_value:
         raise ValidationError(_("更正未能写入，请联系大数据局。"), code="not_written")
     row.outcome = DataObjection.Outcome.CORRECTED
-    row.reply = comment
+    row.reply = str(note)
     row.resolved_at = timezone.now()
     row.save(update_fields=["outcome", "reply", "resolved_at"])
     audit.record(

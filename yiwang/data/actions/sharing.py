@@ -254,7 +254,7 @@ def do_request_share(
 
 @transaction.atomic
 def do_decide_share(
-    *, actor, request: ShareRequest, action: str, comment: str = ""
+    *, actor, request: ShareRequest, action: str, comment: Text = ""
 ) -> ShareOutcome:
     """Take a workflow action on a conditional request (提供方同意/不同意, 大数据局授权/不予共享,
     撤回); the request's status follows the case; a grant is issued on 授权."""
@@ -262,17 +262,18 @@ def do_decide_share(
     if req.case is None:
         raise ValidationError(_("该申请无需审核。"), code="no_case")
     case = do_transition(actor=actor, case=req.case, action_code=action, comment=comment)
+    said = str(comment or "").strip()  # the Chinese of the platform's note (its demo)
     req.status = case.state
     out = ShareOutcome(request=req)
     if case.closed_at is not None:
         req.decided_at = case.closed_at
-        req.reason = (comment or "").strip()
+        req.reason = said
     req.save(update_fields=["status", "decided_at", "reason"])
     audit.record(
         actor=actor,
         action="data.share.decide",
         obj=req,
-        change={"action": action, "status": req.status, "comment": comment[:500]},
+        change={"action": action, "status": req.status, "comment": said[:500]},
     )
     if req.status == ShareRequest.Status.GRANTED:
         out.grant, out.credentials = _grant(actor=actor, request=req)
@@ -381,7 +382,10 @@ def seed_demo_sharing(*, actor=None) -> dict:
             ends_on=end,
         ).request
         do_decide_share(
-            actor=provider, request=pending, action="provider_agree", comment=_("同意核验用途。")
+            actor=provider,
+            request=pending,
+            action="provider_agree",
+            comment=bilingual(lambda: _("同意核验用途。")),
         )
         out["requests"].append(pending.number)
         refused = do_request_share(
@@ -398,7 +402,9 @@ def seed_demo_sharing(*, actor=None) -> dict:
             actor=provider,
             request=refused,
             action="provider_refuse",
-            comment=_("用途不明确，联系电话和住址超出必要范围（最小必要原则）。"),
+            comment=bilingual(
+                lambda: _("用途不明确，联系电话和住址超出必要范围（最小必要原则）。")
+            ),
         )
         out["requests"].append(refused.number)
     return out

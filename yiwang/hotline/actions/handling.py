@@ -26,7 +26,7 @@ from yiwang.core.actions.workflow import (
 )
 from yiwang.core.errors import Conflict
 from yiwang.core.models import Department, User
-from yiwang.core.notify.text import Text, bilingual
+from yiwang.core.notify.text import Bilingual, Text, bilingual
 from yiwang.hotline import access
 from yiwang.hotline.actions.tickets import resolve_category
 from yiwang.hotline.models import (
@@ -104,10 +104,12 @@ def do_dispatch(
     ticket: Ticket,
     department: Department | None = None,
     category=None,
-    comment: str = "",
+    comment: Text = "",
 ) -> Ticket:
     """派单 (or 改派 after a return): confirm the category, choose the department (the
-    routing rule's unless named) and hand the case to it; its handlers are told."""
+    routing rule's unless named) and hand the case to it; its handlers are told. The
+    note is the agent's words, or the platform's in both languages (自动派单); without
+    one the history says where the ticket went (派往 …)."""
     from yiwang.hotline.routing import route
 
     access.require_perm(actor, "hotline.intake")
@@ -127,7 +129,9 @@ def do_dispatch(
             {"department": _("退单后改派须选择另一个承办部门；如退单理由不成立，请由值班长驳回。")},
             code="same_department",
         )
-    note = comment.strip() or _("派往 %s") % department.name
+    note: Text = comment if isinstance(comment, Bilingual) else comment.strip()
+    if not note:
+        note = bilingual(lambda: _("派往 %s") % department.name)
     do_route_case(actor=actor, case=row.flow, department=department, comment=note)
     do_transition(
         actor=actor,
@@ -180,7 +184,9 @@ def do_hand_off(*, actor, ticket: Ticket, service: str, comment: str) -> Ticket:
             {"service": _("请选择 110、119、120 或 122。")}, code="service_unknown"
         )
     row = _locked(ticket)
-    text = _("已移交 %(service)s：%(comment)s") % {"service": service, "comment": comment}
+    text = bilingual(
+        lambda: _("已移交 %(service)s：%(comment)s") % {"service": service, "comment": comment}
+    )
     do_transition(actor=actor, case=row.flow, action_code="hand_off", comment=text)
     row.emergency = service
     row.concluded_at = timezone.now()
@@ -323,12 +329,16 @@ def do_decide_extension(*, actor, ticket: Ticket, approve: bool, note: str = "")
             actor=actor,
             case=row.flow,
             due=due,
-            comment=ngettext(
-                "同意延期 %(days)d 个工作日，至 %(due)s",
-                "同意延期 %(days)d 个工作日，至 %(due)s",
-                ext.days,
-            )
-            % {"days": ext.days, "due": due},
+            comment=bilingual(
+                lambda: (
+                    ngettext(
+                        "同意延期 %(days)d 个工作日，至 %(due)s",
+                        "同意延期 %(days)d 个工作日，至 %(due)s",
+                        ext.days,
+                    )
+                    % {"days": ext.days, "due": due}
+                )
+            ),
         )
     ext.state = Extension.State.APPROVED if approve else Extension.State.REFUSED
     ext.decided_by, ext.decided_at, ext.decision_note = actor, timezone.now(), note
@@ -424,12 +434,14 @@ def do_callback(
             actor=engine_actor,
             case=row.flow,
             action_code="reopen",
-            comment=_("回访不满意：%s") % (comment or label),
+            comment=bilingual(lambda: _("回访不满意：%s") % (comment or label)),
         )
         due, _est = workdays.add_working_days(
             timezone.localdate(), settings.YIWANG["HOTLINE_REOPEN_DAYS"]
         )
-        do_set_case_due(actor=engine_actor, case=row.flow, due=due, comment=_("重办时限"))
+        do_set_case_due(
+            actor=engine_actor, case=row.flow, due=due, comment=bilingual(lambda: _("重办时限"))
+        )
         row.reopen_count += 1
         row.result = ""
         row.concluded_at = None
@@ -446,7 +458,9 @@ def do_callback(
             actor=engine_actor,
             case=row.flow,
             action_code="archive",
-            comment=_("评价：%(label)s %(comment)s") % {"label": label, "comment": comment},
+            comment=bilingual(
+                lambda: _("评价：%(label)s %(comment)s") % {"label": label, "comment": comment}
+            ),
         )
     row.satisfaction, row.rated_at = satisfaction, timezone.now()
     row.save(

@@ -23,6 +23,7 @@ from yiwang.core import audit, uploads
 from yiwang.core.actions.uploads import do_open_upload
 from yiwang.core.actions.workflow import do_start_case
 from yiwang.core.models import Department, Division
+from yiwang.core.notify.text import bilingual
 from yiwang.core.uploads import CheckedUpload
 from yiwang.hotline import access, location
 from yiwang.hotline.models import (
@@ -256,7 +257,12 @@ def do_take_ticket(
     )
     do_link_similar(actor=None, ticket=ticket)  # 相似工单, for the agent to merge
     if _dispatches_itself(department, guess.needs_review, emergency, kind, channel):
-        do_dispatch(actor=None, ticket=ticket, department=department, comment=_("自动派单"))
+        do_dispatch(
+            actor=None,
+            ticket=ticket,
+            department=department,
+            comment=bilingual(lambda: _("自动派单")),
+        )
     return ticket
 
 
@@ -343,7 +349,7 @@ def _open_case(ticket: Ticket, *, applicant, time_limit_days: int) -> None:
         department=centre(),
         applicant=applicant,
         subject=ticket,
-        comment=_("渠道：%s") % Channel(ticket.channel).label,
+        comment=bilingual(lambda: _("渠道：%s") % Channel(ticket.channel).label),
         case_time_limit_days=time_limit_days,
     )
     ticket.case = case

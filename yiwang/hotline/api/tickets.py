@@ -5,7 +5,7 @@ tree; 考核指标 over the tickets the caller may see."""
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -36,7 +36,7 @@ from yiwang.hotline.models import (
     Urgency,
 )
 from yiwang.hotline.operations import operations as ticket_operations
-from yiwang.hotline.queries import LIST_DEFERRED
+from yiwang.hotline.queries import LIST_DEFERRED, waiting
 
 router = Router(tags=["12345 工单"])
 
@@ -117,6 +117,14 @@ class TicketFilter(Schema):
     department: str = Field("", max_length=32, description="承办部门编码")
     overdue: bool = Field(False, description="只看超期未办结的工单")
     handling: bool = Field(False, description="只看本人所在部门承办的工单")
+    waiting: Literal["", "me"] = Field(
+        "",
+        description=(
+            "me：只看等我处理的工单（待办）——当前环节本人的角色可以办理、在该角色的管辖范围内、"
+            "未被他人签收；与工作台的待办数、受理台各队列和承办工单的待办是同一个定义"
+            "（yiwang.core.inbox.waiting_q），数目一致"
+        ),
+    )
     q: str = Field("", max_length=60, description="标题包含的文字")
     created_from: dt.date | None = None
     created_to: dt.date | None = None
@@ -491,7 +499,13 @@ def take_ticket(request, payload: TicketIn):
 def list_tickets(request, filters: Query[TicketFilter]):
     """工单 the caller may see (the centre and leaders all, departments their
     jurisdiction, citizens their own), newest first, with filters; read on with the
-    answer's ``next`` cursor (``count`` stops at 1000: ``count_capped``)."""
+    answer's ``next`` cursor (``count`` stops at 1000: ``count_capped``).
+
+    ``waiting=me`` keeps the tickets waiting for the caller (待办): open, in a step one
+    of their roles acts in, within that role's reach, and not taken by someone else —
+    the one definition the workbench's 待办 count, the 12345 console's queues and the
+    department's 承办工单 read too (``yiwang.core.inbox.waiting_q``), so their counts
+    and this answer's ``count`` agree."""
     require_scope(request, "read")
     user = request.user
     qs: QuerySet = access.tickets(user)
@@ -499,6 +513,8 @@ def list_tickets(request, filters: Query[TicketFilter]):
     if filters.handling:
         qs = access.department_tickets(user, qs)
         split = access.department_split(user)
+    if filters.waiting == "me":
+        qs = waiting(user, qs)
     f = filters
     if f.state:
         qs = qs.filter(case_state=f.state)

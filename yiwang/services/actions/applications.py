@@ -30,7 +30,7 @@ from yiwang.core.fields import assign_row_ids
 from yiwang.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from yiwang.core.identity import assurance
 from yiwang.core.models import User
-from yiwang.core.notify.text import Text, bilingual
+from yiwang.core.notify.text import Bilingual, Text, bilingual
 from yiwang.core.workflow import available_actions, definition_of, handling_roles
 from yiwang.services import access, instant
 from yiwang.services.actions import issuing, routing
@@ -336,14 +336,17 @@ def _store_materials(
     return summary
 
 
-def _start_comment(clerk) -> str:
+def _start_comment(clerk) -> Bilingual:
+    """The platform's note opening the case (in both languages): submitted online by
+    the applicant, or taken in at the window (一窗受理) by the clerk named."""
     if clerk is not None:
         unit = clerk.org_unit.name if clerk.org_unit_id else ""
-        return _("一窗受理：%(clerk)s（%(unit)s）代申请人提交。") % {
-            "clerk": clerk,
-            "unit": unit,
-        }
-    return _("申请人网上提交申请。")
+        return bilingual(
+            lambda: (
+                _("一窗受理：%(clerk)s（%(unit)s）代申请人提交。") % {"clerk": clerk, "unit": unit}
+            )
+        )
+    return bilingual(lambda: _("申请人网上提交申请。"))
 
 
 def _new_application(prepared: Prepared, *, channel: str, clerk, bundle_application) -> Application:
@@ -649,23 +652,28 @@ def _messages(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-def instant_steps(decision: instant.Decision) -> list[tuple[str, str]]:
+def instant_steps(decision: instant.Decision) -> list[tuple[str, Text]]:
     """The steps the platform takes when a 秒批 rule holds: 受理, 审查, 准予, each with its
-    comment (the last names the rule)."""
+    comment in both languages (the last names the rule)."""
     return [
-        ("accept", _("秒批：系统自动受理。")),
-        ("review", _("秒批：系统自动审查，申请信息与规则条件一致。")),
+        ("accept", bilingual(lambda: _("秒批：系统自动受理。"))),
+        ("review", bilingual(lambda: _("秒批：系统自动审查，申请信息与规则条件一致。"))),
         ("approve", decision.comment()),
     ]
 
 
 def _unfinished(rule: dict, exc: Exception) -> instant.Decision:
     """A rule that held, but finishing automatically failed: normal review, saying why."""
+    err = _messages(exc)
     return instant.Decision(
         None,
         [
-            _("规则「%(rule)s」成立，但自动办结未能完成（%(err)s）")
-            % {"rule": rule.get("name"), "err": _messages(exc)}
+            bilingual(
+                lambda: (
+                    _("规则「%(rule)s」成立，但自动办结未能完成（%(err)s）")
+                    % {"rule": rule.get("name"), "err": err}
+                )
+            )
         ],
     )
 
@@ -678,7 +686,7 @@ def refer(application: Application, decision: instant.Decision) -> None:
         actor=None,
         action="services.application.instant_refer",
         obj=application,
-        change={"number": application.number, "reasons": decision.reasons},
+        change={"number": application.number, "reasons": [str(r) for r in decision.reasons]},
     )
 
 
@@ -1009,8 +1017,9 @@ def _transition_for_applicant(actor, case, d, action: str, comment: str) -> None
         raise ValidationError(
             {"comment": _("执行“%s”须填写意见。") % step.name}, code="comment_required"
         )
-    note = _("（窗口人员 %s 代申请人办理）") % actor
-    do_transition(actor=None, case=case, action_code=action, comment=comment.strip() + note)
+    typed = comment.strip()
+    note = bilingual(lambda: typed + _("（窗口人员 %s 代申请人办理）") % actor)
+    do_transition(actor=None, case=case, action_code=action, comment=note)
 
 
 def do_open_material(*, actor, material: Material) -> bytes:

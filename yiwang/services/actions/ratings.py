@@ -181,10 +181,9 @@ def _create(**fields) -> Rating:
         ) from None
 
 
-def _open_rectification(rating: Rating) -> Case:
-    """差评整改: a case for the handling department, due in ``rectify_days()`` working
-    days; the department's admins are told (the bureau when the department has none)."""
-    days = rectify_days()
+def _rectification_note(rating: Rating) -> str:
+    """The platform's note opening a 差评整改 case: the rating, the service rated, who was
+    rated and the rater's own words (as typed)."""
     lines = [
         _("差评：%(level)s（%(channel)s）")
         % {"level": rating.get_level_display(), "channel": rating.get_channel_display()},
@@ -193,6 +192,13 @@ def _open_rectification(rating: Rating) -> Case:
     ]
     if rating.comment:
         lines.append(_("评价内容：%s") % rating.comment)
+    return "\n".join(lines)
+
+
+def _open_rectification(rating: Rating) -> Case:
+    """差评整改: a case for the handling department, due in ``rectify_days()`` working
+    days; the department's admins are told (the bureau when the department has none)."""
+    days = rectify_days()
     case = do_start_case(
         actor=None,
         workflow_code=RECTIFICATION_WORKFLOW,
@@ -200,7 +206,7 @@ def _open_rectification(rating: Rating) -> Case:
         division=rating.division,
         department=rating.department,
         subject=rating,
-        comment="\n".join(lines),
+        comment=bilingual(lambda: _rectification_note(rating)),
         case_time_limit_days=days,
     )
     rating.rectification = case
@@ -493,9 +499,12 @@ def do_act_rectification(*, actor, rating: Rating, action: str, comment: str = "
         raise ValidationError(_("未知的整改操作：%s") % action, code="action_unknown")
     if case is None:
         raise ValidationError(_("该评价没有差评整改。"), code="no_rectification")
-    text = comment
+    text: Text = comment
     if action == "schedule_fix" and comment and case.case_due:
-        text = _("%(comment)s（整改期限：%(due)s）") % {"comment": comment, "due": case.case_due}
+        due = case.case_due
+        text = bilingual(
+            lambda: _("%(comment)s（整改期限：%(due)s）") % {"comment": comment, "due": due}
+        )
     do_transition(actor=actor, case=case, action_code=action, comment=text)
     changed: list[str] = []
     if case.state == "excluded":

@@ -234,8 +234,9 @@ def test_missing_inputs_and_bad_rules_never_approve():
         decision = evaluate([{"code": "R", "name": "规则", "when": [condition]}], facts)
         assert not decision.approved
     broken = evaluate([{"code": "R", "when": [{"field": "form.a", "op": "like"}]}, "x"], facts)
-    assert not broken.approved and "格式不正确" in broken.reasons[0]
-    assert evaluate([], facts).reasons == ["事项没有秒批规则"]
+    assert not broken.approved and "格式不正确" in str(broken.reasons[0])
+    assert "malformed" in broken.reasons[0].en  # each reason in both languages
+    assert [str(r) for r in evaluate([], facts).reasons] == ["事项没有秒批规则"]
 
 
 def test_age_is_counted_to_the_birthday():
