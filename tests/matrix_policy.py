@@ -268,6 +268,15 @@ SURFACES: tuple[Surface, ...] = (
         (sees("hotline.supervise", "cockpit.view", reach="division"),),
         method="post",
     ),
+    # Open311 接口密钥: the 值班长's, wherever held (keys are the city centre's).
+    _lp("open311_key", "/hotline/open311/keys/", [sees("hotline.supervise", reach="held")]),
+    Surface(
+        "open311_key",
+        "action",
+        "/hotline/open311/keys/{pk}/revoke/",
+        (sees("hotline.supervise", reach="held"),),
+        method="post",
+    ),
     _a("knowledge", API + "/hotline/knowledge/{pk}", KNOWLEDGE),
     _p("knowledge", "/hotline/knowledge/manage/{pk}/", [sees("knowledge.manage")]),
     _lp("knowledge", "/hotline/knowledge/manage/", [sees("knowledge.manage")]),
