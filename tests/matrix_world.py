@@ -75,6 +75,7 @@ MODEL_KINDS: dict[str, tuple[str, ...]] = {
     "hotline.Warning": ("warning",),
     "hotline.HotspotAlert": ("hotspot",),
     "hotline.KnowledgeEntry": ("knowledge",),
+    "hotline.Open311Key": ("open311_key",),
     "data.DataResource": ("resource",),
     "data.ShareRequest": ("share_request",),
     "data.ShareGrant": ("share_grant",),
@@ -121,7 +122,6 @@ NOT_OBJECTS: dict[str, str] = {
     "hotline.Category": "诉求分类: reference data",
     "hotline.RoutingRule": "派单规则: reference data",
     "hotline.Grid": "网格: reference data",
-    "hotline.Open311Key": "Open311 keys: the 值班长's administration",
     "hotline.WarningRecipient": "who a warning reached, shown only to its publishers",
     "licences.LicenceEvent": "a licence's history, shown only with it",
     "licences.LicenceType": "licence catalogue: public",
@@ -616,6 +616,7 @@ class _Builder:
         self.warnings()
         self.hotspots()
         self.knowledge()
+        self.open311_keys()
 
     def grids(self, address: dict[str, str]) -> None:
         from yiwang.core.actions.users import do_create_staff
@@ -728,6 +729,14 @@ class _Builder:
                 sample=[{"id": self.find("ticket", place).ref["pk"], "number": marker}],
             )
             self.add("hotspot", place, marker, ref={"pk": alert.pk})
+
+    def open311_keys(self) -> None:
+        """Open311 接口密钥: the city's 12345 centre's, not a department's (reach "held")."""
+        from yiwang.hotline.actions.open311 import do_issue_open311_key
+
+        marker = self.probe("KEY")
+        row, _clear = do_issue_open311_key(actor=None, name=f"矩阵调用方 {marker}")
+        self.add("open311_key", "city_resources", marker, ref={"pk": row.pk})
 
     def knowledge(self) -> None:
         from yiwang.hotline.actions.knowledge import do_save_entry

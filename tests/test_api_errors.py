@@ -3,6 +3,8 @@ and never a partial write."""
 
 import json
 
+import pytest
+
 from yiwang.core.models import RoleAssignment
 
 
@@ -94,3 +96,76 @@ def test_identifier_beyond_integer_range_is_a_404_not_a_500(client, make_staff):
         assert units.json()["items"] == []
     staff = client.get(f"/api/v1/org/staff/{huge}")
     assert staff.status_code == 404
+
+
+# --- unknown paths and wrong methods: the envelope, never Django's HTML page ---------
+
+UNKNOWN_PATHS = [
+    "/api/v1/no-such-thing",
+    "/api/v1/no/such/thing/",
+    "/api/v1/",
+    "/api/v1/hotline/tickets/1/no-such-step",
+    "/api/",
+    "/api/nothing",
+    "/api/v2/org/divisions",
+]
+
+
+def _envelope(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code and body["error"]["message"]
+    return body["error"]
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+@pytest.mark.parametrize("path", UNKNOWN_PATHS)
+def test_unknown_api_paths_answer_the_envelope_for_every_method(client, path, method):
+    response = getattr(client, method)(path)
+    error = _envelope(response, 404, "not_found")
+    assert error["message"] == "接口不存在。"
+
+
+# (path, a method the path does not take): GET-only, POST-only and PUT-only operations.
+WRONG_METHODS = [
+    ("/api/v1/hotline/categories", "post"),
+    ("/api/v1/hotline/categories", "delete"),
+    ("/api/v1/org/divisions", "put"),
+    ("/api/v1/me", "post"),
+    ("/api/v1/me", "delete"),
+    ("/api/v1/exchange/person/read", "get"),
+    ("/api/v1/exchange/person/read", "delete"),
+    ("/api/v1/im/listClients", "post"),
+    ("/api/v1/im/r1/CN/GOV/x/registries/person/read", "get"),
+]
+
+
+@pytest.mark.parametrize(("path", "method"), WRONG_METHODS)
+def test_wrong_method_is_a_405_envelope_with_allow(client, path, method):
+    response = getattr(client, method)(path)
+    error = _envelope(response, 405, "method_not_allowed")
+    assert method.upper() in error["message"]
+    assert response["Allow"] and method.upper() not in response["Allow"].split(", ")
+
+
+def test_wrong_method_and_unknown_path_in_english(client):
+    response = client.delete("/api/v1/hotline/categories", HTTP_ACCEPT_LANGUAGE="en")
+    error = _envelope(response, 405, "method_not_allowed")
+    assert error["message"] == "This endpoint does not accept the DELETE method."
+    unknown = client.get("/api/v1/nowhere", HTTP_ACCEPT_LANGUAGE="en")
+    assert _envelope(unknown, 404, "not_found")["message"] == "No such endpoint."
+
+
+def test_unknown_api_path_with_debug_is_still_the_envelope(client, settings):
+    """Django's technical 404 page (DEBUG) is HTML; the API answers its envelope anyway."""
+    settings.DEBUG = True
+    _envelope(client.get("/api/v1/no-such-thing"), 404, "not_found")
+    _envelope(client.post("/api/nothing"), 404, "not_found")
+
+
+def test_pages_keep_their_html_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")

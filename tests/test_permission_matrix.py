@@ -96,8 +96,14 @@ def _cancelled(obj) -> bool:
     return Booking.objects.filter(pk=obj.ref["pk"], status=Booking.Status.CANCELLED).exists()
 
 
+def _revoked(obj) -> bool:
+    from yiwang.hotline.models import Open311Key
+
+    return Open311Key.objects.filter(pk=obj.ref["pk"], active=False).exists()
+
+
 # What an action leaves behind when it was let through.
-DONE = {"hotspot": _acknowledged, "booking": _cancelled}
+DONE = {"hotspot": _acknowledged, "booking": _cancelled, "open311_key": _revoked}
 
 
 def _listed(response, surface: Surface, objs) -> set[str]:

@@ -95,3 +95,43 @@ class RefusalMiddleware:
         return render(
             request, "core/refused.html", {"errors": summary, "status": status}, status=status
         )
+
+
+API_PREFIX = "/api/"
+
+
+class ApiEnvelopeMiddleware:
+    """接口错误信封: under /api/, a 404 (no such path) or 405 (the path exists, the method
+    does not) that reached the response as HTML — django-ninja's bare "Method not
+    allowed", Django's technical 404 page with DEBUG — is answered in the API's one error
+    envelope ``{"error": {"code", "message", "details"}}`` instead, keeping ``Allow``.
+    JSON answers (the API's own refusals, the 404 handler's) pass untouched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code in (404, 405)
+            and request.path.startswith(API_PREFIX)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return self._envelope(request, response)
+        return response
+
+    @staticmethod
+    def _envelope(request, response):
+        from django.http import JsonResponse
+        from django.utils.translation import gettext as _
+
+        if response.status_code == 404:
+            code, message = "not_found", _("接口不存在。")
+        else:
+            code = "method_not_allowed"
+            message = _("该接口不支持 %(method)s 请求方法。") % {"method": request.method[:10]}
+        body = {"error": {"code": code, "message": message, "details": []}}
+        answer = JsonResponse(body, status=response.status_code)
+        if response.has_header("Allow"):
+            answer["Allow"] = response["Allow"]
+        return answer

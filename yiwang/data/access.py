@@ -101,6 +101,23 @@ def require_revoke(actor, grant) -> None:
     deny_unless(actor, may_revoke(actor, grant), _("您无权收回该授权。"))
 
 
+# --- 信息中介 (information mediator) ---
+
+
+def may_use_mediator(user, scopes) -> bool:
+    """Whether a caller may ask the 信息中介's directory: a consuming or providing system
+    (API client) with an ``exchange`` token, as the gateway itself asks. Pages' sessions,
+    citizens and staff tokens are refused (deny by default)."""
+    return scopes is not None and "exchange" in scopes and getattr(user, "kind", "") == "system"
+
+
+def require_mediator_client(request) -> None:
+    """The directory answers only callers ``may_use_mediator`` lets through (a request
+    always has a user, so the platform's pass does not apply)."""
+    if not may_use_mediator(request.user, getattr(request, "auth_scopes", None)):
+        raise PermissionDenied(_("信息中介目录仅向持有共享交换令牌的系统开放。"))
+
+
 def resources(user, qs: QuerySet | None = None) -> QuerySet:
     """Catalogue entries: every published one for anyone with ``data.view`` (one unified
     catalogue), drafts and history only for their provider's stewards and reviewers."""

@@ -195,9 +195,23 @@ def require_publish_in(actor, divisions) -> None:
         )
 
 
+def may_open311_manage(user) -> bool:
+    """Whether ``user`` sees and keeps the Open311 接口密钥 (the 12345 值班长)."""
+    return has_perm(user, "hotline.supervise")
+
+
 def require_open311_manage(actor) -> None:
     """Open311 接口密钥 are issued and revoked by the 12345 值班长."""
     require(actor, "hotline.supervise", message=_("只有 12345 值班长可以管理 Open311 接口密钥。"))
+
+
+def open311_keys(user, qs=None):
+    """The Open311 keys ``user`` may list: every key for the 值班长, none for anyone else
+    (keys belong to the city's 12345 centre, not to a department)."""
+    from yiwang.hotline.models import Open311Key
+
+    qs = qs if qs is not None else Open311Key.objects.all()
+    return qs if may_open311_manage(user) else qs.none()
 
 
 # --- 网格 (grids) ---

@@ -971,3 +971,13 @@ class WarningDraftForm(forms.Form):
         self.fields["channels"].initial = [value for value, _label in channels]
         for name in ("title", "kind", "level", "body", "divisions", "groups"):
             setattr(self.fields[name], "required_mark", True)  # noqa: B010 - read by the field partial
+
+
+class Open311KeyForm(forms.Form):
+    """发放 Open311 接口密钥: the outside app (调用方) the key is for."""
+
+    name = forms.CharField(
+        label=_l("调用方名称"),
+        max_length=100,
+        help_text=_l("申请单位及其应用，例如“焦作日报社 随手拍”。"),
+    )

@@ -1,6 +1,15 @@
 """Pages of the hotline room under /hotline/ (one views module per area)."""
 
-from yiwang.hotline.views import grid, hotspots, knowledge, public, routing, tickets, warnings
+from yiwang.hotline.views import (
+    grid,
+    hotspots,
+    knowledge,
+    open311_keys,
+    public,
+    routing,
+    tickets,
+    warnings,
+)
 
 app_name = "hotline"
 
@@ -12,4 +21,5 @@ urlpatterns: list = [
     *hotspots.urlpatterns,
     *grid.urlpatterns,
     *warnings.urlpatterns,
+    *open311_keys.urlpatterns,
 ]

@@ -9,6 +9,7 @@ def register(api) -> None:
         gateway,
         govstack,
         ingest,
+        mediator,
         objections,
         quality,
         registries,
@@ -23,3 +24,4 @@ def register(api) -> None:
     api.add_router("/data/objections", objections.router, tags=["数据异议 objections"])
     api.add_router("/exchange", gateway.router, tags=["共享交换 exchange"])
     api.add_router("/registries", govstack.router, tags=["GovStack digital registries"])
+    api.add_router("/im", mediator.router, tags=["信息中介 information mediator"])

@@ -106,14 +106,16 @@ def endpoint(*methods: str) -> Callable:
 
 
 def changeset() -> str:
-    """When the services last changed (the categories were loaded or edited), sortable."""
+    """When the services last changed (the categories were loaded or edited): a W3C
+    datetime with ``T``, seconds and the local offset as GeoReport v2 asks of every
+    datetime (``2026-05-04T09:30:00+08:00``), sortable since the offset is fixed."""
     last = (
         AuditEntry.objects.filter(action__startswith="hotline.categor")
         .order_by("-at")
         .values_list("at", flat=True)
         .first()
     )
-    return timezone.localtime(last).strftime("%Y-%m-%d %H:%M") if last else "2026-01-01 00:00"
+    return formats.w3c(last or timezone.make_aware(dt.datetime(2026, 1, 1))) or ""
 
 
 def discovery_data(request: HttpRequest) -> dict:

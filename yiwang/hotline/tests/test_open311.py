@@ -638,3 +638,65 @@ def test_fuzzed_posts_and_queries_never_fail_the_server(client, api_key):
 
     fuzz_post()
     fuzz_get()
+
+
+# --- datetimes: ISO 8601 with T, seconds and zone, as GeoReport v2 requires ---
+
+ISO_SECONDS_ZONE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+
+
+def _iso(value: str) -> dt.datetime:
+    """``value`` parsed as the spec's datetime: T, seconds and a zone, nothing less."""
+    import re
+
+    assert re.match(ISO_SECONDS_ZONE, value), value
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    assert moment.tzinfo is not None
+    return moment
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_datetime_is_iso_8601_with_seconds_and_zone(live_server, city):
+    import requests
+    from georeport import GeoReport
+
+    _row, key = do_issue_open311_key(actor=None, name="georeport")
+    root = f"{live_server.url}{BASE}"
+    # The changeset of the discovery document (the georeport client has no discovery
+    # call: the same HTTP library it uses reads it), in JSON and in XML.
+    discovery = requests.get(f"{root}/discovery.json", timeout=30).json()
+    valid("discovery", discovery)
+    stamps = [discovery["changeset"], discovery["endpoints"][0]["changeset"]]
+    xml = ET.fromstring(requests.get(f"{root}/discovery.xml", timeout=30).content)
+    stamps += [xml.findtext("changeset"), xml.findtext("endpoints/endpoint/changeset")]
+    assert len({_iso(s) for s in stamps}) == 1
+
+    response = requests.post(
+        f"{root}/requests.json",
+        data={"api_key": key, "service_code": "0301", "description": FOOD, **WUZHI},
+        timeout=30,
+    )
+    number = response.json()[0]["service_request_id"]
+    for output in ("json", "xml"):
+        found = GeoReport(root, output_format=output).get_service_request(number)
+        requested = _iso(found["requested_datetime"])
+        assert _iso(found["updated_datetime"]) >= requested
+        if found.get("expected_datetime"):
+            assert _iso(found["expected_datetime"]) > requested
+    # What the server writes, the client can send back as a filter and be understood.
+    client = GeoReport(root)
+    stamp = client.get_service_request(number)["requested_datetime"]
+    later = (_iso(stamp) + dt.timedelta(seconds=1)).isoformat()  # the stamp drops the fraction
+    listed = client.get_service_requests(start_date=stamp, end_date=later)
+    assert [r["service_request_id"] for r in listed] == [number]
+
+
+def test_changeset_follows_the_last_category_change(client, city):
+    from yiwang.core import audit
+
+    audit.record(actor=None, action="hotline.category.update", obj=("hotline.category", "x"))
+    audit.flush()
+    data = get_json(client, "discovery.json", "discovery")
+    moment = _iso(data["changeset"])
+    assert moment.utcoffset() == dt.timedelta(hours=8)
+    assert abs(timezone.now() - moment) < dt.timedelta(minutes=5)
