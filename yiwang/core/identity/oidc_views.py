@@ -173,7 +173,38 @@ class ConsentView(AuthorizationView):
             return self.error_response(error, application)
         return self.redirect(uri, application)
 
+    def _unsupported(self) -> HttpResponse:
+        """An implicit or hybrid response type: ``unsupported_response_type`` back to a
+        known client's registered address, else the error page (never a redirect to an
+        address nobody registered)."""
+        request = self.request
+        application = (
+            get_application_model().objects.filter(client_id=request.GET.get("client_id")).first()
+        )
+        redirect_uri = request.GET.get("redirect_uri", "")
+        if (
+            application is None
+            or oidc.is_disabled(application)
+            or not redirect_uri
+            or not application.redirect_uri_allowed(redirect_uri)
+        ):
+            error = oauth_errors.InvalidRequestFatalError(
+                description="unsupported response_type for an unknown client or redirect_uri"
+            )
+            return self.render_to_response({"error": error}, status=400)
+        credentials = {"state": request.GET.get("state"), "redirect_uri": redirect_uri}
+        return self._refuse(oauth_errors.UnsupportedResponseTypeError, application, credentials)
+
     # --- entry points ---
+
+    def dispatch(self, request, *args, **kwargs):
+        """Refuse implicit and hybrid response types first, signed in or not (RFC 9700
+        2.1.2: only the code flow is served)."""
+        response_type = request.GET.get("response_type")
+        if request.method == "GET" and response_type and response_type not in oidc.RESPONSE_TYPES:
+            self.oauth2_data = {}
+            return self._unsupported()
+        return super().dispatch(request, *args, **kwargs)
 
     def handle_no_permission(self):
         """Nobody signed in: ``prompt=none`` answers ``login_required``; otherwise our
@@ -188,7 +219,7 @@ class ConsentView(AuthorizationView):
 
     def get(self, request, *args, **kwargs):
         prompt = self._prompt()
-        if prompt == {"none"}:
+        if "none" in prompt:
             return self._silent()  # with other values oauthlib answers invalid_request
         if "login" in prompt:
             return self._reauthenticate(drop="login")
