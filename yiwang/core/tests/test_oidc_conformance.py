@@ -40,7 +40,8 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 class _Hidden(HTMLParser):
     def __init__(self, form_id: str):
         super().__init__()
-        self.form_id, self.inside, self.values = form_id, False, {}
+        self.form_id, self.inside = form_id, False
+        self.values: dict[str, str] = {}
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
