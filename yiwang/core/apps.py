@@ -66,6 +66,15 @@ class CoreConfig(AppConfig):
                 order=125,
             ),
             NavEntry(
+                "relying_parties",
+                _("接入系统管理"),
+                _("登记和管理使用统一身份认证登录的政务系统"),
+                ("core:relying-parties",),
+                STAFF,
+                "identity.clients",
+                order=127,
+            ),
+            NavEntry(
                 "audit",
                 _("审计查询"),
                 _("全程留痕、可溯可查"),
