@@ -38,6 +38,14 @@ from yiwang.core.ratelimit import client_ip
 REAUTH_KEY = "yiwang_reauth_at"
 
 
+class InteractionRequired(oauth_errors.OAuth2Error):
+    """``interaction_required`` (OpenID Connect Core 3.1.2.6), which oauthlib lacks: the
+    user must do something on a page first (here: enrol in 动态口令)."""
+
+    error = "interaction_required"
+    status_code = 401
+
+
 def _add_iss(uri: str, issuer: str) -> str:
     """Put ``iss`` on an error redirect too (RFC 9207 2: every authorization response)."""
     parts = urlsplit(uri)
@@ -160,7 +168,7 @@ class ConsentView(AuthorizationView):
         if hint and _hint_subject(hint, oidc_issuer(request)) != str(request.user.pk):
             return self._refuse(oauth_errors.LoginRequired, application, credentials)
         if self._must_interact():
-            return self._refuse(oauth_errors.InteractionRequired, application, credentials)
+            return self._refuse(InteractionRequired, application, credentials)
         if not oidc.has_consented(request.user, application, scopes):
             return self._refuse(oauth_errors.ConsentRequired, application, credentials)
         if isinstance(credentials.get("ui_locales"), list):
