@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 
 from yiwang.core import access
@@ -140,7 +141,7 @@ def _detail_page(request, party: RelyingParty, form=None, status: int = 200) -> 
     facts = [
         (_("客户端标识（client_id）"), app.client_id),
         (_("客户端类型"), _("机密客户端，授权码模式 + PKCE（S256），ID 令牌 RS256 签名")),
-        (_("状态"), _("已停用") if party.disabled_at else _("启用中")),
+        (_("状态"), pgettext("relying party", "已停用") if party.disabled_at else _("启用中")),
     ]
     context = {
         "party": party,
