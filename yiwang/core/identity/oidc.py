@@ -181,8 +181,13 @@ class YiwangOIDCValidator(OAuth2Validator):
         request.oidc_session = session
         return True
 
-    def _create_refresh_token(self, request, refresh_token_code, access_token, previous):
-        token = super()._create_refresh_token(request, refresh_token_code, access_token, previous)
+    def _create_refresh_token(
+        self, request, refresh_token_code, access_token, previous_refresh_token
+    ):
+        """Note the refresh token's family on the session it was issued in."""
+        token = super()._create_refresh_token(
+            request, refresh_token_code, access_token, previous_refresh_token
+        )
         session = getattr(request, "oidc_session", None)
         if session is not None and session.token_family != token.token_family:
             session.token_family = token.token_family
