@@ -113,6 +113,9 @@ SERVICE_MANAGE = sees("service.manage")
 # 政务服务中心: its staff (service.hall over the hall's department in its division).
 HALL_STAFF = sees("service.hall")
 AUDIT_VIEW = sees("audit.view", reach="division")
+# 接入系统管理: the bureau's administrators over the whole city (a relying party sits at
+# city level, so a county's administrators never reach it).
+RP_MANAGE = sees("identity.clients", reach="division")
 # Drafts belong to their provider (its stewards and the bureau's reviewers); a published
 # resource is in the one unified catalogue every data worker reads.
 RESOURCE = (
@@ -344,6 +347,8 @@ SURFACES: tuple[Surface, ...] = (
     _lp("staff", "/org/staff/", [USER_VIEW]),
     _la("staff", API + "/org/staff?page_size=500", [USER_VIEW]),
     _lp("notification", "/messages/", [OWNER]),
+    _p("relying_party", "/org/relying-parties/{pk}/", [RP_MANAGE]),
+    _lp("relying_party", "/org/relying-parties/", [RP_MANAGE]),
 )
 
 

@@ -58,6 +58,7 @@ MODEL_KINDS: dict[str, tuple[str, ...]] = {
     "core.Case": ("case",),
     "core.CaseAttachment": ("case_attachment",),
     "core.AuditEntry": ("audit_entry",),
+    "core.RelyingParty": ("relying_party",),
     "core.User": ("staff",),
     "core.Notification": ("notification",),
     "services.Application": ("application",),
@@ -91,6 +92,7 @@ MODEL_KINDS: dict[str, tuple[str, ...]] = {
 # Models whose rows are not objects of their own in the matrix, and why.
 NOT_OBJECTS: dict[str, str] = {
     "core.ApiClient": "API clients: system administration (Django admin)",
+    "core.OidcSession": "single sign-on bookkeeping of relying parties: never shown",
     "core.PhoneChallenge": "one's own pending 实名 SMS code: hashed, never shown",
     "core.RateCounter": "rate-limit counters: never shown",
     "core.RecoveryCode": "one's own TOTP recovery codes: hashed, shown once at creation",
@@ -489,8 +491,16 @@ class _Builder:
     def core(self) -> None:
         from yiwang.core import audit
         from yiwang.core.actions.notify import do_notify
+        from yiwang.core.actions.oidc import do_register_relying_party
         from yiwang.core.actions.workflow import do_attach
         from yiwang.core.models import Case
+
+        # 接入系统: the platform's own, managed only by the city's bureau (city level).
+        name = self.probe("RP")
+        rp = do_register_relying_party(
+            actor=None, name=name, redirect_uris="https://rp.example/cb"
+        ).party
+        self.add("relying_party", "city_market", name, ref={"pk": rp.pk})
 
         for o in self.of("application"):
             case = Case.objects.get(pk=self.find("case", o.place).ref["pk"])

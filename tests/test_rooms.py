@@ -134,6 +134,7 @@ ROLE_TABLE = {
             "data.manage",
             "data.review",
             "data.view",
+            "identity.clients",
             "licence.view",
             "org.manage",
             "org.view",

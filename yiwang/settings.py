@@ -256,9 +256,24 @@ OAUTH2_PROVIDER: dict[str, Any] = {
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # What is served, and so advertised by discovery: the code flow only (no implicit or
+    # hybrid response types), code / client credentials / refresh grants.
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials", "refresh_token"],
+    # RP-initiated logout (end_session_endpoint): the id_token_hint must be ours, the
+    # post_logout_redirect_uri registered by the client; the user is asked only when the
+    # hint does not name the signed-in user (RP-Initiated Logout 1.0, 2 and 3).
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OIDC_RP_INITIATED_LOGOUT_ACCEPT_EXPIRED_TOKENS": True,
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": True,
 }
-# Named so that migrations referring to OAuth2 applications (API clients) resolve it.
+# Named so that migrations referring to OAuth2 applications (API clients) and grants
+# (单点登录会话) resolve them.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 
 LOGGING = {
     "version": 1,

@@ -556,3 +556,42 @@ def holders(roles: Iterable[str], *, division_path: str, department=None) -> lis
         if g is not None and grant_covers(g, division_path, dept_id, parent_id):
             out[ra.user_id] = ra.user
     return list(out.values())
+
+
+# --- relying parties of the platform's sign-in (接入系统管理) ---
+
+
+def _city_path() -> str | None:
+    """The path of the city's division (``YIWANG["CITY_DIVISION"]``), None if absent."""
+    from django.conf import settings
+
+    from yiwang.core.models import Division
+
+    code = settings.YIWANG.get("CITY_DIVISION", "410800")
+    return Division.objects.filter(code=code).values_list("path", flat=True).first()
+
+
+def may_manage_relying_parties(user) -> bool:
+    """接入系统管理 — registering the systems that sign users in with the platform, their
+    addresses, scopes and secrets: ``identity.clients`` held over the whole city (the big
+    data bureau's administrators at city level; a county's administrators never)."""
+    path = _city_path()
+    return path is not None and covers(user, "identity.clients", division=path)
+
+
+def require_manage_relying_parties(actor) -> None:
+    """The guard of the 接入系统管理 pages and actions (403 for everyone else)."""
+    deny_unless(
+        actor,
+        may_manage_relying_parties(actor),
+        _("只有市大数据局管理员可以管理接入系统。"),
+    )
+
+
+def manageable_relying_parties(user) -> QuerySet:
+    """The relying parties (接入系统) ``user`` may see and manage: all of them for the city's
+    bureau administrators, none for anyone else."""
+    from yiwang.core.models import RelyingParty
+
+    qs = RelyingParty.objects.select_related("application")
+    return qs if may_manage_relying_parties(user) else qs.none()

@@ -27,6 +27,7 @@ class CoreConfig(AppConfig):
             "case.assign": "assign and reassign cases (分派)",
             "personal.unmask": "reveal masked personal data for a stated purpose (脱敏查看)",
             "identity.verify": "check a citizen's ID card in person, re-bind ID numbers (窗口实名核验)",
+            "identity.clients": "register and manage the systems signing users in (接入系统管理)",
             "org.view": "see the org model",
             "org.manage": "change divisions, departments and units",
             "user.view": "see staff and their roles (人员目录)",
@@ -65,6 +66,15 @@ class CoreConfig(AppConfig):
                 order=125,
             ),
             NavEntry(
+                "relying_parties",
+                _("接入系统管理"),
+                _("登记和管理使用统一身份认证登录的政务系统"),
+                ("core:relying-parties",),
+                STAFF,
+                "identity.clients",
+                order=127,
+            ),
+            NavEntry(
                 "audit",
                 _("审计查询"),
                 _("全程留痕、可溯可查"),
@@ -95,6 +105,9 @@ class CoreConfig(AppConfig):
         post_migrate.connect(unlog_rate_counters, sender=self)
         post_migrate.connect(seed_after_migrate, sender=self)
         authcache.connect()
+        from yiwang.core.identity import sessions
+
+        sessions.connect()
 
         if not settings.OAUTH2_PROVIDER.get("OIDC_RSA_PRIVATE_KEY"):
             settings.OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = oidc_rsa_pem()

@@ -82,6 +82,7 @@ BASE_ROLES: tuple[Role, ...] = (
             "org.manage",
             "user.view",
             "user.manage",
+            "identity.clients",  # 接入系统管理, over the whole city only (core.access)
         },
         city_wide=True,
         granted_by={"sysadmin"},

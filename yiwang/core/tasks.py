@@ -81,6 +81,26 @@ def escalate_overdue() -> int:
     return do_escalate_overdue(actor=None)
 
 
+# --- back-channel logout (后端通道退出) ---
+
+BACKCHANNEL_ATTEMPTS = 3
+
+
+@task()
+def send_backchannel_logouts(notices: list[dict], attempt: int = 1) -> dict[str, int]:
+    """Send back-channel logout tokens to relying parties (``core.identity.backchannel``);
+    those that failed are tried again later, up to ``BACKCHANNEL_ATTEMPTS`` times."""
+    from yiwang.core.identity import backchannel
+
+    failed = [n for n in notices if not backchannel.send(n)]
+    if failed and attempt < BACKCHANNEL_ATTEMPTS:
+        delay = RETRY_BASE_SECONDS * 2 ** (attempt - 1)
+        send_backchannel_logouts.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+            failed, attempt + 1
+        )
+    return {"sent": len(notices) - len(failed), "failed": len(failed)}
+
+
 @task()
 def prune_task_results() -> None:
     """Delete finished task results older than two days (sealing alone adds ~8,600 a day)."""

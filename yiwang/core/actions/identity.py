@@ -461,9 +461,14 @@ def do_set_elder_mode(*, actor: User, user: User, on: bool) -> User:
 @transaction.atomic
 def do_logout_everywhere(*, actor: User, user: User) -> dict[str, int]:
     """全部下线: end every session of ``user`` (the epoch changes, see SessionEpochMiddleware)
-    and revoke their OAuth2 access and refresh tokens, ID tokens and pending codes."""
+    and revoke their OAuth2 access and refresh tokens, ID tokens and pending codes; the
+    relying parties of those sessions get back-channel logout notices."""
     if actor is None or (actor.pk != user.pk and not actor.is_superuser):
         raise PermissionDenied(_("只能让本人的账号全部下线。"))
+    from yiwang.core.actions.oidc import do_end_oidc_sessions
+
+    # Relying parties hear of it by back-channel logout, and earlier consent is withdrawn.
+    do_end_oidc_sessions(actor=actor, user=user, forget=True)
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     authcache.invalidate(user.pk)  # sessions and tokens refused at once, in every process
     user.refresh_from_db(fields=["session_epoch"])

@@ -30,6 +30,14 @@ def _open_paths() -> set[str]:
     return {reverse(name) for name in OPEN_PAGES}
 
 
+def _silent(request: HttpRequest) -> bool:
+    """A silent OIDC sign-in (``prompt=none``) shows no page: the authorization endpoint
+    answers the relying party ``interaction_required`` itself."""
+    return request.path == reverse("oauth2_provider:authorize") and "none" in (
+        request.GET.get("prompt", "").split()
+    )
+
+
 def enrol_url(next_path: str = "") -> str:
     """The enrolment page, with where to go on afterwards."""
     url = reverse("core:totp")
@@ -63,7 +71,7 @@ class StaffTOTPMiddleware:
         if user.totp_required_since is None:
             do_start_totp_window(actor=user, user=user)
         standing = enrolment.standing(user, timezone.now())
-        if not standing.must_enrol or request.path in _open_paths():
+        if not standing.must_enrol or request.path in _open_paths() or _silent(request):
             return None
         is_api = request.path.startswith("/api/")
         if standing.blocked:

@@ -2,13 +2,13 @@
 page), token, revoke, introspect, discovery, JWKS, userinfo, RP-initiated logout.
 
 Application self-registration and device-flow pages of django-oauth-toolkit are left out on
-purpose: relying parties and API clients are registered by administrators."""
+purpose: relying parties and API clients are registered by administrators (接入系统管理)."""
 
-from django.urls import path
+from django.urls import path, re_path
 from oauth2_provider import urls as dot_urls
 from oauth2_provider import views as dot_views
 
-from yiwang.core.identity.views import ConsentView
+from yiwang.core.identity.oidc_views import ConsentView, DiscoveryView, LogoutView
 
 app_name = "oauth2_provider"
 
@@ -18,5 +18,12 @@ urlpatterns = [
     path("revoke_token/", dot_views.RevokeTokenView.as_view(), name="revoke-token"),
     path("introspect/", dot_views.IntrospectTokenView.as_view(), name="introspect"),
     *dot_urls.metadata_urlpatterns,
-    *dot_urls.oidc_urlpatterns,
+    re_path(
+        r"^\.well-known/openid-configuration/?$",
+        DiscoveryView.as_view(),
+        name="oidc-connect-discovery-info",
+    ),
+    path(".well-known/jwks.json", dot_views.JwksInfoView.as_view(), name="jwks-info"),
+    path("userinfo/", dot_views.UserInfoView.as_view(), name="user-info"),
+    path("logout/", LogoutView.as_view(), name="rp-initiated-logout"),
 ]

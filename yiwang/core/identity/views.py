@@ -1,5 +1,5 @@
 """Pages of unified identity (统一身份认证): login with 动态口令, logout, self-registration,
-the account page (password, 长辈模式, 全部下线) and the OIDC consent page."""
+the account page (password, 长辈模式, 全部下线). The OIDC consent page is in ``oidc_views``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from oauth2_provider.views import AuthorizationView
 
 from yiwang.core import access, errors
 from yiwang.core.actions import assurance as assurance_actions
@@ -664,9 +663,3 @@ def totp_recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
             return _totp_manage_page(request, status=errors.status_of(exc), recovery_form=form)
         return _show_codes_once(request, codes, reverse("core:totp"))
     return _totp_manage_page(request, status=400, recovery_form=form)
-
-
-class ConsentView(AuthorizationView):
-    """OIDC/OAuth2 授权确认: the user sees which system asks for what, in our shell."""
-
-    template_name = "core/identity/authorize.html"

@@ -4,7 +4,7 @@ rate counters; and the abstract stored file (StoredFile) every room's uploads in
 from yiwang.core.models.calendar import CalendarDay, CalendarYear
 from yiwang.core.models.datause import DataUse
 from yiwang.core.models.files import StoredFile
-from yiwang.core.models.identity import ApiClient, PhoneChallenge
+from yiwang.core.models.identity import ApiClient, OidcSession, PhoneChallenge, RelyingParty
 from yiwang.core.models.ledger import AuditBlock, AuditEntry
 from yiwang.core.models.notify import Delivery, Notification
 from yiwang.core.models.numbering import NumberSequence
@@ -39,10 +39,12 @@ __all__ = [
     "Division",
     "Notification",
     "NumberSequence",
+    "OidcSession",
     "OrgUnit",
     "PhoneChallenge",
     "RateCounter",
     "RecoveryCode",
+    "RelyingParty",
     "RoleAssignment",
     "StoredFile",
     "User",

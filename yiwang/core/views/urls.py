@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yiwang.core.views import audit, identity, inbox, messages, staff
+from yiwang.core.views import audit, identity, inbox, messages, relying_parties, staff
 
 urlpatterns: list = [
     path("inbox/", inbox.inbox, name="inbox"),
@@ -16,6 +16,8 @@ urlpatterns: list = [
     path("org/staff/", staff.staff_list, name="staff-list"),
     path("org/staff/<int:pk>/", staff.staff_member, name="staff-member"),
     path("org/identity/", identity.identity_window, name="identity-window"),
+    path("org/relying-parties/", relying_parties.relying_party_list, name="relying-parties"),
+    path("org/relying-parties/<int:pk>/", relying_parties.relying_party, name="relying-party"),
     path("audit/", audit.audit_search, name="audit-search"),
     path("audit/entries/<int:entry_id>/", audit.audit_entry, name="audit-entry"),
 ]
