@@ -135,21 +135,7 @@ def _visible(request, id: int) -> RegistryDefinition:
     return definition
 
 
-@router.get("/database/{id}", response={200: dict, **RESPONSES}, url_name="govstack-database")
-def database(request, id: int):
-    """One registry with its schema (the spec's ``databaseInfo``)."""
-    _may_read(request)
-    return _answer(info(_visible(request, id)))
-
-
-@router.delete(
-    "/database/{id}", response={200: str, **RESPONSES}, url_name="govstack-database-delete"
-)
-def delete_database(request, id: int):
-    """Stop a registry (its owner's data steward): records are kept, served no more."""
-    require_scope(request, "write")
-    do_archive_registry(actor=request.user, definition=_visible(request, id))
-    return _answer("Success")
+# database/modify first: the {id} pattern would otherwise take "modify" for an id.
 
 
 class ModifyIn(Schema):
@@ -195,3 +181,20 @@ def modify(request, payload: ModifyIn):
         owner=owner,
     )
     return _answer(_schema(definition))
+
+
+@router.get("/database/{id}", response={200: dict, **RESPONSES}, url_name="govstack-database")
+def database(request, id: int):
+    """One registry with its schema (the spec's ``databaseInfo``)."""
+    _may_read(request)
+    return _answer(info(_visible(request, id)))
+
+
+@router.delete(
+    "/database/{id}", response={200: str, **RESPONSES}, url_name="govstack-database-delete"
+)
+def delete_database(request, id: int):
+    """Stop a registry (its owner's data steward): records are kept, served no more."""
+    require_scope(request, "write")
+    do_archive_registry(actor=request.user, definition=_visible(request, id))
+    return _answer("Success")
