@@ -56,6 +56,7 @@ class Registry:
     def all(self) -> QuerySet:
         if self.spec is not None:
             return self.spec.model._default_manager.all()
+        assert self.definition is not None
         return dr.records(self.definition)
 
     # --- matching -----------------------------------------------------------------

@@ -104,7 +104,8 @@ def _refusal(exc: ValidationError) -> tuple[int, dict]:
             for e in exc.error_list
             for m in e
         ]
-    return _envelope(kind.api_status, kind.kind, details[0]["msg"] if details else "", details)
+    message = str(details[0]["msg"]) if details else ""
+    return _envelope(kind.api_status, kind.kind, message, details)
 
 
 def _check_version(registry: str, version: str) -> None:

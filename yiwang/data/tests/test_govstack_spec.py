@@ -12,6 +12,7 @@ uses types that are not JSON Schema ("some string"); ours uses the same shape wi
 ``string``/``object``. Every status, content type and response schema the suite checks
 is checked here, with schemas of our own writing to the same effect."""
 
+# ruff: noqa: F811 - fixtures imported from test_sharing are parameters here
 from __future__ import annotations
 
 import datetime as dt
