@@ -240,3 +240,41 @@ def test_only_the_owners_systems_write_and_delete(data_city, actors, steward):
     assert c.delete(f"{API}/data/gaoling/1.0/gaoling1/delete", **_system(owner)).status_code == 204
     assert RecordHistory.objects.filter(registry="gaoling", replaced_by="exchange.delete").exists()
     assert c.get(f"{API}/data/gaoling/9.9", **_system(owner)).status_code == 404  # no such version
+
+
+def test_pages_define_show_masked_and_stop(data_city, actors, steward):
+    import json
+
+    web = Client()
+    web.force_login(actors.consumer)
+    dept = actors.consumer.org_unit.department
+    form = {
+        "code": "wangge",
+        "name": "网格员名册",
+        "name_en": "Grid workers",
+        "owner": dept.pk,
+        "grade": "general",
+        "schema": json.dumps(ELDER, ensure_ascii=False),
+    }
+    r = web.post("/data/definitions/new/", form)
+    assert r.status_code == 302, r.content.decode()[:500]
+    d = RegistryDefinition.objects.get(code="wangge")
+    grant = granted(actors, steward, actors.consumer, d.resource)
+    body = {"write": {"content": {"姓名": "王大爷", "身份证号": IDN, "年龄": 90}}}
+    assert (
+        post(Client(), f"{API}/data/wangge/1.0/create", body, **_system(grant)).status_code == 200
+    )
+    page = web.get(f"/data/definitions/{d.pk}/").content.decode()
+    assert "王**" in page or "王*" in page
+    assert IDN not in page and "王大爷" not in page
+    english = web.get(f"/data/definitions/{d.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 200
+    listed = web.get("/data/definitions/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Define a registry" in listed and "wangge" in listed
+    bad = web.post("/data/definitions/new/", {**form, "code": "x2", "schema": "{"})
+    assert bad.status_code == 200 and "JSON" in bad.content.decode()
+    other = Client()
+    other.force_login(steward("market"))
+    assert other.post(f"/data/definitions/{d.pk}/stop/").status_code == 403
+    assert web.post(f"/data/definitions/{d.pk}/stop/").status_code == 302
+    assert RegistryDefinition.objects.get(pk=d.pk).archived_at is not None
