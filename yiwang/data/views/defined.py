@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -54,6 +54,8 @@ def define(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResp
     """定义名册 or change one (the owner department's data steward)."""
     _staff(request)
     definition = _visible(request, pk) if pk is not None else None
+    if definition is not None and not access.may_define(request.user, definition.owner):
+        raise PermissionDenied(_("您不是该名册所属部门的数据专员。"))
     departments = departments_in_scope(request.user, "data.manage")
     initial = {}
     if definition is not None:
