@@ -203,7 +203,10 @@ def registry_codes(user) -> set[str]:
 
     if not has_perm(user, "data.view"):
         return set()
-    live = DataResource.objects.filter(status=PUBLISHED).exclude(registry="")
+    from yiwang.data.registry import REGISTRIES
+
+    # The base registries only: a defined registry (自定义名册) has its own pages.
+    live = DataResource.objects.filter(status=PUBLISHED, registry__in=list(REGISTRIES))
     if has_perm(user, "data.review"):
         return set(live.values_list("registry", flat=True))
     codes = set(

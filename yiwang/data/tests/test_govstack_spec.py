@@ -182,6 +182,17 @@ class World:
         )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_items():
+    """The gateway keeps a published resource's items per process by primary key; the
+    flushed tables of a live-server test hand those keys out again."""
+    from yiwang.data import gateway
+
+    gateway._ITEMS.clear()
+    yield
+    gateway._ITEMS.clear()
+
+
 @pytest.fixture
 def world(live_server, data_city, steward, actors, people):
     return World(live_server.url, data_city, steward, actors)
