@@ -133,6 +133,10 @@ WARNING = (PUBLISHED, sees("warning.publish", reach="division", flag="draft"))
 # records within the division reach of their grants (户籍区划, 登记区划): a county's
 # steward or reviewer reads the county's people and entities only.
 REGISTRY = (sees("data.review", "data.manage", reach="division"),)
+# 自定义名册: one list of registries for every data worker (like the unified catalogue);
+# changing one is its owner department's stewards'.
+DEFINITION = (sees("data.view", reach="held"),)
+DEFINITION_MANAGE = (sees("data.manage"),)
 
 
 def _p(kind: str, url: str, rule, **kw) -> Surface:
@@ -331,6 +335,11 @@ SURFACES: tuple[Surface, ...] = (
     _x("batch", "/data/ingest/{pk}/bad-rows.xlsx", [DATA_MANAGE]),
     _x("batch", API + "/data/ingest/batches/{pk}/bad-rows", [DATA_MANAGE]),
     _p("batch", "/data/ingest/{pk}/rows/{row}/", [DATA_MANAGE]),
+    _p("registry_definition", "/data/definitions/{pk}/", DEFINITION),
+    _a("registry_definition", API + "/registries/database/{pk}", DEFINITION),
+    _lp("registry_definition", "/data/definitions/", DEFINITION),
+    _la("registry_definition", API + "/registries/databases", DEFINITION),
+    _p("registry_definition", "/data/definitions/{pk}/edit/", DEFINITION_MANAGE),
     _p("person", "/data/registries/person/{pk}/", REGISTRY),
     _a("person", API + "/data/registries/person/records/{pk}", REGISTRY),
     _p("legal_entity", "/data/registries/legal_entity/{pk}/", REGISTRY),
@@ -434,6 +443,8 @@ NOT_OBJECT_SURFACES: dict[str, str] = {
     "/data/quality/": "quality rules: shared reference data",
     "/data/sharing/requests/new/": "share request form",
     "/data/registries/": "the registries one may open, with counts (registry_records)",
+    "/data/definitions/new/": "registry definition form",
+    "/data/definitions/{}/stop/": "write: after the definitions pick, do_archive_registry",
     "/data/objections/new/": "objection form",
     "/opendata/": "open data: public",
     "/open311/v2/": "Open311 root",
@@ -460,6 +471,10 @@ NOT_OBJECT_SURFACES: dict[str, str] = {
     "/api/v1/im/r1/{}/{}/{}/{}/listMethods": "信息中介 directory: a system's services",
     "/api/v1/im/r1/{}/{}/{}/{}/allowedMethods": "信息中介 directory: the caller's own grants",
     "/api/v1/im/r1/{}/{}/{}/{}/getOpenAPI": "信息中介 directory: a service's OpenAPI",
+    "/api/v1/registries/data/mypersonalDataUsage": "one's own data uses (data_usage scope)",
+    "/api/v1/registries/data/{}/{}/{}/read-value/{}.{}": "exchange gateway (share grants)",
+    "/api/v1/registries/data/{}/{}/{}/readValue/{}.{}": "exchange gateway (share grants)",
+    "/api/v1/registries/database/modify": "write: do_define_registry (owner's stewards)",
     "/api/v1/services/bundles": "published 一件事: public",
     "/api/v1/services/bundles/{}": "published 一件事: public",
     "/api/v1/services/ratings/stats": "好差评 statistics: counts",

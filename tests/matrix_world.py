@@ -87,6 +87,7 @@ MODEL_KINDS: dict[str, tuple[str, ...]] = {
     "data.ImportBatch": ("batch",),
     "data.QuarantinedRow": ("batch",),  # problem rows: the batch's exports and row page
     "data.Person": ("person",),
+    "data.RegistryDefinition": ("registry_definition",),
     "data.LegalEntity": ("legal_entity",),
 }
 # Models whose rows are not objects of their own in the matrix, and why.
@@ -117,6 +118,8 @@ NOT_OBJECTS: dict[str, str] = {
     "data.QualityResult": "a batch's quality results (its quality API is in the matrix)",
     "data.QualityRule": "quality rules: shared reference data",
     "data.RecordHistory": "a registry record's history, shown only with the record",
+    "data.DefinedRecord": "a defined registry's records: shown masked only with its definition, "
+    "served to systems by share grants (the GovStack data API)",
     "hotline.Callback": "part of a ticket, shown only with it",
     "hotline.Extension": "part of a ticket, shown only with it",
     "hotline.TicketLink": "part of a ticket, shown only with it",
@@ -772,6 +775,7 @@ class _Builder:
         do_seed_data_standards(actor=None)
         self.registry_people()
         self.catalogue()
+        self.definitions()
         self.sharing()
         self.objections()
         self.batches()
@@ -823,6 +827,21 @@ class _Builder:
                 )
             record = REGISTRIES["legal_entity"].get(credit)
             self.add("legal_entity", place, record.name, ref={"pk": record.pk})
+
+    def definitions(self) -> None:
+        """自定义名册: one registry defined by schema per place's department."""
+        from yiwang.data.actions.defined import Definition, do_define_registry
+
+        schema = {"type": "object", "properties": {"ID": {"type": "string", "primaryKey": True}}}
+        for n, place in enumerate(PLACES, 1):
+            marker = self.probe("REG")
+            d = do_define_registry(
+                actor=None,
+                values=Definition(code=f"mx{n}", name=f"矩阵名册 {marker}"),
+                schema=schema,
+                owner=self.dept(place),
+            )
+            self.add("registry_definition", place, marker, ref={"pk": d.pk})
 
     def catalogue(self) -> None:
         from yiwang.data.actions.catalogue import do_draft_resource

@@ -360,6 +360,8 @@ for _name in (
 
 # 共享交换: the scope of exchange-gateway credentials, default rate per grant, batch bound.
 OAUTH2_PROVIDER["SCOPES"]["exchange"] = _("共享交换")
+# 谁用了我的数据 through the API (GovStack MyPersonalDataUsage): a citizen app asks for it.
+OAUTH2_PROVIDER["SCOPES"]["data_usage"] = _("查看谁用了我的数据")
 YIWANG["SHARE_RATE_PER_MINUTE"] = int(os.environ.get("YIWANG_SHARE_RATE_PER_MINUTE", "600"))
 YIWANG["SHARE_BATCH_MAX"] = int(os.environ.get("YIWANG_SHARE_BATCH_MAX", "100"))
 

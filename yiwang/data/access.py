@@ -220,7 +220,10 @@ def registry_codes(user) -> set[str]:
 
     if not has_perm(user, "data.view"):
         return set()
-    live = DataResource.objects.filter(status=PUBLISHED).exclude(registry="")
+    from yiwang.data.registry import REGISTRIES
+
+    # The base registries only: a defined registry (自定义名册) has its own pages.
+    live = DataResource.objects.filter(status=PUBLISHED, registry__in=list(REGISTRIES))
     if has_perm(user, "data.review"):
         return set(live.values_list("registry", flat=True))
     codes = set(
@@ -315,3 +318,48 @@ def census_resources(user, qs: QuerySet | None = None) -> QuerySet:
 
     qs = qs if qs is not None else DataResource.objects.filter(status=PUBLISHED)
     return by_department(user, qs, "data.view", "provider")
+
+
+# --- 自定义名册 (registries defined by schema) ---
+
+BULK_MAX = 100  # records one GovStack update-entries call may change
+
+
+def may_define(user, department) -> bool:
+    """Whether ``user`` may define, change or stop ``department``'s registries (its data
+    steward, ``data.manage`` there)."""
+    return covers(user, "data.manage", department=department)
+
+
+def require_define(actor, department) -> None:
+    """定义、修改、停用名册: ``data.manage`` over the owner department."""
+    require(
+        actor,
+        "data.manage",
+        department=department,
+        message=_("您不是%s的数据专员，不能定义或修改其名册。") % department.name,
+    )
+
+
+def department_of(user):
+    """The department of a staff member's own unit (a new registry's default owner)."""
+    unit = getattr(user, "org_unit", None)
+    return unit.department if unit is not None and unit.department_id else None
+
+
+def definitions(user, qs: QuerySet | None = None) -> QuerySet:
+    """Registry definitions listed to ``user``: every live one for staff with
+    ``data.view`` (one catalogue of registries, as the data catalogue is); a system
+    client sees those it holds a share grant for. Stopped ones only to their owner's
+    stewards."""
+    from yiwang.data.models import RegistryDefinition, ShareGrant
+
+    qs = qs if qs is not None else RegistryDefinition.objects.all()
+    kind = getattr(user, "kind", "")
+    if kind == "system":
+        codes = ShareGrant.objects.filter(client__user_id=user.pk).values("resource__registry")
+        return qs.filter(archived_at=None, code__in=codes)
+    if kind != "staff" or not has_perm(user, "data.view"):
+        return qs.none()
+    own = by_department(user, qs, "data.manage", "owner").values("pk")
+    return qs.filter(Q(archived_at=None) | Q(pk__in=own))

@@ -582,3 +582,46 @@ class RowFixForm(forms.Form):
             name = reason.get("field") or ""
             field = f"col-{self.columns.index(name)}" if name in self.columns else None
             self.add_error(field, reason.get("message") or reason.get("code") or "")
+
+
+class RegistryDefineForm(forms.Form):
+    """定义名册: code, names, owner department, data grade and the JSON Schema whose
+    fields may carry ``x-personal`` / ``x-mask`` (脱敏方式) and ``title``. The rules are
+    the action's (``do_define_registry``)."""
+
+    code = forms.CharField(
+        label=_l("名册代码"),
+        max_length=16,
+        help_text=_l("字母开头，2–16 位字母、数字、- 或 _，如 gaoling"),
+    )
+    name = forms.CharField(label=_l("名册名称"), max_length=200)
+    name_en = forms.CharField(label=_l("英文名称"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_l("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    owner = forms.ModelChoiceField(label=_l("所属部门"), queryset=Department.objects.none())
+    grade = forms.ChoiceField(label=_l("数据级别"), choices=Grade.choices, initial=Grade.GENERAL)
+    schema = forms.CharField(
+        label=_l("结构（JSON Schema）"),
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
+        help_text=_l(
+            "每个字段可写 title（中文名）、x-title-en、x-personal、x-mask（id_number、mobile、name、address、date、secret）；主键字段写 primaryKey: true。"
+        ),
+    )
+
+    def __init__(self, *args: Any, departments: QuerySet | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = departments if departments is not None else Department.objects.none()
+
+    def clean_schema(self) -> dict:
+        import json
+
+        try:
+            value = json.loads(self.cleaned_data["schema"])
+        except ValueError:
+            raise ValidationError(_("不是有效的 JSON。")) from None
+        if not isinstance(value, dict):
+            raise ValidationError(_("结构须为 JSON 对象。"))
+        return value

@@ -26,9 +26,6 @@ SCOPE = "exchange"
 CLIENT_HEADER = "X-Road-Client"
 ID_HEADER = "X-Road-Id"
 IM_CLIENT_HEADER = "Information-Mediator-Client"  # GovStack's name for the same identifier
-_CLIENT_RE = re.compile(
-    r"^[A-Za-z0-9._-]{1,20}/[A-Za-z0-9._-]{1,20}/([A-Za-z0-9._-]{1,40})/(.{1,80})$"
-)
 _ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 
@@ -114,9 +111,22 @@ def invalidate_client(sender, instance: ShareGrant, **kwargs) -> None:
     authcache.invalidate(*owner)
 
 
+def registry_exists(registry: str) -> bool:
+    """A base registry, or a defined registry (自定义名册) that is not stopped."""
+    from yiwang.data.models import RegistryDefinition
+
+    if registry in REGISTRIES:
+        return True
+    return RegistryDefinition.objects.filter(code=registry, archived_at=None).exists()
+
+
 def open_call(request, registry: str, client_id: str, request_id: str) -> Call:
-    """Find the live grant of the calling client for ``registry``, or refuse (403/404)."""
-    if registry not in REGISTRIES:
+    """Find the live grant of the calling client for ``registry``, or refuse (403/404).
+
+    A caller naming itself (``X-Road-Client`` / ``Information-Mediator-Client``) must name
+    the whole identifier of one of its live grants — instance, class, member and
+    subsystem — since that name is what citizens read in "who used my data"."""
+    if not registry_exists(registry):
         raise GatewayError(404, "not_found", _("没有这个基础库：%s") % registry[:40])
     scopes = getattr(request, "auth_scopes", None)
     user = request.user
@@ -134,14 +144,15 @@ def open_call(request, registry: str, client_id: str, request_id: str) -> Call:
         if g.starts_at > now:
             raise GatewayError(403, "grant_not_started", _("该共享授权尚未生效。"))
         raise GatewayError(403, "grant_expired", _("该共享授权已过期。"))
-    grant = live[0]
     if client_id:
-        m = _CLIENT_RE.match(client_id)
-        if m is None or m.group(1) != grant.consumer.code:
+        named = [g for g in live if client_identifier(g) == client_id]
+        if not named:
             raise GatewayError(
                 403, "client_mismatch", _("X-Road-Client 与访问令牌的共享授权不符。")
             )
+        grant = named[0]
     else:
+        grant = live[0]
         client_id = client_identifier(grant)
     return Call(grant, registry, client_id, request_id, _granted_fields(grant), user)
 
@@ -188,9 +199,21 @@ def _json(value: Any) -> Any:
     return display(value)
 
 
-def _subject(call: Call, record) -> str:
+def subject_of(call: Call, record) -> str:
+    """The blind index of the person a served record is about (人口库 ID number), so
+    the citizen finds the read in "who used my data"; for a defined registry, the value
+    of its field masked as an ID number (身份证号码), if it has one."""
     if call.registry == "person":
         return record.id_number_index
+    if call.registry not in REGISTRIES and record is not None:
+        from yiwang.data.defined import decode
+
+        definition = record.definition
+        for f in definition.fields:
+            if f.get("mask") == "id_number":
+                value = decode(record).get(f["name"])
+                if isinstance(value, str) and value.strip():
+                    return index_for(Person, "id_number", value.strip().upper())
     return ""
 
 
@@ -333,7 +356,7 @@ def read(call: Call, keys: list[str], asked: list[str] | None, kind: str) -> lis
             out.append({"key": key, "found": False, "fields": {}})
             continue
         out.append({"key": key, "found": True, "fields": values(record, fields)})
-        served.append((record, _subject(call, record), fields))
+        served.append((record, subject_of(call, record), fields))
     del s
     log(call, kind, served)
     return out

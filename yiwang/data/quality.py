@@ -151,6 +151,7 @@ def coverage(resources: Iterable) -> dict[str, int]:
     """Resource code → registry rows it supplied that are held now (覆盖)."""
     from django.db.models import Count
 
+    from yiwang.data.models import DefinedRecord
     from yiwang.data.registry import REGISTRIES
 
     by_registry: dict[str, set[str]] = {}
@@ -159,6 +160,11 @@ def coverage(resources: Iterable) -> dict[str, int]:
             by_registry.setdefault(r.registry, set()).add(r.code)
     out: dict[str, int] = {}
     for registry, codes in by_registry.items():
+        if registry not in REGISTRIES:  # 自定义名册: every record is its resource's
+            n = DefinedRecord.objects.filter(definition__code=registry).count()
+            for code in codes:
+                out[code] = out.get(code, 0) + n
+            continue
         model = REGISTRIES[registry].model
         for code, n in (
             # The plugin resolves this lookup on the abstract RegistryRecord, whose foreign

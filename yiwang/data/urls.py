@@ -1,6 +1,15 @@
 """Data room pages under /data/."""
 
-from yiwang.data.views import catalogue, home, ingest, objections, quality, registries, sharing
+from yiwang.data.views import (
+    catalogue,
+    defined,
+    home,
+    ingest,
+    objections,
+    quality,
+    registries,
+    sharing,
+)
 
 app_name = "data"
 
@@ -11,5 +20,6 @@ urlpatterns: list = [
     *quality.urlpatterns,
     *sharing.urlpatterns,
     *registries.urlpatterns,
+    *defined.urlpatterns,
     *objections.urlpatterns,
 ]

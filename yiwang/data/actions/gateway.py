@@ -4,6 +4,7 @@ authority and conflicts apply exactly as for imports."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -86,3 +87,54 @@ def do_write_record(
         },
     )
     return record
+
+
+@dataclass
+class Updated:
+    """What ``do_update_entries`` changed: the records it wrote and how many changed."""
+
+    records: list
+    updated: int
+
+
+@transaction.atomic
+def do_update_entries(
+    *,
+    actor,
+    grant: ShareGrant,
+    registry: str,
+    keys: list[str],
+    write: dict[str, Any],
+    client_id: str,
+) -> Updated:
+    """GovStack update-entries over a base registry: write ``write`` into every record
+    of ``keys`` (found by the caller's query), all or none, each through ``apply_rows``
+    so authority, history and conflicts apply as for a single update."""
+    if not is_provider_system(grant):
+        raise NotAuthoritative
+    s = REGISTRIES[registry]
+    records, updated = [], 0
+    for key in keys:
+        row = clean_row(grant, registry, {**write, s.key: key})
+        outcome = apply_rows(
+            registry=registry,
+            rows=[row],
+            resource=grant.resource,
+            department=grant.consumer,
+            reason="exchange.update_entries",
+        )
+        updated += outcome.updated
+        records.append(s.get(display(row[s.key])))
+    audit.record(
+        actor=actor,
+        action="data.exchange.update_entries",
+        obj=(f"data.{registry}", records[0].pk if records else "-"),
+        purpose=grant.purpose[:200],
+        change={
+            "grant": grant.pk,
+            "fields": sorted(write),
+            "client": client_id,
+            "updated": updated,
+        },
+    )
+    return Updated(records, updated)

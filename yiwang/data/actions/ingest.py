@@ -25,6 +25,7 @@ from yiwang.data.ingest.pipeline import FORMAT_TYPES
 from yiwang.data.ingest.readers import sniff_table
 from yiwang.data.models import DataResource, ImportBatch, PullSource, QuarantinedRow
 from yiwang.data.queries.problem_rows import column_kinds, masked_row
+from yiwang.data.registry import REGISTRIES
 
 
 def max_bytes() -> int:
@@ -37,6 +38,10 @@ def _check_resource(actor, resource: DataResource) -> None:
         raise ValidationError(_("只能向已发布的数据资源归集数据。"), code="not_published")
     if not resource.registry:
         raise ValidationError(_("该数据资源没有对应的基础库，不能归集。"), code="no_registry")
+    if resource.registry not in REGISTRIES:  # 自定义名册: written through its own API
+        raise ValidationError(
+            _("自定义名册的记录通过名册接口写入，不能按文件归集。"), code="defined_registry"
+        )
 
 
 def _too_large(size: int) -> ValidationError:

@@ -178,6 +178,9 @@ def do_seed_data_standards(*, actor) -> dict[str, int]:
             for i, (name, code, field, required, key) in enumerate(r["items"], start=1)
         )
         counts["resources"] += 1
+    from yiwang.data.actions.defined import seed_builtin_definitions
+
+    counts["registries"] = seed_builtin_definitions()
     audit.record(
         actor=actor, action="data.standards.seed", obj=("data", "standards"), change=counts
     )

@@ -8,6 +8,7 @@ def register(api) -> None:
         catalogue,
         gateway,
         govstack,
+        govstack_db,
         ingest,
         mediator,
         objections,
@@ -23,5 +24,6 @@ def register(api) -> None:
     api.add_router("/data/registries", registries.router, tags=["基础库 registries"])
     api.add_router("/data/objections", objections.router, tags=["数据异议 objections"])
     api.add_router("/exchange", gateway.router, tags=["共享交换 exchange"])
+    api.add_router("/registries", govstack_db.router, tags=["GovStack digital registries"])
     api.add_router("/registries", govstack.router, tags=["GovStack digital registries"])
     api.add_router("/im", mediator.router, tags=["信息中介 information mediator"])

@@ -9,6 +9,7 @@ from yiwang.data.models.catalogue import (
     OpenType,
     ShareType,
 )
+from yiwang.data.models.defined import DefinedRecord, RegistryDefinition
 from yiwang.data.models.elements import DataElement
 from yiwang.data.models.ingest import Conflict, ImportBatch, PullSource, QuarantinedRow
 from yiwang.data.models.objections import DataObjection
@@ -32,6 +33,7 @@ __all__ = [
     "DataItem",
     "DataObjection",
     "DataResource",
+    "DefinedRecord",
     "Grade",
     "ImportBatch",
     "LegalEntity",
@@ -43,6 +45,7 @@ __all__ = [
     "QualityRule",
     "QuarantinedRow",
     "RecordHistory",
+    "RegistryDefinition",
     "RegistryRecord",
     "ShareGrant",
     "ShareRequest",

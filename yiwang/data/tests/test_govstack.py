@@ -112,6 +112,15 @@ def test_my_personal_data_usage(data_city, actors, people, citizen):  # noqa: F8
     r = web.get(f"{BASE}/MyPersonalDataUsage/1.0?userID={IDN}&DatabaseID=person")
     assert r.status_code == 200, r.content
     [row] = r.json()
-    assert row["fields"] == ["id_number", "name"] and row["system"].endswith("social-assistance")
-    assert web.get(f"{BASE}/MyPersonalDataUsage/1.0?userID=410802199001011234").status_code == 403
+    assert row["ReaderApplicationName"] == "social-assistance"
+    assert row["ReaderInstitutionID"] == actors.consumer.org_unit.department.code
+    from yiwang.core.identifiers import id_check_char
+
+    someone = "41080219900101123" + id_check_char("41080219900101123")
+    other = web.get(f"{BASE}/MyPersonalDataUsage/1.0?userID={someone}&DatabaseID=person")
+    assert other.status_code == 403
+    bad = web.get(f"{BASE}/MyPersonalDataUsage/1.0?userID=...&DatabaseID=person")
+    assert bad.status_code == 400
+    camel = web.get(f"{BASE}/mypersonalDataUsage?userId={IDN}&databaseId=person")
+    assert camel.status_code == 200 and camel.json()[0]["readerApplicationName"]
     assert Person.objects.count() == 2
