@@ -4,7 +4,6 @@ envelope ``{"error": {"code", "message", "details"}}``, OpenAPI 3 for free."""
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -17,7 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
 from yiwang.core import rooms
-from yiwang.core.errors import Conflict, Forbidden, kind_of
+from yiwang.core.errors import Conflict, Forbidden, error_details, kind_of
 from yiwang.core.identity.tokens import BearerAuth, enforce_scopes_first
 
 api = NinjaAPI(
@@ -98,20 +97,7 @@ def _refused(request, exc: ValidationError):
     ``rate_limited`` 429; a plain ``ValidationError`` is ``invalid``), each message is a
     detail with its field and reason code."""
     kind = kind_of(exc)
-    details: list[dict[str, Any]]
-    if hasattr(exc, "error_dict"):
-        details = [
-            {"loc": [k], "msg": str(m), "code": e.code or kind.kind}
-            for k, errs in exc.error_dict.items()
-            for e in errs
-            for m in e
-        ]
-    else:
-        details = [
-            {"loc": [], "msg": str(m), "code": e.code or kind.kind}
-            for e in exc.error_list
-            for m in e
-        ]
+    details = error_details(exc)
     message = details[0]["msg"] if details else _("请求内容不符合要求。")
     code = kind.kind
     if kind in (Forbidden, Conflict) and details and _reason_codes(request):

@@ -94,6 +94,20 @@ def kind_of(exc: ValidationError) -> type[Refusal]:
     return Invalid
 
 
+def error_details(exc: ValidationError) -> list[dict[str, Any]]:
+    """Each message of a refusal as an envelope detail: its field (``loc``), text and
+    reason code (the message's own code, else the refusal's kind)."""
+    kind = kind_of(exc).kind
+    if hasattr(exc, "error_dict"):
+        return [
+            {"loc": [k], "msg": str(m), "code": e.code or kind}
+            for k, errs in exc.error_dict.items()
+            for e in errs
+            for m in e
+        ]
+    return [{"loc": [], "msg": str(m), "code": e.code or kind} for e in exc.error_list for m in e]
+
+
 def _leaves(exc: ValidationError) -> list[ValidationError]:
     if hasattr(exc, "error_dict"):
         return [e for errs in exc.error_dict.values() for e in errs]

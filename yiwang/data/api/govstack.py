@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
-from yiwang.core.errors import kind_of
+from yiwang.core.errors import error_details, kind_of
 from yiwang.core.identifiers import is_valid_id_number
 from yiwang.core.identity.tokens import api_scope, require_scope
 from yiwang.data import access
@@ -91,19 +91,7 @@ def _envelope(status: int, code: str, message: str, details=None) -> tuple[int, 
 
 def _refusal(exc: ValidationError) -> tuple[int, dict]:
     kind = kind_of(exc)
-    if hasattr(exc, "error_dict"):
-        details = [
-            {"loc": [k], "msg": str(m), "code": e.code or kind.kind}
-            for k, errs in exc.error_dict.items()
-            for e in errs
-            for m in e
-        ]
-    else:
-        details = [
-            {"loc": [], "msg": str(m), "code": e.code or kind.kind}
-            for e in exc.error_list
-            for m in e
-        ]
+    details = error_details(exc)
     message = str(details[0]["msg"]) if details else ""
     return _envelope(kind.api_status, kind.kind, message, details)
 
