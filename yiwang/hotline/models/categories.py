@@ -28,6 +28,12 @@ class Category(models.Model):
     line = models.CharField(_("承办条线"), max_length=32, blank=True)
     description = models.CharField(_("说明"), max_length=200, blank=True)
     description_en = models.CharField(_("英文说明"), max_length=200, blank=True)
+    keywords = models.JSONField(
+        _("关键词与同义词"),
+        default=list,
+        blank=True,
+        help_text=_("市民常用的说法，分类模型把它们当作该分类的证据。"),
+    )
     active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
