@@ -611,7 +611,7 @@ class _Builder:
                 channel="phone",
                 kind="consult",
                 content=f"矩阵咨询 {self.probe('TKT')}",
-                category="0301",
+                category="060101",
                 address=address[code],
                 contact_name="李女士",
                 contact_phone="13912345678",
@@ -668,7 +668,7 @@ class _Builder:
                 grid=grid,
                 kind="report",
                 content=f"矩阵网格事件 {self.probe('GRD')}",
-                category="0301",
+                category="060101",
                 address=address[county],
                 photos=[SimpleUploadedFile("现场.png", PNG, content_type="image/png")],
             )
@@ -728,7 +728,7 @@ class _Builder:
     def hotspots(self) -> None:
         from yiwang.hotline.models import Category, HotspotAlert
 
-        category = Category.objects.get(code="0301")
+        category = Category.objects.get(code="060101")
         now = timezone.now()
         for n, place in enumerate(("city_market", "a_market", "b_market")):
             marker = self.probe("HOT")
