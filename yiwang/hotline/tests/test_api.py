@@ -490,13 +490,13 @@ def test_intake_without_category_is_classified_and_routed(client, agent, city):
     detail = client.get(f"{BASE}/tickets/{unsure['number']}").json()
     assert detail["predicted_category"] == unsure["category"]
     # The agent confirms the category and dispatches.
-    t = ok(act(client, agent, unsure["number"], "dispatch", category="010303"))
+    t = ok(act(client, agent, unsure["number"], "dispatch", category="010301"))
     assert t["state"] == "dispatched" and t["needs_review"] is False
     assert t["department"] == "410823-housing"
 
 
 def test_similar_tickets_within_what_the_caller_sees(client, agent, citizen, city):
-    where = {"address": "武陟县城关镇建设路与人民路交叉口", "category": "010401"}
+    where = {"address": "武陟县城关镇建设路与人民路交叉口", "category": "010403"}
     first = take(client, agent, content="建设路人民路口的井盖丢了，晚上太危险", **where)
     second = take(client, agent, content="人民路建设路交叉口井盖丢失，有人差点掉下去", **where)
     other = take(client, agent, content="建设路路灯坏了好几盏，晚上很黑", **where)

@@ -218,7 +218,7 @@ def test_manage_pages_create_edit_withdraw(client, city, housing):
             "question": "暖气不热找谁",
             "answer": "先联系供热公司报修。",
             "keywords": "暖气 供暖",
-            "category": Category.objects.get(code="010301").pk,
+            "category": Category.objects.get(code="010303").pk,
             "state": "published",
         },
     )
@@ -297,12 +297,12 @@ def test_api_create_search_read_update(client, city, housing, market, agent):
         "question": "租房可以提取公积金吗",
         "answer": "无房职工租房自住的可以提取。",
         "keywords": "租房 公积金",
-        "category": "010101",
+        "category": "010103",
     }
     r = post_json(client, API, body)
     assert r.status_code == 201, r.content
     created = r.json()
-    assert created["department"] == "410800-housing" and created["category"] == "010101"
+    assert created["department"] == "410800-housing" and created["category"] == "010103"
     r = post_json(client, API, {**body, "question": ""})
     assert r.status_code == 422 and r.json()["error"]["details"][0]["loc"] == ["question"]
     assert post_json(client, API, {**body, "department": "nope"}).status_code == 404
