@@ -1013,7 +1013,7 @@ class LeafForm(forms.Form):
     def __init__(self, *args: Any, lines: Any = (), **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
-        line = self.fields["line"]
+        line = cast(forms.ChoiceField, self.fields["line"])
         line.choices = [("", _l("请选择")), *((code, code) for code in lines)]
         line.error_messages["invalid_choice"] = _l("请选择有承办部门的条线。")
         line.error_messages["required"] = _l("请选择承办条线。")

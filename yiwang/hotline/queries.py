@@ -121,9 +121,9 @@ def taxonomy_tree(q: str = "") -> list[dict[str, Any]]:
     kids: dict[int | None, list[Category]] = {}
     for c in cats:
         kids.setdefault(c.parent_id, []).append(c)
-    tree = []
+    tree: list[dict[str, Any]] = []
     for top in kids.get(None, []):
-        groups = []
+        groups: list[dict[str, Any]] = []
         for group in kids.get(top.pk, []):
             leaves = kids.get(group.pk, [])
             if needle and not (_matches(top, needle) or _matches(group, needle)):
@@ -132,9 +132,14 @@ def taxonomy_tree(q: str = "") -> list[dict[str, Any]]:
                     continue
             groups.append({"node": group, "leaves": leaves, "count": len(leaves)})
         if groups or not needle:
-            count = sum(g["count"] for g in groups)
+            count = sum(len(g["leaves"]) for g in groups)
             tree.append({"node": top, "groups": groups, "count": count})
     return tree
+
+
+def _field_label(name: str) -> str:
+    """A node field's name as the page shows it (名称, 关键词与同义词 …)."""
+    return str(getattr(Category._meta.get_field(name), "verbose_name", name))
 
 
 def taxonomy_versions() -> list[tuple[Any, dict[str, list]]]:
@@ -146,9 +151,9 @@ def taxonomy_versions() -> list[tuple[Any, dict[str, list]]]:
     out: list[tuple[Any, dict[str, list]]] = []
     before = None
     for version in rows:
-        change = taxonomy.diff(before, version.snapshot) if before else {}
+        change: dict[str, list] = taxonomy.diff(before, version.snapshot) if before else {}
         for item in change.get("changed", []):
-            item["labels"] = [str(Category._meta.get_field(f).verbose_name) for f in item["fields"]]
+            item["labels"] = [_field_label(f) for f in item["fields"]]
         out.append((version, change))
         before = version.snapshot
     return out[::-1]

@@ -72,18 +72,12 @@ def _clean_leaf(fields: dict[str, Any]) -> dict[str, Any]:
     """The leaf's fields checked: names and descriptions present and not too long, the
     keywords split and bounded, the line one a department has. Raises ValidationError
     with every problem at once."""
-    out = {
-        "name": (fields.get("name") or "").strip(),
-        "name_en": (fields.get("name_en") or "").strip(),
-        "description": (fields.get("description") or "").strip(),
-        "description_en": (fields.get("description_en") or "").strip(),
-        "line": (fields.get("line") or "").strip(),
-        "active": bool(fields.get("active", True)),
-    }
+    keys = ("name", "name_en", "description", "description_en", "line")
+    texts: dict[str, str] = {k: str(fields.get(k) or "").strip() for k in keys}
     raw = fields.get("keywords") or []
-    out["keywords"] = taxonomy.split_keywords(raw if isinstance(raw, str) else " ".join(raw))
+    keywords = taxonomy.split_keywords(raw if isinstance(raw, str) else " ".join(raw))
     errors: dict[str, ValidationError] = {}
-    if not out["name"]:
+    if not texts["name"]:
         errors["name"] = ValidationError(_("请填写分类名称。"), code="required")
     limits = {
         "name": NAME_MAX,
@@ -92,23 +86,23 @@ def _clean_leaf(fields: dict[str, Any]) -> dict[str, Any]:
         "description_en": DESCRIPTION_EN_MAX,
     }
     for key, limit in limits.items():
-        if len(out[key]) > limit:
+        if len(texts[key]) > limit:
             errors[key] = ValidationError(_("不能超过 %d 个字符。") % limit, code="too_long")
-    if any(len(w) > KEYWORD_MAX for w in out["keywords"]):
+    if any(len(w) > KEYWORD_MAX for w in keywords):
         errors["keywords"] = ValidationError(
             _("每个关键词不能超过 %d 个字符。") % KEYWORD_MAX, code="keyword_too_long"
         )
-    elif len(out["keywords"]) > KEYWORDS_MAX:
+    elif len(keywords) > KEYWORDS_MAX:
         errors["keywords"] = ValidationError(
             _("关键词不能超过 %d 个。") % KEYWORDS_MAX, code="too_many_keywords"
         )
-    if out["line"] not in lines():
+    if texts["line"] not in lines():
         errors["line"] = ValidationError(
-            _("没有承办该条线的部门：%s") % (out["line"] or "—"), code="line_unknown"
+            _("没有承办该条线的部门：%s") % (texts["line"] or "—"), code="line_unknown"
         )
     if errors:
         raise ValidationError(errors)
-    return out
+    return {**texts, "keywords": keywords, "active": bool(fields.get("active", True))}
 
 
 def next_code(group: Category) -> str:
