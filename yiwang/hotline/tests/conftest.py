@@ -31,7 +31,7 @@ def wuzhi_housing(make_staff):
 
 @pytest.fixture
 def take(agent):
-    """take(content, **kw) → a phone ticket taken in by the agent (category 0301 食品安全
+    """take(content, **kw) → a phone ticket taken in by the agent (category 060101 食品安全
     in 武陟县 unless told otherwise)."""
     from yiwang.hotline.actions.tickets import do_take_ticket
 

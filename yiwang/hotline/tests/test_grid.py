@@ -53,7 +53,7 @@ def other_worker(make_staff):
 
 @pytest.fixture
 def city_handler(make_staff):
-    """A 热线承办人员 of 焦作市城市管理局 (市政设施 0204 goes there)."""
+    """A 热线承办人员 of 焦作市城市管理局 (市政设施 010403 goes there)."""
     return make_staff("hotline_handler", "410800", "urban_management", full_name="郑城管")
 
 
