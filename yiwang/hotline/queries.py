@@ -112,12 +112,13 @@ def _matches(node: Category, needle: str) -> bool:
     return any(needle in str(h).lower() for h in hay)
 
 
-def taxonomy_tree(q: str = "") -> list[dict[str, Any]]:
-    """诉求分类 as the editing page shows it: 大类 → 中类 → 小类 (active or not), each 大类
-    and 中类 with its count of leaves; ``q`` keeps the leaves whose code, name, English
-    name or a keyword contains it (and 中类 and 大类 matching by name keep all theirs)."""
+def taxonomy_tree(q: str = "", *, active: bool = False) -> list[dict[str, Any]]:
+    """诉求分类 as the editing page shows it: 大类 → 中类 → 小类 (only the active ones with
+    ``active``), each 大类 and 中类 with its count of leaves; ``q`` keeps the leaves whose
+    code, name, English name or a keyword contains it (and 中类 and 大类 matching by name
+    keep all theirs)."""
     needle = (q or "").strip().lower()
-    cats = list(Category.objects.order_by("code"))
+    cats = list(Category.objects.filter(**({"active": True} if active else {})).order_by("code"))
     kids: dict[int | None, list[Category]] = {}
     for c in cats:
         kids.setdefault(c.parent_id, []).append(c)
