@@ -46,7 +46,7 @@ def tree(request: HttpRequest) -> HttpResponse:
     return render(request, "hotline/taxonomy/tree.html", context)
 
 
-def _save(request: HttpRequest, form: LeafForm, write) -> tuple[Category | None, int]:
+def _save(form: LeafForm, write) -> tuple[Category | None, int]:
     """Run ``write`` with the form's values: the leaf, or None and the status of refusal."""
     if not form.is_valid():
         return None, 400
@@ -68,7 +68,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
         return _leaf_page(request, form, leaf=leaf)
     form = LeafForm(request.POST, lines=lines)
     saved, status = _save(
-        request, form, lambda **f: actions.do_edit_leaf(actor=request.user, leaf=leaf, **f)
+        form, lambda **f: actions.do_edit_leaf(actor=request.user, leaf=leaf, **f)
     )
     if saved is None:
         return _leaf_page(request, form, leaf=leaf, status=status)
@@ -87,7 +87,7 @@ def add(request: HttpRequest, code: str) -> HttpResponse:
         return _leaf_page(request, form, group=group)
     form = LeafForm(request.POST, lines=lines)
     saved, status = _save(
-        request, form, lambda **f: actions.do_add_leaf(actor=request.user, group=group, **f)
+        form, lambda **f: actions.do_add_leaf(actor=request.user, group=group, **f)
     )
     if saved is None:
         return _leaf_page(request, form, group=group, status=status)
