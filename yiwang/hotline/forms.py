@@ -1011,10 +1011,11 @@ class LeafForm(forms.Form):
     active = forms.BooleanField(label=_l("启用（受理时可选）"), required=False, initial=True)
 
     def __init__(self, *args: Any, lines: Any = (), **kwargs: Any) -> None:
+        """``lines``: the (line, label) pairs offered (``queries.line_choices``)."""
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
         line = cast(forms.ChoiceField, self.fields["line"])
-        line.choices = [("", _l("请选择")), *((code, code) for code in lines)]
+        line.choices = [("", _l("请选择")), *lines]
         line.error_messages["invalid_choice"] = _l("请选择有承办部门的条线。")
         line.error_messages["required"] = _l("请选择承办条线。")
 

@@ -138,6 +138,19 @@ def taxonomy_tree(q: str = "", *, active: bool = False) -> list[dict[str, Any]]:
     return tree
 
 
+def line_choices() -> list[tuple[str, str]]:
+    """承办条线 a leaf may name, as a select offers them: each line that departments have,
+    labelled with the city department's short name (住建局 …) where there is one."""
+    from yiwang.core.models import Department
+
+    rows = Department.objects.exclude(line="").values_list("line", "short_name", "division__level")
+    names: dict[str, str] = {}
+    for line, short, level in rows:
+        if level == "city" or line not in names:
+            names[line] = f"{short or line}（{line}）"
+    return sorted(names.items())
+
+
 def _field_label(name: str) -> str:
     """A node field's name as the page shows it (名称, 关键词与同义词 …)."""
     return str(getattr(Category._meta.get_field(name), "verbose_name", name))

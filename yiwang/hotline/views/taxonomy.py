@@ -20,7 +20,7 @@ from yiwang.hotline import access
 from yiwang.hotline.actions import taxonomy as actions
 from yiwang.hotline.forms import LeafForm, PublishForm
 from yiwang.hotline.models import Category
-from yiwang.hotline.queries import taxonomy_tree, taxonomy_versions
+from yiwang.hotline.queries import line_choices, taxonomy_tree, taxonomy_versions
 
 
 def _node(code: str, level: int) -> Category:
@@ -62,7 +62,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
     """修改小类: names, descriptions, keywords, handling line, 启用."""
     access.require_edit_taxonomy(request.user)
     leaf = _node(code, 3)
-    lines = actions.lines()
+    lines = line_choices()
     if request.method != "POST":
         form = LeafForm(initial=LeafForm.initial_of(leaf), lines=lines)
         return _leaf_page(request, form, leaf=leaf)
@@ -81,7 +81,7 @@ def add(request: HttpRequest, code: str) -> HttpResponse:
     """新增小类 under the 中类 ``code``, with its next free code."""
     access.require_edit_taxonomy(request.user)
     group = _node(code, 2)
-    lines = actions.lines()
+    lines = line_choices()
     if request.method != "POST":
         form = LeafForm(initial={"line": group.line, "active": True}, lines=lines)
         return _leaf_page(request, form, group=group)
