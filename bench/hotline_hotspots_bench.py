@@ -110,7 +110,7 @@ def _burst(now: dt.datetime, ctx, offset: int) -> None:
     from yiwang.hotline.models import Category, Ticket
 
     towns = ctx[0]
-    cat = Category.objects.get(code="0105")
+    cat = Category.objects.get(code="010301")
     code, name = towns[5]
     Ticket.objects.bulk_create(
         Ticket(
@@ -166,7 +166,7 @@ def _measure(now: dt.datetime, ctx) -> dict:
     towns = ctx[0]
     queries = [
         (f"{towns[5][1]}建设路自来水管爆了，停水", towns[5][0], None),
-        (f"{towns[9][1]}人民路附近井盖丢失，影响出行", towns[9][0], "0204"),
+        (f"{towns[9][1]}人民路附近井盖丢失，影响出行", towns[9][0], "010403"),
         (f"{towns[14][1]}解放路附近路灯不亮，希望尽快处理", towns[14][0], None),
         ("拖欠工资好几个月了，老板不给", None, None),
     ]

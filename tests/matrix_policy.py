@@ -104,6 +104,8 @@ def expected(principal: str, obj: Obj, rule: tuple[Sees, ...], roles) -> bool:
 
 CASE_VIEW = sees("case.view")
 HOTLINE_VIEW = sees("hotline.view")
+# 诉求分类 (taxonomy): held over the whole city, so only at city level.
+TAXONOMY = sees("hotline.supervise", reach="division")
 LICENCE_VIEW = sees("licence.view")
 SEAL_MANAGE = sees("seal.manage")
 DATA_VIEW = sees("data.view")
@@ -284,6 +286,18 @@ SURFACES: tuple[Surface, ...] = (
         (sees("hotline.supervise", reach="held"),),
         method="post",
     ),
+    # 诉求分类维护: the city's 值班长 only (one tree for the whole city).
+    _lp("taxonomy_leaf", "/hotline/taxonomy/?q=矩阵分类", [TAXONOMY]),
+    _p("taxonomy_leaf", "/hotline/taxonomy/{code}/", [TAXONOMY]),
+    _p("taxonomy_leaf", "/hotline/taxonomy/{group}/new/", [TAXONOMY]),
+    Surface(
+        "taxonomy_leaf",
+        "action",
+        "/hotline/taxonomy/{code}/active/",
+        (TAXONOMY,),
+        method="post",
+    ),
+    _lp("taxonomy_version", "/hotline/taxonomy/versions/", [TAXONOMY]),
     _a("knowledge", API + "/hotline/knowledge/{pk}", KNOWLEDGE),
     _p("knowledge", "/hotline/knowledge/manage/{pk}/", [sees("knowledge.manage")]),
     _lp("knowledge", "/hotline/knowledge/manage/", [sees("knowledge.manage")]),

@@ -77,6 +77,8 @@ MODEL_KINDS: dict[str, tuple[str, ...]] = {
     "hotline.HotspotAlert": ("hotspot",),
     "hotline.KnowledgeEntry": ("knowledge",),
     "hotline.Open311Key": ("open311_key",),
+    "hotline.Category": ("taxonomy_leaf",),
+    "hotline.TaxonomyVersion": ("taxonomy_version",),
     "data.DataResource": ("resource",),
     "data.ShareRequest": ("share_request",),
     "data.ShareGrant": ("share_grant",),
@@ -124,7 +126,6 @@ NOT_OBJECTS: dict[str, str] = {
     "hotline.Extension": "part of a ticket, shown only with it",
     "hotline.TicketLink": "part of a ticket, shown only with it",
     "hotline.TicketReturn": "part of a ticket, shown only with it",
-    "hotline.Category": "诉求分类: reference data",
     "hotline.RoutingRule": "派单规则: reference data",
     "hotline.Grid": "网格: reference data",
     "hotline.WarningRecipient": "who a warning reached, shown only to its publishers",
@@ -611,7 +612,7 @@ class _Builder:
                 channel="phone",
                 kind="consult",
                 content=f"矩阵咨询 {self.probe('TKT')}",
-                category="0301",
+                category="060101",
                 address=address[code],
                 contact_name="李女士",
                 contact_phone="13912345678",
@@ -630,6 +631,7 @@ class _Builder:
         self.hotspots()
         self.knowledge()
         self.open311_keys()
+        self.taxonomy()
 
     def grids(self, address: dict[str, str]) -> None:
         from yiwang.core.actions.users import do_create_staff
@@ -668,7 +670,7 @@ class _Builder:
                 grid=grid,
                 kind="report",
                 content=f"矩阵网格事件 {self.probe('GRD')}",
-                category="0301",
+                category="060101",
                 address=address[county],
                 photos=[SimpleUploadedFile("现场.png", PNG, content_type="image/png")],
             )
@@ -728,7 +730,7 @@ class _Builder:
     def hotspots(self) -> None:
         from yiwang.hotline.models import Category, HotspotAlert
 
-        category = Category.objects.get(code="0301")
+        category = Category.objects.get(code="060101")
         now = timezone.now()
         for n, place in enumerate(("city_market", "a_market", "b_market")):
             marker = self.probe("HOT")
@@ -750,6 +752,29 @@ class _Builder:
         marker = self.probe("KEY")
         row, _clear = do_issue_open311_key(actor=None, name=f"矩阵调用方 {marker}")
         self.add("open311_key", "city_resources", marker, ref={"pk": row.pk})
+
+    def taxonomy(self) -> None:
+        """诉求分类: one city-wide tree kept by the city's 12345 值班长 (reach "division" at
+        city level: a county's 值班长 never edits it) — a leaf added and a version."""
+        from yiwang.hotline.actions.taxonomy import do_add_leaf, do_publish_taxonomy
+        from yiwang.hotline.models import Category
+
+        group = Category.objects.filter(code__regex=r"^\d{4}$").order_by("code").first()
+        marker = self.probe("TAX")
+        leaf = do_add_leaf(
+            actor=None,
+            group=group,
+            name=f"矩阵分类 {marker}",
+            name_en="Matrix category",
+            description="矩阵",
+            keywords=marker,
+            line=group.line,
+        )
+        ref = {"code": leaf.code, "group": group.code}
+        self.add("taxonomy_leaf", "city_hotline", marker, ref=ref)
+        marker = self.probe("VER")
+        do_publish_taxonomy(actor=None, note=f"矩阵版本 {marker}")
+        self.add("taxonomy_version", "city_hotline", marker)
 
     def knowledge(self) -> None:
         from yiwang.hotline.actions.knowledge import do_save_entry

@@ -102,8 +102,19 @@ def _revoked(obj) -> bool:
     return Open311Key.objects.filter(pk=obj.ref["pk"], active=False).exists()
 
 
+def _stopped(obj) -> bool:
+    from yiwang.hotline.models import Category
+
+    return Category.objects.filter(code=obj.ref["code"], active=False).exists()
+
+
 # What an action leaves behind when it was let through.
-DONE = {"hotspot": _acknowledged, "booking": _cancelled, "open311_key": _revoked}
+DONE = {
+    "hotspot": _acknowledged,
+    "booking": _cancelled,
+    "open311_key": _revoked,
+    "taxonomy_leaf": _stopped,
+}
 
 
 def _listed(response, surface: Surface, objs) -> set[str]:

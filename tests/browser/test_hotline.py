@@ -34,7 +34,7 @@ def test_call_to_department_to_citizen_rating(page, shot, login, people):
     page.get_by_label("诉求类型").select_option("complaint")
     page.get_by_label("诉求内容").fill("武陟县城关镇一家饭店后厨卫生太差，吃完拉肚子，要求查处")
     page.locator("#knowledge-results").get_by_role("heading", name="饭店卫生差怎么投诉").wait_for()
-    page.get_by_label("诉求分类").select_option("0301")
+    page.get_by_label("诉求分类").select_option("060101")
     page.get_by_label("地址").fill("武陟县城关镇建设路 12 号")
     page.get_by_label("来电人", exact=True).fill("李女士")
     page.get_by_label("联系电话").fill("13912345678")

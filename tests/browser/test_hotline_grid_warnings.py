@@ -62,7 +62,7 @@ def test_grid_worker_reports_from_a_phone_and_checks_the_result(browser, live_se
         assert "城关镇建设路网格" in page.locator("#my-grids").inner_text()
         page.get_by_label("事件类型").select_option("report")
         page.get_by_label("情况描述").fill("建设路与人民路口井盖缺失，夜间行人容易掉落")
-        page.get_by_label("诉求分类").select_option("0204")
+        page.get_by_label("诉求分类").select_option("010403")
         page.locator("#locate-me").click()
         page.wait_for_function("document.getElementById('f-lat').value !== ''")
         assert page.get_by_label("经度").input_value() == "113.403100"

@@ -42,7 +42,7 @@ def test_leader_sees_and_acknowledges_a_hotspot(page, login, shot, make_staff, c
         start=now - dt.timedelta(hours=4),
         step=dt.timedelta(minutes=15),
         division="410823001",
-        category="0105",
+        category="010301",
     )
     many(
         20,
@@ -50,7 +50,7 @@ def test_leader_sees_and_acknowledges_a_hotspot(page, login, shot, make_staff, c
         start=now - dt.timedelta(days=20),
         step=dt.timedelta(days=1),
         division="410822001",
-        category="0204",
+        category="010403",
     )
     make_staff("leader", "410800", "general_office", username="hsleader")
     (alert,) = do_raise_hotspot_alerts(now=now)

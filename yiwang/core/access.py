@@ -561,8 +561,9 @@ def holders(roles: Iterable[str], *, division_path: str, department=None) -> lis
 # --- relying parties of the platform's sign-in (接入系统管理) ---
 
 
-def _city_path() -> str | None:
-    """The path of the city's division (``YIWANG["CITY_DIVISION"]``), None if absent."""
+def city_path() -> str | None:
+    """The path of the city's division (``YIWANG["CITY_DIVISION"]``), None if absent: a
+    permission held over it is held over the whole city (a county's holders never are)."""
     from django.conf import settings
 
     from yiwang.core.models import Division
@@ -575,7 +576,7 @@ def may_manage_relying_parties(user) -> bool:
     """接入系统管理 — registering the systems that sign users in with the platform, their
     addresses, scopes and secrets: ``identity.clients`` held over the whole city (the big
     data bureau's administrators at city level; a county's administrators never)."""
-    path = _city_path()
+    path = city_path()
     return path is not None and covers(user, "identity.clients", division=path)
 
 

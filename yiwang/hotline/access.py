@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from yiwang.core.access import (
+    city_path,
     covers,
     deny_unless,
     department_reach,
@@ -298,3 +299,19 @@ def require_manage_knowledge(actor, department) -> None:
         department=department,
         message=_("您不是%s的知识库维护人员，不能修改其知识条目。") % department.name,
     )
+
+
+# --- 诉求分类 (taxonomy) ---
+
+
+def may_edit_taxonomy(user) -> bool:
+    """Edits 诉求分类 and publishes its versions: the 12345 值班长 over the whole city
+    (``hotline.supervise`` held at city level; a county's 值班长 never — the tree is one
+    for the whole city)."""
+    path = city_path()
+    return path is not None and covers(user, "hotline.supervise", division=path)
+
+
+def require_edit_taxonomy(actor) -> None:
+    """The guard of the taxonomy pages and actions (403 for everyone else)."""
+    deny_unless(actor, may_edit_taxonomy(actor), _("只有市 12345 值班长可以维护诉求分类。"))

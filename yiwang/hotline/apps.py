@@ -7,14 +7,19 @@ from yiwang.core.rooms import DemoSeeder, Manifest, NavEntry, PeriodicJob
 
 
 def _seed_categories(sender=None, using: str = "default", **kwargs) -> None:
-    """post_migrate: a new database gets the shipped matter tree (诉求分类) once."""
+    """post_migrate: a new database gets the shipped three-level matter tree (诉求分类)
+    once, recorded as its version 1."""
     if using != "default":
         return
-    from yiwang.hotline.actions.categories import do_load_categories
+    from yiwang.hotline.actions.taxonomy import do_load_taxonomy, do_publish_taxonomy
     from yiwang.hotline.models import Category
 
     if not Category.objects.exists():
-        do_load_categories(actor=None)
+        do_load_taxonomy(actor=None)
+        do_publish_taxonomy(actor=None, note=str(FIRST_VERSION_NOTE))
+
+
+FIRST_VERSION_NOTE = _("按 GB/T 39666-2020 及省级 12345 诉求分类标准建立的三级分类")
 
 
 def _ticket_page(case, user) -> str | None:

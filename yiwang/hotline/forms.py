@@ -800,7 +800,9 @@ class GridReportForm(ActionForm):
         self.fields["kind"].widget.choices = EVENT_KINDS
         self.fields["category"].widget.choices = [("", _("不确定（由系统或话务员分类）"))] + [
             (c.code, f"{getattr(c.parent, 'display_name', '')} · {c.display_name}")
-            for c in Category.objects.filter(active=True, parent__isnull=False)
+            for c in Category.objects.filter(
+                active=True, parent__isnull=False, children__isnull=True
+            )
             .select_related("parent")
             .order_by("code")
         ]
@@ -981,3 +983,66 @@ class Open311KeyForm(forms.Form):
         max_length=100,
         help_text=_l("申请单位及其应用，例如“焦作日报社 随手拍”。"),
     )
+
+
+class LeafForm(forms.Form):
+    """小类 edit form (诉求分类维护): names, descriptions, keywords as one text field (split
+    on spaces, commas and 、), the handling line among the lines departments have, and
+    whether the leaf is offered. Lengths, the keywords and the line are checked by the
+    action, so the page and any other caller get the same refusals."""
+
+    name = forms.CharField(
+        label=_l("名称"), error_messages={"required": _l("请填写分类名称。")}, max_length=200
+    )
+    name_en = forms.CharField(label=_l("英文名称"), required=False, max_length=400)
+    description = forms.CharField(
+        label=_l("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    description_en = forms.CharField(
+        label=_l("英文说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    keywords = forms.CharField(
+        label=_l("关键词与同义词"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_l("市民常用的说法，用空格、逗号或顿号（、）分隔。"),
+    )
+    line = forms.ChoiceField(label=_l("承办条线"), choices=())
+    active = forms.BooleanField(label=_l("启用（受理时可选）"), required=False, initial=True)
+
+    def __init__(self, *args: Any, lines: Any = (), **kwargs: Any) -> None:
+        """``lines``: the (line, label) pairs offered (``queries.line_choices``)."""
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        line = cast(forms.ChoiceField, self.fields["line"])
+        line.choices = [("", _l("请选择")), *lines]
+        line.error_messages["invalid_choice"] = _l("请选择有承办部门的条线。")
+        line.error_messages["required"] = _l("请选择承办条线。")
+
+    @classmethod
+    def initial_of(cls, leaf: Category) -> dict[str, Any]:
+        """The form's values for an existing leaf (keywords joined by 、)."""
+        return {
+            "name": leaf.name,
+            "name_en": leaf.name_en,
+            "description": leaf.description,
+            "description_en": leaf.description_en,
+            "keywords": "、".join(leaf.keywords or []),
+            "line": leaf.line,
+            "active": leaf.active,
+        }
+
+
+class PublishForm(forms.Form):
+    """发布新版本: a note saying what changed and why."""
+
+    note = forms.CharField(
+        label=_l("版本说明"),
+        max_length=500,
+        error_messages={"required": _l("请填写版本说明。")},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)

@@ -95,10 +95,82 @@ def queue_states(user) -> list[str]:
 
 
 def category_groups() -> list[tuple[Category, list[Category]]]:
-    """Active leaf categories grouped under their 大类 (for select boxes)."""
+    """Active leaf categories (小类) grouped under their parent (中类 of the three-level
+    tree), for select boxes; a group is labelled with its parent's name."""
     cats = list(Category.objects.filter(active=True).order_by("code"))
-    tops = [c for c in cats if c.parent_id is None]
-    return [(top, [c for c in cats if c.parent_id == top.pk]) for top in tops]
+    by_pk = {c.pk: c for c in cats}
+    parents = {c.parent_id for c in cats}
+    groups: dict[int, list[Category]] = {}
+    for c in cats:
+        if c.pk not in parents and c.parent_id in by_pk:
+            groups.setdefault(c.parent_id, []).append(c)
+    return [(by_pk[pk], leaves) for pk, leaves in groups.items()]
+
+
+def _matches(node: Category, needle: str) -> bool:
+    hay = [node.code, node.name, node.name_en, *(node.keywords or [])]
+    return any(needle in str(h).lower() for h in hay)
+
+
+def taxonomy_tree(q: str = "", *, active: bool = False) -> list[dict[str, Any]]:
+    """诉求分类 as the editing page shows it: 大类 → 中类 → 小类 (only the active ones with
+    ``active``), each 大类 and 中类 with its count of leaves; ``q`` keeps the leaves whose
+    code, name, English name or a keyword contains it (and 中类 and 大类 matching by name
+    keep all theirs)."""
+    needle = (q or "").strip().lower()
+    cats = list(Category.objects.filter(**({"active": True} if active else {})).order_by("code"))
+    kids: dict[int | None, list[Category]] = {}
+    for c in cats:
+        kids.setdefault(c.parent_id, []).append(c)
+    tree: list[dict[str, Any]] = []
+    for top in kids.get(None, []):
+        groups: list[dict[str, Any]] = []
+        for group in kids.get(top.pk, []):
+            leaves = kids.get(group.pk, [])
+            if needle and not (_matches(top, needle) or _matches(group, needle)):
+                leaves = [leaf for leaf in leaves if _matches(leaf, needle)]
+                if not leaves:
+                    continue
+            groups.append({"node": group, "leaves": leaves, "count": len(leaves)})
+        if groups or not needle:
+            count = sum(len(g["leaves"]) for g in groups)
+            tree.append({"node": top, "groups": groups, "count": count})
+    return tree
+
+
+def line_choices() -> list[tuple[str, str]]:
+    """承办条线 a leaf may name, as a select offers them: each line that departments have,
+    labelled with the city department's short name (住建局 …) where there is one."""
+    from yiwang.core.models import Department
+
+    rows = Department.objects.exclude(line="").values_list("line", "short_name", "division__level")
+    names: dict[str, str] = {}
+    for line, short, level in rows:
+        if level == "city" or line not in names:
+            names[line] = f"{short or line}（{line}）"
+    return sorted(names.items())
+
+
+def _field_label(name: str) -> str:
+    """A node field's name as the page shows it (名称, 关键词与同义词 …)."""
+    return str(getattr(Category._meta.get_field(name), "verbose_name", name))
+
+
+def taxonomy_versions() -> list[tuple[Any, dict[str, list]]]:
+    """诉求分类版本, newest first, each with what changed from the version before it."""
+    from yiwang.hotline import taxonomy
+    from yiwang.hotline.models import TaxonomyVersion
+
+    rows = list(TaxonomyVersion.objects.select_related("published_by").order_by("number"))
+    out: list[tuple[Any, dict[str, list]]] = []
+    before = None
+    for version in rows:
+        change: dict[str, list] = taxonomy.diff(before, version.snapshot) if before else {}
+        for item in change.get("changed", []):
+            item["labels"] = [_field_label(f) for f in item["fields"]]
+        out.append((version, change))
+        before = version.snapshot
+    return out[::-1]
 
 
 def public_timeline(ticket: Ticket) -> list[dict[str, Any]]:

@@ -60,7 +60,8 @@ def _category_ids(category) -> list[int] | None:
     )
     if cat is None:
         return []
-    return [cat.pk, *cat.children.values_list("pk", flat=True)]
+    # The whole subtree (中类 and 小类 under a 大类): codes nest, two digits a level.
+    return list(Category.objects.filter(code__startswith=cat.code).values_list("pk", flat=True))
 
 
 def trend_by_category(

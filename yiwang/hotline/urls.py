@@ -7,6 +7,7 @@ from yiwang.hotline.views import (
     open311_keys,
     public,
     routing,
+    taxonomy,
     tickets,
     warnings,
 )
@@ -22,4 +23,5 @@ urlpatterns: list = [
     *grid.urlpatterns,
     *warnings.urlpatterns,
     *open311_keys.urlpatterns,
+    *taxonomy.urlpatterns,
 ]

@@ -1,9 +1,7 @@
-"""Writes for the matter tree (诉求分类) and routing rules (派单规则)."""
+"""Writes for routing rules (派单规则); the matter tree (诉求分类) is written by
+``actions.taxonomy``."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,37 +10,6 @@ from django.utils.translation import gettext as _
 from yiwang.core import access, audit
 from yiwang.core.models import Department, Division
 from yiwang.hotline.models import Category, RoutingRule
-
-CATEGORIES_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "categories.json"
-
-
-@transaction.atomic
-def do_load_categories(*, actor, path: Path | None = None) -> int:
-    """Create or update the matter tree from a JSON list of ``{code, name, name_en, parent,
-    line, description, description_en}`` (parents first); returns the number of categories written."""
-    rows = json.loads((path or CATEGORIES_FILE).read_text("utf-8"))
-    written = 0
-    for row in rows:
-        parent = Category.objects.get(code=row["parent"]) if row.get("parent") else None
-        Category.objects.update_or_create(
-            code=row["code"],
-            defaults={
-                "name": row["name"],
-                "name_en": row.get("name_en", ""),
-                "parent": parent,
-                "line": row.get("line", ""),
-                "description": row.get("description", ""),
-                "description_en": row.get("description_en", ""),
-            },
-        )
-        written += 1
-    audit.record(
-        actor=actor,
-        action="hotline.categories.load",
-        obj=("hotline.category", "*"),
-        change={"count": written},
-    )
-    return written
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ from yiwang.core.actions.workflow import do_start_case
 from yiwang.core.models import Department, Division
 from yiwang.core.notify.text import bilingual
 from yiwang.core.uploads import CheckedUpload
-from yiwang.hotline import access, location
+from yiwang.hotline import access, location, taxonomy
 from yiwang.hotline.models import (
     Category,
     Channel,
@@ -320,9 +320,11 @@ class _Classified:
             from yiwang.hotline.classify import classify
 
             guess = classify(f"{title} {content}")
-            if guess.code:
+            if guess.code:  # a model trained on the old flat tree names old codes
                 predicted = (
-                    Category.objects.filter(code=guess.code).select_related("parent").first()
+                    Category.objects.filter(code=taxonomy.resolve(guess.code))
+                    .select_related("parent")
+                    .first()
                 )
                 confidence = guess.confidence
         threshold = settings.YIWANG["HOTLINE_AUTO_DISPATCH_CONFIDENCE"]

@@ -212,8 +212,10 @@ class SimilarOut(Schema):
 class CategoryOut(Schema):
     code: str
     name: str
+    level: int = Field(description="层级：1 大类，2 中类，3 小类")
     line: str = Field(description="默认承办条线")
     description: str
+    keywords: list[str] = Field(description="关键词与同义词（市民常用的说法）")
     children: list["CategoryOut"]
 
 
@@ -439,8 +441,10 @@ def _category_tree(rows: list[Category]) -> list[dict]:
         c.pk: {
             "code": c.code,
             "name": c.display_name,
+            "level": c.level,
             "line": c.line,
             "description": c.display_description,
+            "keywords": list(c.keywords or []),
             "children": [],
         }
         for c in rows
@@ -543,7 +547,8 @@ def list_tickets(request, filters: Query[TicketFilter]):
 
 @router.get("/categories", response=list[CategoryOut], url_name="hotline-categories")
 def categories(request):
-    """诉求分类 tree (大类 → 小类) of the categories in use, with each one's default line."""
+    """诉求分类 tree (大类 → 中类 → 小类) of the categories in use, with each one's level,
+    default line and keywords."""
     require_scope(request, "read")
     rows = list(Category.objects.filter(active=True).order_by("code"))
     return _category_tree(rows)

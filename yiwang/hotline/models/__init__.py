@@ -1,6 +1,6 @@
 """12345 hotline tables: categories, tickets, knowledge, hotspots, grids, warnings."""
 
-from yiwang.hotline.models.categories import Category, RoutingRule
+from yiwang.hotline.models.categories import Category, RoutingRule, TaxonomyVersion
 from yiwang.hotline.models.grid import Grid
 from yiwang.hotline.models.hotspots import HotspotAlert
 from yiwang.hotline.models.knowledge import KnowledgeEntry
@@ -35,6 +35,7 @@ __all__ = [
     "Result",
     "RoutingRule",
     "Satisfaction",
+    "TaxonomyVersion",
     "Ticket",
     "TicketAttachment",
     "TicketLink",

@@ -31,10 +31,12 @@ _ID_NUMBER = re.compile(r"(?<![0-9Xx])\d{17}[0-9Xx](?![0-9Xx])")
 
 
 def keywords(category: Category) -> str:
-    """Comma-separated synonyms: the name, the group and the words of the description."""
+    """Comma-separated synonyms: the name, the group (中类), the category's own keywords
+    (关键词与同义词) and the words of the description."""
     words = [category.name]
     if category.parent is not None:
         words.append(category.parent.name)
+    words += [str(w) for w in category.keywords or []]
     words += [w.strip() for w in _SPLIT.split(category.description or "") if w.strip()]
     return ", ".join(dict.fromkeys(words))
 

@@ -31,14 +31,14 @@ def wuzhi_housing(make_staff):
 
 @pytest.fixture
 def take(agent):
-    """take(content, **kw) → a phone ticket taken in by the agent (category 0301 食品安全
+    """take(content, **kw) → a phone ticket taken in by the agent (category 060101 食品安全
     in 武陟县 unless told otherwise)."""
     from yiwang.hotline.actions.tickets import do_take_ticket
 
     def _take(content: str = "武陟县城关镇一家饭店后厨卫生太差，吃完拉肚子", **kw):
         kw.setdefault("channel", "phone")
         kw.setdefault("kind", "complaint")
-        kw.setdefault("category", "0301")
+        kw.setdefault("category", "060101")
         kw.setdefault("address", "武陟县城关镇建设路 12 号")
         kw.setdefault("contact_name", "李女士")
         kw.setdefault("contact_phone", "13912345678")

@@ -18,7 +18,7 @@ def ticket_row(
     content: str,
     *,
     division: str = "410823001",
-    category: str | None = "0204",
+    category: str | None = "010403",
     created_at: dt.datetime | None = None,
     title: str = "",
     longitude: float | None = None,

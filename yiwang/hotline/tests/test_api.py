@@ -20,7 +20,7 @@ FOOD = {
     "channel": "phone",
     "kind": "complaint",
     "content": "武陟县城关镇一家饭店后厨卫生太差，吃完拉肚子",
-    "category": "0301",
+    "category": "060101",
     "address": "武陟县城关镇建设路 12 号",
     "contact_name": "李女士",
     "contact_phone": "13912345678",
@@ -60,7 +60,7 @@ def test_agent_takes_a_ticket_routed_and_dispatched(client, agent, city):
     assert "-RX-" in body["number"] and len(body["query_code"]) == 6
     assert body["query_code"].isdigit()
     assert body["state"] == "dispatched" and body["state_name"] == "已派单待签收"
-    assert body["category"] == "0301" and body["needs_review"] is False
+    assert body["category"] == "060101" and body["needs_review"] is False
     assert body["department"] == "410823-market" and body["division"].startswith("410823")
     assert body["case_due"] is not None and body["overdue"] is False
     ticket = Ticket.objects.get(number=body["number"])
@@ -73,7 +73,7 @@ def test_agent_takes_a_ticket_routed_and_dispatched(client, agent, city):
 
 
 def test_phone_consultation_waits_for_the_agent(client, agent, city):
-    body = take(client, agent, kind="consult", category="1302", content="公积金怎么提取？")
+    body = take(client, agent, kind="consult", category="140201", content="公积金怎么提取？")
     assert body["state"] == "registered" and body["department"] is None  # not dispatched
     detail = client.get(f"{BASE}/tickets/{body['number']}").json()
     assert {"dispatch", "answer_now", "hand_off"} <= set(detail["operations"])
@@ -201,8 +201,9 @@ def test_department_sees_its_jurisdiction_only(client, agent, wuzhi_market, make
 
 def test_list_filters(client, agent, supervisor, city):
     a = take(client, agent, title="饭店卫生差")["number"]
-    b = take(client, agent, address="博爱县清化镇 1 号", category="0402", content="夜里施工太吵")
-    c = take(client, agent, kind="consult", category="1302", content="公积金怎么提取？")
+    noise = "020201"
+    b = take(client, agent, address="博爱县清化镇 1 号", category=noise, content="夜里施工太吵")
+    c = take(client, agent, kind="consult", category="140201", content="公积金怎么提取？")
     client.force_login(agent)
 
     def numbers(query: str) -> set[str]:
@@ -213,8 +214,8 @@ def test_list_filters(client, agent, supervisor, city):
     assert numbers("") == {a, b["number"], c["number"]}
     assert numbers("state=registered") == {c["number"]}
     assert numbers("kind=consult") == {c["number"]}
-    assert numbers("category=03") == {a}  # a 大类 takes its 小类
-    assert numbers("category=0402") == {b["number"]}
+    assert numbers(f"category={FOOD['category'][:2]}") == {a}  # a 大类 takes its 小类
+    assert numbers(f"category={noise[:4]}") == {b["number"]}  # and a 中类 too
     assert numbers("division=410822") == {b["number"]}
     assert numbers("division=410823") == {a, c["number"]}
     assert numbers("department=410823-market") == {a}
@@ -241,10 +242,14 @@ def test_list_filters(client, agent, supervisor, city):
 def test_category_tree(client, citizen):
     client.force_login(citizen)
     tree = client.get(f"{BASE}/categories").json()
-    assert len(tree) == 13 and tree[0]["code"] == "01" and tree[0]["children"]
-    food = next(c for c in tree if c["code"] == "03")
-    assert {c["code"] for c in food["children"]} == {"0301", "0302", "0303", "0304"}
-    assert food["line"] == "market" and food["children"][0]["children"] == []
+    assert len(tree) == 16 and tree[0]["code"] == "01" and tree[0]["children"]
+    code = FOOD["category"]  # 食品安全: 大类 → 中类 → 小类
+    top = next(c for c in tree if c["code"] == code[:2])
+    group = next(c for c in top["children"] if c["code"] == code[:4])
+    leaf = next(c for c in group["children"] if c["code"] == code)
+    assert (top["level"], group["level"], leaf["level"]) == (1, 2, 3)
+    assert {c["code"][:4] for c in group["children"]} == {group["code"]}
+    assert top["line"] == "market" and leaf["line"] == "market" and leaf["children"] == []
 
 
 # --- the loop ---
@@ -262,9 +267,9 @@ def test_whole_loop_through_the_action_endpoint(
     assert t["state"] == "returned"
     r = act(client, agent, n, "dispatch", department="410823-market")
     assert r.status_code == 422 and "另一个承办部门" in error_of(r)["message"]
-    t = ok(act(client, agent, n, "dispatch", category="0101", comment="改派住建"))
+    t = ok(act(client, agent, n, "dispatch", category="010201", comment="改派住建"))
     assert t["state"] == "dispatched" and t["department"] == "410823-housing"
-    assert t["category"] == "0101"
+    assert t["category"] == "010201"
     market = next(r for r in stats.by_department(Ticket.objects.all()) if r["returns"])
     assert market["department"] == "410823-market" and market["total"] == 0
 
@@ -306,7 +311,7 @@ def test_whole_loop_through_the_action_endpoint(
 
 
 def test_answer_now_hand_off_and_citizen_rating(client, agent, citizen, wuzhi_market, city):
-    consult = take(client, agent, kind="consult", category="1302", content="公积金怎么提取？")
+    consult = take(client, agent, kind="consult", category="140201", content="公积金怎么提取？")
     r = act(client, agent, consult["number"], "answer_now")
     assert r.status_code == 422 and "答复" in error_of(r)["message"]
     t = ok(act(client, agent, consult["number"], "answer_now", answer="带身份证到公积金中心办理"))
@@ -388,7 +393,7 @@ def constructed(client, agent, supervisor, wuzhi_market, city):
         ok(act(client, agent, n, "conclude"))
 
     take(client, agent)
-    consult = take(client, agent, kind="consult", category="1302", content="公积金怎么提取？")
+    consult = take(client, agent, kind="consult", category="140201", content="公积金怎么提取？")
     ok(act(client, agent, consult["number"], "answer_now", answer="带身份证办理"))
     fire = take(client, agent, emergency="119", content="武陟县城关镇一仓库冒烟")
     ok(act(client, agent, fire["number"], "hand_off", service="119", comment="已转"))
@@ -476,7 +481,7 @@ def test_intake_without_category_is_classified_and_routed(client, agent, city):
     r = post(client, f"{BASE}/tickets", {**body, "content": "工地晚上施工噪音太大，吵得睡不着"})
     assert r.status_code == 201, r.content
     sure = r.json()
-    assert sure["category"] == "0402" and sure["confidence"] >= 0.8
+    assert sure["category"] == "020201" and sure["confidence"] >= 0.8
     assert sure["needs_review"] is False and sure["state"] == "dispatched" and sure["department"]
     r = post(client, f"{BASE}/tickets", {**body, "content": "你好，我想反映一个情况"})
     unsure = r.json()
@@ -485,13 +490,13 @@ def test_intake_without_category_is_classified_and_routed(client, agent, city):
     detail = client.get(f"{BASE}/tickets/{unsure['number']}").json()
     assert detail["predicted_category"] == unsure["category"]
     # The agent confirms the category and dispatches.
-    t = ok(act(client, agent, unsure["number"], "dispatch", category="0105"))
+    t = ok(act(client, agent, unsure["number"], "dispatch", category="010301"))
     assert t["state"] == "dispatched" and t["needs_review"] is False
     assert t["department"] == "410823-housing"
 
 
 def test_similar_tickets_within_what_the_caller_sees(client, agent, citizen, city):
-    where = {"address": "武陟县城关镇建设路与人民路交叉口", "category": "0204"}
+    where = {"address": "武陟县城关镇建设路与人民路交叉口", "category": "010403"}
     first = take(client, agent, content="建设路人民路口的井盖丢了，晚上太危险", **where)
     second = take(client, agent, content="人民路建设路交叉口井盖丢失，有人差点掉下去", **where)
     other = take(client, agent, content="建设路路灯坏了好几盏，晚上很黑", **where)

@@ -71,10 +71,10 @@ def test_channel_and_automatic_dispatch_in_the_readers_language(client, take, ag
 def test_the_loop_notes_in_the_readers_language(
     client, take, agent, supervisor, wuzhi_market, wuzhi_housing
 ):
-    t = take("武陟县城关镇小区物业把楼道堵了", category="0301")
+    t = take("武陟县城关镇小区物业把楼道堵了", category="060101")
     h.do_return(actor=wuzhi_market, ticket=t, reason="属于物业管理，应由住建部门办理")
     with translation.override("en"):
-        h.do_dispatch(actor=agent, ticket=t, category="0101")  # no note: 派往 …
+        h.do_dispatch(actor=agent, ticket=t, category="010201")  # no note: 派往 …
         h.do_sign(actor=wuzhi_housing, ticket=t)
         h.do_request_extension(actor=wuzhi_housing, ticket=t, days=3, reason="需要协调物业公司")
         h.do_decide_extension(actor=supervisor, ticket=t, approve=True, note="同意")
@@ -113,7 +113,7 @@ def test_the_loop_notes_in_the_readers_language(
 
 
 def test_hand_off_note_in_the_readers_language(client, take, agent):
-    t = take("武陟县城关镇建设路有人持刀闹事", kind="help", category="0301", emergency="110")
+    t = take("武陟县城关镇建设路有人持刀闹事", kind="help", category="060101", emergency="110")
     with translation.override("en"):
         h.do_hand_off(actor=agent, ticket=t, service="110", comment="已转接派出所")
     url = reverse("hotline:ticket", args=[t.pk])

@@ -34,7 +34,7 @@ def street(city):
             "人民路建设路口井盖不见了，希望尽快处理", created_at=now - dt.timedelta(hours=1)
         ),
         "food": make_ticket(
-            "城关镇一家饭店后厨卫生太差，吃完拉肚子", category="0301", created_at=now
+            "城关镇一家饭店后厨卫生太差，吃完拉肚子", category="060101", created_at=now
         ),
         "other_county": make_ticket(MANHOLE, division="410822001", created_at=now),
         "old": make_ticket(MANHOLE, created_at=now - dt.timedelta(days=60)),
@@ -74,7 +74,7 @@ def test_a_ticket_finds_its_duplicates_but_not_itself(street):
 
 
 def test_category_narrows_and_merged_tickets_are_left_out(street):
-    assert similar_tickets(MANHOLE, division="410823001", category="0301") == []
+    assert similar_tickets(MANHOLE, division="410823001", category="060101") == []
     Ticket.objects.filter(pk__in=[street["b"].pk, street["loose"].pk]).update(
         merged_into=street["a"]
     )

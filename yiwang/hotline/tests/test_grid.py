@@ -53,7 +53,7 @@ def other_worker(make_staff):
 
 @pytest.fixture
 def city_handler(make_staff):
-    """A 热线承办人员 of 焦作市城市管理局 (市政设施 0204 goes there)."""
+    """A 热线承办人员 of 焦作市城市管理局 (市政设施 010403 goes there)."""
     return make_staff("hotline_handler", "410800", "urban_management", full_name="郑城管")
 
 
@@ -78,7 +78,7 @@ def grids(city, supervisor, worker, other_worker):
 def report(worker, grid, **kw):
     kw.setdefault("kind", "report")
     kw.setdefault("content", "城关镇建设路与人民路口井盖缺失，夜间行人容易掉落")
-    kw.setdefault("category", "0204")
+    kw.setdefault("category", "010403")
     return do_report_grid_event(actor=worker, grid=grid, **kw)
 
 
@@ -218,7 +218,7 @@ def test_worker_page_reports_with_photo_and_lists_events(client, grids, worker):
             "grid": grid.code,
             "kind": "report",
             "content": "城关镇第一网格小区门口路面塌陷",
-            "category": "0204",
+            "category": "010403",
             "photos": [png()],
         },
     )
@@ -422,7 +422,7 @@ def test_api_grids_and_events(client, grids, worker, other_worker, supervisor):
     assert r.json()[0]["workers"] == [worker.username]
     r = client.post(
         f"/api/v1/hotline/grids/{grid.code}/events",
-        {"content": "城关镇第一网格垃圾桶破损", "category": "0204", "photos": [png()]},
+        {"content": "城关镇第一网格垃圾桶破损", "category": "010403", "photos": [png()]},
     )
     assert r.status_code == 201, r.content
     body = r.json()

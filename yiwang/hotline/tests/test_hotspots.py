@@ -48,7 +48,7 @@ def leader(make_staff):
 def noise(now, city):
     """Everyday tickets: a few of each matter in every county's townships, spread over
     the window and the 28 days before it."""
-    codes = ["0101", "0103", "0201", "0203", "0301", "0501", "0601", "0901"]
+    codes = ["010201", "010303", "010501", "010502", "060101", "030301", "050101", "090101"]
     places = [f"{c}00{i}" for c in ("410802", "410822", "410823", "410882") for i in (1, 2)]
     cats = {c.code: c for c in Category.objects.filter(code__in=codes)}
     rows = []
@@ -69,7 +69,7 @@ def noise(now, city):
     Ticket.objects.bulk_create(rows)
 
 
-def burst(now, count, *, start_hours=5, division="410823001", category="0105"):
+def burst(now, count, *, start_hours=5, division="410823001", category="010301"):
     """``count`` tickets of one matter in one township over the last ``start_hours``."""
     step = dt.timedelta(hours=start_hours) / count
     return many(
@@ -101,7 +101,7 @@ def test_a_burst_raises_exactly_one_alert(city, now, supervisor, leader, agent):
     burst(now, 12)
     clusters = detect_hotspots(now)
     assert [(c.division_id, c.count) for c in clusters] == [("410823001", 12)]
-    assert clusters[0].category_id == Category.objects.get(code="0105").pk
+    assert clusters[0].category_id == Category.objects.get(code="010301").pk
     first = do_raise_hotspot_alerts(now=now)
     assert len(first) == 1
     alert = first[0]
@@ -117,7 +117,7 @@ def test_a_burst_raises_exactly_one_alert(city, now, supervisor, leader, agent):
         start=now + dt.timedelta(minutes=10),
         step=dt.timedelta(minutes=5),
         division="410823001",
-        category="0105",
+        category="010301",
     )
     later = do_raise_hotspot_alerts(now=now + dt.timedelta(minutes=40))
     assert [a.pk for a in later] == [alert.pk]
@@ -142,7 +142,7 @@ def test_acknowledged_burst_is_updated_not_raised_again(city, now, supervisor):
         start=now + dt.timedelta(minutes=1),
         step=dt.timedelta(minutes=1),
         division="410823001",
-        category="0105",
+        category="010301",
     )
     again = do_raise_hotspot_alerts(now=now + 2 * HOUR)
     assert [a.pk for a in again] == [alert.pk] and HotspotAlert.objects.count() == 1
@@ -169,9 +169,9 @@ def test_a_usually_busy_place_needs_ratio_times_its_baseline(city, now):
         start=now - 29 * DAY,
         step=DAY / 15,
         division="410822001",
-        category="0103",
+        category="010303",
     )
-    busy = burst(now, 30, division="410822001", category="0103")
+    busy = burst(now, 30, division="410822001", category="010303")
     assert busy and detect_hotspots(now) == []  # 30 < 3 × 15
     many(
         16,
@@ -179,13 +179,13 @@ def test_a_usually_busy_place_needs_ratio_times_its_baseline(city, now):
         start=now - 3 * HOUR,
         step=dt.timedelta(minutes=5),
         division="410822001",
-        category="0103",
+        category="010303",
     )
     (c,) = detect_hotspots(now)
     assert c.count == 46 and c.division_id == "410822001"
     assert 14 <= c.baseline <= 16 and c.ratio >= 3
     # A quiet place reaches an alert with the minimum count alone.
-    burst(now, 10, division="410823002", category="0203")
+    burst(now, 10, division="410823002", category="010502")
     assert {c.division_id for c in detect_hotspots(now)} == {"410822001", "410823002"}
     assert [c.division_id for c in detect_hotspots(now, min_tickets=11)] == ["410822001"]
 
@@ -222,27 +222,28 @@ def test_hourly_task_raises_alerts(city, supervisor):
 
 def test_trends_count_per_day(city, now):
     today = timezone.localdate(now)
-    many(3, "井盖丢失", start=now - 2 * DAY, step=dt.timedelta(minutes=1), category="0204")
-    many(2, "井盖丢失", start=now - 2 * HOUR, step=dt.timedelta(minutes=1), category="0204")
+    many(3, "井盖丢失", start=now - 2 * DAY, step=dt.timedelta(minutes=1), category="010403")
+    many(2, "井盖丢失", start=now - 2 * HOUR, step=dt.timedelta(minutes=1), category="010403")
     many(
         4,
         "拖欠工资",
         start=now - 2 * HOUR,
         step=dt.timedelta(minutes=1),
-        category="0601",
+        category="050101",
         division="410822001",
     )
     t = trend_by_category(7, today=today)
     assert len(t["dates"]) == 7 and t["dates"][-1] == today.isoformat()
     series = {s["code"]: s for s in t["series"]}
-    assert series["0204"]["total"] == 5 and series["0601"]["total"] == 4
-    assert sum(series["0204"]["data"][-3:]) == 5
+    assert series["010403"]["total"] == 5 and series["050101"]["total"] == 4
+    assert sum(series["010403"]["data"][-3:]) == 5
     only = trend_by_category(7, "410822", today=today)
-    assert [s["code"] for s in only["series"]] == ["0601"]
+    assert [s["code"] for s in only["series"]] == ["050101"]
     d = trend_by_division(7, today=today)
     assert [(s["code"], s["total"]) for s in d["series"]] == [("410823", 5), ("410822", 4)]
     assert d["series"][0]["name"] == "武陟县"
-    assert [s["total"] for s in trend_by_division(7, "06", today=today)["series"]] == [4]
+    wages = "050101"
+    assert [s["total"] for s in trend_by_division(7, wages[:2], today=today)["series"]] == [4]
 
 
 def test_hotspots_page(client, city, now, leader, agent, citizen):
@@ -268,7 +269,9 @@ def test_county_staff_see_and_acknowledge_only_their_county(client, city, now, m
     """热点预警 and trends stop at the holder's reach: another county's leader and staff
     see neither the alert, its place and ticket numbers, nor its tickets in the trend."""
     burst(now, 12)
-    many(4, "拖欠工资", start=now - 2 * HOUR, step=HOUR / 10, category="0601", division="410822001")
+    many(
+        4, "拖欠工资", start=now - 2 * HOUR, step=HOUR / 10, category="050101", division="410822001"
+    )
     alert = do_raise_hotspot_alerts(now=now)[0]
     numbers = [s["number"] for s in alert.sample if isinstance(s, dict) and "number" in s]
     boai_leader = make_staff("leader", "410822", "market")
@@ -301,7 +304,7 @@ def test_city_department_staff_see_hotspots_of_every_county(city, make_staff, no
     from yiwang.core.models import Division
     from yiwang.hotline import access as hotline_access
 
-    category = Category.objects.get(code="0105")
+    category = Category.objects.get(code="010301")
     for code in ("410802001", "410823001"):
         HotspotAlert.objects.create(
             category=category,

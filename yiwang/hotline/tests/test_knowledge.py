@@ -113,7 +113,7 @@ def test_save_validates_and_fills_search_text(city, housing):
         department=dept,
         question="物业不作为",
         answer="向街道反映。",
-        category=Category.objects.get(code="0101"),
+        category=Category.objects.get(code="010201"),
     )
     assert "物业" in e.search_text.split() and e.updated_by == housing
     e = do_save_entry(
@@ -218,7 +218,7 @@ def test_manage_pages_create_edit_withdraw(client, city, housing):
             "question": "暖气不热找谁",
             "answer": "先联系供热公司报修。",
             "keywords": "暖气 供暖",
-            "category": Category.objects.get(code="0103").pk,
+            "category": Category.objects.get(code="010303").pk,
             "state": "published",
         },
     )
@@ -297,12 +297,12 @@ def test_api_create_search_read_update(client, city, housing, market, agent):
         "question": "租房可以提取公积金吗",
         "answer": "无房职工租房自住的可以提取。",
         "keywords": "租房 公积金",
-        "category": "0102",
+        "category": "010103",
     }
     r = post_json(client, API, body)
     assert r.status_code == 201, r.content
     created = r.json()
-    assert created["department"] == "410800-housing" and created["category"] == "0102"
+    assert created["department"] == "410800-housing" and created["category"] == "010103"
     r = post_json(client, API, {**body, "question": ""})
     assert r.status_code == 422 and r.json()["error"]["details"][0]["loc"] == ["question"]
     assert post_json(client, API, {**body, "department": "nope"}).status_code == 404

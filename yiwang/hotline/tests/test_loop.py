@@ -42,7 +42,7 @@ def test_intake_routes_to_county_department_and_encrypts_contact(take, city):
 def test_whole_loop_with_return_extension_and_reopen(
     take, agent, supervisor, wuzhi_market, wuzhi_housing, city
 ):
-    t = take("武陟县城关镇小区物业把楼道堵了", category="0301")  # wrongly sent to 市场监管
+    t = take("武陟县城关镇小区物业把楼道堵了", category="060101")  # wrongly sent to 市场监管
     assert state(t) == "dispatched" and t.department.line == "market"
     assert Notification.objects.filter(user=wuzhi_market, title__contains=t.number).exists()
     with pytest.raises(PermissionDenied):
@@ -54,7 +54,7 @@ def test_whole_loop_with_return_extension_and_reopen(
     with pytest.raises(ValidationError) as same:
         h.do_dispatch(actor=agent, ticket=t, department=city.department("410823", "market"))
     assert "另一个承办部门" in str(same.value)
-    h.do_dispatch(actor=agent, ticket=t, category="0101")  # 物业管理 → 住建局 by routing
+    h.do_dispatch(actor=agent, ticket=t, category="010201")  # 物业管理 → 住建局 by routing
     t.refresh_from_db()
     assert t.department == city.department("410823", "housing") and state(t) == "dispatched"
     assert TicketReturn.objects.get(ticket=t).accepted is True
@@ -137,12 +137,12 @@ def test_complaint_deadline_counts_working_days_across_national_day(take, monkey
     monkeypatch.setattr(timezone, "now", lambda: start)
     t = take(kind="complaint")
     assert t.case.case_due == dt.date(2026, 10, 23)  # 15 working days; Mon–Fri would say 10-19
-    consult = take("请问公积金怎么提取", kind="consult", category="1302")
+    consult = take("请问公积金怎么提取", kind="consult", category="140201")
     assert consult.case.case_due == dt.date(2026, 9, 30)
 
 
 def test_answer_on_the_spot_and_citizen_rating(take, agent):
-    t = take("请问居住证在哪里办理", kind="consult", category="0901")
+    t = take("请问居住证在哪里办理", kind="consult", category="090101")
     assert state(t) == "registered"  # phone consultations stay with the agent
     h.do_answer_now(actor=agent, ticket=t, answer="携带身份证到户籍所在派出所办理")
     assert state(t) == "concluded"
@@ -155,12 +155,12 @@ def test_similar_tickets_are_linked_at_intake_and_can_be_merged(take, agent):
     from yiwang.hotline.actions.duplicates import do_merge_ticket
 
     first = take(
-        "武陟县城关镇建设路工地晚上十一点还在施工，噪音太大", category="0402", kind="complaint"
+        "武陟县城关镇建设路工地晚上十一点还在施工，噪音太大", category="020201", kind="complaint"
     )
     second = take(
-        "武陟县城关镇建设路工地晚上十一点还在施工噪音太大", category="0402", kind="complaint"
+        "武陟县城关镇建设路工地晚上十一点还在施工噪音太大", category="020201", kind="complaint"
     )
-    unrelated = take("请问居住证怎么办理", category="0901", kind="consult")
+    unrelated = take("请问居住证怎么办理", category="090101", kind="consult")
     assert list(second.links.values_list("other", flat=True)) == [first.pk]
     assert not unrelated.links.exists()
     do_merge_ticket(actor=agent, ticket=second, into=first, comment="同一工地重复来电")

@@ -29,7 +29,8 @@ from yiwang.hotline.models import Category, Open311Key, Ticket
 pytestmark = pytest.mark.django_db
 BASE = "/open311/v2"
 SCHEMAS = Path(__file__).resolve().parents[1] / "open311" / "schemas"
-# A point in 武陟县 (WGS84) and the words of a 食品安全 (0301) complaint there.
+# A point in 武陟县 (WGS84) and the words of a 食品安全 complaint there (FOOD_CODE).
+FOOD_CODE = "060101"
 WUZHI = {"lat": "35.099", "long": "113.403"}
 FOOD = "武陟县城关镇一家饭店后厨卫生太差，吃完拉肚子"
 
@@ -81,7 +82,7 @@ def post(client, api_key):
     """post(**fields) → the response of a form-encoded POST requests.json."""
 
     def send(fmt: str = "json", key: str | None = None, **fields):
-        body = {"api_key": api_key if key is None else key, "service_code": "0301"}
+        body = {"api_key": api_key if key is None else key, "service_code": "060101"}
         body.update(WUZHI)
         body["description"] = FOOD
         body.update(fields)
@@ -123,8 +124,8 @@ def test_services_are_the_leaf_categories(client, city):
     leaves = Category.objects.filter(active=True, children__isnull=True)
     assert {s["service_code"] for s in data} == set(leaves.values_list("code", flat=True))
     assert "01" not in {s["service_code"] for s in data}  # a 大类 is a group, not a service
-    food = next(s for s in data if s["service_code"] == "0301")
-    category = Category.objects.get(code="0301")
+    food = next(s for s in data if s["service_code"] == "060101")
+    category = Category.objects.get(code="060101")
     assert food["service_name"] == category.name
     assert food["group"] == category.parent.name
     assert food["type"] == "realtime" and food["metadata"] is True
@@ -146,8 +147,8 @@ def test_services_are_the_leaf_categories(client, city):
 
 
 def test_service_definition_offers_the_kind_attribute(client, city):
-    data = get_json(client, "services/0301.json", "service_definition")
-    assert data["service_code"] == "0301"
+    data = get_json(client, f"services/{FOOD_CODE}.json", "service_definition")
+    assert data["service_code"] == "060101"
     (kind,) = data["attributes"]
     assert kind["code"] == "kind" and kind["datatype"] == "singlevaluelist"
     assert kind["required"] is False and "投诉" in kind["datatype_description"]
@@ -158,7 +159,7 @@ def test_service_definition_offers_the_kind_attribute(client, city):
         "report": "举报",
         "suggest": "建议",
     }
-    root = get_xml(client, "services/0301.xml")
+    root = get_xml(client, f"services/{FOOD_CODE}.xml")
     assert root.tag == "service_definition"
     keys = [v.findtext("key") for v in root.findall("attributes/attribute/values/value")]
     assert keys == ["consult", "help", "complaint", "report", "suggest"]
@@ -188,7 +189,7 @@ def test_post_creates_a_routed_ticket_and_get_returns_it(client, post, city):
 
     ticket = Ticket.objects.get(number=number)
     assert ticket.channel == "open311" and ticket.kind == "complaint"  # the default kind
-    assert ticket.category.code == "0301" and ticket.content == FOOD
+    assert ticket.category.code == "060101" and ticket.content == FOOD
     assert ticket.division_id.startswith("410823")
     assert ticket.department == city.department("410823", "market")
     assert ticket.contact_name == "张三" and ticket.contact_phone == "13912345678"
@@ -200,7 +201,7 @@ def test_post_creates_a_routed_ticket_and_get_returns_it(client, post, city):
     (item,) = get_json(client, f"requests/{number}.json", "requests")
     assert item["service_request_id"] == number
     assert item["status"] == "open" and item["status_notes"] == "已派单待签收"
-    assert item["service_code"] == "0301" and item["service_name"] == ticket.category.name
+    assert item["service_code"] == "060101" and item["service_name"] == ticket.category.name
     assert item["description"] == FOOD
     assert item["agency_responsible"] == ticket.department.name
     assert item["lat"] == 35.099 and item["long"] == 113.403
@@ -231,7 +232,7 @@ def test_post_in_xml_and_with_a_json_body(client, post, api_key, city):
         f"{BASE}/requests.json",
         {
             "api_key": api_key,
-            "service_code": "0101",
+            "service_code": "010201",
             "address_id": "410823",  # the 区划代码 of 武陟县
             "description": "小区电梯坏了一周没人修",
             "attribute": {"kind": "help"},
@@ -272,7 +273,7 @@ def test_token_gives_the_request_id_and_forged_tokens_are_404(client, post):
 def test_post_is_csrf_exempt_and_ignores_sessions(api_key, city, make_staff):
     client = Client(enforce_csrf_checks=True)
     client.force_login(make_staff("hotline_agent", "410800", "hotline"))
-    body = {"api_key": api_key, "service_code": "0301", "description": FOOD, **WUZHI}
+    body = {"api_key": api_key, "service_code": "060101", "description": FOOD, **WUZHI}
     response = client.post(f"{BASE}/requests.json", body)
     ticket = Ticket.objects.get(number=created_id(response))
     assert ticket.received_by is None  # taken in by the platform, not the logged-in agent
@@ -419,8 +420,8 @@ def _set_state(number: str, state: str, **ticket_fields) -> None:
 
 def test_filters_by_status_code_ids_and_dates(client, post):
     food = created_id(post())
-    lift = created_id(post(service_code="0101", description="电梯坏了"))
-    done = created_id(post(service_code="0101", description="楼道堵了"))
+    lift = created_id(post(service_code="010201", description="电梯坏了"))
+    done = created_id(post(service_code="010201", description="楼道堵了"))
     _set_state(done, "concluded", result="resolved", concluded_at=timezone.now())
 
     def ids(**params):
@@ -432,8 +433,8 @@ def test_filters_by_status_code_ids_and_dates(client, post):
     assert ids(status="open") == [lift, food]
     assert ids(status="closed") == [done]
     assert ids(status="open,closed") == [done, lift, food]
-    assert ids(service_code="0301") == [food]
-    assert ids(service_code="0101", status="open") == [lift]
+    assert ids(service_code="060101") == [food]
+    assert ids(service_code="010201", status="open") == [lift]
     assert ids(service_request_id=f"{food},{done}", status="open") == [done, food]  # overrides
 
     (closed,) = get_json(client, f"requests/{done}.json", "requests")
@@ -528,17 +529,17 @@ def test_the_georeport_client_lists_posts_and_reads_back(live_server, city):
     for output in ("json", "xml"):
         client = GeoReport(root, api_key=key, output_format=output)
         listed = client.get_service_list()
-        assert "0301" in {s["service_code"] for s in listed}
-        definition = client.get_service_definition("0301")
-        assert definition["service_code"] == "0301"
+        assert "060101" in {s["service_code"] for s in listed}
+        definition = client.get_service_definition("060101")
+        assert definition["service_code"] == "060101"
     client = GeoReport(root, jurisdiction="jiaozuo.gov.cn", api_key=key)
     valid("services", client.get_service_list())
-    valid("service_definition", client.get_service_definition("0301"))
+    valid("service_definition", client.get_service_definition("060101"))
 
     # The client has no POST: send the spec's form-encoded request with the same library.
     response = requests.post(
         f"{root}/requests.json",
-        data={"api_key": client.api_key, "service_code": "0301", "description": FOOD, **WUZHI},
+        data={"api_key": client.api_key, "service_code": "060101", "description": FOOD, **WUZHI},
         timeout=30,
     )
     assert response.status_code == 200, response.text
@@ -547,7 +548,7 @@ def test_the_georeport_client_lists_posts_and_reads_back(live_server, city):
     found = client.get_service_request(number)
     valid("requests", [found])
     assert found["service_request_id"] == number and found["status"] == "open"
-    listed = client.get_service_requests(service_code="0301", status="open")
+    listed = client.get_service_requests(service_code="060101", status="open")
     assert [r["service_request_id"] for r in listed] == [number]
     assert client.get_service_requests(service_request_id=number)[0]["description"] == FOOD
     xml_client = GeoReport(root, output_format="xml")
@@ -584,7 +585,7 @@ def _text():
     plain = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
     likely = st.sampled_from(
         [
-            "0301",
+            "060101",
             "01",
             "35.1",
             "113.4",
@@ -673,7 +674,7 @@ def test_every_datetime_is_iso_8601_with_seconds_and_zone(live_server, city):
 
     response = requests.post(
         f"{root}/requests.json",
-        data={"api_key": key, "service_code": "0301", "description": FOOD, **WUZHI},
+        data={"api_key": key, "service_code": "060101", "description": FOOD, **WUZHI},
         timeout=30,
     )
     number = response.json()[0]["service_request_id"]

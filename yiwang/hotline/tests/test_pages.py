@@ -27,7 +27,7 @@ def test_console_takes_a_call_and_shows_number_and_query_code(client, agent, cit
             "channel": "phone",
             "kind": "complaint",
             "content": "武陟县城关镇一家饭店后厨卫生太差",
-            "category": "0301",
+            "category": "060101",
             "address": "武陟县城关镇建设路 12 号",
             "contact_name": "李女士",
             "contact_phone": "13912345678",
@@ -48,7 +48,7 @@ def test_console_errors_are_clear_and_nothing_is_saved(client, agent, city):
     assert empty.status_code == 400 and "诉求内容不能为空" in empty.content.decode()
     long = client.post(
         reverse("hotline:console"),
-        {"channel": "phone", "kind": "help", "content": "字" * 2001, "category": "0301"},
+        {"channel": "phone", "kind": "help", "content": "字" * 2001, "category": "060101"},
     )
     assert long.status_code == 400 and "不能超过 2000 字" in long.content.decode()
     unknown = client.post(
@@ -62,7 +62,7 @@ def test_console_errors_are_clear_and_nothing_is_saved(client, agent, city):
             "channel": "phone",
             "kind": "help",
             "content": "路灯坏了",
-            "category": "0204",
+            "category": "010403",
             "longitude": "116.40",
             "latitude": "39.90",
         },
@@ -74,7 +74,7 @@ def test_console_errors_are_clear_and_nothing_is_saved(client, agent, city):
             "channel": "phone",
             "kind": "help",
             "content": "路灯坏了",
-            "category": "0204",
+            "category": "010403",
             "address": "郑州市金水区花园路",
         },
     )
@@ -169,7 +169,7 @@ def test_citizen_submits_online_and_sees_own_tickets(client, citizen, city):
         {
             "kind": "complaint",
             "content": "武陟县城关镇饭店卫生差",
-            "category": "0301",
+            "category": "060101",
             "address": "武陟县城关镇",
         },
     )
@@ -215,7 +215,7 @@ def test_answer_on_the_spot_from_the_ticket_page_with_knowledge(client, take, ag
         answer="携带身份证到派出所办理",
         keywords="居住证",
     )
-    t = take("请问居住证怎么办理", kind="consult", category="0901")
+    t = take("请问居住证怎么办理", kind="consult", category="090101")
     login(client, agent)
     url = reverse("hotline:ticket", args=[t.pk])
     page = client.get(url).content.decode()
@@ -233,7 +233,7 @@ def test_generic_case_page_sends_people_to_the_ticket_pages(client, take, wuzhi_
     case_url = reverse("core:case", args=[t.case_id])
     r = login(client, wuzhi_market).get(case_url)
     assert r.status_code == 302 and r.url == reverse("hotline:ticket", args=[t.pk])
-    own = take("我家门口路灯坏了", actor=citizen, channel="web", category="0204", citizen=citizen)
+    own = take("我家门口路灯坏了", actor=citizen, channel="web", category="010403", citizen=citizen)
     r = login(client, citizen).get(reverse("core:case", args=[own.case_id]))
     assert r.status_code == 302 and r.url == reverse("hotline:my_ticket", args=[own.pk])
 
@@ -247,7 +247,7 @@ def test_console_refusal_re_renders_with_the_summary_and_keeps_the_input(client,
             "channel": "phone",
             "kind": "help",
             "content": "路灯坏了",
-            "category": "0204",
+            "category": "010403",
             "contact_name": "周先生",
             "contact_phone": "12345",
         },
@@ -257,7 +257,7 @@ def test_console_refusal_re_renders_with_the_summary_and_keeps_the_input(client,
     assert '<a href="#contact_phone">联系电话格式不正确' in page
     assert 'id="contact_phone-error"' in page and 'aria-invalid="true"' in page
     assert 'value="12345"' in page and 'value="周先生"' in page and "路灯坏了</textarea>" in page
-    assert '<option value="help" selected>' in page and '<option value="0204" selected>' in page
+    assert '<option value="help" selected>' in page and '<option value="010403" selected>' in page
     # A place the locator refuses shows on the longitude, the first of its two inputs.
     outside = client.post(
         url,
@@ -303,7 +303,7 @@ def test_ticket_step_refusal_re_renders_with_the_summary_and_keeps_the_input(
 
 
 def test_dispatch_refusal_keeps_the_choice(client, take, agent):
-    t = take("请问路灯坏了找哪个部门", kind="consult", category="0204")
+    t = take("请问路灯坏了找哪个部门", kind="consult", category="010403")
     login(client, agent)
     url = reverse("hotline:ticket", args=[t.pk])
     page = client.get(url).content.decode()

@@ -17,10 +17,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_default_route_is_the_line_in_the_county_else_the_city(city):
-    property_ = Category.objects.get(code="0101")  # 物业管理 → housing
+    property_ = Category.objects.get(code="010201")  # 物业管理 → housing
     township = Division.objects.get(code="410823001")
     assert route(property_, township) == city.department("410823", "housing")
-    lamps = Category.objects.get(code="0204")  # 市政设施 → urban_management, city only
+    lamps = Category.objects.get(code="010403")  # 市政设施 → urban_management, city only
     assert route(lamps, township) == city.department("410800", "urban_management")
     assert route(None, township) is None
 
@@ -29,17 +29,19 @@ def test_a_rule_for_an_area_overrides_the_line_and_the_most_specific_wins(
     client, supervisor, agent, city
 ):
     client.force_login(supervisor)
+    lamps = Category.objects.get(code="010403")
+    litter = Category.objects.get(code="010502")
+    top = lamps.parent.parent  # the 大类 both are in
+    assert litter.parent.parent == top
     r = client.post(
         reverse("hotline:routing"),
-        {"category": "02", "division": "410800", "department": "410800-housing"},
+        {"category": top.code, "division": "410800", "department": "410800-housing"},
     )
     assert r.status_code == 302
     client.post(
         reverse("hotline:routing"),
-        {"category": "0204", "division": "410823", "department": "410823-housing"},
+        {"category": "010403", "division": "410823", "department": "410823-housing"},
     )
-    lamps = Category.objects.get(code="0204")
-    litter = Category.objects.get(code="0203")
     assert route(lamps, Division.objects.get(code="410823001")) == city.department(
         "410823", "housing"
     )
@@ -51,7 +53,7 @@ def test_a_rule_for_an_area_overrides_the_line_and_the_most_specific_wins(
     )
     wrong = client.post(
         reverse("hotline:routing"),
-        {"category": "0204", "division": "410822", "department": "410823-housing"},
+        {"category": "010403", "division": "410822", "department": "410823-housing"},
     )
     assert wrong.status_code == 400 and "承办部门须位于该区划" in wrong.content.decode()
     page = client.get(reverse("hotline:routing")).content.decode()
@@ -60,13 +62,13 @@ def test_a_rule_for_an_area_overrides_the_line_and_the_most_specific_wins(
     assert 'id="rule-form"' not in client.get(reverse("hotline:routing")).content.decode()
     denied = client.post(
         reverse("hotline:routing"),
-        {"category": "0204", "division": "410823", "department": "410823-market"},
+        {"category": "010403", "division": "410823", "department": "410823-market"},
     )
     assert denied.status_code == 403
 
 
 def test_urgent_ticket_gets_a_short_limit_and_a_response_time(take):
-    t = take("燃气管道漏气，味道很大", kind="help", category="0104", urgency="urgent")
+    t = take("燃气管道漏气，味道很大", kind="help", category="010302", urgency="urgent")
     assert t.respond_by is not None and t.respond_by <= timezone.now() + dt.timedelta(hours=2)
     from yiwang.core import calendar as workdays
 
@@ -105,9 +107,9 @@ def test_a_rule_with_a_bad_value_shows_the_error_on_its_field_and_keeps_the_inpu
     assert '<option value="410823-housing" selected>' in page
     outside = client.post(
         reverse("hotline:routing"),
-        {"category": "0204", "division": "410822", "department": "410823-housing"},
+        {"category": "010403", "division": "410822", "department": "410823-housing"},
     )
     page = outside.content.decode()
     assert outside.status_code == 400
     assert '<a href="#department">承办部门须位于该区划或其上级区划。' in page
-    assert 'id="department-error"' in page and '<option value="0204" selected>' in page
+    assert 'id="department-error"' in page and '<option value="010403" selected>' in page

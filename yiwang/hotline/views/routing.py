@@ -19,7 +19,7 @@ from yiwang.hotline import access
 from yiwang.hotline.actions.categories import do_set_routing_rule
 from yiwang.hotline.forms import RoutingRuleForm
 from yiwang.hotline.models import RoutingRule
-from yiwang.hotline.queries import category_groups
+from yiwang.hotline.queries import taxonomy_tree
 
 
 @login_required
@@ -48,8 +48,19 @@ def routing(request: HttpRequest) -> HttpResponse:
     for rule in RoutingRule.objects.select_related("division", "department"):
         rules.setdefault(rule.category_id, []).append(rule)
     groups = [
-        (top, [(c, rules.get(c.pk, [])) for c in leaves], rules.get(top.pk, []))
-        for top, leaves in category_groups()
+        (
+            t["node"],
+            rules.get(t["node"].pk, []),
+            [
+                (
+                    g["node"],
+                    rules.get(g["node"].pk, []),
+                    [(c, rules.get(c.pk, [])) for c in g["leaves"]],
+                )
+                for g in t["groups"]
+            ],
+        )
+        for t in taxonomy_tree(active=True)
     ]
     context = {
         "groups": groups,

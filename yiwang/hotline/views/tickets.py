@@ -51,6 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_grid": has_perm(user, "grid.report"),
             "can_publish": has_perm(user, "warning.publish"),
             "can_supervise": has_perm(user, "hotline.supervise"),
+            "can_edit_taxonomy": access.may_edit_taxonomy(user),
             "is_public": getattr(user, "kind", "") in ("citizen", "enterprise"),
         },
     )

@@ -216,7 +216,7 @@ def test_my_tickets_is_a_sortable_data_table(client, citizen, city):
         assert (
             client.post(
                 reverse("hotline:submit"),
-                {"kind": "complaint", "content": text, "category": "0301"},
+                {"kind": "complaint", "content": text, "category": "060101"},
             ).status_code
             == 302
         )
