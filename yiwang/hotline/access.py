@@ -298,3 +298,14 @@ def require_manage_knowledge(actor, department) -> None:
         department=department,
         message=_("您不是%s的知识库维护人员，不能修改其知识条目。") % department.name,
     )
+
+
+def may_keep_classifier(user) -> bool:
+    """May see and keep the 12345 classifier (分类模型): its versions, figures, retraining
+    and rollback — 12345 值班长 and 大数据局管理员."""
+    return has_perm(user, "classifier.manage")
+
+
+def require_classifier(actor) -> None:
+    """Guard of the classifier's actions (the platform — scheduled retraining — passes)."""
+    require(actor, "classifier.manage", message=_("只有 12345 值班长和大数据局管理员可以管理分类模型。"))

@@ -1,6 +1,7 @@
 """Pages of the hotline room under /hotline/ (one views module per area)."""
 
 from yiwang.hotline.views import (
+    classifier,
     grid,
     hotspots,
     knowledge,
@@ -22,4 +23,5 @@ urlpatterns: list = [
     *grid.urlpatterns,
     *warnings.urlpatterns,
     *open311_keys.urlpatterns,
+    *classifier.urlpatterns,
 ]

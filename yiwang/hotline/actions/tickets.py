@@ -221,6 +221,7 @@ def do_take_ticket(
         category=guess.category,
         predicted_category=guess.predicted,
         confidence=guess.confidence,
+        classifier_version=guess.version,
         needs_review=guess.needs_review,
         address=address,
         division=division,
@@ -305,29 +306,35 @@ def _attachment_list(attachments: Iterable) -> list:
 @dataclass(frozen=True)
 class _Classified:
     """The ticket's 诉求分类: the agent's choice, or the classifier's guess with its
-    confidence; a guess below HOTLINE_AUTO_DISPATCH_CONFIDENCE (or none) needs review
-    (待确认分类) before dispatch."""
+    confidence. A leaf below HOTLINE_AUTO_DISPATCH_CONFIDENCE (or none) needs review
+    (待确认分类) before dispatch; the ticket then carries the 中类 or 大类 that dominates
+    when one does (the agent narrows it down), else the unsure leaf as a hint.
+    ``predicted`` is always the top leaf, so an agent's choice can be compared with it
+    (分类标注) — together with the model ``version`` that made it."""
 
     category: Category | None
     predicted: Category | None
     confidence: float | None
     needs_review: bool
+    version: int | None = None
 
     @classmethod
     def of(cls, chosen: Category | None, title: str, content: str) -> _Classified:
-        predicted, confidence = None, None
-        if chosen is None:
-            from yiwang.hotline.classify import classify
+        if chosen is not None:
+            return cls(chosen, None, None, False)
+        from yiwang.hotline.scoring import classify
 
-            guess = classify(f"{title} {content}")
-            if guess.code:
-                predicted = (
-                    Category.objects.filter(code=guess.code).select_related("parent").first()
-                )
-                confidence = guess.confidence
         threshold = settings.YIWANG["HOTLINE_AUTO_DISPATCH_CONFIDENCE"]
-        needs_review = chosen is None and (predicted is None or (confidence or 0) < threshold)
-        return cls(chosen or predicted, predicted, confidence, needs_review)
+        guess, version = classify(f"{title} {content}")
+        suggested, sure = guess.suggestion(threshold)
+        codes = {c for c in (guess.code, suggested) if c}
+        found = {
+            c.code: c for c in Category.objects.filter(code__in=codes, active=True).select_related("parent")
+        }
+        predicted = found.get(guess.code or "")
+        category = found.get(suggested or "") or predicted
+        confidence = guess.confidence if predicted is not None else None
+        return cls(category, predicted, confidence, not (sure and predicted is not None), version)
 
 
 def _respond_by(now, urgency: str, emergency: str):

@@ -1,6 +1,12 @@
 """12345 hotline tables: categories, tickets, knowledge, hotspots, grids, warnings."""
 
 from yiwang.hotline.models.categories import Category, RoutingRule
+from yiwang.hotline.models.classifier import (
+    ClassificationLabel,
+    ClassifierVersion,
+    LabelVerdict,
+    VersionStatus,
+)
 from yiwang.hotline.models.grid import Grid
 from yiwang.hotline.models.hotspots import HotspotAlert
 from yiwang.hotline.models.knowledge import KnowledgeEntry
@@ -24,6 +30,8 @@ from yiwang.hotline.models.warnings import Warning, WarningRecipient
 __all__ = [
     "Callback",
     "Category",
+    "ClassificationLabel",
+    "ClassifierVersion",
     "Channel",
     "Emergency",
     "Extension",
@@ -31,6 +39,7 @@ __all__ = [
     "HotspotAlert",
     "Kind",
     "KnowledgeEntry",
+    "LabelVerdict",
     "Open311Key",
     "Result",
     "RoutingRule",
@@ -40,6 +49,7 @@ __all__ = [
     "TicketLink",
     "TicketReturn",
     "Urgency",
+    "VersionStatus",
     "Warning",
     "WarningRecipient",
 ]
