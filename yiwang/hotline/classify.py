@@ -26,6 +26,7 @@ Django side (the active model version, the categories' keywords) is ``scoring``.
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import logging
@@ -49,6 +50,7 @@ FORMAT = "yiwang.hotline.classifier/2"
 MAX_CHARS = 10_000  # the longest text read; longer input is cut (HOTLINE_CONTENT_MAX is less)
 SCORE_CHARS = 1_000  # the opening scored: a long letter states its matter first
 TOP = 5  # classes listed in Prediction.ranked
+NEW_LEAF_MARGIN = 1.5  # keyword evidence a leaf added after training needs to win
 KEYWORD_CAP = 3.0  # keyword evidence of one leaf saturates: a list of synonyms is no proof
 
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
@@ -228,12 +230,27 @@ class Classifier:
         self.idf = np.asarray(model["idf"], dtype=np.float32)
         self.weights = _dense_weights(model, len(trained))
         self.intercept = np.asarray(model["intercept"], dtype=np.float32)
-        kw = keywords if keywords is not None else model.get("keywords", {})
-        self.classes: list[str] = sorted(set(trained) | set(kw)) if keywords else trained
-        self.keywords = KeywordIndex(kw)
-        self._layout(trained, keywords is not None and bool(keywords))
+        self.trained = trained
+        self._bind(keywords)
 
-    def _layout(self, trained: list[str], restrict: bool) -> None:
+    def _bind(self, keywords: Mapping[str, Iterable[str]] | None) -> None:
+        """Take the leaves in force and their keywords (the model's own when None)."""
+        kw = keywords if keywords else self.model.get("keywords", {})
+        self.classes: list[str] = sorted(set(self.trained) | set(kw)) if keywords else self.trained
+        self.keywords = KeywordIndex(kw)
+        self.__dict__.pop("_pos", None)
+        self._layout(self.trained)
+        if keywords:
+            self.restrict_to(keywords)
+
+    def rebind(self, keywords: Mapping[str, Iterable[str]] | None) -> Classifier:
+        """The same model with other leaves and keywords in force (a supervisor edited
+        the tree): the weights are shared, only the keyword index is rebuilt."""
+        new = copy.copy(self)
+        new._bind(keywords)
+        return new
+
+    def _layout(self, trained: list[str]) -> None:
         """Map trained columns to the leaves in force; a new leaf borrows the mean
         lexical score of its trained siblings (same 中类, else same 大类, else all)."""
         pos = {c: i for i, c in enumerate(trained)}
@@ -247,12 +264,12 @@ class Classifier:
             ]
             self.borrow.append((j, np.asarray(kin or range(len(trained)), dtype=np.int64)))
         self.allowed = np.ones(len(self.classes), dtype=bool)
-        self.restrict = restrict
 
     def restrict_to(self, leaves: Iterable[str]) -> None:
         """Predict only ``leaves`` (the active ones): others get no probability."""
         keep = set(leaves)
-        self.allowed = np.asarray([c in keep for c in self.classes], dtype=bool)
+        allowed = np.asarray([c in keep for c in self.classes], dtype=bool)
+        self.allowed = allowed if allowed.any() else np.ones(len(self.classes), dtype=bool)
 
     def lexical(self, text: str) -> np.ndarray:
         """Raw lexical scores of normalised ``text`` over the trained classes: intercept
@@ -279,14 +296,19 @@ class Classifier:
             return None
         lex = self.lexical(text)
         out = np.where(self.columns >= 0, lex[np.maximum(self.columns, 0)], 0.0)
+        evidence = self.keywords.scores(text[: self.score_chars]) if self.keyword_weight else {}
+        top = float(lex.max())
         for j, kin in self.borrow:
-            out[j] = float(lex[kin].mean())
-        if self.keyword_weight:
-            pos = self._class_pos()
-            for code, value in self.keywords.scores(text[: self.score_chars]).items():
-                j = pos.get(code)
-                if j is not None:
-                    out[j] += self.keyword_weight * value
+            # A leaf added after training has no weights of its own: without keyword
+            # evidence it borrows its kin's mean; with some it starts just below the
+            # best trained leaf, so its own words decide.
+            found = self.classes[j] in evidence
+            out[j] = top - NEW_LEAF_MARGIN * self.keyword_weight if found else float(lex[kin].mean())
+        pos = self._class_pos()
+        for code, value in evidence.items():
+            j = pos.get(code)
+            if j is not None:
+                out[j] += self.keyword_weight * value
         return out
 
     def _class_pos(self) -> dict[str, int]:

@@ -1,0 +1,230 @@
+"""诉求自动分类 learning from operation, through the public surface: agents' corrections
+become labels (分类标注) in the dispatch action; retraining promotes a candidate only
+when it beats the version in use on held-out labels, rejects one that does not, and a
+supervisor rolls back; new leaves count through their keywords at once; unsure tickets
+wait for an agent; the classifier page is for 值班长 and 大数据局管理员 only."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from yiwang.core.models import AuditEntry
+from yiwang.hotline import learning, scoring
+from yiwang.hotline import classify as runtime
+from yiwang.hotline.actions.classifier import (
+    do_rollback,
+    do_start_retrain,
+    do_train_candidate,
+)
+from yiwang.hotline.actions.handling import do_dispatch
+from yiwang.hotline.models import Category, ClassificationLabel, ClassifierVersion
+
+TAXONOMY = runtime.MODEL_DIR.parent / "fixtures" / "taxonomy.json"
+# Made-up words the shipped model has never seen: only labels can teach them.
+NEW_WORDS = ["咘啵咔嗒", "叽咕哩哒", "嘀嗒咚锵"]
+TINY = {"c": 20.0, "min_df": 1, "max_features": 2000}
+
+
+@pytest.fixture
+def taxonomy(db):
+    """The three-level matter tree of ``fixtures/taxonomy.json`` in force (older codes
+    retired), as the platform loads it."""
+    nodes = json.loads(TAXONOMY.read_text(encoding="utf-8"))["nodes"]
+    by_code: dict[str, Category] = {}
+    for n in sorted(nodes, key=lambda n: len(n["code"])):
+        by_code[n["code"]], _ = Category.objects.update_or_create(
+            code=n["code"],
+            defaults={
+                "name": n["name"],
+                "parent": by_code.get(n.get("parent") or ""),
+                "line": n.get("line", ""),
+                "keywords": n.get("keywords", []),
+                "active": True,
+            },
+        )
+    Category.objects.exclude(code__in=by_code).update(active=False)
+    scoring.invalidate()
+    return [c for code, c in sorted(by_code.items()) if len(code) == 6]
+
+
+@pytest.fixture
+def tiny_base(taxonomy):
+    """A small base corpus (one row per leaf: its name and a few keywords) so
+    retraining takes a moment."""
+    rows = [learning.Row(c.name, c.code) for c in taxonomy]
+    rows += [learning.Row(" ".join(c.keywords[:5]) or c.name, c.code) for c in taxonomy]
+    return rows, []
+
+
+def _labelled_tickets(take, agent, city, leaves, per_leaf: int = 12):
+    """Tickets taken without a category, then dispatched by the agent to the leaf
+    their made-up word stands for (a correction of whatever the model guessed)."""
+    dept = city.department("410823", "market")
+    for word, leaf in zip(NEW_WORDS, leaves, strict=True):
+        for i in range(per_leaf):
+            ticket = take(f"{word}的问题又出现了，第{i}次反映，请处理", category=None)
+            do_dispatch(actor=agent, ticket=ticket, category=leaf.code, department=dept)
+
+
+def test_corrections_retrain_promote_reject_and_roll_back(
+    taxonomy, tiny_base, take, agent, supervisor, city
+):
+    leaves = [taxonomy[0], taxonomy[len(taxonomy) // 2], taxonomy[-1]]
+    _labelled_tickets(take, agent, city, leaves)
+    labels = ClassificationLabel.objects.all()
+    assert labels.count() == 36
+    assert set(labels.values_list("verdict", flat=True)) <= {"corrected", "confirmed"}
+    assert labels.filter(by=agent, model_version=1).count() == 36
+    assert AuditEntry.objects.filter(action="hotline.classifier.label").count() == 36
+
+    v2 = do_start_retrain(actor=supervisor)
+    v2 = do_train_candidate(
+        actor=supervisor, version=v2, base=tiny_base, options=TINY, min_heldout=3
+    )
+    m = v2.metrics
+    print(f"\nheld-out {m['heldout']}: candidate {m['candidate']['leaf']['macro_f1']} "
+          f"vs shipped {m['active']['leaf']['macro_f1']}")
+    assert v2.status == "active", m
+    assert m["candidate"]["leaf"]["macro_f1"] > m["active"]["leaf"]["macro_f1"]
+    assert scoring.current()[1] == 2
+    assert scoring.classify(f"{NEW_WORDS[1]}的问题又出现了")[0].code == leaves[1].code
+    # the stored model is JSON and serves predictions after a reload from the row
+    assert runtime.Classifier(ClassifierVersion.objects.get(number=2).model).classes
+
+    # the same data again is not better by the margin: rejected, v2 stays in use
+    v3 = do_train_candidate(
+        actor=supervisor,
+        version=do_start_retrain(actor=supervisor),
+        base=tiny_base,
+        options=TINY,
+        min_heldout=3,
+    )
+    assert v3.status == "rejected"
+    assert v3.metrics["candidate"] is not None
+    assert scoring.current()[1] == 2
+
+    # too few held-out labels never promote, however good
+    v4 = do_train_candidate(
+        actor=supervisor,
+        version=do_start_retrain(actor=supervisor),
+        base=tiny_base,
+        options=TINY,
+        min_heldout=10_000,
+        margin=-1.0,
+    )
+    assert v4.status == "rejected"
+
+    assert do_rollback(actor=supervisor).number == 1
+    assert scoring.current()[1] == 1
+    assert ClassifierVersion.objects.get(number=2).status == "retired"
+    assert AuditEntry.objects.filter(action="hotline.classifier.rollback").exists()
+    assert AuditEntry.objects.filter(action="hotline.classifier.promote").exists()
+    assert AuditEntry.objects.filter(action="hotline.classifier.reject").count() == 2
+    with pytest.raises(Exception, match="回退"):
+        do_rollback(actor=supervisor)
+
+
+def test_only_supervisors_keep_the_classifier(taxonomy, agent):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        do_start_retrain(actor=agent)
+    with pytest.raises(PermissionDenied):
+        do_rollback(actor=agent)
+
+
+def test_new_leaf_counts_through_its_keywords_without_retraining(taxonomy):
+    parent = taxonomy[0].parent
+    text = "最近小区上空天天有无人机黑飞，航拍扰民，低空飞行器嗡嗡响"
+    assert scoring.classify(text)[0].code != f"{parent.code}99"
+    Category.objects.create(
+        code=f"{parent.code}99",
+        name="低空飞行器扰民",
+        parent=parent,
+        line=parent.line,
+        keywords=["无人机黑飞", "航拍扰民", "低空飞行器"],
+    )
+    assert scoring.classify(text)[0].code == f"{parent.code}99"
+
+
+def test_unsure_tickets_wait_for_an_agent(taxonomy, take, agent):
+    ticket = take("啊啊啊 哈哈哈 随便说说", category=None)
+    assert ticket.needs_review is True
+    assert ticket.department_id is None
+    assert ticket.classifier_version == 1
+    assert ticket.confidence is None or ticket.confidence < 0.8
+
+
+def test_dispatching_the_suggestion_confirms_it(taxonomy, take, agent, city):
+    ticket = take("武陟县城关镇一家饭店后厨卫生太差，吃完拉肚子", category=None)
+    assert ticket.predicted_category is not None
+    do_dispatch(
+        actor=agent,
+        ticket=ticket,
+        category=ticket.predicted_category.code,
+        department=city.department("410823", "market"),
+    )
+    label = ClassificationLabel.objects.get(ticket=ticket)
+    assert (label.verdict, label.leaf_id) == ("confirmed", ticket.predicted_category_id)
+
+
+@pytest.fixture
+def bureau_admin(make_staff):
+    return make_staff("bureau_admin", "410800", "big_data")
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("supervisor", 200),
+        ("bureau_admin", 200),
+        ("agent", 403),
+        ("wuzhi_market", 403),
+        ("county_admin", 403),
+        ("citizen", 403),
+    ],
+)
+def test_classifier_page_is_for_supervisors_and_the_bureau(
+    client, request, make_staff, taxonomy, who, status
+):
+    if who == "county_admin":
+        user = make_staff("dept_admin", "410823", "market")
+    else:
+        user = request.getfixturevalue(who)
+    client.force_login(user)
+    response = client.get("/hotline/classifier/")
+    assert response.status_code == status
+    if status == 200:
+        assert "v1" in response.content.decode()
+    assert client.post("/hotline/classifier/rollback/").status_code in (
+        (302,) if status == 200 else (403,)
+    )
+
+
+def test_classifier_page_shows_accuracy_over_time(client, supervisor, taxonomy, take, agent, city):
+    ticket = take("武陟县城关镇一家饭店后厨卫生太差，吃完拉肚子", category=None)
+    do_dispatch(
+        actor=agent,
+        ticket=ticket,
+        category=taxonomy[0].code,
+        department=city.department("410823", "market"),
+    )
+    client.force_login(supervisor)
+    page = client.get("/hotline/classifier/").content.decode()
+    assert 'id="accuracy-chart"' in page and "accuracy-data" in page
+    assert taxonomy[0].code in page
+
+
+def test_retrain_button_queues_a_candidate(client, supervisor, taxonomy, monkeypatch):
+    queued = []
+    monkeypatch.setattr(
+        "yiwang.hotline.actions.classifier.enqueue_retrain", queued.append, raising=True
+    )
+    monkeypatch.setattr("yiwang.hotline.views.classifier.enqueue_retrain", queued.append)
+    client.force_login(supervisor)
+    assert client.post("/hotline/classifier/retrain/").status_code == 302
+    assert [v.number for v in queued] == [2]
+    assert ClassifierVersion.objects.get(number=2).status == "candidate"
+    assert "v2" in client.get("/hotline/classifier/").content.decode()
