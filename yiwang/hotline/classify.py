@@ -264,6 +264,7 @@ class Classifier:
             ]
             self.borrow.append((j, np.asarray(kin or range(len(trained)), dtype=np.int64)))
         self.allowed = np.ones(len(self.classes), dtype=bool)
+        self.groups = {d: _groups(self.classes, d) for d in (2, 4)}
 
     def restrict_to(self, leaves: Iterable[str]) -> None:
         """Predict only ``leaves`` (the active ones): others get no probability."""
@@ -273,16 +274,21 @@ class Classifier:
 
     def lexical(self, text: str) -> np.ndarray:
         """Raw lexical scores of normalised ``text`` over the trained classes: intercept
-        plus weights times the l2-normalised sublinear TF-IDF vector of its features."""
-        counts = Counter(
-            t
-            for t in tokens(text[: self.score_chars], hmm=self.hmm, ngrams=self.ngrams)
-            if t in self.index
-        )
-        if not counts:
+        plus weights times the l2-normalised sublinear TF-IDF vector of its features.
+
+        The features are those of :func:`tokens`, counted in C (``Counter.update``) and
+        looked up in the vocabulary: a word that is not a feature is not in it either."""
+        text = text[: self.score_chars]
+        counts: Counter[str] = Counter(tokenizer().lcut(text, HMM=self.hmm))
+        for run in _HAN.findall(text):
+            for n in self.ngrams:
+                counts.update(["_" + run[i : i + n] for i in range(len(run) - n + 1)])
+        index = self.index
+        hits = [(index[t], c) for t, c in counts.items() if t in index]
+        if not hits:
             return self.intercept.copy()
-        ids = np.fromiter((self.index[t] for t in counts), dtype=np.int64, count=len(counts))
-        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+        ids = np.fromiter((i for i, _c in hits), dtype=np.int64, count=len(hits))
+        tf = 1.0 + np.log(np.fromiter((c for _i, c in hits), dtype=np.float32, count=len(hits)))
         x = tf * self.idf[ids]
         # weights are pre-multiplied by idf, so the l2-normalised tf·idf vector's
         # product with them is (tf / |tf·idf|) times the pre-multiplied rows
@@ -333,20 +339,26 @@ class Classifier:
         order = np.argsort(-probs)[: max(top, 1)]
         ranked = [(self.classes[i], round(float(probs[i]), 4)) for i in order]
         best = int(order[0])
-        l2, p2 = _level(self.classes, probs, 4)
-        l1, p1 = _level(self.classes, probs, 2)
+        l2, p2 = _level(self.groups[4], probs)
+        l1, p1 = _level(self.groups[2], probs)
         return Prediction(self.classes[best], float(probs[best]), ranked, l2, p2, l1, p1)
 
 
-def _level(classes: Sequence[str], probs: np.ndarray, digits: int) -> tuple[str | None, float]:
-    """The upper-level code (its first ``digits``) with the largest summed probability."""
-    acc: dict[str, float] = {}
-    for code, p in zip(classes, probs.tolist(), strict=True):
-        acc[code[:digits]] = acc.get(code[:digits], 0.0) + p
-    if not acc:
+def _groups(classes: Sequence[str], digits: int) -> tuple[list[str], np.ndarray]:
+    """(upper-level codes, the index of each class's upper level among them)."""
+    codes = sorted({c[:digits] for c in classes})
+    where = {c: i for i, c in enumerate(codes)}
+    return codes, np.asarray([where[c[:digits]] for c in classes], dtype=np.int64)
+
+
+def _level(groups: tuple[list[str], np.ndarray], probs: np.ndarray) -> tuple[str | None, float]:
+    """The upper-level code with the largest summed probability of its leaves."""
+    codes, of = groups
+    if not codes:
         return None, 0.0
-    best = max(acc, key=acc.__getitem__)
-    return best, acc[best]
+    sums = np.bincount(of, weights=probs, minlength=len(codes))
+    best = int(sums.argmax())
+    return codes[best], float(sums[best])
 
 
 def load_model(path: Path = MODEL_PATH) -> dict[str, Any]:
