@@ -68,9 +68,7 @@ def load_taxonomy(path: Path = TAXONOMY) -> tuple[dict[str, dict], list[dict[str
 
 def leaf_keywords(leaves: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Each leaf's matching terms: its keywords and its own name (as the platform does)."""
-    return {
-        n["code"]: runtime.terms(n.get("name", ""), n.get("keywords") or []) for n in leaves
-    }
+    return {n["code"]: runtime.terms(n.get("name", ""), n.get("keywords") or []) for n in leaves}
 
 
 def taxonomy_rows(nodes, leaves) -> list[tuple[str, str, str, str]]:
@@ -79,7 +77,9 @@ def taxonomy_rows(nodes, leaves) -> list[tuple[str, str, str, str]]:
     for n in leaves:
         code = n["code"]
         mid, top = nodes.get(code[:4], {}), nodes.get(code[:2], {})
-        out.append((f"{top.get('name', '')} {mid.get('name', '')} {n['name']}", code, "taxonomy", "train"))
+        out.append(
+            (f"{top.get('name', '')} {mid.get('name', '')} {n['name']}", code, "taxonomy", "train")
+        )
         if n.get("description"):
             out.append((f"{n['name']}：{n['description']}", code, "taxonomy", "train"))
         words = [w for w in n.get("keywords") or [] if w]
@@ -104,7 +104,9 @@ def _item_text(item: dict[str, Any]) -> str:
     return " ".join(p for p in parts if p)
 
 
-def map_item(item: dict[str, Any], index: runtime.KeywordIndex, lines: dict[str, str]) -> str | None:
+def map_item(
+    item: dict[str, Any], index: runtime.KeywordIndex, lines: dict[str, str]
+) -> str | None:
     """The leaf a service item belongs to: best keyword match of its name, keywords and
     business items; a leaf of the item's own department line wins a near tie."""
     scores = index.scores(runtime.normalise(_item_text(item)))
@@ -182,7 +184,9 @@ def build(taxonomy: Path = TAXONOMY) -> list[tuple[str, str, float, str, str]]:
     nodes, leaves = load_taxonomy(taxonomy)
     rows = taxonomy_rows(nodes, leaves) + service_rows(leaves) + knowledge_rows(leaves)
     rows += template_rows(leaves)
-    return [(t.strip(), code, WEIGHTS[src], src, split) for t, code, src, split in rows if t.strip()]
+    return [
+        (t.strip(), code, WEIGHTS[src], src, split) for t, code, src, split in rows if t.strip()
+    ]
 
 
 def write(rows, path: Path = OUTPUT) -> None:
@@ -200,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = build(args.taxonomy)
     write(rows, args.output)
     by_source = Counter(r[3] for r in rows)
-    print(f"{args.output.name}: {len(rows)} rows, {len({r[1] for r in rows})} leaves, {dict(by_source)}")
+    print(
+        f"{args.output.name}: {len(rows)} rows, {len({r[1] for r in rows})} leaves, {dict(by_source)}"
+    )
     return 0
 
 

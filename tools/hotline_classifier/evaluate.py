@@ -59,7 +59,9 @@ class OldModel:
         norm = runtime.normalise(text)[:2000]
         if not norm:
             return None, 0.0
-        counts = Counter(t for t in runtime.tokens(norm, hmm=self.hmm, ngrams=(2,)) if t in self.rows)
+        counts = Counter(
+            t for t in runtime.tokens(norm, hmm=self.hmm, ngrams=(2,)) if t in self.rows
+        )
         scores = list(self.intercept)
         if counts:
             weights = {t: 1.0 + math.log(c) for t, c in counts.items()}
@@ -87,12 +89,14 @@ def evaluate_new(model: dict[str, Any], cases: list[dict[str, str]], threshold: 
     clf = runtime.Classifier(model)
     preds = [clf.predict(c["text"], top=1) for c in cases]
     codes = [p.code or "" for p in preds]
-    return _figures(cases, codes, [p.level1 for p in preds], [p.confidence for p in preds], threshold) | {
-        "coverage": _coverage(clf.index, [c["text"] for c in cases], clf.hmm)
-    }
+    return _figures(
+        cases, codes, [p.level1 for p in preds], [p.confidence for p in preds], threshold
+    ) | {"coverage": _coverage(clf.index, [c["text"] for c in cases], clf.hmm)}
 
 
-def evaluate_old(model: dict[str, Any], cases: list[dict[str, str]], threshold: float, taxonomy: Path) -> dict:
+def evaluate_old(
+    model: dict[str, Any], cases: list[dict[str, str]], threshold: float, taxonomy: Path
+) -> dict:
     """Figures of the old flat model, its codes mapped through ``replaces``."""
     _nodes, leaves = load_taxonomy(taxonomy)
     remap = replacements(leaves)
@@ -104,7 +108,9 @@ def evaluate_old(model: dict[str, Any], cases: list[dict[str, str]], threshold: 
     }
 
 
-def _figures(cases, codes: list[str], summed: list[str | None] | None, confidences, threshold) -> dict:
+def _figures(
+    cases, codes: list[str], summed: list[str | None] | None, confidences, threshold
+) -> dict:
     truth1 = [c["level1"].strip()[:2] for c in cases]
     out: dict[str, Any] = {
         "n": len(cases),
@@ -112,9 +118,15 @@ def _figures(cases, codes: list[str], summed: list[str | None] | None, confidenc
     }
     if summed is not None:
         out["level1_summed"] = learning.report(truth1, summed)
-    with_l2 = [(c["level2"].strip()[:4], code) for c, code in zip(cases, codes, strict=True) if (c.get("level2") or "").strip()]
+    with_l2 = [
+        (c["level2"].strip()[:4], code)
+        for c, code in zip(cases, codes, strict=True)
+        if (c.get("level2") or "").strip()
+    ]
     if with_l2:
-        out["level2"] = learning.report([t for t, _ in with_l2], [p[:4] or None for _, p in with_l2])
+        out["level2"] = learning.report(
+            [t for t, _ in with_l2], [p[:4] or None for _, p in with_l2]
+        )
     sure = [i for i, p in enumerate(confidences) if p >= threshold]
     out["threshold"] = threshold
     out["abstain_rate"] = round(1 - len(sure) / len(cases), 4) if cases else 0.0
@@ -135,10 +147,14 @@ def markdown(name: str, figures: dict[str, Any], names: dict[str, str]) -> str:
     ]
     if "level1_summed" in figures:
         s = figures["level1_summed"]
-        lines.append(f"- 大类 by summed probability: macro-F1 {s['macro_f1']:.3f}, accuracy {s['accuracy']:.3f}")
+        lines.append(
+            f"- 大类 by summed probability: macro-F1 {s['macro_f1']:.3f}, accuracy {s['accuracy']:.3f}"
+        )
     if "level2" in figures:
         l2 = figures["level2"]
-        lines.append(f"- 中类 macro-F1 {l2['macro_f1']:.3f}, accuracy {l2['accuracy']:.3f} ({l2['n']} messages)")
+        lines.append(
+            f"- 中类 macro-F1 {l2['macro_f1']:.3f}, accuracy {l2['accuracy']:.3f} ({l2['n']} messages)"
+        )
     lines.append(
         f"- abstain rate (top leaf < {figures['threshold']}): {figures['abstain_rate']:.1%}; "
         f"大类 accuracy of the rest: {figures['level1_accuracy_when_sure']}"
@@ -170,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.old_model:
         old = json.loads(args.old_model.read_text(encoding="utf-8"))
         result["old_model"] = evaluate_old(old, cases, args.threshold, args.taxonomy)
-        print(markdown(f"old model {old.get('version', '')} (baseline)", result["old_model"], names))
+        print(
+            markdown(f"old model {old.get('version', '')} (baseline)", result["old_model"], names)
+        )
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

@@ -308,4 +308,6 @@ def may_keep_classifier(user) -> bool:
 
 def require_classifier(actor) -> None:
     """Guard of the classifier's actions (the platform — scheduled retraining — passes)."""
-    require(actor, "classifier.manage", message=_("只有 12345 值班长和大数据局管理员可以管理分类模型。"))
+    require(
+        actor, "classifier.manage", message=_("只有 12345 值班长和大数据局管理员可以管理分类模型。")
+    )

@@ -91,7 +91,6 @@ class HotlineConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from yiwang.core.subjects import register
-
         from yiwang.hotline import scoring
 
         post_migrate.connect(_seed_categories, sender=self)

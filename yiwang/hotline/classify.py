@@ -50,7 +50,7 @@ FORMAT = "yiwang.hotline.classifier/2"
 MAX_CHARS = 10_000  # the longest text read; longer input is cut (HOTLINE_CONTENT_MAX is less)
 SCORE_CHARS = 1_000  # the opening scored: a long letter states its matter first
 TOP = 5  # classes listed in Prediction.ranked
-NEW_LEAF_MARGIN = 1.5  # keyword evidence a leaf added after training needs to win
+NEW_LEAF_MARGIN = 0.5  # keyword evidence a new leaf needs beyond the best trained leaf's
 KEYWORD_CAP = 3.0  # keyword evidence of one leaf saturates: a list of synonyms is no proof
 
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
@@ -309,12 +309,14 @@ class Classifier:
             # evidence it borrows its kin's mean; with some it starts just below the
             # best trained leaf, so its own words decide.
             found = self.classes[j] in evidence
-            out[j] = top - NEW_LEAF_MARGIN * self.keyword_weight if found else float(lex[kin].mean())
+            out[j] = (
+                top - NEW_LEAF_MARGIN * self.keyword_weight if found else float(lex[kin].mean())
+            )
         pos = self._class_pos()
         for code, value in evidence.items():
-            j = pos.get(code)
-            if j is not None:
-                out[j] += self.keyword_weight * value
+            at = pos.get(code)
+            if at is not None:
+                out[at] += self.keyword_weight * value
         return out
 
     def _class_pos(self) -> dict[str, int]:

@@ -22,7 +22,7 @@ RECHECK_SECONDS = 30.0
 SHIPPED_VERSION = 1
 
 _lock = threading.Lock()
-_cache: dict[str, Any] = {}
+_cache: dict[Any, Any] = {}
 
 
 def invalidate(*_args, **_kwargs) -> None:
@@ -41,7 +41,9 @@ def leaf_keywords() -> dict[str, list[str]]:
     terms (keywords and synonyms, and the name)."""
     from yiwang.hotline.models import Category
 
-    rows = list(Category.objects.filter(active=True).values_list("code", "name", "keywords", "parent__code"))
+    rows = list(
+        Category.objects.filter(active=True).values_list("code", "name", "keywords", "parent__code")
+    )
     parents = {p for _c, _n, _k, p in rows if p}
     return {
         code: runtime.terms(name, kws if isinstance(kws, list) else [])

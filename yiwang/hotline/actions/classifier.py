@@ -33,10 +33,6 @@ from yiwang.hotline.models import (
 LABEL_WEIGHT = 3.0  # a labelled ticket counts as much as a taxonomy example
 
 
-def _setting(key: str, default: Any) -> Any:
-    return settings.YIWANG.get(key, default)
-
-
 def record_label(*, actor, ticket: Ticket, leaf: Category) -> ClassificationLabel | None:
     """分类标注, inside the agent's own action (派单): the leaf the agent settled on,
     confirming or correcting the suggestion. The platform's own choices (自动派单) and
@@ -157,8 +153,10 @@ def do_train_candidate(
     is better by ``margin`` (leaf macro-F1) on at least ``min_heldout`` labels; else
     reject it. Training runs outside any transaction; the decision is one atomic write."""
     access.require_classifier(actor)
-    min_heldout = _setting("HOTLINE_CLASSIFIER_MIN_HELDOUT", 30) if min_heldout is None else min_heldout
-    margin = _setting("HOTLINE_CLASSIFIER_MARGIN", 0.01) if margin is None else margin
+    if min_heldout is None:
+        min_heldout = settings.YIWANG["HOTLINE_CLASSIFIER_MIN_HELDOUT"]
+    if margin is None:
+        margin = settings.YIWANG["HOTLINE_CLASSIFIER_MARGIN"]
     _stage(version, "training")
     labels = labelled()
     train = [(t, c) for i, t, c in labels if not learning.held_out(i)]
@@ -243,9 +241,11 @@ def do_promote_version(*, actor, number: int) -> ClassifierVersion:
         raise Conflict(_("该版本尚未训练完成。"), code="training_running")
     if row.number != scoring.SHIPPED_VERSION and not row.model:
         raise Conflict(_("该版本没有模型数据。"), code="no_model")
-    before = ClassifierVersion.objects.filter(status=VersionStatus.ACTIVE).values_list(
-        "number", flat=True
-    ).first()
+    before = (
+        ClassifierVersion.objects.filter(status=VersionStatus.ACTIVE)
+        .values_list("number", flat=True)
+        .first()
+    )
     _activate(actor, row)
     audit.record(
         actor=actor,
@@ -262,12 +262,16 @@ def do_rollback(*, actor) -> ClassifierVersion:
     recently promoted retired version, else the shipped one); the active one retires."""
     access.require_classifier(actor)
     ensure_shipped()
-    active = ClassifierVersion.objects.select_for_update().filter(status=VersionStatus.ACTIVE).first()
+    active = (
+        ClassifierVersion.objects.select_for_update().filter(status=VersionStatus.ACTIVE).first()
+    )
     earlier = ClassifierVersion.objects.filter(
         status=VersionStatus.RETIRED, promoted_at__isnull=False
-    ).exclude(pk=getattr(active, "pk", None))
-    if active is not None and active.promoted_at is not None:
-        earlier = earlier.filter(promoted_at__lt=active.promoted_at)
+    )
+    if active is not None:
+        earlier = earlier.exclude(pk=active.pk)
+        if active.promoted_at is not None:
+            earlier = earlier.filter(promoted_at__lt=active.promoted_at)
     previous = earlier.order_by("-promoted_at", "-number").first()
     if previous is None:
         raise Conflict(_("没有可以回退到的模型版本。"), code="nothing_to_roll_back")

@@ -329,7 +329,8 @@ class _Classified:
         suggested, sure = guess.suggestion(threshold)
         codes = {c for c in (guess.code, suggested) if c}
         found = {
-            c.code: c for c in Category.objects.filter(code__in=codes, active=True).select_related("parent")
+            c.code: c
+            for c in Category.objects.filter(code__in=codes, active=True).select_related("parent")
         }
         predicted = found.get(guess.code or "")
         category = found.get(suggested or "") or predicted

@@ -30,9 +30,9 @@ from yiwang.hotline.models.warnings import Warning, WarningRecipient
 __all__ = [
     "Callback",
     "Category",
+    "Channel",
     "ClassificationLabel",
     "ClassifierVersion",
-    "Channel",
     "Emergency",
     "Extension",
     "Grid",

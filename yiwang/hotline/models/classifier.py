@@ -108,3 +108,6 @@ class ClassificationLabel(models.Model):
         verbose_name = _("分类标注")
         verbose_name_plural = _("分类标注")
         indexes = [models.Index(fields=["at"], name="hotline_clflabel_at")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.leaf_id} ({self.verdict})"

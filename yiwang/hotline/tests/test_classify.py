@@ -86,8 +86,8 @@ def test_keywords_make_a_new_leaf_reachable_without_retraining(leaves):
     model = clf.classifier()
     parent = leaves[0]["code"][:4]
     new = f"{parent}99"
-    words = ["无人机黑飞", "航拍扰民", "低空飞行器"]
-    text = "最近小区上空天天有无人机黑飞，航拍扰民，低空飞行器嗡嗡响"
+    words = ["蹦床馆", "蹦床公园", "跳跳床"]
+    text = "小区旁边新开的蹦床馆，蹦床公园押金不退，跳跳床设施老旧"
     assert model.predict(text).code != new
     bound = model.rebind({**model.model["keywords"], new: words})
     assert bound.predict(text).code == new

@@ -29,7 +29,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="op", required=True)
-        retrain = sub.add_parser("retrain", help="train a candidate on the labels, promote if better")
+        retrain = sub.add_parser(
+            "retrain", help="train a candidate on the labels, promote if better"
+        )
         retrain.add_argument("--note", default="")
         sub.add_parser("list", help="list versions with their held-out figures")
         promote = sub.add_parser("promote", help="make version N the one in use")
@@ -47,7 +49,9 @@ class Command(BaseCommand):
                     f"leaf macro-F1 candidate {_f1(m, 'candidate')} vs active {_f1(m, 'active')}"
                 )
             elif op == "promote":
-                self.stdout.write(f"active: v{do_promote_version(actor=None, number=opts['number']).number}")
+                self.stdout.write(
+                    f"active: v{do_promote_version(actor=None, number=opts['number']).number}"
+                )
             elif op == "rollback":
                 self.stdout.write(f"active: v{do_rollback(actor=None).number}")
             else:
