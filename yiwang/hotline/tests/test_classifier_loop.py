@@ -6,8 +6,6 @@ wait for an agent; the classifier page is for 值班长 and 大数据局管理�
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from yiwang.core.models import AuditEntry
@@ -21,33 +19,10 @@ from yiwang.hotline.actions.classifier import (
 from yiwang.hotline.actions.handling import do_dispatch
 from yiwang.hotline.models import Category, ClassificationLabel, ClassifierVersion
 
-TAXONOMY = runtime.MODEL_DIR.parent / "fixtures" / "taxonomy.json"
 # Made-up words the shipped model has never seen: only labels can teach them.
 NEW_WORDS = ["咘啵咔嗒", "叽咕哩哒", "嘀嗒咚锵"]
 UNSURE = "你好，我想反映一个情况，麻烦尽快处理一下"
 TINY = {"c": 20.0, "min_df": 1, "max_features": 2000}
-
-
-@pytest.fixture
-def taxonomy(db):
-    """The three-level matter tree of ``fixtures/taxonomy.json`` in force (older codes
-    retired), as the platform loads it."""
-    nodes = json.loads(TAXONOMY.read_text(encoding="utf-8"))["nodes"]
-    by_code: dict[str, Category] = {}
-    for n in sorted(nodes, key=lambda n: len(n["code"])):
-        by_code[n["code"]], _ = Category.objects.update_or_create(
-            code=n["code"],
-            defaults={
-                "name": n["name"],
-                "parent": by_code.get(n.get("parent") or ""),
-                "line": n.get("line", ""),
-                "keywords": n.get("keywords", []),
-                "active": True,
-            },
-        )
-    Category.objects.exclude(code__in=by_code).update(active=False)
-    scoring.invalidate()
-    return [c for code, c in sorted(by_code.items()) if len(code) == 6]
 
 
 @pytest.fixture
