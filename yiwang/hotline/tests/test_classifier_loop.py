@@ -212,3 +212,21 @@ def test_retrain_button_queues_a_candidate(client, supervisor, taxonomy, monkeyp
     assert [v.number for v in queued] == [2]
     assert ClassifierVersion.objects.get(number=2).status == "candidate"
     assert "v2" in client.get("/hotline/classifier/").content.decode()
+
+
+def test_command_line_lists_versions_and_refuses_a_pointless_rollback(taxonomy):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("classifier", "list", stdout=out)
+    assert out.getvalue().startswith("v1\tactive")
+    with pytest.raises(CommandError, match="回退"):
+        call_command("classifier", "rollback")
+
+
+def test_weekly_retrain_waits_for_new_labels(taxonomy):
+    from yiwang.hotline.actions.classifier import do_scheduled_retrain
+
+    assert do_scheduled_retrain() == "skipped"
