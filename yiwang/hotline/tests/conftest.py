@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 
@@ -52,26 +50,7 @@ def take(agent):
 @pytest.fixture
 def taxonomy(db):
     """The three-level matter tree of ``fixtures/taxonomy.json`` in force (older codes
-    retired), as the platform loads it."""
-    import json
+    retired), as the platform loads it; its leaves (小类) in code order."""
+    from yiwang.hotline.tests.synthetic import install_taxonomy
 
-    from yiwang.hotline import scoring
-    from yiwang.hotline.models import Category
-
-    path = Path(__file__).resolve().parents[1] / "fixtures" / "taxonomy.json"
-    nodes = json.loads(path.read_text(encoding="utf-8"))["nodes"]
-    by_code: dict[str, Category] = {}
-    for n in sorted(nodes, key=lambda n: len(n["code"])):
-        by_code[n["code"]], _ = Category.objects.update_or_create(
-            code=n["code"],
-            defaults={
-                "name": n["name"],
-                "parent": by_code.get(n.get("parent") or ""),
-                "line": n.get("line", ""),
-                "keywords": n.get("keywords", []),
-                "active": True,
-            },
-        )
-    Category.objects.exclude(code__in=by_code).update(active=False)
-    scoring.invalidate()
-    return [c for code, c in sorted(by_code.items()) if len(code) == 6]
+    return install_taxonomy()
