@@ -4,7 +4,7 @@ export it as plain JSON (``classifier.json``), never a pickle.
 
 Run ``python -m tools.hotline_classifier.train`` from the repository (or ``make
 classifier``). The fitting itself is ``yiwang.hotline.learning.fit`` — the same code the
-platform retrains with — : TF-IDF over jieba words and character 2/3-grams, logistic
+platform retrains with — : TF-IDF over jieba words and character bigrams, logistic
 regression, the keyword weight and softmax temperature chosen on the corpus's
 development split (``split=dev``: examples kept aside), then a refit on every row.
 Afterwards the exported JSON is scored through the runtime scorer on the development

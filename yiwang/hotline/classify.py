@@ -4,7 +4,7 @@ Two kinds of evidence are combined into one score per leaf of the three-level ma
 tree (大类 2 digits → 中类 4 → 小类 6):
 
 * **lexical**: a TF-IDF + logistic-regression model over jieba words and character
-  2- and 3-grams, trained by ``yiwang.hotline.learning`` (scikit-learn, at training time
+  bigrams, trained by ``yiwang.hotline.learning`` (scikit-learn, at training time
   only) and kept as plain JSON — never a pickle. Scoring is NumPy.
 * **keywords** (关键词与同义词): the words citizens use for a matter, as kept on each
   category (``Category.keywords``). They are matched at scoring time, so a supervisor's
@@ -131,7 +131,7 @@ def _is_feature(w: str) -> bool:
     return bool(_HAN.fullmatch(w)) or (len(w) > 1 and w.isalnum())
 
 
-def tokens(text: str, *, hmm: bool = False, ngrams: Sequence[int] = (2, 3)) -> list[str]:
+def tokens(text: str, *, hmm: bool = False, ngrams: Sequence[int] = (2,)) -> list[str]:
     """Features of already normalised ``text``: jieba words (precise mode) and
     ``_``-prefixed character n-grams of each run of Chinese characters (they survive a
     dropped character, a typo or a word jieba does not know)."""
@@ -148,7 +148,7 @@ class KeywordIndex:
     they are (a word kept by k leaves counts 1/k to each) and capped per leaf.
 
     Matching is one pass over the text: keywords are indexed by their first two
-    characters, so the cost grows with the text, not with the number of keywords."""
+    characters, so only the few whose head occurs in a text are tried."""
 
     def __init__(self, keywords: Mapping[str, Iterable[str]]) -> None:
         self.leaves: list[str] = sorted(keywords)
@@ -175,15 +175,10 @@ class KeywordIndex:
         return out
 
     def _found(self, text: str) -> list[tuple[str, tuple[int, ...], float]]:
-        seen: dict[str, tuple[str, tuple[int, ...], float]] = {}
-        heads = self.by_head
-        for i in range(len(text) - 1):
-            entries = heads.get(text[i : i + 2])
-            if entries:
-                for entry in entries:
-                    if entry[0] not in seen and text.startswith(entry[0], i):
-                        seen[entry[0]] = entry
-        return list(seen.values())
+        """Keywords present in ``text``: only those whose first two characters occur in
+        it are tried, each with one substring test (set intersection and ``in``, in C)."""
+        heads = {text[i : i + 2] for i in range(len(text) - 1)} & self.by_head.keys()
+        return [entry for head in heads for entry in self.by_head[head] if entry[0] in text]
 
     def scores(self, text: str) -> dict[str, float]:
         """Capped keyword evidence per leaf code (leaves with none are left out)."""
@@ -222,7 +217,7 @@ class Classifier:
         trained: list[str] = [str(c) for c in model["classes"]]
         opts = model.get("tokenizer", {})
         self.hmm = bool(opts.get("hmm", False))
-        self.ngrams = tuple(int(n) for n in opts.get("ngrams", (2, 3)))
+        self.ngrams = tuple(int(n) for n in opts.get("ngrams", (2,)))
         self.score_chars = int(model.get("score_chars", SCORE_CHARS))
         self.temperature = float(model.get("temperature", 1.0))
         self.keyword_weight = float(model.get("keyword_weight", 0.0))
@@ -280,9 +275,10 @@ class Classifier:
         looked up in the vocabulary: a word that is not a feature is not in it either."""
         text = text[: self.score_chars]
         counts: Counter[str] = Counter(tokenizer().lcut(text, HMM=self.hmm))
-        for run in _HAN.findall(text):
-            for n in self.ngrams:
-                counts.update(["_" + run[i : i + n] for i in range(len(run) - n + 1)])
+        runs = _HAN.findall(text)
+        counts.update(
+            ["_" + r[i : i + n] for n in self.ngrams for r in runs for i in range(len(r) - n + 1)]
+        )
         index = self.index
         hits = [(index[t], c) for t, c in counts.items() if t in index]
         if not hits:

@@ -91,7 +91,7 @@ def test_keywords_make_a_new_leaf_reachable_without_retraining(leaves):
     assert model.predict(text).code != new
     bound = model.rebind({**model.model["keywords"], new: words})
     assert bound.predict(text).code == new
-    assert bound.keywords.matches(clf.normalise(text))[new] == words
+    assert sorted(bound.keywords.matches(clf.normalise(text))[new]) == sorted(words)
 
 
 def test_retired_leaf_is_not_suggested(leaves):
