@@ -230,3 +230,18 @@ def test_weekly_retrain_waits_for_new_labels(taxonomy):
     from yiwang.hotline.actions.classifier import do_scheduled_retrain
 
     assert do_scheduled_retrain() == "skipped"
+
+
+def test_unsure_leaf_but_sure_middle_class_suggests_the_middle_class(taxonomy, take, monkeypatch):
+    """No leaf reaches the dispatch confidence but their 中类 does: the ticket waits for
+    an agent with the 中类 as its category and the top leaf as the model's guess."""
+    leaf = taxonomy[0]
+    guess = runtime.Prediction(
+        leaf.code, 0.45, [(leaf.code, 0.45)], leaf.code[:4], 0.9, leaf.code[:2], 0.95
+    )
+    monkeypatch.setattr(scoring, "classify", lambda text: (guess, 1))
+    ticket = take(UNSURE, category=None)
+    assert ticket.needs_review is True and ticket.department_id is None
+    assert ticket.category.code == leaf.code[:4]
+    assert ticket.predicted_category == leaf
+    assert ticket.confidence == pytest.approx(0.45)
