@@ -44,6 +44,12 @@ KNOWLEDGE = ROOT / "yiwang" / "hotline" / "demo_knowledge.py"
 OUTPUT = runtime.CORPUS_PATH
 SEED = 12345
 TEMPLATES_PER_OLD = 12  # template rows kept per old category
+# Service items whose words match a leaf only loosely, put on their leaf by name (checked
+# by hand against the taxonomy; an unknown name falls back to keyword matching).
+ITEM_LEAVES = {
+    "不动产登记": "转移变更与抵押登记",
+    "城镇污水排入排水管网许可": "井盖与排水设施",
+}
 WEIGHTS = {
     "taxonomy": 2.0,
     "keyword": 0.5,
@@ -105,10 +111,18 @@ def _item_text(item: dict[str, Any]) -> str:
 
 
 def map_item(
-    item: dict[str, Any], index: runtime.KeywordIndex, lines: dict[str, str]
+    item: dict[str, Any],
+    index: runtime.KeywordIndex,
+    lines: dict[str, str],
+    names: dict[str, str] | None = None,
 ) -> str | None:
-    """The leaf a service item belongs to: best keyword match of its name, keywords and
-    business items; a leaf of the item's own department line wins a near tie."""
+    """The leaf a service item belongs to: the one named in ITEM_LEAVES, else the best
+    keyword match of its name, keywords and business items (a leaf of the item's own
+    department line wins a near tie)."""
+    names = names or {}
+    named = names.get(ITEM_LEAVES.get(item.get("name", ""), ""))
+    if named:
+        return named
     scores = index.scores(runtime.normalise(_item_text(item)))
     if not scores:
         return None
@@ -120,9 +134,10 @@ def service_rows(leaves, path: Path = ITEMS) -> list[tuple[str, str, str, str]]:
     """Rows from the service items' names, conditions and materials (办事指南)."""
     index = runtime.KeywordIndex(leaf_keywords(leaves))
     lines = {n["code"]: n.get("line", "") for n in leaves}
+    names = {n["name"]: n["code"] for n in leaves}
     out = []
     for item in json.loads(path.read_text(encoding="utf-8"))["items"]:
-        code = map_item(item, index, lines)
+        code = map_item(item, index, lines, names)
         if code is None:
             continue
         out.append((_item_text(item), code, "service", "train"))
