@@ -73,7 +73,7 @@ def model_of(number: int) -> dict[str, Any]:
     return stored or runtime.load_model()
 
 
-def _base(number: int) -> runtime.Classifier:
+def version_classifier(number: int) -> runtime.Classifier:
     """The classifier of a version without keywords bound; the heavy part (weights) is
     kept per version so a keyword edit does not rebuild it."""
     base = _cache.get(("base", number))
@@ -99,7 +99,7 @@ def current() -> tuple[runtime.Classifier, int]:
         if hit is not None and hit[3] == key:
             clf = hit[0]
         else:
-            clf = _base(number).rebind(keywords)
+            clf = version_classifier(number).rebind(keywords)
         _cache["current"] = (clf, number, now, key)
     return clf, number
 

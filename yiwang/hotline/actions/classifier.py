@@ -169,7 +169,7 @@ def do_train_candidate(
     _stage(version, "evaluating")
     threshold = settings.YIWANG["HOTLINE_AUTO_DISPATCH_CONFIDENCE"]
     active = ClassifierVersion.objects.filter(status=VersionStatus.ACTIVE).first()
-    active_clf = scoring._base(active.number if active else 1).rebind(keywords)
+    active_clf = scoring.version_classifier(active.number if active else 1).rebind(keywords)
     mine = learning.evaluate(runtime.Classifier(model, keywords), held, threshold) if held else None
     theirs = learning.evaluate(active_clf, held, threshold) if held else None
     better = bool(

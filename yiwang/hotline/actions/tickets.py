@@ -207,7 +207,8 @@ def do_take_ticket(
     address, lon, lat, division = _place(address, longitude, latitude, grid)
     chosen = resolve_category(category)
     files = _attachment_list(attachments)
-    guess = _Classified.of(chosen, title, content)
+    by_agent = chosen is not None and access.may_take(actor)  # 话务员 or 值班长 chose it
+    guess = _Classified.of(chosen, title, content, compare=by_agent)
     department = route(guess.category, division) if guess.category else None
     now = timezone.now()
     ticket = Ticket.objects.create(
@@ -256,6 +257,10 @@ def do_take_ticket(
             "emergency": emergency,
         },
     )
+    if by_agent and chosen is not None:
+        from yiwang.hotline.actions.classifier import record_label
+
+        record_label(actor=actor, ticket=ticket, leaf=chosen)  # 分类标注 at intake
     do_link_similar(actor=None, ticket=ticket)  # 相似工单, for the agent to merge
     if _dispatches_itself(department, guess.needs_review, emergency, kind, channel):
         do_dispatch(
@@ -319,8 +324,13 @@ class _Classified:
     version: int | None = None
 
     @classmethod
-    def of(cls, chosen: Category | None, title: str, content: str) -> _Classified:
-        if chosen is not None:
+    def of(
+        cls, chosen: Category | None, title: str, content: str, *, compare: bool = False
+    ) -> _Classified:
+        """The classification of a new ticket. With the agent's own choice the model is
+        asked too when ``compare`` (the choice is then a label confirming or correcting
+        it), but the choice stands."""
+        if chosen is not None and not compare:
             return cls(chosen, None, None, False)
         from yiwang.hotline.scoring import classify
 
@@ -333,8 +343,10 @@ class _Classified:
             for c in Category.objects.filter(code__in=codes, active=True).select_related("parent")
         }
         predicted = found.get(guess.code or "")
-        category = found.get(suggested or "") or predicted
         confidence = guess.confidence if predicted is not None else None
+        if chosen is not None:
+            return cls(chosen, predicted, confidence, False, version)
+        category = found.get(suggested or "") or predicted
         return cls(category, predicted, confidence, not (sure and predicted is not None), version)
 
 
