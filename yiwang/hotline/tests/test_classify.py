@@ -173,3 +173,25 @@ def test_report_counts_precision_recall_and_abstentions():
     assert rep["per_class"]["01"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
     assert rep["per_class"]["02"]["precision"] == 1.0
     assert rep["macro_f1"] == pytest.approx((0.5 + 2 / 3) / 2, abs=1e-3)
+
+
+def test_evaluation_tool_reports_per_level1_figures(tmp_path, capsys):
+    """The evaluation script reads a cases file and reports per 大类 figures, abstain
+    rate and coverage (here on three messages of our own, not the real-case file)."""
+    from tools.hotline_classifier import evaluate
+
+    cases = tmp_path / "cases.csv"
+    cases.write_text(
+        "id,text,level1,level2\n"
+        "a,小区物业不给修电梯已经两个月了,01,0102\n"
+        "b,工地晚上施工噪音太大吵得睡不着,02,0202\n"
+        "c,孩子上小学报名需要什么材料,04,0402\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "eval.json"
+    assert evaluate.main([str(cases), "--json", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))["model"]
+    assert figures["n"] == 3 and figures["level1"]["accuracy"] == 1.0
+    assert set(figures["level1"]["per_class"]) == {"01", "02", "04"}
+    assert 0.0 <= figures["abstain_rate"] <= 1.0 and figures["coverage"] > 0.5
+    assert "| 01 城乡建设 |" in capsys.readouterr().out
