@@ -185,7 +185,7 @@ def test_evaluation_tool_reports_per_level1_figures(tmp_path, capsys):
         "id,text,level1,level2\n"
         "a,小区物业不给修电梯已经两个月了,01,0102\n"
         "b,工地晚上施工噪音太大吵得睡不着,02,0202\n"
-        "c,孩子上小学报名需要什么材料,04,0402\n",
+        "c,孩子今年上小学一年级，入学报名需要准备什么材料,04,0402\n",
         encoding="utf-8",
     )
     out = tmp_path / "eval.json"
