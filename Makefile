@@ -54,9 +54,11 @@ format: install
 bench: install
 	$(BIN)/python -m bench
 
-# 诉求自动分类: regenerate the synthetic corpus (deterministic) and retrain classifier.json.
+# 诉求自动分类: assemble the taxonomy, rebuild the training corpus from the platform's own
+# government text (deterministic) and retrain classifier.json (docs/classifier.md).
 classifier: install
-	$(BIN)/python -m tools.hotline_classifier.make_corpus
+	$(BIN)/python -m tools.hotline_taxonomy.assemble
+	$(BIN)/python -m tools.hotline_classifier.corpus
 	$(BIN)/python -m tools.hotline_classifier.train
 
 messages: install

@@ -131,6 +131,7 @@ ROLE_TABLE = {
             "case.assign",
             "case.handle",
             "case.view",
+            "classifier.manage",
             "data.manage",
             "data.review",
             "data.view",
@@ -153,6 +154,7 @@ ROLE_TABLE = {
             "case.assign",
             "case.handle",
             "case.intake",
+            "classifier.manage",
             "hotline.intake",
             "hotline.supervise",
             "hotline.view",
@@ -192,6 +194,7 @@ PERIODIC_JOBS = [
     (300, "yiwang.data.tasks.pull_due_sources"),
     (3600, "yiwang.licences.tasks.expire_licences"),
     (3600, "yiwang.hotline.tasks.raise_hotspot_alerts"),
+    (7 * 86400, "yiwang.hotline.tasks.retrain_classifier"),
 ]
 
 

@@ -411,6 +411,14 @@ YIWANG["HOTLINE_CONTENT_MAX"] = int(os.environ.get("YIWANG_HOTLINE_CONTENT_MAX",
 YIWANG["HOTLINE_AUTO_DISPATCH_CONFIDENCE"] = float(
     os.environ.get("YIWANG_HOTLINE_AUTO_DISPATCH_CONFIDENCE", "0.80")
 )
+# 分类模型再训练: a candidate is put in use only when it beats the version in use by this
+# leaf macro-F1 margin on at least this many held-out labels (docs/classifier.md).
+YIWANG["HOTLINE_CLASSIFIER_MIN_HELDOUT"] = int(
+    os.environ.get("YIWANG_HOTLINE_CLASSIFIER_MIN_HELDOUT", "30")
+)
+YIWANG["HOTLINE_CLASSIFIER_MARGIN"] = float(
+    os.environ.get("YIWANG_HOTLINE_CLASSIFIER_MARGIN", "0.01")
+)
 # 热点发现: a window of this many hours with at least this many tickets of one category in
 # one division, and at least this many times the division's usual rate, raises an alert.
 YIWANG["HOTLINE_HOTSPOT_WINDOW_HOURS"] = int(

@@ -315,3 +315,16 @@ def may_edit_taxonomy(user) -> bool:
 def require_edit_taxonomy(actor) -> None:
     """The guard of the taxonomy pages and actions (403 for everyone else)."""
     deny_unless(actor, may_edit_taxonomy(actor), _("只有市 12345 值班长可以维护诉求分类。"))
+
+
+def may_keep_classifier(user) -> bool:
+    """May see and keep the 12345 classifier (分类模型): its versions, figures, retraining
+    and rollback — 12345 值班长 and 大数据局管理员."""
+    return has_perm(user, "classifier.manage")
+
+
+def require_classifier(actor) -> None:
+    """Guard of the classifier's actions (the platform — scheduled retraining — passes)."""
+    require(
+        actor, "classifier.manage", message=_("只有 12345 值班长和大数据局管理员可以管理分类模型。")
+    )

@@ -49,13 +49,21 @@ class HotlineConfig(AppConfig):
             "knowledge.manage": "keep the department's knowledge answers (知识库)",
             "warning.publish": "draft, publish and lift warnings (预警发布)",
             "grid.report": "report events from the grid (网格上报)",
+            "classifier.manage": "keep the ticket classifier: versions, retraining (分类模型)",
         },
         grants={
             "dept_admin": frozenset({"hotline.view", "hotline.handle", "knowledge.manage"}),
             "hotline_agent": frozenset({"hotline.view", "hotline.intake"}),
             "hotline_supervisor": frozenset(
-                {"hotline.view", "hotline.intake", "hotline.supervise", "warning.publish"}
+                {
+                    "hotline.view",
+                    "hotline.intake",
+                    "hotline.supervise",
+                    "warning.publish",
+                    "classifier.manage",
+                }
             ),
+            "bureau_admin": frozenset({"classifier.manage"}),
             "hotline_handler": frozenset({"hotline.view", "hotline.handle", "knowledge.manage"}),
             "grid_worker": frozenset({"grid.report"}),
             "leader": frozenset({"hotline.view"}),
@@ -78,13 +86,18 @@ class HotlineConfig(AppConfig):
         # The 12345 ticket API documents the step's reason as the error code.
         api_reason_codes=("hotline/tickets/",),
         demo=DemoSeeder("yiwang.hotline.demo.seed_for_demo", order=40),
-        periodic=(PeriodicJob(3600, "yiwang.hotline.tasks.raise_hotspot_alerts"),),  # 热点发现
+        periodic=(
+            PeriodicJob(3600, "yiwang.hotline.tasks.raise_hotspot_alerts"),  # 热点发现
+            PeriodicJob(7 * 86400, "yiwang.hotline.tasks.retrain_classifier"),  # 分类模型再训练
+        ),
     )
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
         from yiwang.core.subjects import register
+        from yiwang.hotline import scoring
 
         post_migrate.connect(_seed_categories, sender=self)
+        scoring.connect_signals()
         register("hotline.ticket", _ticket_page)

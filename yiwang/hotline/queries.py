@@ -188,3 +188,74 @@ def public_timeline(ticket: Ticket) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+# --- 分类模型 (the classifier page) ---
+
+
+def classifier_versions() -> list:
+    """Model versions, newest first, without their (large) model JSON."""
+    from yiwang.hotline.models import ClassifierVersion
+
+    return list(
+        ClassifierVersion.objects.defer("model")
+        .select_related("created_by", "promoted_by")
+        .order_by("-number")
+    )
+
+
+def label_accuracy(months: int = 12) -> dict:
+    """Accuracy over time from agents' labels (分类标注): per month, the share of labels
+    whose suggested leaf was the final one — overall, per 大类 and per leaf. Labels
+    without a suggestion (the agent chose the category at intake) are left out. One
+    grouped query; the 大类 sums are made from its rows."""
+    from django.db.models import Count, F, Q
+    from django.db.models.functions import TruncMonth
+
+    from yiwang.hotline.models import ClassificationLabel
+
+    rows = list(
+        ClassificationLabel.objects.filter(predicted__isnull=False)
+        .annotate(month=TruncMonth("at"))
+        .values("month", "leaf__code", "leaf__name")
+        .annotate(n=Count("id"), hits=Count("id", filter=Q(predicted_id=F("leaf_id"))))
+        .order_by("month", "leaf__code")
+    )
+    month_keys = sorted({r["month"].strftime("%Y-%m") for r in rows})[-months:]
+    leaves: dict[str, dict] = {}
+    tops: dict[str, dict] = {}
+    total: dict[str, list[int]] = {m: [0, 0] for m in month_keys}
+    for r in rows:
+        m = r["month"].strftime("%Y-%m")
+        if m not in total:
+            continue
+        for table, key, name in (
+            (leaves, r["leaf__code"], r["leaf__name"]),
+            (tops, r["leaf__code"][:2], ""),
+        ):
+            entry = table.setdefault(key, {"code": key, "name": name, "months": {}})
+            cell = entry["months"].setdefault(m, [0, 0])
+            cell[0] += r["hits"]
+            cell[1] += r["n"]
+        total[m][0] += r["hits"]
+        total[m][1] += r["n"]
+
+    def share(cell):
+        return round(cell[0] / cell[1], 4) if cell and cell[1] else None
+
+    def finish(table):
+        out = []
+        for entry in sorted(table.values(), key=lambda e: e["code"]):
+            hits = sum(c[0] for c in entry["months"].values())
+            n = sum(c[1] for c in entry["months"].values())
+            entry["series"] = [share(entry["months"].get(m)) for m in month_keys]
+            entry["labels"], entry["accuracy"] = n, share([hits, n])
+            out.append(entry)
+        return out
+
+    return {
+        "months": month_keys,
+        "overall": [share(total[m]) for m in month_keys],
+        "level1": finish(tops),
+        "leaves": finish(leaves),
+    }

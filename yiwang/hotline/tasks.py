@@ -30,3 +30,23 @@ def tell_cancelled(warning_id: int, reason: str = "") -> int:
     from yiwang.hotline.actions.warnings import tell_cancelled_in_batches
 
     return tell_cancelled_in_batches(warning_id, reason)
+
+
+@task()
+def train_classifier(version_id: int) -> str:
+    """Train a candidate classifier version recorded by the retrain button, then promote
+    or reject it; returns its final status."""
+    from yiwang.hotline.actions.classifier import do_train_candidate
+    from yiwang.hotline.models import ClassifierVersion
+
+    version = ClassifierVersion.objects.get(pk=version_id)
+    return do_train_candidate(actor=None, version=version).status
+
+
+@task()
+def retrain_classifier() -> str:
+    """分类模型再训练, scheduled weekly: a new candidate from the corpus and the agents'
+    labels, promoted only when it beats the version in use (skipped without new labels)."""
+    from yiwang.hotline.actions.classifier import do_scheduled_retrain
+
+    return do_scheduled_retrain()

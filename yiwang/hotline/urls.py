@@ -1,6 +1,7 @@
 """Pages of the hotline room under /hotline/ (one views module per area)."""
 
 from yiwang.hotline.views import (
+    classifier,
     grid,
     hotspots,
     knowledge,
@@ -24,4 +25,5 @@ urlpatterns: list = [
     *warnings.urlpatterns,
     *open311_keys.urlpatterns,
     *taxonomy.urlpatterns,
+    *classifier.urlpatterns,
 ]

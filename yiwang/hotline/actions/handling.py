@@ -28,6 +28,7 @@ from yiwang.core.errors import Conflict
 from yiwang.core.models import Department, User
 from yiwang.core.notify.text import Bilingual, Text, bilingual
 from yiwang.hotline import access
+from yiwang.hotline.actions.classifier import record_label
 from yiwang.hotline.actions.tickets import resolve_category
 from yiwang.hotline.models import (
     Callback,
@@ -146,6 +147,7 @@ def do_dispatch(
     row.department = department
     row.save(update_fields=["category", "needs_review", "department"])
     _record(actor, row, "dispatch", department=department.pk, category=chosen.code)
+    record_label(actor=actor, ticket=row, leaf=chosen)  # 分类标注: the agent's word
     _tell(
         handlers_of(department),
         row,

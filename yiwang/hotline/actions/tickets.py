@@ -207,7 +207,8 @@ def do_take_ticket(
     address, lon, lat, division = _place(address, longitude, latitude, grid)
     chosen = resolve_category(category)
     files = _attachment_list(attachments)
-    guess = _Classified.of(chosen, title, content)
+    by_agent = chosen is not None and access.may_take(actor)  # 话务员 or 值班长 chose it
+    guess = _Classified.of(chosen, title, content, compare=by_agent)
     department = route(guess.category, division) if guess.category else None
     now = timezone.now()
     ticket = Ticket.objects.create(
@@ -221,6 +222,7 @@ def do_take_ticket(
         category=guess.category,
         predicted_category=guess.predicted,
         confidence=guess.confidence,
+        classifier_version=guess.version,
         needs_review=guess.needs_review,
         address=address,
         division=division,
@@ -255,6 +257,10 @@ def do_take_ticket(
             "emergency": emergency,
         },
     )
+    if by_agent and chosen is not None:
+        from yiwang.hotline.actions.classifier import record_label
+
+        record_label(actor=actor, ticket=ticket, leaf=chosen)  # 分类标注 at intake
     do_link_similar(actor=None, ticket=ticket)  # 相似工单, for the agent to merge
     if _dispatches_itself(department, guess.needs_review, emergency, kind, channel):
         do_dispatch(
@@ -305,31 +311,43 @@ def _attachment_list(attachments: Iterable) -> list:
 @dataclass(frozen=True)
 class _Classified:
     """The ticket's 诉求分类: the agent's choice, or the classifier's guess with its
-    confidence; a guess below HOTLINE_AUTO_DISPATCH_CONFIDENCE (or none) needs review
-    (待确认分类) before dispatch."""
+    confidence. A leaf below HOTLINE_AUTO_DISPATCH_CONFIDENCE (or none) needs review
+    (待确认分类) before dispatch; the ticket then carries the 中类 or 大类 that dominates
+    when one does (the agent narrows it down), else the unsure leaf as a hint.
+    ``predicted`` is always the top leaf, so an agent's choice can be compared with it
+    (分类标注) — together with the model ``version`` that made it."""
 
     category: Category | None
     predicted: Category | None
     confidence: float | None
     needs_review: bool
+    version: int | None = None
 
     @classmethod
-    def of(cls, chosen: Category | None, title: str, content: str) -> _Classified:
-        predicted, confidence = None, None
-        if chosen is None:
-            from yiwang.hotline.classify import classify
+    def of(
+        cls, chosen: Category | None, title: str, content: str, *, compare: bool = False
+    ) -> _Classified:
+        """The classification of a new ticket. With the agent's own choice the model is
+        asked too when ``compare`` (the choice is then a label confirming or correcting
+        it), but the choice stands."""
+        if chosen is not None and not compare:
+            return cls(chosen, None, None, False)
+        from yiwang.hotline.scoring import classify
 
-            guess = classify(f"{title} {content}")
-            if guess.code:  # a model trained on the old flat tree names old codes
-                predicted = (
-                    Category.objects.filter(code=taxonomy.resolve(guess.code))
-                    .select_related("parent")
-                    .first()
-                )
-                confidence = guess.confidence
         threshold = settings.YIWANG["HOTLINE_AUTO_DISPATCH_CONFIDENCE"]
-        needs_review = chosen is None and (predicted is None or (confidence or 0) < threshold)
-        return cls(chosen or predicted, predicted, confidence, needs_review)
+        guess, version = classify(f"{title} {content}")
+        suggested, sure = guess.suggestion(threshold)
+        codes = {c for c in (guess.code, suggested) if c}
+        found = {
+            c.code: c
+            for c in Category.objects.filter(code__in=codes, active=True).select_related("parent")
+        }
+        predicted = found.get(guess.code or "")
+        confidence = guess.confidence if predicted is not None else None
+        if chosen is not None:
+            return cls(chosen, predicted, confidence, False, version)
+        category = found.get(suggested or "") or predicted
+        return cls(category, predicted, confidence, not (sure and predicted is not None), version)
 
 
 def _respond_by(now, urgency: str, emergency: str):

@@ -1,3 +1,4 @@
-"""诉求自动分类 model files shipped with the app: the exported classifier (plain JSON) and
-the jieba user dictionary. The corpus, its generator and the training script live in
-``tools/hotline_classifier/`` (build time only)."""
+"""诉求自动分类 files shipped with the app: the exported classifier (plain JSON), the jieba
+user dictionary, and the training corpus (``corpus.csv``: government text, no citizen
+labels) that the platform retrains on together with agents' labels. The corpus builder
+and the training script live in ``tools/hotline_classifier/`` (build time only)."""

@@ -1,6 +1,12 @@
 """12345 hotline tables: categories, tickets, knowledge, hotspots, grids, warnings."""
 
 from yiwang.hotline.models.categories import Category, RoutingRule, TaxonomyVersion
+from yiwang.hotline.models.classifier import (
+    ClassificationLabel,
+    ClassifierVersion,
+    LabelVerdict,
+    VersionStatus,
+)
 from yiwang.hotline.models.grid import Grid
 from yiwang.hotline.models.hotspots import HotspotAlert
 from yiwang.hotline.models.knowledge import KnowledgeEntry
@@ -25,12 +31,15 @@ __all__ = [
     "Callback",
     "Category",
     "Channel",
+    "ClassificationLabel",
+    "ClassifierVersion",
     "Emergency",
     "Extension",
     "Grid",
     "HotspotAlert",
     "Kind",
     "KnowledgeEntry",
+    "LabelVerdict",
     "Open311Key",
     "Result",
     "RoutingRule",
@@ -41,6 +50,7 @@ __all__ = [
     "TicketLink",
     "TicketReturn",
     "Urgency",
+    "VersionStatus",
     "Warning",
     "WarningRecipient",
 ]

@@ -112,6 +112,9 @@ class Ticket(CaseListed):
         related_name="+",
     )
     confidence = models.FloatField(_("分类置信度"), null=True, blank=True)
+    classifier_version = models.PositiveIntegerField(
+        _("分类模型版本"), null=True, blank=True, help_text=_("给出自动分类的模型版本。")
+    )
     needs_review = models.BooleanField(
         _("待人工确认分类"),
         default=False,

@@ -45,3 +45,12 @@ def take(agent):
         return do_take_ticket(actor=kw.pop("actor", agent), content=content, **kw)
 
     return _take
+
+
+@pytest.fixture
+def taxonomy(db):
+    """The three-level matter tree of ``fixtures/taxonomy.json`` in force (older codes
+    retired), as the platform loads it; its leaves (小类) in code order."""
+    from yiwang.hotline.tests.synthetic import install_taxonomy
+
+    return install_taxonomy()

@@ -59,3 +59,30 @@ def many(count: int, content: str, *, start: dt.datetime, step: dt.timedelta, **
     ]
     assign_row_ids(rows)  # one query for all (tickets carry encrypted contact fields)
     return Ticket.objects.bulk_create(rows)
+
+
+def install_taxonomy() -> list[Category]:
+    """Put the three-level matter tree of ``fixtures/taxonomy.json`` in force (codes of
+    the older tree retired) and return its leaves (小类) in code order."""
+    import json
+    from pathlib import Path
+
+    from yiwang.hotline import scoring
+
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "taxonomy.json"
+    nodes = json.loads(path.read_text(encoding="utf-8"))["nodes"]
+    by_code: dict[str, Category] = {}
+    for n in sorted(nodes, key=lambda n: len(n["code"])):
+        by_code[n["code"]], _ = Category.objects.update_or_create(
+            code=n["code"],
+            defaults={
+                "name": n["name"],
+                "parent": by_code.get(n.get("parent") or ""),
+                "line": n.get("line", ""),
+                "keywords": n.get("keywords", []),
+                "active": True,
+            },
+        )
+    Category.objects.exclude(code__in=by_code).update(active=False)
+    scoring.invalidate()
+    return [c for code, c in sorted(by_code.items()) if len(code) == 6]
