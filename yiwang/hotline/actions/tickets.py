@@ -193,6 +193,7 @@ def do_take_ticket(
     and routable."""
     from yiwang.hotline.actions.duplicates import do_link_similar
     from yiwang.hotline.actions.handling import do_dispatch
+    from yiwang.hotline.actions.hotspots import index_tickets
 
     urgency = urgency or Urgency.NORMAL
     emergency = emergency or ""
@@ -255,6 +256,7 @@ def do_take_ticket(
             "emergency": emergency,
         },
     )
+    index_tickets([(ticket.pk, title, content, address, now)])  # 内容签名
     do_link_similar(actor=None, ticket=ticket)  # 相似工单, for the agent to merge
     if _dispatches_itself(department, guess.needs_review, emergency, kind, channel):
         do_dispatch(

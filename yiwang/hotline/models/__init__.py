@@ -2,7 +2,7 @@
 
 from yiwang.hotline.models.categories import Category, RoutingRule
 from yiwang.hotline.models.grid import Grid
-from yiwang.hotline.models.hotspots import HotspotAlert
+from yiwang.hotline.models.hotspots import HotspotAlert, TicketTerm
 from yiwang.hotline.models.knowledge import KnowledgeEntry
 from yiwang.hotline.models.open311 import Open311Key
 from yiwang.hotline.models.tickets import (
@@ -39,6 +39,7 @@ __all__ = [
     "TicketAttachment",
     "TicketLink",
     "TicketReturn",
+    "TicketTerm",
     "Urgency",
     "Warning",
     "WarningRecipient",
