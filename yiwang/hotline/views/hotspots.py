@@ -151,8 +151,8 @@ def _typed_category(params) -> str | None:
 @login_required
 def similar(request: HttpRequest) -> HttpResponse:
     """htmx partial: tickets like the one being typed (``text``, with ``division`` or
-    ``address``, ``category``, ``longitude``/``latitude`` when known), only those the
-    user may open."""
+    ``address``, ``longitude``/``latitude`` when known; of any category), only those
+    the user may open."""
     require(request.user, "hotline.view")
     text = (request.GET.get("text") or request.GET.get("q") or "").replace("\x00", "")
     text = text[: settings.YIWANG["HOTLINE_CONTENT_MAX"]]
@@ -166,6 +166,7 @@ def similar(request: HttpRequest) -> HttpResponse:
             category=category,
             longitude=_float(request.GET.get("longitude")),
             latitude=_float(request.GET.get("latitude")),
+            address=(request.GET.get("address") or "").replace("\x00", "")[:200],
         )
         visible = set(
             access.tickets(request.user)
