@@ -98,10 +98,38 @@ def _clean_text(content: str, title: str) -> tuple[str, str]:
             },
             code="content_too_long",
         )
-    title = (title or "").strip() or re.sub(r"\s+", " ", content)[:30]
+    title = (title or "").strip() or title_from(content)
     if len(title) > 120:
         raise ValidationError({"title": _("标题不能超过 120 字。")}, code="title_too_long")
     return content, title
+
+
+TITLE_CHARS = 30
+ELLIPSIS = "…"
+_CLAUSE_END = "。！？；，、：,.!?;: "
+
+
+def title_from(content: str, limit: int = TITLE_CHARS) -> str:
+    """标题 from the content when none is given: the content itself when short, else its
+    opening cut at the end of a clause (punctuation) or, failing one far enough in,
+    between two jieba words — never inside a word — followed by an ellipsis, the whole
+    within ``limit`` characters."""
+    text = re.sub(r"\s+", " ", content or "").strip()
+    if len(text) <= limit:
+        return text
+    room = limit - len(ELLIPSIS)
+    head = text[: room + 1]
+    clause = max(head.rfind(p, 0, room + 1) for p in _CLAUSE_END)
+    if clause >= room // 2:
+        return text[:clause].rstrip(_CLAUSE_END) + ELLIPSIS
+    from yiwang.hotline.knowledge import _jieba
+
+    end = 0
+    for word in _jieba().cut(text[: room + 40], HMM=False):
+        if end + len(word) > room:
+            break
+        end += len(word)
+    return (text[:end] if end else text[:room]).rstrip() + ELLIPSIS
 
 
 def _clean_contact(name: str, phone: str) -> tuple[str, str]:
