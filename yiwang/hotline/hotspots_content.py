@@ -16,9 +16,10 @@ default); it is a hotspot when, in one of the windows (a day, a week, a month:
 ``HOTLINE_TEXT_HOTSPOT_WINDOWS``), at least that window's number of its tickets fall.
 
 Scale: candidates are never all pairs. Each ticket is posted under a handful of keys —
-(place evidence, one of its heaviest terms) — and only tickets sharing a key are
-compared; a key shared by more than ``POSTING_MAX`` tickets says nothing and is
-skipped. The work grows with the window's tickets, not with their square, and not at
+(a compound, road or map cell it names, one of its eight heaviest terms) and (its grid,
+township or county, one of its three heaviest words) — and only tickets sharing a key are
+compared; a key shared by more than ``POSTING_MAX`` tickets says nothing particular
+and is skipped, so no key costs more than POSTING_MAX² / 2 comparisons. The work grows with the window's tickets, not with their square, and not at
 all with the table's history (the signatures are read by the (created_at) index)."""
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ from yiwang.hotline.signature import CONCEPT_MARK, PLACE_MARK, ROAD_MARK, cosine
 NEAR_METRES = 400
 CELL_DEGREES = 0.004  # about 440 m × 330 m here: a point's cell and its 8 neighbours
 TEXT_SAME_PLACE, TEXT_SAME_AREA, TEXT_SAME_COUNTY = 0.15, 0.3, 0.55
-KEY_TERMS = 8  # heaviest terms a ticket is posted under
-COUNTY_KEY_TERMS = 3
-POSTING_MAX = 300
+KEY_TERMS = 8  # heaviest terms a ticket is posted under, with each specific place
+WIDE_KEY_TERMS = 3  # … with its grid, township and county
+POSTING_MAX = 100
 COMMON_SHARE = 0.03  # a term in more than this share of the window is dropped …
 COMMON_FLOOR = 50  # … once it is in at least this many tickets
 THEME_WORDS = 6
@@ -135,53 +136,63 @@ def _cell(d: Doc) -> tuple[int, int] | None:
     return (math.floor(d.lon / CELL_DEGREES), math.floor(d.lat / CELL_DEGREES))
 
 
-def _areas(d: Doc) -> list[str]:
-    """Place keys a ticket is posted under: compounds and roads it names, its grid, its
-    township, its cell on the map."""
-    keys = sorted(d.places)
+def _areas(d: Doc) -> tuple[list[str], list[str]]:
+    """Place keys a ticket is posted under: (the compounds and roads it names and its
+    cell on the map — specific places; its grid and township — wide areas)."""
+    near = sorted(d.places)
+    cell = _cell(d)
+    if cell is not None:
+        near.append(f"c{cell[0]},{cell[1]}")
+    wide = []
     if d.grid is not None:
-        keys.append(f"g{d.grid}")
+        wide.append(f"g{d.grid}")
     if len(d.division) >= 9:
-        keys.append(f"t{d.division[:9]}")
+        wide.append(f"t{d.division[:9]}")
+    return near, wide
+
+
+def _neighbour_cells(d: Doc) -> list[str]:
+    """The eight cells around a ticket's point (a neighbour may lie across a border)."""
     cell = _cell(d)
-    if cell is not None:
-        keys.append(f"c{cell[0]},{cell[1]}")
-    return keys
+    if cell is None:
+        return []
+    x, y = cell
+    return [f"c{x + i},{y + j}" for i in (-1, 0, 1) for j in (-1, 0, 1) if i or j]
 
 
-def _lookups(d: Doc) -> list[str]:
-    """Place keys a ticket looks under: its own, and its cell's eight neighbours."""
-    keys = _areas(d)
-    cell = _cell(d)
-    if cell is not None:
-        x, y = cell
-        keys += [f"c{x + i},{y + j}" for i in (-1, 0, 1) for j in (-1, 0, 1) if i or j]
-    return keys
+def _heaviest(d: Doc, n: int, concepts: bool = True) -> list[str]:
+    """The ``n`` heaviest content terms of a ticket; without the matter ``concepts``
+    when asked (they say what kind of problem — enough within one compound, too broad
+    within a township)."""
+    terms = [t for t in d.vec if concepts or not t.startswith(CONCEPT_MARK)]
+    return sorted(terms, key=lambda t: (-d.vec[t], t))[:n]
 
 
-def _heaviest(d: Doc, n: int) -> list[str]:
-    return [t for t, _w in sorted(d.vec.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+def _keys(d: Doc, looking: bool = False) -> list[tuple[str, str]]:
+    """(place, term) keys of a ticket: every specific place with its KEY_TERMS heaviest
+    terms, every wide area (and the county) with its WIDE_KEY_TERMS heaviest words;
+    when ``looking``, the neighbouring cells too."""
+    near, wide = _areas(d)
+    if looking:
+        near = near + _neighbour_cells(d)
+    if len(d.division) >= 6:
+        wide = [*wide, f"k{d.division[:6]}"]
+    heavy = _heaviest(d, KEY_TERMS)
+    words = _heaviest(d, WIDE_KEY_TERMS, concepts=False)
+    return [(a, t) for a in near for t in heavy] + [(a, t) for a in wide for t in words]
 
 
 def candidate_pairs(docs: list[Doc]) -> set[tuple[int, int]]:
-    """Pairs of docs (indexes, i < j) sharing a key: (place key, heavy term) or (county,
-    one of the three heaviest terms). Keys held by more than POSTING_MAX docs are
-    skipped, so the pairs grow with the docs, not with their square."""
+    """Pairs of docs (indexes, i < j) sharing a key (see ``_keys``). Keys held by more
+    than POSTING_MAX docs say nothing particular and are skipped, so the pairs grow
+    with the docs, not with their square."""
     postings: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, d in enumerate(docs):
-        for term in _heaviest(d, KEY_TERMS):
-            for area in _areas(d):
-                postings[(area, term)].append(i)
-        if len(d.division) >= 6:
-            for term in _heaviest(d, COUNTY_KEY_TERMS):
-                postings[(f"k{d.division[:6]}", term)].append(i)
+        for key in _keys(d):
+            postings[key].append(i)
     pairs: set[tuple[int, int]] = set()
     for i, d in enumerate(docs):
-        heavy = _heaviest(d, KEY_TERMS)
-        keys = [(a, t) for t in heavy for a in _lookups(d)]
-        if len(d.division) >= 6:
-            keys += [(f"k{d.division[:6]}", t) for t in heavy[:COUNTY_KEY_TERMS]]
-        for key in keys:
+        for key in _keys(d, looking=True):
             posting = postings.get(key)
             if not posting or len(posting) > POSTING_MAX:
                 continue
