@@ -82,7 +82,7 @@ def _insert(n: int, start: dt.datetime, end: dt.datetime, ctx, offset: int) -> N
     towns, leaves, compounds = ctx
     rnd = random.Random(offset + 1)
     fields = [f for f in Ticket._meta.concrete_fields if not f.primary_key]
-    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    cols = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     sql = f"INSERT INTO {Ticket._meta.db_table} ({cols}) VALUES ({', '.join(['%s'] * len(fields))})"
     template = [f.get_default() for f in fields]
     pos = {f.attname: i for i, f in enumerate(fields)}

@@ -270,7 +270,7 @@ def theme(members: list[Doc], df: Counter, total: int) -> tuple[str, ...]:
     """主题词: the cluster's most distinctive terms — weight summed over its tickets and
     the share of its tickets using the term, against how common the term is in the
     window."""
-    score: Counter = Counter()
+    score: dict[str, float] = defaultdict(float)
     for d in members:
         for t, w in d.vec.items():
             if not t.startswith(CONCEPT_MARK):

@@ -208,7 +208,10 @@ class _Probe:
         t = ticket_or_text
         division = division or t.division_id
         stored = stored_signatures([t.pk]).get(t.pk) if t.pk else None
-        vec, places = stored or _signature(f"{t.title} {t.content}", t.address or "")
+        if stored:
+            vec, places = stored[0], frozenset(stored[1])
+        else:
+            vec, places = _signature(f"{t.title} {t.content}", t.address or "")
         return cls(
             text=f"{t.title} {t.content}",
             vec=vec,
@@ -252,8 +255,8 @@ def _candidates(probe: _Probe, span: dt.timedelta):
         area = Q(division_id__gte=county, division_id__lte=county + "999999") | Q(division_id=CITY)
     # created_at index: the newest rows of the window city-wide, then those of the
     # county among them containing one of the probe's longest words.
-    newest = Ticket.objects.filter(created_at__gte=lo, created_at__lte=hi)
-    newest = newest.order_by("-created_at").values("pk")[:SCAN_ROWS]
+    window = Ticket.objects.filter(created_at__gte=lo, created_at__lte=hi)
+    newest = window.order_by("-created_at").values("pk")[:SCAN_ROWS]
     cond = Q()
     for w in sorted(words(probe.text), key=lambda w: (-len(w), w))[:PREFILTER_WORDS]:
         cond |= Q(content__contains=w) | Q(title__contains=w)

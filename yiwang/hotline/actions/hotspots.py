@@ -67,7 +67,7 @@ def _notify(alert: HotspotAlert) -> int:
             )
             % {
                 "place": alert.division.name,
-                "category": alert.category.display_name,
+                "category": alert.category.display_name if alert.category else "",
                 "hours": hours,
                 "n": alert.count,
             }

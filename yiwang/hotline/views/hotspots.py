@@ -100,7 +100,7 @@ def _list_tickets(alerts: list[HotspotAlert]) -> None:
     for alert_id, pk, number, title in rows:
         listed.setdefault(alert_id, []).append({"id": pk, "number": number, "title": title})
     for a in alerts:
-        a.listed = listed.get(a.pk) or a.sample or []
+        setattr(a, "listed", listed.get(a.pk) or a.sample or [])  # noqa: B010 - read by the page
 
 
 @login_required
