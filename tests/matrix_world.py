@@ -124,6 +124,7 @@ NOT_OBJECTS: dict[str, str] = {
     "hotline.Extension": "part of a ticket, shown only with it",
     "hotline.TicketLink": "part of a ticket, shown only with it",
     "hotline.TicketReturn": "part of a ticket, shown only with it",
+    "hotline.TicketTerm": "a ticket's content signature (an index), never shown on its own",
     "hotline.Category": "诉求分类: reference data",
     "hotline.RoutingRule": "派单规则: reference data",
     "hotline.Grid": "网格: reference data",
