@@ -41,7 +41,7 @@
     // The matter chosen (or, when none, the one the words say) ranks the answers.
     load(kbUrl, {q: text.slice(0, 1000), category: category ? category.value : ""},
          "knowledge-results");
-    load(similarUrl, {text: text.slice(0, 500), address: address ? address.value : "",
+    load(similarUrl, {text: text.slice(0, 1000), address: address ? address.value : "",
                       category: category ? category.value : ""}, "similar-results");
   }, 400);
 
