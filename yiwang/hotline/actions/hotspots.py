@@ -7,6 +7,7 @@ across categories (by content, ``hotspots_content``), whose tickets' content sig
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,12 +21,13 @@ from django.utils.translation import ngettext
 from yiwang.core import audit
 from yiwang.core.notify.text import bilingual
 from yiwang.hotline import access
-from yiwang.hotline.hotspots import Cluster, detect_hotspots, key_counts, place_filter
+from yiwang.hotline.hotspots import Cluster, detect_hotspots, key_counts, place_filter, place_of
 from yiwang.hotline.hotspots_content import ContentCluster, detect_content_hotspots
 from yiwang.hotline.models import HotspotAlert, Ticket, TicketTerm
 from yiwang.hotline.signature import signature
 
 SAMPLE = 5
+MATTER_SHARE = 0.8
 NOTIFY_ROLES = ("leader", "hotline_supervisor")
 State = HotspotAlert.State
 
@@ -219,7 +221,28 @@ def _content_alerts(actor, now: dt.datetime) -> list[HotspotAlert]:
 
     longest = max(days for days, _least in windows())
     index_missing(now - dt.timedelta(days=longest), now)
-    return [_content_alert(c, actor) for c in detect_content_hotspots(now)]
+    found = detect_content_hotspots(now)
+    return [_content_alert(c, actor) for c in found if not _told_as_matter(c)]
+
+
+def _told_as_matter(c: ContentCluster) -> bool:
+    """Whether a burst of one matter in one place already tells of this cluster: most
+    of its tickets (MATTER_SHARE) are of one category and place with an open or
+    acknowledged alert reaching into the cluster's time — one problem, one alert."""
+    rows = Ticket.objects.filter(pk__in=list(c.tickets)).values_list("category_id", "division_id")
+    keys = Counter((cat, place_of(div)) for cat, div in rows if cat is not None)
+    if not keys:
+        return False
+    (category_id, place), n = keys.most_common(1)[0]
+    if n < MATTER_SHARE * len(c.tickets):
+        return False
+    return HotspotAlert.objects.filter(
+        kind=HotspotAlert.Kind.MATTER,
+        category_id=category_id,
+        division_id=place,
+        state__in=[State.OPEN, State.ACKNOWLEDGED],
+        window_end__gte=c.window_start,
+    ).exists()
 
 
 def _content_sample(tickets: list[int]) -> list[dict]:
