@@ -139,22 +139,22 @@ def index_tickets(rows) -> int:
 
 def index_missing(start: dt.datetime, end: dt.datetime, batch: int = 2000) -> int:
     """Sign the tickets of [start, end) that have no signature yet (bulk imports, tickets
-    from before signatures), batch by batch. Returns how many tickets were signed."""
-    done = 0
+    from before signatures), batch by batch in id order (a ticket whose text gives no
+    term is passed over, not read again). Returns how many tickets were read."""
+    done, last = 0, 0
     while True:
         rows = list(
-            Ticket.objects.filter(created_at__gte=start, created_at__lt=end, terms__isnull=True)
+            Ticket.objects.filter(
+                created_at__gte=start, created_at__lt=end, terms__isnull=True, pk__gt=last
+            )
             .order_by("pk")
             .values_list("pk", "title", "content", "address", "created_at")[:batch]
         )
         if not rows:
             return done
-        before = TicketTerm.objects.filter(ticket_id__in=[r[0] for r in rows]).exists()
         index_tickets(rows)
         done += len(rows)
-        if before or len(rows) < batch:
-            # A ticket whose text gives no term stays unsigned: stop rather than loop.
-            return done
+        last = rows[-1][0]
 
 
 @transaction.atomic

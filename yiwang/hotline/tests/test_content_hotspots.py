@@ -220,3 +220,15 @@ def test_scattered_complaints_raise_nothing(city, now):
     for i, text in enumerate(OTHER_RESTAURANTS * 2):
         many(1, text, start=now - dt.timedelta(days=i), step=DAY, division="410802", category=None)
     assert [a for a in do_raise_hotspot_alerts(now=now) if a.kind == "content"] == []
+
+
+def test_signing_in_batch_passes_over_tickets_without_terms(city, now):
+    """Bulk-imported tickets are signed by the hourly run, batch by batch; a ticket whose
+    text gives no term (only boilerplate) is passed over, not read forever."""
+    from yiwang.hotline.actions.hotspots import index_missing
+
+    many(5, "您好，谢谢", start=now - DAY, step=dt.timedelta(minutes=1), category=None)
+    many(5, "解放区丰泽园小区楼下饭店油烟扰民", start=now - DAY, step=DAY / 10, category=None)
+    assert index_missing(now - 2 * DAY, now, batch=2) == 10
+    assert TicketTerm.objects.values("ticket").distinct().count() == 5
+    assert index_missing(now - 2 * DAY, now, batch=2) == 5  # the empty ones, read once
