@@ -126,6 +126,7 @@ NOT_OBJECTS: dict[str, str] = {
     "hotline.Extension": "part of a ticket, shown only with it",
     "hotline.TicketLink": "part of a ticket, shown only with it",
     "hotline.TicketReturn": "part of a ticket, shown only with it",
+    "hotline.TicketTerm": "a ticket's content signature (an index), never shown on its own",
     "hotline.RoutingRule": "派单规则: reference data",
     "hotline.Grid": "网格: reference data",
     "hotline.WarningRecipient": "who a warning reached, shown only to its publishers",

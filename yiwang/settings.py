@@ -407,7 +407,12 @@ YIWANG["HOTLINE_URGENT_RESPONSE_HOURS"] = int(
 YIWANG["HOTLINE_RETURN_DAYS"] = int(os.environ.get("YIWANG_HOTLINE_RETURN_DAYS", "2"))
 YIWANG["HOTLINE_REOPEN_DAYS"] = int(os.environ.get("YIWANG_HOTLINE_REOPEN_DAYS", "5"))
 YIWANG["HOTLINE_MAX_REOPENS"] = int(os.environ.get("YIWANG_HOTLINE_MAX_REOPENS", "2"))
-YIWANG["HOTLINE_CONTENT_MAX"] = int(os.environ.get("YIWANG_HOTLINE_CONTENT_MAX", "2000"))
+# 诉求内容: real letters run long (about 2 % of them exceed 2,000 characters).
+YIWANG["HOTLINE_CONTENT_MAX"] = int(os.environ.get("YIWANG_HOTLINE_CONTENT_MAX", "10000"))
+# 热点 by content: windows of days and the tickets of one problem each needs ("1:5,7:6,30:8").
+YIWANG["HOTLINE_TEXT_HOTSPOT_WINDOWS"] = os.environ.get(
+    "YIWANG_HOTLINE_TEXT_HOTSPOT_WINDOWS", "1:5,7:6,30:8"
+)
 YIWANG["HOTLINE_AUTO_DISPATCH_CONFIDENCE"] = float(
     os.environ.get("YIWANG_HOTLINE_AUTO_DISPATCH_CONFIDENCE", "0.80")
 )

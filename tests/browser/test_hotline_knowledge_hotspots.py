@@ -53,7 +53,9 @@ def test_leader_sees_and_acknowledges_a_hotspot(page, login, shot, make_staff, c
         category="010403",
     )
     make_staff("leader", "410800", "general_office", username="hsleader")
-    (alert,) = do_raise_hotspot_alerts(now=now)
+    # The burst of one matter; the daily 井盖丢失 of one township over 20 days is a
+    # hotspot by content of its own.
+    (alert,) = [a for a in do_raise_hotspot_alerts(now=now) if a.kind == "matter"]
     login("hsleader")
     page.goto("/hotline/hotspots/")
     row = page.locator(f"#hotspot-{alert.pk}")
@@ -64,3 +66,27 @@ def test_leader_sees_and_acknowledges_a_hotspot(page, login, shot, make_staff, c
     with page.expect_navigation():
         row.get_by_role("button", name="确认知悉").click()
     assert "已知悉" in page.locator(f"#hotspot-{alert.pk}").inner_text()
+
+
+def test_a_hotspot_by_content_on_a_phone(page, login, shot, make_staff, city):
+    """Ten neighbours' complaints about one restaurant, in their own words and under
+    different matters: one alert naming the compound and listing the tickets, readable
+    on a 390 px phone without sideways scrolling."""
+    from yiwang.hotline.actions.hotspots import do_raise_hotspot_alerts
+    from yiwang.hotline.tests.test_content_hotspots import _everyday, _neighbours
+
+    now = timezone.now().replace(microsecond=0)
+    agent = make_staff("hotline_agent", "410800", "hotline", username="hsagent")
+    ten = _neighbours(now, agent)
+    _everyday(now)
+    make_staff("hotline_supervisor", "410800", "hotline", username="hssuper")
+    (alert,) = [a for a in do_raise_hotspot_alerts(now=now) if a.kind == "content"]
+    page.set_viewport_size({"width": 390, "height": 844})
+    login("hssuper")
+    page.goto("/hotline/hotspots/")
+    row = page.locator(f"#hotspot-{alert.pk}")
+    text = row.inner_text()
+    assert "同一问题" in text and "丰泽园" in text
+    assert sum(t.number in text for t in ten) >= 9
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot("hotline-hotspot-content")

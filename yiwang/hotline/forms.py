@@ -97,8 +97,7 @@ class TakeCallForm(ActionForm):
         label=_l("诉求内容"),
         required=False,
         strip=False,
-        help_text=_l("记录来电人原话要点；最多 2000 字。输入时右侧显示知识库答案和相似工单。"),
-        widget=forms.Textarea(attrs={"rows": 5, "maxlength": "2000"}),
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     title = forms.CharField(
         label=_l("标题（可不填，自动取内容开头）"),
@@ -146,7 +145,13 @@ class TakeCallForm(ActionForm):
         self.fields["urgency"].widget.choices = Urgency.choices
         self.fields["emergency"].widget.choices = Emergency.choices
         self.fields["category"].widget.choices = category_choices(_("自动分类"))
-        setattr(self.fields["content"], "required_mark", True)  # noqa: B010 - read by the field partial
+        content = self.fields["content"]
+        setattr(content, "required_mark", True)  # noqa: B010 - read by the field partial
+        limit = settings.YIWANG["HOTLINE_CONTENT_MAX"]
+        content.widget.attrs["maxlength"] = limit
+        content.help_text = _(
+            "记录来电人原话要点；最多 %(max)d 字。输入时右侧显示知识库答案和相似工单。"
+        ) % {"max": limit}
         self.fields["address"].widget.attrs["placeholder"] = _("如：武陟县城关镇建设路 12 号")
         self.fields["attachments"].widget.attrs["accept"] = ATTACHMENT_TYPES
 
@@ -756,15 +761,14 @@ class GridReportForm(ActionForm):
     title = forms.CharField(
         label=_l("标题"),
         required=False,
-        help_text=_l("可不填，默认取描述的前 30 字。"),
+        help_text=_l("可不填，默认取描述的开头（在词语或标点处截断）。"),
         widget=forms.TextInput(attrs={"maxlength": "120"}),
     )
     content = forms.CharField(
         label=_l("情况描述"),
         required=False,
         strip=False,
-        help_text=_l("写明发现了什么、在哪里、影响多大，最多 2000 字。"),
-        widget=forms.Textarea(attrs={"maxlength": "2000"}),
+        widget=forms.Textarea(),
     )
     category = forms.CharField(
         label=_l("诉求分类"),
@@ -798,6 +802,12 @@ class GridReportForm(ActionForm):
         grid.widget.choices = offered if len(offered) == 1 else [("", _("请选择")), *offered]
         grid.initial = grids[0].code if len(grids) == 1 else ""
         self.fields["kind"].widget.choices = EVENT_KINDS
+        limit = settings.YIWANG["HOTLINE_CONTENT_MAX"]
+        content = self.fields["content"]
+        content.widget.attrs["maxlength"] = limit
+        content.help_text = _("写明发现了什么、在哪里、影响多大，最多 %(max)d 字。") % {
+            "max": limit
+        }
         self.fields["category"].widget.choices = [("", _("不确定（由系统或话务员分类）"))] + [
             (c.code, f"{getattr(c.parent, 'display_name', '')} · {c.display_name}")
             for c in Category.objects.filter(

@@ -5,7 +5,10 @@ traditional or simplified characters, or only part of a word, finds the agreed a
 Entries keep ``search_text`` (folded, segmented question, keywords and answer); a query
 narrows candidates in the database with one OR of ``icontains`` filters (a handful of
 words and their parts) and the few hundred candidates are scored here: matched words,
-question and keyword matches counting half again, then how often the answer was cited."""
+question and keyword matches counting half again, then how often the answer was cited.
+Suggestions for a ticket rank by its matter first (答复口径 of its 诉求分类 and the
+categories above it — the one given, or the one the classifier reads), so a noise
+complaint gets the noise answer before how to apply for a business licence."""
 
 from __future__ import annotations
 
@@ -20,6 +23,9 @@ from django.utils import timezone
 MAX_QUERY = 200
 MAX_TERMS = 12
 MAX_CANDIDATES = 300
+PREDICT_MIN_CHARS = 6  # shorter queries are keywords, not a citizen's message
+MESSAGE_CHARS = 40  # longer queries are a citizen's message, searched by their signature
+PREDICT_CONFIDENCE = 0.3
 # Words a caller says around every question; they match nothing useful.
 STOP_WORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 么 是 在 和 与 及 或 我 你 他 她 我们 你们 想 要 想要 请问 请 问 "
@@ -144,26 +150,82 @@ def score(entry, words: tuple[tuple[str, tuple[str, ...]], ...]) -> float:
     return total
 
 
-def search(user_or_none, query: str | None, limit: int = 10) -> list:
-    """知识检索: published, unexpired entries best answering ``query``, most matched words
-    first (question matches weigh more; under half the best score is left out), then
-    most cited. Every published entry is agreed
-    public wording (答复口径), so ``user_or_none`` (who asks) does not narrow the result."""
-    words = query_words(query or "")
-    if not words:
+def category_chain(category) -> list[int]:
+    """The ids of a 诉求分类 and its ancestors, the category first (empty for none)."""
+    from yiwang.hotline.models import Category
+
+    if category in (None, ""):
+        return []
+    if not isinstance(category, Category):
+        category = Category.objects.filter(code=str(category)).first()
+    out: list[int] = []
+    while category is not None and category.pk not in out and len(out) < 6:
+        out.append(category.pk)
+        category = category.parent
+    return out
+
+
+def predicted_chain(query: str) -> list[int]:
+    """The category chain the classifier reads in a citizen's words, when it is sure
+    enough (PREDICT_CONFIDENCE); empty for short or unclear text."""
+    if len(fold(query)) < PREDICT_MIN_CHARS:
+        return []
+    from yiwang.hotline.classify import classify
+
+    guess = classify(query)
+    if not guess.code or guess.confidence < PREDICT_CONFIDENCE:
+        return []
+    return category_chain(guess.code)
+
+
+def _query_text(query: str) -> str:
+    """What a query is searched by: keywords or a question as they are; a citizen's
+    message (longer than MESSAGE_CHARS) by the heaviest words of its content signature
+    — what it is about, wherever in the text it says it."""
+    if len(query) <= MESSAGE_CHARS:
+        return query
+    from yiwang.hotline.signature import CONCEPT_MARK, signature
+
+    vec, _places = signature(query)
+    return " ".join(t for t in vec if not t.startswith(CONCEPT_MARK))[:MAX_QUERY]
+
+
+def search(user_or_none, query: str | None, limit: int = 10, category=None) -> list:
+    """知识检索: published, unexpired entries best answering ``query``. Entries of the
+    matter it is about come first — the ticket's ``category`` when known (with its
+    ancestors after it), else the category the classifier reads in the words when it is
+    sure — then the others by content: most matched words first (question matches weigh
+    more; under half the best score is left out), then most cited. A long message is
+    searched by the heaviest words of its content signature. Every published entry is
+    agreed public wording (答复口径), so ``user_or_none`` (who asks) does not narrow the
+    result."""
+    text = _query_text(query or "")
+    words = query_words(text)
+    given = category_chain(category)
+    chain = given or predicted_chain(query or "")
+    if not words and not given:
         return []
     cond = Q()
-    for t in query_terms(query or ""):
+    for t in query_terms(text):
         cond |= Q(search_text__icontains=t)
-    candidates = list(
-        live_entries()
-        .filter(cond)
-        .select_related("department", "category")
-        .order_by("-hits", "id")[:MAX_CANDIDATES]
+    base = live_entries().select_related("department", "category")
+    found = (
+        {e.pk: e for e in base.filter(cond).order_by("-hits", "id")[:MAX_CANDIDATES]}
+        if words
+        else {}
     )
-    scored = [(score(e, words), e) for e in candidates]
-    best = max((s for s, _e in scored), default=0)
-    # Entries matching less than half as well as the best are noise beside it.
-    scored = [(s, e) for s, e in scored if s > 0 and s >= best / 2]
-    scored.sort(key=lambda se: (-se[0], -se[1].hits, se[1].pk))
-    return [e for _s, e in scored[: max(0, int(limit))]]
+    if chain:
+        for e in base.filter(category_id__in=chain).order_by("-hits", "id")[:MAX_CANDIDATES]:
+            found.setdefault(e.pk, e)
+    tier = {pk: i for i, pk in enumerate(chain)}
+    scored = [(score(e, words), tier.get(e.category_id, len(chain)), e) for e in found.values()]
+    best = max((s for s, _t, _e in scored), default=0)
+
+    def kept(s: float, t: int) -> bool:
+        if given and t < len(chain):  # the matter named: its own answers, matched ones above
+            return t == 0 or s > 0
+        return s > 0 and s >= best / 2  # less than half the best is noise beside it
+
+    ranked = [(s, t, e) for s, t, e in scored if kept(s, t)]
+    ranked.sort(key=lambda x: (x[1], -x[0], -x[2].hits, x[2].pk))
+    return [e for _s, _t, e in ranked[: max(0, int(limit))]]

@@ -98,10 +98,38 @@ def _clean_text(content: str, title: str) -> tuple[str, str]:
             },
             code="content_too_long",
         )
-    title = (title or "").strip() or re.sub(r"\s+", " ", content)[:30]
+    title = (title or "").strip() or title_from(content)
     if len(title) > 120:
         raise ValidationError({"title": _("标题不能超过 120 字。")}, code="title_too_long")
     return content, title
+
+
+TITLE_CHARS = 30
+ELLIPSIS = "…"
+_CLAUSE_END = "。！？；，、：,.!?;: "
+
+
+def title_from(content: str, limit: int = TITLE_CHARS) -> str:
+    """标题 from the content when none is given: the content itself when short, else its
+    opening cut at the end of a clause (punctuation) or, failing one far enough in,
+    between two jieba words — never inside a word — followed by an ellipsis, the whole
+    within ``limit`` characters."""
+    text = re.sub(r"\s+", " ", content or "").strip()
+    if len(text) <= limit:
+        return text
+    room = limit - len(ELLIPSIS)
+    head = text[: room + 1]
+    clause = max(head.rfind(p, 0, room + 1) for p in _CLAUSE_END)
+    if clause >= room // 2:
+        return text[:clause].rstrip(_CLAUSE_END) + ELLIPSIS
+    from yiwang.hotline.knowledge import _jieba
+
+    end = 0
+    for word in _jieba().cut(text[: room + 40], HMM=False):
+        if end + len(word) > room:
+            break
+        end += len(word)
+    return (text[:end] if end else text[:room]).rstrip() + ELLIPSIS
 
 
 def _clean_contact(name: str, phone: str) -> tuple[str, str]:
@@ -193,6 +221,7 @@ def do_take_ticket(
     and routable."""
     from yiwang.hotline.actions.duplicates import do_link_similar
     from yiwang.hotline.actions.handling import do_dispatch
+    from yiwang.hotline.actions.hotspots import index_tickets
 
     urgency = urgency or Urgency.NORMAL
     emergency = emergency or ""
@@ -261,6 +290,7 @@ def do_take_ticket(
         from yiwang.hotline.actions.classifier import record_label
 
         record_label(actor=actor, ticket=ticket, leaf=chosen)  # 分类标注 at intake
+    index_tickets([(ticket.pk, title, content, address, now)])  # 内容签名
     do_link_similar(actor=None, ticket=ticket)  # 相似工单, for the agent to merge
     if _dispatches_itself(department, guess.needs_review, emergency, kind, channel):
         do_dispatch(

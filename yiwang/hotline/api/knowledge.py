@@ -5,6 +5,7 @@ create and update their own entries."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -64,8 +65,34 @@ class EntryOut(Schema):
 
 
 class SearchFilter(Schema):
-    q: str = Field("", max_length=200, description="市民问题或关键词（简繁均可，支持部分词）")
+    q: str = Field(
+        "", max_length=1000, description="市民问题、诉求内容或关键词（简繁均可，支持部分词）"
+    )
+    category: str = Field(
+        "", max_length=16, description="诉求分类编码：该分类及其上级分类的答复口径排在前面"
+    )
+    ticket: str = Field(
+        "",
+        max_length=40,
+        description="工单编号：按该工单的分类和内容推荐（省略 q 时以工单内容检索）",
+    )
     limit: int = Field(10, ge=1, le=50)
+
+
+def _matter(request, filters: SearchFilter) -> tuple[str, Any]:
+    """(query, category) of a search: the ticket's content and category when a ticket
+    the caller may see is named (a ``q`` or ``category`` given still wins), else the
+    ones given."""
+    q = filters.q.replace("\x00", "")
+    category: Any = filters.category.replace("\x00", "").strip() or None
+    number = filters.ticket.replace("\x00", "").strip()
+    if number:
+        t = access.tickets(request.user).filter(number=number).first()
+        if t is None:
+            raise Http404(_("未找到该工单，或您无权查看。"))
+        q = q if q.strip() else f"{t.title} {t.content}"
+        category = category or t.category or t.predicted_category
+    return q, category
 
 
 def entry_out(e: KnowledgeEntry) -> dict:
@@ -126,17 +153,19 @@ def _values(payload: EntryIn) -> dict:
 
 @router.get(
     "/knowledge",
-    response={200: list[EntryOut], 403: ErrorOut},
+    response={200: list[EntryOut], 403: ErrorOut, 404: ErrorOut},
     url_name="hotline-knowledge",
 )
 def search_entries(request, filters: Query[SearchFilter]):
-    """知识检索: published, unexpired entries best answering ``q`` (most matched words,
-    question first, then most cited); without ``q`` the most cited entries."""
+    """知识检索: published, unexpired entries best answering ``q`` — or a ticket's content
+    (``ticket``) — those of its matter first (``category``, the ticket's, or the one the
+    classifier reads in the words; its ancestors after it), then by content (most
+    matched words, question first, then most cited); without either the most cited."""
     require_scope(request, "read")
     access.require_search(request.user)
-    q = filters.q.replace("\x00", "")
+    q, category = _matter(request, filters)
     if q.strip():
-        found = search(request.user, q, limit=filters.limit)
+        found = search(request.user, q, limit=filters.limit, category=category)
     else:
         found = list(
             live_entries()

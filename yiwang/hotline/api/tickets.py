@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Literal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -70,7 +71,13 @@ class TicketIn(Schema):
         json_schema_extra=_one_of(Channel),
     )
     kind: str = Field(..., max_length=10, description="诉求类型", json_schema_extra=_one_of(Kind))
-    content: str = Field(..., max_length=20000, description="诉求内容（不超过 2000 字）")
+    content: str = Field(
+        ...,
+        # A guard against abuse only: the action refuses more than HOTLINE_CONTENT_MAX
+        # with its own message (in the caller's language).
+        max_length=2 * settings.YIWANG["HOTLINE_CONTENT_MAX"],
+        description=f"诉求内容（不超过 {settings.YIWANG['HOTLINE_CONTENT_MAX']} 字）",
+    )
     title: str = Field("", max_length=500, description="标题（省略则取内容开头）")
     category: str | None = Field(None, max_length=16, description="诉求分类编码；省略则自动分类")
     address: str = Field("", max_length=1000)

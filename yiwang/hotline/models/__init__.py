@@ -8,7 +8,7 @@ from yiwang.hotline.models.classifier import (
     VersionStatus,
 )
 from yiwang.hotline.models.grid import Grid
-from yiwang.hotline.models.hotspots import HotspotAlert
+from yiwang.hotline.models.hotspots import HotspotAlert, TicketTerm
 from yiwang.hotline.models.knowledge import KnowledgeEntry
 from yiwang.hotline.models.open311 import Open311Key
 from yiwang.hotline.models.tickets import (
@@ -49,6 +49,7 @@ __all__ = [
     "TicketAttachment",
     "TicketLink",
     "TicketReturn",
+    "TicketTerm",
     "Urgency",
     "VersionStatus",
     "Warning",

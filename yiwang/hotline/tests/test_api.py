@@ -126,7 +126,7 @@ def test_anonymous_caller_refused(client, city):
     ("fields", "field", "words"),
     [
         ({"content": "   "}, "content", "不能为空"),
-        ({"content": "很" * 2001}, "content", "不能超过 2000 字"),
+        ({"content": "很" * 10_001}, "content", "不能超过 10000 字"),
         ({"category": "9999"}, "category", "未知的诉求分类"),
         ({"address": "", "longitude": 116.40, "latitude": 39.90}, "location", "不在焦作市"),
         ({"address": "郑州市金水区花园路 1 号"}, "address", "不在焦作市"),

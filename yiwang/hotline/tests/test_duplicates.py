@@ -50,8 +50,8 @@ def test_words_fold_and_drop_stop_words():
 def test_same_text_same_place_found_unrelated_far_and_old_not(street):
     found = similar_tickets("建设路人民路口的井盖丢了，太危险", division="410823001")
     pks = [t.pk for t, _s in found]
+    # Said three ways (丢失、丢了、不见了): all listed.
     assert set(pks) == {street["a"].pk, street["b"].pk, street["loose"].pk}
-    assert pks[-1] == street["loose"].pk  # said differently: listed, ranked last
     assert all(0 < s <= 1 for _t, s in found)
     # The same words far away in time or county, or unrelated words here: not listed.
     assert street["food"].pk not in pks and street["old"].pk not in pks
@@ -73,8 +73,10 @@ def test_a_ticket_finds_its_duplicates_but_not_itself(street):
     assert here and there and here[0] > there[0]
 
 
-def test_category_narrows_and_merged_tickets_are_left_out(street):
-    assert similar_tickets(MANHOLE, division="410823001", category="060101") == []
+def test_category_does_not_narrow_and_merged_tickets_are_left_out(street):
+    """One problem is filed under different matters: the category narrows nothing."""
+    same = similar_tickets(MANHOLE, division="410823001")
+    assert similar_tickets(MANHOLE, division="410823001", category="060101") == same
     Ticket.objects.filter(pk__in=[street["b"].pk, street["loose"].pk]).update(
         merged_into=street["a"]
     )
@@ -98,9 +100,9 @@ def test_link_similar_both_ways_once(street, agent):
     assert TicketLink.objects.filter(ticket=street["b"], other=street["a"]).exists()
     assert TicketLink.objects.count() == 2
     do_link_similar(actor=agent, ticket=street["a"])
-    do_link_similar(actor=agent, ticket=street["b"])
     assert TicketLink.objects.count() == 2
     # A lower threshold also links the loosely worded one, still once each way.
+    do_link_similar(actor=agent, ticket=street["a"], threshold=0.2)
     do_link_similar(actor=agent, ticket=street["a"], threshold=0.2)
     assert TicketLink.objects.filter(ticket=street["a"]).count() == 2
     assert TicketLink.objects.count() == 4

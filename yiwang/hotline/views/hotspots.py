@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -26,7 +27,6 @@ from yiwang.hotline.trends import trend_by_category, trend_by_division
 
 PERIODS = (7, 30, 90)
 ALERT_DAYS = 30
-TEXT_MAX = 2000
 
 
 def _period(request: HttpRequest) -> int:
@@ -51,9 +51,10 @@ def hotspots(request: HttpRequest) -> HttpResponse:
     )
     order: dict[str, int] = {HotspotAlert.State.OPEN: 0, HotspotAlert.State.ACKNOWLEDGED: 1}
     alerts.sort(key=lambda a: (order.get(a.state, 2), -a.window_end.timestamp()))
+    _list_tickets(alerts)
     # Sample tickets are linked only where the viewer may open them (a county handler
     # sees a hotspot of the county, not every department's tickets in it).
-    sampled = {s["id"] for a in alerts for s in a.sample or [] if isinstance(s, dict) and "id" in s}
+    sampled = {s["id"] for a in alerts for s in a.listed if isinstance(s, dict) and "id" in s}
     openable = set(access.tickets(request.user).filter(pk__in=sampled).values_list("pk", flat=True))
     days = _period(request)
     within = reach_divisions(request.user, "hotline.view")
@@ -84,6 +85,22 @@ def hotspots(request: HttpRequest) -> HttpResponse:
             "chart": chart,
         },
     )
+
+
+def _list_tickets(alerts: list[HotspotAlert]) -> None:
+    """Give each alert ``listed``: every ticket of a hotspot by content (one read for
+    all of them), the sample of a matter's burst."""
+    through = HotspotAlert.tickets.through
+    rows = (
+        through.objects.filter(hotspotalert_id__in=[a.pk for a in alerts if a.kind == "content"])
+        .order_by("-ticket__created_at", "-ticket_id")
+        .values_list("hotspotalert_id", "ticket_id", "ticket__number", "ticket__title")
+    )
+    listed: dict[int, list[dict]] = {}
+    for alert_id, pk, number, title in rows:
+        listed.setdefault(alert_id, []).append({"id": pk, "number": number, "title": title})
+    for a in alerts:
+        setattr(a, "listed", listed.get(a.pk) or a.sample or [])  # noqa: B010 - read by the page
 
 
 @login_required
@@ -134,11 +151,11 @@ def _typed_category(params) -> str | None:
 @login_required
 def similar(request: HttpRequest) -> HttpResponse:
     """htmx partial: tickets like the one being typed (``text``, with ``division`` or
-    ``address``, ``category``, ``longitude``/``latitude`` when known), only those the
-    user may open."""
+    ``address``, ``longitude``/``latitude`` when known; of any category), only those
+    the user may open."""
     require(request.user, "hotline.view")
     text = (request.GET.get("text") or request.GET.get("q") or "").replace("\x00", "")
-    text = text[:TEXT_MAX]
+    text = text[: settings.YIWANG["HOTLINE_CONTENT_MAX"]]
     division = _typed_division(request.GET)
     category = _typed_category(request.GET)
     found = []
@@ -149,6 +166,7 @@ def similar(request: HttpRequest) -> HttpResponse:
             category=category,
             longitude=_float(request.GET.get("longitude")),
             latitude=_float(request.GET.get("latitude")),
+            address=(request.GET.get("address") or "").replace("\x00", "")[:200],
         )
         visible = set(
             access.tickets(request.user)

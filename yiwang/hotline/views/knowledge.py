@@ -33,8 +33,32 @@ State = KnowledgeEntry.State
 RESULTS = 10
 
 
-def _query(request: HttpRequest) -> str:
-    return " ".join((request.GET.get("q") or "").replace("\x00", "").split())[:MAX_QUERY]
+MESSAGE_MAX = 1000  # what the console sends of a message being typed
+
+
+def _query(request: HttpRequest, limit: int = MAX_QUERY) -> str:
+    return " ".join((request.GET.get("q") or "").replace("\x00", "").split())[:limit]
+
+
+def _matter(request: HttpRequest, number: str):
+    """The 诉求分类 the suggestions are for: the ``category`` code given (the console's
+    choice), else that of the ticket named (when the user may see it: its category or
+    the classifier's), else None (the words decide)."""
+    code = (request.GET.get("category") or "").replace("\x00", "").strip()[:16]
+    if code:
+        return code
+    if number:
+        row = (
+            access.tickets(request.user)
+            .filter(number=number)
+            .values_list("category_id", "predicted_category_id")
+            .first()
+        )
+        if row:
+            from yiwang.hotline.models import Category
+
+            return Category.objects.filter(pk=row[0] or row[1]).first()
+    return None
 
 
 @login_required
@@ -55,18 +79,21 @@ def knowledge_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def knowledge_results(request: HttpRequest) -> HttpResponse:
-    """htmx partial: result fragments for the agent console (``?q=``, optional
-    ``ticket=`` number to cite for)."""
+    """htmx partial: result fragments for the agent console (``?q=`` the message being
+    typed, optional ``category=`` code chosen and ``ticket=`` number to cite for): the
+    answers of the message's matter first (``knowledge.search``)."""
     access.require_search(request.user)
-    q = _query(request)
+    q = _query(request, MESSAGE_MAX)
+    number = (request.GET.get("ticket") or "").replace("\x00", "")[:40]
+    results = search(request.user, q, limit=RESULTS, category=_matter(request, number)) if q else []
     return render(
         request,
         "hotline/knowledge/_results.html",
         {
             "q": q,
-            "results": search(request.user, q, limit=RESULTS) if q else [],
+            "results": results,
             "compact": True,
-            "ticket_number": (request.GET.get("ticket") or "").replace("\x00", "")[:40],
+            "ticket_number": number,
             "next_url": _referer(request),
         },
     )

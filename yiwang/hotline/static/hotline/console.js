@@ -38,8 +38,10 @@
   var refresh = debounce(function () {
     var text = (content.value || "").trim();
     if (text.length < 4) return;
-    load(kbUrl, {q: text.slice(0, 200)}, "knowledge-results");
-    load(similarUrl, {text: text.slice(0, 500), address: address ? address.value : "",
+    // The matter chosen (or, when none, the one the words say) ranks the answers.
+    load(kbUrl, {q: text.slice(0, 1000), category: category ? category.value : ""},
+         "knowledge-results");
+    load(similarUrl, {text: text.slice(0, 1000), address: address ? address.value : "",
                       category: category ? category.value : ""}, "similar-results");
   }, 400);
 
