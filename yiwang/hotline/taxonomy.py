@@ -67,20 +67,6 @@ def old_mapping(data: dict[str, Any] | None = None) -> dict[str, str]:
     return mapping
 
 
-@cache
-def _shipped_mapping() -> dict[str, str]:
-    return old_mapping(_shipped())
-
-
-def resolve(code: str | None) -> str | None:
-    """The code of today's tree for ``code``: an old flat-tree code (4 digits, or a 2-digit
-    大类, as a classifier trained on the old tree predicts) becomes the leaf that replaces
-    it; a leaf code of the new tree is returned as it is."""
-    if not code or len(code) >= LEAF_DIGITS:
-        return code
-    return _shipped_mapping().get(code, code)
-
-
 def split_keywords(text: str) -> list[str]:
     """关键词 typed as one text field: split on spaces, commas (，,), 、 and semicolons,
     blanks dropped, each word once in the order given."""

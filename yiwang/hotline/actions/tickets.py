@@ -25,7 +25,7 @@ from yiwang.core.actions.workflow import do_start_case
 from yiwang.core.models import Department, Division
 from yiwang.core.notify.text import bilingual
 from yiwang.core.uploads import CheckedUpload
-from yiwang.hotline import access, location, taxonomy
+from yiwang.hotline import access, location
 from yiwang.hotline.models import (
     Category,
     Channel,

@@ -247,9 +247,7 @@ def test_unsure_leaf_but_sure_middle_class_suggests_the_middle_class(taxonomy, t
     assert ticket.confidence == pytest.approx(0.45)
 
 
-def test_agents_choice_at_intake_is_a_label_but_a_citizens_is_not(
-    taxonomy, take, agent, citizen
-):
+def test_agents_choice_at_intake_is_a_label_but_a_citizens_is_not(taxonomy, take, agent, citizen):
     leaf = next(c for c in taxonomy if c.line == "market")
     ticket = take("武陟县城关镇一家饭店后厨卫生太差，吃完拉肚子", category=leaf.code)
     assert ticket.category == leaf and ticket.predicted_category is not None

@@ -246,23 +246,3 @@ def test_categories_api_gives_level_and_keywords(client, citizen):
     leaf = next(c for c in group["children"] if c["code"] == FIRST["code"])
     assert (top["level"], group["level"], leaf["level"]) == (1, 2, 3)
     assert leaf["keywords"] == FIRST["keywords"] and leaf["children"] == []
-
-
-def test_resolve_turns_old_codes_into_the_leaves_replacing_them():
-    mapping = {old: n["code"] for n in LEAVES for old in n["replaces"]}
-    assert mapping, "the fixture replaces the old codes"
-    for old, new in mapping.items():
-        assert taxonomy.resolve(old) == new
-    assert taxonomy.resolve(FIRST["code"]) == FIRST["code"]
-    assert taxonomy.resolve(None) is None and taxonomy.resolve("") == ""
-
-
-def test_intake_maps_an_old_predicted_code_to_its_leaf(take, monkeypatch):
-    from yiwang.hotline import classify
-
-    old = next(old for n in LEAVES for old in n["replaces"])
-    guess = classify.Prediction(old, 0.99, [(old, 0.99)])
-    monkeypatch.setattr(classify, "classify", lambda text: guess)
-    ticket = take("随便说点什么", category=None)
-    assert ticket.predicted_category.code == taxonomy.resolve(old) != old
-    assert ticket.category.code == taxonomy.resolve(old)
