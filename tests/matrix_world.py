@@ -126,6 +126,10 @@ NOT_OBJECTS: dict[str, str] = {
     "hotline.Extension": "part of a ticket, shown only with it",
     "hotline.TicketLink": "part of a ticket, shown only with it",
     "hotline.TicketReturn": "part of a ticket, shown only with it",
+    "hotline.ClassifierVersion": "分类模型 versions: model data, shown only on the classifier "
+    "page (in the page matrix)",
+    "hotline.ClassificationLabel": "分类标注: counted per leaf and month on the classifier page, "
+    "never listed",
     "hotline.TicketTerm": "a ticket's content signature (an index), never shown on its own",
     "hotline.RoutingRule": "派单规则: reference data",
     "hotline.Grid": "网格: reference data",

@@ -157,7 +157,6 @@ def test_shipped_model_is_plain_json_and_round_trips(tmp_path):
 def test_runtime_does_not_import_scikit_learn():
     code = (
         "import sys; from yiwang.hotline.classify import classify; "
-        "from yiwang.hotline.taxonomy import resolve; "
         "p = classify('暖气不热屋里才十四度'); "
         "print(bool(p.code), any(m == 'sklearn' or m.startswith('sklearn.') for m in sys.modules))"
     )
