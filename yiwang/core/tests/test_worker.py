@@ -28,6 +28,7 @@ def test_worker_command_is_ours_and_schedule_lists_the_jobs():
         "yiwang.data.tasks.pull_due_sources": 300,
         "yiwang.licences.tasks.expire_licences": 3600,
         "yiwang.hotline.tasks.raise_hotspot_alerts": 3600,
+        "yiwang.hotline.tasks.retrain_classifier": 7 * 24 * 3600,  # weekly, when labels are new
     }
 
 
