@@ -23,8 +23,6 @@ import csv
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
 from tools.hotline_classifier import train as training
 from yiwang.hotline import classify as runtime
 from yiwang.hotline import learning
