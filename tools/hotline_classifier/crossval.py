@@ -101,6 +101,7 @@ def out_of_fold(args) -> dict[tuple[float, str], list[str | None]]:
     fold = folds_of(dev, args.folds)
     mapped = real_rows(dev, args.real_weight)
     train, corpus_dev = training.corpus_rows()
+    train = [r for r in train if r.source != "real"]  # the corpus may hold the set already
     base = list(train) + [
         learning.Row(t, leaf, learning.DEV_WEIGHT, "dev") for t, leaf in corpus_dev
     ]
