@@ -140,9 +140,9 @@ def _export(
 def _tune(
     model: dict[str, Any], keywords, dev: Sequence[tuple[str, str]], fixed: float | None = None
 ):
-    """(keyword weight, temperature) that suit the development rows best: the weight
-    with the most leaves right (ties: the smaller), then the temperature with the least
-    log loss at that weight."""
+    """(keyword weight, temperature) that suit the development rows best: the ``fixed``
+    weight when given (chosen elsewhere), else the weight with the most leaves right
+    (ties: the smaller); then the temperature with the least log loss at that weight."""
     clf = runtime.Classifier(model, keywords)
     pos = {c: j for j, c in enumerate(clf.classes)}
     dev = [(t, leaf) for t, leaf in dev if leaf in pos]
