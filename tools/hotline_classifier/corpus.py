@@ -17,6 +17,10 @@ Sources, each row weighted (then every leaf is balanced to the same total in tra
   whose keywords its text matches best (its department line breaks ties);
 * ``knowledge`` — the 知识库 answers (``hotline/demo_knowledge.py``): question, keywords
   and answer, on the leaf that replaces the entry's old category;
+* ``real`` — the real-style development messages (``dev_real.csv``: citizens' words,
+  labelled with 大类 and 中类), each on the leaf of its 中类 fixed in
+  ``dev_real_leaves.csv`` (the leaf a model that never saw the set scored highest);
+  cross-validated on before it was added (``crossval.py``);
 * ``template`` — the old synthetic template corpus (``training.csv``), remapped to the
   new leaves through each leaf's ``replaces``, a few rows per old category and a low
   weight, so templates do not dominate.
@@ -42,6 +46,8 @@ TAXONOMY = ROOT / "yiwang" / "hotline" / "fixtures" / "taxonomy.json"
 ITEMS = ROOT / "yiwang" / "services" / "fixtures" / "items.json"
 KNOWLEDGE = ROOT / "yiwang" / "hotline" / "demo_knowledge.py"
 OUTPUT = runtime.CORPUS_PATH
+REAL = Path(__file__).resolve().parent / "dev_real.csv"
+REAL_LEAVES = REAL.with_name("dev_real_leaves.csv")
 SEED = 12345
 TEMPLATES_PER_OLD = 12  # template rows kept per old category
 # Service items whose words match a leaf only loosely, put on their leaf by name (checked
@@ -58,6 +64,7 @@ WEIGHTS = {
     "service": 1.0,
     "knowledge": 1.5,
     "template": 0.5,
+    "real": 3.0,
 }
 
 
@@ -194,11 +201,22 @@ def template_rows(leaves, path: Path = TRAINING_PATH) -> list[tuple[str, str, st
     return out
 
 
+def real_rows(leaves) -> list[tuple[str, str, str, str]]:
+    """Rows of the real-style development messages on their fixed leaves (those of the
+    taxonomy in force only)."""
+    known = {leaf["code"] for leaf in leaves}
+    with REAL.open(encoding="utf-8", newline="") as f:
+        texts = {r["id"]: r["text"] for r in csv.DictReader(f)}
+    with REAL_LEAVES.open(encoding="utf-8", newline="") as f:
+        pairs = [(r["id"], r["leaf"]) for r in csv.DictReader(f)]
+    return [(texts[i], leaf, "real", "train") for i, leaf in pairs if leaf in known]
+
+
 def build(taxonomy: Path = TAXONOMY) -> list[tuple[str, str, float, str, str]]:
     """Every corpus row: (text, leaf, weight, source, split)."""
     nodes, leaves = load_taxonomy(taxonomy)
     rows = taxonomy_rows(nodes, leaves) + service_rows(leaves) + knowledge_rows(leaves)
-    rows += template_rows(leaves)
+    rows += template_rows(leaves) + real_rows(leaves)
     return [
         (t.strip(), code, WEIGHTS[src], src, split) for t, code, src, split in rows if t.strip()
     ]

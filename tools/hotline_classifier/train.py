@@ -76,17 +76,22 @@ def level1_figures(model: dict[str, Any], rows: list[tuple[str, str]]) -> dict[s
     return {"level1_sum": rep, "level1_of_leaf": leafy}
 
 
+def taxonomy_keywords() -> dict[str, list[str]]:
+    """Leaf → its name, keywords and synonyms, as in the taxonomy fixture."""
+    nodes = json.loads(
+        (runtime.MODEL_DIR.parent / "fixtures" / "taxonomy.json").read_text(encoding="utf-8")
+    )["nodes"]
+    return {
+        n["code"]: runtime.terms(n["name"], n.get("keywords") or [])
+        for n in nodes
+        if len(n["code"]) == 6
+    }
+
+
 def build(path: Path = CORPUS, **options) -> dict[str, Any]:
     """Train on the corpus; the complete model dict with its development figures."""
     train, dev = corpus_rows(path)
-    taxonomy_keywords = json.loads(
-        (runtime.MODEL_DIR.parent / "fixtures" / "taxonomy.json").read_text(encoding="utf-8")
-    )["nodes"]
-    keywords = {
-        n["code"]: runtime.terms(n["name"], n.get("keywords") or [])
-        for n in taxonomy_keywords
-        if len(n["code"]) == 6
-    }
+    keywords = taxonomy_keywords()
     model = learning.fit(train, keywords=keywords, dev=dev, **options)
     date = _training_date()
     corpus = digest(path)

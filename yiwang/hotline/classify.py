@@ -53,6 +53,41 @@ TOP = 5  # classes listed in Prediction.ranked
 NEW_LEAF_MARGIN = 0.5  # keyword evidence a new leaf needs beyond the best trained leaf's
 KEYWORD_CAP = 3.0  # keyword evidence of one leaf saturates: a list of synonyms is no proof
 
+# 套话: greetings, thanks and requests for action that every caller adds whatever the
+# matter (normalised: simplified, lower case). Cut out before the lexical features are
+# taken when a model lists them (``stop_phrases``), so they cannot vote for a leaf.
+BOILERPLATE = (
+    "您好",
+    "你好",
+    "你们好",
+    "谢谢",
+    "感谢",
+    "辛苦了",
+    "麻烦",
+    "希望有关部门",
+    "请有关部门",
+    "相关部门",
+    "有关部门",
+    "尽快处理",
+    "尽快解决",
+    "尽快",
+    "给予解决",
+    "帮忙解决",
+    "帮忙",
+    "处理一下",
+    "解决一下",
+    "回个电话",
+    "回电话",
+    "回电",
+    "回复",
+    "盼复",
+    "谢谢你们",
+    "我想反映",
+    "反映一下",
+    "反映",
+    "热线",
+)
+
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
@@ -123,6 +158,18 @@ def normalise(text: str | None, limit: int = MAX_CHARS) -> str:
     if not text:
         return ""
     return _t2s().convert(text).lower()
+
+
+def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """One regular expression matching any of ``phrases`` (longest first); None for none."""
+    words = sorted({normalise(p, 40) for p in phrases if p}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
+def strip_phrases(text: str, pattern: re.Pattern[str] | None) -> str:
+    """``text`` with the phrases cut out (a space in their place, so no character bigram
+    spans the gap)."""
+    return pattern.sub(" ", text) if pattern is not None else text
 
 
 def _is_feature(w: str) -> bool:
@@ -219,6 +266,7 @@ class Classifier:
         self.hmm = bool(opts.get("hmm", False))
         self.ngrams = tuple(int(n) for n in opts.get("ngrams", (2,)))
         self.score_chars = int(model.get("score_chars", SCORE_CHARS))
+        self.stop = phrase_pattern(model.get("stop_phrases") or ())
         self.temperature = float(model.get("temperature", 1.0))
         self.keyword_weight = float(model.get("keyword_weight", 0.0))
         self.index = {w: i for i, w in enumerate(model["vocabulary"])}
@@ -273,7 +321,7 @@ class Classifier:
 
         The features are those of :func:`tokens`, counted in C (``Counter.update``) and
         looked up in the vocabulary: a word that is not a feature is not in it either."""
-        text = text[: self.score_chars]
+        text = strip_phrases(text[: self.score_chars], self.stop)
         counts: Counter[str] = Counter(tokenizer().lcut(text, HMM=self.hmm))
         runs = _HAN.findall(text)
         counts.update(

@@ -195,3 +195,41 @@ def test_evaluation_tool_reports_per_level1_figures(tmp_path, capsys):
     assert set(figures["level1"]["per_class"]) == {"01", "02", "04"}
     assert 0.0 <= figures["abstain_rate"] <= 1.0 and figures["coverage"] > 0.5
     assert "| 01 城乡建设 |" in capsys.readouterr().out
+
+
+def test_boilerplate_is_cut_out_before_scoring():
+    """A model listing 套话 (stop phrases) scores a message the same with or without the
+    greetings and thanks every caller adds: they cannot vote for a leaf."""
+    pytest.importorskip("sklearn")
+    rows = [
+        learning.Row("您好 暖气不热 供暖 室温低 谢谢", "010301"),
+        learning.Row("暖气片不热 供热公司", "010301"),
+        learning.Row("物业 电梯 物业费", "010201"),
+        learning.Row("您好 物业不作为 电梯坏了 尽快处理", "010201"),
+    ]
+    keywords = {"010301": ["暖气", "供暖"], "010201": ["物业", "电梯"]}
+    model = learning.fit(rows, keywords=keywords, c=1.0, min_df=1, stop_phrases=clf.BOILERPLATE)
+    assert model["stop_phrases"] and "您好" not in model["vocabulary"]
+    scorer = clf.Classifier(model)
+    plain = scorer.scores("暖气不热")
+    assert plain is not None
+    assert (scorer.scores("您好，暖气不热，希望有关部门尽快处理，谢谢！") == plain).all()
+
+
+def test_evaluation_tool_reports_a_figure_over_chosen_classes(tmp_path):
+    """``--classes`` gives macro-F1 over the listed 大类 only: other messages are left
+    out, a prediction outside the list is a miss."""
+    from tools.hotline_classifier import evaluate
+
+    rep = evaluate.restricted(["01", "02", "08"], ["01", "08", "08"], ["01", "02"])
+    assert rep["n"] == 2 and rep["accuracy"] == 0.5
+    assert set(rep["per_class"]) == {"01", "02"} and rep["macro_f1"] == 0.5
+    cases = tmp_path / "cases.csv"
+    cases.write_text(
+        "id,text,level1\na,小区物业不给修电梯已经两个月了,01\nb,工地晚上施工噪音太大,02\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "eval.json"
+    assert evaluate.main([str(cases), "--classes", "01,02", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))["model"]
+    assert set(figures["classes"]["per_class"]) == {"01", "02"}
