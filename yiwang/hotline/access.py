@@ -320,11 +320,15 @@ def require_edit_taxonomy(actor) -> None:
 def may_keep_classifier(user) -> bool:
     """May see and keep the 12345 classifier (分类模型): its versions, figures, retraining
     and rollback — 12345 值班长 and 大数据局管理员."""
-    return has_perm(user, "classifier.manage")
+    path = city_path()  # one model for the whole city: a county's grant never reaches it
+    return path is not None and covers(user, "classifier.manage", division=path)
 
 
 def require_classifier(actor) -> None:
     """Guard of the classifier's actions (the platform — scheduled retraining — passes)."""
     require(
-        actor, "classifier.manage", message=_("只有 12345 值班长和大数据局管理员可以管理分类模型。")
+        actor,
+        "classifier.manage",
+        division=city_path(),
+        message=_("只有 12345 值班长和大数据局管理员可以管理分类模型。"),
     )

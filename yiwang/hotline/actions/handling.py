@@ -143,11 +143,15 @@ def do_dispatch(
     if redispatch:
         TicketReturn.objects.filter(ticket=row, accepted=None).update(accepted=True)
     row.category = chosen
+    was_pending = row.needs_review
     row.needs_review = False
     row.department = department
     row.save(update_fields=["category", "needs_review", "department"])
     _record(actor, row, "dispatch", department=department.pk, category=chosen.code)
-    record_label(actor=actor, ticket=row, leaf=chosen)  # 分类标注: the agent's word
+    if category not in (None, "") or was_pending:
+        # 分类标注: the agent's own word — a category they named, or the suggestion they
+        # confirmed; a category the citizen chose, dispatched as it stands, is no label.
+        record_label(actor=actor, ticket=row, leaf=chosen)
     _tell(
         handlers_of(department),
         row,

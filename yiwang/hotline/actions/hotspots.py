@@ -46,14 +46,17 @@ def _sample(c: Cluster, start: dt.datetime) -> list[dict]:
     return [{"id": pk, "number": number, "title": title} for pk, number, title in rows]
 
 
-def recipients():
-    """Leaders and 12345 值班长 who hear of hotspots (active staff holding either role)."""
-    return (
+def recipients(alert: HotspotAlert):
+    """Leaders and 12345 值班长 who hear of a hotspot: active staff holding either role
+    whose reach covers the alert's division (a county's leader never hears of another
+    county's compound)."""
+    users = (
         get_user_model()
         .objects.filter(is_active=True, role_assignments__role__in=NOTIFY_ROLES)
         .distinct()
         .order_by("pk")
     )
+    return [u for u in users if access.hotspots(u).filter(pk=alert.pk).exists()]
 
 
 def _notify(alert: HotspotAlert) -> int:
@@ -83,7 +86,7 @@ def _notify(alert: HotspotAlert) -> int:
     )
     url = reverse("hotline:hotspots") + f"#hotspot-{alert.pk}"
     sent = 0
-    for user in recipients():
+    for user in recipients(alert):
         do_notify(actor=None, user=user, title=title, body=body, url=url)
         sent += 1
     return sent
@@ -337,7 +340,7 @@ def _notify_content(alert: HotspotAlert, days: int) -> int:
     body = bilingual(lambda: _("多件工单反映同一问题（分属不同诉求分类）。请关注并协调处置。"))
     url = reverse("hotline:hotspots") + f"#hotspot-{alert.pk}"
     sent = 0
-    for user in recipients():
+    for user in recipients(alert):
         do_notify(actor=None, user=user, title=title, body=body, url=url)
         sent += 1
     return sent

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -86,7 +87,8 @@ def resolve_category(value) -> Category | None:
 
 
 def _clean_text(content: str, title: str) -> tuple[str, str]:
-    content = (content or "").strip()
+    # A browser counts a line break as one character and sends it as two (\r\n).
+    content = (content or "").replace("\r\n", "\n").strip()
     limit = settings.YIWANG["HOTLINE_CONTENT_MAX"]
     if not content:
         raise ValidationError({"content": _("诉求内容不能为空。")}, code="content_empty")
@@ -115,6 +117,8 @@ def title_from(content: str, limit: int = TITLE_CHARS) -> str:
     between two jieba words — never inside a word — followed by an ellipsis, the whole
     within ``limit`` characters."""
     text = re.sub(r"\s+", " ", content or "").strip()
+    # No control or format characters (direction overrides, zero-width) in a title.
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
     if len(text) <= limit:
         return text
     room = limit - len(ELLIPSIS)

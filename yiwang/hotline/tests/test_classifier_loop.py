@@ -167,14 +167,21 @@ def bureau_admin(make_staff):
         ("agent", 403),
         ("wuzhi_market", 403),
         ("county_admin", 403),
+        ("county_supervisor", 403),  # one model for the whole city: a county's 值班长 no
+        ("county_bureau_admin", 403),
         ("citizen", 403),
     ],
 )
 def test_classifier_page_is_for_supervisors_and_the_bureau(
     client, request, make_staff, taxonomy, who, status
 ):
-    if who == "county_admin":
-        user = make_staff("dept_admin", "410823", "market")
+    counties = {
+        "county_admin": ("dept_admin", "410823", "market"),
+        "county_supervisor": ("hotline_supervisor", "410823", "big_data"),
+        "county_bureau_admin": ("bureau_admin", "410823", "big_data"),
+    }
+    if who in counties:
+        user = make_staff(*counties[who])
     else:
         user = request.getfixturevalue(who)
     client.force_login(user)

@@ -178,3 +178,16 @@ def test_titles_are_cut_between_words(content):
 
 def test_short_content_is_its_own_title():
     assert title_from("  路灯不亮  ") == "路灯不亮"
+
+
+def test_line_breaks_count_once_as_the_browser_counts_them(send):
+    """A form's 10,000 characters with line breaks arrive with \\r\\n pairs: still taken."""
+    text = "\r\n".join([letter(99)] * 100)  # 9,900 characters and 99 breaks as the browser counts
+    r = send("console", text)
+    assert r.status_code in (200, 302), r.content.decode()[:300]
+    assert "\r" not in Ticket.objects.get().content
+
+
+def test_titles_carry_no_direction_overrides_or_invisible_characters():
+    title = title_from("路灯\u202e不亮\u200b了" + "，很危险" * 20)
+    assert "\u202e" not in title and "\u200b" not in title and title.startswith("路灯不亮了")
