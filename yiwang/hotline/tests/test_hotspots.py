@@ -96,7 +96,9 @@ def test_background_noise_raises_nothing(city, now):
     assert HotspotAlert.objects.count() == 0
 
 
-def test_a_burst_raises_exactly_one_alert(city, now, supervisor, leader, agent):
+def test_a_burst_raises_exactly_one_alert(city, now, supervisor, leader, agent, make_staff):
+    # A leader of another county (博爱县) never hears of a 武陟县 compound.
+    make_staff("leader", "410822", "big_data", full_name="孙领导")
     noise(now, city)
     burst(now, 12)
     clusters = detect_hotspots(now)
