@@ -20,42 +20,9 @@ from yiwang.services.tests.ratings_setup import (  # noqa: F401
     people,
     visit_rating,
 )
+from yiwang.services.tests.test_instant_paths import _media, permit_item  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-RULE = {
-    "code": "JZZ-01",
-    "name": "居住满半年且人口库有登记",
-    "basis": "《居住证暂行条例》第二条",
-    "when": [
-        {"field": "form.months", "op": "ge", "value": 6},
-        {"field": "registry.person.name", "op": "present"},
-    ],
-}
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def permit_item(make_item, licence_types, registry, citizen):
-    registry("person", {"id_number": citizen.id_number, "name": "张三", "division": "410811"})
-    return make_item(
-        "居住证申领",
-        line="public_security",
-        division="410800",
-        applicants="person",
-        licence_type_code="residence_permit",
-        form_fields=[
-            {"name": "address", "label": "居住地址", "type": "text", "required": True},
-            {"name": "months", "label": "已居住月数", "type": "integer", "required": True},
-        ],
-        instant_rules=[RULE],
-        materials=[],
-        promised_days=7,
-    )
 
 
 def _history(client, user, url: str, language: str) -> str:
