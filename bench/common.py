@@ -7,6 +7,7 @@ shared and noisy): ``ratio = value / baseline`` for rates.
 from __future__ import annotations
 
 import os
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -42,6 +43,18 @@ def rate(fn: Callable[[], int], min_seconds: float = 1.0) -> float:
         elapsed = time.perf_counter() - start
         if elapsed >= min_seconds:
             return done / elapsed
+
+
+def median_seconds(fn: Callable[..., Any], repeat: int = 5) -> float:
+    """Median wall time of ``repeat`` calls of ``fn`` (after one warm-up call): the
+    machine is shared, so one slow call must not decide."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
 
 
 def result(

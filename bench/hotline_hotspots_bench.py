@@ -24,24 +24,13 @@ import random
 import statistics
 import time
 
-from bench.common import result
+from bench.common import median_seconds, result
 
 PER_DAY = 2740
 BURST = 30
 REPEAT = 5
 ROADS = ["建设路", "人民路", "解放路", "民主路", "塔南路", "丰收路", "中原路", "山阳路"]
 FILLER = ["希望尽快处理", "影响出行", "已经好几天了", "请相关部门核实", "多次反映未解决", ""]
-
-
-def _seconds(fn, repeat: int = REPEAT) -> float:
-    """Median wall time of ``repeat`` calls (after one warm-up call)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def _context():
@@ -149,12 +138,12 @@ def _measure(now: dt.datetime, ctx) -> dict:
         "tickets": Ticket.objects.count(),
         "window_rows": sum(counts.values()),
         "clusters": len(found),
-        "detect_s": _seconds(lambda: detect_hotspots(now, 24, 10, 3.0)),
-        "window_s": _seconds(lambda: window_counts(start, end)),
-        "baseline_s": _seconds(
+        "detect_s": median_seconds(lambda: detect_hotspots(now, 24, 10, 3.0)),
+        "window_s": median_seconds(lambda: window_counts(start, end)),
+        "baseline_s": median_seconds(
             lambda: key_counts(busiest, start - dt.timedelta(days=BASELINE_DAYS), start)
         ),
-        "full_scan_s": _seconds(
+        "full_scan_s": median_seconds(
             lambda: list(
                 Ticket.objects.values_list("category_id", "division_id")
                 .annotate(n=Count("id"))
@@ -178,7 +167,7 @@ def _measure(now: dt.datetime, ctx) -> dict:
         similarity.similar_tickets(text, division=division, category=category, now=now)
         cold.append(time.perf_counter() - t)
         warm.append(
-            _seconds(
+            median_seconds(
                 lambda text=text, division=division, category=category: similarity.similar_tickets(
                     text, division=division, category=category, now=now
                 ),

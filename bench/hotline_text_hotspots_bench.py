@@ -19,10 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import statistics
 import time
 
-from bench.common import result
+from bench.common import median_seconds, result
 
 REPEAT = 3
 ROADS = [f"{a}{b}路" for a in "建设人民解放民主塔南丰收中原山阳" for b in ("东", "西", "南", "北")]
@@ -41,17 +40,6 @@ NEIGHBOURS = [
     "{c}临街铺面改成饭庄以后，后厨风机的噪音很大，晚上十点以后也不停。",
     "建议对{c}周边餐饮店的油烟和噪声进行整治，居民楼底下不应该开烧烤店。",
 ]
-
-
-def _seconds(fn, repeat: int = REPEAT) -> float:
-    """Median wall time of ``repeat`` calls (after one warm-up call)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def _context():
@@ -159,8 +147,8 @@ def _measure(now: dt.datetime, mine: set[int]) -> dict:
         "clusters": len(found),
         "found": len(ours) == 1 and set(ours[0].tickets) == mine,
         "candidate_pairs": len(pairs),
-        "detect_s": _seconds(lambda: hc.detect_content_hotspots(now)),
-        "read_s": _seconds(lambda: hc.load(start, now)),
+        "detect_s": median_seconds(lambda: hc.detect_content_hotspots(now), REPEAT),
+        "read_s": median_seconds(lambda: hc.load(start, now), REPEAT),
         "all_pairs_s": _all_pairs_seconds(docs),
     }
 
